@@ -1,0 +1,1 @@
+"""hpcir.frontends"""

@@ -1,0 +1,93 @@
+"""User-facing errors: every one names the Python file, line and column, with a caret line."""
+from __future__ import annotations
+
+import ast
+import linecache
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SourceLocation:
+    """A position in a user's Python source (1-based line, 0-based column, as in `ast`)."""
+
+    filename: str
+    line: int
+    col: int = 0
+    end_col: int | None = None
+
+    @classmethod
+    def of(cls, node: ast.AST, filename: str, line_offset: int = 0, col_offset: int = 0) -> "SourceLocation":
+        """Location of an AST node parsed from a snippet that starts at line_offset+1, col_offset."""
+        line = getattr(node, "lineno", 1) + line_offset
+        col = getattr(node, "col_offset", 0) + col_offset
+        end_line = getattr(node, "end_lineno", None)
+        end_col = getattr(node, "end_col_offset", None)
+        if end_col is not None and end_line is not None and end_line + line_offset == line:
+            end_col += col_offset
+        else:
+            end_col = None
+        return cls(filename, line, col, end_col)
+
+    def __str__(self) -> str:
+        return f"{self.filename}:{self.line}:{self.col + 1}"
+
+    def caret(self) -> str:
+        """The offending source line with a caret (or tildes) under the construct."""
+        text = linecache.getline(self.filename, self.line).rstrip("\n")
+        if not text:
+            return ""
+        width = max(1, (self.end_col or self.col + 1) - self.col)
+        return f"    {text}\n    {' ' * self.col}^{'~' * (width - 1)}"
+
+
+class HpcirError(Exception):
+    """Base of every user-facing hpcir error; `str()` gives file:line:col, caret and advice."""
+
+    def __init__(self, message: str, loc: SourceLocation | None = None, hint: str | None = None):
+        self.message = message
+        self.loc = loc
+        self.hint = hint
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        head = f"{self.loc}: error: {self.message}" if self.loc else f"error: {self.message}"
+        parts = [head]
+        if self.loc is not None:
+            caret = self.loc.caret()
+            if caret:
+                parts.append(caret)
+        if self.hint:
+            parts.append(f"  hint: {self.hint}")
+        return "\n".join(parts)
+
+
+class KernelSyntaxError(HpcirError):
+    """A construct the kernel language does not support."""
+
+
+class KernelTypeError(HpcirError):
+    """A type error inside a kernel, or an argument of the wrong dtype, rank or shape."""
+
+
+class ArgumentError(HpcirError):
+    """A missing, extra, aliased or mistyped argument at a launch site."""
+
+
+class PolicyError(HpcirError):
+    """An invalid execution policy."""
+
+
+class BuildError(HpcirError):
+    """The C++ compiler or CMake failed on generated code; names the first error and the kept source."""
+
+
+class KokkosNotFoundError(HpcirError):
+    """No usable Kokkos install could be found or built."""
+
+
+class UnsupportedOpError(HpcirError):
+    """A JAX primitive or ATen op the graph frontends cannot import."""
+
+
+class IRVerificationError(HpcirError):
+    """IR failed to verify (xDSL or upstream MLIR)."""
