@@ -1,0 +1,683 @@
+"""The kokkos dialect (L3 of docs/IR.md): Kokkos launches, nested team levels and views as memrefs.
+
+Building IR in Python (every body is a single block ending in `kokkos.yield`; a constructor
+called without `body=` creates that block with the right arguments, you append ops to it):
+
+    from xdsl.builder import Builder, InsertPoint
+    from xdsl.dialects.builtin import f64, i1, IndexType
+    from hpcir.dialects import kokkos as kk
+
+    # 1-D range launch: body args = (%i : index)
+    pf = kk.ParallelForOp.range("axpy", lo, hi, exec_space="openmp")
+    b = Builder(InsertPoint.at_end(pf.body.block)); i = pf.indices[0]
+    ...; b.insert(kk.YieldOp())
+    # MDRange: body args = one index per dim; bounds are lowers then uppers
+    kk.ParallelForOp.mdrange("k2", [lo0, lo1], [hi0, hi1], iterate="left", tile=[64, 4])
+    # Team policy: body arg = %member : !kokkos.team_member
+    kk.ParallelForOp.team("t", league, team_size, vector_length, scratch_bytes=0)
+    # Generic form of all three: kk.ParallelForOp(name, policy_attr, bounds, exec_space=..., body=None)
+
+    # Reductions: body args = indices (or member), then one accumulator per result;
+    # the body yields the updated accumulators, init is the reducer identity (or user value).
+    pr = kk.ParallelReduceOp.range("dot", lo, hi, init=[zero], reducers=["sum"])
+    pr.accumulators[0]; ...; kk.YieldOp(new_acc); pr.results[0]
+    # reducers="custom" needs a join region: args (a_0..a_n-1, b_0..b_n-1), yields n values;
+    # without join= an empty join block with those args is created (pr.join.block).
+    ps = kk.ParallelScanOp("cumsum", lo, hi, init=zero)   # args (i, acc, final: i1); yields acc
+
+    # Nested levels (member is the team body's argument): for form and reduce form
+    kk.TeamThreadRangeOp(member, b0, e0)                      # body args (%j : index)
+    kk.ThreadVectorRangeOp(member, b0, e0, init=[z], reducers=["max"])  # args (%k, %acc)
+    kk.TeamVectorRangeOp(member, b0, e0)
+    kk.TeamBarrierOp(member); kk.SingleOp(member, level="per_team")      # SingleOp has a body
+    kk.LeagueRankOp(member); kk.TeamRankOp(member); kk.TeamSizeOp(member); kk.LeagueSizeOp(member)
+    kk.ScratchAllocOp(member, kk.view_type(f64, 1, "scratch"), [n], level=0)
+
+    # Data
+    kk.AllocOp(kk.view_type(f64, 2, "device", "left"), [n, m], label="A")
+    kk.CreateMirrorViewOp(device_view)     # result: same view type in #kokkos.space<host>
+    kk.DeepCopyOp(dst, src); kk.FenceOp(); kk.PrintOp("x = {}", [x])
+
+Attributes: SpaceAttr("device"), ExecSpaceAttr("cuda"), RangePolicyAttr(),
+MDRangePolicyAttr(2, "left", [64, 4]), TeamPolicyAttr(scratch_bytes=0), ReducerAttr("sum"),
+EntryAttr("reduce"); type TeamMemberType(). Custom syntax, e.g.
+
+    kokkos.parallel_for "axpy" #kokkos.range on <openmp>(%lo, %hi) {
+    ^bb0(%i : index):
+      kokkos.yield
+    }
+"""
+from __future__ import annotations
+
+import string
+from collections.abc import Sequence
+from typing import ClassVar
+
+from xdsl.dialects.builtin import (I64, ArrayAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
+                                   StringAttr, AnyFloat, i1, i64)
+from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
+from xdsl.irdl import (AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, lazy_traits_def, operand_def,
+                       opt_prop_def, opt_region_def, prop_def, region_def, result_def, traits_def, var_operand_def,
+                       var_result_def)
+from xdsl.traits import HasParent, IsTerminator, Pure
+from xdsl.utils.exceptions import VerifyException
+
+from .kokkos_attrs import (EntryAttr, EntryKind, ExecSpace, ExecSpaceAttr, Iterate, IterateAttr, MDRangePolicyAttr,
+                           MemorySpace, RangePolicyAttr, ReducerAttr, ReducerKind, SingleLevel, SingleLevelAttr,
+                           SpaceAttr, TeamMemberType, TeamPolicyAttr, layout_kind, layout_left, memory_space_of,
+                           policy_rank, view_type)
+
+__all__ = [
+    "Kokkos", "ParallelForOp", "ParallelReduceOp", "ParallelScanOp", "TeamThreadRangeOp", "ThreadVectorRangeOp",
+    "TeamVectorRangeOp", "TeamBarrierOp", "SingleOp", "LeagueRankOp", "TeamRankOp", "TeamSizeOp", "LeagueSizeOp",
+    "ScratchAllocOp", "AllocOp", "CreateMirrorViewOp", "DeepCopyOp", "FenceOp", "PrintOp", "YieldOp",
+    "SpaceAttr", "ExecSpaceAttr", "IterateAttr", "ReducerAttr", "EntryAttr", "SingleLevelAttr", "RangePolicyAttr",
+    "MDRangePolicyAttr", "TeamPolicyAttr", "TeamMemberType", "MemorySpace", "ExecSpace", "Iterate", "ReducerKind",
+    "EntryKind", "SingleLevel", "view_type", "layout_left", "layout_kind", "memory_space_of", "policy_rank",
+    "reducer_identity_ok", "LAUNCH_OPS", "NESTED_RANGE_OPS",
+]
+
+Value = SSAValue | Operation
+_POLICY = RangePolicyAttr | MDRangePolicyAttr | TeamPolicyAttr
+
+
+def _values(vals: Sequence[Value]) -> list[SSAValue]:
+    return [SSAValue.get(v) for v in vals]
+
+
+def _reducers(reducers: Sequence[str | ReducerKind | ReducerAttr]) -> ArrayAttr[ReducerAttr]:
+    return ArrayAttr([r if isinstance(r, ReducerAttr) else ReducerAttr(r) for r in reducers])
+
+
+def _exec(space: str | ExecSpace | ExecSpaceAttr) -> ExecSpaceAttr:
+    return space if isinstance(space, ExecSpaceAttr) else ExecSpaceAttr(space)
+
+
+def _name(name: str | StringAttr) -> StringAttr:
+    return name if isinstance(name, StringAttr) else StringAttr(name)
+
+
+def _region(body: Region | Block | None, arg_types: Sequence[Attribute]) -> Region:
+    """The given body, or a fresh single block with the given argument types."""
+    if body is None:
+        return Region(Block(arg_types=arg_types))
+    return body if isinstance(body, Region) else Region(body)
+
+
+def _policy_arg_types(policy: Attribute) -> list[Attribute]:
+    if isinstance(policy, TeamPolicyAttr):
+        return [TeamMemberType()]
+    return [IndexType()] * policy_rank(policy)
+
+
+def _policy_num_bounds(policy: Attribute) -> int:
+    return 3 if isinstance(policy, TeamPolicyAttr) else 2 * policy_rank(policy)
+
+
+def reducer_identity_ok(kind: ReducerKind, ty: Attribute) -> str | None:
+    """None when a built-in reducer applies to values of type ty, else why not."""
+    if kind in (ReducerKind.LAND, ReducerKind.LOR):
+        return None if ty == i1 else f"reducer {kind.value} needs i1 values, got {ty}"
+    if kind in (ReducerKind.BAND, ReducerKind.BOR):
+        return None if isinstance(ty, IntegerType) else f"reducer {kind.value} needs integer values, got {ty}"
+    if kind == ReducerKind.CUSTOM:
+        return None
+    if isinstance(ty, IntegerType | IndexType | AnyFloat):
+        return None
+    return f"reducer {kind.value} needs integer or float values, got {ty}"
+
+
+def _verify_terminator(op: Operation, region: Region, what: str, types: Sequence[Attribute]) -> None:
+    """The region's single block ends in kokkos.yield whose operand types are `types`."""
+    if not region.blocks:
+        raise VerifyException(f"'{op.name}' {what} region must have a block")
+    last = region.block.last_op
+    if not isinstance(last, YieldOp):
+        raise VerifyException(f"'{op.name}' {what} region must end with kokkos.yield")
+    got = [v.type for v in last.values]
+    if got != list(types):
+        raise VerifyException(f"'{op.name}' {what} yields ({', '.join(map(str, got))}) but "
+                              f"({', '.join(map(str, types))}) is expected")
+
+
+def _verify_block_args(op: Operation, region: Region, what: str, types: Sequence[Attribute]) -> None:
+    got = [a.type for a in region.block.args]
+    if got != list(types):
+        raise VerifyException(f"'{op.name}' {what} block arguments are ({', '.join(map(str, got))}) but the "
+                              f"policy and results require ({', '.join(map(str, types))})")
+
+
+def _verify_reduction(op: Operation, init: Sequence[SSAValue], results: Sequence[SSAValue],
+                      reducers: ArrayAttr[ReducerAttr] | None, join: Region | None) -> None:
+    """Shared checks of every reduce form: init/result/reducer counts and types, join region."""
+    n = len(results)
+    reds = list(reducers.data) if reducers is not None else []
+    if len(init) != n:
+        raise VerifyException(f"'{op.name}' has {n} results but {len(init)} init values")
+    if len(reds) != n:
+        raise VerifyException(f"'{op.name}' has {n} results but {len(reds)} reducers")
+    for k, (v, r) in enumerate(zip(init, results)):
+        if v.type != r.type:
+            raise VerifyException(f"'{op.name}' init value #{k} has type {v.type} but result #{k} has type {r.type}")
+    for k, (red, r) in enumerate(zip(reds, results)):
+        if (why := reducer_identity_ok(red.data, r.type)) is not None:
+            raise VerifyException(f"'{op.name}' result #{k}: {why}")
+    has_custom = any(r.data == ReducerKind.CUSTOM for r in reds)
+    has_join = join is not None and bool(join.blocks)
+    if has_custom and not has_join:
+        raise VerifyException(f"'{op.name}' has a custom reducer but no join region")
+    if has_join and not has_custom:
+        raise VerifyException(f"'{op.name}' has a join region but no custom reducer; use reducer 'custom'")
+    if has_join:
+        types = [r.type for r in results]
+        _verify_block_args(op, join, "join", types + types)
+        _verify_terminator(op, join, "join", types)
+
+
+class _LaunchOp(IRDLOperation):
+    """Fields and helpers shared by parallel_for / parallel_reduce / parallel_scan."""
+
+    policy = prop_def(_POLICY)
+    exec_space = prop_def(ExecSpaceAttr)
+    kernel_name = prop_def(StringAttr, prop_name="name")
+    # Operands and regions are declared in each subclass: xDSL orders fields subclass-first.
+
+    @property
+    def num_indices(self) -> int:
+        """Number of index block arguments (0 for a team policy)."""
+        return policy_rank(self.policy)
+
+    @property
+    def indices(self) -> tuple[SSAValue, ...]:
+        """The body's index arguments (empty for a team policy)."""
+        return tuple(self.body.block.args[: self.num_indices])
+
+    @property
+    def member(self) -> SSAValue | None:
+        """The body's `!kokkos.team_member` argument under a team policy."""
+        return self.body.block.args[0] if isinstance(self.policy, TeamPolicyAttr) else None
+
+    @property
+    def accumulators(self) -> tuple[SSAValue, ...]:
+        """The body's accumulator arguments (reduce/scan), one per result."""
+        first = 1 if isinstance(self.policy, TeamPolicyAttr) else self.num_indices
+        return tuple(self.body.block.args[first: first + len(self.results)])
+
+    @property
+    def lower_bounds(self) -> tuple[SSAValue, ...]:
+        """Range/MDRange begin bounds."""
+        return tuple(self.bounds[: self.num_indices])
+
+    @property
+    def upper_bounds(self) -> tuple[SSAValue, ...]:
+        """Range/MDRange end bounds."""
+        return tuple(self.bounds[self.num_indices: 2 * self.num_indices])
+
+    def _verify_launch(self, acc_types: Sequence[Attribute], extra_args: Sequence[Attribute] = ()) -> None:
+        name = self.kernel_name.data
+        if not name.isidentifier() or not name.isascii():
+            raise VerifyException(f"'{self.name}' name {name!r} is not a C++ identifier")
+        expected = _policy_num_bounds(self.policy)
+        if len(self.bounds) != expected:
+            raise VerifyException(f"'{self.name}' with policy {self.policy} takes {expected} bound operands, "
+                                  f"got {len(self.bounds)}")
+        if not self.body.blocks:
+            raise VerifyException(f"'{self.name}' body region must have a block")
+        _verify_block_args(self, self.body, "body", _policy_arg_types(self.policy) + list(acc_types) + list(extra_args))
+        _verify_terminator(self, self.body, "body", acc_types)
+
+
+@irdl_op_definition
+class ParallelForOp(_LaunchOp):
+    """`Kokkos::parallel_for(name, policy, functor)`; bounds are index operands, body args the indices/member."""
+
+    name = "kokkos.parallel_for"
+    bounds = var_operand_def(IndexType)
+    body = region_def("single_block")
+
+    assembly_format = "$name $policy `on` $exec_space `(` $bounds `)` attr-dict-with-keyword $body"
+
+    def __init__(self, name: str | StringAttr, policy: Attribute, bounds: Sequence[Value],
+                 exec_space: str | ExecSpaceAttr = "default", body: Region | Block | None = None):
+        super().__init__(operands=[_values(bounds)], regions=[_region(body, _policy_arg_types(policy))],
+                         properties={"policy": policy, "exec_space": _exec(exec_space), "name": _name(name)})
+
+    @classmethod
+    def range(cls, name: str, begin: Value, end: Value, exec_space: str = "default") -> ParallelForOp:
+        """A 1-D RangePolicy launch with an empty body block `(%i: index)`."""
+        return cls(name, RangePolicyAttr(), [begin, end], exec_space)
+
+    @classmethod
+    def mdrange(cls, name: str, lowers: Sequence[Value], uppers: Sequence[Value], iterate: str = "right",
+                tile: Sequence[int] = (), exec_space: str = "default") -> ParallelForOp:
+        """An MDRangePolicy launch with an empty body block (one index per dim)."""
+        return cls(name, MDRangePolicyAttr(len(lowers), iterate, tile), [*lowers, *uppers], exec_space)
+
+    @classmethod
+    def team(cls, name: str, league: Value, team_size: Value, vector_length: Value, scratch_bytes: int = 0,
+             exec_space: str = "default") -> ParallelForOp:
+        """A TeamPolicy launch with an empty body block `(%member: !kokkos.team_member)`."""
+        return cls(name, TeamPolicyAttr(scratch_bytes), [league, team_size, vector_length], exec_space)
+
+    def verify_(self) -> None:
+        self._verify_launch([])
+
+
+@irdl_op_definition
+class ParallelReduceOp(_LaunchOp):
+    """`Kokkos::parallel_reduce` with one result per reducer; body yields the updated accumulators."""
+
+    name = "kokkos.parallel_reduce"
+    bounds = var_operand_def(IndexType)
+    init = var_operand_def()
+    reducers = prop_def(ArrayAttr[ReducerAttr])
+    body = region_def("single_block")
+    join = opt_region_def("single_block")
+    res = var_result_def()
+
+    irdl_options = (AttrSizedOperandSegments(as_property=True),)
+    assembly_format = ("$name $policy `on` $exec_space `(` $bounds `)` `init` `(` $init `:` type($init) `)` $reducers "
+                       "attr-dict-with-keyword $body (`join` $join^)? `->` type($res)")
+
+    def __init__(self, name: str | StringAttr, policy: Attribute, bounds: Sequence[Value], init: Sequence[Value],
+                 reducers: Sequence[str | ReducerAttr], exec_space: str | ExecSpaceAttr = "default",
+                 body: Region | Block | None = None, join: Region | Block | None = None):
+        init_v = _values(init)
+        types = [v.type for v in init_v]
+        reds = _reducers(reducers)
+        if join is None and any(r.data == ReducerKind.CUSTOM for r in reds.data):
+            join = Block(arg_types=types + types)
+        super().__init__(operands=[_values(bounds), init_v], result_types=[types],
+                         regions=[_region(body, _policy_arg_types(policy) + types),
+                                  [] if join is None else _region(join, [])],
+                         properties={"policy": policy, "exec_space": _exec(exec_space), "name": _name(name),
+                                     "reducers": reds})
+
+    @classmethod
+    def range(cls, name: str, begin: Value, end: Value, init: Sequence[Value], reducers: Sequence[str],
+              exec_space: str = "default") -> ParallelReduceOp:
+        """A 1-D RangePolicy reduction with an empty body block `(%i, %acc...)`."""
+        return cls(name, RangePolicyAttr(), [begin, end], init, reducers, exec_space)
+
+    @classmethod
+    def mdrange(cls, name: str, lowers: Sequence[Value], uppers: Sequence[Value], init: Sequence[Value],
+                reducers: Sequence[str], iterate: str = "right", tile: Sequence[int] = (),
+                exec_space: str = "default") -> ParallelReduceOp:
+        """An MDRangePolicy reduction with an empty body block."""
+        return cls(name, MDRangePolicyAttr(len(lowers), iterate, tile), [*lowers, *uppers], init, reducers,
+                   exec_space)
+
+    @classmethod
+    def team(cls, name: str, league: Value, team_size: Value, vector_length: Value, init: Sequence[Value],
+             reducers: Sequence[str], scratch_bytes: int = 0, exec_space: str = "default") -> ParallelReduceOp:
+        """A TeamPolicy reduction with an empty body block `(%member, %acc...)`."""
+        return cls(name, TeamPolicyAttr(scratch_bytes), [league, team_size, vector_length], init, reducers,
+                   exec_space)
+
+    def verify_(self) -> None:
+        _verify_reduction(self, self.init, self.res, self.reducers, self.join)
+        self._verify_launch([r.type for r in self.res])
+
+
+@irdl_op_definition
+class ParallelScanOp(_LaunchOp):
+    """`Kokkos::parallel_scan` over a range: body args (i, exclusive prefix, final: i1); result is the total."""
+
+    name = "kokkos.parallel_scan"
+    bounds = var_operand_def(IndexType)
+    init = operand_def()
+    reducers = prop_def(ArrayAttr[ReducerAttr])
+    body = region_def("single_block")
+    join = opt_region_def("single_block")
+    res = result_def()
+
+    assembly_format = ("$name $policy `on` $exec_space `(` $bounds `)` `init` `(` $init `:` type($init) `)` $reducers "
+                       "attr-dict-with-keyword $body (`join` $join^)? `->` type($res)")
+
+    def __init__(self, name: str | StringAttr, begin: Value, end: Value, init: Value, reducer: str = "sum",
+                 exec_space: str | ExecSpaceAttr = "default", body: Region | Block | None = None,
+                 join: Region | Block | None = None):
+        ty = SSAValue.get(init).type
+        reds = _reducers([reducer])
+        if join is None and reds.data[0].data == ReducerKind.CUSTOM:
+            join = Block(arg_types=[ty, ty])
+        super().__init__(operands=[[SSAValue.get(begin), SSAValue.get(end)], init], result_types=[ty],
+                         regions=[_region(body, [IndexType(), ty, i1]), [] if join is None else _region(join, [])],
+                         properties={"policy": RangePolicyAttr(), "exec_space": _exec(exec_space),
+                                     "name": _name(name), "reducers": reds})
+
+    @property
+    def final(self) -> SSAValue:
+        """The body's `i1` final-pass flag."""
+        return self.body.block.args[2]
+
+    @property
+    def accumulators(self) -> tuple[SSAValue, ...]:
+        return (self.body.block.args[1],)
+
+    def verify_(self) -> None:
+        if not isinstance(self.policy, RangePolicyAttr):
+            raise VerifyException(f"'{self.name}' supports only #kokkos.range policies, got {self.policy}")
+        _verify_reduction(self, [self.init], [self.res], self.reducers, self.join)
+        self._verify_launch([self.res.type], extra_args=[i1])
+
+
+class _NestedRangeOp(IRDLOperation):
+    """Fields shared by TeamThreadRange / ThreadVectorRange / TeamVectorRange (for and reduce forms)."""
+
+    member = operand_def(TeamMemberType)
+    begin = operand_def(IndexType)
+    end = operand_def(IndexType)
+    init = var_operand_def()
+    reducers = opt_prop_def(ArrayAttr[ReducerAttr])
+    body = region_def("single_block")
+    join = opt_region_def("single_block")
+    res = var_result_def()
+
+    assembly_format = ("$member `(` $begin `,` $end `)` (`init` `(` $init^ `:` type($init) `)`)? "
+                       "(`reducers` $reducers^)? attr-dict-with-keyword $body (`join` $join^)? (`->` type($res)^)?")
+
+    # Kokkos nesting rules: which nested-range ops may enclose this one (within the same team body).
+    FORBIDDEN_ANCESTORS: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, member: Value, begin: Value, end: Value, init: Sequence[Value] = (),
+                 reducers: Sequence[str | ReducerAttr] = (), body: Region | Block | None = None,
+                 join: Region | Block | None = None):
+        init_v = _values(init)
+        types = [v.type for v in init_v]
+        reds = _reducers(reducers) if init_v or reducers else None
+        if join is None and reds is not None and any(r.data == ReducerKind.CUSTOM for r in reds.data):
+            join = Block(arg_types=types + types)
+        super().__init__(operands=[member, begin, end, init_v], result_types=[types],
+                         regions=[_region(body, [IndexType(), *types]), [] if join is None else _region(join, [])],
+                         properties={} if reds is None else {"reducers": reds})
+
+    @property
+    def index(self) -> SSAValue:
+        """The body's loop index."""
+        return self.body.block.args[0]
+
+    @property
+    def accumulators(self) -> tuple[SSAValue, ...]:
+        """The body's accumulators (reduce form)."""
+        return tuple(self.body.block.args[1:])
+
+    def verify_(self) -> None:
+        types = [r.type for r in self.res]
+        if self.res or self.reducers is not None or self.init:
+            _verify_reduction(self, self.init, self.res, self.reducers, self.join)
+        elif self.join is not None and self.join.blocks:
+            raise VerifyException(f"'{self.name}' for form cannot have a join region")
+        _verify_block_args(self, self.body, "body", [IndexType(), *types])
+        _verify_terminator(self, self.body, "body", types)
+        parent = self.parent_op()
+        while parent is not None and not isinstance(parent, _LaunchOp):
+            if parent.name in self.FORBIDDEN_ANCESTORS:
+                raise VerifyException(f"'{self.name}' cannot be nested inside '{parent.name}' (Kokkos nesting rules)")
+            parent = parent.parent_op()
+
+
+@irdl_op_definition
+class TeamThreadRangeOp(_NestedRangeOp):
+    """`Kokkos::TeamThreadRange(member, begin, end)`: split a range over the threads of a team."""
+
+    name = "kokkos.team_thread_range"
+    FORBIDDEN_ANCESTORS: ClassVar[tuple[str, ...]] = ("kokkos.team_thread_range", "kokkos.thread_vector_range", "kokkos.team_vector_range")
+
+
+@irdl_op_definition
+class ThreadVectorRangeOp(_NestedRangeOp):
+    """`Kokkos::ThreadVectorRange(member, begin, end)`: split a range over a thread's vector lanes."""
+
+    name = "kokkos.thread_vector_range"
+    FORBIDDEN_ANCESTORS: ClassVar[tuple[str, ...]] = ("kokkos.thread_vector_range", "kokkos.team_vector_range")
+
+
+@irdl_op_definition
+class TeamVectorRangeOp(_NestedRangeOp):
+    """`Kokkos::TeamVectorRange(member, begin, end)`: split a range over all threads and lanes of a team."""
+
+    name = "kokkos.team_vector_range"
+    FORBIDDEN_ANCESTORS: ClassVar[tuple[str, ...]] = ("kokkos.team_thread_range", "kokkos.thread_vector_range", "kokkos.team_vector_range")
+
+
+NESTED_RANGE_OPS = (TeamThreadRangeOp, ThreadVectorRangeOp, TeamVectorRangeOp)
+LAUNCH_OPS = (ParallelForOp, ParallelReduceOp, ParallelScanOp)
+
+
+@irdl_op_definition
+class TeamBarrierOp(IRDLOperation):
+    """`member.team_barrier()`; illegal inside a nested range (threads would diverge and deadlock)."""
+
+    name = "kokkos.team_barrier"
+    member = operand_def(TeamMemberType)
+    assembly_format = "$member attr-dict"
+
+    def __init__(self, member: Value):
+        super().__init__(operands=[member])
+
+    def verify_(self) -> None:
+        parent = self.parent_op()
+        while parent is not None and not isinstance(parent, _LaunchOp):
+            if isinstance(parent, _NestedRangeOp | SingleOp):
+                raise VerifyException(f"'{self.name}' inside '{parent.name}' would deadlock; "
+                                      "place it directly in the team body")
+            parent = parent.parent_op()
+
+
+@irdl_op_definition
+class SingleOp(IRDLOperation):
+    """`Kokkos::single(PerTeam|PerThread(member), lambda)`: body runs once per team / per thread."""
+
+    name = "kokkos.single"
+    member = operand_def(TeamMemberType)
+    level = prop_def(SingleLevelAttr)
+    body = region_def("single_block")
+    assembly_format = "$level $member attr-dict-with-keyword $body"
+
+    def __init__(self, member: Value, level: str = "per_team", body: Region | Block | None = None):
+        super().__init__(operands=[member], regions=[_region(body, [])],
+                         properties={"level": SingleLevelAttr(level)})
+
+    def verify_(self) -> None:
+        _verify_block_args(self, self.body, "body", [])
+        _verify_terminator(self, self.body, "body", [])
+
+
+class _MemberQueryOp(IRDLOperation):
+    member = operand_def(TeamMemberType)
+    result = result_def(IndexType)
+    traits = traits_def(Pure())
+    assembly_format = "$member attr-dict"
+
+    def __init__(self, member: Value):
+        super().__init__(operands=[member], result_types=[IndexType()])
+
+
+@irdl_op_definition
+class LeagueRankOp(_MemberQueryOp):
+    """`member.league_rank()`."""
+
+    name = "kokkos.league_rank"
+
+
+@irdl_op_definition
+class TeamRankOp(_MemberQueryOp):
+    """`member.team_rank()`."""
+
+    name = "kokkos.team_rank"
+
+
+@irdl_op_definition
+class TeamSizeOp(_MemberQueryOp):
+    """`member.team_size()`."""
+
+    name = "kokkos.team_size"
+
+
+@irdl_op_definition
+class LeagueSizeOp(_MemberQueryOp):
+    """`member.league_size()`."""
+
+    name = "kokkos.league_size"
+
+
+def _verify_dynamic_sizes(op: Operation, ty: MemRefType, sizes: Sequence[SSAValue]) -> None:
+    dynamic = sum(1 for d in ty.get_shape() if d < 0)
+    if len(sizes) != dynamic:
+        raise VerifyException(f"'{op.name}' result type {ty} has {dynamic} dynamic dimensions but "
+                              f"{len(sizes)} size operands were given")
+
+
+@irdl_op_definition
+class ScratchAllocOp(IRDLOperation):
+    """A team-scratch view: `View<T*, ScratchSpace, MemoryUnmanaged>(member.team_scratch(level), sizes...)`."""
+
+    name = "kokkos.scratch_alloc"
+    member = operand_def(TeamMemberType)
+    dynamic_sizes = var_operand_def(IndexType)
+    level = prop_def(IntegerAttr[I64])
+    result = result_def(MemRefType)
+    assembly_format = "$member `(` $dynamic_sizes `)` `level` $level attr-dict `:` type($result)"
+
+    def __init__(self, member: Value, result_type: MemRefType, dynamic_sizes: Sequence[Value] = (), level: int = 0):
+        super().__init__(operands=[member, _values(dynamic_sizes)], result_types=[result_type],
+                         properties={"level": IntegerAttr(level, i64)})
+
+    def verify_(self) -> None:
+        if self.level.value.data not in (0, 1):
+            raise VerifyException(f"'{self.name}' level must be 0 or 1, got {self.level.value.data}")
+        if memory_space_of(self.result.type) != MemorySpace.SCRATCH:
+            raise VerifyException(f"'{self.name}' result must be in #kokkos.space<scratch>, got {self.result.type}")
+        _verify_dynamic_sizes(self, self.result.type, self.dynamic_sizes)
+
+
+@irdl_op_definition
+class AllocOp(IRDLOperation):
+    """`Kokkos::View<...>(label, sizes...)`: a managed view in a host/device/shared space."""
+
+    name = "kokkos.alloc"
+    dynamic_sizes = var_operand_def(IndexType)
+    label = prop_def(StringAttr)
+    result = result_def(MemRefType)
+    assembly_format = "$label `(` $dynamic_sizes `)` attr-dict `:` type($result)"
+
+    def __init__(self, result_type: MemRefType, dynamic_sizes: Sequence[Value] = (), label: str = ""):
+        super().__init__(operands=[_values(dynamic_sizes)], result_types=[result_type],
+                         properties={"label": StringAttr(label)})
+
+    def verify_(self) -> None:
+        space = memory_space_of(self.result.type)
+        if space is None or space == MemorySpace.SCRATCH:
+            raise VerifyException(f"'{self.name}' result needs a #kokkos.space<host|device|shared> memory space, "
+                                  f"got {self.result.type}; use kokkos.scratch_alloc for scratch")
+        _verify_dynamic_sizes(self, self.result.type, self.dynamic_sizes)
+
+
+@irdl_op_definition
+class CreateMirrorViewOp(IRDLOperation):
+    """`Kokkos::create_mirror_view(v)`: a host view with v's shape and layout (v itself if already on host)."""
+
+    name = "kokkos.create_mirror_view"
+    source = operand_def(MemRefType)
+    result = result_def(MemRefType)
+    assembly_format = "$source attr-dict `:` type($source) `->` type($result)"
+
+    def __init__(self, source: Value, result_type: MemRefType | None = None):
+        src = SSAValue.get(source)
+        if result_type is None:
+            st = src.type
+            assert isinstance(st, MemRefType)
+            result_type = MemRefType(st.element_type, st.get_shape(), st.layout, SpaceAttr("host"))
+        super().__init__(operands=[src], result_types=[result_type])
+
+    def verify_(self) -> None:
+        src, res = self.source.type, self.result.type
+        if memory_space_of(res) != MemorySpace.HOST:
+            raise VerifyException(f"'{self.name}' result must be in #kokkos.space<host>, got {res}")
+        if src.element_type != res.element_type or src.get_shape() != res.get_shape() or src.layout != res.layout:
+            raise VerifyException(f"'{self.name}' result {res} must have the shape, element type and layout "
+                                  f"of the source {src}")
+
+
+@irdl_op_definition
+class DeepCopyOp(IRDLOperation):
+    """`Kokkos::deep_copy(dst, src)` between views of equal element type and extents."""
+
+    name = "kokkos.deep_copy"
+    dst = operand_def(MemRefType)
+    src = operand_def(MemRefType)
+    assembly_format = "$dst `,` $src attr-dict `:` type($dst) `,` type($src)"
+
+    def __init__(self, dst: Value, src: Value):
+        super().__init__(operands=[dst, src])
+
+    def verify_(self) -> None:
+        d, s = self.dst.type, self.src.type
+        if d.element_type != s.element_type:
+            raise VerifyException(f"'{self.name}' element types differ: {d.element_type} vs {s.element_type}")
+        if d.get_num_dims() != s.get_num_dims():
+            raise VerifyException(f"'{self.name}' ranks differ: {d.get_num_dims()} vs {s.get_num_dims()}")
+        for k, (a, b) in enumerate(zip(d.get_shape(), s.get_shape())):
+            if a >= 0 and b >= 0 and a != b:
+                raise VerifyException(f"'{self.name}' extent {k} differs: {a} vs {b}")
+
+
+@irdl_op_definition
+class FenceOp(IRDLOperation):
+    """`Kokkos::fence()`: wait for all outstanding launches."""
+
+    name = "kokkos.fence"
+    assembly_format = "attr-dict"
+
+    def __init__(self):
+        super().__init__()
+
+
+@irdl_op_definition
+class PrintOp(IRDLOperation):
+    """Host printing: `format` is a Python str.format-like string with one `{}` hole per value."""
+
+    name = "kokkos.print"
+    values = var_operand_def()
+    format = prop_def(StringAttr)
+    assembly_format = "$format (`(` $values^ `:` type($values) `)`)? attr-dict"
+
+    def __init__(self, format: str, values: Sequence[Value] = ()):
+        super().__init__(operands=[_values(values)], properties={"format": StringAttr(format)})
+
+    def verify_(self) -> None:
+        try:
+            holes = [f for _, f, _, _ in string.Formatter().parse(self.format.data) if f is not None]
+        except ValueError as err:
+            raise VerifyException(f"'{self.name}' malformed format string {self.format.data!r}: {err}") from None
+        if any(h for h in holes):
+            raise VerifyException(f"'{self.name}' format holes must be positional '{{}}' (optionally with "
+                                  f"':spec'), got {self.format.data!r}")
+        if len(holes) != len(self.values):
+            raise VerifyException(f"'{self.name}' format has {len(holes)} holes but {len(self.values)} values")
+
+
+@irdl_op_definition
+class YieldOp(IRDLOperation):
+    """Terminator of every kokkos region: the updated accumulators (or nothing)."""
+
+    name = "kokkos.yield"
+    values = var_operand_def()
+    traits = lazy_traits_def(lambda: (IsTerminator(), Pure(), HasParent(
+        ParallelForOp, ParallelReduceOp, ParallelScanOp, TeamThreadRangeOp, ThreadVectorRangeOp, TeamVectorRangeOp,
+        SingleOp)))
+    assembly_format = "($values^ `:` type($values))? attr-dict"
+
+    def __init__(self, *values: Value):
+        super().__init__(operands=[_values(values)])
+
+
+Kokkos = Dialect(
+    "kokkos",
+    [ParallelForOp, ParallelReduceOp, ParallelScanOp, TeamThreadRangeOp, ThreadVectorRangeOp, TeamVectorRangeOp,
+     TeamBarrierOp, SingleOp, LeagueRankOp, TeamRankOp, TeamSizeOp, LeagueSizeOp, ScratchAllocOp, AllocOp,
+     CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, YieldOp],
+    [SpaceAttr, ExecSpaceAttr, IterateAttr, ReducerAttr, EntryAttr, SingleLevelAttr, RangePolicyAttr,
+     MDRangePolicyAttr, TeamPolicyAttr, TeamMemberType],
+)
