@@ -1,0 +1,192 @@
+"""The one bridge between xDSL and upstream MLIR 22: print generic IR, verify or run passes upstream, parse back.
+
+Upstream MLIR accepts as memref memory spaces only builtin or registered-dialect attributes, so
+`#kokkos.space<S>` becomes the string `"kokkos.S"` on the way out and is restored on the way back.
+Other kokkos attributes and ops travel as unregistered dialect entities. `mlir` is imported lazily:
+importing hpcir must not load libLLVM.
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from xdsl.dialects.builtin import (ArrayAttr, DictionaryAttr, MemRefType, ModuleOp, StringAttr,
+                                   UnrankedMemRefType)
+from xdsl.ir import Attribute, ParametrizedAttribute
+from xdsl.printer import Printer
+from xdsl.rewriter import Rewriter
+
+from hpcir.dialects.kokkos_attrs import MemorySpace, SpaceAttr
+from hpcir.errors import IRVerificationError
+
+if TYPE_CHECKING:  # pragma: no cover
+    import mlir.ir
+
+_PREFIX = "kokkos."
+
+
+def _with_space(ty: MemRefType | UnrankedMemRefType, space: Attribute) -> Attribute:
+    if isinstance(ty, MemRefType):
+        return MemRefType(ty.element_type, ty.get_shape(), ty.layout, space)
+    return UnrankedMemRefType.from_type(ty.element_type, space)
+
+
+def _map_attr(attr: Attribute, fn: Callable[[Attribute], Attribute | None]) -> Attribute:
+    """Rebuild attr bottom-up through parametrized, array and dictionary attributes, applying fn."""
+    if isinstance(attr, ArrayAttr):
+        inner = [_map_attr(a, fn) for a in attr.data]
+        if any(a is not b for a, b in zip(inner, attr.data)):
+            attr = ArrayAttr(inner)
+    elif isinstance(attr, DictionaryAttr):
+        items = {k: _map_attr(v, fn) for k, v in attr.data.items()}
+        if any(items[k] is not v for k, v in attr.data.items()):
+            attr = DictionaryAttr(items)
+    elif isinstance(attr, ParametrizedAttribute):
+        params = [_map_attr(p, fn) for p in attr.parameters]
+        if any(a is not b for a, b in zip(params, attr.parameters)):
+            attr = type(attr).new(params)
+    out = fn(attr)
+    return attr if out is None else out
+
+
+def _map_module_types(module: ModuleOp, fn: Callable[[Attribute], Attribute | None]) -> None:
+    """Apply fn to every type and attribute of the module in place (results, block args, attrs, props)."""
+    for op in module.walk():
+        for res in list(op.results):
+            new = _map_attr(res.type, fn)
+            if new is not res.type:
+                Rewriter.replace_value_with_new_type(res, new)
+        for name, val in list(op.attributes.items()):
+            op.attributes[name] = _map_attr(val, fn)
+        for name, val in list(op.properties.items()):
+            op.properties[name] = _map_attr(val, fn)
+        for region in op.regions:
+            for block in region.blocks:
+                for arg in list(block.args):
+                    new = _map_attr(arg.type, fn)
+                    if new is not arg.type:
+                        Rewriter.replace_value_with_new_type(arg, new)
+
+
+def _space_to_string(typ: Attribute) -> Attribute | None:
+    """`#kokkos.space<S>` memory spaces -> `"kokkos.S"` (what upstream MLIR can parse)."""
+    if isinstance(typ, MemRefType | UnrankedMemRefType) and isinstance(typ.memory_space, SpaceAttr):
+        return _with_space(typ, StringAttr(_PREFIX + typ.memory_space.data.value))
+    return None
+
+
+def _string_to_space(typ: Attribute) -> Attribute | None:
+    """`"kokkos.S"` memory spaces -> `#kokkos.space<S>` (the inverse of _space_to_string)."""
+    if isinstance(typ, MemRefType | UnrankedMemRefType) and isinstance(typ.memory_space, StringAttr):
+        text = typ.memory_space.data
+        if text.startswith(_PREFIX) and text[len(_PREFIX):] in {m.value for m in MemorySpace}:
+            return _with_space(typ, SpaceAttr(text[len(_PREFIX):]))
+    return None
+
+
+def _print_generic(module: ModuleOp) -> str:
+    out = io.StringIO()
+    Printer(stream=out, print_generic_format=True).print_op(module)
+    return out.getvalue()
+
+
+def to_upstream_text(module: ModuleOp) -> str:
+    """Generic-form text of an xDSL module that upstream MLIR parses (kokkos spaces as strings)."""
+    clone = module.clone()
+    _map_module_types(clone, _space_to_string)
+    return _print_generic(clone)
+
+
+def _context() -> "mlir.ir.Context":
+    import mlir.ir
+
+    ctx = mlir.ir.Context()
+    ctx.allow_unregistered_dialects = True
+    return ctx
+
+
+def _diagnostics(err: Exception) -> str:
+    """Upstream's diagnostics (with locations and notes) of an MLIRError, one per line."""
+    diags = getattr(err, "error_diagnostics", None)
+    if not diags:
+        return str(err)
+    lines: list[str] = []
+
+    def add(d, indent: str) -> None:
+        lines.append(f"{indent}{d.location}: {d.message}")
+        for note in d.notes:
+            add(note, indent + "  ")
+
+    for d in diags:
+        add(d, "")
+    return "\n".join(lines)
+
+
+def _parse_upstream(text: str, ctx: "mlir.ir.Context") -> "mlir.ir.Module":
+    import mlir.ir
+
+    try:
+        return mlir.ir.Module.parse(text, ctx)
+    except mlir.ir.MLIRError as err:
+        raise IRVerificationError(f"upstream MLIR rejected the IR:\n{_diagnostics(err)}",
+                                  hint="print the module with `hpcir opt FILE.mlir` to see the failing op") from None
+
+
+def verify_upstream(module_or_text: ModuleOp | str) -> None:
+    """Parse and verify IR with upstream MLIR 22 (kokkos ops as unregistered); raise IRVerificationError."""
+    import mlir.ir
+
+    text = module_or_text if isinstance(module_or_text, str) else to_upstream_text(module_or_text)
+    ctx = _context()
+    module = _parse_upstream(text, ctx)
+    try:
+        ok = module.operation.verify()
+    except mlir.ir.MLIRError as err:
+        raise IRVerificationError(f"upstream MLIR verification failed:\n{_diagnostics(err)}") from None
+    if not ok:  # older bindings report failure by return value
+        raise IRVerificationError("upstream MLIR verification failed")
+
+
+def _bridge_context():
+    """hpcir's xDSL context plus the dialects upstream passes commonly produce."""
+    from xdsl.dialects.affine import Affine
+    from xdsl.dialects.bufferization import Bufferization
+    from xdsl.dialects.cf import Cf
+
+    from hpcir.dialects import context
+
+    ctx = context()
+    for dialect in (Affine, Bufferization, Cf):
+        if dialect.name not in ctx.registered_dialect_names:
+            ctx.load_dialect(dialect)
+    return ctx
+
+
+def from_upstream_text(text: str) -> ModuleOp:
+    """Parse upstream-printed (generic) IR back into xDSL, restoring `#kokkos.space<S>` memory spaces."""
+    from xdsl.parser import Parser
+
+    module = Parser(_bridge_context(), text).parse_module()
+    _map_module_types(module, _string_to_space)
+    return module
+
+
+def run_upstream_passes(module: ModuleOp, pipeline: str) -> ModuleOp:
+    """Run an upstream PassManager pipeline (e.g. "builtin.module(one-shot-bufferize,...)") on an xDSL module."""
+    import mlir.ir
+    from mlir.passmanager import PassManager
+
+    ctx = _context()
+    up = _parse_upstream(to_upstream_text(module), ctx)
+    with ctx:
+        try:
+            pm = PassManager.parse(pipeline)
+        except (ValueError, mlir.ir.MLIRError) as err:
+            raise IRVerificationError(f"invalid upstream pass pipeline {pipeline!r}: {err}") from None
+        try:
+            pm.run(up.operation)
+        except mlir.ir.MLIRError as err:
+            raise IRVerificationError(f"upstream pipeline {pipeline!r} failed:\n{_diagnostics(err)}") from None
+    text = up.operation.get_asm(print_generic_op_form=True)
+    return from_upstream_text(text)
