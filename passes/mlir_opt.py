@@ -1,0 +1,48 @@
+"""`mlir-opt[...]`: run an upstream MLIR 22 pass pipeline in-process through hpcir.mlir_bridge."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from hpcir.errors import HpcirError
+
+
+@dataclass(frozen=True)
+class MlirOptPass(ModulePass):
+    """Upstream passes xDSL lacks (one-shot-bufferize, convert-linalg-to-parallel-loops, ...).
+
+    Written `mlir-opt[pass-a,pass-b{opt=v}]` in a pipeline (xDSL's syntax, which expands to
+    mlir-opt command-line arguments); the `-p builtin.module(...)` argument is what runs here.
+    """
+
+    name = "mlir-opt"
+
+    arguments: tuple[str, ...] = ()
+
+    def pipeline(self) -> str:
+        """The upstream pass pipeline string (`builtin.module(...)`)."""
+        args = list(self.arguments)
+        for flag in ("-p", "--pass-pipeline"):
+            if flag in args and args.index(flag) + 1 < len(args):
+                return args[args.index(flag) + 1]
+        for a in args:
+            if a.startswith("--pass-pipeline="):
+                return a.split("=", 1)[1]
+        raise HpcirError("mlir-opt pass without a pipeline", hint="write mlir-opt[canonicalize,cse]")
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from hpcir.mlir_bridge import run_upstream_passes
+
+        result = run_upstream_passes(op, self.pipeline())
+        # Move the new body into the module in place: callers hold a reference to `op`.
+        for old in list(op.body.block.ops):
+            old.detach()
+            old.erase(safe_erase=False)
+        for new in list(result.body.block.ops):
+            new.detach()
+            op.body.block.add_op(new)
+        for name, attr in result.attributes.items():
+            op.attributes[name] = attr
