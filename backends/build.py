@@ -1,0 +1,157 @@
+"""Compiling generated Kokkos C++: one cached shared library per module, or a compile-only check."""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from hpcir.cache import cache_key, cache_root, cached_build
+from hpcir.errors import BuildError
+from hpcir.kokkos_install import KokkosInstall
+from hpcir.kokkos_probe import KokkosToolchain
+from hpcir.targets import Target
+
+_CXX_SUFFIXES = (".cpp", ".cc", ".cxx", ".cu")
+# gcc/clang: "file:line:col: error: ..."; nvcc/EDG: "file(line): error: ..."; ld: "undefined reference".
+_FIRST_ERROR = re.compile(
+    r"^(?:.*?:\d+(?::\d+)?:\s*(?:fatal )?error\b.*"
+    r"|.*?\(\d+\):\s*error\b.*"
+    r"|.*undefined reference to.*"
+    r"|.*(?:ld|ld\.lld|collect2|nvcc fatal|clang|g\+\+|c\+\+)(?:\.\w+)?:\s*(?:fatal )?error\b.*"
+    r"|.*relocation .* can not be used when making a shared object.*)$",
+    re.M)
+
+
+def _check_sources(sources: dict[str, str]) -> list[str]:
+    """The translation units among `sources`; rejects names that could escape the build folder."""
+    for fname in sources:
+        if Path(fname).name != fname or fname in ("", ".", ".."):
+            raise BuildError(f"generated source name {fname!r} must be a plain file name")
+    units = sorted(f for f in sources if f.endswith(_CXX_SUFFIXES))
+    if not units:
+        raise BuildError(f"no C++ translation unit among {sorted(sources)}",
+                         hint=f"pass at least one file ending in {', '.join(_CXX_SUFFIXES)}")
+    return units
+
+
+def _target_flags(target: Target, toolchain: KokkosToolchain) -> list[str]:
+    """The target's own flags not already in the install's (dedupe keeps the order)."""
+    have = set(toolchain.compile_args)
+    return [f for f in target.cxx_flags if f not in have]
+
+
+def first_error(output: str) -> str:
+    """The compiler's first error line with the two lines after it (context, notes)."""
+    m = _FIRST_ERROR.search(output)
+    lines = output.splitlines()
+    if m is None:
+        nonempty = [ln for ln in lines if ln.strip()]
+        return "\n".join(nonempty[:4]) if nonempty else "(the compiler printed nothing)"
+    start = output.count("\n", 0, m.start())
+    return "\n".join(lines[start:start + 3]).rstrip()
+
+
+def _keep_failed(src_dir: Path, log: str, label: str) -> Path:
+    """Copy a failed build's sources and log to a stable folder the user can inspect."""
+    kept = cache_root() / "failed" / label
+    shutil.rmtree(kept, ignore_errors=True)
+    shutil.copytree(src_dir, kept)
+    (kept / "build.log").write_text(log)
+    return kept
+
+
+def _hint_for(output: str) -> str:
+    if "can not be used when making a shared object" in output:
+        return ("the Kokkos library is not position-independent: rebuild it with "
+                "-DCMAKE_POSITION_INDEPENDENT_CODE=ON or -DBUILD_SHARED_LIBS=ON")
+    return "a bug in generated code is an hpcir bug: please report it with the kept folder"
+
+
+def _run(cmd: list[str], toolchain: KokkosToolchain, cwd: Path, src_dir: Path,
+         label: str, what: str) -> str:
+    """Run one compiler command; `label` names the kept folder, `what` the step and module."""
+    # On failure: BuildError with the first error, never a bare CalledProcessError.
+    try:
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
+                              env=toolchain.environ())
+    except OSError as err:
+        raise BuildError(f"cannot run the compiler {cmd[0]}: {err}",
+                         hint="install it, or point Kokkos_ROOT at a Kokkos whose compiler "
+                              "is present") from None
+    output = proc.stdout + proc.stderr
+    if proc.returncode != 0:
+        log = f"$ {' '.join(cmd)}\n{output}"
+        kept = _keep_failed(src_dir, log, label)
+        # Point error paths at the kept copy, which outlives the temporary build folder.
+        shown = first_error(output).replace(str(src_dir), str(kept))
+        raise BuildError(f"{what} failed:\n{shown}\n"
+                         f"  generated sources kept in {kept} (full log: {kept / 'build.log'})",
+                         hint=_hint_for(output))
+    return output
+
+
+def _write_sources(sources: dict[str, str], dest: Path) -> None:
+    dest.mkdir(parents=True, exist_ok=True)
+    for fname, text in sources.items():
+        (dest / fname).write_text(text)
+
+
+def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, name: str) -> str:
+    """The cache key of a module build: sources, target, compiler + version, flags, Kokkos config."""
+    tc = install.toolchain()
+    return cache_key("shared-library-v1", name, sorted(sources.items()),
+                     dataclasses.asdict(target), tc.compiler, tc.compiler_version,
+                     list(tc.compile_args), list(tc.link_args), list(tc.env),
+                     install.config_id())
+
+
+def build_shared_library(sources: dict[str, str], target: Target, install: KokkosInstall,
+                         name: str) -> Path:
+    """Compile `sources` into one shared library `lib<name>.so` (cached) and return its path."""
+    units = _check_sources(sources)
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise BuildError(f"module name {name!r} is not a C identifier")
+    tc = install.toolchain()
+    flags = _target_flags(target, tc)
+    key = build_key(sources, target, install, name)
+
+    def build(work: Path) -> Path:
+        src = work / "src"
+        _write_sources(sources, src)
+        label = f"{name}-{key[:12]}"
+        objects = []
+        # One compiler process per unit, like CMake: the same flags work for g++,
+        # nvcc_wrapper and hipcc, whose one-step compile-and-link forms differ.
+        for unit in units:
+            obj = work / (Path(unit).stem + ".o")
+            _run([tc.compiler, *tc.compile_args, *flags, "-c", str(src / unit), "-o", str(obj)],
+                 tc, work, src, label, f"compiling module {name!r} ({unit})")
+            objects.append(str(obj))
+        lib = work / f"lib{name}.so"
+        _run([tc.compiler, *flags, "-shared", "-fPIC", *objects, "-o", str(lib), *tc.link_args],
+             tc, work, src, label, f"linking module {name!r}")
+        for obj in objects:
+            os.unlink(obj)
+        return lib
+
+    return cached_build(key, build)
+
+
+def compile_only(sources: dict[str, str], target: Target, install: KokkosInstall) -> None:
+    """Compile every unit of `sources` to an object and discard it: the CUDA / HIP checks."""
+    units = _check_sources(sources)
+    tc = install.toolchain()
+    flags = _target_flags(target, tc)
+    with tempfile.TemporaryDirectory(prefix="hpcir-check-") as tmp:
+        work = Path(tmp)
+        src = work / "src"
+        _write_sources(sources, src)
+        label = f"check-{target.name}-" + cache_key(sorted(sources.items()))[:12]
+        for unit in units:
+            _run([tc.compiler, *tc.compile_args, *flags, "-c", str(src / unit),
+                  "-o", str(work / (Path(unit).stem + ".o"))], tc, work, src, label,
+                 f"compile check for target {target.name!r} ({unit})")

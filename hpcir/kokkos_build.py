@@ -1,0 +1,195 @@
+"""Building Kokkos 3.4.01 into hpcir's cache: OpenMP+Serial, and CUDA / HIP (compile-check) builds."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .cache import atomic_write_text, cache_root, file_lock
+from .errors import KokkosNotFoundError
+from .kokkos_install import INSTALL_MARKER, KokkosInstall, read_install
+from .kokkos_source import KOKKOS_VERSION, Progress, fetch_sdist, patch_for_cuda13, unpack_kokkos
+
+CUDA_SM = "sm_90"  # H100 / H200, reached through the patched AMPERE80 option
+HIP_ARCH = "VEGA908"  # Kokkos 3.4 knows no gfx90a/gfx942; gfx908 (MI100) compile-checks
+
+
+@dataclass
+class _Plan:
+    """How to configure one flavour of Kokkos."""
+
+    name: str  # folder suffix: <cache>/kokkos/<version>-<name>
+    defines: dict[str, str]
+    env: dict[str, str] = field(default_factory=dict)
+    consumer_defines: dict[str, str] = field(default_factory=dict)
+    patch_cuda: bool = False
+    stub_driver: bool = False
+
+
+def _which(name: str, what: str, hint: str) -> str:
+    path = shutil.which(name)
+    if path is None:
+        raise KokkosNotFoundError(f"{what} `{name}` is not on the PATH", hint=hint)
+    return path
+
+
+def find_cuda_driver() -> Path | None:
+    """The real libcuda.so of this machine, if it has an NVIDIA driver (toolkit stubs excluded)."""
+    dirs = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
+    dirs += ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64",
+             "/usr/local/nvidia/lib", "/usr/lib/wsl/lib"]
+    try:
+        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+        dirs += [line.split("=>")[-1].strip().rsplit("/", 1)[0]
+                 for line in out.splitlines() if "libcuda.so" in line]
+    except OSError:
+        pass
+    for d in dirs:
+        if "stubs" in d:
+            continue
+        for name in ("libcuda.so", "libcuda.so.1"):
+            p = Path(d) / name
+            if p.exists():
+                return p
+    return None
+
+
+def cuda_toolkit_root() -> Path:
+    """The CUDA toolkit folder (CUDAToolkit_ROOT, CUDA_HOME, /usr/local/cuda, or nvcc's)."""
+    for var in ("CUDAToolkit_ROOT", "CUDA_HOME", "CUDA_PATH", "CUDA_ROOT"):
+        if os.environ.get(var) and Path(os.environ[var], "bin", "nvcc").exists():
+            return Path(os.environ[var])
+    if Path("/usr/local/cuda/bin/nvcc").exists():
+        return Path("/usr/local/cuda").resolve()
+    nvcc = _which("nvcc", "the CUDA compiler", "install the CUDA toolkit or set CUDA_HOME")
+    # /usr/local/bin/nvcc may be a shell wrapper; the toolkit is where the real nvcc lives.
+    return Path(nvcc).resolve().parent.parent
+
+
+def _plan(backend: str, prefix_of) -> _Plan:
+    common = {"CMAKE_BUILD_TYPE": "Release", "CMAKE_CXX_STANDARD": "17",
+              "CMAKE_POSITION_INDEPENDENT_CODE": "ON",
+              # Shared: every JIT module in a process then shares one Kokkos runtime.
+              "BUILD_SHARED_LIBS": "ON", "Kokkos_ENABLE_SERIAL": "ON",
+              "Kokkos_ENABLE_TESTS": "OFF", "Kokkos_ENABLE_EXAMPLES": "OFF"}
+    if backend == "openmp":
+        cxx = os.environ.get("CXX") or _which("g++", "the C++ compiler", "install g++")
+        return _Plan("openmp", {**common, "Kokkos_ENABLE_OPENMP": "ON",
+                                "CMAKE_CXX_COMPILER": shutil.which(cxx) or cxx})
+    if backend == "cuda":
+        _which("nvcc", "the CUDA compiler", "install the CUDA toolkit (nvcc) or set CUDA_HOME")
+        driver = find_cuda_driver()
+        stub = driver is None
+        name = f"cuda-{CUDA_SM.replace('_', '')}" + ("-stubdriver" if stub else "")
+        prefix = prefix_of(name)
+        driver_path = str(prefix / "stub" / "libcuda.so") if stub else str(driver)
+        root = str(cuda_toolkit_root())
+        defines = {**common, "Kokkos_ENABLE_CUDA": "ON", "Kokkos_ENABLE_CUDA_LAMBDA": "ON",
+                   "Kokkos_ARCH_AMPERE80": "ON", "CUDAToolkit_ROOT": root,
+                   "CUDA_cuda_driver_LIBRARY": driver_path,
+                   "CMAKE_CXX_COMPILER": str(prefix / "bin" / "nvcc_wrapper")}
+        return _Plan(name, defines, patch_cuda=True, stub_driver=stub,
+                     consumer_defines={"CUDAToolkit_ROOT": root,
+                                       "CUDA_cuda_driver_LIBRARY": driver_path})
+    if backend == "hip":
+        hipcc = _which("hipcc", "the HIP compiler",
+                       "install it with `apt-get install hipcc` (Debian) or ROCm")
+        return _Plan(f"hip-{HIP_ARCH.lower().replace('vega', 'gfx')}",
+                     {**common, "Kokkos_ENABLE_HIP": "ON", f"Kokkos_ARCH_{HIP_ARCH}": "ON",
+                      "CMAKE_CXX_COMPILER": hipcc},
+                     # Debian's hipcc picks the NVIDIA platform whenever nvcc is present.
+                     env={"HIP_PLATFORM": "amd"})
+    raise KokkosNotFoundError(f"hpcir cannot build Kokkos for backend {backend!r}",
+                              hint="use --backend openmp, cuda or hip")
+
+
+def install_prefix(name: str) -> Path:
+    """Where the Kokkos flavour `name` is installed in the cache."""
+    return cache_root() / "kokkos" / f"{KOKKOS_VERSION}-{name}"
+
+
+def _run(cmd: list[str], log: Path, env: dict[str, str], cwd: Path, what: str) -> None:
+    with open(log, "a") as f:
+        f.write(f"\n$ {' '.join(cmd)}\n")
+        f.flush()
+        proc = subprocess.run(cmd, stdout=f, stderr=subprocess.STDOUT, env=env, cwd=cwd)
+    if proc.returncode != 0:
+        lines = log.read_text(errors="replace").splitlines()
+        errors = [ln for ln in lines if "error" in ln.lower()][:5]
+        raise KokkosNotFoundError(
+            f"{what} of Kokkos {KOKKOS_VERSION} failed (exit {proc.returncode}):\n  "
+            + "\n  ".join(errors or lines[-15:]),
+            hint=f"the full log is {log}")
+
+
+def install_kokkos(backend: str = "openmp", progress: Progress | None = print) -> KokkosInstall:
+    """Build Kokkos for `backend` (openmp | cuda | hip) into `<cache>/kokkos/`, once, under a lock."""
+    say = progress or (lambda _msg: None)
+    backend = backend.lower()
+    plan = _plan(backend, install_prefix)
+    prefix = install_prefix(plan.name)
+    with file_lock(f"kokkos-install-{plan.name}"):
+        if (prefix / INSTALL_MARKER).is_file():
+            inst = read_install(prefix, "hpcir cache")
+            if inst is not None:
+                say(f"Kokkos {inst.version} ({plan.name}) already installed in {prefix}")
+                return inst
+        start = time.monotonic()
+        # A folder without the marker is a build that died part-way: start again.
+        shutil.rmtree(prefix, ignore_errors=True)
+        prefix.mkdir(parents=True)
+        logs = cache_root() / "kokkos" / "logs"
+        logs.mkdir(parents=True, exist_ok=True)
+        log = logs / f"{KOKKOS_VERSION}-{plan.name}.log"
+        log.write_text("")
+        sdist = fetch_sdist(say)
+        work = Path(tempfile.mkdtemp(dir=prefix.parent, prefix=f".build-{plan.name}-"))
+        try:
+            env = {**os.environ, **plan.env}
+            src = unpack_kokkos(sdist, work / "src")
+            if plan.patch_cuda:
+                say("patching the Kokkos 3.4.01 source for CUDA 13 (nvcc_wrapper arch, half_t, "
+                    "cudaMemPrefetchAsync, sm_90 via AMPERE80)")
+                patch_for_cuda13(src, CUDA_SM)
+                # The install must name its nvcc_wrapper by its final path (consumers use it).
+                (prefix / "bin").mkdir()
+                shutil.copy2(src / "bin" / "nvcc_wrapper", prefix / "bin" / "nvcc_wrapper")
+            if plan.stub_driver:
+                say("no libcuda.so on this machine: linking against a stand-in driver library "
+                    "(programs compile and link, and cannot run)")
+                (prefix / "stub").mkdir()
+                cc = shutil.which("cc") or shutil.which("gcc") or "cc"
+                _run([cc, "-shared", "-o", str(prefix / "stub" / "libcuda.so"), "-x", "c",
+                      "/dev/null"], log, env, work, "building the stand-in libcuda.so")
+            gen = ["-G", "Ninja"] if shutil.which("ninja") else ["-G", "Unix Makefiles"]
+            defs = [f"-D{k}={v}" for k, v in plan.defines.items()]
+            say(f"configuring Kokkos {KOKKOS_VERSION} ({plan.name}) -> {prefix}")
+            _run(["cmake", *gen, "-S", str(src), "-B", str(work / "build"),
+                  f"-DCMAKE_INSTALL_PREFIX={prefix}", *defs], log, env, work, "configuring")
+            jobs = str(os.cpu_count() or 2)
+            say(f"building Kokkos with {jobs} jobs (log: {log})")
+            _run(["cmake", "--build", str(work / "build"), "--target", "install", "-j", jobs],
+                 log, env, work, "building")
+            meta = {"version": KOKKOS_VERSION, "flavour": plan.name, "backend": backend,
+                    "defines": plan.defines, "env": plan.env,
+                    "cmake_defines": plan.consumer_defines, "stub_driver": plan.stub_driver,
+                    "built_in_s": round(time.monotonic() - start, 1)}
+            atomic_write_text(prefix / INSTALL_MARKER, json.dumps(meta, indent=2) + "\n")
+        except BaseException:
+            shutil.rmtree(prefix, ignore_errors=True)
+            raise
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        inst = read_install(prefix, "hpcir cache")
+        if inst is None:
+            raise KokkosNotFoundError(f"Kokkos built, but {prefix} has no usable install",
+                                      hint=f"see {log}")
+        say(f"installed Kokkos {inst.version} ({', '.join(inst.backends)}) in {prefix} "
+            f"in {time.monotonic() - start:.1f} s")
+        return inst
+

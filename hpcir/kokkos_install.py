@@ -1,0 +1,290 @@
+"""Finding a Kokkos install (Kokkos_ROOT, CMAKE_PREFIX_PATH, hpcir's cache) and describing it."""
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import KokkosNotFoundError
+from .targets import Target, get_target
+
+if TYPE_CHECKING:  # imported lazily at run time: kokkos_probe imports this module
+    from .kokkos_probe import KokkosToolchain
+
+# Kokkos' own spelling of its backends (Kokkos_DEVICES / KOKKOS_ENABLE_<X>), lower-cased.
+KNOWN_BACKENDS = ("serial", "openmp", "threads", "cuda", "hip", "sycl", "openmptarget", "hpx")
+# Marker hpcir writes last into a Kokkos it built, with how it was built.
+INSTALL_MARKER = "hpcir-kokkos.json"
+
+
+@dataclass(frozen=True)
+class KokkosInstall:
+    """One Kokkos install: where it is, what it was built with, and where hpcir found it."""
+
+    prefix: Path
+    version: str  # "3.4.01"
+    backends: tuple[str, ...]  # lower-case Kokkos device names, e.g. ("openmp", "serial")
+    compiler: str  # Kokkos_CXX_COMPILER as recorded by the install
+    compiler_id: str  # GNU, Clang, NVIDIA, ...
+    cxx_flags: tuple[str, ...]  # the compile options Kokkos::kokkoscore passes to consumers
+    arch: tuple[str, ...]  # Kokkos_ARCH, e.g. ("AMPERE80",)
+    options: tuple[str, ...]  # Kokkos_OPTIONS, e.g. ("CUDA_LAMBDA",)
+    cmake_dir: Path  # folder holding KokkosConfig.cmake
+    include_dir: Path
+    lib_dir: Path
+    origin: str  # "Kokkos_ROOT", "CMAKE_PREFIX_PATH" or "hpcir cache"
+    env: tuple[tuple[str, str], ...] = ()  # variables the compiler needs (HIP_PLATFORM=amd)
+    cmake_defines: tuple[tuple[str, str], ...] = ()  # -D a consumer's CMake needs (stub driver)
+    stub_driver: bool = False  # linked against a stand-in libcuda.so: compiles, cannot run
+    fingerprint: str = field(default="", compare=False)
+
+    @property
+    def version_int(self) -> int:
+        """KOKKOS_VERSION as Kokkos defines it (major*10000 + minor*100 + patch)."""
+        major, minor, patch = (int(x) for x in self.version.split("."))
+        return major * 10000 + minor * 100 + patch
+
+    def has_backend(self, backend: str) -> bool:
+        """Whether Kokkos_ENABLE_<BACKEND> was on in this install."""
+        return backend.lower() in self.backends
+
+    def config_id(self) -> str:
+        """A digest of everything about this install that changes generated binaries."""
+        return self.fingerprint
+
+    def toolchain(self) -> "KokkosToolchain":
+        """The exact compiler, compile and link flags a consumer of this install uses."""
+        from .kokkos_probe import probe_toolchain
+        return probe_toolchain(self)
+
+
+def _cmake_set(text: str, name: str) -> str | None:
+    """The value of `SET(NAME value)` in a CMake config file (case-insensitive SET)."""
+    m = re.search(rf"^\s*set\(\s*{re.escape(name)}\s+(.*?)\s*\)\s*$", text, re.I | re.M)
+    if not m:
+        return None
+    return m.group(1).strip().strip('"')
+
+
+def _split_cmake_list(value: str | None) -> tuple[str, ...]:
+    return tuple(x for x in (value or "").replace(" ", ";").split(";") if x)
+
+
+def _locate_cmake_dir(root: Path) -> Path | None:
+    """The folder with KokkosConfig.cmake for a prefix (or the folder itself)."""
+    if (root / "KokkosConfig.cmake").is_file():
+        return root
+    patterns = ["lib*/cmake/Kokkos", "lib/*/cmake/Kokkos", "share/cmake/Kokkos", "cmake/Kokkos"]
+    for pat in patterns:
+        for cand in sorted(root.glob(pat)):
+            if (cand / "KokkosConfig.cmake").is_file():
+                return cand
+    return None
+
+
+def _locate_prefix(cmake_dir: Path) -> tuple[Path, Path] | None:
+    """(prefix, include dir) holding KokkosCore_config.h, walking up from the CMake dir."""
+    for prefix in cmake_dir.parents:
+        for inc in (prefix / "include", *sorted(prefix.glob("include/*"))):
+            if (inc / "KokkosCore_config.h").is_file():
+                return prefix, inc
+        if prefix == prefix.parent:
+            break
+    return None
+
+
+def _interface_compile_options(cmake_dir: Path) -> tuple[str, ...]:
+    """Kokkos::kokkoscore's INTERFACE_COMPILE_OPTIONS, generator expressions unwrapped."""
+    targets = cmake_dir / "KokkosTargets.cmake"
+    if not targets.is_file():
+        return ()
+    text = targets.read_text(errors="replace")
+    m = re.search(r'INTERFACE_COMPILE_OPTIONS\s+"([^"]*)"', text)
+    if not m:
+        return ()
+    raw = m.group(1).replace("\\$", "$")
+    # $<$<COMPILE_LANGUAGE:CXX>:-fopenmp> -> -fopenmp; nested forms keep their innermost value.
+    while True:
+        new = re.sub(r"\$<[^<>]*:([^<>]*)>", r"\1", raw)
+        new = re.sub(r"\$<[^<>:]*>", "", new)
+        if new == raw:
+            break
+        raw = new
+    return tuple(x for x in raw.split(";") if x)
+
+
+def read_install(root: Path, origin: str) -> KokkosInstall | None:
+    """Describe the Kokkos at `root` (a prefix or its cmake/Kokkos folder); None if none is there."""
+    root = Path(root).expanduser()
+    cmake_dir = _locate_cmake_dir(root)
+    if cmake_dir is None:
+        return None
+    located = _locate_prefix(cmake_dir)
+    if located is None:
+        return None
+    prefix, include_dir = located
+    header = (include_dir / "KokkosCore_config.h").read_text(errors="replace")
+    common_path = cmake_dir / "KokkosConfigCommon.cmake"
+    common = common_path.read_text(errors="replace") if common_path.is_file() else ""
+
+    m = re.search(r"#define\s+KOKKOS_VERSION\s+(\d+)", header)
+    if m:
+        v = int(m.group(1))
+        version = f"{v // 10000}.{v // 100 % 100}.{v % 100:02d}"
+    else:
+        vfile = cmake_dir / "KokkosConfigVersion.cmake"
+        vm = re.search(r'PACKAGE_VERSION\s+"(\d+)\.(\d+)\.(\d+)"', vfile.read_text()) \
+            if vfile.is_file() else None
+        if not vm:
+            return None
+        version = f"{int(vm.group(1))}.{int(vm.group(2))}.{int(vm.group(3)):02d}"
+
+    devices = _split_cmake_list(_cmake_set(common, "Kokkos_DEVICES"))
+    if devices:
+        backends = tuple(d.lower() for d in devices)
+    else:
+        backends = tuple(b for b in KNOWN_BACKENDS
+                         if re.search(rf"#define\s+KOKKOS_ENABLE_{b.upper()}\b", header))
+    arch = _split_cmake_list(_cmake_set(common, "Kokkos_ARCH"))
+    if not arch:
+        arch = tuple(sorted(set(re.findall(r"#define\s+KOKKOS_ARCH_(\w+)", header))))
+    options = _split_cmake_list(_cmake_set(common, "Kokkos_OPTIONS"))
+    compiler = _cmake_set(common, "Kokkos_CXX_COMPILER") or os.environ.get("CXX", "c++")
+    compiler_id = _cmake_set(common, "Kokkos_CXX_COMPILER_ID") or ""
+
+    lib_dir = next((p.parent for pat in ("lib*/libkokkoscore.*", "lib/*/libkokkoscore.*")
+                    for p in sorted(prefix.glob(pat))), prefix / "lib")
+
+    meta: dict = {}
+    marker = prefix / INSTALL_MARKER
+    if marker.is_file():
+        meta = json.loads(marker.read_text())
+    env = tuple(sorted(meta.get("env", {}).items()))
+    if "hip" in backends and not env:
+        # hipcc picks the NVIDIA platform whenever nvcc is on the PATH; Kokkos HIP needs AMD.
+        env = (("HIP_PLATFORM", "amd"),)
+    defines = tuple(sorted(meta.get("cmake_defines", {}).items()))
+
+    # Fingerprint: the install's configuration files and its library, so a rebuilt or
+    # reconfigured Kokkos never reuses modules built against the old one.
+    h = hashlib.sha256()
+    for p in [include_dir / "KokkosCore_config.h", common_path,
+              cmake_dir / "KokkosTargets.cmake", *sorted(lib_dir.glob("libkokkoscore.*"))]:
+        if p.is_file():
+            st = p.stat()
+            h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
+    h.update(repr((env, defines)).encode())
+
+    return KokkosInstall(
+        prefix=prefix, version=version, backends=backends, compiler=compiler,
+        compiler_id=compiler_id, cxx_flags=_interface_compile_options(cmake_dir), arch=arch,
+        options=options, cmake_dir=cmake_dir, include_dir=include_dir, lib_dir=lib_dir,
+        origin=origin, env=env, cmake_defines=defines, stub_driver=bool(meta.get("stub_driver")),
+        fingerprint=h.hexdigest())
+
+
+def _env_roots() -> list[tuple[Path, str]]:
+    """Candidate roots in precedence order: Kokkos_ROOT, then CMAKE_PREFIX_PATH entries."""
+    roots: list[tuple[Path, str]] = []
+    for var in ("Kokkos_ROOT", "KOKKOS_ROOT"):
+        if os.environ.get(var):
+            roots.append((Path(os.environ[var]), "Kokkos_ROOT"))
+            break
+    for entry in re.split(r"[;:]", os.environ.get("CMAKE_PREFIX_PATH", "")):
+        if entry:
+            roots.append((Path(entry), "CMAKE_PREFIX_PATH"))
+    return roots
+
+
+def cache_installs() -> list[KokkosInstall]:
+    """The complete Kokkos installs hpcir built into its cache (newest first)."""
+    from .cache import cache_root
+    base = cache_root() / "kokkos"
+    found = []
+    for d in sorted(base.glob("*"), key=lambda p: p.stat().st_mtime, reverse=True):
+        if (d / INSTALL_MARKER).is_file():
+            inst = read_install(d, "hpcir cache")
+            if inst is not None:
+                found.append(inst)
+    return found
+
+
+def _normalize_backend(backend: str | None) -> str | None:
+    if backend is None:
+        return None
+    b = backend.lower()
+    if b not in KNOWN_BACKENDS:
+        raise KokkosNotFoundError(f"unknown Kokkos backend {backend!r}",
+                                  hint=f"use one of: {', '.join(KNOWN_BACKENDS)}")
+    return b
+
+
+def find_kokkos(backend: str | None = None) -> KokkosInstall:
+    """The first Kokkos with `backend` enabled: Kokkos_ROOT, CMAKE_PREFIX_PATH, then hpcir's cache."""
+    backend = _normalize_backend(backend)
+    looked: list[str] = []
+    for root, origin in _env_roots():
+        inst = read_install(root, origin)
+        if inst is None:
+            looked.append(f"{origin}={root}: no KokkosConfig.cmake + KokkosCore_config.h there")
+        elif backend and not inst.has_backend(backend):
+            looked.append(f"{origin}={root}: Kokkos {inst.version} without {backend} "
+                          f"(has {', '.join(inst.backends)})")
+        else:
+            return inst
+    for inst in cache_installs():
+        if backend is None or inst.has_backend(backend):
+            return inst
+        looked.append(f"hpcir cache {inst.prefix}: without {backend}")
+    what = f"with the {backend} backend " if backend else ""
+    raise KokkosNotFoundError(
+        f"no Kokkos {what}found" + ("".join(f"\n  - {x}" for x in looked) if looked else
+                                    " (Kokkos_ROOT and CMAKE_PREFIX_PATH are unset, cache empty)"),
+        hint=f"point Kokkos_ROOT at a Kokkos install, or run `hpcir kokkos install --backend "
+             f"{backend or 'openmp'}`")
+
+
+def _backend_of(target: Target | str) -> str:
+    t = get_target(target) if isinstance(target, str) else target
+    if t.kind != "kokkos" or not t.kokkos_backend:
+        raise KokkosNotFoundError(f"target {t.name!r} does not compile through Kokkos")
+    return t.kokkos_backend.lower()
+
+
+# What `install_kokkos` builds to provide each backend (the OpenMP build carries Serial too).
+_INSTALL_FOR = {"openmp": "openmp", "serial": "openmp", "cuda": "cuda", "hip": "hip"}
+
+
+@functools.lru_cache(maxsize=None)
+def _ensure_cached(backend: str, env_key: tuple) -> KokkosInstall:
+    try:
+        return find_kokkos(backend)
+    except KokkosNotFoundError:
+        if backend not in _INSTALL_FOR:
+            raise
+    from .kokkos_build import install_kokkos
+    from .kokkos_source import KOKKOS_VERSION
+    print(f"hpcir: no Kokkos with {backend} found (Kokkos_ROOT, CMAKE_PREFIX_PATH); building "
+          f"Kokkos {KOKKOS_VERSION} into the hpcir cache once (about a minute)...",
+          file=sys.stderr, flush=True)
+    return install_kokkos(_INSTALL_FOR[backend], progress=None)
+
+
+def ensure_kokkos(target: Target | str) -> KokkosInstall:
+    """A Kokkos able to build `target`: found, else built into the cache on first use."""
+    from .cache import cache_root
+    env_key = (os.environ.get("Kokkos_ROOT"), os.environ.get("KOKKOS_ROOT"),
+               os.environ.get("CMAKE_PREFIX_PATH"), str(cache_root()))
+    return _ensure_cached(_backend_of(target), env_key)
+
+
+def install_kokkos(backend: str = "openmp", progress=print) -> KokkosInstall:
+    """Build Kokkos for `backend` (openmp | cuda | hip) into hpcir's cache; see kokkos_build."""
+    from .kokkos_build import install_kokkos as _install
+    return _install(backend, progress)
