@@ -1,0 +1,274 @@
+"""Calls inside kernels: math, builtins, team methods, atomics, device functions, nested launches."""
+from __future__ import annotations
+
+import ast
+import math as pymath
+from typing import Any
+
+from xdsl.dialects import arith, func, memref
+from xdsl.dialects.builtin import IntegerAttr, i64
+from xdsl.ir import Block
+
+from hpcir.errors import KernelSyntaxError, KernelTypeError
+
+from .reducers import REDUCERS, accepts, identity
+from .scope import Closure, Scope, Var
+from .types import AccType, F64, I64, ScalarType, TeamMemberType, ViewType
+from .values import TV
+
+# memref.atomic_rmw kinds (upstream MLIR's AtomicRMWKind enum values)
+RMW = {"addf": 0, "addi": 1, "maximumf": 3, "maxs": 4, "minimumf": 6, "mins": 7, "mulf": 9,
+       "muli": 10, "ori": 11, "andi": 12, "xori": 15}
+TEAM_QUERIES = ("league_rank", "team_rank", "team_size", "league_size")
+BUILTINS = {"int", "float", "bool", "abs", "min", "max", "len"}
+
+
+def expr_Call(self: Any, node: ast.Call) -> TV:
+    """A call used as a value."""
+    v = self.call(node, want_value=True)
+    assert v is not None
+    return v
+
+
+def _local(self: Any, node: ast.expr) -> Any:
+    if isinstance(node, ast.Name):
+        b = self.scope.get(node.id)
+        if isinstance(b, Var):
+            return self.lookup(node.id, node)
+        return b
+    return None
+
+
+def call(self: Any, node: ast.Call, want_value: bool) -> TV | None:
+    """Lower a call; returns its value (None for calls without one)."""
+    f = node.func
+    if isinstance(f, ast.Attribute):
+        base = _local(self, f.value)
+        if isinstance(base, TV) and isinstance(base.ty, TeamMemberType):
+            if f.attr in TEAM_QUERIES and not node.args:
+                return self.team_query(base, f.attr, node)
+            if f.attr == "team_barrier" and not node.args:
+                from hpcir.dialects import kokkos as kk
+                self.emit(kk.TeamBarrierOp(base.ssa))
+                return _no_value(self, node, want_value)
+            raise self.err(KernelSyntaxError, f"team members have no method `{f.attr}` here", node,
+                           hint="use league_rank(), team_rank(), team_size(), league_size(), team_barrier()")
+        if isinstance(base, TV) and isinstance(base.ty, ViewType):
+            if f.attr == "extent" and len(node.args) == 1:
+                return self.extent(base, node.args[0], node)
+            raise self.err(KernelSyntaxError, f"views have no method `{f.attr}` in kernels", node,
+                           hint="use v.extent(d) and v[i, j]")
+    if isinstance(f, ast.Name) and isinstance(self.scope.get(f.id), Closure):
+        raise self.err(KernelSyntaxError, f"nested function `{f.id}` can only be passed to a nested "
+                       "parallel_for / parallel_reduce / single", node)
+    obj = self.global_object(f)
+    if obj is None:
+        raise self.err(KernelSyntaxError, f"`{ast.unparse(f)}` is not a function kernels can call", node,
+                       hint="kernels can call math functions, int/float/bool/abs/min/max, hpcir atomics "
+                            "and other @hpcir.kernel functions")
+    if node.keywords and not getattr(obj, "__hpcir_intrinsic__", None):
+        raise self.err(KernelSyntaxError, "keyword arguments are not supported in kernel calls", node)
+    if getattr(obj, "__module__", None) == "math" or (callable(obj) and getattr(pymath, getattr(obj, "__name__", ""), None) is obj):
+        return self.math_call(obj.__name__, node)
+    name = getattr(obj, "__name__", None)
+    if name in BUILTINS and obj is getattr(__import__("builtins"), name):
+        return self.builtin_call(name, node)
+    tag = getattr(obj, "__hpcir_intrinsic__", None)
+    if isinstance(tag, str) and tag.startswith("atomic_"):
+        return self.atomic_call(tag, node, want_value)
+    if tag in ("parallel_for", "parallel_reduce", "parallel_scan"):
+        return self.nested_launch(tag, node, want_value)
+    if tag == "single":
+        self.single_call(node)
+        return _no_value(self, node, want_value)
+    from .kernel import Kernel
+    if isinstance(obj, Kernel):
+        return self.device_call(obj, node, want_value)
+    raise self.err(KernelSyntaxError, f"`{ast.unparse(f)}` cannot be called inside a kernel", node,
+                   hint="kernels can call math functions, int/float/bool/abs/min/max, hpcir atomics "
+                        "and other @hpcir.kernel functions")
+
+
+def _no_value(self: Any, node: ast.AST, want_value: bool) -> None:
+    if want_value:
+        raise self.err(KernelTypeError, "this call has no value", node)
+    return None
+
+
+def device_call(self: Any, kern: Any, node: ast.Call, want_value: bool) -> TV | None:
+    """Call another @hpcir.kernel as a device function (specialised on the argument types)."""
+    args = [self.expr(a) for a in node.args]
+    for a, n in zip(args, node.args):
+        if not isinstance(a.ty, (ScalarType, ViewType)):
+            raise self.err(KernelTypeError, "device functions take numbers, bools and views", n)
+    sym, ret = self.module.device_function(kern, [a for a in args], node, self.kernel)
+    op = self.emit(func.CallOp(sym, [a.ssa for a in args], [] if ret is None else [ret.mlir()]))
+    if ret is None:
+        return _no_value(self, node, want_value)
+    return TV(op.results[0], ret)
+
+
+def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | None:
+    """atomic_add(view, [i, j], value) and friends → memref.atomic_rmw (returns the old value)."""
+    fetch = tag.startswith("atomic_fetch_")
+    kind = tag.removeprefix("atomic_fetch_") if fetch else tag.removeprefix("atomic_")
+    if len(node.args) != 3:
+        raise self.err(KernelSyntaxError, f"{tag} takes (view, [indices], value)", node)
+    view = self.expr(node.args[0])
+    if not isinstance(view.ty, ViewType):
+        raise self.err(KernelTypeError, f"the first argument of {tag} must be a view", node.args[0])
+    idx_node = node.args[1]
+    idx_nodes = list(idx_node.elts) if isinstance(idx_node, (ast.List, ast.Tuple)) else [idx_node]
+    if len(idx_nodes) != view.ty.rank:
+        raise self.err(KernelTypeError, f"{tag} on a rank-{view.ty.rank} view needs {view.ty.rank} indices",
+                       idx_node)
+    idx = [self.to_index(self.as_int(n)) for n in idx_nodes]
+    et = view.ty.dtype
+    val = self.convert(self.scalar(node.args[2]), et)
+    if et.is_bool:
+        raise self.err(KernelTypeError, f"{tag} is not defined on bool views", node)
+    if kind == "sub":
+        neg = arith.NegfOp(val.ssa) if et.is_float else arith.SubiOp(self.const(0, et).ssa, val.ssa)
+        val, kind = TV(self.emit(neg).results[0], et), "add"
+    table = {"add": ("addf", "addi"), "mul": ("mulf", "muli"), "max": ("maximumf", "maxs"),
+             "min": ("minimumf", "mins"), "and": (None, "andi"), "or": (None, "ori"), "xor": (None, "xori")}
+    rmw = table[kind][0 if et.is_float else 1]
+    if rmw is None:
+        raise self.err(KernelTypeError, f"{tag} needs an integer view, not {et}", node)
+    op = memref.AtomicRMWOp.create(operands=[val.ssa, view.ssa, idx], result_types=[et.mlir()],
+                                   properties={"kind": IntegerAttr(RMW[rmw], i64)})
+    self.emit(op)
+    return TV(op.results[0], et) if fetch or want_value else None
+
+
+def _closure(self: Any, node: ast.expr, nparams: int, what: str) -> Closure:
+    if isinstance(node, ast.Lambda):
+        params = [a.arg for a in node.args.args]
+        clo = Closure(params, [ast.Expr(node.body)], node)
+    elif isinstance(node, ast.Name) and isinstance(self.scope.get(node.id), Closure):
+        clo = self.scope.get(node.id)
+    else:
+        from .kernel import Kernel
+        obj = self.global_object(node)
+        if not isinstance(obj, Kernel):
+            raise self.err(KernelSyntaxError, f"the body of {what} must be a nested def, a lambda or a kernel", node)
+        clo = Closure([p.name for p in obj.params], obj.tree.body, obj.tree)
+    if len(clo.params) != nparams:
+        raise self.err(KernelSyntaxError, f"the body of {what} must take {nparams} parameter(s), "
+                       f"it takes {len(clo.params)}", node)
+    return clo
+
+
+def inline_closure(self: Any, clo: Closure, bindings: dict[str, Var | TV]) -> None:
+    """Lower a closure's body in a child scope (captures by reference, like a C++ [&] lambda)."""
+    saved = self.scope, self.ret_flag, self.loops
+    self.scope = Scope(dict(bindings), parent=self.scope)
+    self.ret_flag, self.loops = None, []
+    for st in clo.body:
+        for n in ast.walk(st):
+            if isinstance(n, ast.Return):
+                raise self.err(KernelSyntaxError, "return is not supported inside nested team functions", n,
+                               hint="use if/else around the rest of the body")
+    self.body(clo.body)
+    self.scope, self.ret_flag, self.loops = saved
+
+
+def _acc_type(self: Any, clo: Closure, kind: str) -> ScalarType:
+    node = clo.node
+    if isinstance(node, ast.FunctionDef) and len(node.args.args) > 1 and node.args.args[1].annotation is not None:
+        kt = self.kernel._eval_annotation(node.args.args[1].annotation)
+        if isinstance(kt, AccType):
+            return kt.dtype
+        if isinstance(kt, ScalarType):
+            return kt
+    from .reducers import default_type
+    return default_type(kind)
+
+
+def nested_launch(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | None:
+    """parallel_for / parallel_reduce over TeamThreadRange, ThreadVectorRange or TeamVectorRange."""
+    from hpcir.dialects import kokkos as kk
+    if tag == "parallel_scan":
+        raise self.err(KernelSyntaxError, "nested parallel_scan is not supported yet", node,
+                       hint="use a TeamThreadRange parallel_for with team_barrier, or a top-level parallel_scan")
+    args = [a for a in node.args if not (isinstance(a, ast.Constant) and isinstance(a.value, str))]
+    if len(args) != 2 or not isinstance(args[0], ast.Call):
+        raise self.err(KernelSyntaxError, f"nested {tag} takes (TeamThreadRange(team, n), function)", node)
+    rng = args[0]
+    cls = self.global_object(rng.func)
+    level = getattr(cls, "__name__", None)
+    ops = {"TeamThreadRange": kk.TeamThreadRangeOp, "ThreadVectorRange": kk.ThreadVectorRangeOp,
+           "TeamVectorRange": kk.TeamVectorRangeOp}
+    if level not in ops:
+        raise self.err(KernelSyntaxError, f"nested {tag} needs TeamThreadRange, ThreadVectorRange or "
+                       "TeamVectorRange as its policy", rng)
+    if not 2 <= len(rng.args) <= 3:
+        raise self.err(KernelSyntaxError, f"{level} takes (team, end) or (team, begin, end)", rng)
+    member = self.expr(rng.args[0])
+    if not isinstance(member.ty, TeamMemberType):
+        raise self.err(KernelTypeError, f"the first argument of {level} must be the team member", rng.args[0])
+    if len(rng.args) == 2:
+        b, e = self.const(0, I64), self.as_int(rng.args[1], "a range bound")
+    else:
+        b, e = self.as_int(rng.args[1], "a range bound"), self.as_int(rng.args[2], "a range bound")
+    lo, hi = self.to_index(b), self.to_index(e)
+    kind = "sum"
+    for kw in node.keywords:
+        if kw.arg == "reducer" and isinstance(kw.value, ast.Constant) and kw.value.value in REDUCERS:
+            kind = kw.value.value
+        else:
+            raise self.err(KernelSyntaxError, f"unsupported keyword `{kw.arg}` in a nested {tag}", kw.value,
+                           hint=f"only reducer='sum'|... ({', '.join(REDUCERS)}) is accepted")
+    if tag == "parallel_for":
+        clo = _closure(self, args[1], 1, f"a nested {tag}")
+        op = ops[level](member.ssa, lo, hi)
+        outer = self.block
+        self.block = op.body.block
+        self.inline_closure(clo, {clo.params[0]: self.from_index(op.index)})
+        self.emit(kk.YieldOp())
+        self.block = outer
+        self.emit(op)
+        return _no_value(self, node, want_value)
+    clo = _closure(self, args[1], 2, f"a nested {tag}")
+    acc_t = _acc_type(self, clo, kind)
+    if not accepts(kind, acc_t):
+        raise self.err(KernelTypeError, f"reducer {kind!r} is not defined on {acc_t}", node)
+    init = self.const(identity(kind, acc_t), acc_t)
+    op = ops[level](member.ssa, lo, hi, init=[init.ssa], reducers=[kind])
+    outer = self.block
+    self.block = op.body.block
+    idx = self.from_index(op.index)
+    acc_ref = self.emit(memref.AllocaOp.get(acc_t.mlir(), shape=[])).results[0]
+    acc = Var(acc_ref, acc_t)
+    self.store_var(acc, TV(op.accumulators[0], acc_t))
+    self.inline_closure(clo, {clo.params[0]: idx, clo.params[1]: acc})
+    self.emit(kk.YieldOp(self.emit(memref.LoadOp.get(acc_ref, [])).results[0]))
+    self.block = outer
+    self.emit(op)
+    return TV(op.results[0], acc_t)
+
+
+def single_call(self: Any, node: ast.Call) -> None:
+    """single(PerTeam(team), fn) / single(PerThread(team), fn)."""
+    from hpcir.dialects import kokkos as kk
+    if len(node.args) != 2 or not isinstance(node.args[0], ast.Call):
+        raise self.err(KernelSyntaxError, "single takes (PerTeam(team) | PerThread(team), function)", node)
+    lvl = node.args[0]
+    cls = getattr(self.global_object(lvl.func), "__hpcir_intrinsic__", None)
+    if cls not in ("PerTeam", "PerThread") or len(lvl.args) != 1:
+        raise self.err(KernelSyntaxError, "the first argument of single must be PerTeam(team) or PerThread(team)", lvl)
+    member = self.expr(lvl.args[0])
+    if not isinstance(member.ty, TeamMemberType):
+        raise self.err(KernelTypeError, "PerTeam/PerThread need the team member", lvl.args[0])
+    clo = _closure(self, node.args[1], 0, "single")
+    op = kk.SingleOp(member.ssa, level="per_team" if cls == "PerTeam" else "per_thread")
+    outer = self.block
+    self.block = op.body.block
+    self.inline_closure(clo, {})
+    self.emit(kk.YieldOp())
+    self.block = outer
+    self.emit(op)
+
+
+__all__ = ["call", "expr_Call", "device_call", "atomic_call", "nested_launch", "single_call", "inline_closure",
+           "F64", "Block"]

@@ -1,0 +1,253 @@
+"""Build one IR module from kernel launches: entry funcs (L2 for range/MDRange parallel_for, L3 for
+reductions, scans and team policies) plus the device functions they call."""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Any
+
+from xdsl.dialects import arith, func, memref, scf
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
+from xdsl.ir import Block, Region
+
+from hpcir.errors import KernelSyntaxError, KernelTypeError
+
+from .kernel import Kernel
+from .reducers import accepts, identity
+from .scope import Scope, Var
+from .stmts import StmtMixin
+from .types import BOOL, I64, AccType, KernelType, ScalarType, TeamMemberType, ViewType
+from .values import TV
+
+EXEC_SPACES = {"cpu": "openmp", "serial": "serial", "cuda": "cuda", "hip": "hip"}
+
+
+@dataclass
+class LaunchSpec:
+    """One kernel specialised for a launch: kind, policy shape, parameter types, reducer."""
+
+    kernel: Kernel
+    kind: str  # for | reduce | scan
+    policy: str  # range | mdrange | team
+    rank: int  # index dimensions (0 for team)
+    param_types: dict[str, KernelType]  # the kernel's own (non-index, non-acc) parameters, in order
+    reducer: str = "sum"
+    acc_type: ScalarType | None = None
+    tile: tuple[int, ...] = ()
+    layout_free: bool = False  # view layouts are the target's choice (lowering a file, no arrays)
+    name: str = ""
+    index_params: list[str] = field(default_factory=list)
+    acc_param: str | None = None
+    final_param: str | None = None
+
+
+class KernelLowerer(StmtMixin):
+    """Lowers one kernel body (entry or device function) into the current block."""
+
+    def __init__(self, kernel: Kernel, module: "ModuleBuilder", block: Block):
+        self.kernel = kernel
+        self.module = module
+        self.block = block
+        self.scope = Scope()
+        self.ret_flag: Var | None = None
+        self.ret_slot: Var | None = None
+        self.ret_type: ScalarType | None = None
+        self.loops: list = []
+        self.member: TV | None = None
+        self.infer_returns: list[TV] | None = None
+
+    def stmt_Return(self, node: ast.Return) -> None:  # type: ignore[override]
+        if self.infer_returns is not None and node.value is not None:
+            self.infer_returns.append(self.scalar(node.value))
+            return
+        super().stmt_Return(node)
+
+    def run(self, bindings: dict[str, Var | TV]) -> None:
+        """Lower the kernel's body with its parameters bound."""
+        self.scope.names.update(bindings)
+        body = self.kernel.tree.body
+        if any(isinstance(n, ast.Return) for st in body for n in ast.walk(st)):
+            self.ret_flag = self.flag(False)
+        self.body(body)
+
+
+def _has_return(kernel: Kernel) -> bool:
+    return any(isinstance(n, ast.Return) for n in ast.walk(kernel.tree))
+
+
+class ModuleBuilder:
+    """Collects the entries and device functions of one lowered module."""
+
+    def __init__(self, target: str = "cpu"):
+        self.target = target
+        self.exec_space = EXEC_SPACES.get(target, "default")
+        self.module = ModuleOp([])
+        self.device_fns: dict[tuple, tuple[str, ScalarType | None]] = {}
+        self._in_progress: set[tuple] = set()
+        self.entry_names: list[str] = []
+
+    # -- device functions ----------------------------------------------------------------------
+    def device_function(self, kern: Kernel, args: list[TV], node: ast.AST, caller: Kernel) -> tuple[str, ScalarType | None]:
+        """The symbol and return type of `kern` specialised on the argument types."""
+        if len(args) != len(kern.params):
+            raise KernelTypeError(f"{kern.name} takes {len(kern.params)} arguments, {len(args)} given",
+                                  caller.loc(node))
+        types = [a.ty for a in args]
+        for p, t, a in zip(kern.params, types, args):
+            if p.annotation is not None and isinstance(p.annotation, ScalarType) and isinstance(t, ScalarType):
+                if p.annotation != t and not (a.weak or (p.annotation.is_float and t.is_float)):
+                    raise KernelTypeError(f"argument `{p.name}` of {kern.name} is a {p.annotation}, got {t}",
+                                          caller.loc(node))
+        types = [p.annotation if isinstance(p.annotation, ScalarType) and isinstance(t, ScalarType) else t
+                 for p, t in zip(kern.params, types)]
+        key = (id(kern), tuple(types))
+        if key in self.device_fns:
+            return self.device_fns[key]
+        if key in self._in_progress:
+            raise KernelSyntaxError(f"recursive call of {kern.name}: recursion is not supported in kernels",
+                                    caller.loc(node), hint="rewrite it as a loop")
+        self._in_progress.add(key)
+        sym = f"{kern.name}_{len(self.device_fns)}"
+        ret = kern.returns if isinstance(kern.returns, ScalarType) else None
+        if ret is None and _has_return(kern) and any(isinstance(n, ast.Return) and n.value is not None
+                                                     for n in ast.walk(kern.tree)):
+            ret = self._infer_return(kern, types)
+        fblock = Block(arg_types=[t.mlir() for t in types])  # type: ignore[union-attr]
+        low = KernelLowerer(kern, self, fblock)
+        bindings: dict[str, Var | TV] = {p.name: TV(a, t) for p, a, t in zip(kern.params, fblock.args, types)}
+        if ret is not None:
+            low.ret_type = ret
+            low.ret_slot = low.new_var(".ret", ret, low.const(0, ret))
+        low.run(bindings)
+        if ret is not None:
+            low.emit(func.ReturnOp(low.emit(memref.LoadOp.get(low.ret_slot.ref, [])).results[0]))  # type: ignore[union-attr]
+        else:
+            low.emit(func.ReturnOp())
+        fn = func.FuncOp(sym, ([t.mlir() for t in types], [] if ret is None else [ret.mlir()]),  # type: ignore[union-attr]
+                         Region(fblock), visibility="private")
+        fn.attributes["kokkos.device_function"] = UnitAttr()
+        self.module.body.block.add_op(fn)
+        self._in_progress.discard(key)
+        self.device_fns[key] = (sym, ret)
+        return sym, ret
+
+    def _infer_return(self, kern: Kernel, types: list[KernelType]) -> ScalarType:
+        scratch = Block(arg_types=[t.mlir() for t in types])  # type: ignore[union-attr]
+        low = KernelLowerer(kern, self, scratch)
+        low.infer_returns = []
+        low.run({p.name: TV(a, t) for p, a, t in zip(kern.params, scratch.args, types)})
+        seen = low.infer_returns
+        from .values import join_types
+        ret = seen[0]
+        for v in seen[1:]:
+            ret = TV(ret.ssa, join_types(ret, v), ret.weak and v.weak)
+        assert isinstance(ret.ty, ScalarType)
+        return ret.ty
+
+    # -- entries -------------------------------------------------------------------------------
+    def add_entry(self, spec: LaunchSpec) -> str:
+        """Add the entry function of one launch; returns its symbol name."""
+        k = spec.kernel
+        name = spec.name or k.name
+        nb = {"range": 2, "mdrange": 2 * spec.rank, "team": 3}[spec.policy]
+        ptypes = [t.mlir() for t in spec.param_types.values()]  # type: ignore[union-attr]
+        block = Block(arg_types=[I64.mlir()] * nb + ptypes)
+        low = KernelLowerer(k, self, block)
+        bounds = [low.to_index(TV(a, I64)) for a in block.args[:nb]]
+        params: dict[str, Var | TV] = {n: TV(a, t) for (n, t), a in zip(spec.param_types.items(), block.args[nb:])}
+        result_types = []
+        if spec.kind == "for" and spec.policy in ("range", "mdrange") and not spec.tile:
+            self._l2_parallel(low, spec, bounds, params)
+        else:
+            res = self._l3_launch(low, spec, name, bounds, params)
+            if res is not None:
+                result_types = [res.type]
+                low.emit(func.ReturnOp(res))
+        if not result_types:
+            low.emit(func.ReturnOp())
+        fn = func.FuncOp(name, (list(block.arg_types), result_types), Region(block))
+        from hpcir.dialects import kokkos as kk
+        fn.attributes["kokkos.entry"] = kk.EntryAttr(spec.kind)
+        bound_names = {"range": ["begin", "end"], "team": ["league_size", "team_size", "vector_length"],
+                       "mdrange": [f"begin{d}" for d in range(spec.rank)] + [f"end{d}" for d in range(spec.rank)]}
+        fn.attributes["kokkos.arg_names"] = ArrayAttr([StringAttr(s) for s in bound_names[spec.policy] + list(spec.param_types)])
+        if spec.layout_free:
+            fn.attributes["kokkos.layout_free"] = UnitAttr()
+        self.module.body.block.add_op(fn)
+        self.entry_names.append(name)
+        return name
+
+    def _bind_indices(self, low: KernelLowerer, spec: LaunchSpec, ivs: list) -> dict[str, Var | TV]:
+        return {n: low.from_index(iv) for n, iv in zip(spec.index_params, ivs)}
+
+    def _l2_parallel(self, low: KernelLowerer, spec: LaunchSpec, bounds: list, params: dict) -> None:
+        r = spec.rank
+        one = low.const_index(1)
+        body = Block(arg_types=[bounds[0].type] * r)
+        outer = low.block
+        low.block = body
+        low.run({**params, **self._bind_indices(low, spec, list(body.args))})
+        low.emit(scf.ReduceOp())
+        low.block = outer
+        low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body)))
+
+    def _l3_launch(self, low: KernelLowerer, spec: LaunchSpec, name: str, bounds: list, params: dict) -> Any:
+        from hpcir.dialects import kokkos as kk
+        from hpcir.targets import get_target
+        target = get_target(self.target) if self.target in EXEC_SPACES else None
+        iterate = target.iterate if target else "right"
+        es = self.exec_space
+        init = []
+        acc_t = spec.acc_type
+        if spec.kind in ("reduce", "scan"):
+            assert acc_t is not None
+            if not accepts(spec.reducer, acc_t):
+                raise KernelTypeError(f"reducer {spec.reducer!r} is not defined on {acc_t} accumulators",
+                                      spec.kernel.loc(spec.kernel.tree))
+            init = [low.const(identity(spec.reducer, acc_t), acc_t).ssa]
+        r = spec.rank
+        if spec.kind == "scan":
+            op = kk.ParallelScanOp(name, bounds[0], bounds[1], init[0], spec.reducer, es)
+        elif spec.policy == "team":
+            op = (kk.ParallelForOp.team(name, *bounds, exec_space=es) if spec.kind == "for" else
+                  kk.ParallelReduceOp.team(name, *bounds, init=init, reducers=[spec.reducer], exec_space=es))
+        elif spec.policy == "range":
+            op = kk.ParallelReduceOp.range(name, bounds[0], bounds[1], init, [spec.reducer], es)
+        elif spec.kind == "for":
+            op = kk.ParallelForOp.mdrange(name, bounds[:r], bounds[r:], iterate, spec.tile, es)
+        else:
+            op = kk.ParallelReduceOp.mdrange(name, bounds[:r], bounds[r:], init, [spec.reducer], iterate,
+                                             spec.tile, es)
+        outer = low.block
+        low.block = op.body.block
+        args = list(op.body.block.args)
+        bindings: dict[str, Var | TV] = dict(params)
+        if spec.policy == "team":
+            member = TV(args[0], TeamMemberType())
+            bindings[spec.index_params[0]] = member
+            low.member = member
+            rest = args[1:]
+        else:
+            bindings.update(self._bind_indices(low, spec, args[:r]))
+            rest = args[r:]
+        acc_var = None
+        if spec.kind in ("reduce", "scan") and spec.acc_param is not None:
+            assert acc_t is not None
+            acc_var = low.new_var(spec.acc_param, acc_t, TV(rest[0], acc_t))
+            del low.scope.names[spec.acc_param]
+            bindings[spec.acc_param] = acc_var
+            if spec.kind == "scan" and spec.final_param is not None:
+                bindings[spec.final_param] = TV(rest[1], BOOL)
+        low.run(bindings)
+        if acc_var is not None:
+            low.emit(kk.YieldOp(low.emit(memref.LoadOp.get(acc_var.ref, [])).results[0]))
+        elif spec.kind in ("reduce", "scan"):
+            low.emit(kk.YieldOp(rest[0]))
+        else:
+            low.emit(kk.YieldOp())
+        low.block = outer
+        low.emit(op)
+        return op.results[0] if spec.kind in ("reduce", "scan") else None
+
+
+__all__ = ["LaunchSpec", "ModuleBuilder", "KernelLowerer", "AccType", "ViewType", "arith"]

@@ -1,0 +1,367 @@
+"""Lowering of kernel-language expressions to arith / math / memref / scf ops."""
+from __future__ import annotations
+
+import ast
+import math as pymath
+from typing import Any
+
+from xdsl.dialects import arith, memref, scf
+from xdsl.dialects import math as mmath
+from xdsl.dialects.builtin import IndexType
+from xdsl.ir import Block, Region
+
+from hpcir.errors import KernelSyntaxError, KernelTypeError
+
+from .types import BOOL, F32, F64, I32, I64, ScalarType, TeamMemberType, ViewType
+from .values import TV, Emitter, is_scalar, join_types
+
+# math.<fn> with one float argument → math dialect op
+UNARY_MATH = {
+    "sqrt": mmath.SqrtOp, "exp": mmath.ExpOp, "log": mmath.LogOp, "sin": mmath.SinOp,
+    "cos": mmath.CosOp, "tan": mmath.TanOp, "tanh": mmath.TanhOp, "sinh": mmath.SinhOp,
+    "cosh": mmath.CoshOp, "asin": mmath.AsinOp, "acos": mmath.AcosOp, "atan": mmath.AtanOp,
+    "asinh": mmath.AsinhOp, "atanh": mmath.AtanhOp, "log10": mmath.Log10Op, "log2": mmath.Log2Op,
+    "log1p": mmath.Log1pOp, "expm1": mmath.ExpM1Op, "erf": mmath.ErfOp, "cbrt": mmath.CbrtOp,
+    "fabs": mmath.AbsFOp, "floor": mmath.FloorOp, "ceil": mmath.CeilOp, "trunc": mmath.TruncOp,
+    "exp2": mmath.Exp2Op,
+}
+BINARY_MATH = {"pow": mmath.PowFOp, "atan2": mmath.Atan2Op, "copysign": mmath.CopySignOp}
+MATH_CONSTANTS = {"pi": pymath.pi, "e": pymath.e, "tau": pymath.tau, "inf": pymath.inf, "nan": pymath.nan}
+# math functions whose Python result is an int (floor/ceil/trunc of a float)
+INT_RESULT_MATH = {"floor", "ceil", "trunc"}
+
+CMPF = {ast.Eq: "oeq", ast.NotEq: "une", ast.Lt: "olt", ast.LtE: "ole", ast.Gt: "ogt", ast.GtE: "oge"}
+CMPI = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "slt", ast.LtE: "sle", ast.Gt: "sgt", ast.GtE: "sge"}
+
+
+class ExprMixin(Emitter):
+    """Expression lowering; the statement mixin supplies scopes, name lookup and calls."""
+
+    kernel: Any  # the Kernel being lowered (for locations and globals)
+
+    # -- helpers -------------------------------------------------------------------------------
+    def err(self, cls: type, msg: str, node: ast.AST, hint: str | None = None) -> Exception:
+        """A located user error."""
+        return cls(msg, self.kernel.loc(node), hint)
+
+    def scalar(self, node: ast.expr, what: str = "this expression") -> TV:
+        """Lower an expression that must be a scalar."""
+        v = self.expr(node)
+        if not is_scalar(v):
+            raise self.err(KernelTypeError, f"{what} must be a number or bool, not a {v.ty}", node)
+        return v
+
+    def as_bool(self, node: ast.expr) -> TV:
+        """Lower an expression used as a condition."""
+        return self.convert(self.scalar(node, "a condition"), BOOL)
+
+    def as_int(self, node: ast.expr, what: str = "an index") -> TV:
+        """Lower an expression that must be an integer."""
+        v = self.scalar(node, what)
+        assert isinstance(v.ty, ScalarType)
+        if v.ty.is_float:
+            raise self.err(KernelTypeError, f"{what} must be an integer, got {v.ty}", node,
+                           hint="convert with int(...)")
+        return self.convert(v, I64) if v.ty != I64 else v
+
+    # -- dispatch ------------------------------------------------------------------------------
+    def expr(self, node: ast.expr) -> TV:
+        """Lower any expression node."""
+        method = getattr(self, f"expr_{type(node).__name__}", None)
+        if method is None:
+            raise self.err(KernelSyntaxError, f"{type(node).__name__} expressions are not supported in kernels",
+                           node, hint="use arithmetic, comparisons, calls to math functions and view indexing")
+        return method(node)
+
+    def expr_Constant(self, node: ast.Constant) -> TV:
+        v = node.value
+        if isinstance(v, bool):
+            return TV(self.const(v, BOOL).ssa, BOOL, weak=True)
+        if isinstance(v, int):
+            return TV(self.const(v, I64).ssa, I64, weak=True)
+        if isinstance(v, float):
+            return TV(self.const(v, F64).ssa, F64, weak=True)
+        raise self.err(KernelSyntaxError, f"constant {v!r} of type {type(v).__name__} is not supported in kernels",
+                       node, hint="kernels compute on numbers and bools only")
+
+    def expr_Name(self, node: ast.Name) -> TV:
+        return self.lookup(node.id, node)  # type: ignore[attr-defined]
+
+    def expr_Attribute(self, node: ast.Attribute) -> TV:
+        base = self.global_object(node.value)  # type: ignore[attr-defined]
+        if base is pymath and node.attr in MATH_CONSTANTS:
+            return TV(self.const(MATH_CONSTANTS[node.attr], F64).ssa, F64, weak=True)
+        value = self.global_value(node)  # type: ignore[attr-defined]
+        if value is not None:
+            return value
+        raise self.err(KernelSyntaxError, f"`{ast.unparse(node)}` is not available in kernels", node,
+                       hint="kernels can read math constants, module-level numbers and their parameters")
+
+    def expr_UnaryOp(self, node: ast.UnaryOp) -> TV:
+        if isinstance(node.op, ast.Not):
+            b = self.as_bool(node.operand)
+            one = self.const(True, BOOL)
+            return TV(self.emit(arith.XOrIOp(b.ssa, one.ssa)).results[0], BOOL)
+        v = self.scalar(node.operand)
+        assert isinstance(v.ty, ScalarType)
+        if isinstance(node.op, ast.UAdd):
+            return v
+        if isinstance(node.op, ast.USub):
+            if v.ty.is_float:
+                return TV(self.emit(arith.NegfOp(v.ssa)).results[0], v.ty, v.weak)
+            t = I64 if v.ty.is_bool else v.ty
+            v = self.convert(v, t)
+            zero = self.const(0, t)
+            return TV(self.emit(arith.SubiOp(zero.ssa, v.ssa)).results[0], t, v.weak)
+        if isinstance(node.op, ast.Invert):
+            if v.ty.is_float:
+                raise self.err(KernelTypeError, "~ needs an integer operand", node)
+            ones = self.const(-1, v.ty) if not v.ty.is_bool else self.const(True, BOOL)
+            return TV(self.emit(arith.XOrIOp(v.ssa, ones.ssa)).results[0], v.ty)
+        raise self.err(KernelSyntaxError, "unsupported unary operator", node)
+
+    def expr_BinOp(self, node: ast.BinOp) -> TV:
+        return self.binop(node.op, self.scalar(node.left), self.scalar(node.right), node)
+
+    def binop(self, op: ast.operator, a: TV, b: TV, node: ast.AST) -> TV:
+        """Lower `a op b` with Python's semantics for /, //, % and **."""
+        if isinstance(op, ast.Pow):
+            return self.power(a, b, node)
+        t = join_types(a, b)
+        weak = a.weak and b.weak
+        if isinstance(op, ast.Div):
+            t = t if t.is_float else F64
+        if isinstance(op, (ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift)):
+            if t.is_float:
+                raise self.err(KernelTypeError, f"bitwise `{ast.unparse(node)}` needs integer or bool operands", node)
+            if isinstance(op, (ast.LShift, ast.RShift)) and t.is_bool:
+                t = I64
+        elif t.is_bool:
+            t = I64
+        x, y = self.convert(a, t).ssa, self.convert(b, t).ssa
+        if t.is_float:
+            table = {ast.Add: arith.AddfOp, ast.Sub: arith.SubfOp, ast.Mult: arith.MulfOp, ast.Div: arith.DivfOp}
+            if type(op) in table:
+                return TV(self.emit(table[type(op)](x, y)).results[0], t, weak)
+            if isinstance(op, ast.FloorDiv):
+                q = self.emit(arith.DivfOp(x, y)).results[0]
+                return TV(self.emit(mmath.FloorOp(q)).results[0], t, weak)
+            if isinstance(op, ast.Mod):  # Python: x - floor(x / y) * y
+                q = self.emit(mmath.FloorOp(self.emit(arith.DivfOp(x, y)).results[0])).results[0]
+                p = self.emit(arith.MulfOp(q, y)).results[0]
+                return TV(self.emit(arith.SubfOp(x, p)).results[0], t, weak)
+        else:
+            table = {ast.Add: arith.AddiOp, ast.Sub: arith.SubiOp, ast.Mult: arith.MuliOp,
+                     ast.BitAnd: arith.AndIOp, ast.BitOr: arith.OrIOp, ast.BitXor: arith.XOrIOp,
+                     ast.LShift: arith.ShLIOp, ast.RShift: arith.ShRSIOp, ast.FloorDiv: arith.FloorDivSIOp}
+            if type(op) in table:
+                return TV(self.emit(table[type(op)](x, y)).results[0], t, weak)
+            if isinstance(op, ast.Mod):  # Python's sign-of-divisor remainder
+                r = self.emit(arith.RemSIOp(x, y)).results[0]
+                zero = self.const(0, t).ssa
+                nz = self.emit(arith.CmpiOp(r, zero, "ne")).results[0]
+                rneg = self.emit(arith.CmpiOp(r, zero, "slt")).results[0]
+                yneg = self.emit(arith.CmpiOp(y, zero, "slt")).results[0]
+                diff = self.emit(arith.XOrIOp(rneg, yneg)).results[0]
+                fix = self.emit(arith.AndIOp(nz, diff)).results[0]
+                radj = self.emit(arith.AddiOp(r, y)).results[0]
+                return TV(self.emit(arith.SelectOp(fix, radj, r)).results[0], t, weak)
+        raise self.err(KernelSyntaxError, f"operator in `{ast.unparse(node)}` is not supported", node)
+
+    def power(self, a: TV, b: TV, node: ast.AST) -> TV:
+        """x ** y: float powers through math.powf / fpowi, integer powers through math.ipowi."""
+        assert isinstance(a.ty, ScalarType) and isinstance(b.ty, ScalarType)
+        if a.ty.is_float or b.ty.is_float:
+            t = join_types(a, b)
+            t = t if t.is_float else F64
+            x = self.convert(a, t)
+            if not b.ty.is_float:
+                n = self.convert(b, I32)
+                return TV(self.emit(mmath.FPowIOp(x.ssa, n.ssa)).results[0], t)
+            y = self.convert(b, t)
+            return TV(self.emit(mmath.PowFOp(x.ssa, y.ssa)).results[0], t)
+        x, y = self.convert(a, I64), self.convert(b, I64)
+        return TV(self.emit(mmath.IPowIOp(x.ssa, y.ssa)).results[0], I64)
+
+    def expr_BoolOp(self, node: ast.BoolOp) -> TV:
+        result = self.as_bool(node.values[0])
+        for rhs in node.values[1:]:
+            result = self.short_circuit(result, rhs, isinstance(node.op, ast.And))
+        return result
+
+    def short_circuit(self, lhs: TV, rhs: ast.expr, is_and: bool) -> TV:
+        """`lhs and rhs` / `lhs or rhs` evaluating rhs only when needed (it may index a view)."""
+        if not any(isinstance(n, (ast.Subscript, ast.Call)) for n in ast.walk(rhs)):
+            r = self.as_bool(rhs)
+            op = arith.AndIOp(lhs.ssa, r.ssa) if is_and else arith.OrIOp(lhs.ssa, r.ssa)
+            return TV(self.emit(op).results[0], BOOL)
+        eval_block, const_block = Block(), Block()
+        outer = self.block
+        self.block = eval_block
+        r = self.as_bool(rhs)
+        self.emit(scf.YieldOp(r.ssa))
+        self.block = const_block
+        c = self.const(not is_and, BOOL)
+        self.emit(scf.YieldOp(c.ssa))
+        self.block = outer
+        then_b, else_b = (eval_block, const_block) if is_and else (const_block, eval_block)
+        op = self.emit(scf.IfOp(lhs.ssa, [BOOL.mlir()], Region(then_b), Region(else_b)))
+        return TV(op.results[0], BOOL)
+
+    def expr_Compare(self, node: ast.Compare) -> TV:
+        left = self.scalar(node.left)
+        result: TV | None = None
+        for op, comp in zip(node.ops, node.comparators):
+            right = self.scalar(comp)
+            if type(op) not in CMPF:
+                raise self.err(KernelSyntaxError, f"comparison `{ast.unparse(node)}` is not supported", node,
+                               hint="use ==, !=, <, <=, >, >=")
+            t = join_types(left, right)
+            x, y = self.convert(left, t).ssa, self.convert(right, t).ssa
+            cmp = arith.CmpfOp(x, y, CMPF[type(op)]) if t.is_float else arith.CmpiOp(x, y, CMPI[type(op)])
+            c = TV(self.emit(cmp).results[0], BOOL)
+            result = c if result is None else TV(self.emit(arith.AndIOp(result.ssa, c.ssa)).results[0], BOOL)
+            left = right
+        assert result is not None
+        return result
+
+    def expr_IfExp(self, node: ast.IfExp) -> TV:
+        cond = self.as_bool(node.test)
+        outer = self.block
+        blocks, vals = [], []
+        for branch in (node.body, node.orelse):
+            b = Block()
+            self.block = b
+            vals.append(self.scalar(branch))
+            blocks.append(b)
+        t = join_types(vals[0], vals[1])
+        for b, v in zip(blocks, vals):
+            self.block = b
+            self.emit(scf.YieldOp(self.convert(v, t).ssa))
+        self.block = outer
+        op = self.emit(scf.IfOp(cond.ssa, [t.mlir()], Region(blocks[0]), Region(blocks[1])))
+        return TV(op.results[0], t, vals[0].weak and vals[1].weak)
+
+    # -- views ---------------------------------------------------------------------------------
+    def subscript_target(self, node: ast.Subscript) -> tuple[TV, list[Any], ast.AST]:
+        """Split `v[i][j]` or `v[i, j]` into the view and its index values (as `index`)."""
+        idx_nodes: list[ast.expr] = []
+        cur: ast.expr = node
+        while isinstance(cur, ast.Subscript):
+            sl = cur.slice
+            parts = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
+            idx_nodes = parts + idx_nodes
+            cur = cur.value
+        view = self.expr(cur)
+        if not isinstance(view.ty, ViewType):
+            raise self.err(KernelTypeError, f"`{ast.unparse(cur)}` is a {view.ty}, it cannot be indexed", node)
+        if len(idx_nodes) != view.ty.rank:
+            raise self.err(KernelTypeError, f"`{ast.unparse(cur)}` has rank {view.ty.rank} but is indexed with "
+                           f"{len(idx_nodes)} indices", node, hint=f"write {view.ty.rank} indices, e.g. v[i, j]")
+        for n in idx_nodes:
+            if isinstance(n, ast.Slice):
+                raise self.err(KernelSyntaxError, "slices are not supported inside kernels", n,
+                               hint="index one element per iteration (v[i]); use a loop for ranges")
+        indices = [self.to_index(self.as_int(n)) for n in idx_nodes]
+        return view, indices, cur
+
+    def expr_Subscript(self, node: ast.Subscript) -> TV:
+        view, indices, _ = self.subscript_target(node)
+        assert isinstance(view.ty, ViewType)
+        op = self.emit(memref.LoadOp.get(view.ssa, indices))
+        return TV(op.results[0], view.ty.dtype)
+
+    def extent(self, view: TV, dim_node: ast.expr, node: ast.AST) -> TV:
+        """`v.extent(d)` with a constant d."""
+        assert isinstance(view.ty, ViewType)
+        if not (isinstance(dim_node, ast.Constant) and isinstance(dim_node.value, int)):
+            raise self.err(KernelSyntaxError, "extent() needs a constant dimension", dim_node)
+        d = dim_node.value
+        if not 0 <= d < view.ty.rank:
+            raise self.err(KernelTypeError, f"extent({d}) of a rank-{view.ty.rank} view", node)
+        dim = self.emit(memref.DimOp(view.ssa, self.const_index(d)))
+        return self.from_index(dim.results[0])
+
+    def team_query(self, member: TV, what: str, node: ast.AST) -> TV:
+        """team.league_rank() and friends."""
+        from hpcir.dialects import kokkos
+        ops = {"league_rank": kokkos.LeagueRankOp, "team_rank": kokkos.TeamRankOp,
+               "team_size": kokkos.TeamSizeOp, "league_size": kokkos.LeagueSizeOp}
+        op = self.emit(ops[what](member.ssa))
+        return self.from_index(op.results[0])
+
+    # -- casts and builtins --------------------------------------------------------------------
+    def builtin_call(self, name: str, node: ast.Call) -> TV | None:
+        """int/float/bool/abs/min/max/len; None if `name` is not one of them."""
+        args = node.args
+        if name in ("int", "float", "bool"):
+            if len(args) != 1:
+                raise self.err(KernelSyntaxError, f"{name}() takes one argument here", node)
+            v = self.scalar(args[0])
+            target = {"int": I64, "float": F64, "bool": BOOL}[name]
+            if name == "float" and isinstance(v.ty, ScalarType) and v.ty == F32:
+                target = F32
+            return self.convert(v, target)
+        if name == "abs":
+            v = self.scalar(args[0])
+            assert isinstance(v.ty, ScalarType)
+            if v.ty.is_float:
+                return TV(self.emit(mmath.AbsFOp(v.ssa)).results[0], v.ty, v.weak)
+            v = self.convert(v, I64 if v.ty.is_bool else v.ty)
+            return TV(self.emit(mmath.AbsIOp(v.ssa)).results[0], v.ty, v.weak)
+        if name in ("min", "max"):
+            if len(args) < 2:
+                raise self.err(KernelSyntaxError, f"{name}() needs two or more numbers in kernels", node)
+            acc = self.scalar(args[0])
+            for a in args[1:]:
+                b = self.scalar(a)
+                t = join_types(acc, b)
+                t = I64 if t.is_bool else t
+                x, y = self.convert(acc, t).ssa, self.convert(b, t).ssa
+                # Python keeps the first of equal values; select on a strict compare does the same.
+                if t.is_float:
+                    better = arith.CmpfOp(y, x, "olt" if name == "min" else "ogt")
+                else:
+                    better = arith.CmpiOp(y, x, "slt" if name == "min" else "sgt")
+                c = self.emit(better).results[0]
+                acc = TV(self.emit(arith.SelectOp(c, y, x)).results[0], t, acc.weak and b.weak)
+            return acc
+        if name == "len":
+            v = self.expr(args[0])
+            if not isinstance(v.ty, ViewType):
+                raise self.err(KernelTypeError, "len() needs a view", node)
+            return self.extent(v, ast.Constant(0), node)
+        return None
+
+    def math_call(self, fname: str, node: ast.Call) -> TV:
+        """A call to a function of Python's math module."""
+        args = [self.scalar(a) for a in node.args]
+        if fname in UNARY_MATH and len(args) == 1:
+            a = args[0]
+            assert isinstance(a.ty, ScalarType)
+            t = a.ty if a.ty.is_float else F64
+            r = TV(self.emit(UNARY_MATH[fname](self.convert(a, t).ssa)).results[0], t)
+            return self.convert(r, I64) if fname in INT_RESULT_MATH else r
+        if fname in BINARY_MATH and len(args) == 2:
+            t = join_types(*args)
+            t = t if t.is_float else F64
+            x, y = (self.convert(a, t).ssa for a in args)
+            return TV(self.emit(BINARY_MATH[fname](x, y)).results[0], t)
+        if fname == "fma" and len(args) == 3:
+            t = F64 if any(a.ty == F64 for a in args) else join_types(args[0], args[1])
+            t = t if t.is_float else F64
+            x, y, z = (self.convert(a, t).ssa for a in args)
+            return TV(self.emit(mmath.FmaOp(x, y, z)).results[0], t)
+        if fname in ("isnan", "isinf", "isfinite") and len(args) == 1:
+            x = self.convert(args[0], args[0].ty if args[0].ty.is_float else F64)  # type: ignore[union-attr]
+            if fname == "isnan":
+                return TV(self.emit(arith.CmpfOp(x.ssa, x.ssa, "uno")).results[0], BOOL)
+            a = self.emit(mmath.AbsFOp(x.ssa)).results[0]
+            inf = self.const(pymath.inf, x.ty).ssa  # type: ignore[arg-type]
+            pred = "oeq" if fname == "isinf" else "olt"
+            return TV(self.emit(arith.CmpfOp(a, inf, pred)).results[0], BOOL)
+        raise self.err(KernelSyntaxError, f"math.{fname} with {len(args)} arguments is not supported in kernels",
+                       node, hint=f"supported: {', '.join(sorted(list(UNARY_MATH) + list(BINARY_MATH) + ['fma', 'isnan', 'isinf', 'isfinite']))}")
+
+
+__all__ = ["ExprMixin", "F32", "IndexType", "TeamMemberType"]

@@ -1,0 +1,137 @@
+"""Kernel-language types: scalars, views, accumulators, team members, and their MLIR types."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from xdsl.dialects.builtin import (
+    Float32Type, Float64Type, IntegerType, MemRefType, NoneAttr, StridedLayoutAttr,
+    i1, i32, i64, f32, f64,
+)
+from xdsl.ir import Attribute
+
+from xdsl.dialects.builtin import DYNAMIC_INDEX as DYN  # noqa: E402  (dynamic dimension marker)
+
+
+@dataclass(frozen=True)
+class ScalarType:
+    """A scalar of the kernel language (f64, f32, i64, i32, bool)."""
+
+    name: str
+    numpy: type
+    ctype: str
+
+    @property
+    def is_float(self) -> bool:
+        """True for f32/f64."""
+        return self.name.startswith("f")
+
+    @property
+    def is_int(self) -> bool:
+        """True for i32/i64 (not bool)."""
+        return self.name in ("i32", "i64")
+
+    @property
+    def is_bool(self) -> bool:
+        """True for bool."""
+        return self.name == "i1"
+
+    @property
+    def bits(self) -> int:
+        """Bit width."""
+        return 1 if self.is_bool else int(self.name[1:])
+
+    def mlir(self) -> Attribute:
+        """The MLIR type."""
+        return {"f64": f64, "f32": f32, "i64": i64, "i32": i32, "i1": i1}[self.name]
+
+    def __str__(self) -> str:
+        return {"f64": "float64", "f32": "float32", "i64": "int64", "i32": "int32", "i1": "bool"}[self.name]
+
+
+F64 = ScalarType("f64", np.float64, "double")
+F32 = ScalarType("f32", np.float32, "float")
+I64 = ScalarType("i64", np.int64, "int64_t")
+I32 = ScalarType("i32", np.int32, "int32_t")
+BOOL = ScalarType("i1", np.bool_, "bool")
+SCALARS = (F64, F32, I64, I32, BOOL)
+
+
+def scalar_from_numpy(dtype: np.dtype) -> ScalarType | None:
+    """The kernel scalar type of a numpy dtype, or None if unsupported."""
+    dtype = np.dtype(dtype)
+    for s in SCALARS:
+        if np.dtype(s.numpy) == dtype:
+            return s
+    return None
+
+
+def scalar_from_mlir(t: Attribute) -> ScalarType:
+    """The kernel scalar type of an MLIR scalar type."""
+    if isinstance(t, Float64Type):
+        return F64
+    if isinstance(t, Float32Type):
+        return F32
+    if isinstance(t, IntegerType):
+        return {64: I64, 32: I32, 1: BOOL}[t.width.data]
+    raise TypeError(f"not a kernel scalar type: {t}")
+
+
+def promote(a: ScalarType, b: ScalarType) -> ScalarType:
+    """Result type of a binary arithmetic op, as in C++ (bool → int, int → float, wider wins)."""
+    if a == b:
+        return I64 if a.is_bool else a
+    if a.is_float or b.is_float:
+        if a == F64 or b == F64:
+            return F64
+        return F32
+    return I64  # mixed i32/i64/bool
+
+
+@dataclass(frozen=True)
+class ViewType:
+    """A Kokkos view: element type, rank, layout (right|left|stride|None = not fixed) and memory space."""
+
+    dtype: ScalarType
+    rank: int
+    layout: str | None = None
+    space: str = "host"
+
+    def with_layout(self, layout: str) -> "ViewType":
+        """The same view type with a fixed layout."""
+        return ViewType(self.dtype, self.rank, layout, self.space)
+
+    def with_space(self, space: str) -> "ViewType":
+        """The same view type in another memory space."""
+        return ViewType(self.dtype, self.rank, self.layout, space)
+
+    def mlir(self) -> MemRefType:
+        """memref<?x..xT, layout, #kokkos.space<S>>."""
+        from hpcir.dialects.kokkos import SpaceAttr
+
+        layout: Attribute = NoneAttr()
+        if self.layout == "left" and self.rank > 1:
+            layout = StridedLayoutAttr([1] + [None] * (self.rank - 1), 0)
+        elif self.layout == "stride":
+            layout = StridedLayoutAttr([None] * self.rank, None)
+        return MemRefType(self.dtype.mlir(), [DYN] * self.rank, layout, SpaceAttr(self.space))
+
+    def __str__(self) -> str:
+        lay = f", layout={self.layout}" if self.layout else ""
+        return f"View{self.rank}D[{self.dtype}{lay}]"
+
+
+@dataclass(frozen=True)
+class AccType:
+    """A reduction or scan accumulator of a scalar type."""
+
+    dtype: ScalarType
+
+
+@dataclass(frozen=True)
+class TeamMemberType:
+    """The team handle of a TeamPolicy kernel."""
+
+
+TEAM_MEMBER = TeamMemberType()
+KernelType = ScalarType | ViewType | AccType | TeamMemberType
