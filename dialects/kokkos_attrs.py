@@ -256,15 +256,41 @@ def layout_left(rank: int) -> StridedLayoutAttr:
 
 
 def layout_kind(memref: MemRefType) -> str:
-    """'right', 'left' or 'stride': the Kokkos layout a memref type maps to (docs/IR.md)."""
+    """'right', 'left' or 'stride': the Kokkos layout a memref type maps to (docs/IR.md).
+
+    Identity and row-major `strided` layouts are LayoutRight; unit first stride with every other
+    stride dynamic or column-major is LayoutLeft; anything else (offsets, gaps) is LayoutStride.
+    """
     layout = memref.layout
     if isinstance(layout, NoneAttr):
         return "right"
-    if isinstance(layout, StridedLayoutAttr):
-        strides = [s.data if isinstance(s, IntAttr) else None for s in layout.strides.data]
-        offset = layout.offset.data if isinstance(layout.offset, IntAttr) else None
-        if offset == 0 and strides and strides[0] == 1 and all(s is None for s in strides[1:]):
-            return "left"
+    if not isinstance(layout, StridedLayoutAttr):
+        return "stride"
+    strides = [s.data if isinstance(s, IntAttr) else None for s in layout.strides.data]
+    offset = layout.offset.data if isinstance(layout.offset, IntAttr) else None
+    shape = memref.get_shape()
+    if offset != 0 or not strides:
+        return "stride"
+
+    def matches(order: Sequence[int]) -> bool:
+        # Strides must be the packed ones for this dim order; None (dynamic) stands for "packed".
+        expect: int | None = 1
+        for k, d in enumerate(order):
+            got = strides[d]
+            if k == 0 and got != 1:
+                return False
+            if got is not None and expect is not None and got != expect:
+                return False
+            if got is not None and expect is None:
+                return False
+            expect = None if expect is None or shape[d] < 0 else expect * shape[d]
+        return True
+
+    rank = len(strides)
+    if all(s is not None for s in strides) and matches(list(reversed(range(rank)))):
+        return "right"
+    if matches(list(range(rank))):
+        return "left"
     return "stride"
 
 
@@ -275,7 +301,7 @@ def view_type(element: Attribute, rank_or_shape: int | Sequence[int], space: str
 
     shape = [DYNAMIC_INDEX] * rank_or_shape if isinstance(rank_or_shape, int) else list(rank_or_shape)
     lay: Attribute = NoneAttr()
-    if layout == "left" and shape:
+    if layout == "left" and len(shape) > 1:  # rank 1: Left and Right are the same layout (identity)
         lay = layout_left(len(shape))
     elif layout not in ("right", "left"):
         raise ValueError(f"layout must be 'right' or 'left', got {layout!r}")

@@ -1,0 +1,299 @@
+"""`convert-scf-to-kokkos{target=...}`: L2 `scf.parallel` launches -> L3 `kokkos.parallel_for/reduce`.
+
+In every kernel entry (`kokkos.entry`) and host program (`kokkos.host_program`) function:
+- each outermost `scf.parallel` becomes one launch: rank 1 -> `#kokkos.range`, rank 2..6 ->
+  `#kokkos.mdrange` with the target's iteration order and tiles (dims past 6 stay sequential);
+  non-unit steps are normalised to a 0-based unit-step range, the induction variable rebuilt inside;
+- `scf.reduce` combiner regions are matched to Kokkos reducers (addf/addi -> sum, mulf/muli -> prod,
+  maximumf/maxnumf/maxsi -> max, minimumf/minnumf/minsi -> min, andi/ori on i1 -> land/lor, on wider
+  integers -> band/bor, anything else -> custom with the combiner as join region); each contribution
+  becomes an accumulator update `acc = combine(acc, contribution)` yielded by the body. A non-identity
+  init is combined with the launch's result afterwards;
+- `scf.parallel` nested inside a launch becomes a sequential `scf.for` nest (reductions as iter_args).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from xdsl.builder import Builder, InsertPoint
+from xdsl.context import Context
+from xdsl.dialects import arith, func, scf
+from xdsl.dialects.builtin import (AnyFloat, FloatAttr, IndexType, IntegerAttr, IntegerType, ModuleOp,
+                                   i1)
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
+from xdsl.passes import ModulePass
+from xdsl.rewriter import Rewriter
+
+from hpcir.dialects import kokkos as kk
+from hpcir.errors import HpcirError
+from hpcir.targets import Target, get_target
+
+MAX_MDRANGE_RANK = 6
+
+# Combiner op -> reducer, for ops whose kind does not depend on the element type.
+_COMBINERS: dict[type[Operation], kk.ReducerKind] = {
+    arith.AddfOp: kk.ReducerKind.SUM, arith.AddiOp: kk.ReducerKind.SUM,
+    arith.MulfOp: kk.ReducerKind.PROD, arith.MuliOp: kk.ReducerKind.PROD,
+    arith.MaximumfOp: kk.ReducerKind.MAX, arith.MaxnumfOp: kk.ReducerKind.MAX, arith.MaxSIOp: kk.ReducerKind.MAX,
+    arith.MinimumfOp: kk.ReducerKind.MIN, arith.MinnumfOp: kk.ReducerKind.MIN, arith.MinSIOp: kk.ReducerKind.MIN,
+}
+
+
+def exec_space_of(target: Target) -> str:
+    """The `#kokkos.exec` value for a target (`default` for non-Kokkos targets)."""
+    return (target.kokkos_backend or "default").lower()
+
+
+def match_reducer(region: Region) -> kk.ReducerKind:
+    """The built-in reducer an `scf.reduce` combiner region implements, or CUSTOM."""
+    block = region.block
+    ops = list(block.ops)
+    if len(block.args) != 2 or len(ops) != 2 or not isinstance(ops[1], scf.ReduceReturnOp):
+        return kk.ReducerKind.CUSTOM
+    comb, ret = ops
+    if ret.result is not comb.results[0] or len(comb.operands) != 2:
+        return kk.ReducerKind.CUSTOM
+    if set(comb.operands) != set(block.args) or comb.operands[0] is comb.operands[1]:
+        return kk.ReducerKind.CUSTOM
+    ty = block.args[0].type
+    if isinstance(comb, arith.AndIOp | arith.OrIOp):
+        if ty == i1:
+            return kk.ReducerKind.LAND if isinstance(comb, arith.AndIOp) else kk.ReducerKind.LOR
+        return kk.ReducerKind.BAND if isinstance(comb, arith.AndIOp) else kk.ReducerKind.BOR
+    return _COMBINERS.get(type(comb), kk.ReducerKind.CUSTOM)
+
+
+def identity_attr(kind: kk.ReducerKind, ty: Attribute) -> Attribute | None:
+    """The identity of a built-in reducer on values of type ty (None for custom)."""
+    if isinstance(ty, AnyFloat):
+        values = {kk.ReducerKind.SUM: 0.0, kk.ReducerKind.PROD: 1.0, kk.ReducerKind.MAX: -math.inf,
+                  kk.ReducerKind.MIN: math.inf}
+        return FloatAttr(values[kind], ty) if kind in values else None
+    if isinstance(ty, IntegerType | IndexType):
+        width = ty.width.data if isinstance(ty, IntegerType) else 64
+        if ty == i1:
+            values = {kk.ReducerKind.LAND: -1, kk.ReducerKind.LOR: 0, kk.ReducerKind.BAND: -1,
+                      kk.ReducerKind.BOR: 0, kk.ReducerKind.MAX: 0, kk.ReducerKind.MIN: -1}
+        else:
+            values = {kk.ReducerKind.SUM: 0, kk.ReducerKind.PROD: 1, kk.ReducerKind.BAND: -1,
+                      kk.ReducerKind.BOR: 0, kk.ReducerKind.MAX: -(2 ** (width - 1)),
+                      kk.ReducerKind.MIN: 2 ** (width - 1) - 1}
+        return IntegerAttr(values[kind], ty) if kind in values else None
+    return None
+
+
+def _is_const(value: SSAValue, attr: Attribute | None) -> bool:
+    """True when value is an arith.constant equal to attr."""
+    owner = value.owner
+    if attr is None or not isinstance(owner, arith.ConstantOp):
+        return False
+    got = owner.value
+    if isinstance(got, FloatAttr) and isinstance(attr, FloatAttr):
+        return got.type == attr.type and got.value.data == attr.value.data
+    if isinstance(got, IntegerAttr) and isinstance(attr, IntegerAttr):
+        bits = attr.type.width.data if isinstance(attr.type, IntegerType) else 64
+        mask = (1 << bits) - 1
+        return got.type == attr.type and (got.value.data & mask) == (attr.value.data & mask)
+    return False
+
+
+def _const_index(value: SSAValue) -> int | None:
+    owner = value.owner
+    if isinstance(owner, arith.ConstantOp) and isinstance(owner.value, IntegerAttr):
+        return owner.value.value.data
+    return None
+
+
+def _inline_combiner(b: Builder, region: Region, lhs: SSAValue, rhs: SSAValue) -> SSAValue:
+    """Clone an scf.reduce combiner region at b with args (lhs, rhs); return the combined value."""
+    mapping: dict[SSAValue, SSAValue] = {region.block.args[0]: lhs, region.block.args[1]: rhs}
+    for op in region.block.ops:
+        if isinstance(op, scf.ReduceReturnOp):
+            return mapping.get(op.result, op.result)
+        b.insert(op.clone(value_mapper=mapping))
+    raise HpcirError("scf.reduce region without scf.reduce.return")
+
+
+def _split_body(par: scf.ParallelOp) -> tuple[Block, scf.ReduceOp]:
+    """Detach the scf.parallel body block and its scf.reduce terminator (contributions stay valid)."""
+    block = par.body.block
+    reduce = block.last_op
+    assert isinstance(reduce, scf.ReduceOp)
+    reduce.detach()
+    return block, reduce
+
+
+def parallel_to_for(par: scf.ParallelOp) -> None:
+    """Rewrite an scf.parallel as a sequential scf.for nest (reductions carried as iter_args)."""
+    b = Builder(InsertPoint.before(par))
+    body, reduce = _split_body(par)
+    acc_types = [v.type for v in par.initVals]
+    loops: list[scf.ForOp] = []
+    accs: list[SSAValue] = list(par.initVals)
+    for lb, ub, st in zip(par.lowerBound, par.upperBound, par.step):
+        loop = scf.ForOp(lb, ub, st, accs, Block(arg_types=[IndexType(), *acc_types]))
+        b.insert(loop)
+        loops.append(loop)
+        accs = list(loop.body.block.args[1:])
+        b = Builder(InsertPoint.at_end(loop.body.block))
+    ivs = [loop.body.block.args[0] for loop in loops]
+    Rewriter.inline_block(body, InsertPoint.at_end(loops[-1].body.block), ivs)
+    new = [_inline_combiner(b, reg, acc, c) for reg, acc, c in zip(reduce.reductions, accs, reduce.args)]
+    b.insert(scf.YieldOp(*new))
+    for outer, inner in zip(loops[:-1], loops[1:]):
+        Builder(InsertPoint.at_end(outer.body.block)).insert(scf.YieldOp(*inner.results))
+    if par.results:
+        Rewriter.replace_op(par, [], list(loops[0].results))
+    else:
+        Rewriter.erase_op(par)
+    reduce.erase()
+
+
+@dataclass(frozen=True)
+class ConvertScfToKokkosPass(ModulePass):
+    """Turn outermost scf.parallel loops of kernel entries and host programs into kokkos launches."""
+
+    name = "convert-scf-to-kokkos"
+
+    target: str | None = None
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        target = get_target(self.target or "cpu")
+        for f in op.walk():
+            if isinstance(f, func.FuncOp) and ("kokkos.entry" in f.attributes
+                                               or "kokkos.host_program" in f.attributes):
+                _convert_function(f, target)
+
+
+def _outermost_parallels(f: func.FuncOp) -> list[scf.ParallelOp]:
+    found: list[scf.ParallelOp] = []
+    for o in f.walk():
+        if not isinstance(o, scf.ParallelOp):
+            continue
+        parent = o.parent_op()
+        while parent is not None and parent is not f and not isinstance(parent, (scf.ParallelOp, *kk.LAUNCH_OPS)):
+            parent = parent.parent_op()
+        if parent is f:
+            found.append(o)
+    return found
+
+
+def _convert_function(f: func.FuncOp, target: Target) -> None:
+    launches = _outermost_parallels(f)
+    for k, par in enumerate(launches):
+        # Inner parallel loops first (innermost first), so each rewrite sees plain ops in its body.
+        inner = [o for o in par.body.walk() if isinstance(o, scf.ParallelOp) and o is not par]
+        for o in reversed(inner):
+            parallel_to_for(o)
+        name = f.sym_name.data if len(launches) == 1 else f"{f.sym_name.data}_{k}"
+        _convert_launch(par, name, target)
+
+
+def _normalise(b: Builder, par: scf.ParallelOp, dims: int) -> tuple[list[SSAValue], list[SSAValue], list[bool]]:
+    """Kokkos bounds for the first `dims` dims; a non-unit step becomes [0, ceil((ub-lb)/step))."""
+    lowers: list[SSAValue] = []
+    uppers: list[SSAValue] = []
+    rebuilt: list[bool] = []
+    for lb, ub, st in list(zip(par.lowerBound, par.upperBound, par.step))[:dims]:
+        if _const_index(st) == 1:
+            lowers.append(lb)
+            uppers.append(ub)
+            rebuilt.append(False)
+            continue
+        one = b.insert(arith.ConstantOp(IntegerAttr(1, IndexType()))).result
+        zero = b.insert(arith.ConstantOp(IntegerAttr(0, IndexType()))).result
+        span = b.insert(arith.SubiOp(ub, lb)).result
+        span = b.insert(arith.AddiOp(span, b.insert(arith.SubiOp(st, one)).result)).result
+        trips = b.insert(arith.DivSIOp(span, st)).result
+        trips = b.insert(arith.MaxSIOp(trips, zero)).result  # empty range when ub < lb
+        lowers.append(zero)
+        uppers.append(trips)
+        rebuilt.append(True)
+    return lowers, uppers, rebuilt
+
+
+def _convert_launch(par: scf.ParallelOp, name: str, target: Target) -> None:
+    rank = len(par.lowerBound)
+    dims = min(rank, MAX_MDRANGE_RANK)
+    b = Builder(InsertPoint.before(par))
+    lowers, uppers, rebuilt = _normalise(b, par, dims)
+    if dims == 1:
+        policy: Attribute = kk.RangePolicyAttr()
+    else:
+        tile = target.mdrange_tile[:dims] if len(target.mdrange_tile) >= dims else ()
+        policy = kk.MDRangePolicyAttr(dims, target.iterate, tile)
+    body, reduce = _split_body(par)
+    kinds = [match_reducer(r) for r in reduce.reductions]
+    results = list(par.results)
+    exec_space = exec_space_of(target)
+    if results:
+        inits: list[SSAValue] = []
+        post: list[bool] = []  # combine the scf init with the result after the launch
+        for kind, init in zip(kinds, par.initVals):
+            ident = identity_attr(kind, init.type)
+            if kind == kk.ReducerKind.CUSTOM or _is_const(init, ident):
+                inits.append(init)
+                post.append(False)
+            else:
+                assert ident is not None
+                inits.append(b.insert(arith.ConstantOp(ident)).result)
+                post.append(True)
+        launch: kk.ParallelForOp | kk.ParallelReduceOp = kk.ParallelReduceOp(
+            name, policy, [*lowers, *uppers], inits, [kk.ReducerAttr(k) for k in kinds], exec_space)
+        if launch.join is not None and launch.join.blocks:
+            _fill_join(launch, reduce)
+    else:
+        launch = kk.ParallelForOp(name, policy, [*lowers, *uppers], exec_space)
+    b.insert(launch)
+    kb = Builder(InsertPoint.at_end(launch.body.block))
+    ivs: list[SSAValue] = []
+    for d, k in enumerate(launch.body.block.args[:dims]):
+        if rebuilt[d]:
+            scaled = kb.insert(arith.MuliOp(k, par.step[d])).result
+            ivs.append(kb.insert(arith.AddiOp(par.lowerBound[d], scaled)).result)
+        else:
+            ivs.append(k)
+    accs = list(launch.body.block.args[dims:])
+    yield_cls: type[kk.YieldOp] | type[scf.YieldOp] = kk.YieldOp
+    # Dims past Kokkos' MDRange limit run as sequential scf.for loops inside the body.
+    for lb, ub, st in list(zip(par.lowerBound, par.upperBound, par.step))[dims:]:
+        loop = kb.insert(scf.ForOp(lb, ub, st, accs, Block(arg_types=[IndexType(), *[a.type for a in accs]])))
+        kb.insert(yield_cls(*loop.results))
+        kb = Builder(InsertPoint.at_end(loop.body.block))
+        ivs.append(loop.body.block.args[0])
+        accs = list(loop.body.block.args[1:])
+        yield_cls = scf.YieldOp
+    Rewriter.inline_block(body, InsertPoint.at_end(kb.insertion_point.block), ivs)
+    new = [_inline_combiner(kb, reg, acc, c) for reg, acc, c in zip(reduce.reductions, accs, reduce.args)]
+    kb.insert(yield_cls(*new))
+    final: list[SSAValue] = list(launch.results)
+    after = Builder(InsertPoint.after(launch))
+    if results:
+        for k, (reg, init) in enumerate(zip(reduce.reductions, par.initVals)):
+            if post[k]:
+                final[k] = _inline_combiner(after, reg, init, final[k])
+    if results:
+        Rewriter.replace_op(par, [], final)
+    else:
+        Rewriter.erase_op(par)
+    reduce.erase()
+
+
+def _fill_join(launch: kk.ParallelReduceOp, reduce: scf.ReduceOp) -> None:
+    """Join region = every scf.reduce combiner, args (a_0..a_n-1, b_0..b_n-1)."""
+    block = launch.join.block
+    n = len(reduce.reductions)
+    jb = Builder(InsertPoint.at_end(block))
+    out = [_inline_combiner(jb, reg, block.args[k], block.args[n + k]) for k, reg in enumerate(reduce.reductions)]
+    jb.insert(kk.YieldOp(*out))
+
+
+def convert_scf_to_kokkos(module: ModuleOp, target: str = "cpu") -> ModuleOp:
+    """Run the pass in place and return the module."""
+    ConvertScfToKokkosPass(target).apply(Context(), module)
+    return module
+
+
+__all__ = ["ConvertScfToKokkosPass", "convert_scf_to_kokkos", "match_reducer", "identity_attr", "exec_space_of",
+           "parallel_to_for"]
