@@ -48,7 +48,9 @@ def _compiler_version(compiler: str, env: dict[str, str]) -> str:
                              timeout=60)
     except (OSError, subprocess.TimeoutExpired) as err:
         raise KokkosNotFoundError(f"cannot run the Kokkos compiler {compiler}: {err}") from None
-    lines = [ln for ln in (out.stdout + out.stderr).splitlines() if ln.strip()]
+    # stdout only when it has the banner: hipcc also prints rocm_agent_enumerator's traceback
+    # on stderr on machines without an AMD GPU.
+    lines = [ln for ln in (out.stdout or out.stderr).splitlines() if ln.strip()]
     # nvcc_wrapper and hipcc print several tools' banners: keep them all, they all matter.
     return " | ".join(lines[:6])
 
@@ -126,7 +128,7 @@ def _run_probe(install: KokkosInstall, work: Path) -> Path:
 @functools.lru_cache(maxsize=None)
 def probe_toolchain(install: KokkosInstall) -> KokkosToolchain:
     """The toolchain of `install` (one CMake configure per install, then read from the cache)."""
-    key = cache_key("kokkos-probe-v2", str(install.prefix), install.config_id(),
+    key = cache_key("kokkos-probe-v3", str(install.prefix), install.config_id(),
                     install.compiler, list(install.env), list(install.cmake_defines))
     path = cached_build(key, lambda work: _run_probe(install, work), kind="probes")
     data = json.loads(path.read_text())

@@ -1,0 +1,115 @@
+"""A standalone CMake project around generated Kokkos C++: `find_package(Kokkos)`, a library, a main."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from hpcir.errors import BuildError
+from hpcir.kokkos_install import KokkosInstall
+from hpcir.targets import Target
+
+_UNIT_SUFFIXES = (".cpp", ".cc", ".cxx", ".cu")
+
+
+def _cmake_str(value: object) -> str:
+    """A CMake quoted argument."""
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"').replace("$", "\\$") + '"'
+
+
+def _compiler_block(target: Target, kokkos: KokkosInstall | None) -> str:
+    """CMake code choosing the C++ compiler before project(): nvcc_wrapper or hipcc for GPUs."""
+    if target.kokkos_backend == "CUDA":
+        return """\
+# CUDA: Kokkos compiles device code through its nvcc_wrapper, found next to the Kokkos in use.
+if(NOT CMAKE_CXX_COMPILER AND NOT DEFINED ENV{CXX})
+  if(EXISTS "${Kokkos_ROOT}/bin/nvcc_wrapper")
+    set(CMAKE_CXX_COMPILER "${Kokkos_ROOT}/bin/nvcc_wrapper")
+  else()
+    find_program(HPCIR_NVCC_WRAPPER nvcc_wrapper REQUIRED)
+    set(CMAKE_CXX_COMPILER "${HPCIR_NVCC_WRAPPER}")
+  endif()
+endif()
+"""
+    if target.kokkos_backend == "HIP":
+        return """\
+# HIP: hipcc, run with HIP_PLATFORM=amd (hipcc picks NVIDIA whenever nvcc is installed too).
+if(NOT CMAKE_CXX_COMPILER AND NOT DEFINED ENV{CXX})
+  set(CMAKE_CXX_COMPILER "${CMAKE_CURRENT_SOURCE_DIR}/cmake/hipcc-amd")
+endif()
+"""
+    if kokkos is not None:
+        return f"""\
+# The compiler the Kokkos below was built with (override with -DCMAKE_CXX_COMPILER=...).
+if(NOT CMAKE_CXX_COMPILER AND NOT DEFINED ENV{{CXX}} AND EXISTS {_cmake_str(kokkos.compiler)})
+  set(CMAKE_CXX_COMPILER {_cmake_str(kokkos.compiler)})
+endif()
+"""
+    return ""
+
+
+def render_cmakelists(name: str, units: list[str], headers: list[str], target: Target,
+                      kokkos: KokkosInstall | None, executable: str | None) -> str:
+    """The text of CMakeLists.txt for the project."""
+    out = ["cmake_minimum_required(VERSION 3.16)", ""]
+    if kokkos is not None:
+        out += [f"# Lowered against Kokkos {kokkos.version} ({', '.join(kokkos.backends)}); "
+                "build against another with -DKokkos_ROOT=<prefix>.",
+                "if(NOT DEFINED Kokkos_ROOT AND NOT DEFINED ENV{Kokkos_ROOT})",
+                f"  set(Kokkos_ROOT {_cmake_str(kokkos.prefix)} CACHE PATH "
+                "\"Kokkos install to build against\")",
+                "endif()"]
+        for key, value in kokkos.cmake_defines:
+            # e.g. the stand-in libcuda.so of a compile-check CUDA Kokkos.
+            out.append(f"set({key} {_cmake_str(value)} CACHE STRING \"as Kokkos was built\")")
+        out.append("")
+    out.append(_compiler_block(target, kokkos))
+    out += [f"project({name} LANGUAGES CXX)", ""]
+    if target.kokkos_backend == "CUDA":
+        out += ["# Kokkos 3.4's package refers to CUDA:: targets that only this defines (CMake 4).",
+                "find_package(CUDAToolkit REQUIRED)"]
+    out += ["find_package(Kokkos REQUIRED)",
+            f"message(STATUS \"{name}: Kokkos ${{Kokkos_VERSION}} from ${{Kokkos_DIR}}\")", ""]
+    if target.kokkos_backend:
+        out += [f"kokkos_check(DEVICES {target.kokkos_backend})", ""]
+    files = " ".join(units + headers)
+    out += [f"add_library({name} {files})",
+            f"target_include_directories({name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})",
+            f"target_link_libraries({name} PUBLIC Kokkos::kokkos)",
+            f"set_target_properties({name} PROPERTIES POSITION_INDEPENDENT_CODE ON)", ""]
+    if executable is not None:
+        out += [f"add_executable({name}_main {executable})",
+                f"target_link_libraries({name}_main PRIVATE {name})", ""]
+    return "\n".join(out)
+
+
+def write_cmake_project(out_dir: Path | str, name: str, sources: dict[str, str], target: Target,
+                        kokkos: KokkosInstall | None, executable_source: str | None = None) -> Path:
+    """Write a standalone CMake project for `sources` into `out_dir`; returns its CMakeLists.txt."""
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise BuildError(f"project name {name!r} is not a C identifier")
+    if target.kind != "kokkos":
+        raise BuildError(f"target {target.name!r} does not produce Kokkos C++")
+    for fname in sources:
+        if Path(fname).name != fname:
+            raise BuildError(f"generated source name {fname!r} must be a plain file name")
+    units = sorted(f for f in sources if f.endswith(_UNIT_SUFFIXES))
+    headers = sorted(f for f in sources if f not in units)
+    if not units:
+        raise BuildError(f"no C++ translation unit among {sorted(sources)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    for fname, text in sources.items():
+        (out / fname).write_text(text)
+    exe = None
+    if executable_source is not None:
+        exe = f"{name}_main.cpp"
+        (out / exe).write_text(executable_source)
+    if target.kokkos_backend == "HIP":
+        wrapper = out / "cmake" / "hipcc-amd"
+        wrapper.parent.mkdir(exist_ok=True)
+        wrapper.write_text('#!/bin/sh\n# hipcc for AMD GPUs even where nvcc is installed.\n'
+                           'HIP_PLATFORM="${HIP_PLATFORM:-amd}" exec hipcc "$@"\n')
+        wrapper.chmod(0o755)
+    cml = out / "CMakeLists.txt"
+    cml.write_text(render_cmakelists(name, units, headers, target, kokkos, exe))
+    return cml

@@ -1,0 +1,70 @@
+"""`hpcir kokkos install|info`: build Kokkos into hpcir's cache, or show which Kokkos is used."""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import KokkosNotFoundError
+from ..kokkos_install import KokkosInstall, cache_installs, find_kokkos, install_kokkos
+
+
+def _describe(inst: KokkosInstall, toolchain: bool) -> str:
+    lines = [
+        f"Kokkos {inst.version}  (from {inst.origin})",
+        f"  prefix:    {inst.prefix}",
+        f"  backends:  {', '.join(inst.backends)}",
+        f"  arch:      {', '.join(inst.arch) or '(none given)'}",
+        f"  compiler:  {inst.compiler} ({inst.compiler_id or 'unknown id'})",
+        f"  cxx flags: {' '.join(inst.cxx_flags) or '(none)'}",
+        f"  cmake dir: {inst.cmake_dir}",
+    ]
+    if inst.env:
+        lines.append(f"  env:       {' '.join(f'{k}={v}' for k, v in inst.env)}")
+    if inst.stub_driver:
+        lines.append("  note:      linked against a stand-in libcuda.so: compile checks only")
+    if toolchain:
+        tc = inst.toolchain()
+        lines += [f"  consumer compile: {tc.compiler} {' '.join(tc.compile_args)}",
+                  f"  consumer link:    {' '.join(tc.link_args)}",
+                  f"  compiler version: {tc.compiler_version.split(' | ')[0]}"]
+    return "\n".join(lines)
+
+
+def _install(args: argparse.Namespace) -> int:
+    inst = install_kokkos(args.backend, progress=lambda msg: print(f"hpcir: {msg}", flush=True))
+    print(_describe(inst, toolchain=False))
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    backends = [args.backend] if args.backend else [None]
+    if args.all:
+        for inst in cache_installs():
+            print(_describe(inst, toolchain=args.flags))
+        return 0
+    status = 0
+    for backend in backends:
+        try:
+            print(_describe(find_kokkos(backend), toolchain=args.flags))
+        except KokkosNotFoundError as err:
+            print(str(err), file=sys.stderr)
+            status = 1
+    return status
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `hpcir kokkos install` and `hpcir kokkos info`."""
+    p = subparsers.add_parser("kokkos", help="find, show or build the Kokkos hpcir compiles against")
+    sub = p.add_subparsers(dest="kokkos_command", required=True)
+    pi = sub.add_parser("install", help="build Kokkos 3.4.01 into hpcir's cache (once)")
+    pi.add_argument("--backend", choices=("openmp", "cuda", "hip"), default="openmp",
+                    help="openmp: OpenMP+Serial for the CPU; cuda/hip: GPU builds (compile "
+                         "checks on machines without the GPU)")
+    pi.set_defaults(func=_install)
+    pinfo = sub.add_parser("info", help="which Kokkos hpcir uses, and where it came from")
+    pinfo.add_argument("--backend", choices=("openmp", "serial", "cuda", "hip"),
+                       help="the Kokkos for this backend (default: the first one found)")
+    pinfo.add_argument("--all", action="store_true", help="list every Kokkos in hpcir's cache")
+    pinfo.add_argument("--flags", action="store_true",
+                       help="also the exact compile and link flags (runs CMake once per install)")
+    pinfo.set_defaults(func=_info)

@@ -1,0 +1,244 @@
+"""Tests of hpcir's cache and of finding, describing, patching and installing Kokkos."""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import subprocess
+import sys
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from hpcir import cache
+from hpcir.errors import KokkosNotFoundError
+from hpcir.kokkos_install import KokkosInstall, ensure_kokkos, find_kokkos, read_install
+
+# ---------------------------------------------------------------- cache
+
+
+@pytest.fixture
+def tmp_cache(tmp_path, monkeypatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv("HPCIR_CACHE_DIR", str(root))
+    return root
+
+
+def test_cache_root_follows_env(tmp_cache):
+    assert cache.cache_root() == tmp_cache
+    assert tmp_cache.is_dir()
+
+
+def test_cache_key_is_stable_and_separates_parts():
+    assert cache.cache_key("a", {"x": 1, "y": [2, 3]}) == cache.cache_key("a", {"y": [2, 3], "x": 1})
+    keys = {cache.cache_key("ab", "c"), cache.cache_key("a", "bc"), cache.cache_key("abc"),
+            cache.cache_key("ab", "c", ""), cache.cache_key(b"ab", "c ")}
+    assert len(keys) == 5
+    assert all(len(k) == 64 for k in keys)
+
+
+def test_atomic_write_replaces_whole_file(tmp_cache):
+    p = tmp_cache / "sub" / "f.txt"
+    cache.atomic_write_text(p, "one")
+    cache.atomic_write_text(p, "two")
+    assert p.read_text() == "two"
+    assert [x.name for x in p.parent.iterdir()] == ["f.txt"]  # no temp files left over
+
+
+def test_cached_build_runs_once_and_failures_are_not_cached(tmp_cache):
+    calls = []
+
+    def build(work: Path) -> Path:
+        calls.append(work)
+        (work / "out.txt").write_text("built")
+        return work / "out.txt"
+
+    a = cache.cached_build("k1" * 8, build)
+    b = cache.cached_build("k1" * 8, build)
+    assert a == b and a.read_text() == "built" and len(calls) == 1
+    assert not calls[0].exists()  # the work folder became the entry
+
+    def broken(work: Path) -> Path:
+        raise RuntimeError("compiler exploded")
+
+    with pytest.raises(RuntimeError):
+        cache.cached_build("k2" * 8, broken)
+    assert cache.lookup("k2" * 8) is None
+    assert cache.cached_build("k2" * 8, build).read_text() == "built"
+    leftovers = [p for p in (tmp_cache / "builds").rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def _racer(root: str, key: str, log: str) -> str:
+    os.environ["HPCIR_CACHE_DIR"] = root
+    import time
+
+    def build(work: Path) -> Path:
+        with open(log, "a") as f:
+            f.write("built\n")
+        time.sleep(0.3)  # widen the race window
+        (work / "a.bin").write_bytes(b"x" * 1000)
+        return work / "a.bin"
+
+    return str(cache.cached_build(key, build))
+
+
+def test_cached_build_is_safe_across_processes(tmp_cache, tmp_path):
+    log = tmp_path / "log"
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(4) as pool:
+        paths = pool.starmap(_racer, [(str(tmp_cache), "f" * 64, str(log))] * 4)
+    assert len(set(paths)) == 1
+    assert log.read_text().count("built") == 1
+    assert Path(paths[0]).read_bytes() == b"x" * 1000
+
+
+# ---------------------------------------------------------------- reading installs
+
+
+def _fake_install(prefix: Path, version: int, devices: str, arch: str = "",
+                  libdir: str = "lib") -> Path:
+    """A minimal on-disk Kokkos install (config files only), as Kokkos' CMake writes them."""
+    cm = prefix / libdir / "cmake" / "Kokkos"
+    cm.mkdir(parents=True)
+    (cm / "KokkosConfig.cmake").write_text("# config\n")
+    (cm / "KokkosConfigCommon.cmake").write_text(
+        f"SET(Kokkos_DEVICES {devices})\nSET(Kokkos_OPTIONS CUDA_LAMBDA)\nSET(Kokkos_ARCH {arch})\n"
+        'SET(Kokkos_CXX_COMPILER "/usr/bin/g++")\nSET(Kokkos_CXX_COMPILER_ID "GNU")\n')
+    (cm / "KokkosTargets.cmake").write_text(
+        'set_target_properties(Kokkos::kokkoscore PROPERTIES\n'
+        '  INTERFACE_COMPILE_OPTIONS "\\$<\\$<COMPILE_LANGUAGE:CXX>:-fopenmp>;-march=native"\n)\n')
+    inc = prefix / "include"
+    inc.mkdir()
+    defs = "".join(f"#define KOKKOS_ENABLE_{d}\n" for d in devices.split(";"))
+    (inc / "KokkosCore_config.h").write_text(f"#define KOKKOS_VERSION {version}\n{defs}")
+    (prefix / libdir / "libkokkoscore.so").write_text("")
+    return prefix
+
+
+@pytest.mark.parametrize("version,text", [(30401, "3.4.01"), (40200, "4.2.00"), (40701, "4.7.01")])
+@pytest.mark.parametrize("libdir", ["lib", "lib64", "lib/x86_64-linux-gnu"])
+def test_read_install_parses_version_backends_and_flags(tmp_path, version, text, libdir):
+    p = _fake_install(tmp_path / "kk", version, "OPENMP;SERIAL", "ZEN3", libdir)
+    for root in (p, p / libdir / "cmake" / "Kokkos"):
+        inst = read_install(root, "Kokkos_ROOT")
+        assert inst is not None
+        assert inst.version == text and inst.version_int == version
+        assert inst.backends == ("openmp", "serial")
+        assert inst.arch == ("ZEN3",)
+        assert inst.cxx_flags == ("-fopenmp", "-march=native")
+        assert inst.prefix == p and inst.lib_dir == p / libdir
+        assert inst.has_backend("OPENMP") and not inst.has_backend("cuda")
+
+
+def test_read_install_of_a_hip_build_sets_hip_platform(tmp_path):
+    inst = read_install(_fake_install(tmp_path / "h", 40000, "HIP;SERIAL", "AMD_GFX90A"), "x")
+    assert ("HIP_PLATFORM", "amd") in inst.env
+
+
+def test_read_install_of_nothing_is_none(tmp_path):
+    assert read_install(tmp_path, "Kokkos_ROOT") is None
+
+
+def test_fingerprint_changes_when_the_install_changes(tmp_path):
+    p = _fake_install(tmp_path / "kk", 30401, "OPENMP")
+    before = read_install(p, "x").config_id()
+    hdr = p / "include" / "KokkosCore_config.h"
+    hdr.write_text(hdr.read_text() + "#define KOKKOS_ENABLE_DEBUG\n")
+    assert read_install(p, "x").config_id() != before
+
+
+def test_find_kokkos_precedence_and_backend_filter(tmp_path, tmp_cache, monkeypatch):
+    root = _fake_install(tmp_path / "root", 40100, "SERIAL")
+    ppath = _fake_install(tmp_path / "ppath", 40200, "OPENMP;SERIAL")
+    monkeypatch.setenv("Kokkos_ROOT", str(root))
+    monkeypatch.setenv("CMAKE_PREFIX_PATH", f"{tmp_path / 'nothing'}:{ppath}")
+    assert find_kokkos("serial").origin == "Kokkos_ROOT"
+    assert find_kokkos(None).prefix == root
+    # Kokkos_ROOT lacks OpenMP: fall through to CMAKE_PREFIX_PATH.
+    got = find_kokkos("openmp")
+    assert got.prefix == ppath and got.origin == "CMAKE_PREFIX_PATH"
+    with pytest.raises(KokkosNotFoundError) as err:
+        find_kokkos("cuda")
+    msg = str(err.value)
+    assert str(root) in msg and "without cuda" in msg and "hpcir kokkos install" in msg
+    with pytest.raises(KokkosNotFoundError):
+        find_kokkos("fortran")
+
+
+def test_find_kokkos_ignores_incomplete_cache_installs(tmp_cache, monkeypatch):
+    monkeypatch.delenv("Kokkos_ROOT", raising=False)
+    monkeypatch.delenv("KOKKOS_ROOT", raising=False)
+    monkeypatch.setenv("CMAKE_PREFIX_PATH", "")
+    half = _fake_install(tmp_cache / "kokkos" / "3.4.01-openmp", 30401, "OPENMP;SERIAL")
+    with pytest.raises(KokkosNotFoundError):
+        find_kokkos("openmp")  # no completion marker: a build that died part-way
+    (half / "hpcir-kokkos.json").write_text('{"env": {}}')
+    assert find_kokkos("openmp").origin == "hpcir cache"
+
+
+# ---------------------------------------------------------------- source and patches
+
+
+def _sdist() -> Path | None:
+    found = sorted((cache.cache_root() / "kokkos" / "downloads").glob("pykokkos?base-0.0.7.tar.gz"))
+    return found[0] if found else None
+
+
+def test_cuda13_patches_apply_to_the_kokkos_source(tmp_path):
+    from hpcir.kokkos_source import patch_for_cuda13, unpack_kokkos
+    sdist = _sdist()
+    if sdist is None:
+        pytest.skip("Kokkos source not downloaded yet (run `hpcir kokkos install`)")
+    src = unpack_kokkos(sdist, tmp_path)
+    assert (src / "CMakeLists.txt").is_file() and not (src / "build").exists()
+    patch_for_cuda13(src, "sm_90")
+    assert 'default_arch="sm_90"' in (src / "bin" / "nvcc_wrapper").read_text()
+    assert "#if 0 && " in (src / "core/src/Cuda/Kokkos_Cuda_Half.hpp").read_text()
+    assert "cudaMemLocationTypeDevice" in (src / "core/src/Cuda/Kokkos_CudaSpace.cpp").read_text()
+    assert "CHECK_CUDA_ARCH(AMPERE80  sm_90)" in (src / "cmake/kokkos_arch.cmake").read_text()
+    with pytest.raises(KokkosNotFoundError, match="expected 1 match, found 0"):
+        patch_for_cuda13(src, "sm_90")  # a second application must not silently pass
+
+
+def test_unpack_rejects_an_archive_without_kokkos(tmp_path):
+    from hpcir.kokkos_source import unpack_kokkos
+    bogus = tmp_path / "x.tar.gz"
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "README").write_text("hi")
+    with tarfile.open(bogus, "w:gz") as tar:
+        tar.add(tmp_path / "pkg", arcname="pkg")
+    with pytest.raises(KokkosNotFoundError, match="no external/kokkos"):
+        unpack_kokkos(bogus, tmp_path / "out")
+
+
+# ---------------------------------------------------------------- the real install
+
+
+def test_ensure_kokkos_gives_a_usable_openmp_install():
+    inst = ensure_kokkos("cpu")  # installed once by CI before pytest; built here otherwise
+    assert isinstance(inst, KokkosInstall) and inst.has_backend("openmp")
+    assert inst.version_int >= 30400
+    assert ensure_kokkos("serial").has_backend("serial")
+    tc = inst.toolchain()
+    assert Path(tc.compiler).exists()
+    assert any(str(inst.include_dir) in a for a in tc.compile_args)
+    assert any("kokkoscore" in a for a in tc.link_args)
+
+
+def test_cli_kokkos_info():
+    ensure_kokkos("cpu")
+    proc = subprocess.run([sys.executable, "-m", "hpcir", "kokkos", "info", "--backend", "openmp",
+                           "--flags"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "prefix:" in proc.stdout and "openmp" in proc.stdout and "consumer link:" in proc.stdout
+
+
+def test_cli_kokkos_info_reports_a_missing_backend(tmp_path):
+    env = {**os.environ, "HPCIR_CACHE_DIR": str(tmp_path), "CMAKE_PREFIX_PATH": "",
+           "Kokkos_ROOT": ""}
+    proc = subprocess.run([sys.executable, "-m", "hpcir", "kokkos", "info", "--backend", "hip"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 1
+    assert "no Kokkos with the hip backend found" in proc.stderr
+    assert "Traceback" not in proc.stderr
