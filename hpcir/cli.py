@@ -10,6 +10,7 @@ from .errors import HpcirError
 # Each module defines register(subparsers) and sets a `func(args) -> int` default on its parser.
 COMMAND_MODULES = [
     "hpcir.commands.kokkos",
+    "hpcir.commands.lower",
     "hpcir.commands.opt",
 ]
 

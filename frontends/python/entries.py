@@ -85,6 +85,7 @@ class ModuleBuilder:
         self.device_fns: dict[tuple, tuple[str, ScalarType | None]] = {}
         self._in_progress: set[tuple] = set()
         self.entry_names: list[str] = []
+        self.launched: dict[tuple, str] = {}  # launches of programs: spec key -> entry name
 
     # -- device functions ----------------------------------------------------------------------
     def device_function(self, kern: Kernel, args: list[TV], node: ast.AST, caller: Kernel) -> tuple[str, ScalarType | None]:

@@ -25,8 +25,10 @@ class Param:
 class Kernel:
     """A Python function written in the kernel language, with what the frontend needs to lower it."""
 
-    def __init__(self, fn: Callable[..., Any], rank: int | None = None, name: str | None = None):
+    def __init__(self, fn: Callable[..., Any], rank: int | None = None, name: str | None = None,
+                 reducer: str | None = None):
         self.fn = fn
+        self.reducer = reducer  # default reducer of a reduction kernel (sum when None)
         self.name = name or fn.__name__
         self.rank = rank  # number of index parameters when no policy says (hpcir lower); default 1
         self.filename = inspect.getsourcefile(fn) or "<unknown>"
@@ -103,10 +105,10 @@ class Kernel:
 
 
 def kernel(fn: Callable[..., Any] | None = None, *, rank: int | None = None,
-           name: str | None = None) -> Any:
-    """Decorator marking a Python function as an hpcir kernel (also usable as @kernel(rank=2))."""
+           name: str | None = None, reducer: str | None = None) -> Any:
+    """Decorator marking a Python function as an hpcir kernel (also @kernel(rank=2, reducer="max"))."""
     if fn is None:
-        return lambda f: Kernel(f, rank=rank, name=name)
+        return lambda f: Kernel(f, rank=rank, name=name, reducer=reducer)
     if isinstance(fn, Kernel):
         return fn
-    return Kernel(fn, rank=rank, name=name)
+    return Kernel(fn, rank=rank, name=name, reducer=reducer)

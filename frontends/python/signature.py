@@ -205,8 +205,9 @@ def annotated_spec(kernel: Kernel, kind: str | None = None, rank: int | None = N
     types = {n: (t.with_layout("right") if isinstance(t, ViewType) and t.layout is None else t)
              for n, t in types.items()}
     policy = "team" if team else ("range" if r == 1 else "mdrange")
-    return LaunchSpec(kernel, kind, policy, 0 if team else r, types, "sum",
-                      acc_type(kernel, acc, "sum") if kind != "for" else None, layout_free=layout_free,
+    reducer = kernel.reducer or "sum"
+    return LaunchSpec(kernel, kind, policy, 0 if team else r, types, reducer,
+                      acc_type(kernel, acc, reducer) if kind != "for" else None, layout_free=layout_free,
                       index_params=idx, acc_param=acc, final_param=final)
 
 

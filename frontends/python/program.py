@@ -1,0 +1,199 @@
+"""@hpcir.program host functions → a `kokkos.host_program` func: view allocations, launches (calls
+of the kernel entry functions), host loops and arithmetic, fences and prints."""
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+from xdsl.dialects import func
+from xdsl.dialects.builtin import UnitAttr
+from xdsl.ir import Block, Region
+
+from hpcir.errors import KernelSyntaxError, KernelTypeError
+
+from .annotations import to_scalar
+from .entries import KernelLowerer, LaunchSpec, ModuleBuilder
+from .kernel import Kernel
+from .reducers import REDUCERS
+from .signature import split_params
+from .types import F64, I64, KernelType, ScalarType, ViewType
+from .values import TV
+
+
+class ProgramLowerer(KernelLowerer):
+    """Lowers a host program; launches become calls of the kernels' entry functions."""
+
+    def __init__(self, kern: Kernel, module: ModuleBuilder, block: Block, space: str, layout: str):
+        super().__init__(kern, module, block)
+        self.space, self.layout = space, layout
+
+    def stmt_Assign(self, node: ast.Assign) -> None:  # type: ignore[override]
+        t = node.targets[0]
+        if len(node.targets) == 1 and isinstance(t, ast.Name) and isinstance(node.value, ast.Call):
+            tag = self._tag(node.value)
+            if tag == "View":
+                self.scope.names[t.id] = self.alloc_view(node.value, t.id)
+                return
+        super().stmt_Assign(node)
+
+    def _tag(self, call: ast.Call) -> str | None:
+        from .annotations import View
+        obj = self.global_object(call.func)
+        if isinstance(obj, type) and issubclass(obj, View):
+            return "View"
+        if obj is print:
+            return "print"
+        return getattr(obj, "__hpcir_intrinsic__", None)
+
+    def alloc_view(self, call: ast.Call, label: str) -> TV:
+        """x = View((n, m), float) → kokkos.alloc in the target's memory space."""
+        from hpcir.dialects import kokkos as kk
+        from .annotations import View
+        cls = self.global_object(call.func)
+        if not call.args:
+            raise self.err(KernelSyntaxError, "View needs a shape", call, hint="View((n,), float)")
+        shape_node = call.args[0]
+        dims = list(shape_node.elts) if isinstance(shape_node, (ast.Tuple, ast.List)) else [shape_node]
+        dtype: ScalarType = F64
+        dnode = call.args[1] if len(call.args) > 1 else next((k.value for k in call.keywords if k.arg == "dtype"), None)
+        if dnode is not None:
+            st = to_scalar(self.global_object(dnode)) if not isinstance(dnode, ast.Constant) else None
+            if st is None:
+                raise self.err(KernelTypeError, f"unsupported view dtype `{ast.unparse(dnode)}`", dnode)
+            dtype = st
+        rank = len(dims)
+        if isinstance(cls, type) and issubclass(cls, View) and cls.rank not in (None, rank):
+            raise self.err(KernelTypeError, f"{cls.__name__} needs {cls.rank} extents, got {rank}", call)
+        vt = ViewType(dtype, rank, self.layout, self.space)
+        sizes = [self.to_index(self.as_int(d, "a view extent")) for d in dims]
+        op = self.emit(kk.AllocOp(vt.mlir(), sizes, label=label))
+        return TV(op.results[0], vt)
+
+    def call(self, node: ast.Call, want_value: bool) -> TV | None:  # type: ignore[override]
+        tag = self._tag(node)
+        if tag in ("parallel_for", "parallel_reduce", "parallel_scan"):
+            return self.launch(tag.removeprefix("parallel_"), node, want_value)
+        if tag == "print":
+            return self.print_call(node)
+        if tag == "fence":
+            from hpcir.dialects import kokkos as kk
+            self.emit(kk.FenceOp())
+            return None
+        return super().call(node, want_value)
+
+    def print_call(self, node: ast.Call) -> None:
+        """print(a, b, f"x = {x}") → kokkos.print with a {}-format."""
+        from hpcir.dialects import kokkos as kk
+        parts: list[str] = []
+        values = []
+        for a in node.args:
+            if isinstance(a, ast.Constant) and isinstance(a.value, str):
+                parts.append(a.value.replace("{", "{{").replace("}", "}}"))
+            elif isinstance(a, ast.JoinedStr):
+                s = ""
+                for v in a.values:
+                    if isinstance(v, ast.Constant):
+                        s += str(v.value).replace("{", "{{").replace("}", "}}")
+                    else:
+                        assert isinstance(v, ast.FormattedValue)
+                        values.append(self.scalar(v.value).ssa)
+                        s += "{}"
+                parts.append(s)
+            else:
+                values.append(self.scalar(a).ssa)
+                parts.append("{}")
+        self.emit(kk.PrintOp(" ".join(parts), values))
+        return None
+
+    def launch(self, kind: str, node: ast.Call, want_value: bool) -> TV | None:
+        """A launch in a program: bind the kernel to the program's value types, call its entry."""
+        args = [a for a in node.args if not (isinstance(a, ast.Constant) and isinstance(a.value, str))]
+        if len(args) != 2:
+            raise self.err(KernelSyntaxError, f"parallel_{kind} takes ([label,] policy, kernel, **arguments)", node)
+        kern = self.global_object(args[1])
+        if not isinstance(kern, Kernel):
+            raise self.err(KernelSyntaxError, f"`{ast.unparse(args[1])}` is not an @hpcir.kernel", args[1])
+        policy, bounds, rank = self.policy_bounds(args[0])
+        reducer = kern.reducer or "sum"
+        kwargs: dict[str, TV] = {}
+        for kw in node.keywords:
+            if kw.arg == "reducer":
+                if not (isinstance(kw.value, ast.Constant) and kw.value.value in REDUCERS):
+                    raise self.err(KernelSyntaxError, f"reducer must be one of {', '.join(REDUCERS)}", kw.value)
+                reducer = kw.value.value
+            elif kw.arg is None:
+                raise self.err(KernelSyntaxError, "**kwargs is not supported in programs", kw.value)
+            else:
+                kwargs[kw.arg] = self.expr(kw.value)
+        idx, acc, final, own = split_params(kern, kind, rank, policy == "team")
+        types: dict[str, KernelType] = {}
+        for p in own:
+            if p.name not in kwargs:
+                raise self.err(KernelTypeError, f"kernel {kern.name} needs argument `{p.name}`", node)
+            t = kwargs[p.name].ty
+            types[p.name] = p.annotation if isinstance(p.annotation, ScalarType) and isinstance(t, ScalarType) else t
+        extra = set(kwargs) - set(types)
+        if extra:
+            raise self.err(KernelTypeError, f"kernel {kern.name} has no parameter(s) {', '.join(sorted(extra))}", node)
+        from .signature import acc_type
+        spec = LaunchSpec(kern, kind, policy, rank, types, reducer,
+                          acc_type(kern, acc, reducer) if kind != "for" else None,
+                          index_params=idx, acc_param=acc, final_param=final)
+        key = (id(kern), kind, policy, rank, tuple(types.items()), reducer)
+        name = self.module.launched.get(key)
+        if name is None:
+            spec.name = kern.name if kern.name not in self.module.entry_names else f"{kern.name}_{len(self.module.launched)}"
+            name = self.module.add_entry(spec)
+            self.module.launched[key] = name
+        vals = [self.convert(kwargs[n], t).ssa if isinstance(t, ScalarType) else kwargs[n].ssa
+                for n, t in types.items()]
+        res_types = [] if kind == "for" else [spec.acc_type.mlir()]  # type: ignore[union-attr]
+        op = self.emit(func.CallOp(name, [b.ssa for b in bounds] + vals, res_types))
+        if kind == "for":
+            return None
+        return TV(op.results[0], spec.acc_type)  # type: ignore[arg-type]
+
+    def policy_bounds(self, node: ast.expr) -> tuple[str, list[TV], int]:
+        """Policy kind, i64 bound values and rank of a launch's policy expression."""
+        if isinstance(node, ast.Call):
+            cls = getattr(self.global_object(node.func), "__name__", None)
+            a = node.args
+            if cls == "RangePolicy":
+                from .policies import ExecutionSpace
+                vals = [self.as_int(x, "a policy bound") for x in a
+                        if not isinstance(self.global_object(x), ExecutionSpace)]
+                if len(vals) == 1:
+                    return "range", [self.const(0, I64), vals[0]], 1
+                return "range", vals[-2:], 1
+            if cls == "MDRangePolicy":
+                lo, hi = a[0], a[1]
+                if not (isinstance(lo, (ast.List, ast.Tuple)) and isinstance(hi, (ast.List, ast.Tuple))):
+                    raise self.err(KernelSyntaxError, "MDRangePolicy bounds must be literal lists in programs", node)
+                b = [self.as_int(x, "a policy bound") for x in lo.elts]
+                e = [self.as_int(x, "a policy bound") for x in hi.elts]
+                return "mdrange", b + e, len(b)
+            if cls == "TeamPolicy":
+                league = self.as_int(a[0], "a league size")
+                auto = getattr(self.global_object(a[1]), "__class__", None).__name__ == "_Auto"
+                team = self.const(0, I64) if auto else self.as_int(a[1], "a team size")
+                vec = self.as_int(a[2], "a vector length") if len(a) > 2 else self.const(1, I64)
+                return "team", [league, team, vec], 0
+        return "range", [self.const(0, I64), self.as_int(node, "a launch size")], 1
+
+
+def lower_program(kern: Kernel, module: ModuleBuilder, space: str, layout: str = "right") -> str:
+    """Add a `kokkos.host_program` func for a program to the module; returns its name."""
+    if kern.params:
+        raise KernelSyntaxError("an @hpcir.program lowered to C++ takes no parameters", kern.loc(kern.tree),
+                                hint="create its views inside with hpcir.View(...)")
+    block = Block()
+    low = ProgramLowerer(kern, module, block, space, layout)
+    low.run({})
+    low.emit(func.ReturnOp())
+    fn = func.FuncOp(kern.name, ([], []), Region(block))
+    fn.attributes["kokkos.host_program"] = UnitAttr()
+    module.module.body.block.add_op(fn)
+    return kern.name
+
+
+__all__ = ["lower_program", "ProgramLowerer", "Any"]

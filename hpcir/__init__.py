@@ -1,0 +1,31 @@
+"""hpcir: Python kernels, stencils, JAX and PyTorch lowered through MLIR to Kokkos C++, JAX and Torch.
+
+    import hpcir
+    @hpcir.kernel
+    def axpy(i: int, a: float, x: hpcir.View1D[float], y: hpcir.View1D[float]):
+        y[i] = a * x[i] + y[i]
+    hpcir.parallel_for(n, axpy, a=2.0, x=x, y=y)
+"""
+from __future__ import annotations
+
+from .errors import HpcirError
+from .frontends.python.annotations import (Acc, TeamMember, View, View1D, View2D, View3D, View4D, View5D,
+                                           bool_, double, float32, float64, int32, int64)
+from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
+from .frontends.python.kernel import Kernel, kernel
+from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,
+                                        TeamThreadRange, TeamVectorRange, ThreadVectorRange)
+from .api import (compile, default_target, lower, parallel_for, parallel_reduce, parallel_scan,
+                  set_default_target)
+from .program import fence, program
+
+globals().update(ATOMICS)  # atomic_add, atomic_fetch_add, ... (kernel intrinsics)
+
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):  # graph frontends load JAX / torch lazily
+    if name in ("from_jax", "from_torch", "export"):
+        from . import graph_api
+        return getattr(graph_api, name)
+    raise AttributeError(f"module 'hpcir' has no attribute {name!r}")

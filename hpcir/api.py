@@ -1,0 +1,262 @@
+"""The public Python API: launch kernels (JIT-compiled to Kokkos), compile and lower them."""
+from __future__ import annotations
+
+import hashlib
+import inspect
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from .errors import ArgumentError, HpcirError, PolicyError, SourceLocation
+from .frontends.python.entries import LaunchSpec, ModuleBuilder
+from .frontends.python.kernel import Kernel, kernel
+from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy, as_policy)
+from .frontends.python.signature import annotated_spec, bind_launch
+from .targets import KOKKOS_TARGETS, get_target
+
+_default_target = os.environ.get("HPCIR_TARGET", "cpu")
+
+
+def set_default_target(target: str) -> None:
+    """Set the target used by launches that name none (cpu, serial, ...)."""
+    global _default_target
+    get_target(target)
+    _default_target = target
+
+
+def default_target() -> str:
+    """The target used by launches that name none."""
+    return _default_target
+
+
+def _call_site(skip: int = 2) -> SourceLocation | None:
+    """Location of the user's call into hpcir (the first frame outside the hpcir package)."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame = inspect.currentframe()
+    try:
+        for info in inspect.getouterframes(frame)[skip:]:
+            path = os.path.abspath(info.filename)
+            if not path.startswith(here + os.sep) or os.sep + "tests" + os.sep in path or os.sep + "examples" + os.sep in path:
+                pos = info.positions
+                col = pos.col_offset if pos and pos.col_offset is not None else 0
+                end = pos.end_col_offset if pos and pos.lineno == pos.end_lineno else None
+                return SourceLocation(info.filename, info.lineno, col, end)
+    finally:
+        del frame
+    return None
+
+
+def _as_kernel(obj: Any, site: SourceLocation | None) -> Kernel:
+    if isinstance(obj, Kernel):
+        return obj
+    if callable(obj) and hasattr(obj, "__code__"):
+        return kernel(obj)
+    raise ArgumentError(f"{obj!r} is not a kernel", site, hint="decorate the function with @hpcir.kernel")
+
+
+def _policy_shape(policy: Any) -> tuple[str, int]:
+    if isinstance(policy, TeamPolicy):
+        return "team", 0
+    if isinstance(policy, MDRangePolicy):
+        return "mdrange", policy.rank
+    return "range", 1
+
+
+def _policy_target(policy: Any, target: str | None) -> str:
+    if target is not None:
+        return target
+    space = getattr(policy, "space", None)
+    if isinstance(space, ExecutionSpace) and space is not ExecutionSpace.Default:
+        return space.value
+    return _default_target
+
+
+def _policy_bounds(policy: Any) -> list[int]:
+    if isinstance(policy, TeamPolicy):
+        return [policy.league_size, policy.team_size or 0, policy.vector_length]
+    if isinstance(policy, MDRangePolicy):
+        return list(policy.begin) + list(policy.end)
+    return [policy.begin, policy.end]
+
+
+@dataclass
+class _Loaded:
+    """A compiled entry of a loaded shared library."""
+
+    library: Any
+    entry: str
+    spec: LaunchSpec
+
+
+_loaded: dict[tuple, _Loaded] = {}
+
+
+def _spec_key(spec: LaunchSpec, target: str) -> tuple:
+    src = inspect.getsource(spec.kernel.fn) if spec.kernel.fn else ""
+    consts = sorted((k, v) for k, v in spec.kernel.globals.items() if isinstance(v, (int, float, bool)))
+    h = hashlib.sha256((src + repr(consts)).encode()).hexdigest()
+    return (spec.kernel.name, h, spec.kind, spec.policy, spec.rank, tuple(spec.param_types.items()),
+            spec.reducer, spec.acc_type, spec.tile, target)
+
+
+def build_module(specs: list[LaunchSpec], target: str) -> ModuleOp:
+    """L2/L3 IR of a set of launches (one module)."""
+    mb = ModuleBuilder(target)
+    for s in specs:
+        mb.add_entry(s)
+    return mb.module
+
+
+def lower_to_l3(module: ModuleOp, target: str, dump_after_all: bool = False) -> ModuleOp:
+    """Run the L2 → L3 pipeline for a Kokkos target."""
+    from .pipeline import run_pipeline
+    return run_pipeline(module, l2_to_l3_pipeline(target), dump_after_all=dump_after_all, target=target)
+
+
+def l2_to_l3_pipeline(target: str) -> str:
+    """The pass pipeline from L2 to L3 for a target."""
+    from .pipeline import available_passes
+    passes = [f"convert-scf-to-kokkos{{target={target}}}"]
+    if "kokkos-layout" in available_passes():
+        passes.append(f"kokkos-layout{{target={target}}}")
+    return ",".join(passes)
+
+
+def emit_cpp(module: ModuleOp, target: str, name: str) -> dict[str, str]:
+    """Kokkos C++ sources ({filename: text}) of an L3 module."""
+    from .backends.kokkos_cpp import emit_module
+    return emit_module(module, get_target(target), name)
+
+
+def _compile(spec: LaunchSpec, target: str) -> _Loaded:
+    key = _spec_key(spec, target)
+    hit = _loaded.get(key)
+    if hit is not None:
+        return hit
+    t = get_target(target)
+    if t.kind != "kokkos" or not t.runs_on_host:
+        raise HpcirError(f"target {target!r} cannot run kernels on this machine",
+                         hint="use target='cpu' or 'serial' for the JIT; lower to cuda/hip with hpcir.lower")
+    spec.name = f"{spec.kernel.name}_{spec.kind}"
+    module = lower_to_l3(build_module([spec], target), target)
+    sources = emit_cpp(module, target, f"hpcir_{spec.kernel.name}")
+    from .backends.build import build_shared_library
+    from .backends.runtime import load_library
+    from .kokkos_install import ensure_kokkos
+    lib_path = build_shared_library(sources, t, ensure_kokkos(t), f"hpcir_{spec.kernel.name}")
+    loaded = _Loaded(load_library(lib_path), spec.name, spec)
+    _loaded[key] = loaded
+    return loaded
+
+
+def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, reducer: str | None = None) -> Any:
+    site = _call_site(3)
+    if args and isinstance(args[0], str):  # optional leading label, as in Kokkos
+        args = args[1:]
+    if len(args) != 2:
+        raise ArgumentError(f"parallel_{kind} takes ([label,] policy, kernel, **arguments)", site)
+    try:
+        policy = as_policy(args[0])
+    except PolicyError as err:
+        raise PolicyError(err.message, site, err.hint) from None
+    if kind == "scan" and not isinstance(policy, RangePolicy):
+        raise PolicyError("parallel_scan needs a 1-D range policy", site, hint="pass an int or a RangePolicy")
+    k = _as_kernel(args[1], site)
+    shape, rank = _policy_shape(policy)
+    if shape == "range" and k.rank and k.rank > 1:
+        raise PolicyError(f"kernel {k.name} takes {k.rank} indices but the policy is 1-D", site,
+                          hint=f"launch it with MDRangePolicy([0]*{k.rank}, [...])")
+    spec, values = bind_launch(k, kind, shape, rank, kwargs, site, reducer or k.reducer or "sum")
+    if isinstance(policy, MDRangePolicy) and policy.tile:
+        spec.tile = policy.tile
+    tgt = _policy_target(policy, target)
+    loaded = _compile(spec, tgt)
+    result = loaded.library.call(loaded.entry, _policy_bounds(policy) + values, loaded_result_type(spec))
+    return result
+
+
+def loaded_result_type(spec: LaunchSpec) -> Any:
+    """The numpy type of a launch's result (None for parallel_for)."""
+    return None if spec.kind == "for" else spec.acc_type.numpy  # type: ignore[union-attr]
+
+
+def parallel_for(*args: Any, target: str | None = None, **kwargs: Any) -> None:
+    """Run `kernel` over a policy: parallel_for([label,] policy, kernel, **arguments)."""
+    _launch("for", args, kwargs, target)
+
+
+def parallel_reduce(*args: Any, target: str | None = None, reducer: str | None = None, **kwargs: Any) -> Any:
+    """Reduce `kernel` over a policy and return the result (reducer: sum, prod, min, max, land, lor, band, bor)."""
+    return _launch("reduce", args, kwargs, target, reducer)
+
+
+def parallel_scan(*args: Any, target: str | None = None, **kwargs: Any) -> Any:
+    """Run an inclusive/exclusive scan kernel over a range and return the total."""
+    return _launch("scan", args, kwargs, target)
+
+
+for _name in ("parallel_for", "parallel_reduce", "parallel_scan"):
+    globals()[_name].__hpcir_intrinsic__ = _name  # the same names are nested launches inside kernels
+
+
+class Compiled:
+    """A kernel compiled for one target: call it with (policy, **arguments)."""
+
+    def __init__(self, k: Kernel, target: str, kind: str, reducer: str | None):
+        self.kernel, self.target, self.kind, self.reducer = k, target, kind, reducer
+
+    def __call__(self, policy: Any, **kwargs: Any) -> Any:
+        return _launch(self.kind, (policy, self.kernel), kwargs, self.target, self.reducer)
+
+    def __repr__(self) -> str:
+        return f"<hpcir compiled {self.kind} kernel {self.kernel.name} for {self.target}>"
+
+
+def compile(obj: Any, target: str = "cpu", reducer: str | None = None) -> Any:  # noqa: A001 (public name)
+    """Compile a kernel (or a graph program) for a target; returns a callable."""
+    from .graph_dispatch import compile_graph, is_graph
+    if is_graph(obj):
+        return compile_graph(obj, target)
+    site = _call_site()
+    k = _as_kernel(obj, site)
+    get_target(target)
+    kind = annotated_kind(k)
+    return Compiled(k, target, kind, reducer)
+
+
+def annotated_kind(k: Kernel) -> str:
+    """for / reduce / scan, read from the annotations (an Acc parameter makes a reduction)."""
+    try:
+        return annotated_spec(k).kind
+    except HpcirError:
+        return "for"
+
+
+def lower(obj: Any, target: str = "cpu", stage: str | None = None, kind: str | None = None) -> str:
+    """Lower a kernel (or graph program) to text: stage L2 / L3 (MLIR) or C++ source (the default)."""
+    from .graph_dispatch import is_graph, lower_graph
+    if is_graph(obj):
+        return lower_graph(obj, target, stage)
+    site = _call_site()
+    k = _as_kernel(obj, site)
+    t = get_target(target)
+    spec = annotated_spec(k, kind)
+    spec.name = k.name
+    module = build_module([spec], target)
+    if stage in ("L2", "l2"):
+        return str(module)
+    if t.kind != "kokkos":
+        raise HpcirError(f"kernels lower to Kokkos targets ({', '.join(KOKKOS_TARGETS)}), not {target!r}", site)
+    module = lower_to_l3(module, target)
+    if stage in ("L3", "l3"):
+        return str(module)
+    if stage not in (None, "cpp", "C++"):
+        raise HpcirError(f"unknown stage {stage!r}", site, hint="use 'L2', 'L3' or 'cpp'")
+    sources = emit_cpp(module, target, k.name)
+    return "\n".join(f"// ---- {n} ----\n{s}" for n, s in sources.items())
+
+
+__all__ = ["parallel_for", "parallel_reduce", "parallel_scan", "compile", "lower", "kernel", "np"]

@@ -1,0 +1,120 @@
+"""`hpcir lower FILE.py --target=T`: every annotated kernel and @hpcir.program of a file, lowered to
+MLIR (L2 / L3) or to a Kokkos C++ CMake project."""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from xdsl.dialects.builtin import ModuleOp
+
+from ..errors import HpcirError
+from ..targets import TARGETS, get_target
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the `lower` subcommand."""
+    p = sub.add_parser("lower", help="lower the kernels, programs and exports of a Python file",
+                       description="Lower every annotated @hpcir.kernel and @hpcir.program (and hpcir.export "
+                                   "graph entry) of FILE for a target.")
+    p.add_argument("file", type=Path)
+    p.add_argument("--target", default="cpu", choices=list(TARGETS))
+    p.add_argument("-o", "--output", type=Path, default=None, help="output directory (default: FILE_TARGET/)")
+    p.add_argument("--emit", choices=["cpp", "mlir"], default="cpp")
+    p.add_argument("--stage", choices=["L1", "L2", "L3"], default=None, help="with --emit=mlir: the IR level")
+    p.add_argument("--dump-ir-after-all", action="store_true", help="print the IR after every pass to stderr")
+    p.set_defaults(func=run)
+
+
+def load_user_module(path: Path) -> ModuleType:
+    """Import a user's Python file as a module (its top level runs, `__main__` blocks do not)."""
+    if not path.is_file():
+        raise HpcirError(f"no such file: {path}", hint="give the path of a .py file with @hpcir.kernel functions")
+    spec = importlib.util.spec_from_file_location(f"hpcir_user_{path.stem}", path)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = mod
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def collect(mod: ModuleType, path: Path) -> tuple[list, list]:
+    """The file's own entry kernels and programs, in definition order."""
+    from ..frontends.python.kernel import Kernel
+    from ..program import Program
+    kernels, programs = [], []
+    for obj in vars(mod).values():
+        if not isinstance(obj, Kernel) or Path(obj.filename).resolve() != path.resolve():
+            continue
+        if isinstance(obj, Program):
+            programs.append(obj)
+        elif not obj.is_device_function:
+            kernels.append(obj)
+    key = lambda k: k.line_offset  # noqa: E731
+    return sorted(kernels, key=key), sorted(programs, key=key)
+
+
+def lower_file(path: Path, target: str, dump_after_all: bool = False) -> tuple[ModuleOp, ModuleOp | None, str]:
+    """L2 module, L3 module (None for non-Kokkos targets) and module name of a file's kernels."""
+    from ..api import lower_to_l3
+    from ..frontends.python.entries import ModuleBuilder
+    from ..frontends.python.program import lower_program
+    from ..frontends.python.signature import annotated_spec
+    mod = load_user_module(path)
+    kernels, programs = collect(mod, path)
+    if not kernels and not programs:
+        raise HpcirError(f"{path} defines no @hpcir.kernel or @hpcir.program to lower",
+                         hint="decorate kernels with @hpcir.kernel and annotate their parameters")
+    t = get_target(target)
+    mb = ModuleBuilder(target)
+    for p in programs:  # programs first: their launches fix the entries' view layouts
+        lower_program(p, mb, t.memory_space, t.layout)
+    launched = {key[0] for key in mb.launched}
+    for k in kernels:
+        if id(k) in launched:
+            continue
+        spec = annotated_spec(k)
+        spec.name = k.name
+        mb.add_entry(spec)
+    l2 = mb.module
+    l2.verify()
+    l3 = lower_to_l3(l2.clone(), target, dump_after_all) if t.kind == "kokkos" else None
+    return l2, l3, path.stem
+
+
+def run(args: argparse.Namespace) -> int:
+    """Execute `hpcir lower`."""
+    path: Path = args.file
+    t = get_target(args.target)
+    from .. import graph_dispatch as graph_api_hook
+    if graph_api_hook.has_exports(path):
+        return graph_api_hook.lower_exports(path, args.target, args.output, args.emit, args.stage)
+    if t.kind != "kokkos":
+        raise HpcirError(f"{path} has kernels, which lower to Kokkos targets, not {args.target!r}",
+                         hint="use --target=cpu|serial|cuda|hip, or declare graph entry points with hpcir.export")
+    l2, l3, name = lower_file(path, args.target, args.dump_ir_after_all)
+    assert l3 is not None
+    if args.emit == "mlir":
+        text = str(l2 if args.stage == "L2" else l3)
+        if args.output is None:
+            print(text)
+        else:
+            args.output.mkdir(parents=True, exist_ok=True)
+            (args.output / f"{name}.{(args.stage or 'L3').lower()}.mlir").write_text(text + "\n")
+        return 0
+    from ..api import emit_cpp
+    from ..backends.cmake_project import write_cmake_project
+    from ..kokkos_install import find_kokkos
+    sources = emit_cpp(l3, args.target, name)
+    exe = sources.pop(f"{name}_main.cpp", None)
+    try:
+        kokkos = find_kokkos(t.kokkos_backend.lower() if t.kokkos_backend else None)
+    except HpcirError:
+        kokkos = None  # the project still builds with -DKokkos_ROOT=...
+    out = args.output or Path(f"{name}_{args.target}")
+    write_cmake_project(out, name, sources, t, kokkos, exe)
+    print(f"wrote {out}/ ({', '.join(sorted(sources) + ([f'{name}_main.cpp'] if exe else []))}, CMakeLists.txt)")
+    print(f"build: cmake -S {out} -B {out}/build && cmake --build {out}/build")
+    return 0
