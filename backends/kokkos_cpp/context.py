@@ -1,0 +1,185 @@
+"""Emitter state: SSA value names, indented C++ output, the op-handler registry."""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.traits import IsTerminator
+
+from hpcir.errors import HpcirError, UnsupportedOpError
+from hpcir.targets import Target
+
+from .types import cpp_type
+
+Handler = Callable[["FunctionEmitter", Operation], None]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*op_names: str) -> Callable[[Handler], Handler]:
+    """Register a function as the C++ emitter of the named ops."""
+    def deco(fn: Handler) -> Handler:
+        for n in op_names:
+            HANDLERS[n] = fn
+        return fn
+    return deco
+
+
+_IDENT = re.compile(r"[^A-Za-z0-9_]")
+# Identifiers a value name must not shadow inside generated code.
+_RESERVED = {"exec_space", "host_space", "device_space", "shared_space", "scratch_space", "member_type", "hpcir",
+             "Kokkos", "std", "int", "double", "float", "bool", "char", "long", "short", "auto", "const", "class",
+             "struct", "new", "delete", "this", "default", "case", "switch", "if", "else", "for", "while", "do",
+             "return", "break", "continue", "operator", "template", "typename", "using", "namespace", "union",
+             "signed", "unsigned", "static", "volatile", "register", "void", "true", "false", "main", "final"}
+
+
+@dataclass
+class ModuleState:
+    """Per-module emission state shared by every function and functor."""
+
+    target: Target
+    structs: list[str] = field(default_factory=list)  # functors and reducers, in definition order
+    _used: dict[str, int] = field(default_factory=dict)
+
+    def fresh(self, hint: str | None, default: str = "v") -> str:
+        """A module-unique C++ identifier derived from a name hint."""
+        base = _IDENT.sub("_", hint or default) or default
+        if base[0].isdigit():
+            base = "v" + base
+        if base in _RESERVED or base.startswith("hpcir"):
+            base = base + "_"
+        n = self._used.get(base, 0)
+        self._used[base] = n + 1
+        return base if n == 0 else f"{base}_{n}"
+
+
+class FunctionEmitter:
+    """Emits the C++ statements of one function or functor body."""
+
+    def __init__(self, mod: ModuleState, device: bool, names: dict[SSAValue, str] | None = None,
+                 literals: set[SSAValue] | None = None, indent: int = 1):
+        self.mod = mod
+        self.device = device  # inside a functor / device function (no host-only calls)
+        self.names: dict[SSAValue, str] = dict(names or {})
+        self.literals: set[SSAValue] = set(literals or ())
+        self.lines: list[str] = []
+        self._indent = indent
+
+    # -- output -------------------------------------------------------------------------------
+    def line(self, text: str) -> None:
+        """Append one line at the current indentation."""
+        self.lines.append("  " * self._indent + text)
+
+    @contextmanager
+    def indented(self, open_: str | None = None, close: str | None = "}") -> Iterator[None]:
+        """`open_` line, body one level deeper, then `close` line."""
+        if open_ is not None:
+            self.line(open_)
+        self._indent += 1
+        try:
+            yield
+        finally:
+            self._indent -= 1
+            if close is not None:
+                self.line(close)
+
+    @property
+    def indent(self) -> int:
+        """Current indentation level."""
+        return self._indent
+
+    # -- values -------------------------------------------------------------------------------
+    def get(self, v: SSAValue) -> str:
+        """The C++ expression of an SSA value."""
+        try:
+            return self.names[v]
+        except KeyError:
+            owner = v.owner.name if isinstance(v.owner, Operation) else "a block argument"
+            raise HpcirError(f"internal: value of {owner} used before its definition in the emitted C++") from None
+
+    def fresh(self, hint: str | None, default: str = "v") -> str:
+        """A module-unique identifier."""
+        return self.mod.fresh(hint, default)
+
+    def bind_literal(self, v: SSAValue, expr: str) -> None:
+        """Make `v` stand for a constant expression (inlined, never captured)."""
+        self.names[v] = expr
+        self.literals.add(v)
+
+    def bind(self, v: SSAValue, name: str) -> None:
+        """Make `v` stand for an existing C++ variable."""
+        self.names[v] = name
+
+    def define(self, v: SSAValue, expr: str, const: bool = True) -> str:
+        """Declare a variable holding `expr` for value `v`; returns its name."""
+        name = self.fresh(v.name_hint)
+        self.line(f"{'const ' if const else ''}{cpp_type(v.type)} {name} = {expr};")
+        self.names[v] = name
+        return name
+
+    def declare(self, v: SSAValue, init: str | None = None) -> str:
+        """Declare a mutable variable for `v` (optionally initialised); returns its name."""
+        name = self.fresh(v.name_hint)
+        self.line(f"{cpp_type(v.type)} {name}{'' if init is None else ' = ' + init};")
+        self.names[v] = name
+        return name
+
+    def assign(self, targets: list[str], exprs: list[str], types: list[str]) -> None:
+        """Parallel assignment (through temporaries when it could be order-dependent)."""
+        pairs = [(t, e, ty) for t, e, ty in zip(targets, exprs, types) if t != e]
+        if len(pairs) <= 1:
+            for t, e, _ in pairs:
+                self.line(f"{t} = {e};")
+            return
+        tmps = []
+        for t, e, ty in pairs:
+            tmp = self.fresh(t + "_next")
+            self.line(f"const {ty} {tmp} = {e};")
+            tmps.append(tmp)
+        for (t, _, _), tmp in zip(pairs, tmps):
+            self.line(f"{t} = {tmp};")
+
+    # -- ops ----------------------------------------------------------------------------------
+    def emit_block(self, block: Block) -> None:
+        """Emit every op of a block except a region terminator (its parent handles it)."""
+        for op in block.ops:
+            if op is block.last_op and op.has_trait(IsTerminator) and op.name != "func.return":
+                return
+            self.emit_op(op)
+
+    def emit_op(self, op: Operation) -> None:
+        """Dispatch one op to its registered handler."""
+        handler = HANDLERS.get(op.name)
+        if handler is None:
+            raise UnsupportedOpError(f"the Kokkos C++ emitter has no translation for '{op.name}'",
+                                     hint="lower it to arith/math/memref/scf/kokkos ops first "
+                                          "(see docs/IR.md for the supported L3 operations)")
+        handler(self, op)
+
+    def child(self, device: bool | None = None, indent: int | None = None) -> "FunctionEmitter":
+        """A nested emitter sharing names (for a functor body or a lambda)."""
+        return FunctionEmitter(self.mod, self.device if device is None else device, self.names, self.literals,
+                               self._indent if indent is None else indent)
+
+
+def free_values(regions: list[Region], exclude_literals: set[SSAValue]) -> list[SSAValue]:
+    """Values used inside `regions` but defined outside them, in first-use order (functor captures)."""
+    inside: set[SSAValue] = set()
+    for r in regions:
+        for op in r.walk():
+            inside.update(op.results)
+            for reg in op.regions:
+                for b in reg.blocks:
+                    inside.update(b.args)
+        for b in r.blocks:
+            inside.update(b.args)
+    seen: dict[SSAValue, None] = {}
+    for r in regions:
+        for op in r.walk():
+            for v in op.operands:
+                if v not in inside and v not in exclude_literals:
+                    seen.setdefault(v, None)
+    return list(seen)

@@ -1,0 +1,138 @@
+"""scf.for / scf.if / scf.while / scf.parallel (sequential), func.call and func.return -> C++."""
+from __future__ import annotations
+
+from xdsl.ir import Operation
+
+from hpcir.errors import HpcirError, UnsupportedOpError
+
+from .context import FunctionEmitter, handles
+from .types import cpp_type
+
+
+def _yield_values(em: FunctionEmitter, block) -> list[str]:
+    term = block.last_op
+    return [em.get(v) for v in term.operands] if term is not None else []
+
+
+@handles("scf.for")
+def _for(em: FunctionEmitter, op: Operation) -> None:
+    lb, ub, step, *inits = op.operands
+    block = op.regions[0].block
+    iv, *iter_args = block.args
+    carried = []
+    for res, init, arg in zip(op.results, inits, iter_args):
+        name = em.declare(res, em.get(init))
+        em.bind(arg, name)
+        carried.append(name)
+    ivn = em.fresh(iv.name_hint, "i")
+    em.bind(iv, ivn)
+    ty = cpp_type(iv.type)
+    with em.indented(f"for ({ty} {ivn} = {em.get(lb)}; {ivn} < {em.get(ub)}; {ivn} += {em.get(step)}) {{"):
+        em.emit_block(block)
+        em.assign(carried, _yield_values(em, block), [cpp_type(r.type) for r in op.results])
+
+
+@handles("scf.if")
+def _if(em: FunctionEmitter, op: Operation) -> None:
+    names = [em.declare(r) for r in op.results]
+    types = [cpp_type(r.type) for r in op.results]
+    then_r, else_r = op.regions[0], op.regions[1]
+    with em.indented(f"if ({em.get(op.operands[0])}) {{", close=None):
+        em.emit_block(then_r.block)
+        em.assign(names, _yield_values(em, then_r.block), types)
+    if else_r.blocks and (len(else_r.block.ops) > 1 or op.results):
+        em.line("} else {")
+        with em.indented(close=None):
+            em.emit_block(else_r.block)
+            em.assign(names, _yield_values(em, else_r.block), types)
+    em.line("}")
+
+
+@handles("scf.while")
+def _while(em: FunctionEmitter, op: Operation) -> None:
+    before, after = op.regions[0].block, op.regions[1].block
+    loop_vars = []
+    for arg, init in zip(before.args, op.operands):
+        loop_vars.append(em.declare(arg, em.get(init)))
+    results = [em.declare(r) for r in op.results]
+    types = [cpp_type(r.type) for r in op.results]
+    with em.indented("while (true) {"):
+        em.emit_block(before)
+        cond = before.last_op
+        if cond is None or cond.name != "scf.condition":
+            raise HpcirError("internal: scf.while before-region must end in scf.condition")
+        c, *cargs = [em.get(v) for v in cond.operands]
+        with em.indented(f"if (!({c})) {{"):
+            em.assign(results, cargs, types)
+            em.line("break;")
+        for arg, val in zip(after.args, cargs):
+            em.line(f"const {cpp_type(arg.type)} {(n := em.fresh(arg.name_hint))} = {val};")
+            em.bind(arg, n)
+        em.emit_block(after)
+        em.assign(loop_vars, _yield_values(em, after), [cpp_type(a.type) for a in before.args])
+
+
+@handles("scf.execute_region")
+def _execute_region(em: FunctionEmitter, op: Operation) -> None:
+    region = op.regions[0]
+    if len(region.blocks) != 1:
+        raise UnsupportedOpError("scf.execute_region with several blocks",
+                                 hint="structure the control flow with scf.if / scf.while")
+    names = [em.declare(r) for r in op.results]
+    with em.indented("{"):
+        em.emit_block(region.block)
+        em.assign(names, _yield_values(em, region.block), [cpp_type(r.type) for r in op.results])
+
+
+@handles("scf.parallel")
+def _parallel_sequential(em: FunctionEmitter, op: Operation) -> None:
+    """A leftover scf.parallel runs as a sequential loop nest (always a valid schedule)."""
+    n = len(op.lowerBound)
+    block = op.body.block
+    accs = [em.declare(r, em.get(init)) for r, init in zip(op.results, op.initVals)]
+    opened = 0
+    for k in range(n):
+        iv = block.args[k]
+        ivn = em.fresh(iv.name_hint, "i")
+        em.bind(iv, ivn)
+        em.line(f"for (int64_t {ivn} = {em.get(op.lowerBound[k])}; {ivn} < {em.get(op.upperBound[k])}; "
+                f"{ivn} += {em.get(op.step[k])}) {{")
+        em._indent += 1  # noqa: SLF001 - closed below
+        opened += 1
+    em.emit_block(block)
+    red = block.last_op
+    if red is not None and red.name == "scf.reduce":
+        for acc, contrib, region in zip(accs, red.operands, red.regions):
+            rb = region.block
+            em.bind(rb.args[0], acc)
+            em.bind(rb.args[1], em.get(contrib))
+            em.emit_block(rb)
+            em.line(f"{acc} = {em.get(rb.last_op.operands[0])};")
+    for _ in range(opened):
+        em._indent -= 1  # noqa: SLF001
+        em.line("}")
+
+
+@handles("func.call")
+def _call(em: FunctionEmitter, op: Operation) -> None:
+    callee = op.properties.get("callee") or op.attributes.get("callee")
+    name = callee.root_reference.data if hasattr(callee, "root_reference") else str(callee)
+    args = ", ".join(em.get(v) for v in op.operands)
+    if len(op.results) > 1:
+        raise UnsupportedOpError("func.call with several results in the Kokkos C++ emitter",
+                                 hint="return one value (or write results into a view) from device functions")
+    if op.results:
+        em.define(op.results[0], f"{name}({args})")
+    else:
+        em.line(f"{name}({args});")
+
+
+@handles("func.return")
+def _return(em: FunctionEmitter, op: Operation) -> None:
+    vals = [em.get(v) for v in op.operands]
+    if not vals:
+        em.line("return;")
+    elif len(vals) == 1:
+        em.line(f"return {vals[0]};")
+    else:
+        em.line(f"return {{{', '.join(vals)}}};")

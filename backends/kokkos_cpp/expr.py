@@ -1,0 +1,309 @@
+"""arith / math / memref ops -> C++ expressions and statements."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from xdsl.dialects.builtin import (DYNAMIC_INDEX, DenseArrayBase, FloatAttr, IntegerAttr, IntegerType, MemRefType)
+from xdsl.ir import Attribute, Operation
+
+from hpcir.errors import HpcirError, UnsupportedOpError
+
+from .context import FunctionEmitter, handles
+from .types import cpp_type, scalar_key
+
+# ---------------------------------------------------------------------------------------------
+# literals
+
+
+def literal(value: int | float | bool, ty: Attribute) -> str:
+    """A C++ literal of the given MLIR scalar type that round-trips exactly."""
+    key = scalar_key(ty)
+    if key == "i1":
+        return "true" if int(value) != 0 else "false"
+    if key in ("f64", "f32"):
+        x = float(value)
+        if math.isnan(x) or math.isinf(x):
+            bits = np.array([x], dtype=np.float64 if key == "f64" else np.float32).view(
+                np.int64 if key == "f64" else np.int32)[0]
+            itype = "int64_t" if key == "f64" else "int32_t"
+            return f"hpcir::bit_cast<{cpp_type(ty)}>({itype}({int(bits)}))"
+        text = repr(x) if key == "f64" else str(np.float32(x))
+        if "e" not in text and "." not in text:
+            text += ".0"
+        return text + ("f" if key == "f32" else "")
+    v = int(value)
+    width = 64 if key in ("i64", "index") else int(key[1:])
+    v = (v + (1 << (width - 1))) % (1 << width) - (1 << (width - 1))  # signless -> two's complement
+    ctype = cpp_type(ty)
+    if v == -(1 << 63):
+        return "(-9223372036854775807LL - 1)"
+    return f"{ctype}({v}LL)" if width == 64 else f"{ctype}({v})"
+
+
+@handles("arith.constant")
+def _constant(em: FunctionEmitter, op: Operation) -> None:
+    attr = op.properties.get("value") or op.attributes.get("value")
+    res = op.results[0]
+    if isinstance(attr, IntegerAttr):
+        em.bind_literal(res, literal(attr.value.data, res.type))
+    elif isinstance(attr, FloatAttr):
+        em.bind_literal(res, literal(attr.value.data, res.type))
+    else:
+        raise UnsupportedOpError(f"arith.constant of {attr} is not supported by the Kokkos C++ emitter",
+                                 hint="only scalar integer and float constants can appear in kernels")
+
+
+# ---------------------------------------------------------------------------------------------
+# arith
+
+_BINARY = {
+    "arith.addi": "({a} + {b})", "arith.addf": "({a} + {b})",
+    "arith.subi": "({a} - {b})", "arith.subf": "({a} - {b})",
+    "arith.muli": "({a} * {b})", "arith.mulf": "({a} * {b})",
+    "arith.divf": "({a} / {b})", "arith.divsi": "({a} / {b})", "arith.remsi": "({a} % {b})",
+    "arith.divui": "static_cast<{T}>(hpcir::u({a}) / hpcir::u({b}))",
+    "arith.remui": "static_cast<{T}>(hpcir::u({a}) % hpcir::u({b}))",
+    "arith.floordivsi": "hpcir::floordiv({a}, {b})", "arith.ceildivsi": "hpcir::ceildiv({a}, {b})",
+    "arith.ceildivui": "hpcir::ceildivu({a}, {b})",
+    "arith.remf": "hpcir::kmath::fmod({a}, {b})",
+    "arith.andi": "static_cast<{T}>({a} & {b})", "arith.ori": "static_cast<{T}>({a} | {b})",
+    "arith.xori": "static_cast<{T}>({a} ^ {b})",
+    "arith.shli": "static_cast<{T}>(hpcir::u({a}) << {b})", "arith.shrsi": "static_cast<{T}>({a} >> {b})",
+    "arith.shrui": "static_cast<{T}>(hpcir::u({a}) >> {b})",
+    "arith.maxsi": "({a} > {b} ? {a} : {b})", "arith.minsi": "({a} < {b} ? {a} : {b})",
+    "arith.maxui": "(hpcir::u({a}) > hpcir::u({b}) ? {a} : {b})",
+    "arith.minui": "(hpcir::u({a}) < hpcir::u({b}) ? {a} : {b})",
+    "arith.maximumf": "hpcir::maximumf({a}, {b})", "arith.minimumf": "hpcir::minimumf({a}, {b})",
+    "arith.maxnumf": "hpcir::kmath::fmax({a}, {b})", "arith.minnumf": "hpcir::kmath::fmin({a}, {b})",
+    "math.atan2": "hpcir::kmath::atan2({a}, {b})", "math.powf": "hpcir::kmath::pow({a}, {b})",
+    "math.copysign": "hpcir::copysign({a}, {b})", "math.fpowi": "hpcir::fpowi({a}, {b})",
+    "math.ipowi": "hpcir::ipowi({a}, {b})",
+}
+
+_CMPI = {"eq": "({a} == {b})", "ne": "({a} != {b})", "slt": "({a} < {b})", "sle": "({a} <= {b})",
+         "sgt": "({a} > {b})", "sge": "({a} >= {b})", "ult": "(hpcir::u({a}) < hpcir::u({b}))",
+         "ule": "(hpcir::u({a}) <= hpcir::u({b}))", "ugt": "(hpcir::u({a}) > hpcir::u({b}))",
+         "uge": "(hpcir::u({a}) >= hpcir::u({b}))"}
+_CMPI_ORDER = ["eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"]
+# C++ relational operators are false on NaN, exactly the "ordered" predicates.
+_CMPF = ["false", "({a} == {b})", "({a} > {b})", "({a} >= {b})", "({a} < {b})", "({a} <= {b})",
+         "({a} < {b} || {a} > {b})", "({a} == {a} && {b} == {b})", "!({a} < {b} || {a} > {b})",
+         "!({a} <= {b})", "!({a} < {b})", "!({a} >= {b})", "!({a} > {b})", "({a} != {b})",
+         "({a} != {a} || {b} != {b})", "true"]
+
+
+def _args(em: FunctionEmitter, op: Operation) -> list[str]:
+    return [em.get(v) for v in op.operands]
+
+
+@handles(*_BINARY)
+def _binary(em: FunctionEmitter, op: Operation) -> None:
+    a, b = _args(em, op)
+    res = op.results[0]
+    em.define(res, _BINARY[op.name].format(a=a, b=b, T=cpp_type(res.type)))
+
+
+def _predicate(op: Operation) -> int:
+    attr = op.properties.get("predicate") or op.attributes.get("predicate")
+    if not isinstance(attr, IntegerAttr):
+        raise HpcirError(f"{op.name} without an integer predicate")
+    return attr.value.data
+
+
+@handles("arith.cmpi")
+def _cmpi(em: FunctionEmitter, op: Operation) -> None:
+    a, b = _args(em, op)
+    em.define(op.results[0], _CMPI[_CMPI_ORDER[_predicate(op)]].format(a=a, b=b))
+
+
+@handles("arith.cmpf")
+def _cmpf(em: FunctionEmitter, op: Operation) -> None:
+    a, b = _args(em, op)
+    em.define(op.results[0], _CMPF[_predicate(op)].format(a=a, b=b))
+
+
+@handles("arith.select")
+def _select(em: FunctionEmitter, op: Operation) -> None:
+    c, a, b = _args(em, op)
+    em.define(op.results[0], f"({c} ? {a} : {b})")
+
+
+@handles("arith.negf")
+def _negf(em: FunctionEmitter, op: Operation) -> None:
+    em.define(op.results[0], f"(-{em.get(op.operands[0])})")
+
+
+def _is_i1(ty: Attribute) -> bool:
+    return isinstance(ty, IntegerType) and ty.width.data == 1
+
+
+@handles("arith.index_cast", "arith.index_castui", "arith.sitofp", "arith.fptosi", "arith.fptoui", "arith.extf",
+         "arith.truncf", "arith.extsi", "arith.extui", "arith.trunci", "arith.uitofp", "arith.bitcast")
+def _cast(em: FunctionEmitter, op: Operation) -> None:
+    src, res = op.operands[0], op.results[0]
+    x, to = em.get(src), cpp_type(res.type)
+    if op.name == "arith.bitcast":
+        expr = f"hpcir::bit_cast<{to}>({x})"
+    elif op.name == "arith.trunci" and _is_i1(res.type):
+        expr = f"static_cast<bool>({x} & 1)"
+    elif op.name == "arith.extsi" and _is_i1(src.type):
+        expr = f"static_cast<{to}>({x} ? -1 : 0)"
+    elif op.name in ("arith.extui", "arith.uitofp", "arith.index_castui"):
+        expr = f"static_cast<{to}>(hpcir::u({x}))"
+    else:
+        expr = f"static_cast<{to}>({x})"
+    if cpp_type(src.type) == to and op.name != "arith.bitcast":
+        em.bind(res, x)  # index <-> i64 casts are the identity in C++
+        if src in em.literals:
+            em.literals.add(res)
+        return
+    em.define(res, expr)
+
+
+# ---------------------------------------------------------------------------------------------
+# math
+
+_UNARY_KOKKOS = {"absf": "fabs", "sqrt": "sqrt", "cbrt": "cbrt", "exp": "exp", "exp2": "exp2", "expm1": "expm1",
+                 "log": "log", "log10": "log10", "log2": "log2", "log1p": "log1p", "sin": "sin", "cos": "cos",
+                 "tan": "tan", "asin": "asin", "acos": "acos", "atan": "atan", "sinh": "sinh", "cosh": "cosh",
+                 "tanh": "tanh", "asinh": "asinh", "acosh": "acosh", "atanh": "atanh", "erf": "erf",
+                 "erfc": "erfc", "ceil": "ceil", "floor": "floor", "trunc": "trunc"}
+_UNARY_OURS = {"round": "round", "roundeven": "roundeven", "rsqrt": "rsqrt", "absi": "absi", "ctlz": "ctlz",
+               "cttz": "cttz", "ctpop": "ctpop"}
+
+
+@handles(*(f"math.{n}" for n in list(_UNARY_KOKKOS) + list(_UNARY_OURS)))
+def _math_unary(em: FunctionEmitter, op: Operation) -> None:
+    short = op.name.split(".", 1)[1]
+    fn = f"hpcir::kmath::{_UNARY_KOKKOS[short]}" if short in _UNARY_KOKKOS else f"hpcir::{_UNARY_OURS[short]}"
+    em.define(op.results[0], f"{fn}({em.get(op.operands[0])})")
+
+
+@handles("math.fma")
+def _fma(em: FunctionEmitter, op: Operation) -> None:
+    a, b, c = _args(em, op)
+    em.define(op.results[0], f"hpcir::fma({a}, {b}, {c})")
+
+
+# ---------------------------------------------------------------------------------------------
+# memref
+
+
+def _indices(em: FunctionEmitter, values) -> str:
+    return ", ".join(em.get(v) for v in values)
+
+
+@handles("memref.load")
+def _load(em: FunctionEmitter, op: Operation) -> None:
+    m, *idx = op.operands
+    em.define(op.results[0], f"{em.get(m)}({_indices(em, idx)})")
+
+
+@handles("memref.store")
+def _store(em: FunctionEmitter, op: Operation) -> None:
+    v, m, *idx = op.operands
+    em.line(f"{em.get(m)}({_indices(em, idx)}) = {em.get(v)};")
+
+
+@handles("memref.dim")
+def _dim(em: FunctionEmitter, op: Operation) -> None:
+    m, k = op.operands
+    em.define(op.results[0], f"static_cast<int64_t>({em.get(m)}.extent({em.get(k)}))")
+
+
+@handles("memref.rank")
+def _rank(em: FunctionEmitter, op: Operation) -> None:
+    em.bind_literal(op.results[0], f"int64_t({len(op.operands[0].type.get_shape())})")
+
+
+# MLIR 22 arith::AtomicRMWKind values (printed as integers in generic form).
+_ATOMIC = {0: "atomic_fetch_add", 1: "atomic_fetch_add", 2: "atomic_fetch_and", 3: "atomic_exchange",
+           4: "atomic_fetch_max", 5: "atomic_fetch_max", 6: "atomic_fetch_max", 8: "atomic_fetch_min",
+           9: "atomic_fetch_min", 10: "atomic_fetch_min", 12: "atomic_fetch_mul", 13: "atomic_fetch_mul",
+           14: "atomic_fetch_or", 15: "atomic_fetch_xor"}
+
+
+@handles("memref.atomic_rmw")
+def _atomic(em: FunctionEmitter, op: Operation) -> None:
+    value, m, *idx = op.operands
+    kind = op.properties.get("kind") or op.attributes.get("kind")
+    k = kind.value.data if isinstance(kind, IntegerAttr) else -1
+    if k not in _ATOMIC:
+        raise UnsupportedOpError(f"memref.atomic_rmw kind {k} (unsigned min/max) has no Kokkos atomic",
+                                 hint="use signed integers (maxs/mins) or floats")
+    em.define(op.results[0], f"Kokkos::{_ATOMIC[k]}(&{em.get(m)}({_indices(em, idx)}), {em.get(value)})")
+
+
+def _static_shape(ty: MemRefType) -> list[int]:
+    return list(ty.get_shape())
+
+
+@handles("memref.alloc", "memref.alloca")
+def _alloc(em: FunctionEmitter, op: Operation) -> None:
+    res = op.results[0]
+    ty = res.type
+    dyn = iter(em.get(v) for v in op.operands)
+    sizes = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in _static_shape(ty)]
+    name = em.fresh(res.name_hint, "buf")
+    if em.device:
+        # Device code cannot allocate: a statically sized local array behind an unmanaged view.
+        if any(d == DYNAMIC_INDEX for d in _static_shape(ty)):
+            raise UnsupportedOpError(f"{op.name} with dynamic sizes inside a kernel",
+                                     hint="use a static shape, or kokkos.scratch_alloc in a team kernel")
+        total = max(1, math.prod(_static_shape(ty)))
+        em.line(f"{cpp_type(ty.element_type)} {name}_data[{total}];")
+        em.line(f"const {cpp_type(ty)} {name}({name}_data{''.join(', ' + s for s in sizes)});")
+    else:
+        em.line(f"const {cpp_type(ty)} {name}(\"{name}\"{''.join(', ' + s for s in sizes)});")
+    em.bind(res, name)
+
+
+@handles("memref.dealloc")
+def _dealloc(em: FunctionEmitter, op: Operation) -> None:
+    em.line(f"// {em.get(op.operands[0])} is released when its last View goes out of scope")
+
+
+@handles("memref.cast", "memref.memory_space_cast")
+def _cast_view(em: FunctionEmitter, op: Operation) -> None:
+    src, res = op.operands[0], op.results[0]
+    if cpp_type(src.type) == cpp_type(res.type):
+        em.bind(res, em.get(src))
+    else:
+        em.define(res, em.get(src))
+
+
+@handles("memref.copy")
+def _copy(em: FunctionEmitter, op: Operation) -> None:
+    src, dst = op.operands
+    em.line(f"Kokkos::deep_copy({em.get(dst)}, {em.get(src)});")
+
+
+def _dense(attr: Attribute) -> list[int]:
+    assert isinstance(attr, DenseArrayBase)
+    return list(attr.get_values())
+
+
+@handles("memref.subview")
+def _subview(em: FunctionEmitter, op: Operation) -> None:
+    src, res = op.operands[0], op.results[0]
+    props = op.properties
+    dyn_off = iter(em.get(v) for v in op.offsets)
+    dyn_size = iter(em.get(v) for v in op.sizes)
+    s_off, s_size, s_stride = _dense(props["static_offsets"]), _dense(props["static_sizes"]), \
+        _dense(props["static_strides"])
+    if any(s != 1 for s in s_stride):
+        raise UnsupportedOpError("memref.subview with non-unit strides has no Kokkos::subview equivalent",
+                                 hint="use unit strides, or index the view with a stride inside the kernel")
+    res_rank = len(res.type.get_shape())
+    args = []
+    dropped = len(s_size) - res_rank  # rank-reducing: unit dims are dropped (leading ones first)
+    for o, s in zip(s_off, s_size):
+        lo = next(dyn_off) if o == DYNAMIC_INDEX else f"int64_t({o})"
+        n = next(dyn_size) if s == DYNAMIC_INDEX else f"int64_t({s})"
+        if s == 1 and dropped > 0:
+            args.append(lo)
+            dropped -= 1
+        else:
+            args.append(f"Kokkos::make_pair({lo}, {lo} + {n})")
+    em.define(res, f"Kokkos::subview({em.get(src)}, {', '.join(args)})")

@@ -1,0 +1,355 @@
+"""kokkos.parallel_for/reduce/scan -> named functors; team-level ops -> nested Kokkos calls."""
+from __future__ import annotations
+
+from xdsl.dialects.builtin import DYNAMIC_INDEX
+from xdsl.ir import Operation
+
+from hpcir.dialects.kokkos_attrs import (MDRangePolicyAttr, RangePolicyAttr, ReducerKind, TeamPolicyAttr)
+from hpcir.errors import HpcirError, PolicyError, UnsupportedOpError
+
+from . import reducers
+from .context import FunctionEmitter, free_values, handles
+from .types import cpp_type, exec_space_expr
+
+_ITERATE = {"right": "Kokkos::Iterate::Right", "left": "Kokkos::Iterate::Left",
+            "default": "Kokkos::Iterate::Default"}
+
+
+def _policy(em: FunctionEmitter, op: Operation, exec_: str, functor: str) -> str:
+    """Declare the launch policy; returns its variable name."""
+    pol = op.properties["policy"]
+    bounds = [em.get(v) for v in op.operands[: _num_bounds(pol)]]
+    name = em.fresh(op.properties["name"].data + "_policy")
+    if isinstance(pol, RangePolicyAttr):
+        em.line(f"const Kokkos::RangePolicy<{exec_}, Kokkos::IndexType<int64_t>> {name}({bounds[0]}, {bounds[1]});")
+    elif isinstance(pol, MDRangePolicyAttr):
+        r = pol.rank.data
+        it = _ITERATE[pol.iterate.data.value]
+        tiles = pol.tile_sizes
+        tile_arg = f", {{{', '.join(f'int64_t({t})' for t in tiles)}}}" if tiles else ""
+        em.line(f"const Kokkos::MDRangePolicy<{exec_}, Kokkos::Rank<{r}, {it}, {it}>, Kokkos::IndexType<int64_t>> "
+                f"{name}({{{', '.join(bounds[:r])}}}, {{{', '.join(bounds[r:])}}}{tile_arg});")
+    elif isinstance(pol, TeamPolicyAttr):
+        em.line(f"auto {name} = hpcir::team_policy<Kokkos::TeamPolicy<{exec_}>>({', '.join(bounds)});")
+        _scratch(em, op, pol, name, functor)
+    else:
+        raise PolicyError(f"unknown launch policy {pol}")
+    return name
+
+
+def _num_bounds(pol) -> int:
+    if isinstance(pol, TeamPolicyAttr):
+        return 3
+    return 2 if isinstance(pol, RangePolicyAttr) else 2 * pol.rank.data
+
+
+def _scratch(em: FunctionEmitter, op: Operation, pol: TeamPolicyAttr, policy: str, functor: str) -> None:
+    """Request team scratch: the shmem_size of every kokkos.scratch_alloc, or the attribute's bytes."""
+    per_level: dict[int, list[str]] = {0: [], 1: []}
+    inner: set = set()
+    for o in op.walk():
+        inner.update(o.results)
+        for r in o.regions:
+            for b in r.blocks:
+                inner.update(b.args)
+    unknown = False
+    for o in op.walk():
+        if o.name != "kokkos.scratch_alloc":
+            continue
+        sizes = list(o.operands[1:])
+        if any(s in inner and s not in em.literals for s in sizes):
+            unknown = True
+            continue
+        ty = cpp_type(o.results[0].type).replace("scratch_space", f"{functor}::scratch_space")
+        dyn = iter(em.get(s) for s in sizes)
+        args = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in o.results[0].type.get_shape()]
+        per_level[o.properties["level"].value.data].append(f"{ty}::shmem_size({', '.join(args)})")
+    attr_bytes = pol.scratch_bytes.data
+    if unknown and attr_bytes == 0:
+        raise PolicyError("a kokkos.scratch_alloc size depends on values computed inside the team body",
+                          hint="compute the size outside the launch, or set #kokkos.team<scratch_bytes = N>")
+    for level, terms in per_level.items():
+        total = " + ".join(terms) if terms else ""
+        if level == 0 and attr_bytes:
+            total = f"std::max<size_t>({attr_bytes}, {total})" if total else str(attr_bytes)
+        if total:
+            em.line(f"{policy}.set_scratch_size({level}, Kokkos::PerTeam({total}));")
+
+
+@handles("kokkos.parallel_for", "kokkos.parallel_reduce", "kokkos.parallel_scan")
+def _launch(em: FunctionEmitter, op: Operation) -> None:
+    if em.device:
+        raise UnsupportedOpError(f"'{op.name}' inside a kernel body",
+                                 hint="nest parallelism with kokkos.team_thread_range / thread_vector_range")
+    kname = op.properties["name"].data
+    pol = op.properties["policy"]
+    exec_ = exec_space_expr(op.properties["exec_space"].data.value)
+    functor = em.fresh(kname + "_functor")
+    body = op.regions[0].block
+    is_reduce = op.name == "kokkos.parallel_reduce"
+    is_scan = op.name == "kokkos.parallel_scan"
+    nb = _num_bounds(pol)
+    inits = list(op.operands[nb:]) if (is_reduce or is_scan) else []
+    kinds = [r.data.value for r in op.properties["reducers"].data] if (is_reduce or is_scan) else []
+    join = op.regions[1] if len(op.regions) > 1 and op.regions[1].blocks else None
+
+    captures = free_values(list(op.regions), em.literals)
+    members = {em.get(v): cpp_type(v.type) for v in captures}
+    # The functor body: indices / member, then accumulators.
+    fb = em.child(device=True, indent=2)
+    team = isinstance(pol, TeamPolicyAttr)
+    params = []
+    if team:
+        m = fb.fresh(body.args[0].name_hint, "team")
+        fb.bind(body.args[0], m)
+        params.append(f"const member_type& {m}")
+        first = 1
+    else:
+        first = 1 if isinstance(pol, RangePolicyAttr) else pol.rank.data
+        for a in body.args[:first]:
+            n = fb.fresh(a.name_hint, "i")
+            fb.bind(a, n)
+            params.append(f"const int64_t {n}")
+    accs = list(body.args[first: first + len(op.results)])
+    extra_members: list[str] = []
+    extra_funcs: list[str] = []
+    red = None
+    ctor: list[str] = []
+    scan_offset = None
+    if is_reduce:
+        red, ctor = reducers.plan(em, kname, kinds, op.results, inits, join)
+        acc_param = fb.fresh("acc")
+        params.append(f"{red.value_type}& {acc_param}")
+        targets = red.acc_refs(acc_param)
+        for a, t in zip(accs, targets):
+            fb.bind(a, t)
+    elif is_scan:
+        ty = cpp_type(op.results[0].type)
+        upd = fb.fresh("update")
+        fin = fb.fresh("final_pass")
+        params += [f"{ty}& {upd}", f"const bool {fin}"]
+        fb.bind(body.args[first + 1], fin)
+        kind = kinds[0]
+        init_s = em.get(inits[0])
+        if kind == ReducerKind.SUM.value and init_s not in reducers._IDENTITY_LITERALS["sum"]:
+            # Kokkos scans start from 0: shift the prefix the body sees by init.
+            scan_offset = init_s
+            if inits[0] not in em.literals:
+                members.setdefault(init_s, ty)
+            pre = fb.fresh("prefix")
+            fb.line(f"const {ty} {pre} = {upd} + {init_s};")
+            fb.bind(accs[0], pre)
+        else:
+            fb.bind(accs[0], upd)
+        targets = [upd]
+        extra_members.append(f"  using value_type = {ty};")
+        if kind != ReducerKind.SUM.value:
+            extra_funcs += _scan_join(em, fb, kind, ty, inits[0], join, members)
+    else:
+        targets = []
+    fb.emit_block(body)
+    outs = [fb.get(v) for v in body.last_op.operands]
+    if scan_offset is not None:
+        outs = [f"({outs[0]} - {scan_offset})"]
+    fb.assign(targets, outs, [cpp_type(r.type) for r in op.results])
+
+    lines = [f"struct {functor} {{"]
+    if team:
+        lines.append(f"  using member_type = Kokkos::TeamPolicy<{exec_}>::member_type;")
+    lines.append(f"  using scratch_space = {exec_}::scratch_memory_space;")
+    lines += extra_members
+    lines += [f"  {t} {n};" for n, t in members.items()]
+    lines += extra_funcs
+    lines.append(f"  KOKKOS_INLINE_FUNCTION void operator()({', '.join(params)}) const {{")
+    lines += fb.lines
+    lines += ["  }", "};", ""]
+    em.mod.structs.append("\n".join(lines))
+
+    policy = _policy(em, op, exec_, functor)
+    fobj = f"{functor}{{{', '.join(members)}}}"
+    label = f'"{kname}"'
+    if is_reduce:
+        holder = em.fresh(kname + "_result")
+        em.line(f"{red.value_type} {holder};")
+        em.line(f"Kokkos::parallel_reduce({label}, {policy}, {fobj}, {reducers.reducer_arg(red, holder, ctor)});")
+        reducers.finish(em, red, kinds, op.results, inits, holder)
+    elif is_scan:
+        ty = cpp_type(op.results[0].type)
+        holder = em.fresh(kname + "_total")
+        em.line(f"{ty} {holder} = {ty}();")
+        em.line(f"Kokkos::parallel_scan({label}, {policy}, {fobj}, {holder});")
+        if scan_offset is not None:
+            em.define(op.results[0], f"{holder} + {scan_offset}")
+        else:
+            em.bind(op.results[0], holder)
+    else:
+        em.line(f"Kokkos::parallel_for({label}, {policy}, {fobj});")
+
+
+def _scan_join(em: FunctionEmitter, fb: FunctionEmitter, kind: str, ty: str, init, join, members) -> list[str]:
+    """init/join members making a Kokkos scan use a non-sum combination."""
+    init_s = em.get(init)
+    if init not in em.literals:
+        members.setdefault(init_s, ty)
+    out = [f"  KOKKOS_INLINE_FUNCTION void init(value_type& v) const {{ v = {init_s}; }}"]
+    for volatile in (False, True):
+        cv = "volatile " if volatile else ""
+        if volatile:
+            out.append("#if KOKKOS_VERSION < 40000")
+        out.append(f"  KOKKOS_INLINE_FUNCTION void join({cv}value_type& dst, const {cv}value_type& src) const {{")
+        if kind == ReducerKind.CUSTOM.value:
+            jb = join.block
+            je = FunctionEmitter(em.mod, True, em.names, em.literals, indent=2)
+            je.bind(jb.args[0], "dst")
+            je.bind(jb.args[1], "src")
+            je.emit_block(jb)
+            out += je.lines
+            out.append(f"    dst = {je.get(jb.last_op.operands[0])};")
+            for v in free_values([join], em.literals):
+                members.setdefault(em.get(v), cpp_type(v.type))
+        else:
+            out.append(f"    dst = {reducers.combine(kind, 'dst', 'src')};")
+        out.append("  }")
+        if volatile:
+            out.append("#endif")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# team level
+
+_NESTED = {"kokkos.team_thread_range": "Kokkos::TeamThreadRange", "kokkos.thread_vector_range":
+           "Kokkos::ThreadVectorRange", "kokkos.team_vector_range": "Kokkos::TeamVectorRange"}
+
+
+@handles(*_NESTED)
+def _nested(em: FunctionEmitter, op: Operation) -> None:
+    member, begin, end, *inits = op.operands
+    body = op.regions[0].block
+    idx = em.fresh(body.args[0].name_hint, "j")
+    em.bind(body.args[0], idx)
+    rng = f"{_NESTED[op.name]}({em.get(member)}, {em.get(begin)}, {em.get(end)})"
+    if not op.results:
+        with em.indented(f"Kokkos::parallel_for({rng}, [&](const int64_t {idx}) {{", close="});"):
+            em.emit_block(body)
+        return
+    kinds = [r.data.value for r in op.properties["reducers"].data]
+    join = op.regions[1] if len(op.regions) > 1 and op.regions[1].blocks else None
+    base = em.fresh("nested")
+    red, ctor = reducers.plan(em, base, kinds, op.results, inits, join)
+    holder = em.fresh(base + "_result")
+    acc = em.fresh("acc")
+    em.line(f"{red.value_type} {holder};")
+    targets = red.acc_refs(acc)
+    for a, t in zip(body.args[1:], targets):
+        em.bind(a, t)
+    with em.indented(f"Kokkos::parallel_reduce({rng}, [&](const int64_t {idx}, {red.value_type}& {acc}) {{",
+                     close=f"}}, {reducers.reducer_arg(red, holder, ctor)});"):
+        em.emit_block(body)
+        em.assign(targets, [em.get(v) for v in body.last_op.operands], red.types)
+    reducers.finish(em, red, kinds, op.results, inits, holder)
+
+
+@handles("kokkos.team_barrier")
+def _barrier(em: FunctionEmitter, op: Operation) -> None:
+    em.line(f"{em.get(op.operands[0])}.team_barrier();")
+
+
+@handles("kokkos.single")
+def _single(em: FunctionEmitter, op: Operation) -> None:
+    level = "PerTeam" if op.properties["level"].data.value == "per_team" else "PerThread"
+    with em.indented(f"Kokkos::single(Kokkos::{level}({em.get(op.operands[0])}), [&]() {{", close="});"):
+        em.emit_block(op.regions[0].block)
+
+
+@handles("kokkos.league_rank", "kokkos.team_rank", "kokkos.team_size", "kokkos.league_size")
+def _member_query(em: FunctionEmitter, op: Operation) -> None:
+    fn = op.name.split(".", 1)[1]
+    em.define(op.results[0], f"static_cast<int64_t>({em.get(op.operands[0])}.{fn}())")
+
+
+@handles("kokkos.scratch_alloc")
+def _scratch_alloc(em: FunctionEmitter, op: Operation) -> None:
+    member, *sizes = op.operands
+    res = op.results[0]
+    dyn = iter(em.get(s) for s in sizes)
+    args = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in res.type.get_shape()]
+    level = op.properties["level"].value.data
+    name = em.fresh(res.name_hint, "scratch")
+    em.line(f"const {cpp_type(res.type)} {name}({em.get(member)}.team_scratch({level}){''.join(', ' + a for a in args)});")
+    em.bind(res, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# data and host ops
+
+
+@handles("kokkos.alloc")
+def _alloc(em: FunctionEmitter, op: Operation) -> None:
+    res = op.results[0]
+    if em.device:
+        raise UnsupportedOpError("kokkos.alloc inside a kernel", hint="allocate views in the host program")
+    dyn = iter(em.get(s) for s in op.operands)
+    args = [next(dyn) if d == DYNAMIC_INDEX else f"int64_t({d})" for d in res.type.get_shape()]
+    label = op.properties["label"].data or (res.name_hint or "view")
+    name = em.fresh(res.name_hint, "view")
+    em.line(f"const {cpp_type(res.type)} {name}(\"{label}\"{''.join(', ' + a for a in args)});")
+    em.bind(res, name)
+
+
+@handles("kokkos.create_mirror_view")
+def _mirror(em: FunctionEmitter, op: Operation) -> None:
+    em.define(op.results[0], f"Kokkos::create_mirror_view({em.get(op.operands[0])})")
+
+
+@handles("kokkos.deep_copy")
+def _deep_copy(em: FunctionEmitter, op: Operation) -> None:
+    dst, src = op.operands
+    em.line(f"Kokkos::deep_copy({em.get(dst)}, {em.get(src)});")
+
+
+@handles("kokkos.fence")
+def _fence(em: FunctionEmitter, op: Operation) -> None:
+    em.line("Kokkos::fence();")
+
+
+def _print_spec(spec: str, ctype: str) -> str:
+    """printf conversion for a Python format spec like '.3f', '8d', 'e'."""
+    if not spec:
+        return ""
+    conv = spec[-1]
+    if ctype in ("int64_t", "int32_t", "int16_t", "int8_t") and conv in "dxXo":
+        return "%" + spec[:-1] + "lld" if conv == "d" else "%" + spec[:-1] + "ll" + conv
+    if conv in "eEfFgG":
+        return "%" + spec
+    raise UnsupportedOpError(f"format spec ':{spec}' is not supported by kokkos.print",
+                             hint="use '{}', or a printf-compatible spec such as '{:.3f}', '{:e}', '{:8d}'")
+
+
+@handles("kokkos.print")
+def _print(em: FunctionEmitter, op: Operation) -> None:
+    import string
+    if em.device:
+        raise UnsupportedOpError("kokkos.print inside a kernel", hint="print from the host program")
+    fmt = op.properties["format"].data
+    parts = []
+    vals = iter(op.operands)
+    for text, field, spec, _ in string.Formatter().parse(fmt):
+        if text:
+            esc = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            parts.append(f'"{esc}"')
+        if field is not None:
+            v = next(vals)
+            ctype = cpp_type(v.type)
+            cspec = _print_spec(spec or "", ctype)
+            if cspec:
+                cast = "static_cast<long long>" if "ll" in cspec else "static_cast<double>"
+                parts.append(f'hpcir::format_spec("{cspec}", {cast}({em.get(v)}))')
+            else:
+                parts.append(f"hpcir::format_value({em.get(v)})")
+    em.line(f"std::cout << {' << '.join(parts + ['std::endl'])};" if parts else "std::cout << std::endl;")
+
+
+@handles("kokkos.yield")
+def _stray_yield(em: FunctionEmitter, op: Operation) -> None:
+    raise HpcirError("internal: kokkos.yield outside its parent op")

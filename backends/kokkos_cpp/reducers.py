@@ -1,0 +1,144 @@
+"""Reducers: Kokkos built-ins where they apply, else a generated reducer struct (multi-value, custom join)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from xdsl.ir import Region, SSAValue
+
+from hpcir.dialects.kokkos_attrs import ReducerKind
+
+from .context import FunctionEmitter, free_values
+from .types import cpp_type
+
+BUILTIN = {"sum": "Kokkos::Sum", "prod": "Kokkos::Prod", "min": "Kokkos::Min", "max": "Kokkos::Max",
+           "land": "Kokkos::LAnd", "lor": "Kokkos::LOr", "band": "Kokkos::BAnd", "bor": "Kokkos::BOr"}
+
+_COMBINE = {"sum": "({a} + {b})", "prod": "({a} * {b})", "min": "({b} < {a} ? {b} : {a})",
+            "max": "({b} > {a} ? {b} : {a})", "land": "({a} && {b})", "lor": "({a} || {b})",
+            "band": "({a} & {b})", "bor": "({a} | {b})"}
+
+# Literal spellings (see expr.literal) of each kind's identity, to skip a no-op combine with init.
+_IDENTITY_LITERALS = {"sum": {"0.0", "-0.0", "0.0f", "-0.0f", "int64_t(0LL)", "int32_t(0)", "int16_t(0)",
+                              "int8_t(0)"},
+                      "prod": {"1.0", "1.0f", "int64_t(1LL)", "int32_t(1)", "int16_t(1)", "int8_t(1)"},
+                      "land": {"true"}, "lor": {"false"}, "bor": {"int64_t(0LL)", "int32_t(0)"},
+                      "band": {"int64_t(-1LL)", "int32_t(-1)"}}
+
+
+def identity(kind: str, ctype: str) -> str:
+    """C++ identity of a built-in reduction kind."""
+    if ctype == "bool":
+        return {"land": "true", "lor": "false", "sum": "false", "prod": "true", "min": "true",
+                "max": "false", "band": "true", "bor": "false"}[kind]
+    return f"Kokkos::reduction_identity<{ctype}>::{kind}()"
+
+
+def combine(kind: str, a: str, b: str) -> str:
+    """C++ expression joining two partial results of a built-in kind."""
+    return _COMBINE[kind].format(a=a, b=b)
+
+
+@dataclass
+class Reduction:
+    """How one reduce op is spelled in C++."""
+
+    kinds: list[str]
+    types: list[str]
+    builtin: bool  # a single Kokkos built-in reducer; else `struct_name`
+    struct_name: str = ""
+    value_name: str = ""
+
+    def acc_refs(self, acc: str) -> list[str]:
+        """C++ lvalues of each accumulator given the functor/lambda value parameter name."""
+        return [acc] if self.builtin else [f"{acc}.v{k}" for k in range(len(self.kinds))]
+
+    @property
+    def value_type(self) -> str:
+        """The reduction's C++ value_type."""
+        return self.types[0] if self.builtin else self.value_name
+
+
+def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence[SSAValue],
+         inits: Sequence[SSAValue], join: Region | None) -> tuple[Reduction, list[str]]:
+    """Choose built-in or struct reducer; emit the struct if needed. Returns (plan, reducer ctor captures)."""
+    types = [cpp_type(r.type) for r in results]
+    if len(kinds) == 1 and kinds[0] != ReducerKind.CUSTOM.value and types[0] != "bool":
+        return Reduction(list(kinds), types, True), []
+    name = em.fresh(base + "_reducer")
+    value = em.fresh(base + "_value")
+    red = Reduction(list(kinds), types, False, name, value)
+    captures = []
+    if join is not None and join.blocks:
+        captures = [v for v in free_values([join], em.literals)]
+    cap_names = list(dict.fromkeys(em.get(v) for v in captures))
+    cap_types = {em.get(v): cpp_type(v.type) for v in captures}
+    n = len(kinds)
+    lines = [f"struct {value} {{"] + [f"  {t} v{k};" for k, t in enumerate(types)] + ["};", ""]
+    lines += [f"struct {name} {{",
+              f"  using reducer = {name};",
+              f"  using value_type = {value};",
+              "  using result_view_type = Kokkos::View<value_type, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;",
+              "  value_type* value_;"]
+    lines += [f"  {t} init{k};" for k, t in enumerate(types)]
+    lines += [f"  {cap_types[c]} {c};" for c in cap_names]
+    for volatile in (False, True):
+        cv = "volatile " if volatile else ""
+        if volatile:
+            lines.append("#if KOKKOS_VERSION < 40000  // Kokkos 3 also needs the volatile overload")
+        lines.append(f"  KOKKOS_INLINE_FUNCTION void join({cv}value_type& dst, const {cv}value_type& src) const {{")
+        body = FunctionEmitter(em.mod, True, em.names, em.literals, indent=2)
+        custom_done = False
+        for k, kind in enumerate(kinds):
+            if kind != ReducerKind.CUSTOM.value:
+                body.line(f"dst.v{k} = {combine(kind, f'dst.v{k}', f'src.v{k}')};")
+            elif not custom_done:
+                # The join region combines all results at once: args (a_0..a_n-1, b_0..b_n-1).
+                custom_done = True
+                jb = join.block
+                for j in range(n):
+                    body.bind(jb.args[j], f"dst.v{j}")
+                    body.bind(jb.args[n + j], f"src.v{j}")
+                body.emit_block(jb)
+                outs = [body.get(v) for v in jb.last_op.operands]
+                ck = [j for j, kd in enumerate(kinds) if kd == ReducerKind.CUSTOM.value]
+                body.assign([f"dst.v{j}" for j in ck], [outs[j] for j in ck], [types[j] for j in ck])
+        lines += body.lines
+        lines.append("  }")
+        if volatile:
+            lines.append("#endif")
+    lines.append("  KOKKOS_INLINE_FUNCTION void init(value_type& v) const {")
+    for k, (kind, t) in enumerate(zip(kinds, types)):
+        # Custom reducers take their identity from the op's init value (docs/IR.md).
+        lines.append(f"    v.v{k} = {f'init{k}' if kind == ReducerKind.CUSTOM.value else identity(kind, t)};")
+    lines += ["  }",
+              "  KOKKOS_INLINE_FUNCTION value_type& reference() const { return *value_; }",
+              "  KOKKOS_INLINE_FUNCTION result_view_type view() const { return result_view_type(value_); }",
+              "  KOKKOS_INLINE_FUNCTION bool references_scalar() const { return true; }",
+              "};", ""]
+    em.mod.structs.append("\n".join(lines))
+    ctor = [em.get(v) for v in inits] + cap_names
+    return red, ctor
+
+
+def finish(em: FunctionEmitter, red: Reduction, kinds: Sequence[str], results: Sequence[SSAValue],
+           inits: Sequence[SSAValue], holder: str) -> None:
+    """Bind op results after the launch, folding in a non-identity init value of built-in kinds."""
+    for k, (res, init) in enumerate(zip(results, inits)):
+        src = holder if red.builtin else f"{holder}.v{k}"
+        kind = kinds[k]
+        init_s = em.get(init)
+        if kind == ReducerKind.CUSTOM.value or init_s in _IDENTITY_LITERALS.get(kind, ()):
+            if red.builtin:
+                em.bind(res, src)
+            else:
+                em.define(res, src)
+        else:
+            em.define(res, combine(kind, init_s, src))
+
+
+def reducer_arg(red: Reduction, holder: str, ctor: list[str]) -> str:
+    """The reducer object passed to Kokkos::parallel_reduce."""
+    if red.builtin:
+        return f"{BUILTIN[red.kinds[0]]}<{red.types[0]}>({holder})"
+    return f"{red.struct_name}{{&{holder}{''.join(', ' + c for c in ctor)}}}"

@@ -1,0 +1,239 @@
+"""JIT runtime: load a generated Kokkos library once, pass numpy arrays without copies, read results."""
+from __future__ import annotations
+
+import atexit
+import ctypes
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from hpcir.errors import ArgumentError, HpcirError
+
+MAX_RANK = 8
+ERRLEN = 4096
+
+
+class KernelExecutionError(HpcirError):
+    """A generated kernel raised a C++ exception (its text is the message)."""
+
+
+class HpcirView(ctypes.Structure):
+    """`struct hpcir_view` of docs/IR.md (strides in elements)."""
+
+    _fields_ = [("data", ctypes.c_void_p), ("rank", ctypes.c_int64),
+                ("extents", ctypes.c_int64 * MAX_RANK), ("strides", ctypes.c_int64 * MAX_RANK)]
+
+
+_CTYPES = {"float64": ctypes.c_double, "float32": ctypes.c_float, "int64": ctypes.c_int64,
+           "int32": ctypes.c_int32, "int16": ctypes.c_int16, "int8": ctypes.c_int8, "bool": ctypes.c_bool}
+
+
+@dataclass(frozen=True)
+class Param:
+    """One entry argument as described by the library's manifest."""
+
+    name: str
+    kind: str
+    dtype: str
+    rank: int
+    layout: str
+    space: str
+    written: bool
+
+
+class Entry:
+    """A callable C entry `hpcir_NAME` of a loaded module."""
+
+    def __init__(self, lib: "KokkosModule", name: str, desc: dict[str, Any]):
+        self.lib = lib
+        self.name = name
+        self.kind: str = desc["kind"]
+        self.num_bounds: int = desc["num_bounds"]
+        self.params = [Param(p["name"], p["kind"], p["dtype"], p["rank"], p["layout"], p["space"], p["written"])
+                       for p in desc["params"]]
+        self.results: list[str] = list(desc["results"])
+        fn = getattr(lib.cdll, f"hpcir_{name}")
+        fn.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+        fn.restype = ctypes.c_int
+        self._fn = fn
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{p.name}: {p.dtype}{'[' + ','.join(':' * p.rank) + ']' if p.kind == 'view' else ''}"
+                         for p in self.params)
+        return f"<hpcir entry {self.lib.name}.{self.name}({args}) -> {self.results}>"
+
+    def __call__(self, *args: Any, strict_layout: bool = True) -> Any:
+        """Run the entry; returns None, one value, or a tuple of values."""
+        if len(args) != len(self.params):
+            raise ArgumentError(f"{self.name}() takes {len(self.params)} arguments "
+                                f"({', '.join(p.name for p in self.params)}), got {len(args)}")
+        keep: list[Any] = []  # ctypes objects and arrays that must outlive the call
+        ptrs = (ctypes.c_void_p * max(1, len(args)))()
+        copies: list[tuple[np.ndarray, np.ndarray]] = []
+        views: list[tuple[Param, np.ndarray]] = []
+        for k, (p, a) in enumerate(zip(self.params, args)):
+            if p.kind == "scalar":
+                obj = _scalar(p, a, self.name)
+            else:
+                arr = _check_array(p, a, self.name)
+                packed = _layout_ok(p, arr)
+                if not packed:
+                    if strict_layout:
+                        raise ArgumentError(
+                            f"{self.name}(): argument '{p.name}' has strides {arr.strides} that a "
+                            f"Kokkos::Layout{p.layout.capitalize()} view cannot wrap without a copy",
+                            hint=("pass np.ascontiguousarray(x)" if p.layout == "right" else
+                                  "pass np.asfortranarray(x)") + ", or declare the view with a strided layout")
+                    tmp = np.ascontiguousarray(arr) if p.layout == "right" else np.asfortranarray(arr)
+                    if p.written:
+                        copies.append((arr, tmp))
+                    arr = tmp
+                views.append((p, arr))
+                obj = _view(arr)
+                keep.append(arr)
+            keep.append(obj)
+            ptrs[k] = ctypes.cast(ctypes.pointer(obj), ctypes.c_void_p)
+        _check_aliasing(self.name, views)
+        results = (ctypes.c_uint64 * max(1, len(self.results)))()
+        err = ctypes.create_string_buffer(ERRLEN)
+        status = self._fn(ptrs, ctypes.cast(results, ctypes.c_void_p), err, ERRLEN)
+        if status != 0:
+            text = err.value.decode(errors="replace") or f"status {status}"
+            raise KernelExecutionError(f"kernel {self.lib.name}.{self.name} failed: {text}")
+        for orig, tmp in copies:
+            orig[...] = tmp
+        out = [_read_result(results, k, dt) for k, dt in enumerate(self.results)]
+        if not out:
+            return None
+        return out[0] if len(out) == 1 else tuple(out)
+
+
+def _scalar(p: Param, a: Any, fname: str) -> ctypes._SimpleCData:
+    kind = np.dtype(p.dtype).kind
+    ok = (isinstance(a, (bool, np.bool_)) if kind == "b" else
+          isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) if kind == "i" else
+          isinstance(a, (int, float, np.integer, np.floating)) and not isinstance(a, (bool, np.bool_)))
+    if not ok:
+        raise ArgumentError(f"{fname}(): argument '{p.name}' must be a {p.dtype} scalar, got {type(a).__name__}")
+    if kind == "i":
+        info = np.iinfo(p.dtype)
+        if not info.min <= int(a) <= info.max:
+            raise ArgumentError(f"{fname}(): argument '{p.name}'={a} does not fit in {p.dtype}")
+    return _CTYPES[p.dtype](a)
+
+
+def _check_array(p: Param, a: Any, fname: str) -> np.ndarray:
+    if not isinstance(a, np.ndarray):
+        raise ArgumentError(f"{fname}(): argument '{p.name}' must be a numpy array, got {type(a).__name__}",
+                            hint="wrap it with np.asarray(...)")
+    if a.dtype != np.dtype(p.dtype):
+        raise ArgumentError(f"{fname}(): argument '{p.name}' has dtype {a.dtype}, the kernel expects {p.dtype}",
+                            hint=f"pass {p.name}.astype(np.{p.dtype})")
+    if a.ndim != p.rank:
+        raise ArgumentError(f"{fname}(): argument '{p.name}' has {a.ndim} dimensions, the kernel expects {p.rank}")
+    if p.written and not a.flags.writeable:
+        raise ArgumentError(f"{fname}(): argument '{p.name}' is written by the kernel but the array is read-only")
+    if any(s < 0 for s in a.strides) or any(s % a.itemsize for s in a.strides):
+        raise ArgumentError(f"{fname}(): argument '{p.name}' has negative or unaligned strides {a.strides}",
+                            hint=f"pass np.ascontiguousarray({p.name})")
+    return a
+
+
+def _layout_ok(p: Param, a: np.ndarray) -> bool:
+    if p.layout == "stride":
+        return True
+    return bool(a.flags.c_contiguous if p.layout == "right" else a.flags.f_contiguous)
+
+
+def _view(a: np.ndarray) -> HpcirView:
+    v = HpcirView()
+    v.data = a.ctypes.data
+    v.rank = a.ndim
+    for k in range(a.ndim):
+        v.extents[k] = a.shape[k]
+        v.strides[k] = a.strides[k] // a.itemsize
+    return v
+
+
+def _check_aliasing(fname: str, views: list[tuple[Param, np.ndarray]]) -> None:
+    """A written view must not overlap another view argument (Kokkos kernels assume no aliasing)."""
+    for i, (p, a) in enumerate(views):
+        if not p.written:
+            continue
+        for j, (q, b) in enumerate(views):
+            if i != j and a.size and b.size and np.may_share_memory(a, b):
+                raise ArgumentError(f"{fname}(): arguments '{p.name}' and '{q.name}' overlap in memory and "
+                                    f"'{p.name}' is written", hint=f"pass a copy: {q.name}.copy()")
+
+
+def _read_result(buf: ctypes.Array, k: int, dtype: str) -> Any:
+    raw = bytes(memoryview(buf).cast("B")[8 * k: 8 * k + 8])
+    return np.frombuffer(raw[: np.dtype(dtype).itemsize], dtype=dtype)[0]
+
+
+class KokkosModule:
+    """A loaded generated library: its manifest and one `Entry` per C entry."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.cdll = ctypes.CDLL(str(path))
+        self.cdll.hpcir_manifest.restype = ctypes.c_char_p
+        self.cdll.hpcir_manifest.argtypes = []
+        manifest = json.loads(self.cdll.hpcir_manifest().decode())
+        self.name: str = manifest["module"]
+        self.target: str = manifest["target"]
+        self.entries = {n: Entry(self, n, d) for n, d in manifest["entries"].items()}
+        _initialize(self.cdll)
+
+    def __getattr__(self, name: str) -> Entry:
+        entries = self.__dict__.get("entries", {})
+        if name in entries:
+            return entries[name]
+        raise AttributeError(f"module {self.__dict__.get('name')!r} has no entry {name!r} "
+                             f"(entries: {', '.join(entries)})")
+
+    def __getitem__(self, name: str) -> Entry:
+        return self.entries[name]
+
+
+_LOCK = threading.Lock()
+_LOADED: dict[str, KokkosModule] = {}
+
+
+def _num_threads() -> int:
+    for var in ("HPCIR_NUM_THREADS", "OMP_NUM_THREADS"):
+        val = os.environ.get(var, "")
+        if val.isdigit() and int(val) > 0:
+            return int(val)
+    return -1
+
+
+def _initialize(cdll: ctypes.CDLL) -> None:
+    """Initialize the Kokkos this library uses, unless another module already did it (shared Kokkos)."""
+    cdll.hpcir_initialize.argtypes = [ctypes.c_int]
+    cdll.hpcir_initialize.restype = ctypes.c_int
+    status = cdll.hpcir_initialize(_num_threads())
+    if status < 0:
+        raise KernelExecutionError("Kokkos::initialize failed in a generated module")
+    if status == 1:
+        # This library initialized its Kokkos: it finalizes it at interpreter exit.
+        cdll.hpcir_finalize.restype = None
+        atexit.register(cdll.hpcir_finalize)
+
+
+def load_module(path: str | os.PathLike[str]) -> KokkosModule:
+    """Load a built module library once per process (later calls return the same object)."""
+    key = str(Path(path).resolve())
+    with _LOCK:
+        mod = _LOADED.get(key)
+        if mod is None:
+            if not Path(key).exists():
+                raise HpcirError(f"generated library {key} does not exist", hint="build the module first")
+            mod = KokkosModule(Path(key))
+            _LOADED[key] = mod
+        return mod
