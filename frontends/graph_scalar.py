@@ -38,7 +38,7 @@ _UNARY: dict[str, tuple] = {
     "erf": (mmath.ErfOp, None, None), "log1p": (mmath.Log1pOp, None, cplx.Log1pOp),
     "expm1": (mmath.ExpM1Op, None, cplx.Expm1Op), "floor": (mmath.FloorOp, None, None),
     "ceil": (mmath.CeilOp, None, None), "round": (mmath.RoundEvenOp, None, None),
-    "trunc": (mmath.TruncOp, None, None), "atan": (mmath.AtanOp, None, None),
+    "trunc": (mmath.TruncOp, None, None), "round_away": (mmath.RoundOp, None, None), "atan": (mmath.AtanOp, None, None),
     "asin": (mmath.AsinOp, None, None), "acos": (mmath.AcosOp, None, None),
     "sinh": (mmath.SinhOp, None, None), "cosh": (mmath.CoshOp, None, None),
     "asinh": (mmath.AsinhOp, None, None), "atanh": (mmath.AtanhOp, None, None),

@@ -4,7 +4,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from hpcir.errors import PolicyError
+from hpcir.errors import PolicyError as _PolicyError, user_call_site
+
+
+def PolicyError(msg: str, loc=None, hint=None) -> _PolicyError:  # noqa: N802
+    """A PolicyError located at the user's policy construction."""
+    return _PolicyError(msg, loc or user_call_site(3), hint)
 
 
 class ExecutionSpace(Enum):

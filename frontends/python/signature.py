@@ -111,6 +111,12 @@ def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[
         raise ArgumentError(f"kernel {kernel.name} needs argument(s) {', '.join(missing)}", call_site,
                             hint=f"pass them by keyword: {', '.join(f'{n}=...' for n in missing)}")
     extra = [n for n in kwargs if n not in names]
+    taken = [n for n in extra if n in idx]
+    if taken:
+        raise ArgumentError(f"kernel {kernel.name} is launched with a rank-{len(idx)} policy, so its first "
+                            f"{len(idx)} parameters ({', '.join(idx)}) are indices, but `{taken[0]}` is also "
+                            "passed as an argument", call_site,
+                            hint="use a policy of the kernel's rank, or give the kernel one index per dimension")
     if extra:
         raise ArgumentError(f"kernel {kernel.name} has no parameter(s) {', '.join(extra)}", call_site,
                             hint=f"its parameters are: {', '.join(names) or '(none)'}")
