@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
-from .errors import ArgumentError, HpcirError, PolicyError, SourceLocation
+from .errors import ArgumentError, HpcirError, PolicyError, SourceLocation, user_call_site
 from .frontends.python.entries import LaunchSpec, ModuleBuilder
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy, as_policy)
@@ -33,20 +33,8 @@ def default_target() -> str:
 
 
 def _call_site(skip: int = 2) -> SourceLocation | None:
-    """Location of the user's call into hpcir (the first frame outside the hpcir package)."""
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    frame = inspect.currentframe()
-    try:
-        for info in inspect.getouterframes(frame)[skip:]:
-            path = os.path.abspath(info.filename)
-            if not path.startswith(here + os.sep) or os.sep + "tests" + os.sep in path or os.sep + "examples" + os.sep in path:
-                pos = info.positions
-                col = pos.col_offset if pos and pos.col_offset is not None else 0
-                end = pos.end_col_offset if pos and pos.lineno == pos.end_lineno else None
-                return SourceLocation(info.filename, info.lineno, col, end)
-    finally:
-        del frame
-    return None
+    """Location of the user's call into hpcir."""
+    return user_call_site(skip + 1)
 
 
 def _as_kernel(obj: Any, site: SourceLocation | None) -> Kernel:
@@ -143,13 +131,18 @@ def _compile(spec: LaunchSpec, target: str) -> _Loaded:
     spec.name = f"{spec.kernel.name}_{spec.kind}"
     module = lower_to_l3(build_module([spec], target), target)
     sources = emit_cpp(module, target, f"hpcir_{spec.kernel.name}")
+    loaded = _Loaded(_build(sources, target, f"hpcir_{spec.kernel.name}"), spec.name, spec)
+    _loaded[key] = loaded
+    return loaded
+
+
+def _build(sources: dict[str, str], target: str, name: str) -> Any:
+    """Build (or fetch from the cache) and load the shared library of emitted sources."""
     from .backends.build import build_shared_library
     from .backends.runtime import load_library
     from .kokkos_install import ensure_kokkos
-    lib_path = build_shared_library(sources, t, ensure_kokkos(t), f"hpcir_{spec.kernel.name}")
-    loaded = _Loaded(load_library(lib_path), spec.name, spec)
-    _loaded[key] = loaded
-    return loaded
+    t = get_target(target)
+    return load_library(build_shared_library(sources, t, ensure_kokkos(t), name))
 
 
 def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, reducer: str | None = None) -> Any:

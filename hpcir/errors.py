@@ -40,6 +40,26 @@ class SourceLocation:
         return f"    {text}\n    {' ' * self.col}^{'~' * (width - 1)}"
 
 
+def user_call_site(skip: int = 2) -> SourceLocation | None:
+    """Location of the user's call into hpcir: the first frame outside the installed hpcir package."""
+    import inspect
+    import os
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    own = [os.path.join(here, d) + os.sep for d in ("hpcir", "frontends", "backends", "passes", "dialects")]
+    frame = inspect.currentframe()
+    try:
+        for info in inspect.getouterframes(frame)[skip:]:
+            path = os.path.abspath(info.filename)
+            if not any(path.startswith(o) for o in own):
+                pos = info.positions
+                col = pos.col_offset if pos and pos.col_offset is not None else 0
+                end = pos.end_col_offset if pos and pos.lineno == pos.end_lineno else None
+                return SourceLocation(info.filename, info.lineno, col, end)
+    finally:
+        del frame
+    return None
+
+
 class HpcirError(Exception):
     """Base of every user-facing hpcir error; `str()` gives file:line:col, caret and advice."""
 
