@@ -116,7 +116,7 @@ def l2_to_l3_pipeline(target: str) -> str:
 def emit_cpp(module: ModuleOp, target: str, name: str) -> dict[str, str]:
     """Kokkos C++ sources ({filename: text}) of an L3 module."""
     from .backends.kokkos_cpp import emit_module
-    return emit_module(module, get_target(target), name)
+    return dict(emit_module(module, name, get_target(target)).files)
 
 
 def _compile(spec: LaunchSpec, target: str) -> _Loaded:
@@ -139,10 +139,10 @@ def _compile(spec: LaunchSpec, target: str) -> _Loaded:
 def _build(sources: dict[str, str], target: str, name: str) -> Any:
     """Build (or fetch from the cache) and load the shared library of emitted sources."""
     from .backends.build import build_shared_library
-    from .backends.runtime import load_library
+    from .backends.runtime import load_module
     from .kokkos_install import ensure_kokkos
     t = get_target(target)
-    return load_library(build_shared_library(sources, t, ensure_kokkos(t), name))
+    return load_module(build_shared_library(sources, t, ensure_kokkos(t), name))
 
 
 def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, reducer: str | None = None) -> Any:
@@ -167,13 +167,7 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
         spec.tile = policy.tile
     tgt = _policy_target(policy, target)
     loaded = _compile(spec, tgt)
-    result = loaded.library.call(loaded.entry, _policy_bounds(policy) + values, loaded_result_type(spec))
-    return result
-
-
-def loaded_result_type(spec: LaunchSpec) -> Any:
-    """The numpy type of a launch's result (None for parallel_for)."""
-    return None if spec.kind == "for" else spec.acc_type.numpy  # type: ignore[union-attr]
+    return loaded.library[loaded.entry](*_policy_bounds(policy), *values)
 
 
 def parallel_for(*args: Any, target: str | None = None, **kwargs: Any) -> None:

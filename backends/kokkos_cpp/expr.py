@@ -9,7 +9,7 @@ from xdsl.ir import Attribute, Operation
 
 from hpcir.errors import HpcirError, UnsupportedOpError
 
-from .context import FunctionEmitter, handles
+from .context import FunctionEmitter, handles, prop
 from .types import cpp_type, scalar_key
 
 # ---------------------------------------------------------------------------------------------
@@ -43,7 +43,7 @@ def literal(value: int | float | bool, ty: Attribute) -> str:
 
 @handles("arith.constant")
 def _constant(em: FunctionEmitter, op: Operation) -> None:
-    attr = op.properties.get("value") or op.attributes.get("value")
+    attr = prop(op, "value")
     res = op.results[0]
     if isinstance(attr, IntegerAttr):
         em.bind_literal(res, literal(attr.value.data, res.type))
@@ -105,7 +105,7 @@ def _binary(em: FunctionEmitter, op: Operation) -> None:
 
 
 def _predicate(op: Operation) -> int:
-    attr = op.properties.get("predicate") or op.attributes.get("predicate")
+    attr = prop(op, "predicate")
     if not isinstance(attr, IntegerAttr):
         raise HpcirError(f"{op.name} without an integer predicate")
     return attr.value.data
@@ -227,7 +227,7 @@ _ATOMIC = {0: "atomic_fetch_add", 1: "atomic_fetch_add", 2: "atomic_fetch_and", 
 @handles("memref.atomic_rmw")
 def _atomic(em: FunctionEmitter, op: Operation) -> None:
     value, m, *idx = op.operands
-    kind = op.properties.get("kind") or op.attributes.get("kind")
+    kind = prop(op, "kind")
     k = kind.value.data if isinstance(kind, IntegerAttr) else -1
     if k not in _ATOMIC:
         raise UnsupportedOpError(f"memref.atomic_rmw kind {k} (unsigned min/max) has no Kokkos atomic",
