@@ -45,14 +45,20 @@ def _target_flags(target: Target, toolchain: KokkosToolchain) -> list[str]:
 
 
 def first_error(output: str) -> str:
-    """The compiler's first error line with the two lines after it (context, notes)."""
+    """The compiler's first error line with the source and caret lines under it."""
     m = _FIRST_ERROR.search(output)
     lines = output.splitlines()
     if m is None:
         nonempty = [ln for ln in lines if ln.strip()]
         return "\n".join(nonempty[:4]) if nonempty else "(the compiler printed nothing)"
     start = output.count("\n", 0, m.start())
-    return "\n".join(lines[start:start + 3]).rstrip()
+    shown = [lines[start]]
+    # Keep the indented source / caret lines under it; the next diagnostic starts unindented.
+    for ln in lines[start + 1:start + 5]:
+        if not ln[:1].isspace():
+            break
+        shown.append(ln)
+    return "\n".join(shown).rstrip()
 
 
 def _keep_failed(src_dir: Path, log: str, label: str) -> Path:
