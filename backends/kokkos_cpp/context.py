@@ -165,6 +165,12 @@ class FunctionEmitter:
                                self._indent if indent is None else indent)
 
 
+def prop(op: Operation, name: str):
+    """An op's property or (generic form) attribute `name`, or None."""
+    v = op.properties.get(name)
+    return op.attributes.get(name) if v is None else v
+
+
 def free_values(regions: list[Region], exclude_literals: set[SSAValue]) -> list[SSAValue]:
     """Values used inside `regions` but defined outside them, in first-use order (functor captures)."""
     inside: set[SSAValue] = set()

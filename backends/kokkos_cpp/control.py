@@ -5,7 +5,7 @@ from xdsl.ir import Operation
 
 from hpcir.errors import HpcirError, UnsupportedOpError
 
-from .context import FunctionEmitter, handles
+from .context import FunctionEmitter, handles, prop
 from .types import cpp_type
 
 
@@ -115,7 +115,7 @@ def _parallel_sequential(em: FunctionEmitter, op: Operation) -> None:
 
 @handles("func.call")
 def _call(em: FunctionEmitter, op: Operation) -> None:
-    callee = op.properties.get("callee") or op.attributes.get("callee")
+    callee = prop(op, "callee")
     name = callee.root_reference.data if hasattr(callee, "root_reference") else str(callee)
     args = ", ".join(em.get(v) for v in op.operands)
     if len(op.results) > 1:

@@ -13,7 +13,7 @@ from hpcir.errors import HpcirError
 from hpcir.targets import Target, get_target
 
 from . import control, expr, launches  # noqa: F401  (register op handlers)
-from .context import FunctionEmitter, ModuleState
+from .context import FunctionEmitter, ModuleState, prop
 from .prelude import PRELUDE, target_prelude
 from .types import HIP_ALIASES, cpp_type, dtype_name, is_scalar, target_spaces, view_layout, view_space, view_type
 
@@ -77,7 +77,7 @@ def _func_kind(f: Operation) -> str:
         return "host_program"
     if "kokkos.device_function" in attrs:
         return "device"
-    vis = f.properties.get("sym_visibility") or attrs.get("sym_visibility")
+    vis = prop(f, "sym_visibility")
     if isinstance(vis, StringAttr) and vis.data == "private":
         return "device"
     return "function"
