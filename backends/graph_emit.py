@@ -261,7 +261,8 @@ class Emitter:
         self.bind(op.results[0], self.v.pad(self.ref(op.source), lo, hi, literal(_scalar_value(cop))), op)
 
     def window_op(self, op) -> None:
-        x, w = (self.ref(v) for v in op.inputs)
+        x = self.ref(op.inputs[0])
+        w = None if isinstance(op, linalg.PoolingNchwMaxOp) else self.ref(op.inputs[1])  # window: shape only
         init = op.outputs[0]
         strides = [int(s) for s in op.strides.get_values()]
         dil = [int(s) for s in op.dilations.get_values()]

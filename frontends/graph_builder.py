@@ -102,6 +102,10 @@ class GraphBuilder:
         """Close the function with func.return and wrap it in a module."""
         self.loc = self.name = None
         self.block.add_op(func.ReturnOp(*results))
+        for op in reversed(list(self.block.ops)):  # drop dead ops (all L1 graph ops are pure)
+            if not isinstance(op, func.ReturnOp) and all(not list(r.uses) for r in op.results):
+                op.detach()
+                op.erase()
         ftype = ([a.type for a in self.block.args], [r.type for r in results])
         f = func.FuncOp(self.func_name, ftype, Region(self.block))
         return ModuleOp([f])
@@ -215,6 +219,10 @@ class GraphBuilder:
         xs, shape = tuple(shape_of(x.type)), tuple(int(s) for s in shape)
         if xs == shape:
             return x
+        src = x.owner
+        if isinstance(src, (tensor.CollapseShapeOp, tensor.ExpandShapeOp)) and \
+                tuple(shape_of(src.operands[0].type)) == shape:
+            return src.operands[0]  # undo a reshape instead of stacking a second one
         t = tensor_type(shape, elem_of(x.type))
         groups = _reassociation(xs, shape)
         if groups is not None:
