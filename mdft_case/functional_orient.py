@@ -41,6 +41,37 @@ def site_vext(grid: Grid, ang: AngularGrid, solute: list[external.Site], sites: 
     return external.cap(v, vmax)
 
 
+def regularise_kernel(entries: np.ndarray, cvals: np.ndarray) -> np.ndarray:
+    """Keep only c^{00}_{000} on the Nyquist planes of even-sized axes, and only the isotropic part at k = 0.
+
+    A Nyquist-plane point stands for two wave vectors that differ in the sign of one component
+    (numpy labels both -k_N), so a kernel that depends on k-hat cannot be evaluated consistently
+    there and would make gamma complex and the operator non-symmetric. Its isotropic part is
+    unambiguous and is kept (so Tier B with only c^{000} still equals Tier A); the rest is zeroed
+    there. A no-op for odd grid sizes.
+    """
+    shape = cvals.shape[1:]
+    nyq = np.zeros(shape, bool)
+    for axis, n in enumerate(shape):
+        if n % 2 == 0:
+            index = [slice(None)] * 3
+            index[axis] = n // 2
+            nyq[tuple(index)] = True
+    out = cvals.copy()
+    for e, row in enumerate(entries.tolist()):
+        if any(row):
+            out[e][nyq] = 0.0
+    # k = 0 has no k-frame: keep the rotation-invariant (chi-averaged, m = n) part there, which
+    # for a dipolar kernel is zero (the tin-foil / conducting-boundary choice of Ewald sums).
+    mean: dict[tuple[int, int, int], complex] = {}
+    for e, (m, n, mu, nu, chi) in enumerate(entries.tolist()):
+        if m == n:
+            mean[(m, mu, nu)] = mean.get((m, mu, nu), 0.0) + cvals[e][0, 0, 0] / (2 * m + 1)
+    for e, (m, n, mu, nu, chi) in enumerate(entries.tolist()):
+        out[e][0, 0, 0] = mean[(m, mu, nu)] if m == n else 0.0
+    return out
+
+
 def stockmayer_sites(sigma: float, epsilon: float, dipole: float, length: float) -> list[external.Site]:
     """LJ centre at the origin plus charges +-dipole/length at +-length/2 on the body z axis."""
     q = dipole / length
@@ -71,7 +102,7 @@ class OrientFunctional:
         for n, dn in enumerate(d):
             self.dk[n, mm - n:mm + n + 1, mm - n:mm + n + 1] = dn
         self.entries = table.entries
-        self.cvals = table.on_grid(grid.knorm())
+        self.cvals = regularise_kernel(table.entries, table.on_grid(grid.knorm()))
         self.wn = ang.total_weight / (2.0 * np.arange(mm + 1) + 1.0)
         self.evaluations = 0
 
