@@ -45,23 +45,36 @@ class ModuleState:
     _used: dict[str, int] = field(default_factory=dict)
 
     def fresh(self, hint: str | None, default: str = "v") -> str:
-        """A module-unique C++ identifier derived from a name hint."""
-        base = _IDENT.sub("_", hint or default) or default
-        if base[0].isdigit():
-            base = "v" + base
-        if base in _RESERVED or base.startswith("hpcir"):
-            base = base + "_"
-        n = self._used.get(base, 0)
-        self._used[base] = n + 1
-        return base if n == 0 else f"{base}_{n}"
+        """A module-unique C++ identifier (functor, reducer and value struct names)."""
+        return unique(self._used, hint, default)
+
+
+def unique(used: dict[str, int], hint: str | None, default: str, avoid: dict[str, int] | None = None) -> str:
+    """A C++ identifier derived from `hint`, not yet in `used` (nor in `avoid`); records it."""
+    base = _IDENT.sub("_", hint or default) or default
+    if base[0].isdigit():
+        base = "v" + base
+    if base in _RESERVED or base.startswith("hpcir"):
+        base = base + "_"
+    n = used.get(base, 0)
+    while True:
+        name = base if n == 0 else f"{base}_{n}"
+        n += 1
+        if name not in used and (avoid is None or name not in avoid):
+            break
+    used[base] = n
+    used[name] = max(used.get(name, 0), 1)
+    return name
 
 
 class FunctionEmitter:
     """Emits the C++ statements of one function or functor body."""
 
     def __init__(self, mod: ModuleState, device: bool, names: dict[SSAValue, str] | None = None,
-                 literals: set[SSAValue] | None = None, indent: int = 1):
+                 literals: set[SSAValue] | None = None, indent: int = 1, scope: dict[str, int] | None = None):
         self.mod = mod
+        # Local identifiers are unique per top-level function (children share the scope).
+        self.scope: dict[str, int] = {} if scope is None else scope
         self.device = device  # inside a functor / device function (no host-only calls)
         self.names: dict[SSAValue, str] = dict(names or {})
         self.literals: set[SSAValue] = set(literals or ())
@@ -101,8 +114,8 @@ class FunctionEmitter:
             raise HpcirError(f"internal: value of {owner} used before its definition in the emitted C++") from None
 
     def fresh(self, hint: str | None, default: str = "v") -> str:
-        """A module-unique identifier."""
-        return self.mod.fresh(hint, default)
+        """A function-unique local identifier (never equal to a module-level struct name)."""
+        return unique(self.scope, hint, default, avoid=self.mod._used)
 
     def bind_literal(self, v: SSAValue, expr: str) -> None:
         """Make `v` stand for a constant expression (inlined, never captured)."""
@@ -162,7 +175,7 @@ class FunctionEmitter:
     def child(self, device: bool | None = None, indent: int | None = None) -> "FunctionEmitter":
         """A nested emitter sharing names (for a functor body or a lambda)."""
         return FunctionEmitter(self.mod, self.device if device is None else device, self.names, self.literals,
-                               self._indent if indent is None else indent)
+                               self._indent if indent is None else indent, self.scope)
 
 
 def prop(op: Operation, name: str):

@@ -84,7 +84,7 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
     kname = op.properties["name"].data
     pol = op.properties["policy"]
     exec_ = exec_space_expr(op.properties["exec_space"].data.value)
-    functor = em.fresh(kname + "_functor")
+    functor = em.mod.fresh(kname + "_functor")
     body = op.regions[0].block
     is_reduce = op.name == "kokkos.parallel_reduce"
     is_scan = op.name == "kokkos.parallel_scan"
@@ -186,6 +186,14 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
         em.line(f"Kokkos::parallel_for({label}, {policy}, {fobj});")
 
 
+def kname_of(op: Operation) -> str:
+    """The name of the launch enclosing a nested op (for readable reducer names)."""
+    p = op.parent_op()
+    while p is not None and not p.name.startswith("kokkos.parallel_"):
+        p = p.parent_op()
+    return p.properties["name"].data if p is not None else "team"
+
+
 def _scan_join(em: FunctionEmitter, fb: FunctionEmitter, kind: str, ty: str, init, join, members) -> list[str]:
     """init/join members making a Kokkos scan use a non-sum combination."""
     init_s = em.get(init)
@@ -199,7 +207,7 @@ def _scan_join(em: FunctionEmitter, fb: FunctionEmitter, kind: str, ty: str, ini
         out.append(f"  KOKKOS_INLINE_FUNCTION void join({cv}value_type& dst, const {cv}value_type& src) const {{")
         if kind == ReducerKind.CUSTOM.value:
             jb = join.block
-            je = FunctionEmitter(em.mod, True, em.names, em.literals, indent=2)
+            je = FunctionEmitter(em.mod, True, em.names, em.literals, indent=2, scope=dict(em.scope))
             je.bind(jb.args[0], "dst")
             je.bind(jb.args[1], "src")
             je.emit_block(jb)
@@ -235,7 +243,7 @@ def _nested(em: FunctionEmitter, op: Operation) -> None:
         return
     kinds = [r.data.value for r in op.properties["reducers"].data]
     join = op.regions[1] if len(op.regions) > 1 and op.regions[1].blocks else None
-    base = em.fresh("nested")
+    base = em.mod.fresh(kname_of(op) + "_nested")
     red, ctor = reducers.plan(em, base, kinds, op.results, inits, join)
     holder = em.fresh(base + "_result")
     acc = em.fresh("acc")

@@ -160,6 +160,8 @@ def emit_module(module: ModuleOp, name: str, target: str | Target = "cpu") -> Em
         names = _arg_names(em, args)
         sig = f"{ret} {fname}({', '.join(f'{cpp_type(a.type)} {n}' for a, n in zip(args, names))})"
         em.emit_block(f.body.block)
+        if not outs and em.lines and em.lines[-1].strip() == "return;":
+            em.lines.pop()  # a trailing `return;` of a void function is noise
         body = "\n".join(em.lines)
         if kind == "device":
             if len(outs) > 1:

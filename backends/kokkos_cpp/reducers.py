@@ -63,10 +63,12 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
          inits: Sequence[SSAValue], join: Region | None) -> tuple[Reduction, list[str]]:
     """Choose built-in or struct reducer; emit the struct if needed. Returns (plan, reducer ctor captures)."""
     types = [cpp_type(r.type) for r in results]
-    if len(kinds) == 1 and kinds[0] != ReducerKind.CUSTOM.value and types[0] != "bool":
+    # Sub-int value types go through the struct (padded): Kokkos' HIP backend requires
+    # sizeof(value_type) to be a multiple of sizeof(int).
+    if len(kinds) == 1 and kinds[0] != ReducerKind.CUSTOM.value and types[0] not in ("bool", "int8_t", "int16_t"):
         return Reduction(list(kinds), types, True), []
-    name = em.fresh(base + "_reducer")
-    value = em.fresh(base + "_value")
+    name = em.mod.fresh(base + "_reducer")
+    value = em.mod.fresh(base + "_value")
     red = Reduction(list(kinds), types, False, name, value)
     captures = []
     if join is not None and join.blocks:
@@ -74,7 +76,7 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
     cap_names = list(dict.fromkeys(em.get(v) for v in captures))
     cap_types = {em.get(v): cpp_type(v.type) for v in captures}
     n = len(kinds)
-    lines = [f"struct {value} {{"] + [f"  {t} v{k};" for k, t in enumerate(types)] + ["};", ""]
+    lines = [f"struct alignas(8) {value} {{"] + [f"  {t} v{k};" for k, t in enumerate(types)] + ["};", ""]
     lines += [f"struct {name} {{",
               f"  using reducer = {name};",
               f"  using value_type = {value};",
@@ -87,7 +89,7 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
         if volatile:
             lines.append("#if KOKKOS_VERSION < 40000  // Kokkos 3 also needs the volatile overload")
         lines.append(f"  KOKKOS_INLINE_FUNCTION void join({cv}value_type& dst, const {cv}value_type& src) const {{")
-        body = FunctionEmitter(em.mod, True, em.names, em.literals, indent=2)
+        body = FunctionEmitter(em.mod, True, em.names, em.literals, indent=2, scope=dict(em.scope))
         custom_done = False
         for k, kind in enumerate(kinds):
             if kind != ReducerKind.CUSTOM.value:

@@ -8,6 +8,7 @@
 !v2S = memref<?x?xf64, strided<[?, ?], offset: ?>, #kokkos.space<host>>
 !v3 = memref<?x?x?xf64, #kokkos.space<host>>
 !s1 = memref<?xf64, #kokkos.space<scratch>>
+!hv = memref<?xf64, #kokkos.space<host>>
 builtin.module {
   func.func private @sq(%x: f64) -> f64 attributes {kokkos.device_function} {
     %r = arith.mulf %x, %x : f64
@@ -595,15 +596,15 @@ builtin.module {
       %q = arith.addf %acc, %x : f64
       kokkos.yield %q : f64
     } -> f64
-    %h = kokkos.create_mirror_view %v : !v -> !v
-    kokkos.deep_copy %h, %v : !v, !v
+    %h = kokkos.create_mirror_view %v : !v -> !hv
+    kokkos.deep_copy %h, %v : !hv, !v
     %c1 = arith.constant 1 : index
     %last = arith.subi %ni, %c1 : index
-    %lv = memref.load %h[%last] : !v
+    %lv = memref.load %h[%last] : !hv
     %tr = arith.constant true
     kokkos.print "n = {}, sum = {}, last = {:.3f}, ok = {}"(%n, %s, %lv, %tr : i64, f64, f64, i1)
     scf.for %k = %c0 to %ni step %c1 {
-      %x = memref.load %h[%k] : !v
+      %x = memref.load %h[%k] : !hv
       kokkos.print "v[{}] = {}"(%k, %x : index, f64)
     }
     func.return

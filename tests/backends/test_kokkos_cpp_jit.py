@@ -10,7 +10,6 @@ import pytest
 
 from hpcir.errors import ArgumentError
 
-pytestmark = pytest.mark.slow
 
 KERNELS = Path(__file__).with_name("kokkos_cpp_kernels.mlir")
 SIZES = [0, 1, 7, 100, 1023]
