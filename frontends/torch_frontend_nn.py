@@ -359,7 +359,8 @@ def _embedding(cx, weight, indices, *args):
     return _static_gather(cx, weight, lambda p: cx.node.target(p, _t(indices), *args))
 
 
-@reg("upsample_nearest2d", "roll", "tril", "triu")
+@reg("upsample_nearest2d", "roll", "tril", "triu", "reflection_pad1d", "reflection_pad2d", "reflection_pad3d",
+     "replication_pad1d", "replication_pad2d", "replication_pad3d", "diagonal", "as_strided")
 def _positional(cx, data, *args, **kw):
     _require_const(args, list(kw.values()))
     if cx.node.target.__name__.split(".")[0] in ("tril", "triu"):  # masks, not gathers

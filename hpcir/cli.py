@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "hpcir.commands.kokkos",
     "hpcir.commands.lower",
     "hpcir.commands.opt",
+    "hpcir.commands.coverage",
 ]
 
 
