@@ -3,28 +3,15 @@ from __future__ import annotations
 
 import ctypes
 import math
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from hpcir.errors import ArgumentError
 
+from kokkos_cpp_support import emit_kernels
 
-KERNELS = Path(__file__).with_name("kokkos_cpp_kernels.mlir")
+
 SIZES = [0, 1, 7, 100, 1023]
-
-
-def emit_kernels(target: str = "cpu"):
-    """Parse the kernel module and emit it for `target`."""
-    from xdsl.parser import Parser
-
-    from hpcir.backends.kokkos_cpp import emit_module
-    from hpcir.dialects import context
-
-    module = Parser(context(), KERNELS.read_text()).parse_module()
-    module.verify()
-    return emit_module(module, "kk_test", target)
 
 
 @pytest.fixture(scope="module")
