@@ -167,7 +167,8 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
         spec.tile = policy.tile
     tgt = _policy_target(policy, target)
     loaded = _compile(spec, tgt)
-    return loaded.library[loaded.entry](*_policy_bounds(policy), *values)
+    result = loaded.library[loaded.entry](*_policy_bounds(policy), *values)
+    return result.item() if isinstance(result, np.generic) else result  # Python scalars, as PyKokkos
 
 
 def parallel_for(*args: Any, target: str | None = None, **kwargs: Any) -> None:

@@ -17,8 +17,8 @@ from .types import AccType, F64, I64, ScalarType, TeamMemberType, ViewType
 from .values import TV
 
 # memref.atomic_rmw kinds (upstream MLIR's AtomicRMWKind enum values)
-RMW = {"addf": 0, "addi": 1, "maximumf": 3, "maxs": 4, "minimumf": 6, "mins": 7, "mulf": 9,
-       "muli": 10, "ori": 11, "andi": 12, "xori": 15}
+RMW = {"addf": 0, "addi": 1, "andi": 2, "maximumf": 4, "maxs": 6, "minimumf": 8, "mins": 10, "mulf": 12,
+       "muli": 13, "ori": 14, "xori": 15}
 TEAM_QUERIES = ("league_rank", "team_rank", "team_size", "league_size")
 BUILTINS = {"int", "float", "bool", "abs", "min", "max", "len"}
 
@@ -135,7 +135,7 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
     rmw = table[kind][0 if et.is_float else 1]
     if rmw is None:
         raise self.err(KernelTypeError, f"{tag} needs an integer view, not {et}", node)
-    op = memref.AtomicRMWOp.create(operands=[val.ssa, view.ssa, idx], result_types=[et.mlir()],
+    op = memref.AtomicRMWOp.create(operands=[val.ssa, view.ssa, *idx], result_types=[et.mlir()],
                                    properties={"kind": IntegerAttr(RMW[rmw], i64)})
     self.emit(op)
     return TV(op.results[0], et) if fetch or want_value else None
