@@ -5,7 +5,7 @@ import ast
 import math as pymath
 from typing import Any
 
-from xdsl.dialects import arith, func, memref
+from xdsl.dialects import arith, memref
 from xdsl.dialects.builtin import IntegerAttr, i64
 from xdsl.ir import Block
 
@@ -96,16 +96,51 @@ def _no_value(self: Any, node: ast.AST, want_value: bool) -> None:
 
 
 def device_call(self: Any, kern: Any, node: ast.Call, want_value: bool) -> TV | None:
-    """Call another @hpcir.kernel as a device function (specialised on the argument types)."""
+    """Inline a call of another @hpcir.kernel (specialised on the argument types).
+
+    Inlining, rather than a func.call, keeps L3 checkable by upstream MLIR: symbol references
+    inside unregistered (kokkos) ops cannot be resolved there.
+    """
     args = [self.expr(a) for a in node.args]
-    for a, n in zip(args, node.args):
+    if node.keywords or len(args) != len(kern.params):
+        raise self.err(KernelTypeError, f"{kern.name} takes {len(kern.params)} positional arguments, "
+                       f"{len(args)} given", node)
+    for a, n, p in zip(args, node.args, kern.params):
         if not isinstance(a.ty, (ScalarType, ViewType)):
             raise self.err(KernelTypeError, "device functions take numbers, bools and views", n)
-    sym, ret = self.module.device_function(kern, [a for a in args], node, self.kernel)
-    op = self.emit(func.CallOp(sym, [a.ssa for a in args], [] if ret is None else [ret.mlir()]))
+        if isinstance(p.annotation, ScalarType) and isinstance(a.ty, ScalarType) and p.annotation != a.ty \
+                and not (a.weak or (p.annotation.is_float and a.ty.is_float)):
+            raise self.err(KernelTypeError, f"argument `{p.name}` of {kern.name} is a {p.annotation}, got {a.ty}", n)
+    key = id(kern)
+    if key in self.module._in_progress:
+        raise self.err(KernelSyntaxError, f"recursive call of {kern.name}: recursion is not supported in kernels",
+                       node, hint="rewrite it as a loop")
+    types = [p.annotation if isinstance(p.annotation, ScalarType) and isinstance(a.ty, ScalarType) else a.ty
+             for p, a in zip(kern.params, args)]
+    ret = kern.returns if isinstance(kern.returns, ScalarType) else None
+    if ret is None and any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(kern.tree)):
+        ret = self.module.infer_return(kern, types)
+    saved = (self.kernel, self.scope, self.ret_flag, self.ret_slot, self.ret_type, self.loops)
+    self.module._in_progress.add(key)
+    self.kernel, self.scope, self.loops = kern, Scope(), []
+    for p, a, t in zip(kern.params, args, types):
+        if isinstance(t, ScalarType):  # parameters are local copies the callee may assign
+            self.new_var(p.name, t, a)
+        else:
+            self.scope.names[p.name] = a
+    self.ret_type = ret
+    self.ret_slot = self.new_var(".ret", ret, self.const(0, ret)) if ret is not None else None
+    del self.scope.names[".ret"]
+    has_return = any(isinstance(n, ast.Return) for n in ast.walk(kern.tree))
+    self.ret_flag = self.flag(False) if has_return else None
+    self.body(kern.tree.body)
+    slot = self.ret_slot
+    (self.kernel, self.scope, self.ret_flag, self.ret_slot, self.ret_type, self.loops) = saved
+    self.module._in_progress.discard(key)
     if ret is None:
         return _no_value(self, node, want_value)
-    return TV(op.results[0], ret)
+    assert slot is not None
+    return TV(self.emit(memref.LoadOp.get(slot.ref, [])).results[0], ret)
 
 
 def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | None:

@@ -82,57 +82,13 @@ class ModuleBuilder:
         self.target = target
         self.exec_space = EXEC_SPACES.get(target, "default")
         self.module = ModuleOp([])
-        self.device_fns: dict[tuple, tuple[str, ScalarType | None]] = {}
-        self._in_progress: set[tuple] = set()
+        self._in_progress: set[int] = set()  # device functions being inlined (recursion check)
         self.entry_names: list[str] = []
         self.launched: dict[tuple, str] = {}  # launches of programs: spec key -> entry name
 
-    # -- device functions ----------------------------------------------------------------------
-    def device_function(self, kern: Kernel, args: list[TV], node: ast.AST, caller: Kernel) -> tuple[str, ScalarType | None]:
-        """The symbol and return type of `kern` specialised on the argument types."""
-        if len(args) != len(kern.params):
-            raise KernelTypeError(f"{kern.name} takes {len(kern.params)} arguments, {len(args)} given",
-                                  caller.loc(node))
-        types = [a.ty for a in args]
-        for p, t, a in zip(kern.params, types, args):
-            if p.annotation is not None and isinstance(p.annotation, ScalarType) and isinstance(t, ScalarType):
-                if p.annotation != t and not (a.weak or (p.annotation.is_float and t.is_float)):
-                    raise KernelTypeError(f"argument `{p.name}` of {kern.name} is a {p.annotation}, got {t}",
-                                          caller.loc(node))
-        types = [p.annotation if isinstance(p.annotation, ScalarType) and isinstance(t, ScalarType) else t
-                 for p, t in zip(kern.params, types)]
-        key = (id(kern), tuple(types))
-        if key in self.device_fns:
-            return self.device_fns[key]
-        if key in self._in_progress:
-            raise KernelSyntaxError(f"recursive call of {kern.name}: recursion is not supported in kernels",
-                                    caller.loc(node), hint="rewrite it as a loop")
-        self._in_progress.add(key)
-        sym = f"{kern.name}_{len(self.device_fns)}"
-        ret = kern.returns if isinstance(kern.returns, ScalarType) else None
-        if ret is None and _has_return(kern) and any(isinstance(n, ast.Return) and n.value is not None
-                                                     for n in ast.walk(kern.tree)):
-            ret = self._infer_return(kern, types)
-        fblock = Block(arg_types=[t.mlir() for t in types])  # type: ignore[union-attr]
-        low = KernelLowerer(kern, self, fblock)
-        bindings: dict[str, Var | TV] = {p.name: TV(a, t) for p, a, t in zip(kern.params, fblock.args, types)}
-        if ret is not None:
-            low.ret_type = ret
-            low.ret_slot = low.new_var(".ret", ret, low.const(0, ret))
-        low.run(bindings)
-        if ret is not None:
-            low.emit(func.ReturnOp(low.emit(memref.LoadOp.get(low.ret_slot.ref, [])).results[0]))  # type: ignore[union-attr]
-        else:
-            low.emit(func.ReturnOp())
-        fn = func.FuncOp(sym, ([t.mlir() for t in types], [] if ret is None else [ret.mlir()]),  # type: ignore[union-attr]
-                         Region(fblock), visibility="private")
-        fn.attributes["kokkos.device_function"] = UnitAttr()
-        self.module.body.block.add_op(fn)
-        self._in_progress.discard(key)
-        self.device_fns[key] = (sym, ret)
-        return sym, ret
-
-    def _infer_return(self, kern: Kernel, types: list[KernelType]) -> ScalarType:
+    # -- device functions (inlined at their call sites) -----------------------------------------
+    def infer_return(self, kern: Kernel, types: list[KernelType]) -> ScalarType:
+        """The return type of a device function called with `types`: the join of its returned values."""
         scratch = Block(arg_types=[t.mlir() for t in types])  # type: ignore[union-attr]
         low = KernelLowerer(kern, self, scratch)
         low.infer_returns = []
