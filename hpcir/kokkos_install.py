@@ -203,7 +203,7 @@ def _env_roots() -> list[tuple[Path, str]]:
 
 
 def cache_installs() -> list[KokkosInstall]:
-    """The complete Kokkos installs hpcir built into its cache (newest first)."""
+    """The complete Kokkos installs hpcir built into its cache (runnable, then newest first)."""
     from .cache import cache_root
     base = cache_root() / "kokkos"
     found = []
@@ -212,7 +212,8 @@ def cache_installs() -> list[KokkosInstall]:
             inst = read_install(d, "hpcir cache")
             if inst is not None:
                 found.append(inst)
-    return found
+    # A CUDA Kokkos linked against the stand-in driver only compiles: prefer one that runs.
+    return sorted(found, key=lambda inst: inst.stub_driver)
 
 
 def _normalize_backend(backend: str | None) -> str | None:
@@ -271,7 +272,7 @@ def _ensure_cached(backend: str, env_key: tuple) -> KokkosInstall:
     from .kokkos_build import install_kokkos
     from .kokkos_source import KOKKOS_VERSION
     print(f"hpcir: no Kokkos with {backend} found (Kokkos_ROOT, CMAKE_PREFIX_PATH); building "
-          f"Kokkos {KOKKOS_VERSION} into the hpcir cache once (about a minute)...",
+          f"Kokkos {KOKKOS_VERSION} into the hpcir cache, once (20 s to a few minutes)...",
           file=sys.stderr, flush=True)
     return install_kokkos(_INSTALL_FOR[backend], progress=None)
 

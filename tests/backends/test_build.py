@@ -152,6 +152,34 @@ def test_link_error_is_a_build_error(openmp):
         build_shared_library(monkey, strict, openmp, "linkfail")
 
 
+def test_precompiled_kokkos_header_is_valid_and_used(openmp, tmp_path):
+    tc = openmp.toolchain()
+    if not build_mod._is_gcc(tc):
+        pytest.skip("precompiled headers are used with GCC only")
+    flags = build_mod._target_flags(get_target("cpu"), tc)
+    pch = build_mod.precompiled_header_args(tc, flags, openmp)
+    assert pch and Path(pch[pch.index("-I") + 1], "Kokkos_Core.hpp.gch").is_file()
+    (tmp_path / "m.cpp").write_text(_axpy()["axpy.cpp"])
+    # -H lists the headers read; GCC marks a precompiled header it used with "!".
+    proc = subprocess.run([tc.compiler, *tc.compile_args, *flags, *pch, "-H", "-fsyntax-only",
+                           str(tmp_path / "m.cpp")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert re.search(r"^! .*Kokkos_Core\.hpp\.gch$", proc.stderr, re.M), proc.stderr[:2000]
+    assert "warning" not in proc.stderr
+
+
+def test_build_without_precompiled_header_behaves_the_same(openmp, monkeypatch):
+    monkeypatch.setenv("HPCIR_NO_PCH", "1")
+    src = _axpy()
+    src["axpy.cpp"] += "\n// built without a precompiled header\n"
+    lib = ctypes.CDLL(str(build_shared_library(src, get_target("cpu"), openmp, "axpy_nopch")))
+    lib.hpcir_initialize(2)
+    x, y = np.linspace(0, 1, 101), np.full(101, 0.5)
+    expected = -2.0 * x + y
+    _call_axpy(lib, -2.0, x, y)
+    np.testing.assert_allclose(y, expected, rtol=1e-15)
+
+
 @pytest.mark.parametrize("sources,name,match", [
     ({"axpy.hpp": "int f();"}, "m", "no C\\+\\+ translation unit"),
     ({"../evil.cpp": "int f();"}, "m", "plain file name"),
