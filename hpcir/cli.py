@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "hpcir.commands.lower",
     "hpcir.commands.opt",
     "hpcir.commands.coverage",
+    "hpcir.commands.mdft",
 ]
 
 

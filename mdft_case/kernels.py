@@ -74,7 +74,7 @@ def angle_to_proj(drho: np.ndarray, ashape: tuple[int, int, int], fwd: np.ndarra
     spec = sfft.fft(sfft.rfft(x, axis=2, workers=WORKERS), axis=1, workers=WORKERS)
     out = np.empty((fwd.shape[0], x.shape[-1]), complex)
     for (a, b), sel in _groups(iphi, ipsi).items():
-        out[sel] = fwd[sel] @ spec[:, a, b, :]
+        out[sel] = _real_matmul(fwd[sel], spec[:, a, b, :])
     if mix is not None:
         out = mix @ out
     return out.reshape((-1,) + space)
@@ -94,9 +94,15 @@ def proj_to_angle(proj: np.ndarray, ashape: tuple[int, int, int], bwd: np.ndarra
         p = mix.conj().T @ p
     spec = np.zeros((nt, nphi, npsi // 2 + 1, p.shape[-1]), complex)
     for (a, b), sel in _groups(iphi, ipsi).items():
-        spec[:, a, b, :] = bwd[sel].T @ p[sel]
+        spec[:, a, b, :] = _real_matmul(bwd[sel].T, p[sel])
     x = sfft.irfft(sfft.ifft(spec, axis=1, workers=WORKERS), n=npsi, axis=2, workers=WORKERS)
     return (x * (nphi * npsi)).reshape((nt * nphi * npsi,) + space)
+
+
+def _real_matmul(real: np.ndarray, cplx: np.ndarray) -> np.ndarray:
+    """real (a, b) @ complex (b, n) through one real BLAS product on the interleaved (b, 2n) view."""
+    view = np.ascontiguousarray(cplx).view(np.float64)
+    return np.ascontiguousarray(real @ view).view(np.complex128)
 
 
 def _groups(iphi: np.ndarray, ipsi: np.ndarray) -> dict[tuple[int, int], np.ndarray]:

@@ -130,11 +130,11 @@ def _ng(g_in: list[np.ndarray], g_out: list[np.ndarray]) -> np.ndarray:
     return (1 - c1 - c2) * g_out[2] + c1 * g_out[1] + c2 * g_out[0]
 
 
-def solve_bulk(sigma: float, epsilon: float, density: float, temperature: float,
+def solve_bulk(sigma: float, epsilon: float, density: float, temperature: float, cutoff: float = np.inf,
                n: int = 8192, dr: float = 0.01, tol: float = 1e-11, max_iter: int = 20000) -> BulkSolution:
-    """Bulk LJ fluid by OZ + HNC: gamma = h - c, c = exp(-beta u + gamma) - 1 - gamma."""
+    """Bulk LJ fluid (pair potential cut at `cutoff` Å) by OZ + HNC: c = exp(-beta u + gamma) - 1 - gamma."""
     grid = RadialGrid(n, dr)
-    beta_u = lj(grid.r, sigma, epsilon) / kt_of(temperature)
+    beta_u = lj(grid.r, sigma, epsilon, cutoff) / kt_of(temperature)
     mayer = np.exp(-beta_u)
 
     def step(gamma: np.ndarray) -> np.ndarray:
