@@ -219,7 +219,10 @@ def _initialize(cdll: ctypes.CDLL) -> None:
     cdll.hpcir_initialize.restype = ctypes.c_int
     status = cdll.hpcir_initialize(_num_threads())
     if status < 0:
-        raise KernelExecutionError("Kokkos::initialize failed in a generated module")
+        cdll.hpcir_init_error.restype = ctypes.c_char_p
+        text = cdll.hpcir_init_error().decode(errors="replace")
+        raise KernelExecutionError(f"Kokkos::initialize failed: {text}",
+                                   hint="check HPCIR_NUM_THREADS / OMP_NUM_THREADS and the Kokkos install")
     if status == 1:
         # This library initialized its Kokkos: it finalizes it at interpreter exit.
         cdll.hpcir_finalize.restype = None

@@ -257,6 +257,10 @@ def _init_entries() -> str:
     return r"""// Kokkos can be initialized once per process; several hpcir modules may share one Kokkos.
 // Returns 1 if this call initialized Kokkos (the caller then owns hpcir_finalize), 0 if it
 // already was, -1 on failure.
+static std::string hpcir_init_error_text;
+
+extern "C" const char* hpcir_init_error(void) { return hpcir_init_error_text.c_str(); }
+
 extern "C" int hpcir_initialize(int num_threads) {
   try {
     if (Kokkos::is_initialized()) return 0;
@@ -272,7 +276,11 @@ extern "C" int hpcir_initialize(int num_threads) {
     Kokkos::initialize(arguments);
 #endif
     return 1;
+  } catch (const std::exception& ex) {
+    hpcir_init_error_text = ex.what();
+    return -1;
   } catch (...) {
+    hpcir_init_error_text = "unknown C++ exception in Kokkos::initialize";
     return -1;
   }
 }
