@@ -7,7 +7,7 @@ import json
 import os
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,7 +42,7 @@ class KokkosInstall:
     env: tuple[tuple[str, str], ...] = ()  # variables the compiler needs (HIP_PLATFORM=amd)
     cmake_defines: tuple[tuple[str, str], ...] = ()  # -D a consumer's CMake needs (stub driver)
     stub_driver: bool = False  # linked against a stand-in libcuda.so: compiles, cannot run
-    fingerprint: str = field(default="", compare=False)
+    fingerprint: str = ""  # digest of the config files and library (see config_id)
 
     @property
     def version_int(self) -> int:
@@ -240,6 +240,10 @@ def find_kokkos(backend: str | None = None) -> KokkosInstall:
         else:
             return inst
     for inst in cache_installs():
+        # A device-enabled build initialises the GPU at start-up: never pick one for a host target.
+        device_build = inst.has_backend("cuda") or inst.has_backend("hip")
+        if backend in ("openmp", "serial") and device_build:
+            continue
         if backend is None or inst.has_backend(backend):
             return inst
         looked.append(f"hpcir cache {inst.prefix}: without {backend}")
