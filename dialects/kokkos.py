@@ -21,6 +21,7 @@ called without `body=` creates that block with the right arguments, you append o
     # the body yields the updated accumulators, init is the reducer identity (or user value).
     pr = kk.ParallelReduceOp.range("dot", lo, hi, init=[zero], reducers=["sum"])
     pr.accumulators[0]; ...; kk.YieldOp(new_acc); pr.results[0]
+    # result = init (+) all contributions for built-in reducers; init is the identity for custom ones.
     # reducers="custom" needs a join region: args (a_0..a_n-1, b_0..b_n-1), yields n values;
     # without join= an empty join block with those args is created (pr.join.block).
     ps = kk.ParallelScanOp("cumsum", lo, hi, init=zero)   # args (i, acc, final: i1); yields acc
@@ -49,11 +50,12 @@ EntryAttr("reduce"); type TeamMemberType(). Custom syntax, e.g.
 """
 from __future__ import annotations
 
+import math
 import string
 from collections.abc import Sequence
 from typing import ClassVar
 
-from xdsl.dialects.builtin import (I64, ArrayAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
+from xdsl.dialects.builtin import (I64, ArrayAttr, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
                                    StringAttr, AnyFloat, i1, i64)
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, lazy_traits_def, operand_def,
@@ -74,7 +76,7 @@ __all__ = [
     "SpaceAttr", "ExecSpaceAttr", "IterateAttr", "ReducerAttr", "EntryAttr", "SingleLevelAttr", "RangePolicyAttr",
     "MDRangePolicyAttr", "TeamPolicyAttr", "TeamMemberType", "MemorySpace", "ExecSpace", "Iterate", "ReducerKind",
     "EntryKind", "SingleLevel", "view_type", "layout_left", "layout_kind", "memory_space_of", "policy_rank",
-    "reducer_identity_ok", "LAUNCH_OPS", "NESTED_RANGE_OPS",
+    "reducer_identity_ok", "reducer_identity", "LAUNCH_OPS", "NESTED_RANGE_OPS",
 ]
 
 Value = SSAValue | Operation
@@ -125,6 +127,25 @@ def reducer_identity_ok(kind: ReducerKind, ty: Attribute) -> str | None:
     if isinstance(ty, IntegerType | IndexType | AnyFloat):
         return None
     return f"reducer {kind.value} needs integer or float values, got {ty}"
+
+
+def reducer_identity(kind: ReducerKind, ty: Attribute) -> Attribute | None:
+    """The identity of a built-in reducer on values of type ty (None for custom)."""
+    if isinstance(ty, AnyFloat):
+        values = {ReducerKind.SUM: 0.0, ReducerKind.PROD: 1.0, ReducerKind.MAX: -math.inf,
+                  ReducerKind.MIN: math.inf}
+        return FloatAttr(values[kind], ty) if kind in values else None
+    if isinstance(ty, IntegerType | IndexType):
+        width = ty.width.data if isinstance(ty, IntegerType) else 64
+        if ty == i1:
+            values = {ReducerKind.LAND: -1, ReducerKind.LOR: 0, ReducerKind.BAND: -1,
+                      ReducerKind.BOR: 0, ReducerKind.MAX: 0, ReducerKind.MIN: -1}
+        else:
+            values = {ReducerKind.SUM: 0, ReducerKind.PROD: 1, ReducerKind.BAND: -1,
+                      ReducerKind.BOR: 0, ReducerKind.MAX: -(2 ** (width - 1)),
+                      ReducerKind.MIN: 2 ** (width - 1) - 1}
+        return IntegerAttr(values[kind], ty) if kind in values else None
+    return None
 
 
 def _verify_terminator(op: Operation, region: Region, what: str, types: Sequence[Attribute]) -> None:
@@ -265,7 +286,13 @@ class ParallelForOp(_LaunchOp):
 
 @irdl_op_definition
 class ParallelReduceOp(_LaunchOp):
-    """`Kokkos::parallel_reduce` with one result per reducer; body yields the updated accumulators."""
+    """`Kokkos::parallel_reduce` with one result per reducer; body yields the updated accumulators.
+
+    Semantics (shared by every reduce form): each thread-local accumulator starts at the reducer's
+    identity (for `custom`: at the init value, which must be the join's identity), the body maps
+    (indices, acc) to the updated acc, partials are joined, and for built-in reducers the init
+    value is folded into the result once: `result = init (+) partials`, as scf.parallel does.
+    """
 
     name = "kokkos.parallel_reduce"
     bounds = var_operand_def(IndexType)

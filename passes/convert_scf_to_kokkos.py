@@ -7,20 +7,18 @@ In every kernel entry (`kokkos.entry`) and host program (`kokkos.host_program`) 
 - `scf.reduce` combiner regions are matched to Kokkos reducers (addf/addi -> sum, mulf/muli -> prod,
   maximumf/maxnumf/maxsi -> max, minimumf/minnumf/minsi -> min, andi/ori on i1 -> land/lor, on wider
   integers -> band/bor, anything else -> custom with the combiner as join region); each contribution
-  becomes an accumulator update `acc = combine(acc, contribution)` yielded by the body. A non-identity
-  init is combined with the launch's result afterwards;
+  becomes an accumulator update `acc = combine(acc, contribution)` yielded by the body; the init
+  value is passed through (kokkos.parallel_reduce folds it into the result like scf.parallel does);
 - `scf.parallel` nested inside a launch becomes a sequential `scf.for` nest (reductions as iter_args).
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from xdsl.builder import Builder, InsertPoint
 from xdsl.context import Context
 from xdsl.dialects import arith, func, scf
-from xdsl.dialects.builtin import (AnyFloat, FloatAttr, IndexType, IntegerAttr, IntegerType, ModuleOp,
-                                   i1)
+from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp, i1
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
@@ -62,40 +60,6 @@ def match_reducer(region: Region) -> kk.ReducerKind:
             return kk.ReducerKind.LAND if isinstance(comb, arith.AndIOp) else kk.ReducerKind.LOR
         return kk.ReducerKind.BAND if isinstance(comb, arith.AndIOp) else kk.ReducerKind.BOR
     return _COMBINERS.get(type(comb), kk.ReducerKind.CUSTOM)
-
-
-def identity_attr(kind: kk.ReducerKind, ty: Attribute) -> Attribute | None:
-    """The identity of a built-in reducer on values of type ty (None for custom)."""
-    if isinstance(ty, AnyFloat):
-        values = {kk.ReducerKind.SUM: 0.0, kk.ReducerKind.PROD: 1.0, kk.ReducerKind.MAX: -math.inf,
-                  kk.ReducerKind.MIN: math.inf}
-        return FloatAttr(values[kind], ty) if kind in values else None
-    if isinstance(ty, IntegerType | IndexType):
-        width = ty.width.data if isinstance(ty, IntegerType) else 64
-        if ty == i1:
-            values = {kk.ReducerKind.LAND: -1, kk.ReducerKind.LOR: 0, kk.ReducerKind.BAND: -1,
-                      kk.ReducerKind.BOR: 0, kk.ReducerKind.MAX: 0, kk.ReducerKind.MIN: -1}
-        else:
-            values = {kk.ReducerKind.SUM: 0, kk.ReducerKind.PROD: 1, kk.ReducerKind.BAND: -1,
-                      kk.ReducerKind.BOR: 0, kk.ReducerKind.MAX: -(2 ** (width - 1)),
-                      kk.ReducerKind.MIN: 2 ** (width - 1) - 1}
-        return IntegerAttr(values[kind], ty) if kind in values else None
-    return None
-
-
-def _is_const(value: SSAValue, attr: Attribute | None) -> bool:
-    """True when value is an arith.constant equal to attr."""
-    owner = value.owner
-    if attr is None or not isinstance(owner, arith.ConstantOp):
-        return False
-    got = owner.value
-    if isinstance(got, FloatAttr) and isinstance(attr, FloatAttr):
-        return got.type == attr.type and got.value.data == attr.value.data
-    if isinstance(got, IntegerAttr) and isinstance(attr, IntegerAttr):
-        bits = attr.type.width.data if isinstance(attr.type, IntegerType) else 64
-        mask = (1 << bits) - 1
-        return got.type == attr.type and (got.value.data & mask) == (attr.value.data & mask)
-    return False
 
 
 def _const_index(value: SSAValue) -> int | None:
@@ -228,17 +192,9 @@ def _convert_launch(par: scf.ParallelOp, name: str, target: Target) -> None:
     results = list(par.results)
     exec_space = exec_space_of(target)
     if results:
-        inits: list[SSAValue] = []
-        post: list[bool] = []  # combine the scf init with the result after the launch
-        for kind, init in zip(kinds, par.initVals):
-            ident = identity_attr(kind, init.type)
-            if kind == kk.ReducerKind.CUSTOM or _is_const(init, ident):
-                inits.append(init)
-                post.append(False)
-            else:
-                assert ident is not None
-                inits.append(b.insert(arith.ConstantOp(ident)).result)
-                post.append(True)
+        # scf.parallel folds its init into the result once, as kokkos.parallel_reduce does for built-in
+        # reducers; for custom ones the init is the join identity (docs/IR.md: L2 inits are neutral).
+        inits = list(par.initVals)
         launch: kk.ParallelForOp | kk.ParallelReduceOp = kk.ParallelReduceOp(
             name, policy, [*lowers, *uppers], inits, [kk.ReducerAttr(k) for k in kinds], exec_space)
         if launch.join is not None and launch.join.blocks:
@@ -267,14 +223,8 @@ def _convert_launch(par: scf.ParallelOp, name: str, target: Target) -> None:
     Rewriter.inline_block(body, InsertPoint.at_end(kb.insertion_point.block), ivs)
     new = [_inline_combiner(kb, reg, acc, c) for reg, acc, c in zip(reduce.reductions, accs, reduce.args)]
     kb.insert(yield_cls(*new))
-    final: list[SSAValue] = list(launch.results)
-    after = Builder(InsertPoint.after(launch))
     if results:
-        for k, (reg, init) in enumerate(zip(reduce.reductions, par.initVals)):
-            if post[k]:
-                final[k] = _inline_combiner(after, reg, init, final[k])
-    if results:
-        Rewriter.replace_op(par, [], final)
+        Rewriter.replace_op(par, [], list(launch.results))
     else:
         Rewriter.erase_op(par)
     reduce.erase()
@@ -295,5 +245,5 @@ def convert_scf_to_kokkos(module: ModuleOp, target: str = "cpu") -> ModuleOp:
     return module
 
 
-__all__ = ["ConvertScfToKokkosPass", "convert_scf_to_kokkos", "match_reducer", "identity_attr", "exec_space_of",
+__all__ = ["ConvertScfToKokkosPass", "convert_scf_to_kokkos", "match_reducer", "exec_space_of",
            "parallel_to_for"]

@@ -95,15 +95,14 @@ def test_sum_reduction_with_identity_init():
     verify_upstream(module)
 
 
-def test_non_identity_init_is_combined_after_the_launch():
+def test_non_identity_init_is_passed_through():
+    """kokkos.parallel_reduce folds init into the result like scf.parallel: no extra ops needed."""
     module, out = run(DOT.replace("INIT", "5.0"), "convert-scf-to-kokkos")
     check(out, """
     // CHECK:      %[[INIT:\\w+]] = arith.constant 5.000000e+00 : f64
-    // CHECK:      %[[Z:\\w+]] = arith.constant 0.000000e+00 : f64
-    // CHECK-NEXT: %[[R:\\w+]] = kokkos.parallel_reduce "dot" {{.*}} init(%[[Z]] : f64) [#kokkos.reducer<sum>]
+    // CHECK-NEXT: %[[R:\\w+]] = kokkos.parallel_reduce "dot" {{.*}} init(%[[INIT]] : f64) [#kokkos.reducer<sum>]
     // CHECK:      } -> f64
-    // CHECK-NEXT: %[[T:\\w+]] = arith.addf %[[INIT]], %[[R]] : f64
-    // CHECK-NEXT: func.return %[[T]] : f64
+    // CHECK-NEXT: func.return %[[R]] : f64
     """)
     verify_upstream(module)
 
