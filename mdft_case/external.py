@@ -74,7 +74,7 @@ def electrostatic_potential(grid: Grid, solute: list[Site], smearing: float | No
     with np.errstate(divide="ignore", invalid="ignore"):
         green = np.where(k2 > 0, 4.0 * np.pi * COULOMB / k2 * np.exp(-0.5 * k2 * width * width), 0.0)
     qk = np.fft.rfftn(q / grid.dv)
-    return np.fft.irfftn(qk * green, s=grid.shape)
+    return np.fft.irfftn(qk * green, s=grid.shape, axes=(0, 1, 2))
 
 
 def interpolate_periodic(field: np.ndarray, grid: Grid, points: np.ndarray) -> np.ndarray:
