@@ -9,6 +9,7 @@
 !v3 = memref<?x?x?xf64, #kokkos.space<host>>
 !s1 = memref<?xf64, #kokkos.space<scratch>>
 !hv = memref<?xf64, #kokkos.space<host>>
+!vrow = memref<?xf64, strided<[1], offset: ?>, #kokkos.space<host>>
 builtin.module {
   func.func private @sq(%x: f64) -> f64 attributes {kokkos.device_function} {
     %r = arith.mulf %x, %x : f64
@@ -569,6 +570,49 @@ builtin.module {
         scf.yield %s : f64
       }
       memref.store %acc, %p[%i] : !v
+      kokkos.yield
+    }
+    func.return
+  }
+
+  // scf.parallel left inside a kernel body runs as a sequential loop nest (with its reduction).
+  func.func @rowsum_seq(%b: i64, %e: i64, %a: !v2, %o: !v) attributes {kokkos.entry = #kokkos.entry<for>} {
+    %lo = arith.index_cast %b : i64 to index
+    %hi = arith.index_cast %e : i64 to index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = memref.dim %a, %c1 : !v2
+    %z = arith.constant 0.0 : f64
+    kokkos.parallel_for "rowsum_seq" #kokkos.range on <default>(%lo, %hi) {
+    ^bb0(%i: index):
+      %s = "scf.parallel"(%c0, %n, %c1, %z) <{operandSegmentSizes = array<i32: 1, 1, 1, 1>}> ({
+      ^bb1(%j: index):
+        %x = memref.load %a[%i, %j] : !v2
+        "scf.reduce"(%x) ({
+        ^bb2(%l: f64, %r: f64):
+          %t = arith.addf %l, %r : f64
+          "scf.reduce.return"(%t) : (f64) -> ()
+        }) : (f64) -> ()
+      }) : (index, index, index, f64) -> f64
+      memref.store %s, %o[%i] : !v
+      kokkos.yield
+    }
+    func.return
+  }
+
+  // A subview of row r (a LayoutStride view) scaled in place.
+  func.func @scale_row(%b: i64, %e: i64, %a: !v2, %r: i64, %f: f64) attributes {kokkos.entry = #kokkos.entry<for>} {
+    %lo = arith.index_cast %b : i64 to index
+    %hi = arith.index_cast %e : i64 to index
+    %ri = arith.index_cast %r : i64 to index
+    %c1 = arith.constant 1 : index
+    %n = memref.dim %a, %c1 : !v2
+    %row = memref.subview %a[%ri, 0] [1, %n] [1, 1] : !v2 to !vrow
+    kokkos.parallel_for "scale_row" #kokkos.range on <default>(%lo, %hi) {
+    ^bb0(%j: index):
+      %x = memref.load %row[%j] : !vrow
+      %y = arith.mulf %x, %f : f64
+      memref.store %y, %row[%j] : !vrow
       kokkos.yield
     }
     func.return

@@ -248,6 +248,20 @@ def test_loops_while_if_for(lib):
     np.testing.assert_allclose(p, np.polyval([6, 5, 4, 3, 2, 1], y), rtol=1e-13)
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (4, 9), (30, 2)])
+def test_sequential_scf_parallel_and_subview(lib, shape):
+    a = rng(9).normal(size=shape)
+    o = np.zeros(shape[0])
+    lib.rowsum_seq(0, shape[0], a, o)
+    np.testing.assert_allclose(o, a.sum(axis=1), rtol=1e-13, atol=1e-14)
+    r = shape[0] - 1
+    expect = a.copy()
+    expect[r] *= 3.0
+    lib.scale_row(0, shape[1], a, r, 3.0)
+    np.testing.assert_array_equal(a, expect)
+    assert lib.entries["scale_row"].params[2].written  # written through the subview
+
+
 def test_host_program_prints_like_python(lib, capfd):
     lib.prog(5)
     out = capfd.readouterr().out.splitlines()
