@@ -14,7 +14,7 @@ import numpy as np
 
 from hpcir.errors import ArgumentError, HpcirError
 
-MAX_RANK = 8
+MAX_RANK = 8  # hpcir_view holds up to 8 extents/strides (Kokkos' maximum rank)
 ERRLEN = 4096
 
 
@@ -101,7 +101,9 @@ class Entry:
         _check_aliasing(self.name, views)
         results = (ctypes.c_uint64 * max(1, len(self.results)))()
         err = ctypes.create_string_buffer(ERRLEN)
-        status = self._fn(ptrs, ctypes.cast(results, ctypes.c_void_p), err, ERRLEN)
+        # ctypes releases the GIL: serialize launches, Kokkos host backends are not re-entrant.
+        with _CALL_LOCK:
+            status = self._fn(ptrs, ctypes.cast(results, ctypes.c_void_p), err, ERRLEN)
         if status != 0:
             text = err.value.decode(errors="replace") or f"status {status}"
             raise KernelExecutionError(f"kernel {self.lib.name}.{self.name} failed: {text}")
@@ -202,6 +204,7 @@ class KokkosModule:
 
 
 _LOCK = threading.Lock()
+_CALL_LOCK = threading.RLock()
 _LOADED: dict[str, KokkosModule] = {}
 
 

@@ -1,4 +1,24 @@
-"""Kokkos C++ emitter: L3 IR (kokkos dialect + arith/math/memref/scf/func) -> C++ sources + C ABI."""
+"""Kokkos C++ emitter: L3 IR (kokkos dialect + arith/math/memref/scf/func) -> C++ sources + C ABI.
+
+`emit_module(module, name, target)` returns an `EmittedModule` whose `files` are
+
+- `NAME.hpp`: the prelude (hpcir_view, view wrapping, math portable across Kokkos 3.4-4.x),
+  the target's space aliases and one C++ function per public func (`NAME::entry(...)` taking
+  `Kokkos::View`s), for C++ applications;
+- `NAME.cpp`: device functions, one named functor per launch (no lambdas at launch level, so nvcc
+  needs no extended lambdas), reducer structs, the entry definitions, and the JIT's C entries
+  `hpcir_ENTRY(void** args, void* results, char* err, int errlen)`, `hpcir_initialize`,
+  `hpcir_finalize`, `hpcir_manifest` (JSON description of the entries, read by the runtime);
+- `NAME_main.cpp` when the module has an argument-free host program: `main()` running it.
+
+Module layout (one job each): types (MLIR types -> C++), context (names, output, handler
+registry), expr (arith/math/memref), control (scf, func.call/return), reducers (built-in vs
+generated reducer structs), launches (kokkos ops), module (files, C ABI, manifest).
+
+Memory policy of the C entries: on host targets views are wrapped without copies. On GPU targets
+`hpcir_ENTRY` expects host arrays and stages each non-host view through a device mirror (copied
+back only if the kernel may write it); `hpcir_ENTRY_device` takes device pointers (DLPack) as is.
+"""
 from __future__ import annotations
 
 from .module import EmittedModule, EntryInfo, ParamInfo, emit_module

@@ -54,8 +54,10 @@ def test_device_targets_copy_back_only_written_views():
     assert "Kokkos::deep_copy(a4_h, a4);" in axpy  # y is written
     assert "deep_copy(a3_h" not in axpy  # x is only read
     assert "create_mirror_view_and_copy(kk_test::device_space(), a3_h)" in axpy
+    device = cpp[cpp.index('extern "C" int hpcir_axpy_device('):]
+    assert "create_mirror_view_and_copy" not in device[: device.index("\n}\n")]  # device pointers: no copies
     host = emit_kernels("cuda", "host").files["kk_test.cpp"]
-    assert "create_mirror_view_and_copy" not in host  # host-space views are passed as they are
+    assert "create_mirror_view_and_copy" not in host and "hpcir_axpy_device" not in host
 
 
 def test_policies(cpu):
