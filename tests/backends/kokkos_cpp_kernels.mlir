@@ -9,6 +9,7 @@
 !v3 = memref<?x?x?xf64, #kokkos.space<host>>
 !s1 = memref<?xf64, #kokkos.space<scratch>>
 !hv = memref<?xf64, #kokkos.space<host>>
+!v0 = memref<f64, #kokkos.space<host>>
 !vrow = memref<?xf64, strided<[1], offset: ?>, #kokkos.space<host>>
 builtin.module {
   func.func private @sq(%x: f64) -> f64 attributes {kokkos.device_function} {
@@ -613,6 +614,31 @@ builtin.module {
       %x = memref.load %row[%j] : !vrow
       %y = arith.mulf %x, %f : f64
       memref.store %y, %row[%j] : !vrow
+      kokkos.yield
+    }
+    func.return
+  }
+
+  // TeamVectorRange over a row; a rank-0 view accumulated with an index-free atomic.
+  func.func @tvr(%league: i64, %ts: i64, %vl: i64, %a: !v2, %o: !v2, %total: !v0) attributes {kokkos.entry = #kokkos.entry<for>} {
+    %lg = arith.index_cast %league : i64 to index
+    %t = arith.index_cast %ts : i64 to index
+    %w = arith.index_cast %vl : i64 to index
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %n = memref.dim %a, %c1 : !v2
+    %three = arith.constant 3.0 : f64
+    kokkos.parallel_for "tvr" #kokkos.team<scratch_bytes = 0> on <default>(%lg, %t, %w) {
+    ^bb0(%m: !kokkos.team_member):
+      %i = kokkos.league_rank %m
+      kokkos.team_vector_range %m(%c0, %n) {
+      ^bb0(%j: index):
+        %x = memref.load %a[%i, %j] : !v2
+        %y = arith.mulf %x, %three : f64
+        memref.store %y, %o[%i, %j] : !v2
+        %old = "memref.atomic_rmw"(%x, %total) <{kind = 0 : i64}> : (f64, !v0) -> f64
+        kokkos.yield
+      }
       kokkos.yield
     }
     func.return

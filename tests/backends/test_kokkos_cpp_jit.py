@@ -262,6 +262,16 @@ def test_sequential_scf_parallel_and_subview(lib, shape):
     assert lib.entries["scale_row"].params[2].written  # written through the subview
 
 
+@pytest.mark.parametrize("shape", [(1, 1), (5, 40)])
+def test_team_vector_range_and_rank0_view(lib, shape):
+    a = rng(10).normal(size=shape)
+    o = np.zeros(shape)
+    total = np.array(1.5)  # a 0-d array is a rank-0 view
+    lib.tvr(shape[0], 0, 1, a, o, total)
+    np.testing.assert_array_equal(o, 3 * a)
+    assert total == pytest.approx(1.5 + a.sum(), rel=1e-12)
+
+
 def test_host_program_prints_like_python(lib, capfd):
     lib.prog(5)
     out = capfd.readouterr().out.splitlines()
