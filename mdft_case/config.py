@@ -5,7 +5,8 @@ TOML layout (lengths Å, energies kJ/mol, charges e, temperature K):
     [system]      temperature, box = [Lx, Ly, Lz], nodes = [nx, ny, nz], mmax,
                   lj_cutoff (optional, default = shortest box length), vmax_kt (default 100)
     [solvent]     model = "lj" | "stockmayer", sigma, epsilon, density,
-                  dipole (e Å, stockmayer only), dipole_length (Å, default 1.0)
+                  dipole (e Å, stockmayer only), dipole_length (Å, default 1.0),
+                  mrso (orientation symmetry order; default 2 for stockmayer, 1 for lj)
     [minimiser]   ftol, gtol, max_iter (optional)
     [[solute.site]] charge, sigma, epsilon, position = [x, y, z] (relative to the box centre)
 """
@@ -90,9 +91,12 @@ def _solvent(name: str, table: dict, path: str) -> Solvent:
         raise ConfigError(f"{path}: unknown solvent model {name!r}",
                           hint=f"use one of {sorted(NAMED_SOLVENTS)}; water needs a c(k) table no open source provides")
     sigma, eps, dens, dip = NAMED_SOLVENTS[name]
+    # A dipole on the body z axis is invariant under any psi rotation, so the stockmayer molecule
+    # may use mrso 2 (MDFT's water grid sizes); only mu = 0 projections are then non-zero anyway.
+    mrso = int(table.get("mrso", 2 if name == "stockmayer" else 1))
     return Solvent(name, float(table.get("sigma", sigma)), float(table.get("epsilon", eps)),
                    float(table.get("density", dens)), float(table.get("dipole", dip)),
-                   float(table.get("dipole_length", 1.0)), 1)
+                   float(table.get("dipole_length", 1.0)), mrso)
 
 
 def from_toml(path: str | Path) -> Config:
