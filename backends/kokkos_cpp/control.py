@@ -87,30 +87,29 @@ def _execute_region(em: FunctionEmitter, op: Operation) -> None:
 @handles("scf.parallel")
 def _parallel_sequential(em: FunctionEmitter, op: Operation) -> None:
     """A leftover scf.parallel runs as a sequential loop nest (always a valid schedule)."""
-    n = len(op.lowerBound)
     block = op.body.block
     accs = [em.declare(r, em.get(init)) for r, init in zip(op.results, op.initVals)]
-    opened = 0
-    for k in range(n):
+
+    def level(k: int) -> None:
+        if k == len(op.lowerBound):
+            em.emit_block(block)
+            red = block.last_op
+            if red is not None and red.name == "scf.reduce":
+                for acc, contrib, region in zip(accs, red.operands, red.regions):
+                    rb = region.block
+                    em.bind(rb.args[0], acc)
+                    em.bind(rb.args[1], em.get(contrib))
+                    em.emit_block(rb)
+                    em.line(f"{acc} = {em.get(rb.last_op.operands[0])};")
+            return
         iv = block.args[k]
         ivn = em.fresh(iv.name_hint, "i")
         em.bind(iv, ivn)
-        em.line(f"for (int64_t {ivn} = {em.get(op.lowerBound[k])}; {ivn} < {em.get(op.upperBound[k])}; "
-                f"{ivn} += {em.get(op.step[k])}) {{")
-        em._indent += 1  # noqa: SLF001 - closed below
-        opened += 1
-    em.emit_block(block)
-    red = block.last_op
-    if red is not None and red.name == "scf.reduce":
-        for acc, contrib, region in zip(accs, red.operands, red.regions):
-            rb = region.block
-            em.bind(rb.args[0], acc)
-            em.bind(rb.args[1], em.get(contrib))
-            em.emit_block(rb)
-            em.line(f"{acc} = {em.get(rb.last_op.operands[0])};")
-    for _ in range(opened):
-        em._indent -= 1  # noqa: SLF001
-        em.line("}")
+        with em.indented(f"for (int64_t {ivn} = {em.get(op.lowerBound[k])}; {ivn} < {em.get(op.upperBound[k])}; "
+                         f"{ivn} += {em.get(op.step[k])}) {{"):
+            level(k + 1)
+
+    level(0)
 
 
 @handles("func.call")
