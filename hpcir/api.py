@@ -167,7 +167,12 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
         spec.tile = policy.tile
     tgt = _policy_target(policy, target)
     loaded = _compile(spec, tgt)
-    result = loaded.library[loaded.entry](*_policy_bounds(policy), *values)
+    try:
+        result = loaded.library[loaded.entry](*_policy_bounds(policy), *values)
+    except HpcirError as err:
+        if err.loc is None:  # failures reported by the C++ side: point at the launch
+            raise type(err)(err.message, site, err.hint) from None
+        raise
     return result.item() if isinstance(result, np.generic) else result  # Python scalars, as PyKokkos
 
 

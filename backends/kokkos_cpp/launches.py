@@ -30,7 +30,8 @@ def _policy(em: FunctionEmitter, op: Operation, exec_: str, functor: str) -> str
         em.line(f"const Kokkos::MDRangePolicy<{exec_}, Kokkos::Rank<{r}, {it}, {it}>, Kokkos::IndexType<int64_t>> "
                 f"{name}({{{', '.join(bounds[:r])}}}, {{{', '.join(bounds[r:])}}}{tile_arg});")
     elif isinstance(pol, TeamPolicyAttr):
-        em.line(f"auto {name} = hpcir::team_policy<Kokkos::TeamPolicy<{exec_}>>({', '.join(bounds)});")
+        em.line(f"auto {name} = hpcir::team_policy<Kokkos::TeamPolicy<{exec_}>>({', '.join(bounds)}, "
+                f'"{op.properties["name"].data}");')
         _scratch(em, op, pol, name, functor)
     else:
         raise PolicyError(f"unknown launch policy {pol}")

@@ -127,15 +127,36 @@ template <class To, class From> KOKKOS_INLINE_FUNCTION To bit_cast(From x) {
 
 // TeamPolicy from (league, team_size, vector_length); 0 means Kokkos::AUTO. The vector length
 // is clamped to what the backend supports (1 on host backends).
+// Kokkos aborts the process (even at construction) on a team size above the space's maximum:
+// throw instead, so the caller gets an error. The maximum is measured with an empty functor,
+// an upper bound for any kernel.
+template <class Policy> struct empty_team_functor {
+  KOKKOS_INLINE_FUNCTION void operator()(const typename Policy::member_type&) const {}
+};
+
 template <class Policy>
-Policy team_policy(int64_t league, int64_t team_size, int64_t vector_length) {
+Policy team_policy(int64_t league, int64_t team_size, int64_t vector_length, const char* kernel = "team") {
   const int64_t vmax = Policy::vector_length_max();
   if (vector_length > vmax) vector_length = vmax;
+  if (team_size > 0) {
+    const Policy probe = vector_length > 0 ? Policy(league, Kokkos::AUTO, vector_length)
+                                           : Policy(league, Kokkos::AUTO, Kokkos::AUTO);
+    const int64_t max = probe.team_size_max(empty_team_functor<Policy>(), Kokkos::ParallelForTag());
+    if (team_size > max)
+      throw std::runtime_error(std::string("kernel ") + kernel + ": team size " + std::to_string(team_size) +
+                               " exceeds this execution space's maximum of " + std::to_string(max) +
+                               "; use AUTO or a team size <= " + std::to_string(max));
+  }
   if (team_size <= 0 && vector_length <= 0) return Policy(league, Kokkos::AUTO, Kokkos::AUTO);
   if (team_size <= 0) return Policy(league, Kokkos::AUTO, vector_length);
   if (vector_length <= 0) return Policy(league, team_size, Kokkos::AUTO);
   return Policy(league, team_size, vector_length);
 }
+
+// +infinity without std::numeric_limits (not callable on CUDA devices without relaxed constexpr).
+template <class T> KOKKOS_INLINE_FUNCTION T infinity();
+template <> KOKKOS_INLINE_FUNCTION double infinity<double>() { return bit_cast<double>(int64_t(0x7ff0000000000000LL)); }
+template <> KOKKOS_INLINE_FUNCTION float infinity<float>() { return bit_cast<float>(int32_t(0x7f800000)); }
 
 // Copies a C++ exception text into the caller's buffer (always NUL-terminated).
 inline void set_error(char* err, int errlen, const char* msg) {

@@ -478,7 +478,7 @@ def _cases() -> list[Case]:
     add(Case("team_rowsum", team_rowsum, "for", lambda api: api.TeamPolicy(23, api.AUTO),
              lambda g: dict(a=f64(g, 23, 40), out=np.zeros(23)), lambda a: [a["a"].sum(axis=1)], ("out",),
              rtol=1e-10))
-    add(Case("team_scale", team_scale, "for", lambda api: api.TeamPolicy(11, 2),
+    add(Case("team_scale", team_scale, "for", lambda api: api.TeamPolicy(11, api.AUTO),
              lambda g: dict(a=f64(g, 11, 9), b=np.zeros((11, 9))), lambda a: [2 * a["a"]], ("b",)))
     add(Case("team_reduce", team_reduce, "reduce", lambda api: api.TeamPolicy(13, api.AUTO),
              lambda g: dict(a=f64(g, 13, 21)), lambda a: float((a["a"] ** 2).sum()), rtol=1e-10))

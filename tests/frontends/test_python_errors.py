@@ -256,3 +256,17 @@ def test_unknown_target_lists_valid_ones():
 
     with pytest.raises(HpcirError, match="use one of: cpu, serial, cuda, hip"):
         hpcir.lower(k, target="tpu")
+
+
+def test_team_size_above_the_space_maximum(monkeypatch):
+    import hpcir.api as api
+    monkeypatch.undo()  # this one must build: the limit is the execution space's, known at run time
+
+    @hpcir.kernel
+    def k(team, x):
+        x[team.league_rank()] = 1.0
+
+    with pytest.raises(HpcirError) as e:
+        hpcir.parallel_for(hpcir.TeamPolicy(4, 64), k, x=np.zeros(4), target="serial")  # E-teamsize
+    check(e.value, "# E-teamsize", "hpcir.parallel_for", "team size 64 exceeds this execution space's maximum of 1")
+    assert api is not None
