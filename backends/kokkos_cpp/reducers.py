@@ -8,7 +8,10 @@ from xdsl.ir import Region, SSAValue
 
 from hpcir.dialects.kokkos_attrs import ReducerKind
 
+from xdsl.dialects.builtin import f32, f64
+
 from .context import FunctionEmitter, free_values
+from .expr import literal
 from .types import cpp_type
 
 BUILTIN = {"sum": "Kokkos::Sum", "prod": "Kokkos::Prod", "min": "Kokkos::Min", "max": "Kokkos::Max",
@@ -23,11 +26,17 @@ _IDENTITY_LITERALS = {"sum": {"0.0", "-0.0", "0.0f", "-0.0f", "int64_t(0LL)", "i
                               "int8_t(0)"},
                       "prod": {"1.0", "1.0f", "int64_t(1LL)", "int32_t(1)", "int16_t(1)", "int8_t(1)"},
                       "land": {"true"}, "lor": {"false"}, "bor": {"int64_t(0LL)", "int32_t(0)"},
-                      "band": {"int64_t(-1LL)", "int32_t(-1)"}}
+                      "band": {"int64_t(-1LL)", "int32_t(-1)"},
+                      "min": {literal(float("inf"), t) for t in (f64, f32)},
+                      "max": {literal(float("-inf"), t) for t in (f64, f32)}}
 
 
 def identity(kind: str, ctype: str) -> str:
     """C++ identity of a built-in reduction kind."""
+    if ctype in ("double", "float") and kind in ("min", "max"):
+        # Kokkos' reduction_identity<double>::min() is DBL_MAX, not +inf: an empty range (or one of
+        # infinities) would then reduce to DBL_MAX.
+        return f"{'' if kind == 'min' else '-'}hpcir::infinity<{ctype}>()"
     if ctype == "bool":
         return {"land": "true", "lor": "false", "sum": "false", "prod": "true", "min": "true",
                 "max": "false", "band": "true", "bor": "false"}[kind]
@@ -65,7 +74,9 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
     types = [cpp_type(r.type) for r in results]
     # Sub-int value types go through the struct (padded): Kokkos' HIP backend requires
     # sizeof(value_type) to be a multiple of sizeof(int).
-    if len(kinds) == 1 and kinds[0] != ReducerKind.CUSTOM.value and types[0] not in ("bool", "int8_t", "int16_t"):
+    # Float min/max too: their Kokkos identities are finite (see identity()).
+    if len(kinds) == 1 and kinds[0] != ReducerKind.CUSTOM.value and types[0] not in ("bool", "int8_t", "int16_t") \
+            and not (types[0] in ("double", "float") and kinds[0] in ("min", "max")):
         return Reduction(list(kinds), types, True), []
     name = em.mod.fresh(base + "_reducer")
     value = em.mod.fresh(base + "_value")

@@ -93,6 +93,20 @@ builtin.module {
     func.return %r : f64
   }
 
+  // min with an infinite init: Kokkos' own Min identity (DBL_MAX) would leak out of empty ranges.
+  func.func @min_inf(%b: i64, %e: i64, %x: !v) -> f64 attributes {kokkos.entry = #kokkos.entry<reduce>} {
+    %lo = arith.index_cast %b : i64 to index
+    %hi = arith.index_cast %e : i64 to index
+    %inf = arith.constant 0x7FF0000000000000 : f64
+    %r = kokkos.parallel_reduce "min_inf" #kokkos.range on <default>(%lo, %hi) init(%inf : f64) [#kokkos.reducer<min>] {
+    ^bb0(%i: index, %acc: f64):
+      %xi = memref.load %x[%i] : !v
+      %m = arith.minimumf %acc, %xi : f64
+      kokkos.yield %m : f64
+    } -> f64
+    func.return %r : f64
+  }
+
   func.func @band_i64(%b: i64, %e: i64, %x: !vl) -> i64 attributes {kokkos.entry = #kokkos.entry<reduce>} {
     %lo = arith.index_cast %b : i64 to index
     %hi = arith.index_cast %e : i64 to index

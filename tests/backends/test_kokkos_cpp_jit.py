@@ -67,6 +67,13 @@ def test_empty_reduction_gives_init(lib):
     assert lib.sum_init(0, 0, x, 4.25) == 4.25
 
 
+def test_float_min_identity_is_infinity(lib):
+    assert lib.min_inf(0, 0, np.zeros(0)) == np.inf
+    assert lib.min_inf(0, 3, np.full(3, np.inf)) == np.inf
+    x = rng(12).normal(size=100)
+    assert lib.min_inf(0, 100, x) == x.min()
+
+
 @pytest.mark.parametrize("init", [0.0, 10.5, -3.0])
 def test_non_identity_init_is_folded_once(lib, init):
     x = rng(3).normal(size=500)
