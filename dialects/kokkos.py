@@ -51,12 +51,10 @@ EntryAttr("reduce"); type TeamMemberType(). Custom syntax, e.g.
 from __future__ import annotations
 
 import math
-import string
 from collections.abc import Sequence
 from typing import ClassVar
 
-from xdsl.dialects.builtin import (I64, ArrayAttr, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
-                                   StringAttr, AnyFloat, i1, i64)
+from xdsl.dialects.builtin import AnyFloat, ArrayAttr, FloatAttr, IndexType, IntegerAttr, IntegerType, StringAttr, i1
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, lazy_traits_def, operand_def,
                        opt_prop_def, opt_region_def, prop_def, region_def, result_def, traits_def, var_operand_def,
@@ -64,6 +62,7 @@ from xdsl.irdl import (AttrSizedOperandSegments, IRDLOperation, irdl_op_definiti
 from xdsl.traits import HasParent, IsTerminator, Pure
 from xdsl.utils.exceptions import VerifyException
 
+from .kokkos_data_ops import AllocOp, CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, ScratchAllocOp
 from .kokkos_attrs import (EntryAttr, EntryKind, ExecSpace, ExecSpaceAttr, Iterate, IterateAttr, MDRangePolicyAttr,
                            MemorySpace, RangePolicyAttr, ReducerAttr, ReducerKind, SingleLevel, SingleLevelAttr,
                            SpaceAttr, TeamMemberType, TeamPolicyAttr, layout_kind, layout_left, memory_space_of,
@@ -547,142 +546,6 @@ class LeagueSizeOp(_MemberQueryOp):
     """`member.league_size()`."""
 
     name = "kokkos.league_size"
-
-
-def _verify_dynamic_sizes(op: Operation, ty: MemRefType, sizes: Sequence[SSAValue]) -> None:
-    dynamic = sum(1 for d in ty.get_shape() if d < 0)
-    if len(sizes) != dynamic:
-        raise VerifyException(f"'{op.name}' result type {ty} has {dynamic} dynamic dimensions but "
-                              f"{len(sizes)} size operands were given")
-
-
-@irdl_op_definition
-class ScratchAllocOp(IRDLOperation):
-    """A team-scratch view: `View<T*, ScratchSpace, MemoryUnmanaged>(member.team_scratch(level), sizes...)`."""
-
-    name = "kokkos.scratch_alloc"
-    member = operand_def(TeamMemberType)
-    dynamic_sizes = var_operand_def(IndexType)
-    level = prop_def(IntegerAttr[I64])
-    result = result_def(MemRefType)
-    assembly_format = "$member `(` $dynamic_sizes `)` `level` $level attr-dict `:` type($result)"
-
-    def __init__(self, member: Value, result_type: MemRefType, dynamic_sizes: Sequence[Value] = (), level: int = 0):
-        super().__init__(operands=[member, _values(dynamic_sizes)], result_types=[result_type],
-                         properties={"level": IntegerAttr(level, i64)})
-
-    def verify_(self) -> None:
-        if self.level.value.data not in (0, 1):
-            raise VerifyException(f"'{self.name}' level must be 0 or 1, got {self.level.value.data}")
-        if memory_space_of(self.result.type) != MemorySpace.SCRATCH:
-            raise VerifyException(f"'{self.name}' result must be in #kokkos.space<scratch>, got {self.result.type}")
-        _verify_dynamic_sizes(self, self.result.type, self.dynamic_sizes)
-
-
-@irdl_op_definition
-class AllocOp(IRDLOperation):
-    """`Kokkos::View<...>(label, sizes...)`: a managed view in a host/device/shared space."""
-
-    name = "kokkos.alloc"
-    dynamic_sizes = var_operand_def(IndexType)
-    label = prop_def(StringAttr)
-    result = result_def(MemRefType)
-    assembly_format = "$label `(` $dynamic_sizes `)` attr-dict `:` type($result)"
-
-    def __init__(self, result_type: MemRefType, dynamic_sizes: Sequence[Value] = (), label: str = ""):
-        super().__init__(operands=[_values(dynamic_sizes)], result_types=[result_type],
-                         properties={"label": StringAttr(label)})
-
-    def verify_(self) -> None:
-        space = memory_space_of(self.result.type)
-        if space is None or space == MemorySpace.SCRATCH:
-            raise VerifyException(f"'{self.name}' result needs a #kokkos.space<host|device|shared> memory space, "
-                                  f"got {self.result.type}; use kokkos.scratch_alloc for scratch")
-        _verify_dynamic_sizes(self, self.result.type, self.dynamic_sizes)
-
-
-@irdl_op_definition
-class CreateMirrorViewOp(IRDLOperation):
-    """`Kokkos::create_mirror_view(v)`: a host view with v's shape and layout (v itself if already on host)."""
-
-    name = "kokkos.create_mirror_view"
-    source = operand_def(MemRefType)
-    result = result_def(MemRefType)
-    assembly_format = "$source attr-dict `:` type($source) `->` type($result)"
-
-    def __init__(self, source: Value, result_type: MemRefType | None = None):
-        src = SSAValue.get(source)
-        if result_type is None:
-            st = src.type
-            assert isinstance(st, MemRefType)
-            result_type = MemRefType(st.element_type, st.get_shape(), st.layout, SpaceAttr("host"))
-        super().__init__(operands=[src], result_types=[result_type])
-
-    def verify_(self) -> None:
-        src, res = self.source.type, self.result.type
-        if memory_space_of(res) != MemorySpace.HOST:
-            raise VerifyException(f"'{self.name}' result must be in #kokkos.space<host>, got {res}")
-        if src.element_type != res.element_type or src.get_shape() != res.get_shape() or src.layout != res.layout:
-            raise VerifyException(f"'{self.name}' result {res} must have the shape, element type and layout "
-                                  f"of the source {src}")
-
-
-@irdl_op_definition
-class DeepCopyOp(IRDLOperation):
-    """`Kokkos::deep_copy(dst, src)` between views of equal element type and extents."""
-
-    name = "kokkos.deep_copy"
-    dst = operand_def(MemRefType)
-    src = operand_def(MemRefType)
-    assembly_format = "$dst `,` $src attr-dict `:` type($dst) `,` type($src)"
-
-    def __init__(self, dst: Value, src: Value):
-        super().__init__(operands=[dst, src])
-
-    def verify_(self) -> None:
-        d, s = self.dst.type, self.src.type
-        if d.element_type != s.element_type:
-            raise VerifyException(f"'{self.name}' element types differ: {d.element_type} vs {s.element_type}")
-        if d.get_num_dims() != s.get_num_dims():
-            raise VerifyException(f"'{self.name}' ranks differ: {d.get_num_dims()} vs {s.get_num_dims()}")
-        for k, (a, b) in enumerate(zip(d.get_shape(), s.get_shape())):
-            if a >= 0 and b >= 0 and a != b:
-                raise VerifyException(f"'{self.name}' extent {k} differs: {a} vs {b}")
-
-
-@irdl_op_definition
-class FenceOp(IRDLOperation):
-    """`Kokkos::fence()`: wait for all outstanding launches."""
-
-    name = "kokkos.fence"
-    assembly_format = "attr-dict"
-
-    def __init__(self):
-        super().__init__()
-
-
-@irdl_op_definition
-class PrintOp(IRDLOperation):
-    """Host printing: `format` is a Python str.format-like string with one `{}` hole per value."""
-
-    name = "kokkos.print"
-    values = var_operand_def()
-    format = prop_def(StringAttr)
-    assembly_format = "$format (`(` $values^ `:` type($values) `)`)? attr-dict"
-
-    def __init__(self, format: str, values: Sequence[Value] = ()):
-        super().__init__(operands=[_values(values)], properties={"format": StringAttr(format)})
-
-    def verify_(self) -> None:
-        try:
-            holes = [f for _, f, _, _ in string.Formatter().parse(self.format.data) if f is not None]
-        except ValueError as err:
-            raise VerifyException(f"'{self.name}' malformed format string {self.format.data!r}: {err}") from None
-        if any(h for h in holes):
-            raise VerifyException(f"'{self.name}' format holes must be positional '{{}}' (optionally with "
-                                  f"':spec'), got {self.format.data!r}")
-        if len(holes) != len(self.values):
-            raise VerifyException(f"'{self.name}' format has {len(holes)} holes but {len(self.values)} values")
 
 
 @irdl_op_definition
