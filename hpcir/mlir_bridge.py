@@ -8,6 +8,7 @@ importing hpcir must not load libLLVM.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -170,6 +171,16 @@ def from_upstream_text(text: str) -> ModuleOp:
     module = Parser(_bridge_context(), text).parse_module()
     _map_module_types(module, _string_to_space)
     return module
+
+
+def from_upstream_syntax(text: str) -> ModuleOp:
+    """Parse IR written in upstream MLIR's syntax (e.g. custom `scf.parallel`, which xDSL cannot read) into xDSL.
+
+    `#kokkos.space<S>` memory spaces in the text are accepted (rewritten to upstream's string form first).
+    """
+    upstream = re.sub(r"#kokkos\.space<\s*(\w+)\s*>", r'"kokkos.\1"', text)
+    module = _parse_upstream(upstream, _context())
+    return from_upstream_text(module.operation.get_asm(print_generic_op_form=True))
 
 
 def run_upstream_passes(module: ModuleOp, pipeline: str) -> ModuleOp:

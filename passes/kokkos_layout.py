@@ -3,7 +3,8 @@
 Rule 1 (views): on targets preferring LayoutLeft (GPUs), every rank>=2 identity-layout (LayoutRight)
 memref argument of an entry function marked `kokkos.layout_free` becomes `strided<[1, ?, ...]>`
 (LayoutLeft), provided all its uses are element accesses (load/store/atomic_rmw/dim) or
-deep_copy; any other use (calls, subviews, casts) keeps the caller-visible layout unchanged.
+deep_copy; any other use (calls, subviews, casts), or a call of the entry inside the module,
+keeps the caller-visible layout unchanged.
 Rule 2 (iteration): each MDRange launch iterates in the order of the views its body accesses
 (`left` when LayoutLeft accesses dominate, `right` when LayoutRight ones do, the target's
 preference on a tie), so the fastest-varying index is the contiguous one; its tile follows that
@@ -107,8 +108,11 @@ class KokkosLayoutPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         target = get_target(self.target or "cpu")
+        # An entry called from inside the module has callers whose argument types would go stale.
+        called = {c.callee.root_reference.data for c in op.walk() if isinstance(c, func.CallOp)}
         for f in list(op.walk()):
-            if isinstance(f, func.FuncOp) and "kokkos.entry" in f.attributes and LAYOUT_FREE_ATTR in f.attributes:
+            if (isinstance(f, func.FuncOp) and "kokkos.entry" in f.attributes and LAYOUT_FREE_ATTR in f.attributes
+                    and f.sym_name.data not in called):
                 relayout_arguments(f, target.layout)
         for launch in list(op.walk()):
             if isinstance(launch, kk.ParallelForOp | kk.ParallelReduceOp):

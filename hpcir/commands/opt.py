@@ -27,6 +27,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+def _parse_as_upstream(text: str, xdsl_error: Exception):
+    """Second chance for text in upstream MLIR syntax; re-raise xDSL's error when upstream rejects it too."""
+    from hpcir.errors import IRVerificationError
+    from hpcir.mlir_bridge import from_upstream_syntax
+
+    try:
+        return from_upstream_syntax(text)
+    except IRVerificationError:
+        raise xdsl_error from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute `hpcir opt`."""
     from xdsl.parser import Parser
@@ -53,7 +64,10 @@ def run(args: argparse.Namespace) -> int:
             raise HpcirError(f"cannot read {args.file}: {err.strerror}") from None
     ctx = context(allow_unregistered=args.allow_unregistered_dialect)
     try:
-        module = Parser(ctx, text, name).parse_module()
+        try:
+            module = Parser(ctx, text, name).parse_module()
+        except ParseError as err:
+            module = _parse_as_upstream(text, err)  # e.g. custom scf.parallel syntax from mlir-opt
         module.verify()
     except ParseError as err:
         raise HpcirError(f"cannot parse {name}:\n{err}") from None

@@ -99,3 +99,10 @@ def test_upstream_rejection_carries_diagnostics():
 def test_bad_upstream_pipeline_is_an_hpcir_error():
     with pytest.raises(IRVerificationError, match="no-such-pass"):
         mlir_bridge.run_upstream_passes(every_op_module(), "builtin.module(no-such-pass)")
+
+
+def test_from_upstream_syntax_keeps_kokkos_spaces():
+    module = mlir_bridge.from_upstream_syntax((DATA / "l2_upstream_syntax.mlir").read_text())
+    module.verify()
+    assert {s.data for s in _memref_spaces(module)} == {kk.MemorySpace.HOST}
+    assert any(isinstance(op, scf.ParallelOp) for op in module.walk())

@@ -56,3 +56,9 @@ def test_parse_error_names_the_file(tmp_path, capsys):
     assert main(["opt", str(bad)]) == 1
     err = capsys.readouterr().err
     assert "bad.mlir:3" in err
+
+
+def test_accepts_upstream_mlir_syntax(capsys):
+    """scf.parallel in mlir-opt's custom syntax (which xDSL cannot parse) goes through the bridge."""
+    assert main(["opt", str(DATA / "l2_upstream_syntax.mlir"), "-p", "convert-scf-to-kokkos{target=serial}"]) == 0
+    assert 'kokkos.parallel_for "axpy" #kokkos.range on <serial>' in capsys.readouterr().out

@@ -63,6 +63,21 @@ def test_views_with_other_uses_keep_their_layout():
     verify_upstream(module)
 
 
+def test_entries_called_inside_the_module_keep_their_signature():
+    caller = """
+    func.func @host(%n: index, %A: memref<?x?xf64, #kokkos.space<device>>, %v: memref<?xf64, #kokkos.space<device>>)
+        attributes {kokkos.host_program} {
+      %a = arith.constant 2.0 : f64
+      func.call @scale(%n, %n, %n, %n, %a, %A, %A, %v) : (index, index, index, index, f64,
+          memref<?x?xf64, #kokkos.space<device>>, memref<?x?xf64, #kokkos.space<device>>,
+          memref<?xf64, #kokkos.space<device>>) -> ()
+      return
+    }"""
+    module, out = run(SCALE.replace(" FREE", ", kokkos.layout_free") + caller, "kokkos-layout{target=cuda}")
+    assert "strided" not in out
+    verify_upstream(module)
+
+
 def test_left_views_get_left_iteration_even_on_host():
     text = SCALE.replace(" FREE", "").replace("memref<?x?xf64, #kokkos.space<device>>",
                                                   "memref<?x?xf64, strided<[1, ?]>, #kokkos.space<device>>")
