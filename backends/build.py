@@ -16,11 +16,11 @@ from hpcir.kokkos_probe import KokkosToolchain
 from hpcir.targets import Target
 
 _CXX_SUFFIXES = (".cpp", ".cc", ".cxx", ".cu")
-# gcc/clang: "file:line:col: error: ..."; nvcc/EDG: "file(line): error: ..."; ld: "undefined reference".
+# gcc/clang "file:line:col: error:", nvcc/EDG "file(line): error:", then the linker's errors.
 _FIRST_ERROR = re.compile(
     r"^(?:.*?:\d+(?::\d+)?:\s*(?:fatal )?error\b.*"
     r"|.*?\(\d+\):\s*error\b.*"
-    r"|.*undefined reference to.*"
+    r"|.*(?:undefined reference to|multiple definition of).*"
     r"|.*(?:ld|ld\.lld|collect2|nvcc fatal|clang|g\+\+|c\+\+)(?:\.\w+)?:\s*(?:fatal )?error\b.*"
     r"|.*relocation .* can not be used when making a shared object.*)$",
     re.M)
