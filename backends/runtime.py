@@ -44,6 +44,7 @@ class Param:
     layout: str
     space: str
     written: bool
+    shape: tuple[int, ...] = ()  # static extents (-1: dynamic)
 
 
 class Entry:
@@ -54,7 +55,8 @@ class Entry:
         self.name = name
         self.kind: str = desc["kind"]
         self.num_bounds: int = desc["num_bounds"]
-        self.params = [Param(p["name"], p["kind"], p["dtype"], p["rank"], p["layout"], p["space"], p["written"])
+        self.params = [Param(p["name"], p["kind"], p["dtype"], p["rank"], p["layout"], p["space"], p["written"],
+                             tuple(p.get("shape", ())))
                        for p in desc["params"]]
         self.results: list[str] = list(desc["results"])
         fn = getattr(lib.cdll, f"hpcir_{name}")
@@ -138,6 +140,10 @@ def _check_array(p: Param, a: Any, fname: str) -> np.ndarray:
                             hint=f"pass {p.name}.astype(np.{p.dtype})")
     if a.ndim != p.rank:
         raise ArgumentError(f"{fname}(): argument '{p.name}' has {a.ndim} dimensions, the kernel expects {p.rank}")
+    for k, (want, got) in enumerate(zip(p.shape, a.shape)):
+        if want >= 0 and want != got:
+            raise ArgumentError(f"{fname}(): argument '{p.name}' has shape {a.shape}, the kernel expects extent "
+                                f"{want} in dimension {k}")
     if p.written and not a.flags.writeable:
         raise ArgumentError(f"{fname}(): argument '{p.name}' is written by the kernel but the array is read-only")
     if any(s < 0 for s in a.strides) or any(s % a.itemsize for s in a.strides):

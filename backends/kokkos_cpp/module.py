@@ -31,6 +31,7 @@ class ParamInfo:
     layout: str = ""  # right | left | stride (views)
     space: str = ""  # host | device | shared | "" (target default)
     written: bool = False  # the kernel may write the view (device targets copy it back)
+    shape: list[int] = field(default_factory=list)  # static extents of a view, -1 where dynamic
 
 
 @dataclass
@@ -204,7 +205,8 @@ def _entry_info(f: Operation, fname: str, kind: str, names: list[str]) -> EntryI
         if isinstance(ty, MemRefType):
             space = view_space(ty)
             info.params.append(ParamInfo(a.name_hint or n, "view", dtype_name(ty), len(ty.get_shape()),
-                                         view_layout(ty), space.value if space else "", is_written(a)))
+                                         view_layout(ty), space.value if space else "", is_written(a),
+                                         [d if d >= 0 else -1 for d in ty.get_shape()]))
         elif is_scalar(ty):
             info.params.append(ParamInfo(a.name_hint or n, "scalar", dtype_name(ty)))
         else:

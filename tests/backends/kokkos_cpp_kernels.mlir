@@ -10,6 +10,7 @@
 !s1 = memref<?xf64, #kokkos.space<scratch>>
 !hv = memref<?xf64, #kokkos.space<host>>
 !v0 = memref<f64, #kokkos.space<host>>
+!vfix = memref<3x?xf64, #kokkos.space<host>>
 !vrow = memref<?xf64, strided<[1], offset: ?>, #kokkos.space<host>>
 builtin.module {
   func.func private @sq(%x: f64) -> f64 attributes {kokkos.device_function} {
@@ -653,6 +654,23 @@ builtin.module {
         %old = "memref.atomic_rmw"(%x, %total) <{kind = 0 : i64}> : (f64, !v0) -> f64
         kokkos.yield
       }
+      kokkos.yield
+    }
+    func.return
+  }
+
+  // A view with a static extent: the runtime checks it.
+  func.func @fixed(%b0: i64, %b1: i64, %e0: i64, %e1: i64, %x: !vfix) attributes {kokkos.entry = #kokkos.entry<for>} {
+    %l0 = arith.index_cast %b0 : i64 to index
+    %l1 = arith.index_cast %b1 : i64 to index
+    %h0 = arith.index_cast %e0 : i64 to index
+    %h1 = arith.index_cast %e1 : i64 to index
+    %one = arith.constant 1.0 : f64
+    kokkos.parallel_for "fixed" #kokkos.mdrange<2, iterate = default> on <default>(%l0, %l1, %h0, %h1) {
+    ^bb0(%i: index, %j: index):
+      %x0 = memref.load %x[%i, %j] : !vfix
+      %y = arith.addf %x0, %one : f64
+      memref.store %y, %x[%i, %j] : !vfix
       kokkos.yield
     }
     func.return

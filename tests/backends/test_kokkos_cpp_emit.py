@@ -67,7 +67,7 @@ def test_policies(cpu):
     assert "{int64_t(2), int64_t(4), int64_t(8)}" in cpp
     assert "Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>" in cpp
     assert "Kokkos::RangePolicy<exec_space, Kokkos::IndexType<int64_t>>" in cpp
-    assert "hpcir::team_policy<Kokkos::TeamPolicy<exec_space>>(league, ts, vl)" in cpp
+    assert "hpcir::team_policy<Kokkos::TeamPolicy<exec_space>>(league, ts, vl, \"rowsum2\")" in cpp
     assert re.search(r"set_scratch_size\(0, Kokkos::PerTeam\(Kokkos::View<double\*, Kokkos::LayoutRight, "
                      r"rowsum2_functor::scratch_space, Kokkos::MemoryUnmanaged>::shmem_size\(n\)\)\)", cpp)
     assert "Kokkos::ThreadVectorRange(" in cpp and "Kokkos::single(Kokkos::PerThread(" in cpp

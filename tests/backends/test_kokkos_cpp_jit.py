@@ -305,6 +305,15 @@ def test_argument_errors(lib):
         lib.axpy(0, 4, 1.0, x.copy(), ro)
 
 
+def test_static_extents_are_checked(lib):
+    x = np.zeros((3, 4))
+    lib.fixed(0, 0, 3, 4, x)
+    np.testing.assert_array_equal(x, np.ones((3, 4)))
+    assert lib.entries["fixed"].params[-1].shape == (3, -1)
+    with pytest.raises(ArgumentError, match="expects extent 3 in dimension 0"):
+        lib.fixed(0, 0, 2, 4, np.zeros((2, 4)))
+
+
 def test_cpp_exception_text_reaches_caller(lib):
     """The C entry itself checks ranks: bypass the Python checks and read the C++ error text."""
     from hpcir.backends.runtime import HpcirView
