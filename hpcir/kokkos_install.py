@@ -226,8 +226,8 @@ def _normalize_backend(backend: str | None) -> str | None:
     return b
 
 
-def find_kokkos(backend: str | None = None) -> KokkosInstall:
-    """The first Kokkos with `backend` enabled: Kokkos_ROOT, CMAKE_PREFIX_PATH, then hpcir's cache."""
+def search_kokkos(backend: str | None = None) -> tuple[KokkosInstall | None, list[str]]:
+    """The first Kokkos with `backend` (or None), and why each earlier candidate was passed over."""
     backend = _normalize_backend(backend)
     looked: list[str] = []
     for root, origin in _env_roots():
@@ -238,15 +238,24 @@ def find_kokkos(backend: str | None = None) -> KokkosInstall:
             looked.append(f"{origin}={root}: Kokkos {inst.version} without {backend} "
                           f"(has {', '.join(inst.backends)})")
         else:
-            return inst
+            return inst, looked
     for inst in cache_installs():
         # A device-enabled build initialises the GPU at start-up: never pick one for a host target.
         device_build = inst.has_backend("cuda") or inst.has_backend("hip")
         if backend in ("openmp", "serial") and device_build:
             continue
         if backend is None or inst.has_backend(backend):
-            return inst
+            return inst, looked
         looked.append(f"hpcir cache {inst.prefix}: without {backend}")
+    return None, looked
+
+
+def find_kokkos(backend: str | None = None) -> KokkosInstall:
+    """The first Kokkos with `backend` enabled: Kokkos_ROOT, CMAKE_PREFIX_PATH, then hpcir's cache."""
+    inst, looked = search_kokkos(backend)
+    if inst is not None:
+        return inst
+    backend = _normalize_backend(backend)
     what = f"with the {backend} backend " if backend else ""
     raise KokkosNotFoundError(
         f"no Kokkos {what}found" + ("".join(f"\n  - {x}" for x in looked) if looked else

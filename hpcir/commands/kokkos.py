@@ -4,8 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import KokkosNotFoundError
-from ..kokkos_install import KokkosInstall, cache_installs, find_kokkos, install_kokkos
+from ..kokkos_install import KokkosInstall, cache_installs, install_kokkos, search_kokkos
 
 
 def _describe(inst: KokkosInstall, toolchain: bool) -> str:
@@ -37,19 +36,26 @@ def _install(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    backends = [args.backend] if args.backend else [None]
     if args.all:
         for inst in cache_installs():
             print(_describe(inst, toolchain=args.flags))
         return 0
-    status = 0
-    for backend in backends:
-        try:
-            print(_describe(find_kokkos(backend), toolchain=args.flags))
-        except KokkosNotFoundError as err:
-            print(str(err), file=sys.stderr)
-            status = 1
-    return status
+    found = 0
+    for backend in [args.backend] if args.backend else ["openmp", "cuda", "hip"]:
+        inst, passed_over = search_kokkos(backend)
+        if inst is None:
+            print(f"no Kokkos with the {backend} backend found"
+                  + "".join(f"\n  - {x}" for x in passed_over)
+                  + f"\n  hint: point Kokkos_ROOT at one, or run `hpcir kokkos install "
+                    f"--backend {'openmp' if backend == 'serial' else backend}`",
+                  file=sys.stderr)
+            continue
+        found += 1
+        print(f"[{backend}] " + _describe(inst, toolchain=args.flags))
+        for why in passed_over:  # a Kokkos_ROOT / CMAKE_PREFIX_PATH entry that is set but unusable
+            if not why.startswith("hpcir cache"):
+                print(f"  passed over: {why}")
+    return 0 if found else 1
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,7 +69,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     pi.set_defaults(func=_install)
     pinfo = sub.add_parser("info", help="which Kokkos hpcir uses, and where it came from")
     pinfo.add_argument("--backend", choices=("openmp", "serial", "cuda", "hip"),
-                       help="the Kokkos for this backend (default: the first one found)")
+                       help="the Kokkos for this backend (default: openmp, cuda and hip)")
     pinfo.add_argument("--all", action="store_true", help="list every Kokkos in hpcir's cache")
     pinfo.add_argument("--flags", action="store_true",
                        help="also the exact compile and link flags (runs CMake once per install)")
