@@ -242,3 +242,25 @@ def test_cli_kokkos_info_reports_a_missing_backend(tmp_path):
     assert proc.returncode == 1
     assert "no Kokkos with the hip backend found" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_host_backends_never_pick_a_gpu_cache_install(tmp_cache, monkeypatch):
+    for var in ("Kokkos_ROOT", "KOKKOS_ROOT", "CMAKE_PREFIX_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    omp = _fake_install(tmp_cache / "kokkos" / "3.4.01-openmp", 30401, "OPENMP;SERIAL")
+    cuda = _fake_install(tmp_cache / "kokkos" / "3.4.01-cuda-sm90", 30401, "CUDA;SERIAL")
+    stub = _fake_install(tmp_cache / "kokkos" / "3.4.01-cuda-sm90-stubdriver", 30401, "CUDA;SERIAL")
+    for p, meta in ((omp, "{}"), (cuda, "{}"), (stub, '{"stub_driver": true}')):
+        (p / "hpcir-kokkos.json").write_text(meta)
+    assert find_kokkos("serial").prefix == omp  # the CUDA builds also have Serial
+    assert find_kokkos("openmp").prefix == omp
+    assert find_kokkos("cuda").prefix == cuda  # one that can run beats the stand-in driver
+
+
+def test_cli_kokkos_info_notes_an_unusable_kokkos_root(tmp_path):
+    ensure_kokkos("cpu")
+    env = {**os.environ, "Kokkos_ROOT": str(tmp_path / "nothing")}
+    proc = subprocess.run([sys.executable, "-m", "hpcir", "kokkos", "info", "--backend", "openmp"],
+                          capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert f"passed over: Kokkos_ROOT={tmp_path / 'nothing'}" in proc.stdout
