@@ -18,7 +18,7 @@ called without `body=` creates that block with the right arguments, you append o
     # Generic form of all three: kk.ParallelForOp(name, policy_attr, bounds, exec_space=..., body=None)
 
     # Reductions: body args = indices (or member), then one accumulator per result;
-    # the body yields the updated accumulators, init is the reducer identity (or user value).
+    # the body yields the updated accumulators (acc += x[i] yields acc + x[i]).
     pr = kk.ParallelReduceOp.range("dot", lo, hi, init=[zero], reducers=["sum"])
     pr.accumulators[0]; ...; kk.YieldOp(new_acc); pr.results[0]
     # result = init (+) all contributions for built-in reducers; init is the identity for custom ones.
@@ -75,7 +75,7 @@ __all__ = [
     "SpaceAttr", "ExecSpaceAttr", "IterateAttr", "ReducerAttr", "EntryAttr", "SingleLevelAttr", "RangePolicyAttr",
     "MDRangePolicyAttr", "TeamPolicyAttr", "TeamMemberType", "MemorySpace", "ExecSpace", "Iterate", "ReducerKind",
     "EntryKind", "SingleLevel", "view_type", "layout_left", "layout_kind", "memory_space_of", "policy_rank",
-    "reducer_identity_ok", "reducer_identity", "LAUNCH_OPS", "NESTED_RANGE_OPS",
+    "reducer_type_error", "reducer_identity", "LAUNCH_OPS", "NESTED_RANGE_OPS",
 ]
 
 Value = SSAValue | Operation
@@ -115,7 +115,7 @@ def _policy_num_bounds(policy: Attribute) -> int:
     return 3 if isinstance(policy, TeamPolicyAttr) else 2 * policy_rank(policy)
 
 
-def reducer_identity_ok(kind: ReducerKind, ty: Attribute) -> str | None:
+def reducer_type_error(kind: ReducerKind, ty: Attribute) -> str | None:
     """None when a built-in reducer applies to values of type ty, else why not."""
     if kind in (ReducerKind.LAND, ReducerKind.LOR):
         return None if ty == i1 else f"reducer {kind.value} needs i1 values, got {ty}"
@@ -180,7 +180,7 @@ def _verify_reduction(op: Operation, init: Sequence[SSAValue], results: Sequence
         if v.type != r.type:
             raise VerifyException(f"'{op.name}' init value #{k} has type {v.type} but result #{k} has type {r.type}")
     for k, (red, r) in enumerate(zip(reds, results)):
-        if (why := reducer_identity_ok(red.data, r.type)) is not None:
+        if (why := reducer_type_error(red.data, r.type)) is not None:
             raise VerifyException(f"'{op.name}' result #{k}: {why}")
     has_custom = any(r.data == ReducerKind.CUSTOM for r in reds)
     has_join = join is not None and bool(join.blocks)

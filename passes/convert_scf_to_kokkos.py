@@ -59,6 +59,9 @@ def match_reducer(region: Region) -> kk.ReducerKind:
         if ty == i1:
             return kk.ReducerKind.LAND if isinstance(comb, arith.AndIOp) else kk.ReducerKind.LOR
         return kk.ReducerKind.BAND if isinstance(comb, arith.AndIOp) else kk.ReducerKind.BOR
+    if ty == i1 and isinstance(comb, arith.MaxSIOp | arith.MinSIOp):
+        # Signed i1: true is -1 < false, so maxsi is AND and minsi is OR (C++ bool max/min are the reverse).
+        return kk.ReducerKind.LAND if isinstance(comb, arith.MaxSIOp) else kk.ReducerKind.LOR
     return _COMBINERS.get(type(comb), kk.ReducerKind.CUSTOM)
 
 

@@ -24,8 +24,8 @@ COMBINERS = {
             ("maximumf", "%c = arith.maximumf %a, %b : f64", "0xFFF0000000000000"),
             ("minimumf", "%c = arith.minimumf %a, %b : f64", "0x7FF0000000000000"),
             ("maxnumf", "%c = arith.maxnumf %a, %b : f64", "0xFFF0000000000000"),
-            ("sum2 (custom)", "%t = arith.addf %a, %b : f64\n %z = arith.constant 0.0 : f64\n"
-             " %c = arith.addf %t, %z : f64", "0.0")],
+            ("sum2 (custom)", "%t = arith.addf %a, %b : f64\n %zc = arith.constant 0.0 : f64\n"
+             " %c = arith.addf %t, %zc : f64", "0.0")],
     "i32": [("addi", "%c = arith.addi %a, %b : i32", "0"), ("muli", "%c = arith.muli %a, %b : i32", "1"),
             ("maxsi", "%c = arith.maxsi %a, %b : i32", "-2147483648"),
             ("minsi", "%c = arith.minsi %a, %b : i32", "2147483647"),
@@ -33,7 +33,8 @@ COMBINERS = {
             ("xori (custom)", "%c = arith.xori %a, %b : i32", "0")],
     "i64": [("addi", "%c = arith.addi %a, %b : i64", "0"), ("minsi", "%c = arith.minsi %a, %b : i64",
                                                             "9223372036854775807")],
-    "i1": [("andi", "%c = arith.andi %a, %b : i1", "true"), ("ori", "%c = arith.ori %a, %b : i1", "false")],
+    "i1": [("andi", "%c = arith.andi %a, %b : i1", "true"), ("ori", "%c = arith.ori %a, %b : i1", "false"),
+           ("maxsi", "%c = arith.maxsi %a, %b : i1", "true"), ("minsi", "%c = arith.minsi %a, %b : i1", "false")],
 }
 
 

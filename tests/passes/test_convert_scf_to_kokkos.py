@@ -130,6 +130,7 @@ REDUCERS = [
     ("arith.maxnumf", "f64", "0xFFF0000000000000", "max"), ("arith.maxsi", "i64", "-9223372036854775808", "max"),
     ("arith.minimumf", "f64", "0x7FF0000000000000", "min"), ("arith.minsi", "i32", "2147483647", "min"),
     ("arith.andi", "i1", "true", "land"), ("arith.ori", "i1", "false", "lor"),
+    ("arith.maxsi", "i1", "true", "land"), ("arith.minsi", "i1", "false", "lor"),  # signed i1: true = -1
     ("arith.andi", "i32", "-1", "band"), ("arith.ori", "i64", "0", "bor"),
 ]
 
