@@ -51,6 +51,8 @@ class HandWritten:
         lib.hw_jacobi_timed.argtypes = [_DP, _DP, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_double,
                                         ctypes.c_double, ctypes.c_int, _DP]
         lib.hw_jacobi_timed.restype = None
+        lib.hw_jacobi_int_timed.argtypes = lib.hw_jacobi_timed.argtypes
+        lib.hw_jacobi_int_timed.restype = None
         lib.hw_touch.argtypes = [_DP, ctypes.c_int64]
         lib.hw_touch.restype = None
         lib.hw_touch_timed.argtypes = [_DP, ctypes.c_int64, ctypes.c_int, _DP]
@@ -97,6 +99,12 @@ class HandWritten:
         """Seconds of `reps` Jacobi launches timed inside C++."""
         t = np.zeros(reps)
         self.lib.hw_jacobi_timed(_ptr(u), _ptr(out), *u.shape, c0, c1, reps, _ptr(t))
+        return t.tolist()
+
+    def jacobi_int_timed(self, u: np.ndarray, out: np.ndarray, c0: float, c1: float, reps: int = 1) -> list[float]:
+        """As jacobi_timed, with `int` instead of `int64_t` operator indices."""
+        t = np.zeros(reps)
+        self.lib.hw_jacobi_int_timed(_ptr(u), _ptr(out), *u.shape, c0, c1, reps, _ptr(t))
         return t.tolist()
 
     def touch(self, x: np.ndarray) -> None:
