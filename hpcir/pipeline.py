@@ -38,6 +38,8 @@ _FALLBACK_DOCS = {
     "convert-stencil-to-ll-mlir": "Lower xDSL stencil ops to scf/memref loops.",
     "stencil-inlining": "Inline producer stencil.apply ops into their consumers.",
     "stencil-unroll": "Unroll stencil.apply bodies.",
+    "scf-parallel-loop-tiling": "Tile scf.parallel loops by the given sizes.",
+    "scf-for-loop-range-folding": "Fold index arithmetic on scf.for induction variables into the loop range.",
 }
 
 _EXTRA: dict[str, Callable[[], type[ModulePass]]] = {}
@@ -80,14 +82,17 @@ def available_passes() -> dict[str, Callable[[], type[ModulePass]]]:
 
 
 def pass_summary(name: str) -> str:
-    """First line of a pass's docstring, with its options."""
+    """First sentence of a pass's docstring (one line), with its options."""
     cls = available_passes()[name]()
-    doc = (cls.__doc__ or "").strip().splitlines()
-    if doc and doc[0].startswith(cls.__name__ + "("):  # dataclass-generated signature, not a description
-        doc = []
-    doc = doc or [_FALLBACK_DOCS.get(name, "")]
-    opts = [f"{f.name.replace('_', '-')}" for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls) else []
-    return (doc[0] if doc else "") + (f"  [options: {', '.join(opts)}]" if opts else "")
+    paragraph = (cls.__doc__ or "").strip().split("\n\n")[0]
+    text = " ".join(line.strip() for line in paragraph.splitlines())
+    if text.startswith(cls.__name__ + "(") or text.startswith("xdsl implementation"):
+        text = ""  # a dataclass-generated signature or a placeholder, not a description
+    text = _FALLBACK_DOCS.get(name, text)
+    if len(text) > 100:
+        text = text[:97].rstrip() + "..."
+    opts = [f.name.replace("_", "-") for f in dataclasses.fields(cls)] if dataclasses.is_dataclass(cls) else []
+    return text + (f"  [options: {', '.join(opts)}]" if opts else "")
 
 
 def parse_pass_pipeline(pipeline: str, target: str | None = None) -> tuple[ModulePass, ...]:
@@ -115,6 +120,9 @@ def parse_pass_pipeline(pipeline: str, target: str | None = None) -> tuple[Modul
 
 
 def _spec_text(p: ModulePass) -> str:
+    if p.name == "mlir-opt" and hasattr(p, "pipeline"):  # show it the way it was written
+        inner = p.pipeline()
+        return f"mlir-opt[{inner.removeprefix('builtin.module(').removesuffix(')')}]"
     try:
         return str(p.pipeline_pass_spec())
     except Exception:  # a pass with exotic option types: its name is enough for a dump header
