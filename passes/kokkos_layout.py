@@ -5,19 +5,20 @@ memref argument of an entry function marked `kokkos.layout_free` becomes `stride
 (LayoutLeft), provided all its uses are element accesses (load/store/atomic_rmw/dim) or
 deep_copy; any other use (calls, subviews, casts), or a call of the entry inside the module,
 keeps the caller-visible layout unchanged.
-Rule 2 (iteration): each MDRange launch iterates in the order of the views its body accesses
-(`left` when LayoutLeft accesses dominate, `right` when LayoutRight ones do, the target's
-preference on a tie), so the fastest-varying index is the contiguous one; its tile follows that
-order (the target's tile, fastest dimension first).
+Rule 2 (iteration): each MDRange launch gets the iteration order that makes the most element
+accesses unit-stride: an access to a LayoutRight view votes `right` when its last subscript
+depends only on the last policy index (and `left` when only on the first), an access to a
+LayoutLeft view looks at its first subscript; the target's preference breaks ties. The tile
+follows that order (the target's tile, fastest dimension first).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import func, memref
+from xdsl.dialects import arith, func, memref
 from xdsl.dialects.builtin import FunctionType, MemRefType, ModuleOp, NoneAttr
-from xdsl.ir import Operation, SSAValue
+from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
@@ -55,23 +56,64 @@ def relayout_arguments(f: func.FuncOp, layout: str) -> int:
     return changed
 
 
-def _accessed_layouts(launch: Operation) -> dict[str, int]:
-    """How many multi-dimensional element accesses in the launch body hit each layout kind."""
-    counts = {"left": 0, "right": 0, "stride": 0}
+_INDEX_ARITH = (arith.AddiOp, arith.SubiOp, arith.MuliOp, arith.IndexCastOp, arith.ConstantOp, arith.DivSIOp,
+                arith.RemSIOp, arith.FloorDivSIOp, arith.CeilDivSIOp)
+
+
+def _policy_indices_of(value: SSAValue, launch: Operation, depth: int = 8) -> set[int]:
+    """Which of the launch's index block arguments an index expression depends on (through integer arith)."""
+    block = launch.regions[0].block
+    if isinstance(value, BlockArgument) and value.block is block:
+        return {value.index}
+    owner = value.owner
+    if depth == 0 or not isinstance(owner, _INDEX_ARITH):
+        return set()
+    found: set[int] = set()
+    for operand in owner.operands:
+        found |= _policy_indices_of(operand, launch, depth - 1)
+    return found
+
+
+def _access_votes(launch: Operation, rank: int) -> dict[str, int]:
+    """Per iteration order, how many multi-dimensional accesses it makes unit-stride.
+
+    An access votes `right` when its contiguous subscript (last for LayoutRight, first for
+    LayoutLeft) depends only on the last policy index, `left` when only on the first one, provided
+    no other subscript depends on that index.
+    """
+    votes = {"left": 0, "right": 0}
     for op in launch.walk():
-        if isinstance(op, memref.LoadOp | memref.StoreOp | memref.AtomicRMWOp):
-            ty = op.memref.type
-            if isinstance(ty, MemRefType) and ty.get_num_dims() >= 2:
-                counts[kk.layout_kind(ty)] += 1
-    return counts
+        if not isinstance(op, memref.LoadOp | memref.StoreOp | memref.AtomicRMWOp):
+            continue
+        ty = op.memref.type
+        if not isinstance(ty, MemRefType) or ty.get_num_dims() < 2:
+            continue
+        kind = kk.layout_kind(ty)
+        if kind == "stride":
+            continue
+        subs = list(op.indices)
+        contiguous, others = (subs[-1], subs[:-1]) if kind == "right" else (subs[0], subs[1:])
+        deps = _policy_indices_of(contiguous, launch)
+        other_deps = set().union(*[_policy_indices_of(o, launch) for o in others])
+        # The index must move only the contiguous subscript (A[i, i] is strided whatever the order).
+        if deps == {rank - 1} and rank - 1 not in other_deps:
+            votes["right"] += 1
+        elif deps == {0} and 0 not in other_deps:
+            votes["left"] += 1
+    return votes
 
 
 def choose_iterate(launch: Operation, target: Target) -> str:
-    """'left' or 'right': the MDRange order whose fastest index is the contiguous one for most accesses."""
-    counts = _accessed_layouts(launch)
-    if counts["left"] > counts["right"]:
+    """'left' or 'right': the MDRange order whose fastest index gives unit-stride accesses most often.
+
+    Ties (no multi-dimensional accesses, or as many each way) keep the target's preference.
+    """
+    policy = getattr(launch, "policy", None)
+    rank = policy.rank.data if isinstance(policy, kk.MDRangePolicyAttr) else 1
+    votes = _access_votes(launch, rank)
+    if votes["left"] > votes["right"]:
         return "left"
-    if counts["right"] > counts["left"]:
+    if votes["right"] > votes["left"]:
         return "right"
     return target.iterate
 

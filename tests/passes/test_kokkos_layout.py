@@ -104,3 +104,37 @@ def test_pipeline_target_option_reaches_both_passes():
     assert "memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>" in out
     assert "#kokkos.mdrange<2, iterate = left, tile = [64, 4]> on <hip>" in out
     verify_upstream(module)
+
+
+ACCESS = """
+func.func @acc(%n: index, %A: memref<?x?xf64, #kokkos.space<device>>, %B: memref<?x?xf64, #kokkos.space<device>>)
+    attributes {kokkos.entry = #kokkos.entry<for>} {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  "kokkos.parallel_for"(%c0, %c0, %n, %n) <{policy = #kokkos.mdrange<2, iterate = default>,
+      exec_space = #kokkos.exec<cuda>, name = "acc"}> ({
+  ^bb0(%i: index, %j: index):
+    %ip = arith.addi %i, %c1 : index
+    BODY
+    "kokkos.yield"() : () -> ()
+  }) : (index, index, index, index) -> ()
+  return
+}
+"""
+LOAD = "%{v} = memref.load %{arr}[{a}, {b}] : memref<?x?xf64, #kokkos.space<device>>"
+
+
+@pytest.mark.parametrize("accesses,expected", [
+    ([("A", "%i", "%j")], "right"),                      # row-major walk: last index fastest
+    ([("A", "%j", "%i")], "left"),                       # transposed walk of a LayoutRight view
+    ([("A", "%j", "%ip")], "left"),                      # through index arithmetic (i + 1)
+    ([("A", "%j", "%i"), ("B", "%j", "%i"), ("A", "%i", "%j")], "left"),  # majority
+    ([("A", "%j", "%j")], "left"),                       # diagonal: no vote, target (cuda) preference
+    ([("A", "%j", "%j"), ("A", "%j", "%j"), ("B", "%j", "%i")], "left"),  # diagonals do not outvote B
+])
+def test_iteration_order_follows_the_contiguous_subscript(accesses, expected):
+    body = "\n    ".join(LOAD.format(v=f"v{k}", arr=arr, a=a, b=b) for k, (arr, a, b) in enumerate(accesses))
+    module, out = run(ACCESS.replace("BODY", body), "kokkos-layout{target=cuda}")
+    tile = "[64, 4]" if expected == "left" else "[4, 64]"
+    assert f"#kokkos.mdrange<2, iterate = {expected}, tile = {tile}> on <cuda>" in out
+    verify_upstream(module)
