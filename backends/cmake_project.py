@@ -21,11 +21,20 @@ def _compiler_block(target: Target, kokkos: KokkosInstall | None) -> str:
     if target.kokkos_backend == "CUDA":
         return """\
 # CUDA: Kokkos compiles device code through its nvcc_wrapper, found next to the Kokkos in use.
+if(DEFINED Kokkos_ROOT)
+  set(HPCIR_KOKKOS_PREFIX "${Kokkos_ROOT}")
+elseif(DEFINED ENV{Kokkos_ROOT})
+  set(HPCIR_KOKKOS_PREFIX "$ENV{Kokkos_ROOT}")
+endif()
 if(NOT CMAKE_CXX_COMPILER AND NOT DEFINED ENV{CXX})
-  if(EXISTS "${Kokkos_ROOT}/bin/nvcc_wrapper")
-    set(CMAKE_CXX_COMPILER "${Kokkos_ROOT}/bin/nvcc_wrapper")
+  if(EXISTS "${HPCIR_KOKKOS_PREFIX}/bin/nvcc_wrapper")
+    set(CMAKE_CXX_COMPILER "${HPCIR_KOKKOS_PREFIX}/bin/nvcc_wrapper")
   else()
-    find_program(HPCIR_NVCC_WRAPPER nvcc_wrapper REQUIRED)
+    find_program(HPCIR_NVCC_WRAPPER nvcc_wrapper)
+    if(NOT HPCIR_NVCC_WRAPPER)
+      message(FATAL_ERROR "no nvcc_wrapper: pass -DKokkos_ROOT=<a CUDA Kokkos> or "
+                          "-DCMAKE_CXX_COMPILER=<its bin/nvcc_wrapper>")
+    endif()
     set(CMAKE_CXX_COMPILER "${HPCIR_NVCC_WRAPPER}")
   endif()
 endif()
@@ -58,9 +67,13 @@ def render_cmakelists(name: str, units: list[str], headers: list[str], target: T
                 f"  set(Kokkos_ROOT {_cmake_str(kokkos.prefix)} CACHE PATH "
                 "\"Kokkos install to build against\")",
                 "endif()"]
-        for key, value in kokkos.cmake_defines:
-            # e.g. the stand-in libcuda.so of a compile-check CUDA Kokkos.
-            out.append(f"set({key} {_cmake_str(value)} CACHE STRING \"as Kokkos was built\")")
+        if kokkos.cmake_defines:
+            # e.g. the toolkit and stand-in libcuda.so of a compile-check CUDA Kokkos; only
+            # when building against that same Kokkos.
+            out.append(f"if(\"${{Kokkos_ROOT}}\" STREQUAL {_cmake_str(kokkos.prefix)})")
+            for key, value in kokkos.cmake_defines:
+                out.append(f"  set({key} {_cmake_str(value)} CACHE STRING \"as Kokkos was built\")")
+            out.append("endif()")
         out.append("")
     out.append(_compiler_block(target, kokkos))
     out += [f"project({name} LANGUAGES CXX)", ""]

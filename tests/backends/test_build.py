@@ -349,3 +349,28 @@ def test_cmake_project_compiles_for_gpus(backend, tool, tmp_path):
     write_cmake_project(tmp_path / "proj", "axpy", sources, get_target(backend), inst, AXPY_MAIN)
     _cmake_build(tmp_path / "proj", _clean_env())  # links; running needs the GPU
     assert (tmp_path / "proj" / "build" / "axpy_main").is_file()
+
+
+@pytest.mark.parametrize("backend", ["cuda", "hip", "cpu", "serial"])
+def test_cmake_project_text_per_target(backend, tmp_path):
+    sources = {"axpy.hpp": AXPY_LIB_HPP, "axpy.cpp": AXPY_LIB_CPP}
+    text = write_cmake_project(tmp_path, "axpy", sources, get_target(backend), None,
+                               AXPY_MAIN).read_text()
+    assert text.index("cmake_minimum_required") < text.index("project(axpy")
+    assert text.index("project(axpy") < text.index("find_package(Kokkos REQUIRED)")
+    assert "add_library(axpy axpy.cpp axpy.hpp)" in text
+    assert "add_executable(axpy_main axpy_main.cpp)" in text
+    assert (tmp_path / "axpy_main.cpp").read_text() == AXPY_MAIN
+    assert "Kokkos_ROOT \"" not in text  # nothing recorded without a Kokkos
+    kokkos_device = get_target(backend).kokkos_backend
+    assert f"kokkos_check(DEVICES {kokkos_device})" in text
+    if backend == "cuda":
+        # CMake 4 needs the CUDA:: targets before Kokkos 3.4's package refers to them.
+        assert text.index("find_package(CUDAToolkit") < text.index("find_package(Kokkos")
+        assert text.index("nvcc_wrapper") < text.index("project(axpy")
+    else:
+        assert "CUDAToolkit" not in text
+    if backend == "hip":
+        wrapper = tmp_path / "cmake" / "hipcc-amd"
+        assert os.access(wrapper, os.X_OK) and "HIP_PLATFORM" in wrapper.read_text()
+        assert text.index("hipcc-amd") < text.index("project(axpy")
