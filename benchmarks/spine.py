@@ -36,6 +36,13 @@ HPCIR_PY = "hpcir.parallel_for"
 NUMPY = "NumPy"
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU seconds of this process, all threads."""
+    import resource
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
 def _args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--quick", action="store_true", help="triad 2^22, Jacobi 128³, fewer runs")
@@ -226,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"- compile line (hpcir modules and the hand-written code): `{info['compile_command']}`")
     print(f"- load average before: {' '.join(f'{x:.2f}' for x in out['load_before'])}\n", flush=True)
 
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), _cpu_seconds()
     triad = bench_triad(hw, 2 ** a.triad_log2, a.warmup, a.reps)
     text, out["triad"] = _report_kernel(f"STREAM triad, 2^{a.triad_log2} doubles ({24 * 2 ** a.triad_log2 / 2**20:.0f} MiB "
                                         f"moved per run), {a.reps} rounds", triad, None, None, REFERENCE["triad_gbs"])
@@ -237,7 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         f"3-D 7-point Jacobi {a.jacobi_n}³ fp64 (16 B per interior point), {a.reps} rounds", jac,
         REFERENCE["jacobi_kokkos_ms"] if is_ref else None, REFERENCE["jacobi_numpy_ms"] if is_ref else None, None)
     print(text + "\n", flush=True)
-    out["kernels_wall_s"] = time.perf_counter() - t0
+    wall, cpu = time.perf_counter() - t0, _cpu_seconds() - cpu0
+    out["kernels_wall_s"], out["kernels_cpu_s"] = wall, cpu
+    print(f"CPU time this process got during the two kernel benchmarks: {cpu:.1f} s in {wall:.1f} s wall "
+          f"= {cpu / wall:.2f} CPUs (on an idle machine close to {threads} while Kokkos runs, 1 for NumPy; "
+          f"much less means other processes took the cores).\n", flush=True)
 
     over = bench_overhead(hw, a.calls)
     print(_table(f"Per-call overhead: a cached kernel over 1 element, median of {a.calls} calls",
