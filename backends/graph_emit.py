@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects import arith, func, linalg, tensor
+from xdsl.dialects import arith, func, tensor
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects import complex as cplx
 from xdsl.dialects import math as mmath
 from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, FloatAttr, IntegerAttr

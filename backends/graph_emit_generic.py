@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import numpy as np
-from xdsl.dialects import arith, linalg, tensor
+from xdsl.dialects import arith, tensor
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects import complex as cplx
 from xdsl.ir import Block, SSAValue
 
@@ -35,11 +36,14 @@ def _fold(op, vals, dt):
             return bool(_NP_CMP[sym](vals[0], vals[1])) if sym else None
         if isinstance(op, arith.SelectOp):
             return vals[1] if vals[0] else vals[2]
+        if isinstance(op, cplx.CreateOp):
+            return complex(vals[0], vals[1])
     return None
 
 
 def _bshape(*shapes: tuple[int, ...]) -> tuple[int, ...]:
-    return tuple(max(d) for d in zip(*shapes)) if shapes else ()
+    """numpy broadcast of actual (right-aligned) shapes."""
+    return tuple(np.broadcast_shapes(*shapes)) if shapes else ()
 
 
 class _Generic:
@@ -64,7 +68,7 @@ class _Generic:
     def align(self, name: str, results, vshape) -> Expr:
         """The operand as an array broadcastable against the iteration space."""
         if not results:
-            return Expr(name, (1,) * self.n)
+            return Expr(name, ())
         dims = [dim_of(e) for e in results]
         text = name
         flips = [k for k, (_, f, c) in enumerate(dims) if f]
@@ -81,7 +85,7 @@ class _Generic:
         idx = [":" if d in present else "None" for d in range(present[0], self.n)]
         if "None" in idx:
             text = f"{text}[{', '.join(idx)}]"
-        return Expr(text, tuple(self.sizes[d] if d in present else 1 for d in range(self.n)))
+        return Expr(text, tuple(self.sizes[d] if d in present else 1 for d in range(present[0], self.n)))
 
     def expr(self, v: SSAValue) -> Expr:
         if v in self.memo:
@@ -99,20 +103,20 @@ class _Generic:
         dt = np_dtype(v.type) if not str(v.type) == "index" else np.dtype("int64")
         if isinstance(op, arith.ConstantOp):
             val = _scalar_value(op)
-            return Expr(literal(val), (1,) * self.n, lit=val)
+            return Expr(literal(val), (), lit=val)
         if isinstance(op, arith.IndexCastOp):
             return self.expr(op.operands[0])
         if isinstance(op, linalg.IndexOp):
             d = op.dim.value.data
             idx = [":"] + ["None"] * (self.n - 1 - d)
             text = self.v.arange(self.sizes[d]) + (f"[{', '.join(idx)}]" if len(idx) > 1 else "")
-            return Expr(text, tuple(self.sizes[d] if i == d else 1 for i in range(self.n)))
+            return Expr(text, tuple(self.sizes[d] if i == d else 1 for i in range(d, self.n)))
         args = [self.expr(a) for a in op.operands] if not isinstance(op, tensor.ExtractOp) else []
         if args and all(a.is_lit for a in args):
             folded = _fold(op, [a.lit for a in args], dt)
             if folded is not None:
-                return Expr(literal(folded), (1,) * self.n, lit=folded)
-        shape = _bshape(*(a.shape for a in args)) if args else (1,) * self.n
+                return Expr(literal(folded), (), lit=folded)
+        shape = _bshape(*(a.shape for a in args)) if args else ()
         if type(op) in _UNARY:
             return Expr(self.v.unary(_UNARY[type(op)], args[0], dt), shape)
         if type(op) in _BINARY:

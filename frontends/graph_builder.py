@@ -11,12 +11,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects import arith, func, linalg, tensor
+from xdsl.dialects import arith, func, tensor
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects.builtin import (
     AffineMapAttr, ArrayAttr, DenseIntOrFPElementsAttr, IndexType, IntegerAttr, ModuleOp, StringAttr,
     TensorType, i64,
 )
-from xdsl.dialects.linalg import IteratorTypeAttr
+from xdsl.dialects.linalg.attrs import IteratorTypeAttr
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineExpr, AffineMap
 
@@ -34,6 +35,7 @@ class Scalar:
     """A compile-time scalar operand of an elementwise op (becomes an arith.constant in the body)."""
 
     value: object
+    elem: Attribute | None = None  # element type; default: that of the first tensor operand
 
 
 Operand = SSAValue | Scalar
@@ -180,7 +182,7 @@ class GraphBuilder:
                 else:
                     vals.append(next(it))
             ref = next((v for v in vals if v is not None), None)
-            vals = [b.const(x.value, ref.type if ref is not None else out_elem) if v is None else v
+            vals = [b.const(x.value, x.elem or (ref.type if ref is not None else out_elem)) if v is None else v
                     for v, x in zip(vals, inputs)]
             return [fn(b, *vals)]
 
@@ -224,6 +226,10 @@ class GraphBuilder:
                 tuple(shape_of(src.operands[0].type)) == shape:
             return src.operands[0]  # undo a reshape instead of stacking a second one
         t = tensor_type(shape, elem_of(x.type))
+        if xs == ():  # rank-0 source: a broadcasting copy (xDSL rejects empty reassociations)
+            return self.map_copy(x, shape, [])
+        if shape == ():  # rank-reducing unit slice
+            return self._emit(tensor.ExtractSliceOp(x, [0] * len(xs), [1] * len(xs), [1] * len(xs), t)).results[0]
         groups = _reassociation(xs, shape)
         if groups is not None:
             return self._emit(tensor.CollapseShapeOp.create(

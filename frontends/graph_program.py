@@ -58,7 +58,8 @@ class GraphProgram:
         try:
             self.module.verify()
         except Exception as err:  # xDSL raises VerifyException and sometimes ValueError
-            raise IRVerificationError(f"L1 program {self.name!r} does not verify: {err}") from err
+            first = "\n".join(str(err).splitlines()[:3])  # the module dump that follows is too long to show
+            raise IRVerificationError(f"L1 program {self.name!r} does not verify: {first}") from err
 
     def __str__(self) -> str:
         return self.text()

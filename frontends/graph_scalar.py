@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import math as pymath
 
-from xdsl.dialects import arith, complex as cplx, linalg
+from xdsl.dialects import arith, complex as cplx
+from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects import math as mmath
 from xdsl.dialects import tensor
 from xdsl.dialects.builtin import (
@@ -44,7 +45,7 @@ _UNARY: dict[str, tuple] = {
     "asinh": (mmath.AsinhOp, None, None), "atanh": (mmath.AtanhOp, None, None),
     "log2": (mmath.Log2Op, None, None), "log10": (mmath.Log10Op, None, None),
     "exp2": (mmath.Exp2Op, None, None), "cbrt": (mmath.CbrtOp, None, None),
-    "abs": (mmath.AbsFOp, mmath.AbsIOp, None), "neg": (arith.NegfOp, None, cplx.NegOp),
+    "abs": (mmath.AbsFOp, mmath.AbsIOp, cplx.AbsOp), "neg": (arith.NegfOp, None, cplx.NegOp),
 }
 # comparison kind -> (cmpf predicate, cmpi predicate); ordered float predicates like numpy
 CMP = {"eq": ("oeq", "eq"), "ne": ("une", "ne"), "lt": ("olt", "slt"), "le": ("ole", "sle"),

@@ -296,11 +296,10 @@ def _dot_general(cx, eqn, ins):
     return [cx.gb.contract(a, b, a_dims, b_dims, out_dims, sizes, _out_elem(eqn))]
 
 
-@_reg("cumsum", "cumprod", "cummax", "cummin")
+@_reg("cumsum")
 def _cumulative(cx, eqn, ins):
+    """cumsum as a contraction with a triangular ones matrix (small axes only, O(n^2))."""
     x = cx.val(ins[0])
-    if eqn.primitive.name != "cumsum":
-        raise HpcirError(f"{eqn.primitive.name} is not supported (only cumsum is)")
     xs = shape_of(x.type)
     axis, n = eqn.params["axis"] % len(xs), xs[eqn.params["axis"]]
     tri = np.tril(np.ones((n, n))) if not eqn.params["reverse"] else np.triu(np.ones((n, n)))
@@ -396,3 +395,22 @@ def _fft(cx, eqn, ins):
     axes = list(range(rank - n, rank))
     kind = {0: "fftn", 1: "ifftn", 2: "rfftn", 3: "irfftn"}[t]
     return [cx.gb.fft(kind, x, axes, "backward", _shape(eqn), _out_elem(eqn))]
+
+
+@_reg("erfc")
+def _erfc(cx, eqn, ins):
+    """erfc(x) = 1 - erf(x) (absolute accuracy; math has no erfc)."""
+    return _ew(lambda b, x, eqn: b.op("sub", b.const(1.0, x.type), b.op("erf", x)))(cx, eqn, ins)
+
+
+@_reg("stack")
+def _stack(cx, eqn, ins):
+    """Stack along a new axis: unit-dim reshape of each operand, then tensor.concat."""
+    axis = eqn.params["axis"]
+    parts = []
+    for x in ins:
+        v = cx.val(x)
+        s = list(shape_of(v.type))
+        s.insert(axis, 1)
+        parts.append(cx.gb.reshape(v, s))
+    return [cx.gb.concat(parts, axis)]

@@ -321,9 +321,10 @@ def _static_gather(cx, data, run) -> SSAValue:
     import torch
     x = cx.val(data)
     xs = shape_of(x.type)
-    positions = torch.arange(int(np.prod(xs)), dtype=torch.int64).reshape(xs)
-    flat = run(positions)
-    return cx.gb.gather_flat(x, flat.detach().cpu().numpy())
+    # float64 positions are exact below 2**53 and every data-movement kernel accepts them
+    positions = torch.arange(int(np.prod(xs)), dtype=torch.float64).reshape(xs)
+    flat = run(positions).detach().cpu().numpy()
+    return cx.gb.gather_flat(x, np.rint(flat).astype(np.int64))
 
 
 def _require_const(*xs):
@@ -368,7 +369,8 @@ def _positional(cx, data, *args, **kw):
         x = cx.val(data)
         xs = shape_of(x.type)
         mask = cx.node.target(torch.ones(xs, dtype=torch.bool), *args, **kw).numpy()
-        return cx.ew(lambda q, u, m: q.select(m, u, q.const(0, u.type)), x, mask)
+        return cx.gb.elementwise(lambda q, u, m: q.select(m, u, q.const(0, u.type)), [x, cx.val(mask)],
+                                 x.type.get_element_type(), xs)
     return _static_gather(cx, data, lambda p: cx.node.target(p, *args, **kw))
 
 

@@ -52,9 +52,9 @@ class TCtx:
     def operand(self, x, dt: np.dtype):
         """Python numbers and 0-d constants become Scalars; tensors are cast to dt."""
         if isinstance(x, (bool, int, float, complex)):
-            return Scalar(x)
+            return Scalar(x, mlir_elem(dt))
         if isinstance(x, np.ndarray) and x.ndim == 0:
-            return Scalar(x.item())
+            return Scalar(x.item(), mlir_elem(dt))
         v = self.val(x)
         return self.gb.cast(v, mlir_elem(dt))
 
@@ -465,3 +465,15 @@ def _complex(cx, re, im):
                              mlir_elem(cx.out_dtype()), cx.out_shape())
 
 
+
+
+@reg("_conj", "conj_physical", "conj")
+def _conj(cx, a):
+    if not np.issubdtype(cx.dtype_of(a), np.complexfloating):
+        return a
+    return cx.ew(lambda q, x: q.op("conj", x), a)
+
+
+@reg("resolve_conj", "resolve_neg")
+def _resolve(cx, a):
+    return a
