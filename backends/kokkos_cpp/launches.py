@@ -77,6 +77,17 @@ def _scratch(em: FunctionEmitter, op: Operation, pol: TeamPolicyAttr, policy: st
             em.line(f"{policy}.set_scratch_size({level}, Kokkos::PerTeam({total}));")
 
 
+def _member_type(em: FunctionEmitter, op: Operation, v) -> str:
+    """C++ type of a captured value; a host scalar slot (rank-0 alloca) is captured by value."""
+    if v not in getattr(em.mod, "scalar_slots", ()):
+        return cpp_type(v.type)
+    if any(u.operation.name == "memref.store" and op.is_ancestor(u.operation) for u in v.uses):
+        raise UnsupportedOpError(f"kernel '{op.properties['name'].data}' assigns a variable of the enclosing host code",
+                                 hint="kernels cannot write host locals: return the value through a reduction "
+                                      "or store it into a view")
+    return cpp_type(v.type.element_type)
+
+
 @handles("kokkos.parallel_for", "kokkos.parallel_reduce", "kokkos.parallel_scan")
 def _launch(em: FunctionEmitter, op: Operation) -> None:
     if em.device:
@@ -95,7 +106,7 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
     join = op.regions[1] if len(op.regions) > 1 and op.regions[1].blocks else None
 
     captures = free_values(list(op.regions), em.literals)
-    members = {em.get(v): cpp_type(v.type) for v in captures}
+    members = {em.get(v): _member_type(em, op, v) for v in captures}
     # The functor body: indices / member, then accumulators.
     fb = em.child(device=True, indent=2)
     team = isinstance(pol, TeamPolicyAttr)

@@ -199,3 +199,30 @@ def test_main_only_for_an_argument_free_host_program(cpu):
 }"""
     files = emit_module(parse(text), "app").files
     assert "run();" in files["app_main.cpp"] and "Kokkos::initialize(argc, argv);" in files["app_main.cpp"]
+
+
+SLOT = HEAD + """builtin.module {
+  func.func @k(%lo: index, %hi: index, %x: !v) attributes {kokkos.entry = #kokkos.entry<for>} {
+    %slot = memref.alloca() : memref<f64>
+    %two = arith.constant 2.0 : f64
+    memref.store %two, %slot[] : memref<f64>
+    kokkos.parallel_for "k" #kokkos.range on <default>(%lo, %hi) {
+    ^bb0(%i: index):
+      %s = memref.load %slot[] : memref<f64>
+      memref.store %s, %x[%i] : !v
+      BODY
+      kokkos.yield
+    }
+    func.return
+  }
+}"""
+
+
+def test_host_scalar_slots_are_captured_by_value():
+    from hpcir.backends.kokkos_cpp.context import ModuleState
+    if "scalar_slots" not in ModuleState.__dataclass_fields__:
+        pytest.skip("rank-0 allocas are not emitted as scalar slots")
+    cpp = emit_module(parse(SLOT.replace("BODY", "")), "slot").files["slot.cpp"]
+    assert re.search(r"struct k_functor \{[^}]*\n  double slot;", cpp)
+    with pytest.raises(UnsupportedOpError, match="assigns a variable of the enclosing host code"):
+        emit_module(parse(SLOT.replace("BODY", "memref.store %s, %slot[] : memref<f64>")), "bad")
