@@ -9,7 +9,8 @@ In every kernel entry (`kokkos.entry`) and host program (`kokkos.host_program`) 
   integers -> band/bor, anything else -> custom with the combiner as join region); each contribution
   becomes an accumulator update `acc = combine(acc, contribution)` yielded by the body; the init
   value is passed through (kokkos.parallel_reduce folds it into the result like scf.parallel does);
-- `scf.parallel` nested inside a launch becomes a sequential `scf.for` nest (reductions as iter_args).
+- `scf.parallel` nested inside a launch (converted here or written at L3 by the frontend) becomes a
+  sequential `scf.for` nest (reductions as iter_args).
 """
 from __future__ import annotations
 
@@ -155,6 +156,9 @@ def _convert_function(f: func.FuncOp, target: Target) -> None:
             parallel_to_for(o)
         name = f.sym_name.data if len(launches) == 1 else f"{f.sym_name.data}_{k}"
         _convert_launch(par, name, target)
+    # scf.parallel left inside launches the frontend wrote directly at L3 run sequentially too.
+    for o in reversed([o for o in f.walk() if isinstance(o, scf.ParallelOp)]):
+        parallel_to_for(o)
 
 
 def _normalise(b: Builder, par: scf.ParallelOp, dims: int) -> tuple[list[SSAValue], list[SSAValue], list[bool]]:

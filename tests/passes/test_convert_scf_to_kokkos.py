@@ -341,3 +341,39 @@ def test_functions_without_kokkos_markers_are_untouched():
     module, out = run(AXPY, "convert-scf-to-kokkos")
     helper = out[out.index("@helper"):]
     assert '"scf.parallel"' in helper and "kokkos." not in helper
+
+
+def test_launches_inside_host_loops_and_parallels_inside_l3_launches():
+    text = """
+    func.func @prog(%n: index, %steps: index, %x: memref<?xf64, #kokkos.space<host>>) attributes {kokkos.host_program} {
+      %c0 = arith.constant 0 : index
+      %c1 = arith.constant 1 : index
+      scf.for %t = %c0 to %steps step %c1 {
+        scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+          %v = memref.load %x[%i] : memref<?xf64, #kokkos.space<host>>
+          %w = arith.addf %v, %v : f64
+          memref.store %w, %x[%i] : memref<?xf64, #kokkos.space<host>>
+          scf.reduce
+        }
+      }
+      "kokkos.parallel_for"(%c0, %n) <{policy = #kokkos.range, exec_space = #kokkos.exec<serial>, name = "direct"}> ({
+      ^bb0(%i: index):
+        scf.parallel (%j) = (%c0) to (%n) step (%c1) {
+          %v = memref.load %x[%j] : memref<?xf64, #kokkos.space<host>>
+          memref.store %v, %x[%i] : memref<?xf64, #kokkos.space<host>>
+          scf.reduce
+        }
+        "kokkos.yield"() : () -> ()
+      }) : (index, index) -> ()
+      return
+    }"""
+    module, out = run(text, "convert-scf-to-kokkos")
+    check(out, """
+    // CHECK:      scf.for
+    // CHECK-NEXT:   kokkos.parallel_for "prog" #kokkos.range on <openmp>
+    // CHECK:      kokkos.parallel_for "direct" #kokkos.range on <serial>
+    // CHECK-NEXT: ^bb0(%[[I:\\w+]]: index):
+    // CHECK-NEXT:   scf.for %[[J:\\w+]] =
+    // CHECK-NOT:  scf.parallel
+    """)
+    verify_upstream(module)
