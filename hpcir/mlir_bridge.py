@@ -131,7 +131,7 @@ def _parse_upstream(text: str, ctx: "mlir.ir.Context") -> "mlir.ir.Module":
         return mlir.ir.Module.parse(text, ctx)
     except mlir.ir.MLIRError as err:
         raise IRVerificationError(f"upstream MLIR rejected the IR:\n{_diagnostics(err)}",
-                                  hint="print the module with `hpcir opt FILE.mlir` to see the failing op") from None
+                                  hint="line numbers refer to the generic text; `hpcir opt FILE --print-generic` prints it") from None
 
 
 def verify_upstream(module_or_text: ModuleOp | str) -> None:
@@ -167,8 +167,13 @@ def _bridge_context():
 def from_upstream_text(text: str) -> ModuleOp:
     """Parse upstream-printed (generic) IR back into xDSL, restoring `#kokkos.space<S>` memory spaces."""
     from xdsl.parser import Parser
+    from xdsl.utils.exceptions import ParseError
 
-    module = Parser(_bridge_context(), text).parse_module()
+    try:
+        module = Parser(_bridge_context(), text).parse_module()
+    except ParseError as err:  # e.g. an upstream pass produced ops of a dialect xDSL does not have
+        raise IRVerificationError(f"xDSL cannot read the IR upstream MLIR produced:\n{err}",
+                                  hint="add a pass lowering those ops to the upstream pipeline") from None
     _map_module_types(module, _string_to_space)
     return module
 

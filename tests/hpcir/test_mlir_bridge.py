@@ -106,3 +106,12 @@ def test_from_upstream_syntax_keeps_kokkos_spaces():
     module.verify()
     assert {s.data for s in _memref_spaces(module)} == {kk.MemorySpace.HOST}
     assert any(isinstance(op, scf.ParallelOp) for op in module.walk())
+
+
+def test_ops_xdsl_cannot_read_back_are_an_hpcir_error():
+    module = _load("linalg_mlp.mlir")
+    with pytest.raises(IRVerificationError, match="xDSL cannot read the IR upstream MLIR produced"):
+        # lowering to the llvm dialect yields ops hpcir's xDSL context does not load
+        mlir_bridge.run_upstream_passes(module, "builtin.module(one-shot-bufferize{bufferize-function-boundaries},"
+                                                "convert-linalg-to-loops,convert-scf-to-cf,"
+                                                "convert-to-llvm,reconcile-unrealized-casts)")
