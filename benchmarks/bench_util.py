@@ -43,16 +43,19 @@ class Samples:
 
 
 def interleaved(variants: dict[str, Callable[[], float | None]], warmup: int,
-                reps: int) -> dict[str, Samples]:
+                reps: int, before: Callable[[], object] | None = None) -> dict[str, Samples]:
     """Run every variant once per round, `warmup` discarded rounds then `reps` measured ones.
 
     A variant returns its own time in seconds (measured inside C++) or None to be timed here
     with perf_counter. Round-robin order spreads slow drifts of a shared machine's load over
-    all variants instead of penalising whichever ran last.
+    all variants instead of penalising whichever ran last. `before` runs, untimed, before each
+    variant: every variant then starts from the same state (e.g. OpenMP threads awake).
     """
     out = {name: Samples(name) for name in variants}
     for r in range(warmup + reps):
         for name, fn in variants.items():
+            if before is not None:
+                before()
             t0 = time.perf_counter()
             inner = fn()
             elapsed = time.perf_counter() - t0
