@@ -37,3 +37,8 @@ def context(allow_unregistered: bool = False) -> Context:
         if d.name not in ctx.registered_dialect_names:
             ctx.load_dialect(d)
     return ctx
+
+
+# The graph (L1) op sets: our FFT ops and xDSL's complex dialect (complex FFT data, complex math).
+register_dialect("fft", lambda: __import__("hpcir.dialects.fft", fromlist=["FFT"]).FFT)
+register_dialect("complex", lambda: __import__("xdsl.dialects.complex", fromlist=["Complex"]).Complex)
