@@ -131,6 +131,8 @@ def install_kokkos(backend: str = "openmp", progress: Progress | None = print) -
     """Build Kokkos for `backend` (openmp | cuda | hip) into `<cache>/kokkos/`, once, under a lock."""
     say = progress or (lambda _msg: None)
     backend = backend.lower()
+    if backend == "serial":  # the OpenMP build carries the Serial backend too
+        backend = "openmp"
     plan = _plan(backend, install_prefix)
     prefix = install_prefix(plan.name)
     with file_lock(f"kokkos-install-{plan.name}"):
