@@ -42,6 +42,7 @@ class ModuleState:
 
     target: Target
     structs: list[str] = field(default_factory=list)  # functors and reducers, in definition order
+    scalar_slots: set = field(default_factory=set)  # rank-0 allocas emitted as plain C++ locals
     _used: dict[str, int] = field(default_factory=dict)
 
     def fresh(self, hint: str | None, default: str = "v") -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from xdsl.dialects.builtin import (DYNAMIC_INDEX, DenseArrayBase, FloatAttr, IntegerAttr, IntegerType, MemRefType)
+from xdsl.dialects.builtin import (DYNAMIC_INDEX, NoneAttr, DenseArrayBase, FloatAttr, IntegerAttr, IntegerType, MemRefType)
 from xdsl.ir import Attribute, Operation
 
 from hpcir.errors import HpcirError, UnsupportedOpError
@@ -197,12 +197,18 @@ def _indices(em: FunctionEmitter, values) -> str:
 @handles("memref.load")
 def _load(em: FunctionEmitter, op: Operation) -> None:
     m, *idx = op.operands
+    if m in em.mod.scalar_slots:
+        em.define(op.results[0], em.get(m))
+        return
     em.define(op.results[0], f"{em.get(m)}({_indices(em, idx)})")
 
 
 @handles("memref.store")
 def _store(em: FunctionEmitter, op: Operation) -> None:
     v, m, *idx = op.operands
+    if m in em.mod.scalar_slots:
+        em.line(f"{em.get(m)} = {em.get(v)};")
+        return
     em.line(f"{em.get(m)}({_indices(em, idx)}) = {em.get(v)};")
 
 
@@ -246,6 +252,12 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
     dyn = iter(em.get(v) for v in op.operands)
     sizes = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in _static_shape(ty)]
     name = em.fresh(res.name_hint, "buf")
+    if op.name == "memref.alloca" and not _static_shape(ty) and isinstance(ty.memory_space, NoneAttr):
+        # A rank-0 stack slot (a frontend's mutable local): a plain C++ variable, host or device.
+        em.line(f"{cpp_type(ty.element_type)} {name}{{}};")
+        em.mod.scalar_slots.add(res)
+        em.bind(res, name)
+        return
     if em.device:
         # Device code cannot allocate: a statically sized local array behind an unmanaged view.
         if any(d == DYNAMIC_INDEX for d in _static_shape(ty)):
