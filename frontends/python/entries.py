@@ -109,6 +109,10 @@ class ModuleBuilder:
         nb = {"range": 2, "mdrange": 2 * spec.rank, "team": 3}[spec.policy]
         ptypes = [t.mlir() for t in spec.param_types.values()]  # type: ignore[union-attr]
         block = Block(arg_types=[I64.mlir()] * nb + ptypes)
+        bound_names = {"range": ["begin", "end"], "team": ["league_size", "team_size", "vector_length"],
+                       "mdrange": [f"begin{d}" for d in range(spec.rank)] + [f"end{d}" for d in range(spec.rank)]}
+        for arg, hint in zip(block.args, bound_names[spec.policy] + list(spec.param_types)):
+            arg.name_hint = hint  # readable C++ and MLIR (%x instead of %3)
         low = KernelLowerer(k, self, block)
         bounds = [low.to_index(TV(a, I64)) for a in block.args[:nb]]
         params: dict[str, Var | TV] = {n: TV(a, t) for (n, t), a in zip(spec.param_types.items(), block.args[nb:])}
@@ -125,8 +129,6 @@ class ModuleBuilder:
         fn = func.FuncOp(name, (list(block.arg_types), result_types), Region(block))
         from hpcir.dialects import kokkos as kk
         fn.attributes["kokkos.entry"] = kk.EntryAttr(spec.kind)
-        bound_names = {"range": ["begin", "end"], "team": ["league_size", "team_size", "vector_length"],
-                       "mdrange": [f"begin{d}" for d in range(spec.rank)] + [f"end{d}" for d in range(spec.rank)]}
         fn.attributes["kokkos.arg_names"] = ArrayAttr([StringAttr(s) for s in bound_names[spec.policy] + list(spec.param_types)])
         if spec.layout_free:
             fn.attributes["kokkos.layout_free"] = UnitAttr()

@@ -77,6 +77,8 @@ class StmtMixin(ExprMixin):
     def new_var(self, name: str, ty: ScalarType, init: TV | None) -> Var:
         """Declare a local in the current scope (its alloca goes to the current block)."""
         ref = self.emit(memref.AllocaOp.get(ty.mlir(), shape=[])).results[0]
+        if name.isidentifier():
+            ref.name_hint = name
         var = Var(ref, ty)
         if init is not None:
             self.emit(memref.StoreOp.get(self.convert(init, ty).ssa, ref, []))
