@@ -93,3 +93,9 @@ def test_cli_runs_as_a_module(tmp_path: Path):
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "kokkos.host_program" in proc.stdout
+
+
+def test_dump_ir_after_all_shows_every_pass(capsys):
+    assert main(["lower", str(EXAMPLE), "--emit=mlir", "--dump-ir-after-all"]) == 0
+    err = capsys.readouterr().err
+    assert "IR Dump After convert-scf-to-kokkos" in err and "IR Dump After kokkos-layout" in err
