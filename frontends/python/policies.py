@@ -36,6 +36,13 @@ def _as_int(v: object, what: str) -> int:
     return int(v)  # type: ignore[arg-type]
 
 
+def _split_space(args: tuple) -> tuple["ExecutionSpace | None", tuple]:
+    """An optional leading execution space, as in Kokkos' policy constructors."""
+    if args and isinstance(args[0], ExecutionSpace):
+        return args[0], args[1:]
+    return None, args
+
+
 @dataclass(frozen=True)
 class RangePolicy:
     """A 1-D index range [begin, end): `RangePolicy(n)`, `RangePolicy(b, e)` or `RangePolicy(space, b, e)`."""
@@ -45,9 +52,7 @@ class RangePolicy:
     space: ExecutionSpace | None = None
 
     def __init__(self, *args: object):
-        space = None
-        if args and isinstance(args[0], ExecutionSpace):
-            space, args = args[0], args[1:]
+        space, args = _split_space(args)
         if len(args) == 1:
             b, e = 0, args[0]
         elif len(args) == 2:
@@ -76,9 +81,7 @@ class MDRangePolicy:
     space: ExecutionSpace | None = None
 
     def __init__(self, *args: object, tile: object = None):
-        space = None
-        if args and isinstance(args[0], ExecutionSpace):
-            space, args = args[0], args[1:]
+        space, args = _split_space(args)
         if len(args) == 3 and tile is None:
             tile, args = args[2], args[:2]
         if len(args) != 2:
@@ -115,9 +118,7 @@ class TeamPolicy:
     space: ExecutionSpace | None = None
 
     def __init__(self, *args: object):
-        space = None
-        if args and isinstance(args[0], ExecutionSpace):
-            space, args = args[0], args[1:]
+        space, args = _split_space(args)
         if len(args) not in (2, 3):
             raise PolicyError("TeamPolicy takes ([space,] league_size, team_size | AUTO[, vector_length])")
         league = _as_int(args[0], "TeamPolicy league_size")
