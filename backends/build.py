@@ -192,6 +192,12 @@ def build_shared_library(sources: dict[str, str], target: Target, install: Kokko
     return cached_build(key, build)
 
 
+def warm_precompiled_headers(install: KokkosInstall, targets: list[Target]) -> int:
+    """Build the precompiled Kokkos header for each target ahead of the first module; returns how many."""
+    tc = install.toolchain()
+    return sum(bool(precompiled_header_args(tc, _target_flags(t, tc), install)) for t in targets)
+
+
 def compile_only(sources: dict[str, str], target: Target, install: KokkosInstall) -> None:
     """Compile every unit of `sources` to an object and discard it: the CUDA / HIP checks."""
     units = _check_sources(sources)

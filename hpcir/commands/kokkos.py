@@ -32,6 +32,13 @@ def _describe(inst: KokkosInstall, toolchain: bool) -> str:
 def _install(args: argparse.Namespace) -> int:
     inst = install_kokkos(args.backend, progress=lambda msg: print(f"hpcir: {msg}", flush=True))
     print(_describe(inst, toolchain=False))
+    if args.backend == "openmp":
+        # Pay for the precompiled Kokkos header now rather than in the first JIT build.
+        from ..backends.build import warm_precompiled_headers
+        from ..targets import TARGETS
+        host = [t for t in TARGETS.values() if t.kokkos_backend and inst.has_backend(t.kokkos_backend)]
+        if warm_precompiled_headers(inst, host):
+            print("hpcir: precompiled Kokkos_Core.hpp for " + ", ".join(t.name for t in host))
     return 0
 
 

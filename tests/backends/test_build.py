@@ -157,6 +157,7 @@ def test_precompiled_kokkos_header_is_valid_and_used(openmp, tmp_path):
     if not build_mod._is_gcc(tc):
         pytest.skip("precompiled headers are used with GCC only")
     flags = build_mod._target_flags(get_target("cpu"), tc)
+    assert build_mod.warm_precompiled_headers(openmp, [get_target("cpu")]) == 1
     pch = build_mod.precompiled_header_args(tc, flags, openmp)
     assert pch and Path(pch[pch.index("-I") + 1], "Kokkos_Core.hpp.gch").is_file()
     (tmp_path / "m.cpp").write_text(_axpy()["axpy.cpp"])
