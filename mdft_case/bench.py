@@ -61,6 +61,44 @@ def measure(case: str, nodes: int, minimise: bool, repeats: int = 3) -> dict:
     return out
 
 
+def kernel_times(case: str, nodes: int, repeats: int = 3) -> dict[str, float]:
+    """Best-of-`repeats` wall time of each hot kernel in one evaluation (Tier B cases)."""
+    from . import kernels
+    from .functional_orient import build_orient
+
+    func, _ = build_orient(case_config(case, nodes))
+    a = func.ang
+    xi = func.initial_xi()
+    steps: list[tuple[str, callable]] = []
+    drho = kernels.delta_rho(xi, func.rho0)
+    proj = kernels.angle_to_proj(drho, a.shape, func.fwd, func.iphi, func.ipsi, func.mix)
+    projk = kernels.fft3_batched(proj)
+    gk = kernels.kspace_contract(projk, a.proj_m, a.proj_mup, a.proj_mu, a.mrso, func.dk, func.phik,
+                                 func.entries, func.cvals, func.wn)
+    gp = kernels.ifft3_batched(gk)
+    gamma = kernels.proj_to_angle(gp, a.shape, func.bwd, func.iphi, func.ipsi, func.mix)
+    steps = [
+        ("delta_rho", lambda: kernels.delta_rho(xi, func.rho0)),
+        ("ideal_ext", lambda: kernels.ideal_ext(xi, func.vext, func.weights, func.rho0, func.kt, func.grid.dv)),
+        ("angle_to_proj", lambda: kernels.angle_to_proj(drho, a.shape, func.fwd, func.iphi, func.ipsi, func.mix)),
+        ("fft3_batched", lambda: kernels.fft3_batched(proj)),
+        ("kspace_contract", lambda: kernels.kspace_contract(projk, a.proj_m, a.proj_mup, a.proj_mu, a.mrso, func.dk,
+                                                            func.phik, func.entries, func.cvals, func.wn)),
+        ("ifft3_batched", lambda: kernels.ifft3_batched(gk)),
+        ("proj_to_angle", lambda: kernels.proj_to_angle(gp, a.shape, func.bwd, func.iphi, func.ipsi, func.mix)),
+        ("excess", lambda: kernels.excess(xi, drho, gamma, func.weights, func.rho0, func.kt, func.grid.dv)),
+    ]
+    out = {}
+    for name, fn in steps:
+        best = float("inf")
+        for _ in range(repeats):
+            t = time.process_time()
+            fn()
+            best = min(best, time.process_time() - t)
+        out[name] = best
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry: one case, or the whole sweep as a Markdown table."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -68,7 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("nodes", nargs="?", type=int)
     ap.add_argument("--minimise", action="store_true")
     ap.add_argument("--all", action="store_true")
+    ap.add_argument("--kernels", action="store_true", help="CPU time of each hot kernel (Tier B)")
     args = ap.parse_args(argv)
+    if args.kernels:
+        print(json.dumps(kernel_times(args.case, args.nodes)))
+        return 0
     if not args.all:
         print(json.dumps(measure(args.case, args.nodes, args.minimise)))
         return 0

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 from scipy import fft as sfft
-from scipy.special import xlogy
 
 # FFT worker threads for the batched transforms (the reference machine has 2 cores).
 WORKERS = 2
@@ -33,10 +32,10 @@ def ideal_ext(xi: np.ndarray, vext: np.ndarray, weights: np.ndarray, rho0: float
     """
     x = xi * xi
     w = weights.reshape((-1,) + (1,) * (xi.ndim - 1)) * (dv * rho0)
-    dens = kt * (xlogy(x, x) - x + 1.0) + x * vext
-    energy = float(np.sum(w * dens))
-    with np.errstate(divide="ignore"):
-        logx = np.where(x > 0.0, np.log(np.where(x > 0.0, x, 1.0)), 0.0)
+    # one logarithm serves both x ln x (-> 0 at x = 0) and the gradient's ln x
+    logx = np.zeros_like(x)
+    np.log(x, out=logx, where=x > 0.0)
+    energy = float(np.sum(w * (kt * (x * logx - x + 1.0) + x * vext)))
     grad = w * 2.0 * xi * (kt * logx + vext)
     return energy, grad
 
