@@ -401,6 +401,13 @@ class GraphBuilder:
         self.name = name
         op = linalg.PoolingNchwMaxOp([x, win], [init], [init.type], strides=_i64_dense(stride),
                                      dilations=_i64_dense(dilation))
+        # xDSL 0.74 builds the body as max(input, window); linalg's semantics is out = max(out, input)
+        blk = op.regions[0].block
+        for o in list(blk.ops)[::-1]:
+            o.detach()
+            o.erase()
+        m = Body(blk).op("max", blk.args[2], blk.args[0])
+        blk.add_op(linalg.YieldOp(m))
         return self._emit(op).results[0]
 
     def sum_pool2d(self, x: SSAValue, kernel, stride, padding) -> SSAValue:
