@@ -88,17 +88,39 @@ def _strip_link(cmd: list[str]) -> list[str]:
     return out
 
 
-def _run_probe(install: KokkosInstall, work: Path) -> Path:
+def _default_generator() -> str:
+    return "Unix Makefiles" if shutil.which("make") else "Ninja"
+
+
+def _link_command(build: Path, generator: str, env: dict[str, str]) -> list[str]:
+    """The probe library's link command line as the generator would run it."""
+    if generator == "Ninja":
+        out = subprocess.run(["ninja", "-C", str(build), "-t", "commands", "hpcir_probe"],
+                             capture_output=True, text=True, env=env, check=True).stdout
+        line = next(ln for ln in out.splitlines() if " -shared " in ln)
+        # Ninja wraps it as ": && CMD && :" (pre- and post-link steps).
+        line = line.strip().removeprefix(": &&").removesuffix("&& :")
+        return shlex.split(line)
+    return shlex.split((build / "CMakeFiles" / "hpcir_probe.dir" / "link.txt")
+                       .read_text().splitlines()[0])
+
+
+def _run_probe(install: KokkosInstall, work: Path, generator: str | None = None) -> Path:
     """Configure the probe project against `install`; write toolchain.json into `work`."""
+    generator = generator or _default_generator()
     (work / "CMakeLists.txt").write_text(_PROBE_CMAKE)
     (work / "probe.cpp").write_text("#include <Kokkos_Core.hpp>\n")
     env = {**os.environ, **dict(install.env)}
-    cmd = ["cmake", "-G", "Unix Makefiles", "-S", str(work), "-B", str(work / "build"),
+    cmd = ["cmake", "-G", generator, "-S", str(work), "-B", str(work / "build"),
            f"-DKokkos_DIR={install.cmake_dir}", f"-DCMAKE_CXX_COMPILER={install.compiler}",
            "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
            f"-DHPCIR_PROBE_CUDA={'ON' if install.has_backend('cuda') else 'OFF'}",
            *[f"-D{k}={v}" for k, v in install.cmake_defines]]
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    except OSError as err:
+        raise KokkosNotFoundError(f"cannot run CMake: {err}",
+                                  hint="install CMake >= 3.16 (apt-get install cmake)") from None
     if proc.returncode != 0:
         errs = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()][-12:]
         raise KokkosNotFoundError(
@@ -106,8 +128,7 @@ def _run_probe(install: KokkosInstall, work: Path) -> Path:
             hint="check that its compiler is installed, or point Kokkos_ROOT at another Kokkos")
     build = work / "build"
     compile_cmd = shlex.split(json.loads((build / "compile_commands.json").read_text())[0]["command"])
-    link_cmd = shlex.split((build / "CMakeFiles" / "hpcir_probe.dir" / "link.txt")
-                           .read_text().splitlines()[0])
+    link_cmd = _link_command(build, generator, env)
     compiler = shutil.which(compile_cmd[0]) or compile_cmd[0]
     compile_args = _strip_compile(compile_cmd)
     if "-fPIC" not in compile_args:

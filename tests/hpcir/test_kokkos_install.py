@@ -264,3 +264,21 @@ def test_cli_kokkos_info_notes_an_unusable_kokkos_root(tmp_path):
                           capture_output=True, text=True, env=env)
     assert proc.returncode == 0, proc.stderr
     assert f"passed over: Kokkos_ROOT={tmp_path / 'nothing'}" in proc.stdout
+
+
+@pytest.mark.parametrize("generator", ["Ninja", "Unix Makefiles"])
+def test_toolchain_probe_agrees_across_cmake_generators(generator, tmp_path):
+    import json
+    import shutil
+    from hpcir.kokkos_probe import _run_probe
+    tool = {"Ninja": "ninja", "Unix Makefiles": "make"}[generator]
+    if shutil.which(tool) is None:
+        pytest.skip(f"{tool} is not installed")
+    inst = ensure_kokkos("cpu")
+    data = json.loads(_run_probe(inst, tmp_path, generator).read_text())
+    tc = inst.toolchain()
+    assert Path(data["compiler"]).resolve() == Path(tc.compiler).resolve()
+    assert data["compile_args"] == list(tc.compile_args)
+    # Link lines keep the same libraries and options in the same order.
+    assert [a for a in data["link_args"] if a] == [a for a in tc.link_args if a]
+    assert not any("hpcir_probe" in a or a.endswith(".o") for a in data["link_args"])
