@@ -14,6 +14,9 @@ from hpcir import cache
 from hpcir.errors import KokkosNotFoundError
 from hpcir.kokkos_install import KokkosInstall, ensure_kokkos, find_kokkos, read_install
 
+# The cache the session uses (CI's or the user's), before any test points HPCIR_CACHE_DIR away.
+_REAL_CACHE = cache.cache_root()
+
 # ---------------------------------------------------------------- cache
 
 
@@ -282,3 +285,25 @@ def test_toolchain_probe_agrees_across_cmake_generators(generator, tmp_path):
     # Link lines keep the same libraries and options in the same order.
     assert [a for a in data["link_args"] if a] == [a for a in tc.link_args if a]
     assert not any("hpcir_probe" in a or a.endswith(".o") for a in data["link_args"])
+
+
+def test_failed_install_reports_the_error_and_leaves_no_install(tmp_cache, monkeypatch):
+    import shutil
+    from hpcir.kokkos_build import install_kokkos, install_prefix
+    real = _REAL_CACHE / "kokkos" / "downloads"
+    sdists = sorted(real.glob("pykokkos?base-0.0.7.tar.gz"))
+    if not sdists:
+        pytest.skip("Kokkos source not downloaded yet (run `hpcir kokkos install`)")
+    (tmp_cache / "kokkos" / "downloads").mkdir(parents=True)
+    shutil.copy(sdists[0], tmp_cache / "kokkos" / "downloads")
+    monkeypatch.setenv("CXX", "/bin/false")  # a "compiler" that fails CMake's checks
+    messages: list[str] = []
+    with pytest.raises(KokkosNotFoundError) as err:
+        install_kokkos("openmp", progress=messages.append)
+    assert "configuring of Kokkos 3.4.01 failed" in str(err.value)
+    assert "full log" in str(err.value)
+    assert any("configuring" in m for m in messages)
+    assert not install_prefix("openmp").exists()
+    assert not list((tmp_cache / "kokkos").glob(".build-*"))
+    with pytest.raises(KokkosNotFoundError):
+        find_kokkos("openmp")
