@@ -6,7 +6,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from hpcir.cache import cache_key, cache_root, cached_build, lookup
@@ -199,16 +198,27 @@ def warm_precompiled_headers(install: KokkosInstall, targets: list[Target]) -> i
 
 
 def compile_only(sources: dict[str, str], target: Target, install: KokkosInstall) -> None:
-    """Compile every unit of `sources` to an object and discard it: the CUDA / HIP checks."""
+    """Compile every unit of `sources` and discard the objects: the CUDA / HIP checks.
+
+    A passing check is remembered in the cache (same key parts as a library build), so
+    re-checking unchanged code is free; a failing one raises BuildError every time.
+    """
     units = _check_sources(sources)
     tc = install.toolchain()
     flags = _target_flags(target, tc)
-    with tempfile.TemporaryDirectory(prefix="hpcir-check-") as tmp:
-        work = Path(tmp)
+    key = build_key(sources, target, install, "compile-check")
+
+    def check(work: Path) -> Path:
         src = work / "src"
         _write_sources(sources, src)
-        label = f"check-{target.name}-" + cache_key(sorted(sources.items()))[:12]
+        label = f"check-{target.name}-{key[:12]}"
         for unit in units:
-            _run([tc.compiler, *tc.compile_args, *flags, "-c", str(src / unit),
-                  "-o", str(work / (Path(unit).stem + ".o"))], tc, work, src, label,
-                 f"compile check for target {target.name!r} ({unit})")
+            obj = work / (Path(unit).stem + ".o")
+            _run([tc.compiler, *tc.compile_args, *flags, "-c", str(src / unit), "-o", str(obj)],
+                 tc, work, src, label, f"compile check for target {target.name!r} ({unit})")
+            obj.unlink()
+        shutil.rmtree(src)
+        (work / "ok").write_text(f"{', '.join(units)} compile for {target.name}\n")
+        return work / "ok"
+
+    cached_build(key, check, kind="checks")

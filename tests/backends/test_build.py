@@ -256,10 +256,13 @@ def _gpu_install(backend: str, tool: str):
     ("cuda", "nvcc", CUDA_SRC, "acc += x(i);"),
     ("hip", "hipcc", HIP_SRC, "acc += y(i);"),
 ])
-def test_gpu_compile_checks(backend, tool, src, bad):
+def test_gpu_compile_checks(backend, tool, src, bad, monkeypatch):
     inst = _gpu_install(backend, tool)
     target = get_target(backend)
     compile_only({"m.cpp": src}, target, inst)
+    with monkeypatch.context() as m:  # a passed check is remembered: no compiler the second time
+        m.setattr(build_mod, "_run", lambda *a, **k: pytest.fail("compiler ran again"))
+        compile_only({"m.cpp": src}, target, inst)
     line = next(i for i, ln in enumerate(src.splitlines(), 1) if bad in ln)
     with pytest.raises(BuildError) as err:
         compile_only({"m.cpp": src.replace(bad, "acc += nope(i);")}, target, inst)
