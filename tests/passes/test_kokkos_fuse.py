@@ -1,0 +1,333 @@
+"""kokkos-fuse: IR-in/IR-out checks, interpreter differential checks, and the refusals that keep IR unchanged."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fusetools import interpret
+from ircheck import check
+from irtools import parse_mlir, run
+from hpcir.mlir_bridge import verify_upstream
+from hpcir.pipeline import run_pipeline
+
+M = "memref<?x?xf64>"
+
+# ISSUE5's hdiff as xDSL's convert-stencil-to-ll-mlir lowers it: lap -> flx, fly -> out, interior [2, n-2).
+HDIFF = f"""
+func.func @hdiff(%n: index, %u: {M}, %coeff: {M}, %out: {M}) attributes {{kokkos.host_program}} {{
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2 : index
+  %c4 = arith.constant 4.0 : f64
+  %hi = arith.subi %n, %c2 : index
+  %hi1 = arith.addi %hi, %c1 : index
+  %lap = memref.alloc(%n, %n) : {M}
+  %flx = memref.alloc(%n, %n) : {M}
+  %fly = memref.alloc(%n, %n) : {M}
+  scf.parallel (%i, %j) = (%c1, %c1) to (%hi1, %hi1) step (%c1, %c1) {{
+    %ip = arith.addi %i, %c1 : index
+    %im = arith.subi %i, %c1 : index
+    %jp = arith.addi %j, %c1 : index
+    %jm = arith.subi %j, %c1 : index
+    %u0 = memref.load %u[%i, %j] : {M}
+    %u1 = memref.load %u[%ip, %j] : {M}
+    %u2 = memref.load %u[%im, %j] : {M}
+    %u3 = memref.load %u[%i, %jp] : {M}
+    %u4 = memref.load %u[%i, %jm] : {M}
+    %s1 = arith.addf %u1, %u2 : f64
+    %s2 = arith.addf %s1, %u3 : f64
+    %s3 = arith.addf %s2, %u4 : f64
+    %m = arith.mulf %c4, %u0 : f64
+    %l = arith.subf %m, %s3 : f64
+    memref.store %l, %lap[%i, %j] : {M}
+    scf.reduce
+  }}
+  scf.parallel (%i, %j) = (%c1, %c2) to (%hi, %hi) step (%c1, %c1) {{
+    %ip = arith.addi %i, %c1 : index
+    %a = memref.load %lap[%ip, %j] : {M}
+    %b = memref.load %lap[%i, %j] : {M}
+    %d = arith.subf %a, %b : f64
+    memref.store %d, %flx[%i, %j] : {M}
+    scf.reduce
+  }}
+  scf.parallel (%i, %j) = (%c2, %c1) to (%hi, %hi) step (%c1, %c1) {{
+    %jp = arith.addi %j, %c1 : index
+    %a = memref.load %lap[%i, %jp] : {M}
+    %b = memref.load %lap[%i, %j] : {M}
+    %d = arith.subf %a, %b : f64
+    memref.store %d, %fly[%i, %j] : {M}
+    scf.reduce
+  }}
+  scf.parallel (%i, %j) = (%c2, %c2) to (%hi, %hi) step (%c1, %c1) {{
+    %im = arith.subi %i, %c1 : index
+    %jm = arith.subi %j, %c1 : index
+    %x0 = memref.load %flx[%i, %j] : {M}
+    %x1 = memref.load %flx[%im, %j] : {M}
+    %y0 = memref.load %fly[%i, %j] : {M}
+    %y1 = memref.load %fly[%i, %jm] : {M}
+    %dx = arith.subf %x0, %x1 : f64
+    %dy = arith.subf %y0, %y1 : f64
+    %t = arith.addf %dx, %dy : f64
+    %cf = memref.load %coeff[%i, %j] : {M}
+    %ct = arith.mulf %cf, %t : f64
+    %u0 = memref.load %u[%i, %j] : {M}
+    %r = arith.subf %u0, %ct : f64
+    memref.store %r, %out[%i, %j] : {M}
+    scf.reduce
+  }}
+  memref.dealloc %lap : {M}
+  memref.dealloc %flx : {M}
+  memref.dealloc %fly : {M}
+  return
+}}
+"""
+
+
+def hdiff_numpy(u: np.ndarray, coeff: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """ISSUE5's hdiff on the interior [2, n-2) by slicing (independent of any IR)."""
+    n = u.shape[0]
+    lap = np.zeros_like(u)
+    lap[1:n - 1, 1:n - 1] = 4 * u[1:n - 1, 1:n - 1] - (u[2:n, 1:n - 1] + u[0:n - 2, 1:n - 1]
+                                                       + u[1:n - 1, 2:n] + u[1:n - 1, 0:n - 2])
+    flx = lap[2:n - 1, :] - lap[1:n - 2, :]   # flx[i] for i in [1, n-2)
+    fly = lap[:, 2:n - 1] - lap[:, 1:n - 2]   # fly[:, j] for j in [1, n-2)
+    res = out.copy()
+    s = slice(2, n - 2)
+    res[s, s] = u[s, s] - coeff[s, s] * (flx[1:n - 3, s] - flx[0:n - 4, s] + fly[s, 1:n - 3] - fly[s, 0:n - 4])
+    return res
+
+
+def _hdiff_inputs(n: int = 9, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    return rng.standard_normal((n, n)), rng.uniform(0.1, 1.0, (n, n)), rng.standard_normal((n, n))
+
+
+def test_hdiff_l2_becomes_one_loop_without_temporaries():
+    module, out = run(HDIFF, "kokkos-fuse,canonicalize,cse")
+    check(out, """
+    // CHECK-LABEL: func.func @hdiff
+    // CHECK-NOT:   memref.alloc
+    // CHECK:       "scf.parallel"
+    // CHECK-NOT:   "scf.parallel"
+    // CHECK-NOT:   memref.store
+    // CHECK:       memref.store {{.*}}, %arg3[%arg4, %arg5]
+    // CHECK-NOT:   "scf.parallel"
+    // CHECK-NOT:   memref.dealloc
+    // CHECK:       return
+    """)
+    # 13 distinct u points (lap at the 5-point star around each flux point) + coeff, after CSE.
+    assert out.count("memref.load") == 14
+    verify_upstream(module)
+
+
+def test_hdiff_fused_matches_numpy_and_unfused():
+    u, coeff, out0 = _hdiff_inputs()
+    before = parse_mlir(HDIFF)
+    after = parse_mlir(HDIFF)
+    run_pipeline(after, "kokkos-fuse,canonicalize,cse")
+    ref = hdiff_numpy(u, coeff, out0)
+    got_before = interpret(before, "hdiff", [u.shape[0]], [u, coeff, out0])[2]
+    got_after = interpret(after, "hdiff", [u.shape[0]], [u, coeff, out0])[2]
+    np.testing.assert_allclose(got_before, ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got_after, ref, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("target", ["cpu", "cuda"])
+def test_hdiff_l3_becomes_one_launch(target):
+    module = parse_mlir(HDIFF)
+    run_pipeline(module, f"convert-scf-to-kokkos{{target={target}}}")
+    assert str(module).count("kokkos.parallel_for") == 4
+    run_pipeline(module, "kokkos-fuse,canonicalize,cse")
+    out = str(module)
+    assert out.count("kokkos.parallel_for") == 1
+    assert "memref.alloc" not in out and "memref.dealloc" not in out
+    verify_upstream(module)
+    u, coeff, out0 = _hdiff_inputs(8, seed=3)
+    got = interpret(module, "hdiff", [8], [u, coeff, out0], seed=5)[2]
+    np.testing.assert_allclose(got, hdiff_numpy(u, coeff, out0), rtol=1e-12, atol=1e-12)
+
+
+# Two 1-D loops; PROD/CONS are the bodies, BOUNDS2 the consumer's bounds.
+PAIR = """
+func.func @pair(%n: index, %a: memref<?xf64>, %b: memref<?xf64>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c2 = arith.constant 2.0 : f64
+  %nm = arith.subi %n, %c1 : index
+  %t = memref.alloc(%n) : memref<?xf64>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %x = memref.load %a[%i] : memref<?xf64>
+    PROD
+    scf.reduce
+  }
+  scf.parallel (%i) = BOUNDS2 step (%c1) {
+    CONS
+    scf.reduce
+  }
+  TAIL
+  return
+}
+"""
+
+
+def pair(prod: str = "%y = arith.mulf %x, %c2 : f64\n memref.store %y, %t[%i] : memref<?xf64>",
+         cons: str = "%v = memref.load %t[%i] : memref<?xf64>\n memref.store %v, %b[%i] : memref<?xf64>",
+         bounds: str = "(%c0) to (%n)", tail: str = "memref.dealloc %t : memref<?xf64>") -> str:
+    return PAIR.replace("PROD", prod).replace("CONS", cons).replace("BOUNDS2", bounds).replace("TAIL", tail)
+
+
+def test_same_index_read_is_forwarded():
+    module, out = run(pair(), "kokkos-fuse")
+    check(out, """
+    // CHECK:      "scf.parallel"
+    // CHECK:      %[[X:\\w+]] = memref.load %arg1[%[[I:\\w+]]]
+    // CHECK-NEXT: %[[Y:\\w+]] = arith.mulf %[[X]], %{{\\w+}} : f64
+    // CHECK-NEXT: memref.store %[[Y]], %arg2[%[[I]]]
+    // CHECK-NOT:  "scf.parallel"
+    """)
+    assert "memref.alloc" not in out and "memref.dealloc" not in out
+    verify_upstream(module)
+
+
+def test_offset_read_is_recomputed_at_the_shifted_index():
+    cons = ("%ip = arith.addi %i, %c1 : index\n %v = memref.load %t[%ip] : memref<?xf64>\n"
+            " memref.store %v, %b[%i] : memref<?xf64>")
+    module, out = run(pair(cons=cons, bounds="(%c0) to (%nm)"), "kokkos-fuse,canonicalize,cse")
+    check(out, """
+    // CHECK:      ^bb0(%[[I:\\w+]]: index):
+    // CHECK-NEXT: %[[IP:\\w+]] = arith.addi %[[I]], %{{\\w+}} : index
+    // CHECK-NEXT: %[[X:\\w+]] = memref.load %arg1[%[[IP]]]
+    // CHECK-NEXT: %[[Y:\\w+]] = arith.mulf %[[X]]
+    // CHECK-NEXT: memref.store %[[Y]], %arg2[%[[I]]]
+    """)
+    assert out.count('"scf.parallel"') == 1 and "memref.alloc" not in out
+    verify_upstream(module)
+    a = np.arange(6.0)
+    got = interpret(module, "pair", [6], [a, np.zeros(6)])[1]
+    np.testing.assert_array_equal(got[:5], 2 * a[1:])
+
+
+def test_store_to_argument_read_at_the_same_index_merges_loops_and_forwards():
+    prod = "%y = arith.mulf %x, %c2 : f64\n memref.store %y, %b[%i] : memref<?xf64>"
+    cons = ("%v = memref.load %b[%i] : memref<?xf64>\n %w = arith.addf %v, %v : f64\n"
+            " memref.store %w, %a[%i] : memref<?xf64>")
+    module, out = run(pair(prod=prod, cons=cons, tail=""), "kokkos-fuse")
+    assert out.count('"scf.parallel"') == 1
+    assert out.count("memref.load") == 1  # b[i] is taken from the store, not reloaded
+    verify_upstream(module)
+    a = np.arange(5.0)
+    a2, b2 = interpret(module, "pair", [5], [a, np.zeros(5)])
+    np.testing.assert_array_equal(b2, 2 * a)
+    np.testing.assert_array_equal(a2, 4 * a)
+
+
+REFUSALS = {
+    # a consumer reading the argument the producer writes at another index: cross-iteration dependence
+    "argument read at another index": dict(
+        prod="%y = arith.mulf %x, %c2 : f64\n memref.store %y, %b[%i] : memref<?xf64>",
+        cons="%ip = arith.addi %i, %c1 : index\n %v = memref.load %b[%ip] : memref<?xf64>\n"
+             " memref.store %v, %a[%i] : memref<?xf64>", bounds="(%c0) to (%nm)", tail=""),
+    # the consumer reads t[i+1] up to i+1 == n: outside what the producer wrote
+    "offset read outside the producer's space": dict(
+        cons="%ip = arith.addi %i, %c1 : index\n %v = memref.load %t[%ip] : memref<?xf64>\n"
+             " memref.store %v, %b[%i] : memref<?xf64>"),
+    # bounds that are not the same SSA base plus a constant
+    "bounds of unrelated values": dict(bounds="(%c0) to (%nm2)"),
+    # an atomic in the producer
+    "atomic in the producer": dict(
+        prod="%y = arith.mulf %x, %c2 : f64\n memref.store %y, %t[%i] : memref<?xf64>\n"
+             " %o = memref.atomic_rmw addf %y, %b[%c0] : (f64, memref<?xf64>) -> f64"),
+    # a call in the consumer (unknown effects)
+    "call in the consumer": dict(
+        cons="%v = memref.load %t[%i] : memref<?xf64>\n func.call @g(%b) : (memref<?xf64>) -> ()"),
+}
+
+# Cases where recomputation is not provably right but merging the two loops is (same-index accesses).
+KEEP_TEMPORARY = {
+    # the consumer overwrites what the producer read: recomputation would see new values
+    "consumer writes the producer's input": dict(
+        cons="%v = memref.load %t[%i] : memref<?xf64>\n memref.store %v, %a[%i] : memref<?xf64>"),
+    # the temporary is read again after the loops
+    "temporary read later": dict(tail="%z = memref.load %t[%c0] : memref<?xf64>\n memref.store %z, %b[%c0] : memref<?xf64>"),
+    # the temporary escapes to a call
+    "temporary passed to a call": dict(tail="func.call @g(%t) : (memref<?xf64>) -> ()"),
+}
+
+CALLEE = "\nfunc.func @g(%m: memref<?xf64>) {\n  return\n}\n"
+
+
+def _with_callee(case: dict) -> str:
+    text = pair(**case).replace("%nm = arith", "%nm2 = arith.muli %n, %c1 : index\n  %nm = arith")
+    return text + CALLEE
+
+
+@pytest.mark.parametrize("case", sorted(REFUSALS))
+def test_unprovable_cases_leave_the_ir_unchanged(case):
+    text = _with_callee(REFUSALS[case])
+    before = str(parse_mlir(text))
+    _, after = run(text, "kokkos-fuse")
+    assert after == before
+
+
+@pytest.mark.parametrize("case", sorted(KEEP_TEMPORARY))
+def test_temporaries_with_other_uses_are_kept_but_loops_merge(case):
+    text = _with_callee(KEEP_TEMPORARY[case])
+    before = parse_mlir(text)
+    module, out = run(text, "kokkos-fuse")
+    assert "memref.alloc" in out and out.count('"scf.parallel"') == 1
+    verify_upstream(module)
+    a = np.linspace(1.0, 2.0, 6)
+    ref = interpret(before, "pair", [6], [a, np.zeros(6)])
+    got = interpret(module, "pair", [6], [a, np.zeros(6)])
+    for r, g in zip(ref, got):
+        np.testing.assert_array_equal(g, r)
+
+
+REDUCTION = """
+func.func @red(%n: index, %a: memref<?xf64>) -> f64 {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %z = arith.constant 0.0 : f64
+  %t = memref.alloc(%n) : memref<?xf64>
+  scf.parallel (%i) = (%c0) to (%n) step (%c1) {
+    %x = memref.load %a[%i] : memref<?xf64>
+    memref.store %x, %t[%i] : memref<?xf64>
+    scf.reduce
+  }
+  %r = scf.parallel (%i) = (%c0) to (%n) step (%c1) init (%z) -> f64 {
+    %v = memref.load %t[%i] : memref<?xf64>
+    scf.reduce(%v : f64) {
+    ^bb0(%p: f64, %q: f64):
+      %s = arith.addf %p, %q : f64
+      scf.reduce.return %s : f64
+    }
+  }
+  return %r : f64
+}
+"""
+
+
+def test_reductions_are_not_fused():
+    before = str(parse_mlir(REDUCTION))
+    _, after = run(REDUCTION, "kokkos-fuse")
+    assert after == before
+
+
+def test_noalias_false_refuses_when_arguments_may_alias():
+    # The producer reads %a; the consumer writes %b. With %a and %b possibly one array, recomputing
+    # the producer inside the consumer could read values the consumer already wrote.
+    cons = ("%ip = arith.addi %i, %c1 : index\n %v = memref.load %t[%ip] : memref<?xf64>\n"
+            " memref.store %v, %b[%i] : memref<?xf64>")
+    text = pair(cons=cons, bounds="(%c0) to (%nm)")
+    _, fused = run(text, "kokkos-fuse")
+    assert fused.count('"scf.parallel"') == 1
+    before = str(parse_mlir(text))
+    _, kept = run(text, "kokkos-fuse{noalias=false}")
+    assert kept == before
+
+
+def test_hpcir_opt_runs_the_pass(tmp_path):
+    from hpcir.cli import main
+    src = tmp_path / "hdiff.mlir"
+    src.write_text(HDIFF)
+    dst = tmp_path / "out.mlir"
+    assert main(["opt", str(src), "-p", "kokkos-fuse,canonicalize", "-o", str(dst)]) in (0, None)
+    assert dst.read_text().count('"scf.parallel"') == 1
