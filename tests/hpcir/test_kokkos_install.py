@@ -307,3 +307,24 @@ def test_failed_install_reports_the_error_and_leaves_no_install(tmp_cache, monke
     assert not list((tmp_cache / "kokkos").glob(".build-*"))
     with pytest.raises(KokkosNotFoundError):
         find_kokkos("openmp")
+
+
+def test_cuda_plan_uses_a_real_driver_when_present(tmp_path, tmp_cache, monkeypatch):
+    import shutil
+    from hpcir import kokkos_build
+    if shutil.which("nvcc") is None:
+        pytest.skip("nvcc is not installed")
+    drv = tmp_path / "driver"
+    drv.mkdir()
+    (drv / "libcuda.so.1").write_text("")
+    monkeypatch.setenv("LD_LIBRARY_PATH", str(drv))
+    assert kokkos_build.find_cuda_driver() == drv / "libcuda.so.1"
+    plan = kokkos_build._plan("cuda", kokkos_build.install_prefix)
+    assert plan.name == "cuda-sm90" and not plan.stub_driver and plan.patch_cuda
+    assert plan.defines["CUDA_cuda_driver_LIBRARY"] == str(drv / "libcuda.so.1")
+    assert plan.defines["Kokkos_ARCH_AMPERE80"] == "ON"
+    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: None)
+    stub = kokkos_build._plan("cuda", kokkos_build.install_prefix)
+    assert stub.name == "cuda-sm90-stubdriver" and stub.stub_driver
+    assert stub.defines["CUDA_cuda_driver_LIBRARY"].endswith("stub/libcuda.so")
+    assert stub.consumer_defines["CUDA_cuda_driver_LIBRARY"] == stub.defines["CUDA_cuda_driver_LIBRARY"]
