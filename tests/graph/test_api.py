@@ -147,3 +147,15 @@ def test_cli_lower_and_coverage(tmp_path, capsys):
               and not line.endswith("not supported")]
     assert counts[0] >= 50 and counts[1] >= 80, out[:400]
     assert "not supported" in out
+
+
+def test_top_level_hpcir_api_dispatches_graph_programs():
+    import hpcir
+    m, x = _mlp()
+    prog = hpcir.from_torch(m, (x,))
+    assert hpcir.lower(prog, stage="L1") == prog.text()
+    assert hpcir.lower(prog, target="jax").startswith('"""torchmlp: jax code')
+    assert_close(hpcir.compile(prog, target="torch")(x), m(x).detach())
+    jprog = hpcir.from_jax(jax_mlp, x.numpy(), *[p.detach().numpy() for p in m.parameters()],
+                           weights=tuple(range(1, 7)))
+    assert_close(hpcir.compile(jprog, target="jax")(x.numpy()), m(x).detach().numpy())
