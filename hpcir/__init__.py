@@ -18,6 +18,7 @@ from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, Ran
 from .api import (compile, default_target, lower, parallel_for, parallel_reduce, parallel_scan,
                   set_default_target)
 from .program import fence, program
+from .stencil_api import Field, stencil
 
 globals().update(ATOMICS)  # atomic_add, atomic_fetch_add, ... (kernel intrinsics)
 

@@ -213,6 +213,9 @@ def compile(obj: Any, target: str = "cpu", reducer: str | None = None) -> Any:  
     from .graph_dispatch import compile_graph, is_graph
     if is_graph(obj):
         return compile_graph(obj, target)
+    from .stencil_api import is_stencil
+    if is_stencil(obj):
+        return obj.compile(target)
     site = _call_site()
     k = _as_kernel(obj, site)
     get_target(target)
@@ -233,6 +236,9 @@ def lower(obj: Any, target: str = "cpu", stage: str | None = None, kind: str | N
     from .graph_dispatch import is_graph, lower_graph
     if is_graph(obj):
         return lower_graph(obj, target, stage)
+    from .stencil_api import is_stencil, lower_stencil
+    if is_stencil(obj):
+        return lower_stencil(obj, target, stage)
     site = _call_site()
     k = _as_kernel(obj, site)
     t = get_target(target)
