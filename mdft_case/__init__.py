@@ -1,1 +1,1 @@
-"""hpcir.mdft_case"""
+"""hpcir.mdft_case: the MDFT reference port (NumPy) — physics, hot kernels, checks and the `hpcir mdft` CLI."""

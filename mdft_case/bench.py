@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(args.case, args.nodes, args.minimise)))
         return 0
     plan = [("A", 32, True), ("A", 64, True), ("A", 96, True), ("B1", 32, True), ("B1", 64, True),
-            ("B1", 96, False), ("B3", 32, True), ("B3", 64, True), ("B3", 96, False)]
+            ("B1", 96, True), ("B3", 32, True), ("B3", 64, True), ("B3", 96, False)]
     print("| case | nodes | orientations | setup s | F+dF wall s | F+dF CPU s | evals | minimisation wall s | minimisation CPU s | F_min kJ/mol | peak RSS MiB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for case, nodes, mini in plan:

@@ -20,7 +20,7 @@ from .run import build_scalar, bulk_solvent, run
 from .external import scalar_vext
 from .functional_scalar import ScalarFunctional
 from .solvent_oz import lj, mix, solve_bulk, solve_solute
-from .wigner import euler_matrix, kframe_angles, wigner_big_d, wigner_small_d
+from .wigner import euler_from_matrix, euler_matrix, kframe_angles, wigner_big_d, wigner_small_d
 
 # The reference state: argon-like LJ (sigma 3.405 Å, eps 0.996 kJ/mol) at T* = 2.5, rho* = 0.7.
 SIGMA, EPS, T = 3.405, 0.996, 300.0
@@ -154,7 +154,6 @@ def check_wigner() -> list[Row]:
     sph = np.stack([(u[:, 0] - 1j * u[:, 1]) / np.sqrt(2), u[:, 2], -(u[:, 0] + 1j * u[:, 1]) / np.sqrt(2)])
     e1 = float(np.max(np.abs(np.conj(dd[:, 1]) - sph)))
     # representation property D(R1 R2) = D(R1) D(R2) at j = 3
-    from .wigner import euler_from_matrix
     r12 = mats[:10] @ mats[10:]
     a12, b12, g12 = euler_from_matrix(r12)
     d3 = wigner_big_d(3, a, b, g)[3]
