@@ -194,7 +194,14 @@ def _solute_in(path: str) -> tuple[Site, ...]:
 
 def from_mdft(dft_path: str | Path, solute_path: str | Path | None = None) -> Config:
     """Read MDFT's `dft.in` (key = value) or Mini-MDFT's `dft.json`, and the solute file next to it."""
-    dft_path = str(dft_path)
+    try:
+        return _from_mdft(str(dft_path), solute_path)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ConfigError(f"{dft_path}: cannot read MDFT input: {err!r}",
+                          hint="see mdft_case/README.md for the dft.in / solute.in layout") from err
+
+
+def _from_mdft(dft_path: str, solute_path: str | Path | None) -> Config:
     if dft_path.endswith(".json"):
         raw = json.loads(Path(dft_path).read_text())
         kv = {k.lower(): [str(x) for x in (v if isinstance(v, list) else [v])] for k, v in raw.items()}
