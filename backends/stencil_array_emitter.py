@@ -140,8 +140,7 @@ class _Emitter:
     def emit(self) -> str:
         sd, r = self.sd, self.sd.rank
         bounds = [f"b{d}" for d in range(r)] + [f"e{d}" for d in range(r)]
-        body: list[str] = [f"{', '.join(f'n{d}' for d in range(r))}{',' if r == 1 else ''} = "
-                           f"{', '.join(f'e{d} - b{d}' for d in range(r))}"]
+        body: list[str] = [f"{', '.join(f'n{d}' for d in range(r))} = {', '.join(f'e{d} - b{d}' for d in range(r))}"]
         for p, a in zip(sd.params, self.f.body.block.args):
             self.names[a] = p.name
         outputs: list[str] = []

@@ -10,6 +10,7 @@ domain's size plus their halo.
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from xdsl.dialects import arith, func, memref, scf, stencil
@@ -66,7 +67,9 @@ def lower_to_l2(module: ModuleOp, sd: StencilDef, inline: bool = False, layout_f
     low = module.clone()
     passes = (["stencil-inlining"] if inline else []) + ["stencil-storage-materialization",
                                                          "convert-stencil-to-ll-mlir"]
-    run_pipeline(low, ",".join(passes))
+    with warnings.catch_warnings():  # xDSL's inlining calls its own deprecated erase API
+        warnings.simplefilter("ignore", DeprecationWarning)
+        run_pipeline(low, ",".join(passes))
     f = next(o for o in low.ops if isinstance(o, func.FuncOp))
     entry = parametrize(f, sd)
     if layout_free:
