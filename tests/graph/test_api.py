@@ -159,3 +159,14 @@ def test_top_level_hpcir_api_dispatches_graph_programs():
     jprog = hpcir.from_jax(jax_mlp, x.numpy(), *[p.detach().numpy() for p in m.parameters()],
                            weights=tuple(range(1, 7)))
     assert_close(hpcir.compile(jprog, target="jax")(x.numpy()), m(x).detach().numpy())
+
+
+def test_cli_lower_exports_to_kokkos_cpp(tmp_path, capsys):
+    model = tmp_path / "model.py"
+    model.write_text(MODEL_FILE)
+    assert cli_main(["lower", str(model), "--target=cpu", "-o", str(tmp_path / "cpp")]) == 0
+    written = capsys.readouterr().out.split()
+    cpp = [p for p in written if p.endswith(".cpp")]
+    assert cpp, written
+    text = "\n".join(open(p).read() for p in cpp)
+    assert "Kokkos::parallel_for" in text and "hpcir_small" in text
