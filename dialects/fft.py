@@ -13,7 +13,7 @@ from typing import ClassVar
 from xdsl.dialects.builtin import (
     ComplexType, DenseArrayBase, StringAttr, TensorType, i64,
 )
-from xdsl.ir import Attribute, Dialect, SSAValue
+from xdsl.ir import Dialect, SSAValue
 from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, prop_def, result_def, traits_def
 from xdsl.traits import Pure
 from xdsl.utils.exceptions import VerifyException

@@ -31,6 +31,8 @@ class GraphProgram:
     output_names: list[str] = field(default_factory=list)
     single_output: bool = True
     origin: str = ""  # "jax" or "torch": where the program came from (informational only)
+    in_tree: object = None  # JAX pytree structure of the inputs (None: flat arrays)
+    out_tree: object = None  # JAX pytree structure of the outputs (None: as single_output says)
 
     @property
     def func(self) -> func.FuncOp:

@@ -144,8 +144,19 @@ def from_jax(fn, *example_args, weights: tuple[int, ...] = (), embed_weights: bo
                         [f"out{i}" for i in range(len(results))],
                         single_output=out_tree.num_leaves == 1 and out_tree.num_nodes == 1,
                         origin="jax")
+    # pytrees other than a flat list of arrays / one array or a tuple of arrays are restored by compile()
+    in_leaves_tree = jax.tree_util.tree_structure(tuple(a for i, a in enumerate(example_args) if i not in weights))
+    if any(not _is_leaf_tree(t) for t in in_leaves_tree.children()):
+        prog.in_tree = in_leaves_tree
+    if not (out_tree.num_nodes == 1 or all(_is_leaf_tree(t) for t in out_tree.children())) \
+            or type(jax.eval_shape(fn, *example_args)) not in (tuple, jax.ShapeDtypeStruct):
+        prog.out_tree = out_tree
     prog.verify()
     return prog
+
+
+def _is_leaf_tree(t) -> bool:
+    return t.num_nodes == 1 and t.num_leaves == 1
 
 
 def _arg_names(fn, n: int) -> list[str]:

@@ -8,7 +8,6 @@ from typing import Any
 import numpy as np
 from xdsl.ir import SSAValue
 
-from hpcir.errors import HpcirError
 
 from .graph_builder import GraphBuilder, Scalar
 from .graph_types import mlir_elem, np_dtype, shape_of

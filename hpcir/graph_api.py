@@ -40,12 +40,32 @@ def compile(prog: GraphProgram, target: str = "jax", bind_weights: bool = True) 
     t = get_target(target)
     if t.kind == "jax":
         from .backends.jax_emitter import compile_jax
-        return compile_jax(prog, bind_weights)
-    if t.kind == "torch":
+        fn = compile_jax(prog, bind_weights)
+    elif t.kind == "torch":
         from .backends.torch_emitter import compile_torch
-        return compile_torch(prog, bind_weights)
-    from .backends.graph_kokkos import compile_kokkos
-    return compile_kokkos(prog, target, bind_weights)
+        fn = compile_torch(prog, bind_weights)
+    else:
+        from .backends.graph_kokkos import compile_kokkos
+        fn = compile_kokkos(prog, target, bind_weights)
+    return _with_pytrees(fn, prog) if (prog.in_tree is not None or prog.out_tree is not None) else fn
+
+
+def _with_pytrees(fn, prog: GraphProgram):
+    """Accept and return the JAX pytrees the original function took and gave (dicts, nested tuples)."""
+    import functools
+
+    import jax
+
+    @functools.wraps(fn)
+    def call(*args):
+        flat = jax.tree_util.tree_leaves(args) if prog.in_tree is not None else list(args)
+        out = fn(*flat)
+        if prog.out_tree is None:
+            return out
+        leaves = [out] if prog.out_tree.num_leaves == 1 and not isinstance(out, tuple) else list(out)
+        return jax.tree_util.tree_unflatten(prog.out_tree, leaves)
+
+    return call
 
 
 def lower(prog: GraphProgram, target: str = "jax", stage: str | None = None) -> str:

@@ -170,3 +170,21 @@ def test_cli_lower_exports_to_kokkos_cpp(tmp_path, capsys):
     assert cpp, written
     text = "\n".join(open(p).read() for p in cpp)
     assert "Kokkos::parallel_for" in text and "hpcir_small" in text
+
+
+def test_jax_pytrees_round_trip_through_both_emitters():
+    def f(params, x):
+        h = jnp.tanh(x @ params["w"] + params["b"])
+        return {"out": h.sum(axis=1), "aux": (h.mean(), x * 2.0)}
+
+    params = {"w": np.ones((3, 2)) * 0.5, "b": np.arange(2.0)}
+    x = np.linspace(-1.0, 1.0, 12).reshape(4, 3)
+    prog = api.from_jax(f, params, x)
+    want = f(params, x)
+    got = api.compile(prog, target="jax")(params, x)
+    assert set(got) == {"out", "aux"} and isinstance(got["aux"], tuple)
+    assert_close(got["out"], want["out"])
+    assert_close(got["aux"][1], want["aux"][1])
+    tparams = {k: torch.as_tensor(v) for k, v in params.items()}
+    got_t = api.compile(prog, target="torch")(tparams, torch.as_tensor(x))
+    assert_close(got_t["aux"][0], want["aux"][0])
