@@ -1,0 +1,124 @@
+"""Property: kokkos-fuse (and kokkos-tile) never change results of random 2-D loop chains.
+
+Chains of 2-3 `scf.parallel` loops over small grids: each loop writes a temporary (memref.alloc)
+or an argument from a random expression of earlier arrays read at random offsets in [-1, 1]^2.
+The reference interpreter runs the original and the transformed IR (the L3 variant with shuffled
+iteration order); all arrays must be bit-identical. Temporaries start as NaN, so reading a point a
+producer did not write is visible. Chains whose domains shrink by one per loop and write only
+temporaries must fuse into one loop.
+"""
+from __future__ import annotations
+
+import numpy as np
+from fusetools import interpret
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from irtools import parse_mlir
+
+from hpcir.mlir_bridge import verify_upstream
+from hpcir.pipeline import run_pipeline
+
+M = "memref<?x?xf64>"
+ARGS = ["A", "X", "O"]  # function arguments (A, X inputs that loops may also write; O the output)
+
+
+@st.composite
+def chains(draw):
+    n = draw(st.integers(5, 7))
+    length = draw(st.integers(2, 3))
+    shrinking = draw(st.booleans())
+    pure = draw(st.booleans())  # only temporaries between the input and O: must always fuse when shrinking
+    loops = []
+    available = ["A", "X"]
+    for m in range(length):
+        last = m == length - 1
+        if pure:
+            dest = "O" if last else f"T{m}"
+        elif last:
+            dest = draw(st.sampled_from(["O", "O", "A", "X"]))
+        else:
+            dest = draw(st.sampled_from([f"T{m}", f"T{m}", f"T{m}", "X", "A"]))
+        if shrinking:  # loop m runs on [m+1, n-m-1): reads at offsets +-1 stay inside earlier loops' spaces
+            k = min(m + 1, (n - 1) // 2)
+            lo, hi = [k, k], [k, k]
+        else:
+            lo = [draw(st.integers(1, 2)) for _ in range(2)]
+            hi = [draw(st.integers(1, 2)) for _ in range(2)]
+        nreads = draw(st.integers(1, 3))
+        reads = [(draw(st.sampled_from(available)), draw(st.integers(-1, 1)), draw(st.integers(-1, 1)))
+                 for _ in range(nreads)]
+        ops = [draw(st.sampled_from(["addf", "subf", "mulf"])) for _ in range(nreads)]
+        scale = draw(st.sampled_from(["0.5", "2.0", "-1.5"]))
+        loops.append(dict(dest=dest, lo=lo, hi=hi, reads=reads, ops=ops, scale=scale))
+        if dest not in available:
+            available.append(dest)
+    tail = not pure and draw(st.booleans()) and any(lp["dest"].startswith("T") for lp in loops)
+    return n, loops, tail
+
+
+def chain_text(n_unused: int, loops: list[dict], tail: bool) -> str:
+    temps = sorted({lp["dest"] for lp in loops if lp["dest"].startswith("T")})
+    lines = [f"func.func @chain(%n: index, %A: {M}, %X: {M}, %O: {M}) {{",
+             "  %c0 = arith.constant 0 : index", "  %c1 = arith.constant 1 : index"]
+    for k in range(0, 4):
+        lines.append(f"  %lo{k} = arith.constant {k} : index")
+        lines.append(f"  %hi{k} = arith.subi %n, %lo{k} : index")
+    for t in temps:
+        lines.append(f"  %{t} = memref.alloc(%n, %n) : {M}")
+    for m, lp in enumerate(loops):
+        lo, hi = lp["lo"], lp["hi"]
+        lines.append(f"  scf.parallel (%i, %j) = (%lo{lo[0]}, %lo{lo[1]}) to (%hi{hi[0]}, %hi{hi[1]}) "
+                     f"step (%c1, %c1) {{")
+        lines.append(f"    %s = arith.constant {lp['scale']} : f64")
+        acc = "%s"
+        for k, ((src, di, dj), op) in enumerate(zip(lp["reads"], lp["ops"])):
+            lines.append(f"    %di{k} = arith.constant {di} : index")
+            lines.append(f"    %dj{k} = arith.constant {dj} : index")
+            lines.append(f"    %ii{k} = arith.addi %i, %di{k} : index")
+            lines.append(f"    %jj{k} = arith.addi %j, %dj{k} : index")
+            lines.append(f"    %v{k} = memref.load %{src}[%ii{k}, %jj{k}] : {M}")
+            lines.append(f"    %a{k} = arith.{op} {acc}, %v{k} : f64")
+            acc = f"%a{k}"
+        lines.append(f"    memref.store {acc}, %{lp['dest']}[%i, %j] : {M}")
+        lines.append("    scf.reduce")
+        lines.append("  }")
+    if tail:  # a temporary read after the chain: it must survive
+        t = temps[0]
+        lines.append(f"  %tv = memref.load %{t}[%lo2, %lo2] : {M}")
+        lines.append(f"  memref.store %tv, %O[%c0, %c0] : {M}")
+    for t in temps:
+        lines.append(f"  memref.dealloc %{t} : {M}")
+    lines += ["  return", "}"]
+    return "\n".join(lines)
+
+
+PIPELINES = [
+    ("kokkos-fuse", None),
+    ("kokkos-fuse,canonicalize,cse", None),
+    ("convert-scf-to-kokkos{target=cpu},kokkos-fuse,kokkos-tile{target=cpu cache_bytes=4096}", 7),
+    ("kokkos-fuse,convert-scf-to-kokkos{target=cuda},kokkos-tile{target=cuda}", 11),
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(chain=chains(), seed=st.integers(0, 2**16))
+def test_fusion_preserves_results(chain, seed):
+    n, loops, tail = chain
+    text = chain_text(n, loops, tail)
+    rng = np.random.default_rng(seed)
+    arrays = [rng.uniform(-2, 2, (n, n)) for _ in ARGS]
+    reference = interpret(parse_mlir(text), "chain", [n], arrays)
+    for pipeline, interp_seed in PIPELINES:
+        module = parse_mlir(text)
+        run_pipeline(module, pipeline)
+        verify_upstream(module)
+        got = interpret(module, "chain", [n], arrays, seed=interp_seed)
+        for name, r, g in zip(ARGS, reference, got):
+            np.testing.assert_array_equal(g, r, err_msg=f"{name} differs after {pipeline}\n{text}")
+        out = str(module)
+        fusable = (all(lp["dest"].startswith("T") for lp in loops[:-1]) and loops[-1]["dest"] == "O"
+                   and not tail and all(lp["lo"] == [m + 1] * 2 for m, lp in enumerate(loops)))
+        if pipeline == "kokkos-fuse":
+            event(f"loops after fusion: {out.count('scf.parallel')} of {len(loops)}")
+        if fusable and pipeline == "kokkos-fuse":
+            assert out.count('"scf.parallel"') == 1 and "memref.alloc" not in out, text
