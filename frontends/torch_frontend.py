@@ -61,7 +61,7 @@ def from_torch(module, example_args, embed_weights: bool = False, name: str | No
     except Exception as err:  # torch.export reports graph breaks and data-dependent control flow
         raise HpcirError(f"torch.export could not capture {type(module).__name__}: {err}".split("\n")[0],
                          hint="the model must be traceable by torch.export (no data-dependent Python control flow)") from err
-    ep = ep.run_decompositions()
+    ep = ep.run_decompositions()  # Core ATen (the default decomposition table)
     state = {**ep.state_dict, **getattr(ep, "constants", {})}
     inputs, weights, consts = [], [], {}
     for spec in ep.graph_signature.input_specs:
@@ -112,17 +112,14 @@ def from_torch(module, example_args, embed_weights: bool = False, name: str | No
     module_op = gb.finish(results)
     prog = GraphProgram(module_op, fname, list(inputs), wnames, {w: a for w, (_, _, a) in zip(wnames, weights)},
                         [o.name if hasattr(o, "name") else f"out{i}" for i, o in enumerate(outputs)],
-                        single_output=len(outputs) == 1 and _single(module, example_args), origin="torch")
+                        single_output=len(outputs) == 1 and _single(ep), origin="torch")
     prog.verify()
     return prog
 
 
-def _single(module, args) -> bool:
-    """True when the module returns a bare tensor (not a 1-tuple)."""
-    import torch
-    with torch.no_grad():
-        out = module(*args)
-    return isinstance(out, torch.Tensor)
+def _single(ep) -> bool:
+    """True when the exported module returns a bare tensor (not a 1-tuple)."""
+    return ep.call_spec.out_spec is None or ep.call_spec.out_spec.is_leaf()
 
 
 def _np_dtype(tdtype) -> np.dtype:
