@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from xdsl.builder import Builder, InsertPoint
 from xdsl.context import Context
 from xdsl.dialects import arith, func, memref
-from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp
+from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType, ModuleOp
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
@@ -40,18 +40,38 @@ from .fusion_analysis import Loop, affine, as_loop, bound_diff, memref_effects, 
 
 
 class _Aliases:
-    """Which memref values may alias: identity, or all function arguments together (noalias=false)."""
+    """Which memref values may alias, by root: views (subview, cast, ...) share their source's root.
+
+    Roots are function arguments and local allocations; a memref produced by anything else
+    (a call, a load of a memref) may alias everything. With noalias=false all function
+    arguments are one root too.
+    """
 
     def __init__(self, noalias: bool):
         self.noalias = noalias
 
     def key(self, v: SSAValue) -> object:
-        if not self.noalias and isinstance(v, BlockArgument) and isinstance(v.block.parent_op(), func.FuncOp):
+        """The alias class of memref value v."""
+        for _ in range(64):
+            owner = v.owner
+            if isinstance(v, BlockArgument) or isinstance(owner, memref.AllocOp | memref.AllocaOp | kk.AllocOp):
+                break
+            sources = [o for o in owner.operands if isinstance(o.type, MemRefType)]
+            if len(sources) != 1:
+                return "opaque"
+            v = sources[0]
+        if isinstance(v, BlockArgument) and not isinstance(v.block.parent_op(), func.FuncOp):
+            return "opaque"
+        if not self.noalias and isinstance(v, BlockArgument):
             return "function-arguments"
         return v
 
     def overlap(self, a: set[SSAValue], b: set[SSAValue]) -> bool:
-        return bool({self.key(x) for x in a} & {self.key(y) for y in b})
+        """Whether some memref of a may share memory with some memref of b."""
+        ka, kb = {self.key(x) for x in a}, {self.key(y) for y in b}
+        if ("opaque" in ka and kb) or ("opaque" in kb and ka):
+            return True
+        return bool(ka & kb)
 
 
 def _is_local_alloc(tmp: SSAValue) -> bool:
@@ -125,6 +145,7 @@ def _try_inline(p: Loop, block: Block, aliases: _Aliases) -> bool:
     store = _producer_store(p)
     if store is None:
         return False
+    space = getattr(p.op, "exec_space", None)
     tmp = store.memref
     c = subscript_offsets(list(store.indices), p)
     if c is None or not _is_local_alloc(tmp) or tmp.owner.parent_block() is not block:
@@ -148,6 +169,8 @@ def _try_inline(p: Loop, block: Block, aliases: _Aliases) -> bool:
             continue
         cons = as_loop(top)
         if not isinstance(user, memref.LoadOp) or cons is None or idx <= pos or cons.rank != p.rank:
+            return False
+        if getattr(cons.op, "exec_space", None) != space:  # recompute only where P itself would run
             return False
         d = subscript_offsets(list(user.indices), cons)
         if d is None:
@@ -185,9 +208,8 @@ def _try_inline(p: Loop, block: Block, aliases: _Aliases) -> bool:
 
 
 def _accesses(loop: Loop, m: SSAValue, aliases: _Aliases) -> list[Operation]:
-    k = aliases.key(m)
     return [op for op in loop.op.walk() if isinstance(op, memref.LoadOp | memref.StoreOp)
-            and aliases.key(op.memref) == k]
+            and aliases.overlap({op.memref}, {m})]
 
 
 def _same_policy(a: Loop, b: Loop) -> bool:
@@ -207,7 +229,10 @@ def _mergeable(a: Loop, b: Loop, aliases: _Aliases) -> bool:
     conflicts = [m for m in wa | wb if (m in wa and aliases.overlap({m}, rb | wb)) or
                  (m in wb and aliases.overlap({m}, ra))]
     for m in conflicts:
-        offsets = {subscript_offsets(list(op.indices), lp) for lp in (a, b) for op in _accesses(lp, m, aliases)}
+        accesses = [(lp, op) for lp in (a, b) for op in _accesses(lp, m, aliases)]
+        if len({op.memref for _, op in accesses}) != 1:  # two views of one memory: offsets not comparable
+            return False
+        offsets = {subscript_offsets(list(op.indices), lp) for lp, op in accesses}
         if len(offsets) != 1 or None in offsets:
             return False
     return True

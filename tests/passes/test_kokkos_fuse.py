@@ -6,6 +6,7 @@ import pytest
 from fusetools import interpret
 from ircheck import check
 from irtools import parse_mlir, run
+from hpcir.dialects import kokkos as kk
 from hpcir.mlir_bridge import verify_upstream
 from hpcir.pipeline import run_pipeline
 
@@ -331,3 +332,40 @@ def test_hpcir_opt_runs_the_pass(tmp_path):
     dst = tmp_path / "out.mlir"
     assert main(["opt", str(src), "-p", "kokkos-fuse,canonicalize", "-o", str(dst)]) in (0, None)
     assert dst.read_text().count('"scf.parallel"') == 1
+
+
+VIEW = "memref<?xf64, strided<[1], offset: 1>>"
+
+
+def test_a_view_of_the_producers_input_written_by_the_consumer_blocks_fusion():
+    # %s is a subview of %a: the consumer writing %s changes what the producer read from %a.
+    text = pair(cons=f"%v = memref.load %t[%i] : memref<?xf64>\n memref.store %v, %s[%i] : {VIEW}")
+    text = text.replace("  %t = memref.alloc", f"  %s = memref.subview %a[1] [%nm] [1] : memref<?xf64> to {VIEW}\n"
+                        "  %t = memref.alloc")
+    before = str(parse_mlir(text))
+    _, after = run(text, "kokkos-fuse")
+    assert after == before
+
+
+def test_two_views_of_one_array_are_not_merged_at_equal_offsets():
+    # b[i] written by the first loop, a subview of b (shifted by one) read at [i] by the second.
+    prod = "%y = arith.mulf %x, %c2 : f64\n memref.store %y, %b[%i] : memref<?xf64>"
+    cons = f"%v = memref.load %s[%i] : {VIEW}\n memref.store %v, %a[%i] : memref<?xf64>"
+    text = pair(prod=prod, cons=cons, bounds="(%c0) to (%nm)", tail="").replace(
+        "  %t = memref.alloc", f"  %s = memref.subview %b[1] [%nm] [1] : memref<?xf64> to {VIEW}\n  %t = memref.alloc")
+    before = str(parse_mlir(text))
+    _, after = run(text, "kokkos-fuse")
+    assert after == before
+
+
+def test_launches_on_different_execution_spaces_are_not_fused():
+    module = parse_mlir(pair(cons="%ip = arith.addi %i, %c1 : index\n %v = memref.load %t[%ip] : memref<?xf64>\n"
+                                  " memref.store %v, %b[%i] : memref<?xf64>", bounds="(%c0) to (%nm)")
+                        .replace("memref<?xf64>) {", "memref<?xf64>) attributes {kokkos.host_program} {", 1))
+    run_pipeline(module, "convert-scf-to-kokkos{target=cpu}")
+    launches = [op for op in module.walk() if isinstance(op, kk.ParallelForOp)]
+    assert len(launches) == 2
+    launches[1].exec_space = kk.ExecSpaceAttr("serial")  # the consumer runs elsewhere
+    before = str(module)
+    run_pipeline(module, "kokkos-fuse")
+    assert str(module) == before
