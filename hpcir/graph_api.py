@@ -178,8 +178,13 @@ def write_graph_module(prog: GraphProgram, target: str, out_dir: str | Path) -> 
     return written
 
 
-def lower_exports(path: str | Path, target: str, out_dir: str | Path | None) -> int:
-    """`hpcir lower model.py --target=...` for files with hpcir.export entries; prints written files."""
+def lower_exports(path: str | Path, target: str, out_dir: str | Path | None, emit: str | None = None,
+                  stage: str | None = None) -> int:
+    """`hpcir lower model.py --target=...` for files with hpcir.export entries; prints written files.
+
+    Default: Python modules for jax/torch, C++ for Kokkos targets. With emit="mlir", writes
+    <name>.<stage>.mlir instead (stage L1 by default; L2/L3 for Kokkos targets).
+    """
     entries = collect_exports(path)
     if not entries:
         raise HpcirError(f"{path}: no hpcir.export(...) entry points found")
@@ -187,7 +192,13 @@ def lower_exports(path: str | Path, target: str, out_dir: str | Path | None) -> 
     t = get_target(target)
     for e in entries:
         prog = e.program()
-        if t.kind in GRAPH_TARGETS:
+        if emit == "mlir":
+            st = (stage or "L1").upper()
+            out.mkdir(parents=True, exist_ok=True)
+            p = out / f"{prog.name}.{st.lower()}.mlir"
+            p.write_text(lower(prog, target=target, stage=st))
+            files = [p]
+        elif t.kind in GRAPH_TARGETS:
             files = write_graph_module(prog, t.kind, out)
         else:
             from .backends.graph_kokkos import write_kokkos

@@ -188,3 +188,13 @@ def test_jax_pytrees_round_trip_through_both_emitters():
     tparams = {k: torch.as_tensor(v) for k, v in params.items()}
     got_t = api.compile(prog, target="torch")(tparams, torch.as_tensor(x))
     assert_close(got_t["aux"][0], want["aux"][0])
+
+
+def test_lower_exports_can_write_mlir_stages(tmp_path, capsys):
+    model = tmp_path / "model.py"
+    model.write_text(MODEL_FILE)
+    assert api.lower_exports(model, "cpu", tmp_path / "ir", emit="mlir", stage="L2") == 0
+    text = (tmp_path / "ir" / "small.l2.mlir").read_text()
+    assert "scf.parallel" in text and "kokkos.host_program" in text
+    assert api.lower_exports(model, "jax", tmp_path / "ir", emit="mlir") == 0
+    assert "linalg.generic" in (tmp_path / "ir" / "smooth.l1.mlir").read_text()
