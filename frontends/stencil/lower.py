@@ -194,6 +194,11 @@ class _Entry:
             base = [self.index("b", d, lbs[d], at) for d in range(r)]
             ends = [self.index("e", d, lbs[d] + shape[d] - SYMBOLIC_EXTENT, at) for d in range(r)]
             sizes = [self.emit(arith.SubiOp(e, b), at) for b, e in zip(base, ends)]
+            tname = op.memref.name_hint or "tmp"
+            for d in range(r):  # readable C++: lap_lo0 is the array index of lap's first row
+                if base[d] not in self.bounds["b"]:
+                    base[d].name_hint = f"{tname}_lo{d}"
+                sizes[d].name_hint = f"{tname}_n{d}"
             new = memref.AllocOp(sizes, [], self.view())
             self.emit(new, at)
             new.memref.name_hint = op.memref.name_hint

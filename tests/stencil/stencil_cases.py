@@ -52,6 +52,12 @@ def upwind(u: Field[float, 2], v: Field[float, 2], out: Field[float, 2], grad: F
     grad[0, 0] = np.sqrt(abs(d[0, 1])) + max(u[0, 0], v[0, 0]) ** 2 + np.exp(-u[0, -1])
 
 
+@hpcir.stencil
+def chain(u: Field[float, 1], out: Field[float, 1], out2: Field[float, 1]):
+    out[0] = u[-1] + u[1]
+    out2[0] = out[0] * 2.0 - u[0]  # an output read back (offset 0) after it is written
+
+
 # -- NumPy references: full arrays in, written region [b, e) filled, the rest left untouched -----------
 
 def ref_hdiff(u: np.ndarray, coeff: np.ndarray, out: np.ndarray, dom: tuple) -> None:
@@ -101,6 +107,12 @@ def ref_upwind(u: np.ndarray, v: np.ndarray, out: np.ndarray, grad: np.ndarray, 
                           + np.exp(-u[b0:e0, b1 - 1:e1 - 1]))
 
 
+def ref_chain(u: np.ndarray, out: np.ndarray, out2: np.ndarray, dom: tuple) -> None:
+    (b, e), = dom
+    out[b:e] = u[b - 1:e - 1] + u[b + 1:e + 1]
+    out2[b:e] = out[b:e] * 2.0 - u[b:e]
+
+
 @dataclass
 class Case:
     """A stencil, its reference, the array shape and the inferred (interior) domain for that shape."""
@@ -143,4 +155,5 @@ CASES = [
     Case(three_point, ref_three_point, (13,), ((1, 12),), {"alpha": 0.3}),
     Case(lap32, ref_lap32, (8, 9), ((1, 7), (1, 8)), {}, np.float32),
     Case(upwind, ref_upwind, (9, 8), ((1, 8), (1, 7)), {}),
+    Case(chain, ref_chain, (10,), ((1, 9),), {}),
 ]
