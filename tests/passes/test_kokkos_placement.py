@@ -254,6 +254,26 @@ def test_loop_whose_body_ends_on_the_host_refreshes_the_device_copy_on_the_back_
     verify_upstream(after)
 
 
+def test_while_loop_keeps_data_resident(tmp_path):
+    before = lower(tmp_path, '''
+    @hpcir.program
+    def main():
+        n = 4
+        x = hpcir.View((n,), float)
+        x[2] = 7.0
+        t = 0
+        while t < 3:
+            hpcir.parallel_for(n, inc, x=x)
+            t += 1
+        print(x[0], x[2])
+    ''', "cuda")
+    after = place(before, "cuda")
+    loop = next(o for o in host_program(after).walk() if isinstance(o, scf.WhileOp))
+    assert not copies(loop) and len(copies(after)) == 2
+    assert printed(after) == printed(before) == ["3.0 10.0"]
+    verify_upstream(after)
+
+
 def test_branches_merge_with_one_copy_in_the_branch_that_lacks_it(tmp_path):
     before = lower(tmp_path, '''
     @hpcir.program
@@ -318,12 +338,12 @@ def _random_program(rng: random.Random) -> str:
     return "\n".join(lines + body)
 
 
-@pytest.mark.parametrize("seed", range(30))
-def test_random_programs_print_the_same_after_placement(tmp_path, seed):
+@pytest.mark.parametrize("seed,target", [(s, "cuda") for s in range(30)] + [(s, "cpu") for s in range(5)])
+def test_random_programs_print_the_same_after_placement(tmp_path, seed, target):
     rng = random.Random(seed)
     text = _random_program(rng)
-    before = lower(tmp_path, text, "cuda")
-    after = place(before, "cuda")
+    before = lower(tmp_path, text, target)
+    after = place(before, target)
     assert printed(after) == printed(before), text
     assert not host_accesses_device_memory(after), text
     verify_upstream(after)
