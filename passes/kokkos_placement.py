@@ -228,8 +228,9 @@ def place_program(f: func.FuncOp, module: ModuleOp, gpu: bool) -> tuple[int, int
             _retype(v, "host")  # host-only data never needs a device allocation
         elif sides == {HOST, DEVICE} and space == kk.MemorySpace.DEVICE and gpu:
             mirror = kk.CreateMirrorViewOp(v)
-            if v.name_hint:
-                mirror.result.name_hint = f"{v.name_hint}_h"
+            base = v.name_hint or a.label.data
+            if base.isidentifier():
+                mirror.result.name_hint = f"{base}_h"
             Rewriter.insert_op(mirror, InsertPoint.after(a))
             mirrors[v] = mirror.result
         elif DEVICE in sides and HOST in sides and space in (kk.MemorySpace.HOST, kk.MemorySpace.SHARED):

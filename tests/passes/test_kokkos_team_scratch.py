@@ -61,6 +61,73 @@ def main():
 '''
 
 
+# IR in, IR out (index-typed subscripts, f32, the MDRange tile [8, 4] becomes the team tile).
+FIVE = """
+func.func @five(%l0: index, %l1: index, %h0: index, %h1: index,
+                %u: memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>,
+                %v: memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>) attributes {kokkos.entry = #kokkos.entry<for>} {
+  "kokkos.parallel_for"(%l0, %l1, %h0, %h1) <{policy = #kokkos.mdrange<2, iterate = left, tile = [8, 4]>,
+      exec_space = #kokkos.exec<cuda>, name = "five"}> ({
+  ^bb0(%i: index, %j: index):
+    %c1 = arith.constant 1 : index
+    %im = arith.subi %i, %c1 : index
+    %ip = arith.addi %i, %c1 : index
+    %jm = arith.subi %j, %c1 : index
+    %jp = arith.addi %c1, %j : index
+    %a = memref.load %u[%im, %j] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
+    %b = memref.load %u[%ip, %j] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
+    %c = memref.load %u[%i, %jm] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
+    %d = memref.load %u[%i, %jp] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
+    %s1 = arith.addf %a, %b : f32
+    %s2 = arith.addf %c, %d : f32
+    %s = arith.addf %s1, %s2 : f32
+    memref.store %s, %v[%i, %j] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
+    "kokkos.yield"() : () -> ()
+  }) : (index, index, index, index) -> ()
+  return
+}
+"""
+
+FIVE_STAGED = """
+// CHECK:      %[[T0:\\w+]] = arith.constant 8 : index
+// CHECK-NEXT: %[[T1:\\w+]] = arith.constant 4 : index
+// CHECK:      %[[LEAGUE:\\w+]] = arith.muli
+// CHECK-NEXT: %[[TEAM:\\w+]] = arith.constant 32 : index
+// CHECK:      %[[S0:\\w+]] = arith.constant 10 : index
+// CHECK-NEXT: %[[S1:\\w+]] = arith.constant 6 : index
+// CHECK-NEXT: %[[HALO:\\w+]] = arith.constant 60 : index
+// CHECK:      kokkos.parallel_for "five" #kokkos.team<scratch_bytes = 0> on <cuda>(%[[LEAGUE]], %[[TEAM]], %{{\\w+}})
+// CHECK:        %u_tile = kokkos.scratch_alloc %{{\\w+}}(%[[S0]], %[[S1]]) level 0 : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<scratch>>
+// CHECK-NEXT:   kokkos.team_thread_range %{{\\w+}}(%{{\\w+}}, %[[HALO]])
+// CHECK:          scf.if
+// CHECK-NEXT:       memref.load %u[
+// CHECK-NEXT:       memref.store {{.*}}, %u_tile[
+// CHECK:        kokkos.team_barrier
+// CHECK-NEXT:   kokkos.team_thread_range
+// CHECK-NOT:    memref.load %u[
+// CHECK:          %a = memref.load %u_tile[
+// CHECK:          %b = memref.load %u_tile[
+// CHECK:          %c = memref.load %u_tile[
+// CHECK:          %d = memref.load %u_tile[
+// CHECK-NOT:      arith.subi
+// CHECK:          memref.store %s, %v[
+"""
+
+
+def test_five_point_ir_in_ir_out_through_hpcir_opt(tmp_path, capsys):
+    from hpcir.cli import main
+    src = tmp_path / "five.mlir"
+    src.write_text(FIVE)
+    assert main(["opt", str(src), "-p", "kokkos-team-scratch{target=cuda}", "--verify-upstream"]) == 0
+    check(capsys.readouterr().out, FIVE_STAGED)
+    # Reads along one dimension only (j +- 1 removed): nothing to gain, the IR is unchanged.
+    one_dim = FIVE.replace("%u[%i, %jm]", "%u[%im, %j]").replace("%u[%i, %jp]", "%u[%ip, %j]")
+    src.write_text(one_dim)
+    assert main(["opt", str(src), "-p", "kokkos-team-scratch{target=cuda}"]) == 0
+    out = capsys.readouterr().out
+    assert "kokkos.team" not in out and "#kokkos.mdrange<2, iterate = left, tile = [8, 4]>" in out
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("stencils") / "stencils.py"
