@@ -10,7 +10,6 @@ The domain is a runtime argument of the generated code: one build serves every g
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -168,12 +167,6 @@ def _as_domain(domain: Any, rank: int, site: SourceLocation | None) -> Domain:
         raise ArgumentError(f"invalid domain {domain!r}: {err}", site,
                             hint="write domain=[(begin, end), ...] (array indices, end exclusive), one pair per "
                                  "dimension") from None
-
-
-@dataclass
-class _Kokkos:
-    library: Any
-    entry: str
 
 
 def build_library(stencils: Sequence[Stencil], target: str, name: str | None = None) -> Any:

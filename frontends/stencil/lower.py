@@ -21,7 +21,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.errors import HpcirError
 
-from .parse import MAX_HALO, SYMBOLIC_EXTENT, StencilDef, build_stencil_ir
+from .parse import MAX_HALO, SYMBOLIC_EXTENT, SentinelBounds, StencilDef, build_stencil_ir
 
 
 @dataclass(frozen=True)
@@ -53,8 +53,7 @@ def _tighten_casts(module: ModuleOp, sd: StencilDef) -> dict[str, Extent]:
             if isinstance(b, stencil.StencilBoundsAttr):
                 bounds = b if bounds is None else bounds | b
         if bounds is None:  # an unused field
-            from .parse import StencilBoundsLike
-            bounds = StencilBoundsLike.domain(sd.rank)
+            bounds = SentinelBounds.domain(sd.rank)
         Rewriter.replace_value_with_new_type(cast.result, stencil.FieldType(bounds, cast.result.type.element_type))
         name = cast.field.name_hint or ""
         extents[name] = Extent(tuple(bounds.lb), tuple(u - SYMBOLIC_EXTENT for u in bounds.ub))

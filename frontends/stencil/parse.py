@@ -340,6 +340,7 @@ class StencilIRBuilder:
         self.casts: dict[str, SSAValue] = {}
         self.loads: dict[str, SSAValue] = {}
         self.block: Block | None = None
+        self._first_apply: Operation | None = None
 
     def read_source(self, name: str, node: ast.AST, offs: list[int]) -> SSAValue:
         """The stencil.temp a read of `name` refers to (a temporary, a loaded input, or a written output)."""
@@ -358,12 +359,13 @@ class StencilIRBuilder:
         if name not in self.loads:
             assert self.block is not None
             load = stencil.LoadOp(self.casts[name])
-            self.block.insert_op_before(load, self._first_apply) if self._first_apply else self.block.add_op(load)
+            if self._first_apply is not None:  # loads stay together, before the computation
+                self.block.insert_op_before(load, self._first_apply)
+            else:
+                self.block.add_op(load)
             load.res.name_hint = f"{name}_t"
             self.loads[name] = load.res
         return self.loads[name]
-
-    _first_apply: Operation | None = None
 
     def build(self) -> ModuleOp:
         """The module holding the stencil function (before shape inference)."""
@@ -372,7 +374,7 @@ class StencilIRBuilder:
                      for p in sd.params]
         block = Block(arg_types=arg_types)
         self.block = block
-        big = StencilBoundsLike.whole(sd.rank)
+        big = SentinelBounds.whole(sd.rank)
         for p, a in zip(sd.params, block.args):
             a.name_hint = p.name
             if p.spec is None:
@@ -408,8 +410,9 @@ class StencilIRBuilder:
         target = st.targets[0]
         if isinstance(target, ast.Name):
             if target.id in self.field_names or target.id in self.scalars:
+                zeros = ", ".join(["0"] * sd.rank)
                 raise KernelSyntaxError(f"cannot rebind parameter {target.id!r}", sd.loc(target),
-                                        hint=f"write into the field with {target.id}[{', '.join(['0'] * sd.rank)}] = ...")
+                                        hint=f"write into the field with {target.id}[{zeros}] = ...")
             value = self.apply(st.value, target.id)
             self.temps[target.id] = _Temp(value)
             return
@@ -427,7 +430,7 @@ class StencilIRBuilder:
                                         hint="compute the value in temporaries and write the output once")
             value = self.apply(st.value, name)
             assert self.block is not None
-            store = stencil.StoreOp(value, self.casts[name], StencilBoundsLike.domain(sd.rank))
+            store = stencil.StoreOp(value, self.casts[name], SentinelBounds.domain(sd.rank))
             self.block.add_op(store)
             self.written[name] = value
             return
@@ -446,7 +449,7 @@ class StencilIRBuilder:
         return op.res[0]
 
 
-class StencilBoundsLike:
+class SentinelBounds:
     """The sentinel bounds of the stencil-level IR."""
 
     @staticmethod
