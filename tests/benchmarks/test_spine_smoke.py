@@ -46,6 +46,9 @@ def test_spine_tiny(tmp_path: Path) -> None:
     assert set(data["lowering"]["per_kernel_median_s"]) == {"triad", "jacobi", "dot", "clamp"}
     for heading in ("STREAM triad", "7-point Jacobi", "Per-call overhead", "Lowering one kernel"):
         assert heading in proc.stdout
+    summary = _run([str(BENCH / "summarize.py"), str(out), str(out)])
+    assert summary.returncode == 0, summary.stderr
+    assert summary.stdout.count("| spine |") == 2 and "triad: hpcir / hand-written" in summary.stdout
 
 
 def test_threads_option_reaches_kokkos(tmp_path: Path) -> None:
