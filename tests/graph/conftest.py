@@ -6,7 +6,15 @@ import pytest
 
 jax = pytest.importorskip("jax")
 torch = pytest.importorskip("torch")
-jax.config.update("jax_enable_x64", True)  # float64 programs need it; set before any array exists
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _jax_x64():
+    """float64 JAX programs need x64; switched on for these tests only, restored afterwards."""
+    previous = bool(jax.config.jax_enable_x64)
+    jax.config.update("jax_enable_x64", True)
+    yield
+    jax.config.update("jax_enable_x64", previous)
 
 TOL = {np.dtype("float32"): 1e-5, np.dtype("float64"): 1e-12,
        np.dtype("complex64"): 1e-5, np.dtype("complex128"): 1e-12}
