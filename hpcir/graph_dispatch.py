@@ -39,4 +39,4 @@ def has_exports(path: Any) -> bool:
 def lower_exports(path: Any, target: str, out_dir: Any, emit: str, stage: str | None) -> int:
     """`hpcir lower` for a file with hpcir.export entries (JAX / PyTorch graphs)."""
     from . import graph_api
-    return int(graph_api.lower_exports(path, target, out_dir) or 0)
+    return int(graph_api.lower_exports(path, target, out_dir, emit, stage) or 0)
