@@ -7,7 +7,9 @@ Static rule (every `#kokkos.mdrange` launch, tiles in dimension order, iterate k
 - Host targets: a tile whose working set (tile points x bytes per point over the distinct views
   the body touches) fits in half the L2 cache, filled from the fastest dimension outwards (up to
   512 contiguous elements, then 16, 4, 2 rows/planes), so a thread streams whole cache lines
-  and neighbouring rows of a stencil stay cached; never larger than a constant extent.
+  and neighbouring rows of a stencil stay cached; never larger than a constant extent. (Kokkos'
+  host default is 2 x ... x 2 x the whole contiguous extent; the autotuner also times that one.)
+  GPU tiles stay within CUDA's 1024 threads per block (Kokkos aborts beyond it).
 
 `autotune=true`: for each entry function with MDRange launches, JIT-builds the module with a
 few candidate tiles (the static one, Kokkos' default, variants) on this machine, runs each on
@@ -209,8 +211,8 @@ class _Bench:
         return args
 
 
-def time_candidates(module: ModuleOp, fname: str, launch_index: int, tiles: list[tuple[int, ...]], target: str,
-                    bench: _Bench, repeats: int) -> list[float]:
+def time_candidates(module: ModuleOp, fname: str, launch_index: int, tiles: list[tuple[int, ...]],
+                    target: str, bench: _Bench, repeats: int) -> list[float]:
     """Median wall time (s) of entry `fname` built with each candidate tile on the launch_index-th MDRange launch."""
     from hpcir.api import _build, emit_cpp
 
@@ -234,7 +236,7 @@ def time_candidates(module: ModuleOp, fname: str, launch_index: int, tiles: list
 
 @dataclass(frozen=True)
 class KokkosTilePass(ModulePass):
-    """Set MDRange tile sizes per target (cache-sized on hosts, 64x4x2-style on GPUs); autotune=true times candidates."""
+    """Set MDRange tile sizes per target (cache-sized on hosts, 64x4x2 on GPUs); autotune=true times candidates."""
 
     name = "kokkos-tile"
 
@@ -263,7 +265,7 @@ class KokkosTilePass(ModulePass):
             while f is not None and not isinstance(f, func.FuncOp):
                 f = f.parent_op()
             if f is None or "kokkos.entry" not in f.attributes:
-                continue  # launches in host programs are tuned through the entries they share code with
+                continue  # host programs: no representative call can be built (their scalars' meaning is unknown)
             shape = parse_shape(self.shape) if self.shape else tuple(
                 e for e in constant_extents(launch) if e is not None)
             if len(shape) != launch.policy.rank.data:  # type: ignore[union-attr]

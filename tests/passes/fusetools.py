@@ -1,4 +1,4 @@
-"""Test helpers for kokkos-fuse/kokkos-tile: run a func of an L2/L3 module in the reference interpreter on NumPy arrays."""
+"""Test helpers for kokkos-fuse/kokkos-tile: run a func of L2/L3 IR in the reference interpreter on NumPy arrays."""
 from __future__ import annotations
 
 import math

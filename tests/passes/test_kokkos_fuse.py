@@ -247,7 +247,8 @@ KEEP_TEMPORARY = {
     "consumer writes the producer's input": dict(
         cons="%v = memref.load %t[%i] : memref<?xf64>\n memref.store %v, %a[%i] : memref<?xf64>"),
     # the temporary is read again after the loops
-    "temporary read later": dict(tail="%z = memref.load %t[%c0] : memref<?xf64>\n memref.store %z, %b[%c0] : memref<?xf64>"),
+    "temporary read later": dict(tail="%z = memref.load %t[%c0] : memref<?xf64>\n"
+                                      " memref.store %z, %b[%c0] : memref<?xf64>"),
     # the temporary escapes to a call
     "temporary passed to a call": dict(tail="func.call @g(%t) : (memref<?xf64>) -> ()"),
 }
@@ -369,3 +370,21 @@ def test_launches_on_different_execution_spaces_are_not_fused():
     before = str(module)
     run_pipeline(module, "kokkos-fuse")
     assert str(module) == before
+
+
+def test_kokkos_alloc_temporaries_at_l3_are_removed():
+    d = "memref<?xf64, #kokkos.space<device>>"
+    text = (pair(cons="%ip = arith.addi %i, %c1 : index\n %v = memref.load %t[%ip] : memref<?xf64>\n"
+                      " memref.store %v, %b[%i] : memref<?xf64>", bounds="(%c0) to (%nm)", tail="")
+            .replace("memref<?xf64>) {", "memref<?xf64>) attributes {kokkos.host_program} {", 1)
+            .replace("%t = memref.alloc(%n) : memref<?xf64>",
+                     f'%t = "kokkos.alloc"(%n) <{{label = "t"}}> : (index) -> {d}')
+            .replace("memref.store %y, %t[%i] : memref<?xf64>", f"memref.store %y, %t[%i] : {d}")
+            .replace("memref.load %t[%ip] : memref<?xf64>", f"memref.load %t[%ip] : {d}"))
+    module = parse_mlir(text)
+    run_pipeline(module, "convert-scf-to-kokkos{target=cuda}")
+    assert str(module).count("kokkos.parallel_for") == 2
+    run_pipeline(module, "kokkos-fuse")
+    out = str(module)
+    assert out.count("kokkos.parallel_for") == 1 and "kokkos.alloc" not in out
+    verify_upstream(module)

@@ -24,8 +24,8 @@ def launch_text(name="k", iterate="right", elt="f64", space="host", exec_space="
     args = ", ".join(f"%lo{d}: index" for d in range(rank)) + ", " + ", ".join(f"%hi{d}: index" for d in range(rank))
     consts = ""
     if bounds is not None:  # constant bounds: (lows, highs)
-        consts = "\n".join(f"  %cl{d} = arith.constant {bounds[0][d]} : index\n  %ch{d} = arith.constant {bounds[1][d]} : index"
-                           for d in range(rank))
+        consts = "\n".join(f"  %cl{d} = arith.constant {bounds[0][d]} : index\n"
+                           f"  %ch{d} = arith.constant {bounds[1][d]} : index" for d in range(rank))
         operands = ", ".join(f"%cl{d}" for d in range(rank)) + ", " + ", ".join(f"%ch{d}" for d in range(rank))
     else:
         operands = ", ".join(f"%lo{d}" for d in range(rank)) + ", " + ", ".join(f"%hi{d}" for d in range(rank))
@@ -100,7 +100,8 @@ def test_gpu_tiles_put_64_on_the_fastest_dimension(iterate, rank, expected):
 def test_l2_to_l3_pipeline_with_layout_and_tile():
     text = """
     func.func @k(%l0: index, %l1: index, %h0: index, %h1: index, %A: memref<?x?xf64, #kokkos.space<device>>,
-                 %B: memref<?x?xf64, #kokkos.space<device>>) attributes {kokkos.entry = #kokkos.entry<for>, kokkos.layout_free} {
+                 %B: memref<?x?xf64, #kokkos.space<device>>)
+        attributes {kokkos.entry = #kokkos.entry<for>, kokkos.layout_free} {
       %c1 = arith.constant 1 : index
       scf.parallel (%i, %j) = (%l0, %l1) to (%h0, %h1) step (%c1, %c1) {
         %x = memref.load %A[%i, %j] : memref<?x?xf64, #kokkos.space<device>>
