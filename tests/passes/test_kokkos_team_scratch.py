@@ -45,6 +45,13 @@ def along_i(i: int, j: int, k: int, u: hpcir.View3D[float], v: hpcir.View3D[floa
 def inplace(i: int, j: int, k: int, u: hpcir.View3D[float], v: hpcir.View3D[float]):
     u[i, j, k] = u[i - 1, j, k] + u[i, j - 1, k] + u[i + 1, j + 1, k] + v[i, j, k]
 
+@hpcir.kernel
+def upwind(i: int, j: int, u: hpcir.View2D[float], w: hpcir.View2D[float], v: hpcir.View2D[float]):
+    if w[i, j] > 0.0:
+        v[i, j] = u[i, j] - u[i - 1, j] + u[i, j - 1]
+    else:
+        v[i, j] = u[i + 1, j] - u[i, j] + u[i, j + 1]
+
 @hpcir.program
 def main():
     n = 10
@@ -58,6 +65,7 @@ def main():
     hpcir.parallel_for(hpcir.MDRangePolicy([0, 0, 0], [n, n, n]), pointwise, u=u, v=v)
     hpcir.parallel_for(hpcir.MDRangePolicy([1, 0, 0], [n - 1, n, n]), along_i, u=u, v=v)
     hpcir.parallel_for(hpcir.MDRangePolicy([1, 1, 0], [n - 1, n - 1, n]), inplace, u=u, v=v)
+    hpcir.parallel_for(hpcir.MDRangePolicy([1, 1], [n - 1, n - 1]), upwind, u=a, w=c, v=o)
 '''
 
 
@@ -261,6 +269,22 @@ def test_lap2_matches_interpreter_and_numpy(source, tile, lo, hi):
     np.testing.assert_array_equal(after[2], before[2])
     np.testing.assert_allclose(after[2], ref_lap2(u, c, o, lo, hi), rtol=1e-12, atol=1e-12)
     verify_upstream(out)
+
+
+@pytest.mark.parametrize("tile", ["", "tile=4,3", "tile=3,7"])
+def test_loads_inside_branches_are_staged_too(source, tile):
+    module = lower(source, "cuda")
+    out = staged(module, f"target=cuda {tile}".strip())
+    assert str(entry(out, "upwind")).count("memref.load %u_tile[") == 6
+    rng = np.random.default_rng(3)
+    u, w, v = (rng.standard_normal((10, 10)) for _ in range(3))
+    expect = v.copy()
+    s, im, jm, ip, jp = (slice(1, 9), slice(1, 9)), (slice(0, 8), slice(1, 9)), (slice(1, 9), slice(0, 8)), \
+        (slice(2, 10), slice(1, 9)), (slice(1, 9), slice(2, 10))
+    expect[s] = np.where(w[s] > 0.0, u[s] - u[im] + u[jm], u[ip] - u[s] + u[jp])
+    before, after = interp(module, "upwind", [1, 1, 9, 9], [u, w, v]), interp(out, "upwind", [1, 1, 9, 9], [u, w, v])
+    np.testing.assert_array_equal(after[2], before[2])
+    np.testing.assert_allclose(after[2], expect, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.slow
