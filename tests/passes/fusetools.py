@@ -30,10 +30,40 @@ class DynamicAllocFunctions(InterpreterFunctions):
         return (ShapedArray(ptr, shape),)
 
 
+class SubView:
+    """A strided window of an interpreter array (what `memref.subview` yields); indices may leave the window."""
+
+    def __init__(self, base: Any, offsets: list[int], strides: list[int]):
+        self.base, self.offsets, self.strides = base, offsets, strides
+
+    def _at(self, index: tuple[int, ...]) -> tuple[int, ...]:
+        return tuple(o + i * s for o, i, s in zip(self.offsets, index, self.strides))
+
+    def load(self, index: tuple[int, ...]) -> Any:
+        return self.base.load(self._at(index))
+
+    def store(self, index: tuple[int, ...], value: Any) -> None:
+        self.base.store(self._at(index), value)
+
+
+@register_impls
+class SubViewFunctions(InterpreterFunctions):
+    """`memref.subview` with static offsets and strides (xDSL's lowering of stencil fields uses them)."""
+
+    @impl(memref.SubviewOp)
+    def run_subview(self, interpreter: Interpreter, op: memref.SubviewOp, args: PythonValues) -> PythonValues:
+        offsets = list(op.static_offsets.get_values())
+        strides = list(op.static_strides.get_values())
+        if op.offsets or op.strides or any(v < 0 for v in offsets + strides):
+            raise NotImplementedError("memref.subview with dynamic offsets or strides")
+        return (SubView(args[0], offsets, strides),)
+
+
 def interpret(module, name: str, scalars: list, arrays: list[np.ndarray], seed: int | None = None) -> list[np.ndarray]:
     """Run func `name` with (scalars..., arrays...) in the reference interpreter; returns the arrays after the call."""
     shaped = [array(a.ravel().tolist(), a.shape, f64) for a in arrays]
     interp = make_interpreter(module, seed=seed)
     interp.register_implementations(DynamicAllocFunctions(), override=True)
+    interp.register_implementations(SubViewFunctions())
     interp.call_op(name, (*scalars, *shaped))
     return [np.array(s.data, dtype=np.float64).reshape(a.shape) for s, a in zip(shaped, arrays)]
