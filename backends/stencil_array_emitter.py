@@ -180,7 +180,7 @@ class _Emitter:
         lines += [f"    {b}" for b in body] + [f"    {ret}", ""]
         if self.kind == "jax" and str(sd.dtype) == "float64":
             lines[lines.index(self.imports) + 1:lines.index(self.imports) + 1] = [
-                "jax.config.update(\"jax_enable_x64\", True)  # float64 fields stay float64"]
+                "# float64 fields: call under `with jax.enable_x64(True):` (hpcir's runner does)"]
         if self.kind == "jax":
             statics = ", ".join(repr(b) for b in bounds)
             lines += ["", f"{sd.name}_jit = jax.jit({sd.name}, static_argnames=({statics},))", ""]
@@ -206,6 +206,13 @@ def load_array_function(st: Any, kind: str) -> Callable[[Sequence[Any], tuple], 
     outputs = st.sd.outputs
 
     def run(values: Sequence[Any], domain: tuple) -> Any:
+        if kind == "jax" and str(st.sd.dtype) == "float64":
+            import jax
+            with jax.enable_x64(True):  # scoped: no process-wide JAX setting changes
+                return _run(values, domain)
+        return _run(values, domain)
+
+    def _run(values: Sequence[Any], domain: tuple) -> Any:
         import numpy as np
         args = [_to_array(v, kind) if p.spec is not None else v for p, v in zip(fields, values)]
         bounds = {f"b{d}": b for d, (b, _) in enumerate(domain)}

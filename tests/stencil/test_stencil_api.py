@@ -68,9 +68,14 @@ def test_empty_domain_writes_nothing() -> None:
 def test_jax_returns_new_arrays_for_jax_inputs() -> None:
     jax = pytest.importorskip("jax")
     import jax.numpy as jnp
-    jax.config.update("jax_enable_x64", True)  # float64 jax arrays (the generated module sets it too)
     u = np.random.default_rng(2).random((7, 8))
-    got = hpcir.compile(shift_avg, target="jax")(1.5, jnp.asarray(u), jnp.zeros((7, 8)))
+    with jax.enable_x64(True):  # float64 jax arrays
+        got = hpcir.compile(shift_avg, target="jax")(1.5, jnp.asarray(u), jnp.zeros((7, 8)))
+    before = bool(jax.config.jax_enable_x64)
+    out = np.zeros_like(u)
+    hpcir.compile(shift_avg, target="jax")(1.5, u, out)  # numpy float64 in: the runner scopes x64 itself
+    assert bool(jax.config.jax_enable_x64) == before
+    np.testing.assert_array_equal(out, np.asarray(got))
     np.testing.assert_allclose(np.asarray(got), _ref(1.5, u, np.zeros_like(u), [(1, 4), (2, 5)]), rtol=1e-14)
 
 
