@@ -58,11 +58,14 @@ def as_loop(op: Operation) -> Loop | None:
 
 
 def affine(value: SSAValue, depth: int = 16) -> tuple[SSAValue | None, int]:
-    """`value` as (base, constant): base + c through addi/subi with constants (base None: a constant)."""
+    """`value` as (base, constant): base + c through addi/subi with constants and index_cast (None: a constant)."""
     c = const_int(value)
     if c is not None:
         return None, c
     owner = value.owner
+    if depth and isinstance(owner, arith.IndexCastOp):
+        # The frontend computes subscripts in i64 and casts them (index is 64-bit: same values).
+        return affine(owner.input, depth - 1)
     if depth and isinstance(owner, arith.AddiOp | arith.SubiOp):
         lhs, rhs = owner.lhs, owner.rhs
         rc = const_int(rhs)

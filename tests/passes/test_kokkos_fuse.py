@@ -475,3 +475,48 @@ def test_hdiff_lowered_by_xdsl_stencil_passes_fuses_into_one_loop():
     fused = interpret(module, "hdiff", [], [u, coeff, out0])[2]
     np.testing.assert_array_equal(fused, unfused)
     np.testing.assert_allclose(fused, hdiff_pointwise(u, coeff, out0), rtol=1e-12, atol=1e-12)
+
+
+# The Python frontend's style: i64 bounds cast to index per loop, subscripts computed in i64.
+FRONTEND = """
+func.func @prog(%b: i64, %e: i64, %x: memref<?xf64>, %y: memref<?xf64>) attributes {kokkos.host_program} {
+  %c1 = arith.constant 1 : index
+  %lo = arith.index_cast %b : i64 to index
+  %hi = arith.index_cast %e : i64 to index
+  %t = memref.alloc(%hi) : memref<?xf64>
+  scf.parallel (%iv) = (%lo) to (%hi) step (%c1) {
+    %i = arith.index_cast %iv : index to i64
+    %k = arith.index_cast %i : i64 to index
+    %v = memref.load %x[%k] : memref<?xf64>
+    %w = arith.mulf %v, %v : f64
+    memref.store %w, %t[%k] : memref<?xf64>
+    scf.reduce
+  }
+  %one = arith.constant 1 : i64
+  %e1 = arith.subi %e, %one : i64
+  %lo2 = arith.index_cast %b : i64 to index
+  %hi2 = arith.index_cast %e1 : i64 to index
+  scf.parallel (%iv) = (%lo2) to (%hi2) step (%c1) {
+    %i = arith.index_cast %iv : index to i64
+    %ip = arith.addi %i, %one : i64
+    %k = arith.index_cast %ip : i64 to index
+    %v = memref.load %t[%k] : memref<?xf64>
+    %k0 = arith.index_cast %i : i64 to index
+    memref.store %v, %y[%k0] : memref<?xf64>
+    scf.reduce
+  }
+  return
+}
+"""
+
+
+def test_frontend_style_casts_are_seen_through():
+    before = parse_mlir(FRONTEND)
+    module, out = run(FRONTEND, "kokkos-fuse")
+    assert out.count('"scf.parallel"') == 1 and "memref.alloc" not in out
+    verify_upstream(module)
+    x = np.linspace(-1.0, 1.0, 7)
+    ref = interpret(before, "prog", [1, 7], [x, np.zeros(7)])[1]
+    got = interpret(module, "prog", [1, 7], [x, np.zeros(7)])[1]
+    np.testing.assert_array_equal(got, ref)
+    np.testing.assert_array_equal(got[1:6], x[2:7] ** 2)
