@@ -19,7 +19,11 @@ When it pays: an input qualifies when it is never written by the launch and is r
 distinct offsets in at least two dimensions; the rewrite happens when, for some qualifying input,
 the number of distinct offset vectors (global loads per point without reuse) exceeds the halo
 overhead prod(T + halo) / prod(T) (global loads per point when staged). Otherwise the IR is left
-unchanged. GPU targets only, unless `force=true` (used to test the scratch indexing on CPUs).
+unchanged, as it is when the staged boxes would not fit the 48 KiB of level-0 scratch a team can
+count on (a too-large MDRange tile falls back to the default team tile first). The team tile is
+the `tile` option, else the launch's MDRange tile (set by kokkos-layout / kokkos-tile) when it has
+at most 1024 points, else a default. GPU targets only, unless `force=true` (used to test the
+scratch indexing on CPUs).
 """
 from __future__ import annotations
 
@@ -38,6 +42,7 @@ from hpcir.dialects import kokkos as kk
 from hpcir.targets import Target, get_target
 
 _MAX_TEAM = 256  # threads per team on GPUs; the team_thread_ranges stride over larger tiles
+_MAX_SCRATCH_BYTES = 48 * 1024  # level-0 team scratch every CUDA/HIP device offers per team
 _DEFAULT_TILES = {1: (256,), 2: (32, 8), 3: (32, 4, 2)}  # first entry on the fastest dimension
 
 
@@ -131,6 +136,16 @@ def worth_staging(inp: StagedInput, tile: tuple[int, ...]) -> bool:
     if reused_dims < min(2, rank):
         return False
     return len(inp.offsets) > inp.halo_volume(tile) / math.prod(tile)
+
+
+def scratch_bytes(inputs: list[StagedInput], tile: tuple[int, ...]) -> int:
+    """Level-0 scratch one team needs to stage all inputs."""
+    total = 0
+    for s in inputs:
+        ty = s.view.type
+        assert isinstance(ty, MemRefType)
+        total += s.halo_volume(tile) * max(1, getattr(ty.element_type, "bitwidth", 64) // 8)
+    return total
 
 
 def choose_tile(launch: kk.ParallelForOp, requested: tuple[int, ...]) -> tuple[int, ...]:
@@ -315,5 +330,10 @@ class KokkosTeamScratchPass(ModulePass):
                 continue
             tile = choose_tile(launch, self.tile)
             inputs = [s for s in stencil_inputs(launch) if worth_staging(s, tile)]
-            if inputs:
+            if inputs and scratch_bytes(inputs, tile) > _MAX_SCRATCH_BYTES and not self.tile:
+                rank = launch.policy.rank.data  # a large MDRange tile: retry with the default team tile
+                default = _DEFAULT_TILES.get(rank, (8,) * rank)
+                tile = default if _fastest_first(launch.policy) else tuple(reversed(default))
+                inputs = [s for s in stencil_inputs(launch) if worth_staging(s, tile)]
+            if inputs and scratch_bytes(inputs, tile) <= _MAX_SCRATCH_BYTES:
                 stage_launch(launch, inputs, tile, target)

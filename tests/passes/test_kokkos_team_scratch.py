@@ -136,6 +136,20 @@ def test_five_point_ir_in_ir_out_through_hpcir_opt(tmp_path, capsys):
     assert "kokkos.team" not in out and "#kokkos.mdrange<2, iterate = left, tile = [8, 4]>" in out
 
 
+def test_scratch_budget_decides_the_tile(tmp_path, capsys):
+    from hpcir.cli import main
+    src = tmp_path / "five.mlir"
+    # MDRange tile 32 x 32 (1024 points): its f32 halo box 34 x 34 (4.6 KB) fits, so it is the team tile.
+    src.write_text(FIVE.replace("tile = [8, 4]", "tile = [32, 32]"))
+    assert main(["opt", str(src), "-p", "kokkos-team-scratch{target=cuda}"]) == 0
+    assert "arith.constant 1156 : index" in capsys.readouterr().out
+    # An explicit f64 tile of 128 x 48 needs 130 x 50 x 8 B = 52 KB > 48 KiB: the launch is left alone.
+    src.write_text(FIVE.replace("f32", "f64"))
+    assert main(["opt", str(src), "-p", "kokkos-team-scratch{target=cuda tile=128,48}"]) == 0
+    out = capsys.readouterr().out
+    assert "kokkos.team" not in out and "kokkos.mdrange" in out
+
+
 @pytest.fixture(scope="module")
 def source(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("stencils") / "stencils.py"
