@@ -17,6 +17,8 @@ conversion see one loop. Two rewrites, repeated until neither applies:
    one common offset from the index in both (so a dependence never crosses iterations); a load
    that follows a store of the same element in the merged body takes the stored value.
 
+Recomputation is bounded: a producer is inlined only while (its ops) x (distinct shifted copies)
+stays within `max_recompute` (default 256), so long chains of wide stencils cannot blow up.
 Anything not provable (calls, atomics, reductions, non-affine subscripts, bounds with different
 SSA bases, views escaping) leaves the IR unchanged. Distinct memref SSA values are assumed not to
 alias (the Kokkos/stencil convention for distinct fields); `noalias=false` makes all function
@@ -140,7 +142,7 @@ def _canonical_index(b: Builder, clone: Operation, mapping: dict[SSAValue, SSAVa
     Rewriter.erase_op(clone)
 
 
-def _try_inline(p: Loop, block: Block, aliases: _Aliases) -> bool:
+def _try_inline(p: Loop, block: Block, aliases: _Aliases, max_recompute: int) -> bool:
     """Rewrite 1 for producer p; True when it applied."""
     store = _producer_store(p)
     if store is None:
@@ -185,10 +187,15 @@ def _try_inline(p: Loop, block: Block, aliases: _Aliases) -> bool:
     if any(ops.index(dl) <= last for dl in deallocs):
         return False
     for op in ops[pos + 1:last + 1]:  # nothing until the last consumer may change what P read
+        if isinstance(op, kk.FenceOp):  # ordering only; it stays where it is
+            continue
         effects = memref_effects(op)
         if effects is None or aliases.overlap(effects[1], reads):
             return False
     body = _slice(store, p.block)
+    copies = len({(load.parent_block(), shift) for load, _, shift in loads})
+    if len(body) * copies > max_recompute:  # recomputation would grow the consumers too much
+        return False
     memo: dict[tuple[Block, tuple[int, ...]], SSAValue] = {}
     for load, cons, shift in loads:
         key = (load.parent_block(), shift)  # type: ignore[assignment]
@@ -286,14 +293,14 @@ def _try_merge(a: Loop, b: Loop, block: Block, aliases: _Aliases) -> bool:
     return True
 
 
-def fuse_block(block: Block, aliases: _Aliases) -> bool:
+def fuse_block(block: Block, aliases: _Aliases, max_recompute: int = 256) -> bool:
     """Apply both rewrites in block until neither applies; True when anything changed."""
     changed = False
     progress = True
     while progress:
         progress = False
         for p in [lp for op in block.ops if (lp := as_loop(op)) is not None]:
-            if _try_inline(p, block, aliases):
+            if _try_inline(p, block, aliases, max_recompute):
                 progress = changed = True
                 break
         if progress:
@@ -313,6 +320,7 @@ class KokkosFusePass(ModulePass):
     name = "kokkos-fuse"
 
     noalias: bool = True
+    max_recompute: int = 256  # most ops one producer may be cloned into its consumers as (body ops x copies)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         aliases = _Aliases(self.noalias)
@@ -322,4 +330,4 @@ class KokkosFusePass(ModulePass):
             blocks = [blk for o in f.walk() for r in o.regions for blk in r.blocks]
             for blk in blocks:
                 if blk.parent is not None and sum(as_loop(o) is not None for o in blk.ops) >= 2:
-                    fuse_block(blk, aliases)
+                    fuse_block(blk, aliases, self.max_recompute)

@@ -520,3 +520,23 @@ def test_frontend_style_casts_are_seen_through():
     got = interpret(module, "prog", [1, 7], [x, np.zeros(7)])[1]
     np.testing.assert_array_equal(got, ref)
     np.testing.assert_array_equal(got[1:6], x[2:7] ** 2)
+
+
+def test_recomputation_budget_limits_inlining():
+    before = str(parse_mlir(HDIFF))
+    _, out = run(HDIFF, "kokkos-fuse{max_recompute=4}")
+    assert out == before  # the smallest producer (flx: 4 ops) at 2 shifts would clone 8 ops
+    module, out = run(HDIFF, "kokkos-fuse{max_recompute=40}")
+    assert 1 < out.count('"scf.parallel"') < 4  # partial fusion, still correct
+    u, coeff, out0 = _hdiff_inputs(8, seed=1)
+    got = interpret(module, "hdiff", [8], [u, coeff, out0])[2]
+    np.testing.assert_allclose(got, hdiff_numpy(u, coeff, out0), rtol=1e-12, atol=1e-12)
+
+
+def test_a_fence_between_producer_and_consumer_does_not_block_fusion():
+    text = pair(tail="").replace("  scf.parallel (%i) = (%c0) to (%n) step (%c1) {\n    %v",
+                                 '  "kokkos.fence"() : () -> ()\n  scf.parallel (%i) = (%c0) to (%n) step (%c1) {\n    %v')
+    assert "kokkos.fence" in text
+    module, out = run(text, "kokkos-fuse")
+    assert out.count('"scf.parallel"') == 1 and "kokkos.fence" in out
+    verify_upstream(module)
