@@ -15,7 +15,7 @@ Static rule (every `#kokkos.mdrange` launch, tiles in dimension order, iterate k
 few candidate tiles (the static one, Kokkos' default, variants) on this machine, runs each on
 arrays of the iteration-space `shape` (option `shape=256x256`, else the launch's constant
 bounds) padded by the largest constant subscript offset, and keeps the tile with the median
-fastest time. The winner is cached under the hpcir cache (`tiles/`) keyed by the function's IR,
+fastest time. Launches marked `kokkos.user_tile` keep their tile. The winner is cached under the hpcir cache (`tiles/`) keyed by the function's IR,
 the target and the shape, so a second run builds nothing.
 """
 from __future__ import annotations
@@ -62,9 +62,13 @@ def host_l2_bytes() -> int:
     return size if size and size > 0 else DEFAULT_L2_BYTES
 
 
+# A launch carrying this unit attribute keeps the tile the user wrote (MDRangePolicy(..., tile)).
+USER_TILE_ATTR = "kokkos.user_tile"
+
+
 def _mdrange_launches(root: Operation) -> list[kk.ParallelForOp | kk.ParallelReduceOp]:
     return [op for op in root.walk() if isinstance(op, kk.ParallelForOp | kk.ParallelReduceOp)
-            and isinstance(op.policy, kk.MDRangePolicyAttr)]
+            and isinstance(op.policy, kk.MDRangePolicyAttr) and USER_TILE_ATTR not in op.attributes]
 
 
 def bytes_per_point(launch: Operation) -> int:

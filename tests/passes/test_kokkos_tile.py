@@ -156,3 +156,12 @@ def test_autotuner_picks_a_candidate_and_caches_it(monkeypatch):
     again = parse_mlir(text)
     run_pipeline(again, "kokkos-tile{target=cpu autotune=true candidates=3 repeats=2}")
     assert str(again) == out
+
+
+def test_user_tiles_are_kept():
+    text = launch_text().replace("}) : (index, index, index, index) -> ()",
+                                 "}) {kokkos.user_tile} : (index, index, index, index) -> ()").replace(
+        "iterate = right>", "iterate = right, tile = [3, 5]>")
+    module, out = run(text, "kokkos-tile{target=cpu cache_bytes=1048576}")
+    assert "tile = [3, 5]" in out
+    verify_upstream(module)
