@@ -36,10 +36,11 @@ class Samples:
         q = statistics.quantiles(self.seconds, n=4)
         return (q[2] - q[0]) / self.median if self.median else 0.0
 
-    def as_dict(self) -> dict:
-        """JSON-ready summary."""
-        return {"median_s": self.median, "best_s": self.best, "iqr_over_median": self.spread,
-                "n": len(self.seconds), "samples_s": self.seconds}
+    def as_dict(self, samples: bool = True) -> dict:
+        """JSON-ready summary (with every sample unless `samples` is False)."""
+        d = {"median_s": self.median, "best_s": self.best, "iqr_over_median": self.spread,
+             "n": len(self.seconds)}
+        return d | {"samples_s": self.seconds} if samples else d
 
 
 def interleaved(variants: dict[str, Callable[[], float | None]], warmup: int,
