@@ -5,8 +5,8 @@ xDSL's `shape-inference` gives every temporary and input its extent relative to 
 `convert-stencil-to-ll-mlir` lower to loops over statically shaped memrefs. Those static shapes are
 sentinels (see parse.SYMBOLIC_EXTENT); `parametrize` rewrites them into the runtime domain: an entry
 `func.func` whose first arguments are the domain bounds `b0..b{r-1}, e0..e{r-1}` (i64, array indices,
-end exclusive), whose loops run over array indices, and whose temporaries are allocated with the
-domain's size plus their halo.
+end exclusive), whose loops run over array indices, and whose temporaries are indexed by array index
+plus a constant (see `_Entry._temporaries`).
 """
 from __future__ import annotations
 
@@ -181,7 +181,12 @@ class _Entry:
         op.erase()
 
     def _temporaries(self) -> None:
-        """Sentinel-sized buffers → domain-sized allocations indexed relative to their first point."""
+        """Sentinel-sized buffers → allocations indexed by array index minus a constant.
+
+        A temporary computed over [b + lo, e + hi) is stored at `a - lo` for array index `a`: the
+        buffer spans [0, e + hi - lo), wasting the domain's first `b` rows (the halo, or an explicit
+        domain's offset) but keeping every subscript `iv + constant`, the form loop fusion analyses.
+        """
         r = self.sd.rank
         for op in list(self.block.ops):
             if not isinstance(op, memref.AllocOp):
@@ -190,33 +195,31 @@ class _Entry:
             lbs = _alloc_lower_bounds(ty)
             shape = list(ty.get_shape())
             at = InsertPoint.before(op)
-            base = [self.index("b", d, lbs[d], at) for d in range(r)]
-            ends = [self.index("e", d, lbs[d] + shape[d] - SYMBOLIC_EXTENT, at) for d in range(r)]
-            sizes = [self.emit(arith.SubiOp(e, b), at) for b, e in zip(base, ends)]
+            sizes = [self.index("e", d, shape[d] - SYMBOLIC_EXTENT, at) for d in range(r)]
             tname = op.memref.name_hint or "tmp"
-            for d in range(r):  # readable C++: lap_lo0 is the array index of lap's first row
-                if base[d] not in self.bounds["b"]:
-                    base[d].name_hint = f"{tname}_lo{d}"
-                sizes[d].name_hint = f"{tname}_n{d}"
+            for d in range(r):
+                if sizes[d] not in self.bounds["e"]:
+                    sizes[d].name_hint = f"{tname}_n{d}"
             new = memref.AllocOp(sizes, [], self.view())
             self.emit(new, at)
             new.memref.name_hint = op.memref.name_hint
             for use in list(op.memref.uses):
                 user = use.operation
                 if isinstance(user, (memref.LoadOp, memref.StoreOp)):
-                    self._shift(user, base)
+                    self._shift(user, [-lb for lb in lbs])
                 user.operands[use.index] = new.memref
             op.detach()
             op.erase()
 
-    def _shift(self, op: memref.LoadOp | memref.StoreOp, base: list[SSAValue]) -> None:
-        """Subtract the buffer's first point from each index of a load/store."""
+    def _shift(self, op: memref.LoadOp | memref.StoreOp, shifts: list[int]) -> None:
+        """Add a constant to each index of a load/store."""
         at = InsertPoint.before(op)
         idx = list(op.indices)
-        new = [self.emit(arith.SubiOp(i, b), at) for i, b in zip(idx, base)]
         first = len(op.operands) - len(idx)
-        for k, v in enumerate(new):
-            op.operands[first + k] = v
+        for k, (i, sh) in enumerate(zip(idx, shifts)):
+            if sh:
+                c = self.emit(arith.ConstantOp(IntegerAttr(sh, IndexType())), at)
+                op.operands[first + k] = self.emit(arith.AddiOp(i, c), at)
 
     def _loops(self) -> None:
         """Sentinel loop bounds → domain bounds; the induction variables become array indices."""
