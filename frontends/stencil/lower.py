@@ -139,7 +139,9 @@ class _Entry:
         if k == 0:
             return v
         c = self.emit(arith.ConstantOp(IntegerAttr(k, IndexType())), where)
-        return self.emit(arith.AddiOp(v, c), where)
+        out = self.emit(arith.AddiOp(v, c), where)
+        out.name_hint = f"{base}{d}_{'p' if k > 0 else 'm'}{abs(k)}"  # e0_p1 = e0 + 1, b1_m2 = b1 - 2
+        return out
 
     def build(self) -> func.FuncOp:
         r = self.sd.rank
