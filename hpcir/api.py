@@ -1,8 +1,6 @@
 """The public Python API: launch kernels (JIT-compiled to Kokkos), compile and lower them."""
 from __future__ import annotations
 
-import hashlib
-import inspect
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -83,10 +81,11 @@ _loaded: dict[tuple, _Loaded] = {}
 
 
 def _spec_key(spec: LaunchSpec, target: str) -> tuple:
-    src = inspect.getsource(spec.kernel.fn) if spec.kernel.fn else ""
-    consts = sorted((k, v) for k, v in spec.kernel.globals.items() if isinstance(v, (int, float, bool)))
-    h = hashlib.sha256((src + repr(consts)).encode()).hexdigest()
-    return (spec.kernel.name, h, spec.kind, spec.policy, spec.rank, tuple(spec.param_types.items()),
+    """In-process key of a compiled launch: the kernel's source and the globals it reads, now."""
+    k = spec.kernel
+    consts = tuple((n, k.globals.get(n)) for n in k.global_names
+                   if isinstance(k.globals.get(n), (int, float, bool)))
+    return (k.name, k.source_hash, consts, spec.kind, spec.policy, spec.rank, tuple(spec.param_types.items()),
             spec.reducer, spec.acc_type, spec.tile, target)
 
 
@@ -105,12 +104,13 @@ def lower_to_l3(module: ModuleOp, target: str, dump_after_all: bool = False) -> 
 
 
 def l2_to_l3_pipeline(target: str) -> str:
-    """The pass pipeline from L2 to L3 for a target."""
-    from .pipeline import available_passes
-    passes = [f"convert-scf-to-kokkos{{target={target}}}"]
-    if "kokkos-layout" in available_passes():
-        passes.append(f"kokkos-layout{{target={target}}}")
-    return ",".join(passes)
+    """The pass pipeline from L2 to L3 for a target (fusion first, tiles after layout)."""
+    t = get_target(target)
+    passes = ["kokkos-fuse", "canonicalize", "cse", f"convert-scf-to-kokkos{{target={target}}}",
+              f"kokkos-layout{{target={target}}}", f"kokkos-tile{{target={target}}}"]
+    if t.is_gpu:
+        passes += [f"kokkos-team-scratch{{target={target}}}", f"kokkos-placement{{target={target}}}"]
+    return ",".join(passes + ["canonicalize", "cse"])
 
 
 def emit_cpp(module: ModuleOp, target: str, name: str) -> dict[str, str]:

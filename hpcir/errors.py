@@ -40,23 +40,34 @@ class SourceLocation:
         return f"    {text}\n    {' ' * self.col}^{'~' * (width - 1)}"
 
 
+_OWN_DIRS: tuple[str, ...] | None = None
+
+
 def user_call_site(skip: int = 2) -> SourceLocation | None:
-    """Location of the user's call into hpcir: the first frame outside the installed hpcir package."""
-    import inspect
+    """Location of the user's call into hpcir: the first frame outside hpcir's own folders.
+
+    Walks the frames directly (no source reading): launches call this every time.
+    """
+    import itertools
     import os
-    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    own = [os.path.join(here, d) + os.sep for d in ("hpcir", "frontends", "backends", "passes", "dialects")]
-    frame = inspect.currentframe()
+    import sys
+    global _OWN_DIRS
+    if _OWN_DIRS is None:
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        _OWN_DIRS = tuple(os.path.join(here, d) + os.sep
+                          for d in ("hpcir", "frontends", "backends", "passes", "dialects"))
     try:
-        for info in inspect.getouterframes(frame)[skip:]:
-            path = os.path.abspath(info.filename)
-            if not any(path.startswith(o) for o in own):
-                pos = info.positions
-                col = pos.col_offset if pos and pos.col_offset is not None else 0
-                end = pos.end_col_offset if pos and pos.lineno == pos.end_lineno else None
-                return SourceLocation(info.filename, info.lineno, col, end)
-    finally:
-        del frame
+        frame = sys._getframe(skip)
+    except ValueError:
+        return None
+    while frame is not None:
+        path = os.path.abspath(frame.f_code.co_filename)
+        if not path.startswith(_OWN_DIRS):
+            pos = next(itertools.islice(frame.f_code.co_positions(), frame.f_lasti // 2, None), None)
+            col = pos[2] if pos and pos[2] is not None else 0
+            end = pos[3] if pos and pos[0] == pos[1] else None
+            return SourceLocation(frame.f_code.co_filename, frame.f_lineno, col, end)
+        frame = frame.f_back
     return None
 
 

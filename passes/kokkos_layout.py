@@ -132,7 +132,10 @@ def retune_mdrange(launch: kk.ParallelForOp | kk.ParallelReduceOp, target: Targe
     if not isinstance(policy, kk.MDRangePolicyAttr):
         return False
     iterate = choose_iterate(launch, target)
-    tile = tile_for(target, policy.rank.data, iterate)
+    if "kokkos.user_tile" in launch.attributes:  # the user's MDRangePolicy tile is kept as written
+        tile = tuple(policy.tile_sizes)
+    else:
+        tile = tile_for(target, policy.rank.data, iterate)
     new = kk.MDRangePolicyAttr(policy.rank.data, iterate, tile)
     if new == policy:
         return False

@@ -65,6 +65,8 @@ class KernelLowerer(StmtMixin):
     def run(self, bindings: dict[str, Var | TV]) -> None:
         """Lower the kernel's body with its parameters bound."""
         self.scope.names.update(bindings)
+        if self.alloca_block is None:
+            self.alloca_block = self.block
         body = self.kernel.tree.body
         if any(isinstance(n, ast.Return) for st in body for n in ast.walk(st)):
             self.ret_flag = self.flag(False)
@@ -177,6 +179,8 @@ class ModuleBuilder:
         else:
             op = kk.ParallelReduceOp.mdrange(name, bounds[:r], bounds[r:], init, [spec.reducer], iterate,
                                              spec.tile, es)
+        if spec.tile:
+            op.attributes["kokkos.user_tile"] = UnitAttr()  # layout/tile passes keep it
         outer = low.block
         low.block = op.body.block
         args = list(op.body.block.args)

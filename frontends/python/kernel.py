@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import hashlib
 import inspect
 import textwrap
 from dataclasses import dataclass
@@ -48,6 +49,10 @@ class Kernel:
             raise KernelSyntaxError("@hpcir.kernel must decorate a plain `def` function",
                                     self.loc(fdef))
         self.tree: ast.FunctionDef = fdef
+        # Launch-time cache keys: computed once here, not on every launch.
+        self.source_hash = hashlib.sha256(dedented.encode()).hexdigest()
+        self.global_names = sorted({n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)})
+        self._written: set[str] | None = None
         self.globals: dict[str, Any] = dict(fn.__globals__)
         if fn.__closure__:
             for cname, cell in zip(fn.__code__.co_freevars, fn.__closure__):

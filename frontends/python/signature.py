@@ -157,7 +157,13 @@ def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[
 
 
 def written_views(kernel: Kernel) -> set[str]:
-    """Names of parameters a kernel stores into (assignments and atomics)."""
+    """Names of parameters a kernel stores into (assignments and atomics); cached per kernel."""
+    if kernel._written is None:
+        kernel._written = _written_views(kernel)
+    return kernel._written
+
+
+def _written_views(kernel: Kernel) -> set[str]:
     out: set[str] = set()
     for n in ast.walk(kernel.tree):
         targets: list[ast.expr] = []

@@ -31,6 +31,7 @@ class StmtMixin(ExprMixin):
     ret_type: ScalarType | None
     loops: list[LoopCtx]
     member: TV | None
+    alloca_block: Block | None = None  # where locals' allocas go (the kernel body's entry block)
 
     # -- names ---------------------------------------------------------------------------------
     def lookup(self, name: str, node: ast.AST) -> TV:
@@ -76,7 +77,7 @@ class StmtMixin(ExprMixin):
 
     def new_var(self, name: str, ty: ScalarType, init: TV | None) -> Var:
         """Declare a local in the current scope (its alloca goes to the current block)."""
-        ref = self.emit(memref.AllocaOp.get(ty.mlir(), shape=[])).results[0]
+        ref = self.hoisted_alloca(ty)
         if name.isidentifier():
             ref.name_hint = name
         var = Var(ref, ty)
@@ -85,13 +86,24 @@ class StmtMixin(ExprMixin):
         self.scope.names[name] = var
         return var
 
+    def hoisted_alloca(self, ty: ScalarType) -> Any:
+        """A rank-0 alloca at the top of the kernel body: a local first assigned inside an `if` or
+        a loop is still visible (dominates its uses) after it, as in Python."""
+        op = memref.AllocaOp.get(ty.mlir(), shape=[])
+        blk = self.alloca_block if self.alloca_block is not None else self.block
+        if blk.first_op is None:
+            blk.add_op(op)
+        else:
+            blk.insert_op_before(op, blk.first_op)
+        return op.results[0]
+
     def store_var(self, var: Var, value: TV) -> None:
         """Store into a local."""
         self.emit(memref.StoreOp.get(value.ssa, var.ref, []))
 
     def flag(self, value: bool) -> Var:
         """An anonymous i1 local used as a control-flow flag."""
-        ref = self.emit(memref.AllocaOp.get(BOOL.mlir(), shape=[])).results[0]
+        ref = self.hoisted_alloca(BOOL)
         v = Var(ref, BOOL)
         self.store_var(v, self.const(value, BOOL))
         return v
