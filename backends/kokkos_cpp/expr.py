@@ -267,7 +267,9 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
         em.line(f"{cpp_type(ty.element_type)} {name}_data[{total}];")
         em.line(f"const {cpp_type(ty)} {name}({name}_data{''.join(', ' + s for s in sizes)});")
     else:
-        em.line(f"const {cpp_type(ty)} {name}(\"{name}\"{''.join(', ' + s for s in sizes)});")
+        # memref.alloc promises no initial values: skip Kokkos' zero-fill (a launch per temporary).
+        em.line(f"const {cpp_type(ty)} {name}(Kokkos::view_alloc(Kokkos::WithoutInitializing, \"{name}\")"
+                f"{''.join(', ' + s for s in sizes)});")
     em.bind(res, name)
 
 

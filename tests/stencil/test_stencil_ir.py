@@ -57,10 +57,13 @@ def test_l2_entry_contract(st) -> None:
 
 
 def test_one_launch_per_apply_and_inlining() -> None:
-    """hdiff: four applies -> four launches; xDSL's stencil-inlining makes it one launch, no temporaries."""
+    """hdiff: four applies -> four loops at L2; kokkos-fuse (default pipeline) or xDSL's
+    stencil-inlining makes it one launch at L3, without temporaries."""
     def launches(st):
         return [o for o in st.l3("cpu").walk() if isinstance(o, kk.ParallelForOp)]
-    assert len(launches(hdiff)) == 4
+    assert len([o for o in hdiff.l2().walk() if o.name == "scf.parallel"]) == 4
+    assert len(launches(hdiff)) == 1
+    assert not [o for o in hdiff.l3("cpu").walk() if o.name in ("memref.alloc", "kokkos.alloc")]
     assert len(launches(hdiff_inlined)) == 1
     assert not [o for o in hdiff_inlined.l2().walk() if isinstance(o, memref.AllocOp)]
     allocs = [o for o in hdiff.l2().walk() if isinstance(o, memref.AllocOp)]
@@ -83,7 +86,8 @@ def test_lower_stages_text() -> None:
     assert "scf.parallel" in hpcir.lower(hdiff, target="cpu", stage="L2")
     assert "kokkos.parallel_for" in hpcir.lower(hdiff, target="cpu", stage="L3")
     cpp = hpcir.lower(hdiff, target="cuda")
-    assert "Kokkos::MDRangePolicy" in cpp and "Kokkos::Cuda" in cpp
+    # MDRange, or a team policy when kokkos-team-scratch stages the tile in scratch memory
+    assert ("Kokkos::MDRangePolicy" in cpp or "Kokkos::TeamPolicy" in cpp) and "Kokkos::Cuda" in cpp
     for kind, lib in (("jax", "jax.jit"), ("torch", "import torch")):
         src = lower_stencil(hdiff, kind, None)
         assert lib in src and "for " not in src  # array code: shifted slices, no per-point loops
