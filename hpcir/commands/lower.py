@@ -40,12 +40,15 @@ def load_user_module(path: Path) -> ModuleType:
     return mod
 
 
-def collect(mod: ModuleType, path: Path) -> tuple[list, list]:
-    """The file's own entry kernels and programs, in definition order."""
+def collect(mod: ModuleType, path: Path) -> tuple[list, list, list]:
+    """The file's own entry kernels, programs and stencils, in definition order."""
     from ..frontends.python.kernel import Kernel
     from ..program import Program
-    kernels, programs = [], []
+    from ..stencil_api import is_stencil
+    kernels, programs, stencils = [], [], []
     for obj in vars(mod).values():
+        if is_stencil(obj):
+            stencils.append(obj)
         if not isinstance(obj, Kernel) or Path(obj.filename).resolve() != path.resolve():
             continue
         if isinstance(obj, Program):
@@ -53,7 +56,7 @@ def collect(mod: ModuleType, path: Path) -> tuple[list, list]:
         elif not obj.is_device_function:
             kernels.append(obj)
     key = lambda k: k.line_offset  # noqa: E731
-    return sorted(kernels, key=key), sorted(programs, key=key)
+    return sorted(kernels, key=key), sorted(programs, key=key), stencils
 
 
 def lower_file(path: Path, target: str, dump_after_all: bool = False) -> tuple[ModuleOp, ModuleOp | None, str]:
@@ -63,9 +66,9 @@ def lower_file(path: Path, target: str, dump_after_all: bool = False) -> tuple[M
     from ..frontends.python.program import lower_program
     from ..frontends.python.signature import annotated_spec
     mod = load_user_module(path)
-    kernels, programs = collect(mod, path)
-    if not kernels and not programs:
-        raise HpcirError(f"{path} defines no @hpcir.kernel or @hpcir.program to lower",
+    kernels, programs, stencils = collect(mod, path)
+    if not kernels and not programs and not stencils:
+        raise HpcirError(f"{path} defines no @hpcir.kernel, @hpcir.program or @hpcir.stencil to lower",
                          hint="decorate kernels with @hpcir.kernel and annotate their parameters")
     t = get_target(target)
     mb = ModuleBuilder(target)
@@ -78,6 +81,10 @@ def lower_file(path: Path, target: str, dump_after_all: bool = False) -> tuple[M
         spec = annotated_spec(k)
         spec.name = k.name
         mb.add_entry(spec)
+    for st in stencils:  # each stencil's L2 entry joins the module
+        for f in list(st.l2(target).ops):
+            f.detach()
+            mb.module.body.block.add_op(f)
     l2 = mb.module
     l2.verify()
     l3 = lower_to_l3(l2.clone(), target, dump_after_all) if t.kind == "kokkos" else None

@@ -99,3 +99,23 @@ def test_dump_ir_after_all_shows_every_pass(capsys):
     assert main(["lower", str(EXAMPLE), "--emit=mlir", "--dump-ir-after-all"]) == 0
     err = capsys.readouterr().err
     assert "IR Dump After convert-scf-to-kokkos" in err and "IR Dump After kokkos-layout" in err
+
+
+HDIFF = '''import hpcir
+from hpcir import Field
+
+@hpcir.stencil
+def hdiff(u: Field[float, 2], coeff: Field[float, 2], out: Field[float, 2]):
+    lap = 4.0 * u[0, 0] - (u[1, 0] + u[-1, 0] + u[0, 1] + u[0, -1])
+    flx = lap[1, 0] - lap[0, 0]
+    fly = lap[0, 1] - lap[0, 0]
+    out[0, 0] = u[0, 0] - coeff[0, 0] * (flx[0, 0] - flx[-1, 0] + fly[0, 0] - fly[0, -1])
+'''
+
+
+def test_lower_stencil_file_fuses_to_one_kernel(tmp_path: Path, capsys):
+    src = tmp_path / "hd.py"
+    src.write_text(HDIFF)
+    assert main(["lower", str(src), "--emit=mlir", "--stage=L3"]) == 0
+    l3 = capsys.readouterr().out
+    assert l3.count("kokkos.parallel_for") == 1 and "memref.alloc" not in l3
