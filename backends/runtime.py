@@ -96,7 +96,7 @@ class Entry:
                         copies.append((arr, tmp))
                     arr = tmp
                 views.append((p, arr))
-                obj = _view(arr)
+                obj = as_hpcir_view(arr)
                 keep.append(arr)
             keep.append(obj)
             ptrs[k] = ctypes.cast(ctypes.pointer(obj), ctypes.c_void_p)
@@ -158,7 +158,8 @@ def _layout_ok(p: Param, a: np.ndarray) -> bool:
     return bool(a.flags.c_contiguous if p.layout == "right" else a.flags.f_contiguous)
 
 
-def _view(a: np.ndarray) -> HpcirView:
+def as_hpcir_view(a: np.ndarray) -> HpcirView:
+    """The C ABI descriptor of a numpy array (pointer, extents, strides in elements); no copy."""
     v = HpcirView()
     v.data = a.ctypes.data
     v.rank = a.ndim

@@ -10,7 +10,7 @@ import numpy as np
 import hpcir
 from hpcir.api import build_module, emit_cpp, lower_to_l3
 from hpcir.backends.build import build_shared_library
-from hpcir.backends.runtime import HpcirView, KokkosModule, load_module
+from hpcir.backends.runtime import KokkosModule, as_hpcir_view, load_module
 from hpcir.frontends.python.kernel import Kernel
 from hpcir.frontends.python.policies import MDRangePolicy, RangePolicy
 from hpcir.frontends.python.signature import bind_launch
@@ -112,13 +112,7 @@ class RawEntry:
         if arr.dtype != np.dtype(p.dtype) or arr.ndim != p.rank or not arr.flags.c_contiguous:
             raise RuntimeError(f"argument {p.name}: {arr.dtype}[{arr.ndim}] does not match {p.dtype}[{p.rank}]")
         self._keep.append(arr)
-        view = HpcirView()
-        view.data = arr.ctypes.data
-        view.rank = arr.ndim
-        for d in range(arr.ndim):
-            view.extents[d] = arr.shape[d]
-            view.strides[d] = arr.strides[d] // arr.itemsize
-        return view
+        return as_hpcir_view(arr)
 
 
 def range_policy(n: int) -> RangePolicy:
