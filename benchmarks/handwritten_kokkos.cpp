@@ -1,8 +1,9 @@
-// Hand-written Kokkos baselines for benchmarks/spine.py: what a Kokkos programmer would write for
-// the STREAM triad (a functor over a RangePolicy) and the 3-D 7-point Jacobi (a functor over a
-// default MDRangePolicy<Rank<3>>), plus C++-side timers. Built by spine_handwritten.py with the
-// exact compiler, flags and Kokkos install of hpcir's own module builds, and loaded into the
-// same process, so both run on the one Kokkos instance with the same OpenMP threads.
+// Hand-written Kokkos baselines for benchmarks/spine.py and passes.py: what a Kokkos programmer
+// would write for the STREAM triad (a functor over a RangePolicy), the 3-D 7-point Jacobi and the
+// 2-D hdiff (functors over default MDRangePolicy<Rank<3>> / <Rank<2>>), plus C++-side timers.
+// Built by spine_handwritten.py with the exact compiler, flags and Kokkos install of hpcir's own
+// module builds, and loaded into the same process, so both run on the one Kokkos instance with
+// the same OpenMP threads.
 #include <Kokkos_Core.hpp>
 
 #include <cstdint>
@@ -13,6 +14,8 @@ namespace {
 using exec_space = Kokkos::OpenMP;
 // The views wrap numpy's memory (no copies): every variant reads and writes the same pages.
 using View1 = Kokkos::View<double*, Kokkos::LayoutRight, Kokkos::HostSpace,
+                           Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
+using View2 = Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace,
                            Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 using View3 = Kokkos::View<double***, Kokkos::LayoutRight, Kokkos::HostSpace,
                            Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
@@ -35,6 +38,22 @@ struct Jacobi {
   }
 };
 
+// The 2-D horizontal diffusion of issue 5 as a Kokkos programmer writes it for a CPU: one functor
+// over a default MDRangePolicy<Rank<2>>, the Laplacian recomputed at the five points the fluxes
+// need instead of being stored in a temporary (no extra memory traffic).
+struct Hdiff {
+  View2 u, coeff, out;
+  KOKKOS_INLINE_FUNCTION double lap(const int64_t i, const int64_t j) const {
+    return 4.0 * u(i, j) - (u(i + 1, j) + u(i - 1, j) + u(i, j + 1) + u(i, j - 1));
+  }
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, const int64_t j) const {
+    const double l = lap(i, j);
+    const double flx = lap(i + 1, j) - l, flx_m = l - lap(i - 1, j);
+    const double fly = lap(i, j + 1) - l, fly_m = l - lap(i, j - 1);
+    out(i, j) = u(i, j) - coeff(i, j) * (flx - flx_m + fly - fly_m);
+  }
+};
+
 struct Touch {  // the smallest useful kernel: measures Kokkos' own launch + fence cost
   View1 x;
   KOKKOS_INLINE_FUNCTION void operator()(const int64_t i) const { x(i) = 1.0; }
@@ -51,6 +70,12 @@ void jacobi_launch(const Jacobi<I>& f, int n0, int n1, int n2) {
                        Kokkos::MDRangePolicy<exec_space, Kokkos::Rank<3>>({1, 1, 1},
                                                                           {n0 - 1, n1 - 1, n2 - 1}),
                        f);
+  Kokkos::fence();
+}
+
+void hdiff_launch(const Hdiff& f, int n0, int n1) {  // interior [2, n-2): lap at ±1 reads u at ±2
+  Kokkos::parallel_for("hw_hdiff",
+                       Kokkos::MDRangePolicy<exec_space, Kokkos::Rank<2>>({2, 2}, {n0 - 2, n1 - 2}), f);
   Kokkos::fence();
 }
 
@@ -119,6 +144,16 @@ extern "C" void hw_jacobi_int_timed(double* u, double* out, int n0, int n1, int 
                                     double c1, int reps, double* seconds) {
   const Jacobi<int> f{View3(u, n0, n1, n2), View3(out, n0, n1, n2), c0, c1};
   timed(reps, seconds, [&] { jacobi_launch(f, n0, n1, n2); });
+}
+
+extern "C" void hw_hdiff(double* u, double* coeff, double* out, int n0, int n1) {
+  hdiff_launch(Hdiff{View2(u, n0, n1), View2(coeff, n0, n1), View2(out, n0, n1)}, n0, n1);
+}
+
+extern "C" void hw_hdiff_timed(double* u, double* coeff, double* out, int n0, int n1, int reps,
+                               double* seconds) {
+  const Hdiff f{View2(u, n0, n1), View2(coeff, n0, n1), View2(out, n0, n1)};
+  timed(reps, seconds, [&] { hdiff_launch(f, n0, n1); });
 }
 
 extern "C" void hw_touch(double* x, int64_t n) {
