@@ -234,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         if a.dump_cpp:
             a.dump_cpp.mkdir(parents=True, exist_ok=True)
             for name, cpp in b.cpp.items():
-                (a.dump_cpp / f"{key}_{name.split()[-1].replace('-', '_').strip('()')}.cpp").write_text(cpp)
+                tag = "default" if name == HPCIR else name.split()[-1].replace("-", "_")
+                (a.dump_cpp / f"{key}_{tag}.cpp").write_text(cpp)
     print("### Goals (ratios of medians; > 1 means hpcir is faster)\n")
     print("| kernel | hpcir default vs | speed | aim | |\n|---|---|---|---|---|")
     print("\n".join(goals))

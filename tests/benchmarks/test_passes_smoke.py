@@ -1,0 +1,82 @@
+"""Smoke test of benchmarks/passes.py at a tiny size: it builds, runs, and every variant computes
+what NumPy computes (the script exits non-zero otherwise). No timing assertions."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "benchmarks"
+sys.path.insert(0, str(BENCH))
+
+TINY = ["--jacobi-n", "12", "--hdiff-n", "20", "--triad-log2", "10", "--reps", "1", "--warmup", "1"]
+
+
+def _frameworks() -> str:
+    """The frameworks installed here (jax / torch are optional for hpcir itself)."""
+    have = ["numpy"]
+    for mod in ("jax", "torch"):
+        try:
+            __import__(mod)
+            have.append(mod)
+        except ImportError:
+            pass
+    return ",".join(have)
+
+
+def test_passes_tiny(tmp_path: Path) -> None:
+    out, cpp = tmp_path / "passes.json", tmp_path / "cpp"
+    frameworks = _frameworks()
+    proc = subprocess.run([sys.executable, str(BENCH / "passes.py"), *TINY, "--frameworks", frameworks,
+                           "--json", str(out), "--dump-cpp", str(cpp)],
+                          cwd=ROOT, capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(out.read_text())
+    expected_fw = {"numpy": "NumPy", "jax": "jax.jit", "torch": "torch.compile"}
+    fw = {expected_fw[f] for f in frameworks.split(",")}
+    hw, hp = "Kokkos hand-written (MDRange default tiles)", "hpcir (default pipeline)"
+    assert set(data["triad"]["variants"]) == {hp, hw} | fw
+    assert set(data["jacobi"]["variants"]) == {hp, "hpcir without kokkos-tile",
+                                               "hpcir.parallel_for (Python kernel)", hw} | fw
+    assert set(data["hdiff"]["variants"]) == {hp, "hpcir without kokkos-fuse", "hpcir without kokkos-tile", hw} | fw
+    assert data["jacobi"]["bytes"] == 16 * 10 ** 3 and data["hdiff"]["bytes"] == 24 * 16 ** 2
+    assert data["triad"]["bytes"] == 24 * 2 ** 10
+    for key in ("triad", "jacobi", "hdiff"):
+        for v in data[key]["variants"].values():
+            assert v["n"] == 1 and v["median_s"] > 0 and v["speed_vs"][hw] > 0
+    # The hand-written triad is the reference: its fraction of triad is 1 by construction.
+    assert data["triad"]["variants"][hw]["fraction_of_triad"] == pytest.approx(1.0)
+    # The pass ablation really changes the code: without kokkos-fuse hdiff launches 4 kernels.
+    fused, unfused = (cpp / "hdiff_default.cpp").read_text(), (cpp / "hdiff_kokkos_fuse.cpp").read_text()
+    assert fused.count("Kokkos::parallel_for(") == 1 and unfused.count("Kokkos::parallel_for(") == 4
+    assert "Goals" in proc.stdout and "hdiff" in proc.stdout
+
+
+def test_array_expressions_match_the_stencils() -> None:
+    """The NumPy / jax / torch formula and the hpcir stencils agree (serial target, odd sizes)."""
+    import passes_variants as V
+    rng = np.random.default_rng(5)
+    u, coeff = rng.random((9, 13)), rng.random((9, 13))
+    out = np.zeros_like(u)
+    V.hdiff.compile("serial")(u, coeff, out)
+    np.testing.assert_allclose(out[2:-2, 2:-2], V.hdiff_expr(u, coeff), rtol=1e-12)
+    u3 = rng.random((7, 6, 8))
+    out3 = np.zeros_like(u3)
+    V.jacobi7.compile("serial")(V.JACOBI_C0, V.JACOBI_C1, u3, out3)
+    np.testing.assert_allclose(out3[1:-1, 1:-1, 1:-1], V.jacobi_expr(u3), rtol=1e-12)
+
+
+def test_pipeline_without_removes_exactly_one_pass() -> None:
+    import passes_variants as V
+    full = V.pipeline_without("cpu", None).split(",")
+    for name in ("kokkos-fuse", "kokkos-tile", "kokkos-layout"):
+        less = V.pipeline_without("cpu", name).split(",")
+        assert len(less) == len(full) - 1 and not any(p.startswith(name) for p in less)
+    with pytest.raises(ValueError):
+        V.pipeline_without("cpu", "kokkos-team-scratch")  # a GPU-only pass: not in the cpu pipeline
