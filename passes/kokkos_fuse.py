@@ -196,6 +196,9 @@ def _try_inline(p: Loop, block: Block, aliases: _Aliases, max_recompute: int) ->
     copies = len({(load.parent_block(), shift) for load, _, shift in loads})
     if len(body) * copies > max_recompute:  # recomputation would grow the consumers too much
         return False
+    # Program order: the recomputation made for a block's first load must dominate its later ones.
+    order = {op: k for k, op in enumerate(block.walk())}
+    loads.sort(key=lambda t: order[t[0]])
     memo: dict[tuple[Block, tuple[int, ...]], SSAValue] = {}
     for load, cons, shift in loads:
         key = (load.parent_block(), shift)  # type: ignore[assignment]

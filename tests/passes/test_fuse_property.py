@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from fusetools import interpret
-from hypothesis import event, given, settings
+from hypothesis import event, example, given, settings
 from hypothesis import strategies as st
 from irtools import parse_mlir
 
@@ -102,6 +102,12 @@ PIPELINES = [
 
 @settings(max_examples=60, deadline=None)
 @given(chain=chains(), seed=st.integers(0, 2**16))
+# Found by this test: two loads of a temporary at one index, recomputed once, must get the copy
+# placed before the first of them (uses are not in program order).
+@example(chain=(5, [{"dest": "T0", "lo": [1, 1], "hi": [1, 1], "reads": [("A", 0, 0)], "ops": ["addf"],
+                     "scale": "0.5"},
+                    {"dest": "O", "lo": [1, 1], "hi": [1, 1], "reads": [("A", 0, 0), ("T0", 0, 0), ("T0", 0, 0)],
+                     "ops": ["addf", "addf", "addf"], "scale": "0.5"}], False), seed=0)
 def test_fusion_preserves_results(chain, seed):
     n, loops, tail = chain
     text = chain_text(n, loops, tail)
