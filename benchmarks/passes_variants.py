@@ -73,11 +73,19 @@ def pipeline_without(target: str, pass_name: str | None) -> str:
     return ",".join(kept)
 
 
-def build_stencil(st: Any, target: str, without: str | None) -> tuple[Any, str]:
-    """Build `st` for `target` with the default pipeline minus `without`; (library, C++ source)."""
+def build_stencil(st: Any, target: str, without: str | None,
+                  autotune_shape: tuple[int, ...] | None = None) -> tuple[Any, str]:
+    """Build `st` for `target` with the default pipeline minus `without` (or, with `autotune_shape`,
+    with kokkos-tile's autotuner timing tiles for that iteration space); (library, C++ source)."""
     pipeline = pipeline_without(target, without)
+    tag = (without or "default").replace("-", "_")
+    if autotune_shape is not None:
+        tile = f"kokkos-tile{{target={target}}}"
+        shape = "x".join(str(e) for e in autotune_shape)
+        pipeline = pipeline.replace(tile, f"kokkos-tile{{target={target} autotune=true shape={shape}}}")
+        tag = "autotune"
     module = run_pipeline(st.l2(target, layout_free=False), pipeline, target=target)
-    name = f"hpcir_passes_{st.name}_{(without or 'default').replace('-', '_')}"
+    name = f"hpcir_passes_{st.name}_{tag}"
     sources = emit_cpp(module, target, name)
     return _build(sources, target, name), "\n".join(v for k, v in sources.items() if k.endswith(".cpp"))
 

@@ -42,9 +42,10 @@ def test_passes_tiny(tmp_path: Path) -> None:
     fw = {expected_fw[f] for f in frameworks.split(",")}
     hw, hp = "Kokkos hand-written (MDRange default tiles)", "hpcir (default pipeline)"
     assert set(data["triad"]["variants"]) == {hp, hw} | fw
-    assert set(data["jacobi"]["variants"]) == {hp, "hpcir without kokkos-tile",
+    at = "hpcir, kokkos-tile autotune=true"
+    assert set(data["jacobi"]["variants"]) == {hp, "hpcir without kokkos-tile", at,
                                                "hpcir.parallel_for (Python kernel)", hw} | fw
-    assert set(data["hdiff"]["variants"]) == {hp, "hpcir without kokkos-fuse", "hpcir without kokkos-tile", hw} | fw
+    assert set(data["hdiff"]["variants"]) == {hp, "hpcir without kokkos-fuse", "hpcir without kokkos-tile", at, hw} | fw
     assert data["jacobi"]["bytes"] == 16 * 10 ** 3 and data["hdiff"]["bytes"] == 24 * 16 ** 2
     assert data["triad"]["bytes"] == 24 * 2 ** 10
     for key in ("triad", "jacobi", "hdiff"):
@@ -55,7 +56,11 @@ def test_passes_tiny(tmp_path: Path) -> None:
     # The pass ablation really changes the code: without kokkos-fuse hdiff launches 4 kernels.
     fused, unfused = (cpp / "hdiff_default.cpp").read_text(), (cpp / "hdiff_kokkos_fuse.cpp").read_text()
     assert fused.count("Kokkos::parallel_for(") == 1 and unfused.count("Kokkos::parallel_for(") == 4
-    assert "Goals" in proc.stdout and "hdiff" in proc.stdout
+    # Without kokkos-tile the policy keeps Kokkos' default tiles (no third brace list).
+    untiled = (cpp / "hdiff_kokkos_tile.cpp").read_text().split("hdiff_policy(")[1].split(";")[0]
+    tiled = fused.split("hdiff_policy(")[1].split(";")[0]
+    assert untiled.count("{") == 2 and tiled.count("{") == 3
+    assert "autotuner's gain" in proc.stdout and "Goals" in proc.stdout and "hdiff" in proc.stdout
 
 
 def test_array_expressions_match_the_stencils() -> None:
