@@ -40,6 +40,9 @@ def _args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=2, help="discarded rounds first (default 2)")
     p.add_argument("--frameworks", default="numpy,jax,torch",
                    help="comma-separated subset of numpy,jax,torch to compare with")
+    p.add_argument("--cxxflags", default="",
+                   help="extra compile flags for every Kokkos build of this run, hpcir's and the "
+                        "hand-written code's alike (e.g. -march=native; default: the Kokkos install's own)")
     p.add_argument("--dump-cpp", type=Path, default=None, help="write each hpcir variant's C++ here")
     p.add_argument("--json", type=Path, default=None, help="also write all numbers to this file")
     a = p.parse_args(argv)
@@ -208,6 +211,19 @@ def _goals(name: str, data: dict) -> list[str]:
     return out
 
 
+def _extra_cxxflags(flags: list[str]) -> None:
+    """Append `flags` to the compile line of every module this process builds (hpcir's and the
+    hand-written code's), for a controlled experiment; builds are cached per compile line."""
+    import dataclasses
+    from hpcir.kokkos_install import KokkosInstall
+    probe = KokkosInstall.toolchain
+
+    def toolchain(self: KokkosInstall) -> Any:
+        tc = probe(self)
+        return dataclasses.replace(tc, compile_args=tuple(tc.compile_args) + tuple(flags))
+    KokkosInstall.toolchain = toolchain  # type: ignore[method-assign]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the three benchmarks and print Markdown tables (and JSON with --json)."""
     a = _args(argv)
@@ -215,18 +231,21 @@ def main(argv: list[str] | None = None) -> int:
     threads = _set_threads(a.threads)
     import numpy as np
     import hpcir
+    if a.cxxflags:
+        _extra_cxxflags(a.cxxflags.split())
     from bench_util import interleaved, load_average, machine_info
     from spine_handwritten import HandWritten
     hpcir.parallel_for(hpcir.RangePolicy(0, 1), __import__("spine_kernels").touch, x=np.zeros(1))  # init Kokkos
     hw = HandWritten()
-    info = machine_info() | {"kokkos_threads": hw.concurrency, "kokkos": hw.kokkos_version}
+    info = machine_info() | {"kokkos_threads": hw.concurrency, "kokkos": hw.kokkos_version,
+                             "extra_cxxflags": a.cxxflags or "(none)"}
     out: dict = {"machine": info, "command": " ".join([Path(sys.executable).name, *sys.argv]),
                  "load_before": load_average()}
     for lib in ("jax", "torch"):
         if lib in a.frameworks:
             info[lib] = __import__(lib).__version__
     print(f"# hpcir pass benchmarks ({info['date_utc']})\n")
-    for k in ("cpu", "logical_cpus", "kokkos", "kokkos_threads", "numpy", "jax", "torch"):
+    for k in ("cpu", "logical_cpus", "kokkos", "kokkos_threads", "extra_cxxflags", "numpy", "jax", "torch"):
         if k in info:
             print(f"- {k}: {info[k]}")
     print(f"- load average before: {' '.join(f'{x:.2f}' for x in out['load_before'])}\n", flush=True)
