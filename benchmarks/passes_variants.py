@@ -62,25 +62,35 @@ def triad_expr(b: Any, c: Any) -> Any:
 
 # -- hpcir builds ----------------------------------------------------------------------------------
 
-def pipeline_without(target: str, pass_name: str | None) -> str:
-    """The default L2 → L3 pipeline of `target`, minus one pass (None: the default itself)."""
+def pipeline_toggled(target: str, pass_name: str | None) -> str:
+    """The default L2 → L3 pipeline of `target` with one pass toggled: removed when the default has
+    it, added after kokkos-layout when it does not (None: the default itself)."""
     passes = l2_to_l3_pipeline(target).split(",")
     if pass_name is None:
         return ",".join(passes)
     kept = [p for p in passes if p.split("{")[0] != pass_name]
-    if len(kept) == len(passes):
-        raise ValueError(f"{pass_name} is not in the {target} pipeline {l2_to_l3_pipeline(target)}")
-    return ",".join(kept)
+    if len(kept) < len(passes):
+        return ",".join(kept)
+    at = next(k for k, p in enumerate(passes) if p.startswith("kokkos-layout")) + 1
+    return ",".join(passes[:at] + [f"{pass_name}{{target={target}}}"] + passes[at:])
+
+
+def toggled_name(target: str, pass_name: str) -> str:
+    """How a toggled variant is labelled: 'without X' or 'with X'."""
+    present = any(p.split("{")[0] == pass_name for p in l2_to_l3_pipeline(target).split(","))
+    return f"hpcir {'without' if present else 'with'} {pass_name}"
 
 
 def build_stencil(st: Any, target: str, without: str | None,
                   autotune_shape: tuple[int, ...] | None = None) -> tuple[Any, str]:
-    """Build `st` for `target` with the default pipeline minus `without` (or, with `autotune_shape`,
+    """Build `st` for `target` with the default pipeline, `without` toggled (or, with `autotune_shape`,
     with kokkos-tile's autotuner timing tiles for that iteration space); (library, C++ source)."""
-    pipeline = pipeline_without(target, without)
+    pipeline = pipeline_toggled(target, without)
     tag = (without or "default").replace("-", "_")
     if autotune_shape is not None:
         tile = f"kokkos-tile{{target={target}}}"
+        if tile not in pipeline:
+            pipeline = pipeline_toggled(target, "kokkos-tile")
         shape = "x".join(str(e) for e in autotune_shape)
         pipeline = pipeline.replace(tile, f"kokkos-tile{{target={target} autotune=true shape={shape}}}")
         tag = "autotune"

@@ -43,9 +43,9 @@ def test_passes_tiny(tmp_path: Path) -> None:
     hw, hp = "Kokkos hand-written (MDRange default tiles)", "hpcir (default pipeline)"
     assert set(data["triad"]["variants"]) == {hp, hw} | fw
     at = "hpcir, kokkos-tile autotune=true"
-    assert set(data["jacobi"]["variants"]) == {hp, "hpcir without kokkos-tile", at,
+    assert set(data["jacobi"]["variants"]) == {hp, "hpcir with kokkos-tile", at,
                                                "hpcir.parallel_for (Python kernel)", hw} | fw
-    assert set(data["hdiff"]["variants"]) == {hp, "hpcir without kokkos-fuse", "hpcir without kokkos-tile", at, hw} | fw
+    assert set(data["hdiff"]["variants"]) == {hp, "hpcir without kokkos-fuse", "hpcir with kokkos-tile", at, hw} | fw
     assert data["jacobi"]["bytes"] == 16 * 10 ** 3 and data["hdiff"]["bytes"] == 24 * 16 ** 2
     assert data["triad"]["bytes"] == 24 * 2 ** 10
     for key in ("triad", "jacobi", "hdiff"):
@@ -56,9 +56,9 @@ def test_passes_tiny(tmp_path: Path) -> None:
     # The pass ablation really changes the code: without kokkos-fuse hdiff launches 4 kernels.
     fused, unfused = (cpp / "hdiff_default.cpp").read_text(), (cpp / "hdiff_kokkos_fuse.cpp").read_text()
     assert fused.count("Kokkos::parallel_for(") == 1 and unfused.count("Kokkos::parallel_for(") == 4
-    # Without kokkos-tile the policy keeps Kokkos' default tiles (no third brace list).
-    untiled = (cpp / "hdiff_kokkos_tile.cpp").read_text().split("hdiff_policy(")[1].split(";")[0]
-    tiled = fused.split("hdiff_policy(")[1].split(";")[0]
+    # The cpu default keeps Kokkos' default tiles (no third brace list); kokkos-tile adds one.
+    tiled = (cpp / "hdiff_kokkos_tile.cpp").read_text().split("hdiff_policy(")[1].split(";")[0]
+    untiled = fused.split("hdiff_policy(")[1].split(";")[0]
     assert untiled.count("{") == 2 and tiled.count("{") == 3
     assert "autotuner's gain" in proc.stdout and "Goals" in proc.stdout and "hdiff" in proc.stdout
 
@@ -77,11 +77,14 @@ def test_array_expressions_match_the_stencils() -> None:
     np.testing.assert_allclose(out3[1:-1, 1:-1, 1:-1], V.jacobi_expr(u3), rtol=1e-12)
 
 
-def test_pipeline_without_removes_exactly_one_pass() -> None:
+def test_pipeline_toggles_exactly_one_pass() -> None:
     import passes_variants as V
-    full = V.pipeline_without("cpu", None).split(",")
-    for name in ("kokkos-fuse", "kokkos-tile", "kokkos-layout"):
-        less = V.pipeline_without("cpu", name).split(",")
+    full = V.pipeline_toggled("cpu", None).split(",")
+    for name in ("kokkos-fuse", "kokkos-layout"):  # in the cpu default: removed
+        less = V.pipeline_toggled("cpu", name).split(",")
         assert len(less) == len(full) - 1 and not any(p.startswith(name) for p in less)
-    with pytest.raises(ValueError):
-        V.pipeline_without("cpu", "kokkos-team-scratch")  # a GPU-only pass: not in the cpu pipeline
+        assert V.toggled_name("cpu", name) == f"hpcir without {name}"
+    more = V.pipeline_toggled("cpu", "kokkos-tile").split(",")  # not in the cpu default: added after layout
+    assert len(more) == len(full) + 1
+    assert more[more.index("kokkos-tile{target=cpu}") - 1].startswith("kokkos-layout")
+    assert V.toggled_name("cpu", "kokkos-tile") == "hpcir with kokkos-tile"
