@@ -69,12 +69,16 @@ def main():
 
 def lower(tmp_path: Path, body: str, target: str) -> ModuleOp:
     """The L3 module of KERNELS + body, as `hpcir lower --target` builds it (before placement)."""
+    from hpcir.api import l2_to_l3_pipeline
     from hpcir.commands.lower import lower_file
     path = tmp_path / f"prog_{abs(hash(body)) % 10**8}.py"
     path.write_text(KERNELS + textwrap.dedent(body))
-    _, l3, _ = lower_file(path, target)
-    assert l3 is not None
-    return l3
+    l2, l3, _ = lower_file(path, target)
+    assert l3 is not None and not host_accesses_device_memory(l3)  # the default pipeline places
+    passes = l2_to_l3_pipeline(target).split(",")
+    names = [p.split("{")[0] for p in passes]
+    before = passes[:names.index("kokkos-placement")] if "kokkos-placement" in names else passes
+    return run_pipeline(l2.clone(), ",".join(before), target=target)
 
 
 def place(module: ModuleOp, target: str) -> ModuleOp:

@@ -158,10 +158,18 @@ def source(tmp_path_factory) -> Path:
 
 
 def lower(path: Path, target: str) -> ModuleOp:
+    """The module as `hpcir lower --target` has it just before kokkos-team-scratch runs."""
     from hpcir.commands.lower import lower_file
-    _, l3, _ = lower_file(path, target)
-    assert l3 is not None
-    return l3
+    l2, _, _ = lower_file(path, target)
+    return run_pipeline(l2.clone(), pipeline_before("kokkos-team-scratch", target), target=target)
+
+
+def pipeline_before(pass_name: str, target: str) -> str:
+    """The default L2 -> L3 pipeline of `target` up to (without) `pass_name`."""
+    from hpcir.api import l2_to_l3_pipeline
+    passes = l2_to_l3_pipeline(target).split(",")
+    names = [p.split("{")[0] for p in passes]
+    return ",".join(passes[:names.index(pass_name)] if pass_name in names else passes)
 
 
 def staged(module: ModuleOp, options: str) -> ModuleOp:
