@@ -146,13 +146,27 @@ def precompiled_header_args(tc: KokkosToolchain, flags: list[str], install: Kokk
     return ["-Winvalid-pch", "-I", str(result), "-include", header.name]
 
 
+def host_cpu_id() -> str:
+    """The host CPU's model and feature flags: `-march=native` builds are only valid on such a CPU
+    (a cache in a home directory shared by different cluster nodes must not mix them)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        import platform
+        return platform.machine() + platform.processor()
+    keep = [ln for ln in text.splitlines() if ln.startswith(("model name", "flags", "Features", "CPU part"))]
+    return "\n".join(sorted(set(keep)))
+
+
 def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, name: str) -> str:
-    """The cache key of a module build: sources, target, compiler + version, flags, Kokkos config."""
+    """The cache key of a module build: sources, target, compiler + version, flags, Kokkos config
+    (and the host CPU when the flags tune for it)."""
     tc = install.toolchain()
+    cpu = host_cpu_id() if "-march=native" in target.cxx_flags else ""
     return cache_key("shared-library-v1", name, sorted(sources.items()),
                      dataclasses.asdict(target), tc.compiler, tc.compiler_version,
                      list(tc.compile_args), list(tc.link_args), list(tc.env),
-                     install.config_id())
+                     install.config_id(), cpu)
 
 
 def build_shared_library(sources: dict[str, str], target: Target, install: KokkosInstall,
