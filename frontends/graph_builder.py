@@ -113,6 +113,17 @@ class GraphBuilder:
         return ModuleOp([f])
 
     # ---- constants and initial values ------------------------------------------------------
+    def value(self, x) -> SSAValue:
+        """An SSA tensor for an operand: SSA values pass through, constants are materialized
+        (named after the current op, with a `_const` suffix)."""
+        if isinstance(x, SSAValue):
+            return x
+        name, self.name = self.name, f"{self.name}_const"
+        try:
+            return self.constant(np.asarray(x))
+        finally:
+            self.name = name
+
     def constant(self, value, dtype=None) -> SSAValue:
         """A dense tensor constant (arith.constant)."""
         arr = np.asarray(value) if dtype is None else np.asarray(value, dtype=dtype)

@@ -22,12 +22,7 @@ class Ctx:
 
     def val(self, x: Any) -> SSAValue:
         """An SSA tensor for x (constants are materialized as arith.constant)."""
-        if isinstance(x, SSAValue):
-            return x
-        name, self.gb.name = self.gb.name, f"{self.gb.name}_const"
-        v = self.gb.constant(np.asarray(x))
-        self.gb.name = name
-        return v
+        return self.gb.value(x)
 
     def operand(self, x: Any):
         """A 0-d constant becomes a body Scalar, anything else an SSA tensor."""

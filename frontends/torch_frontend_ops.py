@@ -23,13 +23,8 @@ class TCtx:
         self.node = None
 
     def val(self, x) -> SSAValue:
-        """SSA tensor for an operand (numpy constants are materialized)."""
-        if isinstance(x, SSAValue):
-            return x
-        name, self.gb.name = self.gb.name, f"{self.gb.name}_const"
-        v = self.gb.constant(np.asarray(x))
-        self.gb.name = name
-        return v
+        """An SSA tensor for x (constants are materialized as arith.constant)."""
+        return self.gb.value(x)
 
     def meta(self, i: int | None = None):
         v = self.node.meta["val"]
