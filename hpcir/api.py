@@ -262,4 +262,3 @@ def lower(obj: Any, target: str = "cpu", stage: str | None = None, kind: str | N
     return "\n".join(f"// ---- {n} ----\n{s}" for n, s in sources.items())
 
 
-__all__ = ["parallel_for", "parallel_reduce", "parallel_scan", "compile", "lower", "kernel", "np"]

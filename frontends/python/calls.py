@@ -7,13 +7,12 @@ from typing import Any
 
 from xdsl.dialects import arith, memref
 from xdsl.dialects.builtin import IntegerAttr, i64
-from xdsl.ir import Block
 
 from hpcir.errors import KernelSyntaxError, KernelTypeError
 
 from .reducers import REDUCERS, accepts, identity
 from .scope import Closure, Scope, Var
-from .types import AccType, F64, I64, ScalarType, TeamMemberType, ViewType
+from .types import AccType, I64, ScalarType, TeamMemberType, ViewType
 from .values import TV
 
 # memref.atomic_rmw kinds (upstream MLIR's AtomicRMWKind enum values)
@@ -305,5 +304,3 @@ def single_call(self: Any, node: ast.Call) -> None:
     self.emit(op)
 
 
-__all__ = ["call", "expr_Call", "device_call", "atomic_call", "nested_launch", "single_call", "inline_closure",
-           "F64", "Block"]

@@ -6,17 +6,17 @@ import ast
 from dataclasses import dataclass, field
 from typing import Any
 
-from xdsl.dialects import arith, func, memref, scf
+from xdsl.dialects import func, memref, scf
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
 from xdsl.ir import Block, Region
 
-from hpcir.errors import KernelSyntaxError, KernelTypeError
+from hpcir.errors import KernelTypeError
 
 from .kernel import Kernel
 from .reducers import accepts, identity
 from .scope import Scope, Var
 from .stmts import StmtMixin
-from .types import BOOL, I64, AccType, KernelType, ScalarType, TeamMemberType, ViewType
+from .types import BOOL, I64, KernelType, ScalarType, TeamMemberType
 from .values import TV
 
 EXEC_SPACES = {"cpu": "openmp", "serial": "serial", "cuda": "cuda", "hip": "hip"}
@@ -213,4 +213,3 @@ class ModuleBuilder:
         return op.results[0] if spec.kind in ("reduce", "scan") else None
 
 
-__all__ = ["LaunchSpec", "ModuleBuilder", "KernelLowerer", "AccType", "ViewType", "arith"]

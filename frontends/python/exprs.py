@@ -7,12 +7,11 @@ from typing import Any
 
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects import math as mmath
-from xdsl.dialects.builtin import IndexType
 from xdsl.ir import Block, Region
 
 from hpcir.errors import KernelSyntaxError, KernelTypeError
 
-from .types import BOOL, F32, F64, I32, I64, ScalarType, TeamMemberType, ViewType
+from .types import BOOL, F32, F64, I32, I64, ScalarType, ViewType
 from .values import TV, Emitter, is_scalar, join_types
 
 # math.<fn> with one float argument → math dialect op
@@ -364,4 +363,3 @@ class ExprMixin(Emitter):
                        node, hint=f"supported: {', '.join(sorted(list(UNARY_MATH) + list(BINARY_MATH) + ['fma', 'isnan', 'isinf', 'isfinite']))}")
 
 
-__all__ = ["ExprMixin", "F32", "IndexType", "TeamMemberType"]

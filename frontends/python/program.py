@@ -3,8 +3,6 @@ of the kernel entry functions), host loops and arithmetic, fences and prints."""
 from __future__ import annotations
 
 import ast
-from typing import Any
-
 from xdsl.dialects import func
 from xdsl.dialects.builtin import UnitAttr
 from xdsl.ir import Block, Region
@@ -196,4 +194,3 @@ def lower_program(kern: Kernel, module: ModuleBuilder, space: str, layout: str =
     return kern.name
 
 
-__all__ = ["lower_program", "ProgramLowerer", "Any"]

@@ -12,7 +12,7 @@ from hpcir.errors import ArgumentError, KernelSyntaxError, KernelTypeError, Sour
 from .entries import LaunchSpec
 from .kernel import Kernel
 from .reducers import REDUCERS, default_type
-from .types import BOOL, F32, F64, I32, I64, AccType, KernelType, ScalarType, TeamMemberType, ViewType, scalar_from_numpy
+from .types import BOOL, F64, I32, I64, AccType, KernelType, ScalarType, TeamMemberType, ViewType, scalar_from_numpy
 
 
 def as_array(value: Any) -> np.ndarray | None:
@@ -223,4 +223,3 @@ def annotated_spec(kernel: Kernel, kind: str | None = None, rank: int | None = N
                       index_params=idx, acc_param=acc, final_param=final)
 
 
-__all__ = ["bind_launch", "annotated_spec", "value_type", "layout_of", "as_array", "F32", "I32", "F64"]

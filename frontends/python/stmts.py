@@ -10,7 +10,7 @@ import ast
 from typing import Any
 
 from xdsl.dialects import arith, memref, scf
-from xdsl.ir import Block, Region
+from xdsl.ir import Block, Region, SSAValue
 
 from hpcir.errors import KernelSyntaxError, KernelTypeError
 

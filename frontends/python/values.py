@@ -4,10 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr, IntegerType
+from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr
 from xdsl.ir import Block, Operation, SSAValue
 
-from .types import BOOL, F32, F64, I32, I64, KernelType, ScalarType
+from .types import BOOL, I64, KernelType, ScalarType
 
 
 @dataclass
@@ -98,4 +98,3 @@ def join_types(a: TV, b: TV) -> ScalarType:
     return promote(ta, tb)
 
 
-__all__ = ["TV", "Emitter", "is_scalar", "join_types", "F64", "F32", "I64", "I32", "BOOL", "IntegerType"]
