@@ -7,6 +7,7 @@ import platform
 import statistics
 import subprocess
 import time
+from pathlib import Path
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -134,3 +135,14 @@ def machine_info() -> dict:
         "OMP_PROC_BIND": os.environ.get("OMP_PROC_BIND", ""),
         "OMP_PLACES": os.environ.get("OMP_PLACES", ""),
     }
+
+
+def finish_run(out: dict, info: dict, json_path: "Path | None", disturbed: str) -> int:
+    """Common end of a benchmark run: the load after it, and the JSON of every number if asked."""
+    import json
+    out["load_after"] = load_average()
+    print(f"Load average after: {' '.join(f'{x:.2f}' for x in out['load_after'])} "
+          f"(on {info['logical_cpus']} logical CPUs; {disturbed})")
+    if json_path:
+        json_path.write_text(json.dumps(out, indent=2, default=str))
+    return 0

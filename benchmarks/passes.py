@@ -14,7 +14,6 @@ GB/s and as a fraction of the hand-written triad of the same run. See benchmarks
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -236,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
     import hpcir
     if a.cxxflags:
         _extra_cxxflags(a.cxxflags.split())
-    from bench_util import interleaved, load_average, machine_info
+    from bench_util import finish_run, interleaved, load_average, machine_info
     from spine_handwritten import HandWritten
     hpcir.parallel_for(hpcir.RangePolicy(0, 1), __import__("spine_kernels").touch, x=np.zeros(1))  # init Kokkos
     hw = HandWritten()
@@ -254,7 +253,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"- load average before: {' '.join(f'{x:.2f}' for x in out['load_before'])}\n", flush=True)
 
     triad_gbs = None
-    tables, goals = [], []
+    goals = []
     for key, fn in (("triad", bench_triad), ("jacobi", bench_jacobi), ("hdiff", bench_hdiff)):
         b = fn(hw, a, threads)
         res = interleaved(b.calls, a.warmup, a.reps, before=_waker(hw))
@@ -273,12 +272,8 @@ def main(argv: list[str] | None = None) -> int:
     print("| kernel | hpcir default vs | speed | aim | |\n|---|---|---|---|---|")
     print("\n".join(goals))
     out["goals"] = goals
-    out["load_after"] = load_average()
-    print(f"\nLoad average after: {' '.join(f'{x:.2f}' for x in out['load_after'])} "
-          f"(on {info['logical_cpus']} logical CPUs; above that, the timings were disturbed)")
-    if a.json:
-        a.json.write_text(json.dumps(out, indent=2, default=str))
-    return 0
+    print()
+    return finish_run(out, info, a.json, "above that, the timings were disturbed")
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ benchmarks/RESULTS.md for recorded results.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import statistics
 import sys
@@ -222,7 +221,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     import hpcir
     import spine_kernels as K
-    from bench_util import load_average, machine_info
+    from bench_util import finish_run, load_average, machine_info
     from spine_compile import cold_build_times, lowering_times
     from spine_handwritten import HandWritten, compile_command
     from hpcir.kokkos_install import ensure_kokkos
@@ -293,12 +292,7 @@ def main(argv: list[str] | None = None) -> int:
                   f"(aim ≤ {AIM_BUILD_S:.0f} s); first module in an empty cache, all included: "
                   f"{cb['first_module_total_s']:.2f} s")
         print()
-    out["load_after"] = load_average()
-    print(f"Load average after: {' '.join(f'{x:.2f}' for x in out['load_after'])} "
-          f"(on {info['logical_cpus']} logical CPUs; a load above that means the timings were disturbed)")
-    if a.json:
-        a.json.write_text(json.dumps(out, indent=2, default=str))
-    return 0
+    return finish_run(out, info, a.json, "a load above that means the timings were disturbed")
 
 
 if __name__ == "__main__":

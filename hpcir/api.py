@@ -21,7 +21,7 @@ _default_target = os.environ.get("HPCIR_TARGET", "cpu")
 def set_default_target(target: str) -> None:
     """Set the target used by launches that name none (cpu, serial, ...)."""
     global _default_target
-    get_target(target)
+    get_target(target, _call_site())
     _default_target = target
 
 
@@ -123,14 +123,14 @@ def emit_cpp(module: ModuleOp, target: str, name: str) -> dict[str, str]:
     return dict(emit_module(module, name, get_target(target)).files)
 
 
-def _compile(spec: LaunchSpec, target: str) -> _Loaded:
+def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) -> _Loaded:
     key = _spec_key(spec, target)
     hit = _loaded.get(key)
     if hit is not None:
         return hit
-    t = get_target(target)
+    t = get_target(target, site)
     if t.kind != "kokkos" or not t.runs_on_host:
-        raise HpcirError(f"target {target!r} cannot run kernels on this machine",
+        raise HpcirError(f"target {target!r} cannot run kernels on this machine", site,
                          hint="use target='cpu' or 'serial' for the JIT; lower to cuda/hip with hpcir.lower")
     spec.name = f"{spec.kernel.name}_{spec.kind}"
     module = lower_to_l3(build_module([spec], target), target)
@@ -170,7 +170,7 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
     if isinstance(policy, MDRangePolicy) and policy.tile:
         spec.tile = policy.tile
     tgt = _policy_target(policy, target)
-    loaded = _compile(spec, tgt)
+    loaded = _compile(spec, tgt, site)
     try:
         result = loaded.library[loaded.entry](*_policy_bounds(policy), *values)
     except HpcirError as err:
@@ -222,7 +222,7 @@ def compile(obj: Any, target: str = "cpu", reducer: str | None = None) -> Any:  
         return obj.compile(target)
     site = _call_site()
     k = _as_kernel(obj, site)
-    get_target(target)
+    get_target(target, site)
     kind = annotated_kind(k)
     return Compiled(k, target, kind, reducer)
 
@@ -245,7 +245,7 @@ def lower(obj: Any, target: str = "cpu", stage: str | None = None, kind: str | N
         return lower_stencil(obj, target, stage)
     site = _call_site()
     k = _as_kernel(obj, site)
-    t = get_target(target)
+    t = get_target(target, site)
     spec = annotated_spec(k, kind)
     spec.name = k.name
     module = build_module([spec], target)

@@ -16,7 +16,7 @@ from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
 from .frontends.python.kernel import kernel as workunit
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
-from .errors import HpcirError
+from .errors import HpcirError, user_call_site
 from .program import fence
 from .api import parallel_for, parallel_reduce, parallel_scan
 
@@ -36,7 +36,8 @@ globals().update(ATOMICS)
 def set_default_space(space: ExecutionSpace) -> None:
     """Run launches that name no execution space on `space` (pk.OpenMP, pk.Serial, ...)."""
     if not isinstance(space, ExecutionSpace):
-        raise HpcirError(f"set_default_space needs pk.OpenMP, pk.Serial, pk.Cuda or pk.HIP, got {space!r}")
+        raise HpcirError(f"set_default_space needs pk.OpenMP, pk.Serial, pk.Cuda or pk.HIP, got {space!r}",
+                         user_call_site())
     api.set_default_target("cpu" if space is ExecutionSpace.Default else space.value)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import HpcirError
+from .errors import HpcirError, SourceLocation
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,10 @@ TARGETS: dict[str, Target] = {
 KOKKOS_TARGETS = tuple(n for n, t in TARGETS.items() if t.kind == "kokkos")
 
 
-def get_target(name: str) -> Target:
-    """Look a target up by name, with an error that lists the valid ones."""
+def get_target(name: str, loc: SourceLocation | None = None) -> Target:
+    """Look a target up by name, with an error that lists the valid ones (at `loc`, if given)."""
     try:
         return TARGETS[name]
     except KeyError:
-        raise HpcirError(f"unknown target {name!r}",
+        raise HpcirError(f"unknown target {name!r}", loc,
                          hint=f"use one of: {', '.join(TARGETS)}") from None

@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from hpcir.errors import HpcirError, KernelSyntaxError, SourceLocation
+from hpcir.errors import HpcirError, KernelSyntaxError, SourceLocation, user_call_site
 
 from .annotations import annotation_to_type
 from .types import KernelType
@@ -36,7 +36,7 @@ class Kernel:
         try:
             lines, first = inspect.getsourcelines(fn)
         except OSError as err:
-            raise HpcirError(f"cannot read the source of kernel {fn.__name__!r}: {err}",
+            raise HpcirError(f"cannot read the source of kernel {fn.__name__!r}: {err}", user_call_site(),
                              hint="define kernels in a .py file (not in an interactive prompt)") from None
         raw = "".join(lines)
         dedented = textwrap.dedent(raw)

@@ -36,6 +36,12 @@ def _as_int(v: object, what: str) -> int:
     return int(v)  # type: ignore[arg-type]
 
 
+def _set(policy: object, **fields: object) -> None:
+    """Set the fields of a frozen policy dataclass from its custom constructor."""
+    for name, value in fields.items():
+        object.__setattr__(policy, name, value)
+
+
 def _split_space(args: tuple) -> tuple["ExecutionSpace | None", tuple]:
     """An optional leading execution space, as in Kokkos' policy constructors."""
     if args and isinstance(args[0], ExecutionSpace):
@@ -59,9 +65,7 @@ class RangePolicy:
             b, e = args
         else:
             raise PolicyError(f"RangePolicy takes ([space,] end) or ([space,] begin, end), got {len(args)} values")
-        object.__setattr__(self, "begin", _as_int(b, "RangePolicy begin"))
-        object.__setattr__(self, "end", _as_int(e, "RangePolicy end"))
-        object.__setattr__(self, "space", space)
+        _set(self, begin=_as_int(b, "RangePolicy begin"), end=_as_int(e, "RangePolicy end"), space=space)
         if self.end < self.begin:
             raise PolicyError(f"RangePolicy end {self.end} is before begin {self.begin}")
 
@@ -97,10 +101,7 @@ class MDRangePolicy:
             tiles = tuple(_as_int(v, "MDRangePolicy tile") for v in tile)  # type: ignore[union-attr]
             if len(tiles) != len(begin) or any(t < 1 for t in tiles):
                 raise PolicyError(f"MDRangePolicy tile {tiles} must have {len(begin)} positive sizes")
-        object.__setattr__(self, "begin", begin)
-        object.__setattr__(self, "end", end)
-        object.__setattr__(self, "tile", tiles)
-        object.__setattr__(self, "space", space)
+        _set(self, begin=begin, end=end, tile=tiles, space=space)
 
     @property
     def rank(self) -> int:
@@ -126,10 +127,7 @@ class TeamPolicy:
         vec = _as_int(args[2], "TeamPolicy vector_length") if len(args) == 3 and args[2] is not AUTO else 1
         if league < 0 or (team is not None and team < 1) or vec < 1:
             raise PolicyError(f"TeamPolicy sizes must be positive: league {league}, team {team}, vector {vec}")
-        object.__setattr__(self, "league_size", league)
-        object.__setattr__(self, "team_size", team)
-        object.__setattr__(self, "vector_length", vec)
-        object.__setattr__(self, "space", space)
+        _set(self, league_size=league, team_size=team, vector_length=vec, space=space)
 
     @property
     def rank(self) -> int:

@@ -254,8 +254,18 @@ def test_unknown_target_lists_valid_ones():
     def k(i: int, x: hpcir.View1D[float]):
         x[i] = 1.0
 
-    with pytest.raises(HpcirError, match="use one of: cpu, serial, cuda, hip"):
-        hpcir.lower(k, target="tpu")
+    with pytest.raises(HpcirError, match="use one of: cpu, serial, cuda, hip") as e:
+        hpcir.lower(k, target="tpu")  # E-tpu-lower
+    check(e.value, "# E-tpu-lower", "hpcir.lower", "unknown target 'tpu'")
+    with pytest.raises(HpcirError) as e:
+        hpcir.parallel_for(8, k, x=np.zeros(8), target="tpu")  # E-tpu-launch
+    check(e.value, "# E-tpu-launch", "hpcir.parallel_for", "unknown target 'tpu'")
+    with pytest.raises(HpcirError) as e:
+        hpcir.parallel_for(8, k, x=np.zeros(8), target="cuda")  # E-cuda-jit
+    check(e.value, "# E-cuda-jit", "hpcir.parallel_for", "cannot run kernels on this machine")
+    with pytest.raises(HpcirError) as e:
+        pk.set_default_space("gpu")  # E-space
+    check(e.value, "# E-space", "pk.set_default_space", "set_default_space needs")
 
 
 def test_team_size_above_the_space_maximum(monkeypatch):
