@@ -12,6 +12,7 @@ from hpcir.cache import cache_key, cache_root, cached_build, lookup
 from hpcir.errors import BuildError
 from hpcir.kokkos_install import KokkosInstall
 from hpcir.kokkos_probe import KokkosToolchain
+from hpcir.machine import host_cpu_id
 from hpcir.targets import Target
 
 _CXX_SUFFIXES = (".cpp", ".cc", ".cxx", ".cu")
@@ -144,18 +145,6 @@ def precompiled_header_args(tc: KokkosToolchain, flags: list[str], install: Kokk
     if result.name == "unusable.txt":
         return []
     return ["-Winvalid-pch", "-I", str(result), "-include", header.name]
-
-
-def host_cpu_id() -> str:
-    """The host CPU's model and feature flags: `-march=native` builds are only valid on such a CPU
-    (a cache in a home directory shared by different cluster nodes must not mix them)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        import platform
-        return platform.machine() + platform.processor()
-    keep = [ln for ln in text.splitlines() if ln.startswith(("model name", "flags", "Features", "CPU part"))]
-    return "\n".join(sorted(set(keep)))
 
 
 def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, name: str) -> str:

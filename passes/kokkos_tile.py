@@ -16,12 +16,12 @@ few candidate tiles (the static one, Kokkos' default, variants) on this machine,
 arrays of the iteration-space `shape` (option `shape=256x256`, else the launch's constant
 bounds) padded by the largest constant subscript offset, and keeps the tile with the median
 fastest time. Launches marked `kokkos.user_tile` keep their tile. The winner is cached under the hpcir cache (`tiles/`) keyed by the function's IR,
-the target and the shape, so a second run builds nothing.
+the target, the shape, the host CPU and its thread settings, so a second run on the same machine
+builds nothing and another machine sharing the cache tunes for itself.
 """
 from __future__ import annotations
 
 import json
-import os
 import statistics
 import time
 from dataclasses import dataclass
@@ -37,11 +37,11 @@ from xdsl.passes import ModulePass
 from hpcir.cache import atomic_write_text, cache_key, cached_build
 from hpcir.dialects import kokkos as kk
 from hpcir.errors import HpcirError
+from hpcir.machine import host_cpu_id, host_l2_bytes, host_threads_id
 from hpcir.targets import Target, get_target
 
 from .fusion_analysis import as_loop, const_int, subscript_offsets
 
-DEFAULT_L2_BYTES = 1 << 20
 _HOST_CAPS = (512, 16, 4, 2)  # per dimension, fastest first
 
 
@@ -51,15 +51,6 @@ def _pow2_floor(n: int) -> int:
 
 def _pow2_ceil(n: int) -> int:
     return 1 << max(0, (int(n) - 1).bit_length())
-
-
-def host_l2_bytes() -> int:
-    """This machine's L2 cache size per core (sysconf), else 1 MiB."""
-    try:
-        size = os.sysconf("SC_LEVEL2_CACHE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        size = 0
-    return size if size and size > 0 else DEFAULT_L2_BYTES
 
 
 # A launch carrying this unit attribute keeps the tile the user wrote (MDRangePolicy(..., tile)).
@@ -276,7 +267,9 @@ class KokkosTilePass(ModulePass):
                 raise HpcirError(f"kokkos-tile: autotuning {f.sym_name.data} needs the iteration-space shape",
                                  hint="pass shape=NxM (one extent per MDRange dimension)")
             tiles = candidate_tiles(launch, target, cache_bytes, self.candidates)
-            key = cache_key("kokkos-tile/1", str(f), target.name, list(shape), [list(t) for t in tiles])
+            # The winner is a measurement of this machine: key it on the CPU and thread settings too.
+            key = cache_key("kokkos-tile/2", str(f), target.name, list(shape), [list(t) for t in tiles],
+                            host_cpu_id(), host_threads_id())
             winner = tune_cached(key, module, f.sym_name.data, index, tiles, target.name,
                                  _Bench(shape, _margin(launch), _constant_uppers(launch)), self.repeats)
             set_tile(launch, winner)

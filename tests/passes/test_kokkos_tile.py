@@ -157,6 +157,16 @@ def test_autotuner_picks_a_candidate_and_caches_it(monkeypatch):
     run_pipeline(again, "kokkos-tile{target=cpu autotune=true candidates=3 repeats=2}")
     assert str(again) == out
 
+    # The winner belongs to this machine: other thread settings (or another CPU sharing the
+    # cache directory) must measure again rather than reuse it.
+    monkeypatch.setenv("OMP_NUM_THREADS", "17")
+    with pytest.raises(AssertionError, match="cached winner"):
+        run_pipeline(parse_mlir(text), "kokkos-tile{target=cpu autotune=true candidates=3 repeats=2}")
+    monkeypatch.delenv("OMP_NUM_THREADS")
+    monkeypatch.setattr(kokkos_tile, "host_cpu_id", lambda: "another CPU")
+    with pytest.raises(AssertionError, match="cached winner"):
+        run_pipeline(parse_mlir(text), "kokkos-tile{target=cpu autotune=true candidates=3 repeats=2}")
+
 
 def test_user_tiles_are_kept():
     text = launch_text().replace("}) : (index, index, index, index) -> ()",

@@ -1,0 +1,39 @@
+"""Facts about the host machine that cached results depend on (CPU model, caches, threads)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+DEFAULT_L2_BYTES = 1 << 20
+
+
+def host_cpu_id() -> str:
+    """The host CPU's model and feature flags: `-march=native` builds are only valid on such a CPU
+    (a cache in a home directory shared by different cluster nodes must not mix them)."""
+    try:
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        import platform
+        return platform.machine() + platform.processor()
+    keep = [ln for ln in text.splitlines() if ln.startswith(("model name", "flags", "Features", "CPU part"))]
+    return "\n".join(sorted(set(keep)))
+
+
+def host_l2_bytes() -> int:
+    """This machine's L2 cache size per core (sysconf), else 1 MiB."""
+    try:
+        size = os.sysconf("SC_LEVEL2_CACHE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        size = 0
+    return size if size and size > 0 else DEFAULT_L2_BYTES
+
+
+def host_threads_id() -> tuple[int, str]:
+    """The CPUs this process may use and the OpenMP thread settings: timings depend on both."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    omp = ",".join(f"{k}={os.environ[k]}" for k in ("OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES")
+                   if k in os.environ)
+    return cpus, omp
