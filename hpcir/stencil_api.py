@@ -55,7 +55,7 @@ class Stencil:
         """The L2 module (`scf.parallel` loops) for a Kokkos target."""
         t = get_target(target)
         free = t.is_gpu if layout_free is None else layout_free
-        return lower_to_l2(self._module, self.sd, inline=self.inline, layout_free=free)
+        return lower_to_l2(self._module, self.sd, inline=self.inline, layout_free=free, space=t.memory_space)
 
     def l3(self, target: str = "cpu") -> ModuleOp:
         """The L3 module (kokkos dialect) for a Kokkos target."""

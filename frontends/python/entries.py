@@ -16,7 +16,7 @@ from .kernel import Kernel
 from .reducers import accepts, identity
 from .scope import Scope, Var
 from .stmts import StmtMixin
-from .types import BOOL, I64, KernelType, ScalarType, TeamMemberType
+from .types import BOOL, I64, KernelType, ScalarType, TeamMemberType, ViewType
 from .values import TV
 
 EXEC_SPACES = {"cpu": "openmp", "serial": "serial", "cuda": "cuda", "hip": "hip"}
@@ -109,7 +109,8 @@ class ModuleBuilder:
         k = spec.kernel
         name = spec.name or k.name
         nb = {"range": 2, "mdrange": 2 * spec.rank, "team": 3}[spec.policy]
-        ptypes = [t.mlir() for t in spec.param_types.values()]  # type: ignore[union-attr]
+        param_types = self._in_target_space(spec.param_types)
+        ptypes = [t.mlir() for t in param_types.values()]  # type: ignore[union-attr]
         block = Block(arg_types=[I64.mlir()] * nb + ptypes)
         bound_names = {"range": ["begin", "end"], "team": ["league_size", "team_size", "vector_length"],
                        "mdrange": [f"begin{d}" for d in range(spec.rank)] + [f"end{d}" for d in range(spec.rank)]}
@@ -117,7 +118,7 @@ class ModuleBuilder:
             arg.name_hint = hint  # readable C++ and MLIR (%x instead of %3)
         low = KernelLowerer(k, self, block)
         bounds = [low.to_index(TV(a, I64)) for a in block.args[:nb]]
-        params: dict[str, Var | TV] = {n: TV(a, t) for (n, t), a in zip(spec.param_types.items(), block.args[nb:])}
+        params: dict[str, Var | TV] = {n: TV(a, t) for (n, t), a in zip(param_types.items(), block.args[nb:])}
         result_types = []
         if spec.kind == "for" and spec.policy in ("range", "mdrange") and not spec.tile:
             self._l2_parallel(low, spec, bounds, params)
@@ -137,6 +138,16 @@ class ModuleBuilder:
         self.module.body.block.add_op(fn)
         self.entry_names.append(name)
         return name
+
+    def _in_target_space(self, types: dict[str, KernelType]) -> dict[str, KernelType]:
+        """Views in host space moved to the target's memory space: a GPU kernel reads device memory
+        (the C entry stages host arrays through device copies)."""
+        from hpcir.targets import TARGETS
+        space = TARGETS[self.target].memory_space if self.target in TARGETS else "host"
+        if space == "host":
+            return types
+        return {n: t.with_space(space) if isinstance(t, ViewType) and t.space == "host" else t
+                for n, t in types.items()}
 
     def _bind_indices(self, low: KernelLowerer, spec: LaunchSpec, ivs: list) -> dict[str, Var | TV]:
         return {n: low.from_index(iv) for n, iv in zip(spec.index_params, ivs)}

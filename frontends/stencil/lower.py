@@ -60,8 +60,10 @@ def _tighten_casts(module: ModuleOp, sd: StencilDef) -> dict[str, Extent]:
     return extents
 
 
-def lower_to_l2(module: ModuleOp, sd: StencilDef, inline: bool = False, layout_free: bool = False) -> ModuleOp:
-    """L2 module of a shape-inferred stencil module (the input is left untouched)."""
+def lower_to_l2(module: ModuleOp, sd: StencilDef, inline: bool = False, layout_free: bool = False,
+                space: str = "host") -> ModuleOp:
+    """L2 module of a shape-inferred stencil module (the input is left untouched); fields and
+    temporaries live in memory `space` (the target's: device on GPUs)."""
     from hpcir.pipeline import run_pipeline
     low = module.clone()
     passes = (["stencil-inlining"] if inline else []) + ["stencil-storage-materialization",
@@ -70,7 +72,7 @@ def lower_to_l2(module: ModuleOp, sd: StencilDef, inline: bool = False, layout_f
         warnings.simplefilter("ignore", DeprecationWarning)
         run_pipeline(low, ",".join(passes))
     f = next(o for o in low.ops if isinstance(o, func.FuncOp))
-    entry = parametrize(f, sd)
+    entry = parametrize(f, sd, space)
     if layout_free:
         entry.attributes["kokkos.layout_free"] = UnitAttr()
     return ModuleOp([entry])
@@ -114,13 +116,13 @@ def _alloc_lower_bounds(ty: MemRefType) -> list[int]:
 class _Entry:
     """Builds the L2 entry function from the lowered (sentinel-shaped) stencil function."""
 
-    def __init__(self, old: func.FuncOp, sd: StencilDef):
+    def __init__(self, old: func.FuncOp, sd: StencilDef, space: str = "host"):
         from hpcir.dialects.kokkos import SpaceAttr
         self.sd, self.old = sd, old
         r = sd.rank
         self.elem = sd.dtype.mlir()
-        space = SpaceAttr("host")
-        self.view = lambda: MemRefType(self.elem, [DYNAMIC_INDEX] * r, memory_space=space)
+        space_attr = SpaceAttr(space)
+        self.view = lambda: MemRefType(self.elem, [DYNAMIC_INDEX] * r, memory_space=space_attr)
         param_types = [self.view() if p.spec else self.elem for p in sd.params]
         self.block = Block(arg_types=[i64] * (2 * r) + param_types)
         names = [f"b{d}" for d in range(r)] + [f"e{d}" for d in range(r)] + [p.name for p in sd.params]
@@ -242,9 +244,9 @@ class _Entry:
                 op.erase()
 
 
-def parametrize(f: func.FuncOp, sd: StencilDef) -> func.FuncOp:
+def parametrize(f: func.FuncOp, sd: StencilDef, space: str = "host") -> func.FuncOp:
     """The L2 entry function (runtime domain bounds as arguments) of a lowered stencil function."""
-    return _Entry(f, sd).build()
+    return _Entry(f, sd, space).build()
 
 
 __all__ = ["Extent", "stencil_module", "lower_to_l2", "parametrize"]

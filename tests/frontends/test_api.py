@@ -32,6 +32,33 @@ def test_compile_returns_a_launchable_kernel():
     assert "reduce" in repr(r)
 
 
+@hpcir.stencil
+def smooth(u: hpcir.Field[float, 2], out: hpcir.Field[float, 2]):
+    lap = u[1, 0] + u[-1, 0] + u[0, 1] + u[0, -1] - 4.0 * u[0, 0]  # a temporary, read at offsets
+    out[0, 0] = u[0, 0] + 0.1 * (lap[1, 0] + lap[-1, 0])
+
+
+def _functor_structs(cpp: str) -> list[str]:
+    """The text of every generated functor struct."""
+    import re
+    return re.findall(r"struct \w+_functor \{.*?\n\};", cpp, flags=re.S)
+
+
+@pytest.mark.parametrize("target", ["cuda", "hip"])
+def test_gpu_kernels_read_device_memory_and_entries_stage_host_arrays(target):
+    """A GPU kernel must never touch a HostSpace view: entry views live in device space, and the
+    JIT's C entry copies host arrays in (and written ones back out)."""
+    for obj in (scale, vmax, fill2, smooth):
+        cpp = hpcir.lower(obj, target=target)
+        structs = _functor_structs(cpp)
+        assert structs, obj
+        for s in structs:
+            assert "host_space" not in s and "HostSpace" not in s, s
+        assert "create_mirror_view_and_copy" in cpp and "_device(void** args" in cpp
+        l2 = hpcir.lower(obj, target=target, stage="L2")
+        assert "#kokkos.space<host>" not in l2 and "#kokkos.space<device>" in l2
+
+
 def test_lower_stages():
     l2 = hpcir.lower(scale, stage="L2")
     assert "scf.parallel" in l2 and "kokkos.entry = #kokkos.entry<for>" in l2

@@ -66,6 +66,9 @@ def test_lower_gpu_project_uses_device_spaces(tmp_path: Path):
     assert main(["lower", str(EXAMPLE), "--target=cuda", "-o", str(tmp_path / "cu")]) == 0
     cpp = (tmp_path / "cu" / "axpy_dot.hpp").read_text() + (tmp_path / "cu" / "axpy_dot.cpp").read_text()
     assert "Kokkos::Cuda" in cpp and "CudaSpace" in cpp
+    # Every view a CUDA kernel captures lives in device memory (HostSpace would fault on the GPU).
+    functors = re.findall(r"struct \w+_functor \{.*?\n\};", cpp, flags=re.S)
+    assert functors and not [f for f in functors if "host_space" in f or "HostSpace" in f]
     cmake = (tmp_path / "cu" / "CMakeLists.txt").read_text()
     assert "CUDAToolkit" in cmake
 
