@@ -169,9 +169,12 @@ def _as_domain(domain: Any, rank: int, site: SourceLocation | None) -> Domain:
                                  "dimension") from None
 
 
-def build_library(stencils: Sequence[Stencil], target: str, name: str | None = None) -> Any:
-    """Build one shared library holding the entries of several stencils (one C++ build)."""
+def build_library(stencils: Sequence[Stencil], target: str, name: str | None = None,
+                  pipeline: str | None = None) -> Any:
+    """Build one shared library holding the entries of several stencils (one C++ build), lowered
+    L2 → L3 by `pipeline` (default: the target's)."""
     from .api import _build, emit_cpp, lower_to_l3
+    from .pipeline import run_pipeline
     names = [s.name for s in stencils]
     if len(set(names)) != len(names):
         raise HpcirError(f"stencils of one library need distinct names, got {names}")
@@ -180,7 +183,7 @@ def build_library(stencils: Sequence[Stencil], target: str, name: str | None = N
         for f in list(s.l2(target, layout_free=False).ops):
             f.detach()
             module.body.block.add_op(f)
-    module = lower_to_l3(module, target)
+    module = lower_to_l3(module, target) if pipeline is None else run_pipeline(module, pipeline, target=target)
     lib_name = name or f"hpcir_stencil_{'_'.join(names)}"[:80]
     return _build(emit_cpp(module, target, lib_name), target, lib_name)
 

@@ -4,7 +4,8 @@ Rule 1 (views): on targets preferring LayoutLeft (GPUs), every rank>=2 identity-
 memref argument of an entry function marked `kokkos.layout_free` becomes `strided<[1, ?, ...]>`
 (LayoutLeft), provided all its uses are element accesses (load/store/atomic_rmw/dim) or
 deep_copy; any other use (calls, subviews, casts), or a call of the entry inside the module,
-keeps the caller-visible layout unchanged.
+keeps the caller-visible layout unchanged. Temporaries (`memref.alloc`, rank>=2, only element
+accesses and dealloc) are internal and always take the target's layout.
 Rule 2 (iteration): each MDRange launch gets the iteration order that makes the most element
 accesses unit-stride: an access to a LayoutRight view votes `right` when its last subscript
 depends only on the last policy index (and `left` when only on the first), an access to a
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 
 from xdsl.context import Context
 from xdsl.dialects import arith, func, memref
-from xdsl.dialects.builtin import FunctionType, MemRefType, ModuleOp, NoneAttr
+from xdsl.dialects.builtin import DYNAMIC_INDEX, FunctionType, IndexType, IntegerAttr, MemRefType, ModuleOp, NoneAttr
 from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
-from xdsl.rewriter import Rewriter
+from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.dialects import kokkos as kk
 from hpcir.targets import Target, get_target
@@ -53,6 +54,55 @@ def relayout_arguments(f: func.FuncOp, layout: str) -> int:
     if changed:
         ft = f.function_type
         f.function_type = FunctionType.from_lists([a.type for a in block.args], list(ft.outputs.data))
+    return changed
+
+
+def _left_strides(sizes: list[SSAValue | int], at: InsertPoint) -> list[SSAValue]:
+    """Index values of the LayoutLeft strides 2..r of extents `sizes` (1, n0, n0*n1, ...), built at `at`."""
+    def value(x: SSAValue | int) -> SSAValue:
+        if isinstance(x, int):
+            c = arith.ConstantOp(IntegerAttr(x, IndexType()))
+            Rewriter.insert_op(c, at)
+            return c.result
+        return x
+    strides, acc = [], value(sizes[0])
+    for k in range(1, len(sizes)):
+        strides.append(acc)
+        if k + 1 < len(sizes):
+            mul = arith.MuliOp(acc, value(sizes[k]))
+            Rewriter.insert_op(mul, at)
+            acc = mul.result
+    return strides
+
+
+def relayout_allocs(f: func.FuncOp, layout: str) -> int:
+    """Give f's rank>=2 identity-layout `memref.alloc` temporaries the layout ('left'); returns how many.
+
+    A temporary is internal to the function (no caller sees it), so it takes the target's layout
+    whenever all its uses are element accesses or its dealloc.
+    """
+    if layout != "left":
+        return 0
+    changed = 0
+    for op in list(f.walk()):
+        if not isinstance(op, memref.AllocOp) or op.symbol_operands:
+            continue
+        ty = op.memref.type
+        if not isinstance(ty, MemRefType) or ty.get_num_dims() < 2 or not isinstance(ty.layout, NoneAttr):
+            continue
+        if not all(isinstance(u.operation, (*_ELEMENT_USES, memref.DeallocOp)) for u in op.memref.uses):
+            continue
+        dyn = iter(op.dynamic_sizes)
+        sizes: list[SSAValue | int] = [next(dyn) if d == DYNAMIC_INDEX else d for d in ty.get_shape()]
+        at = InsertPoint.before(op)
+        new_ty = MemRefType(ty.element_type, ty.get_shape(), kk.layout_left(ty.get_num_dims()), ty.memory_space)
+        new = memref.AllocOp(list(op.dynamic_sizes), _left_strides(sizes, at), new_ty)
+        Rewriter.insert_op(new, at)
+        new.memref.name_hint = op.memref.name_hint
+        op.memref.replace_all_uses_with(new.memref)
+        op.detach()
+        op.erase()
+        changed += 1
     return changed
 
 
@@ -159,6 +209,9 @@ class KokkosLayoutPass(ModulePass):
             if (isinstance(f, func.FuncOp) and "kokkos.entry" in f.attributes and LAYOUT_FREE_ATTR in f.attributes
                     and f.sym_name.data not in called):
                 relayout_arguments(f, target.layout)
+        for f in list(op.walk()):
+            if isinstance(f, func.FuncOp):
+                relayout_allocs(f, target.layout)
         for launch in list(op.walk()):
             if isinstance(launch, kk.ParallelForOp | kk.ParallelReduceOp):
                 retune_mdrange(launch, target)

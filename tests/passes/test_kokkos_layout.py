@@ -138,3 +138,54 @@ def test_iteration_order_follows_the_contiguous_subscript(accesses, expected):
     tile = "[64, 4]" if expected == "left" else "[4, 64]"
     assert f"#kokkos.mdrange<2, iterate = {expected}, tile = {tile}> on <cuda>" in out
     verify_upstream(module)
+
+
+TEMPORARY = """
+func.func @twice(%l0: index, %l1: index, %h0: index, %h1: index, %n0: index, %n1: index,
+                 %A: memref<?x?xf64, #kokkos.space<device>>, %B: memref<?x?xf64, #kokkos.space<device>>)
+    attributes {kokkos.entry = #kokkos.entry<for>} {
+  %T = memref.alloc(%n0, %n1) : memref<?x?x4xf64, #kokkos.space<device>>
+  "kokkos.parallel_for"(%l0, %l1, %h0, %h1) <{policy = #kokkos.mdrange<2, iterate = right>,
+      exec_space = #kokkos.exec<cuda>, name = "produce"}> ({
+  ^bb0(%i: index, %j: index):
+    %c0 = arith.constant 0 : index
+    %x = memref.load %A[%i, %j] : memref<?x?xf64, #kokkos.space<device>>
+    memref.store %x, %T[%i, %j, %c0] : memref<?x?x4xf64, #kokkos.space<device>>
+    "kokkos.yield"() : () -> ()
+  }) : (index, index, index, index) -> ()
+  "kokkos.parallel_for"(%l0, %l1, %h0, %h1) <{policy = #kokkos.mdrange<2, iterate = right>,
+      exec_space = #kokkos.exec<cuda>, name = "consume"}> ({
+  ^bb0(%i: index, %j: index):
+    %c0 = arith.constant 0 : index
+    %t = memref.load %T[%i, %j, %c0] : memref<?x?x4xf64, #kokkos.space<device>>
+    memref.store %t, %B[%i, %j] : memref<?x?xf64, #kokkos.space<device>>
+    "kokkos.yield"() : () -> ()
+  }) : (index, index, index, index) -> ()
+  memref.dealloc %T : memref<?x?x4xf64, #kokkos.space<device>>
+  return
+}
+"""
+
+
+def test_gpu_target_makes_temporaries_left():
+    # Input: a LayoutRight temporary T; output: LayoutLeft, strides (1, n0, n0*n1) as symbols.
+    module, out = run(TEMPORARY, "kokkos-layout{target=cuda}")
+    t_left = "memref<?x?x4xf64, strided<[1, ?, ?]>, #kokkos.space<device>>"
+    check(out, f"""
+    // CHECK:      func.func @twice({{{{.*}}}}%[[N0:\\w+]]: index, %[[N1:\\w+]]: index, %{{{{\\w+}}}}: memref
+    // CHECK:      %[[S:\\w+]] = arith.muli %[[N0]], %[[N1]] : index
+    // CHECK-NEXT: %[[T:\\w+]] = memref.alloc(%[[N0]], %[[N1]])[%[[N0]], %[[S]]] : {t_left}
+    // CHECK:      memref.store {{{{.*}}}}, %[[T]][{{{{.*}}}}] : {t_left}
+    // CHECK:      memref.load %[[T]][{{{{.*}}}}] : {t_left}
+    // CHECK:      memref.dealloc %[[T]] : {t_left}
+    """)
+    verify_upstream(module)
+
+
+def test_host_targets_and_escaping_temporaries_keep_layout_right():
+    _, out = run(TEMPORARY, "kokkos-layout{target=cpu}")
+    assert "strided" not in out
+    escaping = TEMPORARY.replace("  memref.dealloc %T", "  %c = memref.cast %T : memref<?x?x4xf64, #kokkos.space<device>> "
+                                 "to memref<?x?x4xf64, #kokkos.space<device>>\n  memref.dealloc %T")
+    _, out = run(escaping, "kokkos-layout{target=cuda}")
+    assert "strided" not in out
