@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime
 import os
 import platform
+import random
 import statistics
 import subprocess
 import time
@@ -49,13 +50,19 @@ def interleaved(variants: dict[str, Callable[[], float | None]], warmup: int,
     """Run every variant once per round, `warmup` discarded rounds then `reps` measured ones.
 
     A variant returns its own time in seconds (measured inside C++) or None to be timed here
-    with perf_counter. Round-robin order spreads slow drifts of a shared machine's load over
-    all variants instead of penalising whichever ran last. `before` runs, untimed, before each
-    variant: every variant then starts from the same state (e.g. OpenMP threads awake).
+    with perf_counter. Rounds spread slow drifts of a shared machine's load over all variants
+    instead of penalising whichever ran last, and each round runs the variants in a new
+    (seeded) random order: a variant that always followed the same one would inherit its
+    after-effects (e.g. another runtime's threads still spinning, or its caches evicted).
+    `before` runs, untimed, before each variant: every variant then starts from the same state
+    (e.g. OpenMP threads awake).
     """
     out = {name: Samples(name) for name in variants}
+    order = list(variants.items())
+    rng = random.Random(20261122)
     for r in range(warmup + reps):
-        for name, fn in variants.items():
+        rng.shuffle(order)
+        for name, fn in order:
             if before is not None:
                 before()
             t0 = time.perf_counter()

@@ -100,11 +100,16 @@ def build_stencil(st: Any, target: str, without: str | None,
     return _build(sources, target, name), "\n".join(v for k, v in sources.items() if k.endswith(".cpp"))
 
 
+def bounds(domain: list[tuple[int, int]]) -> list[int]:
+    """A stencil entry's domain arguments: every begin, then every end."""
+    return [b for b, _ in domain] + [e for _, e in domain]
+
+
 def stencil_call(lib: Any, st: Any, domain: list[tuple[int, int]], *values: Any) -> Callable[[], None]:
     """A no-argument call of a built stencil's entry over `domain` (bounds b..., e...)."""
     entry = lib[st.name]
-    bounds = [b for b, _ in domain] + [e for _, e in domain]
-    return lambda: entry(*bounds, *values, strict_layout=False)
+    args = bounds(domain)
+    return lambda: entry(*args, *values, strict_layout=False)
 
 
 def interior(n: int, rank: int, halo: int) -> list[tuple[int, int]]:
@@ -114,16 +119,26 @@ def interior(n: int, rank: int, halo: int) -> list[tuple[int, int]]:
 
 # -- hand-written Kokkos (functions added to handwritten_kokkos.cpp for this benchmark) -------------
 
-def bind_hdiff(hw: Any) -> Callable[[np.ndarray, np.ndarray, np.ndarray], None]:
-    """ctypes binding of hw_hdiff (one launch + fence) in the library spine_handwritten built."""
+def bind_hdiff(hw: Any) -> tuple[Callable[[np.ndarray, np.ndarray, np.ndarray], None],
+                                 Callable[[np.ndarray, np.ndarray, np.ndarray], list[float]]]:
+    """ctypes bindings of hw_hdiff (one launch + fence) and hw_hdiff_timed (the same, timed in C++)
+    in the library spine_handwritten built."""
     dp = ctypes.POINTER(ctypes.c_double)
-    fn = hw.lib.hw_hdiff
+    fn, timed = hw.lib.hw_hdiff, hw.lib.hw_hdiff_timed
     fn.argtypes = [dp, dp, dp, ctypes.c_int, ctypes.c_int]
     fn.restype = None
+    timed.argtypes = [dp, dp, dp, ctypes.c_int, ctypes.c_int, ctypes.c_int, dp]
+    timed.restype = None
 
     def call(u: np.ndarray, coeff: np.ndarray, out: np.ndarray) -> None:
         fn(u.ctypes.data_as(dp), coeff.ctypes.data_as(dp), out.ctypes.data_as(dp), *u.shape)
-    return call
+
+    def call_timed(u: np.ndarray, coeff: np.ndarray, out: np.ndarray) -> list[float]:
+        t = np.zeros(1)
+        timed(u.ctypes.data_as(dp), coeff.ctypes.data_as(dp), out.ctypes.data_as(dp), *u.shape, 1,
+              t.ctypes.data_as(dp))
+        return t.tolist()
+    return call, call_timed
 
 
 # -- frameworks ------------------------------------------------------------------------------------

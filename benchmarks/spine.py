@@ -105,7 +105,7 @@ def bench_triad(hw, n: int, warmup: int, reps: int) -> dict:
     a, b, c = np.zeros(n), rng.random(n), rng.random(n)
     s = 3.0
     policy = K.range_policy(n)
-    raw = K.RawEntry(K.triad, policy, s=s, a=a, b=b, c=c)
+    raw = K.RawEntry.for_kernel(K.triad, policy, s=s, a=a, b=b, c=c)
     variants = {
         HW_CPP: lambda: hw.triad_timed(a, b, c, s)[0],
         HPCIR_CPP: lambda: hw.entry_timed(raw)[0],
@@ -134,7 +134,7 @@ def bench_jacobi(hw, n: int, warmup: int, reps: int) -> dict:
     u, out = rng.random((n, n, n)), np.zeros((n, n, n))
     c0, c1 = K.JACOBI_C0, K.JACOBI_C1
     policy = K.jacobi_policy(n)
-    raw = K.RawEntry(K.jacobi, policy, c0=c0, c1=c1, u=u, out=out)
+    raw = K.RawEntry.for_kernel(K.jacobi, policy, c0=c0, c1=c1, u=u, out=out)
     variants = {
         HW_CPP: lambda: hw.jacobi_timed(u, out, c0, c1)[0],
         HW_INT_CPP: lambda: hw.jacobi_int_timed(u, out, c0, c1)[0],
@@ -172,7 +172,7 @@ def bench_overhead(hw, calls: int) -> dict:
     rows = {"Kokkos launch + fence, timed in C++ (OpenMP)": Samples("kokkos", hw.touch_timed(x, calls)),
             "hand-written via ctypes (OpenMP)": repeat_calls(lambda: hw.touch(x), calls)}
     for target in ("cpu", "serial"):
-        raw = K.RawEntry(K.touch, policy, target=target, x=x)
+        raw = K.RawEntry.for_kernel(K.touch, policy, target=target, x=x)
         entry = raw.module.entries["touch_for"]
         hpcir.parallel_for(policy, K.touch, x=x, target=target)
         rows[f"hpcir entry called from C++ ({target})"] = Samples("entry", hw.entry_timed(raw, calls))

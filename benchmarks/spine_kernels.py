@@ -75,28 +75,14 @@ def _bounds(policy: Any) -> list[int]:
 
 
 class RawEntry:
-    """The C entry hpcir compiled for one launch, with its arguments packed once (docs/IR.md ABI).
+    """An hpcir C entry with its arguments packed once (docs/IR.md ABI), for calls from C++."""
 
-    It is the very library `hpcir.parallel_for` uses for the same launch: the same sources give
-    the same cache key, and load_module returns the already loaded module.
-    """
-
-    def __init__(self, kernel: Kernel, policy: Any,
-                 target: str = "cpu", **kwargs: Any):
-        shape = "mdrange" if isinstance(policy, MDRangePolicy) else "range"
-        rank = policy.rank if isinstance(policy, MDRangePolicy) else 1
-        spec, values = bind_launch(kernel, "for", shape, rank, kwargs, None)
-        spec.name = f"{kernel.name}_for"  # as hpcir.api names a launch's entry
-        module = lower_to_l3(build_module([spec], target), target)
-        lib_name = f"hpcir_{kernel.name}"
-        sources = emit_cpp(module, target, lib_name)
-        self.module: KokkosModule = load_module(
-            build_shared_library(sources, get_target(target), ensure_kokkos(target), lib_name))
-        entry = self.module.entries[spec.name]
-        self.address = ctypes.cast(getattr(self.module.cdll, f"hpcir_{spec.name}"), ctypes.c_void_p).value
-        args = _bounds(policy) + list(values)
+    def __init__(self, module: KokkosModule, name: str, args: list[Any]):
+        entry = module.entries[name]
+        self.module = module
+        self.address = ctypes.cast(getattr(module.cdll, f"hpcir_{name}"), ctypes.c_void_p).value
         if len(args) != len(entry.params):
-            raise RuntimeError(f"{spec.name}: {len(args)} arguments for {len(entry.params)} parameters")
+            raise RuntimeError(f"{name}: {len(args)} arguments for {len(entry.params)} parameters")
         self._keep: list[Any] = []
         self.args = (ctypes.c_void_p * len(args))()
         for k, (p, v) in enumerate(zip(entry.params, args)):
@@ -104,6 +90,20 @@ class RawEntry:
             self._keep.append(obj)
             self.args[k] = ctypes.cast(ctypes.pointer(obj), ctypes.c_void_p)
         self.results = (ctypes.c_uint64 * 4)()
+
+    @classmethod
+    def for_kernel(cls, kernel: Kernel, policy: Any, target: str = "cpu", **kwargs: Any) -> "RawEntry":
+        """The entry `hpcir.parallel_for(policy, kernel, **kwargs)` runs: the same sources give
+        the same cache key, and load_module returns the already loaded module."""
+        shape = "mdrange" if isinstance(policy, MDRangePolicy) else "range"
+        rank = policy.rank if isinstance(policy, MDRangePolicy) else 1
+        spec, values = bind_launch(kernel, "for", shape, rank, kwargs, None)
+        spec.name = f"{kernel.name}_for"  # as hpcir.api names a launch's entry
+        module = lower_to_l3(build_module([spec], target), target)
+        lib_name = f"hpcir_{kernel.name}"
+        sources = emit_cpp(module, target, lib_name)
+        lib = load_module(build_shared_library(sources, get_target(target), ensure_kokkos(target), lib_name))
+        return cls(lib, spec.name, _bounds(policy) + list(values))
 
     def _pack(self, p: Any, v: Any) -> Any:
         if p.kind == "scalar":

@@ -78,7 +78,7 @@ def test_handwritten_matches_numpy() -> None:
     assert len(hw.jacobi_int_timed(u, got, 0.3, 0.2, 3)) == 3
     np.testing.assert_allclose(got, want, rtol=1e-14)
     # hpcir's entry for the same launch, called from the C++ timer, computes the same update.
-    raw = K.RawEntry(K.jacobi, hpcir.MDRangePolicy([1, 1, 1], [8, 6, 4]), c0=0.3, c1=0.2, u=u, out=got)
+    raw = K.RawEntry.for_kernel(K.jacobi, hpcir.MDRangePolicy([1, 1, 1], [8, 6, 4]), c0=0.3, c1=0.2, u=u, out=got)
     got[...] = 7.0
     assert len(hw.entry_timed(raw, 2)) == 2
     np.testing.assert_allclose(got, want, rtol=1e-14)
