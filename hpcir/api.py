@@ -13,7 +13,7 @@ from .frontends.python.entries import LaunchSpec, ModuleBuilder
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy, as_policy)
 from .frontends.python.signature import annotated_spec, bind_launch
-from .targets import KOKKOS_TARGETS, get_target
+from .targets import KOKKOS_TARGETS, Target, get_target
 
 _default_target = os.environ.get("HPCIR_TARGET", "cpu")
 
@@ -129,8 +129,9 @@ def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) 
     if hit is not None:
         return hit
     t = get_target(target, site)
-    if t.kind != "kokkos" or not t.runs_on_host:
-        raise HpcirError(f"target {target!r} cannot run kernels on this machine", site,
+    why = cannot_run_reason(t)
+    if why:
+        raise HpcirError(f"target {target!r} cannot run kernels on this machine: {why}", site,
                          hint="use target='cpu' or 'serial' for the JIT; lower to cuda/hip with hpcir.lower")
     spec.name = f"{spec.kernel.name}_{spec.kind}"
     module = lower_to_l3(build_module([spec], target), target)
@@ -138,6 +139,17 @@ def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) 
     loaded = _Loaded(_build(sources, target, f"hpcir_{spec.kernel.name}"), spec.name, spec)
     _loaded[key] = loaded
     return loaded
+
+
+def cannot_run_reason(t: Target) -> str | None:
+    """Why kernels of target `t` cannot run here (None: they can): host targets always run; a GPU
+    target needs a driver and a visible device."""
+    if t.kind != "kokkos":
+        return f"{t.name} is not a Kokkos target"
+    if t.runs_on_host:
+        return None
+    from .machine import gpu_unavailable_reason
+    return gpu_unavailable_reason(t.name)
 
 
 def _build(sources: dict[str, str], target: str, name: str) -> Any:

@@ -278,7 +278,11 @@ _INSTALL_FOR = {"openmp": "openmp", "serial": "openmp", "cuda": "cuda", "hip": "
 @functools.lru_cache(maxsize=None)
 def _ensure_cached(backend: str, env_key: tuple) -> KokkosInstall:
     try:
-        return find_kokkos(backend)
+        found = find_kokkos(backend)
+        if not (found.stub_driver and _has_cuda_driver()):
+            return found
+        # Only a compile-only CUDA Kokkos (stand-in driver) was found, on a machine with a real
+        # driver: build one that runs (a different cache folder; the stand-in one stays).
     except KokkosNotFoundError:
         if backend not in _INSTALL_FOR:
             raise
@@ -288,6 +292,11 @@ def _ensure_cached(backend: str, env_key: tuple) -> KokkosInstall:
           f"Kokkos {KOKKOS_VERSION} into the hpcir cache, once (20 s to a few minutes)...",
           file=sys.stderr, flush=True)
     return install_kokkos(_INSTALL_FOR[backend], progress=None)
+
+
+def _has_cuda_driver() -> bool:
+    from .kokkos_build import find_cuda_driver
+    return find_cuda_driver() is not None
 
 
 def ensure_kokkos(target: Target | str) -> KokkosInstall:

@@ -37,3 +37,33 @@ def host_threads_id() -> tuple[int, str]:
     omp = ",".join(f"{k}={os.environ[k]}" for k in ("OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES")
                    if k in os.environ)
     return cpus, omp
+
+
+def _device_count(library: str, init: str | None, count: str) -> int | None:
+    """Devices a GPU runtime library reports, or None when the library cannot be loaded or fails."""
+    import ctypes
+    try:
+        lib = ctypes.CDLL(library)
+        if init is not None and getattr(lib, init)(0) != 0:
+            return None
+        n = ctypes.c_int(0)
+        if getattr(lib, count)(ctypes.byref(n)) != 0:
+            return None
+        return n.value
+    except (OSError, AttributeError):
+        return None
+
+
+def gpu_unavailable_reason(target_name: str) -> str | None:
+    """Why this machine cannot run kernels of a GPU target (None: it can): a driver and a device."""
+    if target_name == "cuda":
+        from .kokkos_build import find_cuda_driver
+        driver = find_cuda_driver()
+        if driver is None:
+            return "no NVIDIA driver (libcuda.so) on this machine"
+        n = _device_count(str(driver), "cuInit", "cuDeviceGetCount")
+        return None if n else "the NVIDIA driver reports no CUDA device"
+    if target_name == "hip":
+        n = _device_count("libamdhip64.so", None, "hipGetDeviceCount")
+        return None if n else "no ROCm runtime (libamdhip64.so) with a visible AMD GPU"
+    return f"target {target_name!r} is not a GPU target"

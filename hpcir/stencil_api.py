@@ -188,6 +188,11 @@ def build_library(stencils: Sequence[Stencil], target: str, name: str | None = N
     return _build(emit_cpp(module, target, lib_name), target, lib_name)
 
 
+def _cannot_run(t: Any) -> str | None:
+    from .api import cannot_run_reason
+    return cannot_run_reason(t)
+
+
 class CompiledStencil:
     """A stencil compiled for one target: call it on arrays (host targets, JAX, Torch)."""
 
@@ -208,8 +213,8 @@ class CompiledStencil:
             if t.kind in ("jax", "torch"):
                 from .backends.stencil_array_emitter import load_array_function
                 self._impl = load_array_function(self.stencil, t.kind)
-            elif not t.runs_on_host:
-                raise HpcirError(f"target {self.target!r} cannot run stencils on this machine",
+            elif (why := _cannot_run(t)) is not None:
+                raise HpcirError(f"target {self.target!r} cannot run stencils on this machine: {why}",
                                  user_call_site(3),
                                  hint="run with target='cpu' or 'serial'; use hpcir.lower(..., target="
                                       f"'{self.target}') for the C++ source")

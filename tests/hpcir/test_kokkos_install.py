@@ -328,3 +328,39 @@ def test_cuda_plan_uses_a_real_driver_when_present(tmp_path, tmp_cache, monkeypa
     assert stub.name == "cuda-sm90-stubdriver" and stub.stub_driver
     assert stub.defines["CUDA_cuda_driver_LIBRARY"].endswith("stub/libcuda.so")
     assert stub.consumer_defines["CUDA_cuda_driver_LIBRARY"] == stub.defines["CUDA_cuda_driver_LIBRARY"]
+
+
+def test_a_machine_with_a_cuda_driver_builds_a_runnable_kokkos_over_the_stand_in(tmp_cache, monkeypatch):
+    """The stand-in-driver CUDA Kokkos only compiles: where a real driver exists, ensure_kokkos
+    builds one that runs instead of returning it; without a driver it is what compile checks use."""
+    from hpcir import kokkos_build, kokkos_install
+    for var in ("Kokkos_ROOT", "KOKKOS_ROOT", "CMAKE_PREFIX_PATH"):
+        monkeypatch.delenv(var, raising=False)
+    stub = _fake_install(tmp_cache / "kokkos" / "3.4.01-cuda-sm90-stubdriver", 30401, "CUDA;SERIAL")
+    (stub / "hpcir-kokkos.json").write_text('{"stub_driver": true}')
+    built = []
+    monkeypatch.setattr(kokkos_build, "install_kokkos", lambda backend, progress=None: built.append(backend) or "real")
+    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: None)
+    kokkos_install._ensure_cached.cache_clear()
+    assert ensure_kokkos("cuda").prefix == stub and built == []
+    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: Path("/usr/lib/libcuda.so.1"))
+    kokkos_install._ensure_cached.cache_clear()
+    assert ensure_kokkos("cuda") == "real" and built == ["cuda"]
+    kokkos_install._ensure_cached.cache_clear()
+
+
+def test_gpu_targets_run_only_with_a_driver_and_a_device(monkeypatch):
+    from hpcir import kokkos_build, machine
+    from hpcir.api import cannot_run_reason
+    from hpcir.targets import get_target
+    assert cannot_run_reason(get_target("cpu")) is None and cannot_run_reason(get_target("serial")) is None
+    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: None)
+    assert "no NVIDIA driver" in cannot_run_reason(get_target("cuda"))
+    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: Path("/usr/lib/libcuda.so.1"))
+    monkeypatch.setattr(machine, "_device_count", lambda lib, init, count: 0)
+    assert "no CUDA device" in cannot_run_reason(get_target("cuda"))
+    monkeypatch.setattr(machine, "_device_count", lambda lib, init, count: 1)
+    assert cannot_run_reason(get_target("cuda")) is None
+    assert cannot_run_reason(get_target("hip")) is None
+    monkeypatch.setattr(machine, "_device_count", lambda lib, init, count: None)
+    assert "no ROCm runtime" in cannot_run_reason(get_target("hip"))
