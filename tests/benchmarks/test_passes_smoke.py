@@ -100,3 +100,30 @@ def test_hdiff_body_tiny() -> None:
                           cwd=ROOT, capture_output=True, text=True, env=dict(os.environ), timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert proc.stdout.count("| generated body") == 2 and "same-round ratios" in proc.stdout
+
+
+def test_gpu_benchmark_driver_runs_on_the_host() -> None:
+    """benchmarks/gpu_passes.py's driver (generated variants + hand-written kernels, checked against
+    each other, timed in C++) run end to end with a host target, at a tiny size."""
+    proc = subprocess.run([sys.executable, str(BENCH / "gpu_passes.py"), "--target", "serial", "--jacobi-n", "10",
+                           "--hdiff-n", "16", "--triad-log2", "8", "--reps", "1", "--warmup", "0"],
+                          cwd=ROOT, capture_output=True, text=True, env=dict(os.environ), timeout=600)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = [ln for ln in proc.stdout.splitlines() if ln.startswith(("| jacobi", "| hdiff", "| triad"))]
+    assert len(rows) == 9 and "without kokkos-fuse" in proc.stdout and "Goal: 7-point Jacobi" in proc.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("target", ["cuda", "hip"])
+def test_gpu_benchmark_compiles_for_gpus(target: str) -> None:
+    """No GPU here: the GPU benchmark's sources (every generated variant and the driver) compile."""
+    from hpcir.errors import KokkosNotFoundError
+    from hpcir.kokkos_install import find_kokkos
+    try:
+        find_kokkos(target)
+    except KokkosNotFoundError as err:
+        pytest.skip(f"no Kokkos {target} install: {err.message.splitlines()[0]}")
+    proc = subprocess.run([sys.executable, str(BENCH / "gpu_passes.py"), "--target", target, "--compile-only"],
+                          cwd=ROOT, capture_output=True, text=True, env=dict(os.environ), timeout=900)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"compile for {target}" in proc.stdout
