@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from hpcir.arrays import DeviceArray, contiguity
 from hpcir.errors import ArgumentError, HpcirError
 
 MAX_RANK = 8  # hpcir_view holds up to 8 extents/strides (Kokkos' maximum rank)
@@ -59,10 +60,9 @@ class Entry:
                              tuple(p.get("shape", ())))
                        for p in desc["params"]]
         self.results: list[str] = list(desc["results"])
-        fn = getattr(lib.cdll, f"hpcir_{name}")
-        fn.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
-        fn.restype = ctypes.c_int
-        self._fn = fn
+        self._fn = _c_function(lib.cdll, f"hpcir_{name}")
+        # GPU modules also export hpcir_NAME_device, which takes device pointers (no staging copies).
+        self._device_fn = _c_function(lib.cdll, f"hpcir_{name}_device", missing_ok=True)
 
     def __repr__(self) -> str:
         args = ", ".join(f"{p.name}: {p.dtype}{'[' + ','.join(':' * p.rank) + ']' if p.kind == 'view' else ''}"
@@ -74,6 +74,8 @@ class Entry:
         if len(args) != len(self.params):
             raise ArgumentError(f"{self.name}() takes {len(self.params)} arguments "
                                 f"({', '.join(p.name for p in self.params)}), got {len(args)}")
+        if any(isinstance(a, DeviceArray) for a in args):
+            return self._call_device(args)
         keep: list[Any] = []  # ctypes objects and arrays that must outlive the call
         ptrs = (ctypes.c_void_p * max(1, len(args)))()
         copies: list[tuple[np.ndarray, np.ndarray]] = []
@@ -101,20 +103,87 @@ class Entry:
             keep.append(obj)
             ptrs[k] = ctypes.cast(ctypes.pointer(obj), ctypes.c_void_p)
         _check_aliasing(self.name, views)
+        out = self._invoke(self._fn, ptrs)
+        for orig, tmp in copies:
+            orig[...] = tmp
+        return out
+
+    def _call_device(self, args: tuple) -> Any:
+        """Run the entry on GPU arrays in place: their device pointers go to hpcir_NAME_device."""
+        if self._device_fn is None:
+            raise ArgumentError(f"{self.name}(): device arrays need a module built for a GPU target; "
+                                f"{self.lib.name} is built for {self.lib.target!r}",
+                                hint="pass host (numpy) arrays, or build for target 'cuda' / 'hip'")
+        keep: list[Any] = []
+        ptrs = (ctypes.c_void_p * max(1, len(args)))()
+        for k, (p, a) in enumerate(zip(self.params, args)):
+            if p.kind == "scalar":
+                obj: Any = _scalar(p, a, self.name)
+            elif not isinstance(a, DeviceArray):
+                raise ArgumentError(f"{self.name}(): argument '{p.name}' is a host array while others are device "
+                                    "arrays", hint="pass every array of one call from the same memory")
+            else:
+                _check_device_array(p, a, self.name)
+                obj = _device_view(a)
+            keep.append(obj)
+            ptrs[k] = ctypes.cast(ctypes.pointer(obj), ctypes.c_void_p)
+        return self._invoke(self._device_fn, ptrs)
+
+    def _invoke(self, fn: Any, ptrs: ctypes.Array) -> Any:
         results = (ctypes.c_uint64 * max(1, len(self.results)))()
         err = ctypes.create_string_buffer(ERRLEN)
         # ctypes releases the GIL: serialize launches, Kokkos host backends are not re-entrant.
         with _CALL_LOCK:
-            status = self._fn(ptrs, ctypes.cast(results, ctypes.c_void_p), err, ERRLEN)
+            status = fn(ptrs, ctypes.cast(results, ctypes.c_void_p), err, ERRLEN)
         if status != 0:
             text = err.value.decode(errors="replace") or f"status {status}"
             raise KernelExecutionError(f"kernel {self.lib.name}.{self.name} failed: {text}")
-        for orig, tmp in copies:
-            orig[...] = tmp
         out = [_read_result(results, k, dt) for k, dt in enumerate(self.results)]
         if not out:
             return None
         return out[0] if len(out) == 1 else tuple(out)
+
+
+def _c_function(cdll: ctypes.CDLL, symbol: str, missing_ok: bool = False) -> Any:
+    """The `int f(void** args, void* results, char* err, int errlen)` entry `symbol` of a library."""
+    try:
+        fn = getattr(cdll, symbol)
+    except AttributeError:
+        if missing_ok:
+            return None
+        raise
+    fn.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    fn.restype = ctypes.c_int
+    return fn
+
+
+def _check_device_array(p: Param, a: DeviceArray, fname: str) -> None:
+    """A device array must match the entry's dtype, rank, static extents and layout exactly (no copies)."""
+    if a.dtype != np.dtype(p.dtype) or a.ndim != p.rank:
+        raise ArgumentError(f"{fname}(): argument '{p.name}' is {a.dtype}[{a.ndim}], the kernel expects "
+                            f"{p.dtype}[{p.rank}]")
+    for k, (want, got) in enumerate(zip(p.shape, a.shape)):
+        if want >= 0 and want != got:
+            raise ArgumentError(f"{fname}(): argument '{p.name}' has shape {a.shape}, the kernel expects extent "
+                                f"{want} in dimension {k}")
+    if p.written and a.readonly:
+        raise ArgumentError(f"{fname}(): argument '{p.name}' is written by the kernel but the array is read-only")
+    c, f = contiguity(a.shape, a.strides, a.itemsize)
+    if any(s < 0 or s % a.itemsize for s in a.strides) or not (p.layout == "stride" or (c if p.layout == "right" else f)):
+        raise ArgumentError(f"{fname}(): argument '{p.name}' has strides {a.strides} that a "
+                            f"Kokkos::Layout{p.layout.capitalize()} view cannot wrap, and device arrays are not copied",
+                            hint="pass a contiguous array in the layout the kernel was built for")
+
+
+def _device_view(a: DeviceArray) -> HpcirView:
+    """The C ABI descriptor of a device array (its device pointer; strides in elements)."""
+    v = HpcirView()
+    v.data = a.ptr
+    v.rank = a.ndim
+    for k in range(a.ndim):
+        v.extents[k] = a.shape[k]
+        v.strides[k] = a.strides[k] // a.itemsize
+    return v
 
 
 def _scalar(p: Param, a: Any, fname: str) -> ctypes._SimpleCData:

@@ -60,6 +60,37 @@ def _policy_target(policy: Any, target: str | None) -> str:
     return _default_target
 
 
+def _launch_target(policy: Any, target: str | None, args: dict[str, Any], site: SourceLocation | None) -> str:
+    """The target of a launch: the explicit one, else the one of its GPU arrays, else the policy's.
+
+    GPU arrays (cupy, torch CUDA tensors) are passed to the GPU entry without copies, so every
+    array of such a launch must be on that GPU and the target must be that GPU's."""
+    from .arrays import DeviceArray
+    dev = {n: v for n, v in args.items() if isinstance(v, DeviceArray)}
+    if not dev:
+        return _policy_target(policy, target)
+    kinds = sorted({v.device for v in dev.values()})
+    if len(kinds) > 1:
+        raise ArgumentError(f"the launch mixes {' and '.join(kinds)} device arrays", site,
+                            hint="pass arrays of one GPU runtime")
+    space = getattr(policy, "space", None)
+    explicit = target is not None or (isinstance(space, ExecutionSpace) and space is not ExecutionSpace.Default)
+    tgt = _policy_target(policy, target) if explicit else kinds[0]
+    name, first = next(iter(dev.items()))
+    if tgt != first.device:
+        raise ArgumentError(f"argument `{name}` is {first.describe()} but the launch targets {tgt!r}, whose "
+                            "kernels cannot read that memory", site,
+                            hint=f"launch with target='{first.device}' (the default for device arrays), or pass "
+                                 "host arrays (cupy: x.get(); torch: x.cpu().numpy())")
+    host = [n for n, v in args.items() if isinstance(v, np.ndarray)]
+    if host:
+        raise ArgumentError(f"argument `{host[0]}` is a host array but `{name}` is {first.describe()}: one "
+                            "launch takes its arrays from one memory", site,
+                            hint="move the host array to the device first (e.g. cupy.asarray(x), torch.as_tensor(x, "
+                                 "device='cuda'))")
+    return tgt
+
+
 def _policy_bounds(policy: Any) -> list[int]:
     if isinstance(policy, TeamPolicy):
         return [policy.league_size, policy.team_size or 0, policy.vector_length]
@@ -181,7 +212,7 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
     spec, values = bind_launch(k, kind, shape, rank, kwargs, site, reducer or k.reducer or "sum")
     if isinstance(policy, MDRangePolicy) and policy.tile:
         spec.tile = policy.tile
-    tgt = _policy_target(policy, target)
+    tgt = _launch_target(policy, target, dict(zip(spec.param_types, values)), site)
     loaded = _compile(spec, tgt, site)
     try:
         result = loaded.library[loaded.entry](*_policy_bounds(policy), *values)

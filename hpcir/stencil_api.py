@@ -226,6 +226,20 @@ class CompiledStencil:
         """Run on arrays; fields written by the stencil are updated in place (JAX: returned too)."""
         return self._run(args, kwargs, domain, user_call_site(2))
 
+    def _device_arrays(self, values: list[Any], site: SourceLocation | None) -> list[Any]:
+        """GPU fields (cupy, torch CUDA) as device descriptors, passed without copies; they must be on
+        this stencil's target."""
+        from .arrays import device_array
+        out = []
+        for p, v in zip(self.stencil.sd.params, values):
+            d = device_array(v) if p.spec is not None else None
+            if d is not None and d.device != self.target:
+                raise ArgumentError(f"{self.stencil.name}(): field {p.name!r} is {d.describe()} but the stencil "
+                                    f"is compiled for {self.target!r}, whose kernels cannot read that memory", site,
+                                    hint=f"compile it for '{d.device}', or pass host arrays")
+            out.append(d if d is not None else v)
+        return out
+
     def _run(self, args: Sequence[Any], kwargs: dict[str, Any], domain: Any, site: SourceLocation | None) -> Any:
         st = self.stencil
         values = st.bind(args, kwargs, site)
@@ -238,6 +252,7 @@ class CompiledStencil:
         if any(e <= b for b, e in dom):
             return None  # an empty domain: nothing to compute
         bounds = [b for b, _ in dom] + [e for _, e in dom]
+        values = self._device_arrays(values, site)
         try:
             impl[st.name](*bounds, *values, strict_layout=False)
         except HpcirError as err:

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from hpcir.arrays import DeviceArray, contiguity, device_array
 from hpcir.errors import ArgumentError, KernelSyntaxError, KernelTypeError, SourceLocation
 
 from .entries import LaunchSpec
@@ -27,13 +28,15 @@ def as_array(value: Any) -> np.ndarray | None:
     return None
 
 
-def layout_of(a: np.ndarray) -> str:
+def layout_of(a: np.ndarray | DeviceArray) -> str:
     """Kokkos layout of an array from its strides: right (C), left (Fortran) or stride."""
     if a.ndim <= 1:
         return "right" if a.ndim == 0 or a.strides[0] == a.itemsize or a.shape[0] <= 1 else "stride"
-    if a.flags.c_contiguous:
+    c, f = (a.flags.c_contiguous, a.flags.f_contiguous) if isinstance(a, np.ndarray) else \
+        contiguity(a.shape, a.strides, a.itemsize)
+    if c:
         return "right"
-    if a.flags.f_contiguous:
+    if f:
         return "left"
     return "stride"
 
@@ -49,6 +52,8 @@ def value_type(value: Any) -> KernelType | None:
     if isinstance(value, np.generic):
         return scalar_from_numpy(value.dtype)
     arr = as_array(value)
+    if arr is None:
+        arr = device_array(value)  # type: ignore[assignment]
     if arr is not None:
         st = scalar_from_numpy(arr.dtype)
         if st is None or arr.ndim == 0:
@@ -127,10 +132,14 @@ def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[
         t = value_type(v)
         if t is None:
             arr = as_array(v)
+            if arr is None:
+                arr = device_array(v)  # type: ignore[assignment]
             desc = f"an array of {arr.dtype}" if arr is not None else f"a {type(v).__name__}"
             raise ArgumentError(f"argument `{p.name}` of {kernel.name} is {desc}, which kernels cannot take",
                                 call_site, hint="pass numbers, bools or arrays of float64/float32/int64/int32/bool")
         arr = as_array(v)
+        if arr is None:
+            arr = device_array(v)  # type: ignore[assignment]
         if arr is not None:
             if any(s < 0 or s % arr.itemsize for s in arr.strides):
                 raise ArgumentError(f"argument `{p.name}` has negative or unaligned strides {arr.strides}",
@@ -149,7 +158,8 @@ def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[
                 raise ArgumentError(f"argument `{p.name}` = {v} does not fit in {t}", call_site)
         types[p.name] = t
         values.append(v)
-    check_aliasing(kernel, {n: v for n, v in zip(names, values) if isinstance(v, np.ndarray)}, call_site)
+    check_aliasing(kernel, {n: v for n, v in zip(names, values) if isinstance(v, (np.ndarray, DeviceArray))},
+                   call_site)
     spec = LaunchSpec(kernel, kind, policy, rank if policy != "team" else 0, types, reducer,
                       acc_type(kernel, acc, reducer) if kind != "for" else None,
                       index_params=idx, acc_param=acc, final_param=final)
@@ -183,13 +193,23 @@ def _written_views(kernel: Kernel) -> set[str]:
     return out
 
 
-def check_aliasing(kernel: Kernel, arrays: dict[str, np.ndarray], call_site: SourceLocation | None) -> None:
+def _overlap(x: np.ndarray | DeviceArray, y: np.ndarray | DeviceArray) -> bool:
+    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
+        return bool(np.shares_memory(x, y))
+    if isinstance(x, DeviceArray) and isinstance(y, DeviceArray):  # byte ranges: conservative
+        (x0, x1), (y0, y1) = x.byte_range(), y.byte_range()
+        return x0 < y1 and y0 < x1
+    return False  # host and device memory never overlap
+
+
+def check_aliasing(kernel: Kernel, arrays: dict[str, np.ndarray | DeviceArray],
+                   call_site: SourceLocation | None) -> None:
     """Reject two view arguments sharing memory when the kernel writes one of them (a data race)."""
     written = written_views(kernel)
     names = list(arrays)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            if (a in written or b in written) and np.shares_memory(arrays[a], arrays[b]):
+            if (a in written or b in written) and _overlap(arrays[a], arrays[b]):
                 raise ArgumentError(f"arguments `{a}` and `{b}` of {kernel.name} share memory and the kernel "
                                     f"writes `{a if a in written else b}`: the launch would race", call_site,
                                     hint="pass a separate output array (e.g. out = x.copy())")

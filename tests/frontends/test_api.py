@@ -18,6 +18,11 @@ def vmax(i: int, acc: hpcir.Acc[float], x: hpcir.View1D[float]):
 
 
 @hpcir.kernel(rank=2)
+def copy2(i: int, j: int, a: hpcir.View2D[float], b: hpcir.View2D[float]):
+    b[i, j] = a[i, j]
+
+
+@hpcir.kernel(rank=2)
 def fill2(i: int, j: int, v: hpcir.View2D[float]):
     v[i, j] = 10.0 * i + j
 
@@ -81,3 +86,84 @@ def pipeline(n: int) -> float:
 
 def test_program_runs_as_python():
     assert pipeline(50) == 2.0
+
+
+class FakeGpuArray:
+    """Host memory presented as a GPU array (CUDA Array Interface v3 + __dlpack_device__): what the
+    binding sees of cupy / torch CUDA tensors. No GPU here, so nothing may ever launch on it."""
+
+    def __init__(self, a: np.ndarray, dlpack_device: int = 2):
+        self.a, self.dev = a, dlpack_device
+        self.shape, self.dtype = a.shape, a.dtype
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        return {"shape": self.a.shape, "typestr": self.a.dtype.str, "version": 3,
+                "data": (self.a.ctypes.data, not self.a.flags.writeable),
+                "strides": None if self.a.flags.c_contiguous else self.a.strides}
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (self.dev, 0)
+
+
+def test_gpu_arrays_are_described_without_copies():
+    from hpcir.arrays import device_array
+    from hpcir.frontends.python.signature import value_type
+    a = np.zeros((3, 4))
+    d = device_array(FakeGpuArray(a))
+    assert (d.ptr, d.shape, d.strides, d.dtype, d.device) == (a.ctypes.data, (3, 4), (32, 8), np.float64, "cuda")
+    f = device_array(FakeGpuArray(np.asfortranarray(np.zeros((3, 4), np.float32)), dlpack_device=10))
+    assert f.strides == (4, 12) and f.device == "hip"
+    assert str(value_type(FakeGpuArray(a))) == "View2D[float64, layout=right]"
+    assert value_type(FakeGpuArray(np.asfortranarray(a))).layout == "left"
+    assert device_array(a) is None and device_array(3.0) is None
+
+
+def test_gpu_arrays_choose_the_gpu_target_and_refuse_host_targets():
+    """A launch on GPU arrays targets their GPU (here: no driver, so a located 'cannot run' error);
+    a host target, or host arrays in the same launch, are located errors that say what to do."""
+    x = FakeGpuArray(np.arange(10.0))
+    with pytest.raises(hpcir.HpcirError, match="cannot run kernels on this machine") as e:
+        hpcir.parallel_for(10, scale, a=2.0, x=x)
+    assert e.value.loc is not None and e.value.loc.filename == __file__
+    with pytest.raises(hpcir.HpcirError, match="is a cuda device array .* targets 'cpu'") as e:
+        hpcir.parallel_for(10, scale, a=2.0, x=x, target="cpu")
+    assert "target='cuda'" in e.value.hint and e.value.loc.filename == __file__
+    with pytest.raises(hpcir.HpcirError, match="mixes cuda and hip"):
+        hpcir.parallel_for(hpcir.MDRangePolicy([0, 0], [2, 2]), copy2, a=FakeGpuArray(np.zeros((2, 2))),
+                           b=FakeGpuArray(np.zeros((2, 2)), dlpack_device=10))
+    with pytest.raises(hpcir.HpcirError, match="`b` is a host array"):
+        hpcir.parallel_for(hpcir.MDRangePolicy([0, 0], [2, 2]), copy2, a=FakeGpuArray(np.zeros((2, 2))),
+                           b=np.zeros((2, 2)), target="cuda")
+    np.testing.assert_array_equal(x.a, np.arange(10.0))  # nothing ran
+
+
+def test_host_modules_refuse_gpu_arrays_and_device_views_are_checked():
+    from hpcir.arrays import device_array
+    from hpcir.backends.runtime import Param, _check_device_array, _device_view
+    from hpcir.api import _compile
+    from hpcir.frontends.python.signature import bind_launch
+    spec, _ = bind_launch(scale, "for", "range", 1, {"a": 1.0, "x": np.zeros(3)}, None)
+    loaded = _compile(spec, "serial")
+    with pytest.raises(hpcir.HpcirError, match="device arrays need a module built for a GPU target"):
+        loaded.library[loaded.entry](0, 3, 1.0, device_array(FakeGpuArray(np.zeros(3))))
+    p = Param("x", "view", "float64", 2, "right", "device", True, (-1, -1))
+    d = device_array(FakeGpuArray(np.zeros((3, 4))))
+    _check_device_array(p, d, "k")
+    v = _device_view(d)
+    assert (v.data, v.rank, list(v.extents[:2]), list(v.strides[:2])) == (d.ptr, 2, [3, 4], [4, 1])
+    for bad, what in ((np.zeros((3, 4), np.float32), "float32"), (np.zeros((4, 3)).T, "strides"),
+                      (np.zeros(3), "float64\\[1\\]")):
+        with pytest.raises(hpcir.HpcirError, match=what):
+            _check_device_array(p, device_array(FakeGpuArray(bad)), "k")
+    ro = np.zeros((3, 4))
+    ro.flags.writeable = False
+    with pytest.raises(hpcir.HpcirError, match="read-only"):
+        _check_device_array(p, device_array(FakeGpuArray(ro)), "k")
+
+
+def test_stencils_refuse_gpu_fields_on_host_targets():
+    u, out = FakeGpuArray(np.zeros((6, 6))), FakeGpuArray(np.zeros((6, 6)))
+    with pytest.raises(hpcir.HpcirError, match="field 'u' is a cuda device array .* compiled for 'serial'") as e:
+        hpcir.compile(smooth, target="serial")(u, out)
+    assert e.value.loc.filename == __file__ and "compile it for 'cuda'" in e.value.hint
