@@ -186,6 +186,9 @@ def _device_view(a: DeviceArray) -> HpcirView:
     return v
 
 
+_INT_RANGE = {t: (int(np.iinfo(t).min), int(np.iinfo(t).max)) for t in ("int64", "int32", "int16", "int8")}
+
+
 def _scalar(p: Param, a: Any, fname: str) -> ctypes._SimpleCData:
     kind = np.dtype(p.dtype).kind
     ok = (isinstance(a, (bool, np.bool_)) if kind == "b" else
@@ -194,8 +197,8 @@ def _scalar(p: Param, a: Any, fname: str) -> ctypes._SimpleCData:
     if not ok:
         raise ArgumentError(f"{fname}(): argument '{p.name}' must be a {p.dtype} scalar, got {type(a).__name__}")
     if kind == "i":
-        info = np.iinfo(p.dtype)
-        if not info.min <= int(a) <= info.max:
+        lo, hi = _INT_RANGE[p.dtype]
+        if not lo <= int(a) <= hi:
             raise ArgumentError(f"{fname}(): argument '{p.name}'={a} does not fit in {p.dtype}")
     return _CTYPES[p.dtype](a)
 

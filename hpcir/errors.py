@@ -61,14 +61,27 @@ def user_call_site(skip: int = 2) -> SourceLocation | None:
     except ValueError:
         return None
     while frame is not None:
-        path = os.path.abspath(frame.f_code.co_filename)
-        if not path.startswith(_OWN_DIRS):
-            pos = next(itertools.islice(frame.f_code.co_positions(), frame.f_lasti // 2, None), None)
-            col = pos[2] if pos and pos[2] is not None else 0
-            end = pos[3] if pos and pos[0] == pos[1] else None
-            return SourceLocation(frame.f_code.co_filename, frame.f_lineno, col, end)
+        code = frame.f_code
+        own = _IS_OWN.get(code.co_filename)
+        if own is None:
+            own = _IS_OWN[code.co_filename] = os.path.abspath(code.co_filename).startswith(_OWN_DIRS)
+        if not own:
+            key = (code, frame.f_lasti)
+            loc = _SITES.get(key)
+            if loc is None:  # a launch in a loop asks again and again: find its column once
+                pos = next(itertools.islice(code.co_positions(), frame.f_lasti // 2, None), None)
+                col = pos[2] if pos and pos[2] is not None else 0
+                end = pos[3] if pos and pos[0] == pos[1] else None
+                if len(_SITES) > 4096:
+                    _SITES.clear()
+                loc = _SITES[key] = SourceLocation(code.co_filename, frame.f_lineno, col, end)
+            return loc
         frame = frame.f_back
     return None
+
+
+_IS_OWN: dict[str, bool] = {}  # file name -> inside hpcir's own folders
+_SITES: dict[tuple, SourceLocation] = {}  # (code object, bytecode offset) -> its location
 
 
 class HpcirError(Exception):
