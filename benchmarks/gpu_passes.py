@@ -76,7 +76,8 @@ def driver_source(calls: list[tuple[str, str, str]], target: str) -> str:
 def sources(target: str) -> tuple[dict[str, str], list[tuple[str, str, str]]]:
     """Every source file of the benchmark library."""
     generated, calls = generated_variants(target)
-    return generated | {"gpu_handwritten.cpp": driver_source(calls, target)}, calls
+    from spine_handwritten import FUNCTORS
+    return generated | {"gpu_handwritten.cpp": driver_source(calls, target), FUNCTORS.name: FUNCTORS.read_text()}, calls
 
 
 def main(argv: list[str] | None = None) -> int:

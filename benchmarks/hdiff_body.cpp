@@ -4,6 +4,8 @@
 // what the kernel body costs from what the policy and the call path cost.
 #include <Kokkos_Core.hpp>
 
+#include "handwritten_functors.hpp"
+
 #include <algorithm>
 #include <cstdint>
 #include <vector>
@@ -14,18 +16,7 @@ using host_space = Kokkos::HostSpace;
 using View2 = Kokkos::View<double**, Kokkos::LayoutRight, Kokkos::HostSpace,
                            Kokkos::MemoryTraits<Kokkos::Unmanaged>>;
 
-struct Handwritten {  // as benchmarks/handwritten_kokkos.cpp
-  View2 u, coeff, out;
-  KOKKOS_INLINE_FUNCTION double lap(const int64_t i, const int64_t j) const {
-    return 4.0 * u(i, j) - (u(i + 1, j) + u(i - 1, j) + u(i, j + 1) + u(i, j - 1));
-  }
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, const int64_t j) const {
-    const double l = lap(i, j);
-    const double flx = lap(i + 1, j) - l, flx_m = l - lap(i - 1, j);
-    const double fly = lap(i, j + 1) - l, fly_m = l - lap(i, j - 1);
-    out(i, j) = u(i, j) - coeff(i, j) * (flx - flx_m + fly - fly_m);
-  }
-};
+using Handwritten = hw_functors::Hdiff<View2>;  // as benchmarks/handwritten_kokkos.cpp
 
 // GENERATED_FUNCTOR
 

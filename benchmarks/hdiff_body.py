@@ -50,8 +50,9 @@ def main(argv: list[str] | None = None) -> int:
 
     source = Path(__file__).with_name("hdiff_body.cpp").read_text().replace("// GENERATED_FUNCTOR", generated_functor())
     hpcir.parallel_for(hpcir.RangePolicy(0, 1), __import__("spine_kernels").touch, x=np.zeros(1))  # init Kokkos
-    lib = ctypes.CDLL(str(build_shared_library({"hdiff_body.cpp": source}, get_target("cpu"), ensure_kokkos("cpu"),
-                                               "hpcir_bench_hdiff_body")))
+    from spine_handwritten import FUNCTORS
+    sources = {"hdiff_body.cpp": source, FUNCTORS.name: FUNCTORS.read_text()}
+    lib = ctypes.CDLL(str(build_shared_library(sources, get_target("cpu"), ensure_kokkos("cpu"), "hpcir_bench_hdiff_body")))
     dp = ctypes.POINTER(ctypes.c_double)
     lib.hdiff_body_once.argtypes = [ctypes.c_int, dp, dp, dp, ctypes.c_int, ctypes.c_int]
     lib.hdiff_body_once.restype = None

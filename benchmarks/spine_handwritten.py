@@ -13,6 +13,7 @@ from hpcir.kokkos_install import KokkosInstall, ensure_kokkos
 from hpcir.targets import get_target
 
 SOURCE = Path(__file__).with_name("handwritten_kokkos.cpp")
+FUNCTORS = Path(__file__).with_name("handwritten_functors.hpp")  # shared with hdiff_body / gpu_passes
 _DP = ctypes.POINTER(ctypes.c_double)
 
 
@@ -35,7 +36,7 @@ class HandWritten:
 
     def __init__(self, target: str = "cpu"):
         install = ensure_kokkos(target)
-        sources = {"handwritten_kokkos.cpp": SOURCE.read_text()}
+        sources = {"handwritten_kokkos.cpp": SOURCE.read_text(), FUNCTORS.name: FUNCTORS.read_text()}
         self.path = build_shared_library(sources, get_target(target), install, "hpcir_bench_handwritten")
         lib = ctypes.CDLL(str(self.path))
         self.lib = lib
