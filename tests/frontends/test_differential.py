@@ -61,3 +61,52 @@ def test_kernel_matches_numpy(case: Case, api: str, target: str, kernels):
     if case.kind == "scan":
         total = np.sum(before["x"], dtype=np.float64)
         np.testing.assert_allclose(result, total, rtol=1e-10)
+
+
+def _gpu_skip(target: str):
+    """Skip unless this machine runs `target` (a driver and a device): no GPU in CI."""
+    from hpcir.api import cannot_run_reason
+    from hpcir.targets import get_target
+    why = cannot_run_reason(get_target(target))
+    return pytest.mark.skipif(why is not None, reason=f"{target}: {why}")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("target", [pytest.param(t, marks=_gpu_skip(t)) for t in ("cuda", "hip")])
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_kernel_matches_numpy_on_gpu(case: Case, target: str, kernels):
+    """The same suite on a GPU target, from numpy arrays (copied to the device and back)."""
+    rng = np.random.default_rng(RNG_SEED)
+    args = case.args(rng)
+    before = copy.deepcopy(args)
+    result = _launch(hpcir, case, kernels[("hpcir", case.name)], target, args)
+    expected = case.reference(before)
+    if case.kind == "reduce":
+        if isinstance(expected, bool):
+            assert result == expected
+        else:
+            np.testing.assert_allclose(result, expected, rtol=max(case.rtol, 1e-12), atol=1e-12)
+    else:
+        for name, exp in zip(case.outputs, expected):
+            np.testing.assert_allclose(args[name], np.asarray(exp, dtype=args[name].dtype), rtol=case.rtol,
+                                       atol=1e-12, err_msg=f"{case.name}: output {name}")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("target", [pytest.param("cuda", marks=_gpu_skip("cuda"))])
+def test_torch_cuda_tensors_are_updated_in_place(target):
+    """GPU arrays go to the device entry without copies: the tensor itself holds the result."""
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch has no CUDA device")
+
+    @hpcir.kernel
+    def axpy(i: int, a: float, x: hpcir.View1D[float], y: hpcir.View1D[float]):
+        y[i] = a * x[i] + y[i]
+
+    x = torch.arange(1000, dtype=torch.float64, device="cuda")
+    y = torch.ones(1000, dtype=torch.float64, device="cuda")
+    ptr = y.data_ptr()
+    hpcir.parallel_for(1000, axpy, a=2.0, x=x, y=y)  # target: the arrays' GPU
+    assert y.data_ptr() == ptr
+    np.testing.assert_allclose(y.cpu().numpy(), 2.0 * np.arange(1000.0) + 1.0)

@@ -16,7 +16,19 @@ def _tol(case: Case) -> dict[str, float]:
     return {"rtol": 2e-5, "atol": 2e-5} if case.dtype == np.float32 else {"rtol": 1e-12, "atol": 1e-12}
 
 
-@pytest.fixture(scope="module", params=HOST_KOKKOS + ["jax", "torch"])
+def _runs_here(target: str) -> str | None:
+    from hpcir.api import cannot_run_reason
+    from hpcir.targets import get_target
+    return cannot_run_reason(get_target(target))
+
+
+# GPU targets run where this machine has the driver and a device (never in CI: skipped there).
+GPU = [pytest.param(t, marks=[pytest.mark.gpu, pytest.mark.skipif(_runs_here(t) is not None,
+                                                                   reason=f"{t}: {_runs_here(t)}")])
+       for t in ("cuda", "hip")]
+
+
+@pytest.fixture(scope="module", params=HOST_KOKKOS + ["jax", "torch"] + GPU)
 def runners(request) -> dict[str, CompiledStencil]:
     """One compiled runner per case; the Kokkos targets share one library for all cases."""
     target = request.param
