@@ -22,8 +22,10 @@ def as_array(value: Any) -> np.ndarray | None:
         return value
     if hasattr(value, "__dlpack__") and not isinstance(value, (int, float, bool)):
         try:
+            if value.__dlpack_device__()[0] != 1:  # not kDLCPU: a GPU array (device_array), never copied
+                return None
             return np.from_dlpack(value)
-        except (RuntimeError, TypeError, BufferError):
+        except (RuntimeError, TypeError, BufferError, AttributeError):
             return None
     return None
 

@@ -167,3 +167,13 @@ def test_stencils_refuse_gpu_fields_on_host_targets():
     with pytest.raises(hpcir.HpcirError, match="field 'u' is a cuda device array .* compiled for 'serial'") as e:
         hpcir.compile(smooth, target="serial")(u, out)
     assert e.value.loc.filename == __file__ and "compile it for 'cuda'" in e.value.hint
+
+
+def test_cpu_dlpack_arrays_are_updated_in_place():
+    """torch CPU tensors reach kernels through DLPack as numpy views of the same memory."""
+    torch = pytest.importorskip("torch")
+    x = torch.arange(10, dtype=torch.float64)
+    ptr = x.data_ptr()
+    hpcir.parallel_for(10, scale, a=3.0, x=x, target="serial")
+    assert x.data_ptr() == ptr
+    np.testing.assert_array_equal(x.numpy(), 3.0 * np.arange(10.0))
