@@ -51,13 +51,18 @@ def _policy_shape(policy: Any) -> tuple[str, int]:
     return "range", 1
 
 
-def _policy_target(policy: Any, target: str | None) -> str:
+def _explicit_target(policy: Any, target: str | None) -> str | None:
+    """The target the caller chose: the `target=` argument, else the policy's execution space."""
     if target is not None:
         return target
     space = getattr(policy, "space", None)
     if isinstance(space, ExecutionSpace) and space is not ExecutionSpace.Default:
         return space.value
-    return _default_target
+    return None
+
+
+def _policy_target(policy: Any, target: str | None) -> str:
+    return _explicit_target(policy, target) or _default_target
 
 
 def _launch_target(policy: Any, target: str | None, args: dict[str, Any], site: SourceLocation | None) -> str:
@@ -73,9 +78,7 @@ def _launch_target(policy: Any, target: str | None, args: dict[str, Any], site: 
     if len(kinds) > 1:
         raise ArgumentError(f"the launch mixes {' and '.join(kinds)} device arrays", site,
                             hint="pass arrays of one GPU runtime")
-    space = getattr(policy, "space", None)
-    explicit = target is not None or (isinstance(space, ExecutionSpace) and space is not ExecutionSpace.Default)
-    tgt = _policy_target(policy, target) if explicit else kinds[0]
+    tgt = _explicit_target(policy, target) or kinds[0]
     name, first = next(iter(dev.items()))
     if tgt != first.device:
         raise ArgumentError(f"argument `{name}` is {first.describe()} but the launch targets {tgt!r}, whose "

@@ -11,6 +11,7 @@ import math
 import random
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ircheck import check
@@ -110,6 +111,11 @@ def printed(module: ModuleOp) -> list[str]:
 
 def host_program(module: ModuleOp) -> func.FuncOp:
     return next(f for f in module.body.block.ops if isinstance(f, func.FuncOp) and "kokkos.host_program" in f.attributes)
+
+
+def first_in_program(module: ModuleOp, cls: type) -> Any:
+    """The first op of type `cls` in the host program (the loop a test looks into)."""
+    return next(o for o in host_program(module).walk() if isinstance(o, cls))
 
 
 def copies(op) -> list[kk.DeepCopyOp]:
@@ -261,7 +267,7 @@ def test_loop_alternating_device_and_host_copies_once_per_iteration(tmp_path):
             print(x[0])
     ''', "cuda")
     after = place(before, "cuda")
-    loop = next(o for o in host_program(after).walk() if isinstance(o, scf.ForOp))
+    loop = first_in_program(after, scf.ForOp)
     assert len(copies(after)) == len(copies(loop)) == 1  # D->H before the print; H stays read-only
     assert printed(after) == printed(before) == ["1.0", "2.0", "3.0"]
     verify_upstream(after)
@@ -279,7 +285,7 @@ def test_host_write_inside_launch_loop_copies_both_ways_per_iteration(tmp_path):
         print(x[0], x[1])
     ''', "cuda")
     after = place(before, "cuda")
-    loop = next(o for o in host_program(after).walk() if isinstance(o, scf.ForOp))
+    loop = first_in_program(after, scf.ForOp)
     assert len(copies(loop)) == 2 and len(copies(after)) == 3
     assert printed(after) == printed(before) == ["3.0 33.0"]
 
@@ -297,11 +303,12 @@ def test_loop_whose_body_ends_on_the_host_refreshes_the_device_copy_on_the_back_
         print(x[0], x[1])
     ''', "cuda")
     after = place(before, "cuda")
-    loop = next(o for o in host_program(after).walk() if isinstance(o, scf.ForOp))
+    loop = first_in_program(after, scf.ForOp)
     body = list(loop.body.block.ops)
     # D->H before the host write, H->D at the end of the body (the loop header expects D current).
-    assert len(copies(loop)) == 2 and isinstance(body[-2], kk.DeepCopyOp) and body[-2].dst.type == body[-2].src.type.__class__(
-        body[-2].dst.type.element_type, body[-2].dst.type.get_shape(), body[-2].dst.type.layout, kk.SpaceAttr("device"))
+    assert len(copies(loop)) == 2 and isinstance(body[-2], kk.DeepCopyOp)
+    assert kk.memory_space_of(body[-2].dst.type) == kk.MemorySpace.DEVICE
+    assert kk.memory_space_of(body[-2].src.type) == kk.MemorySpace.HOST
     assert printed(after) == printed(before) == ["4.0 34.0"]
     verify_upstream(after)
 
@@ -320,7 +327,7 @@ def test_while_loop_keeps_data_resident(tmp_path):
         print(x[0], x[2])
     ''', "cuda")
     after = place(before, "cuda")
-    loop = next(o for o in host_program(after).walk() if isinstance(o, scf.WhileOp))
+    loop = first_in_program(after, scf.WhileOp)
     assert not copies(loop) and len(copies(after)) == 2
     assert printed(after) == printed(before) == ["3.0 10.0"]
     verify_upstream(after)
