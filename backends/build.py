@@ -8,12 +8,12 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hpcir.cache import cache_key, cache_root, cached_build, lookup
-from hpcir.errors import BuildError
-from hpcir.kokkos_install import KokkosInstall
-from hpcir.kokkos_probe import KokkosToolchain
-from hpcir.machine import host_cpu_id
-from hpcir.targets import Target
+from hpcir.core.cache import cache_key, cache_root, cached_build, lookup
+from hpcir.core.errors import BuildError
+from hpcir.backends.toolchain.kokkos_install import KokkosInstall
+from hpcir.backends.toolchain.kokkos_probe import KokkosToolchain
+from hpcir.core.machine import host_cpu_id
+from hpcir.core.targets import Target
 
 _CXX_SUFFIXES = (".cpp", ".cc", ".cxx", ".cu")
 # gcc/clang "file:line:col: error:", nvcc/EDG "file(line): error:", then the linker's errors.

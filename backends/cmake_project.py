@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from hpcir.errors import BuildError
-from hpcir.kokkos_install import KokkosInstall
-from hpcir.targets import Target
+from hpcir.core.errors import BuildError
+from hpcir.backends.toolchain.kokkos_install import KokkosInstall
+from hpcir.core.targets import Target
 
 _UNIT_SUFFIXES = (".cpp", ".cc", ".cxx", ".cu")
 

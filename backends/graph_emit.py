@@ -21,10 +21,10 @@ from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, FloatAttr, IntegerAt
 from xdsl.ir import Operation, SSAValue
 from xdsl.ir.affine import AffineBinaryOpExpr, AffineBinaryOpKind, AffineConstantExpr, AffineDimExpr
 
-from hpcir.errors import HpcirError
-from hpcir.frontends.graph_builder import SRC_ATTR
-from hpcir.frontends.graph_program import GraphProgram
-from hpcir.frontends.graph_types import dense_value, elem_of, np_dtype, shape_of
+from hpcir.core.errors import HpcirError
+from hpcir.dialects.graph_types import SRC_ATTR
+from hpcir.dialects.graph_program import GraphProgram
+from hpcir.dialects.graph_types import dense_value, elem_of, np_dtype, shape_of
 
 INLINE_CONST_MAX = 16  # constants up to this many elements are written inline
 

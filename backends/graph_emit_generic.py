@@ -7,8 +7,8 @@ from xdsl.dialects.linalg import ops as linalg
 from xdsl.dialects import complex as cplx
 from xdsl.ir import Block, SSAValue
 
-from hpcir.errors import HpcirError
-from hpcir.frontends.graph_types import elem_of, np_dtype, shape_of
+from hpcir.core.errors import HpcirError
+from hpcir.dialects.graph_types import elem_of, np_dtype, shape_of
 
 from .graph_emit import _BINARY, _CAST, _CMP, _COMBINE, _UNARY, Expr, _scalar_value, dim_of, literal
 

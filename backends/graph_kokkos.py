@@ -18,11 +18,11 @@ from xdsl.dialects import func, memref
 from xdsl.dialects.builtin import FunctionType, MemRefType, ModuleOp, UnitAttr
 from xdsl.printer import Printer
 
-from hpcir.errors import HpcirError
-from hpcir.frontends.graph_builder import sanitize
-from hpcir.frontends.graph_program import GraphProgram
-from hpcir.frontends.graph_types import np_dtype
-from hpcir.targets import get_target
+from hpcir.core.errors import HpcirError
+from hpcir.dialects.graph_types import sanitize
+from hpcir.dialects.graph_program import GraphProgram
+from hpcir.dialects.graph_types import np_dtype
+from hpcir.core.targets import get_target
 
 L1_TO_L2 = ("builtin.module(one-shot-bufferize{bufferize-function-boundaries "
             "function-boundary-type-conversion=identity-layout-map},"
@@ -36,7 +36,7 @@ def _check_kokkos_target(target: str) -> None:
 
 def lower_l2(prog: GraphProgram) -> ModuleOp:
     """L2 (scf.parallel on memrefs) of a graph program, as a kokkos.host_program with output views."""
-    from hpcir.mlir_bridge import run_upstream_passes
+    from hpcir.dialects.upstream import run_upstream_passes
     for op in prog.func.walk():
         if op.name.startswith("fft."):
             raise HpcirError(f"{op.name} has no Kokkos lowering yet",
@@ -63,7 +63,7 @@ def _lift_constants(f: func.FuncOp) -> list[tuple[str, np.ndarray]]:
     from xdsl.dialects import arith
     from xdsl.dialects.builtin import DenseIntOrFPElementsAttr, TensorType
 
-    from hpcir.frontends.graph_types import dense_value
+    from hpcir.dialects.graph_types import dense_value
     block = f.body.block
     lifted = []
     for op in list(block.ops):

@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 
-from hpcir.frontends.graph_program import GraphProgram
+from hpcir.dialects.graph_program import GraphProgram
 
 from .graph_emit import INLINE_CONST_MAX, Expr, Vocab
 from .graph_pysrc import module_source, nested, tup

@@ -12,8 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from hpcir.arrays import DeviceArray, contiguity
-from hpcir.errors import ArgumentError, HpcirError
+from hpcir.core.arrays import DeviceArray, contiguity
+from hpcir.core.errors import ArgumentError, HpcirError
 
 MAX_RANK = 8  # hpcir_view holds up to 8 extents/strides (Kokkos' maximum rank)
 ERRLEN = 4096

@@ -63,7 +63,7 @@ def driver_source(calls: list[tuple[str, str, str]], target: str) -> str:
     cases = " ".join(f"case {3 + k}: return timed([&] {{ {call}; }});" for k, (_, _, call) in enumerate(calls))
     jac = [1] + [3 + k for k, c in enumerate(calls) if c[0] == "jacobi"]
     hd = [2] + [3 + k for k, c in enumerate(calls) if c[0] == "hdiff"]
-    from hpcir.targets import get_target
+    from hpcir.core.targets import get_target
     layout = "Kokkos::LayoutLeft" if get_target(target).layout == "left" else "Kokkos::LayoutRight"
     defines = [f"#define GPU_BENCH_LAYOUT {layout}", f"#define GPU_BENCH_NUM_VARIANTS {len(names)}",
                '#define GPU_BENCH_VARIANT_NAMES "' + "\\n".join(names) + '"',
@@ -92,12 +92,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--compile-only", action="store_true", help="compile the library's sources and stop")
     a = p.parse_args(argv)
-    from hpcir.targets import get_target
+    from hpcir.core.targets import get_target
     srcs, calls = sources(a.target)
     target = get_target(a.target)
     if a.compile_only:
         from hpcir.backends.build import compile_only
-        from hpcir.kokkos_install import find_kokkos
+        from hpcir.backends.toolchain.kokkos_install import find_kokkos
         compile_only(srcs, target, find_kokkos(a.target))
         print(f"{len(srcs)} sources compile for {a.target} ({len(calls)} generated variants)")
         return 0

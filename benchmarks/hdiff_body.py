@@ -44,8 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     import hpcir
     import passes_variants as V
     from hpcir.backends.build import build_shared_library
-    from hpcir.kokkos_install import ensure_kokkos
-    from hpcir.targets import get_target
+    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+    from hpcir.core.targets import get_target
     from bench_util import machine_info
 
     source = Path(__file__).with_name("hdiff_body.cpp").read_text().replace("// GENERATED_FUNCTOR", generated_functor())

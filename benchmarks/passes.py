@@ -252,7 +252,7 @@ def _extra_cxxflags(flags: list[str]) -> None:
     """Append `flags` to the compile line of every module this process builds (hpcir's and the
     hand-written code's), for a controlled experiment; builds are cached per compile line."""
     import dataclasses
-    from hpcir.kokkos_install import KokkosInstall
+    from hpcir.backends.toolchain.kokkos_install import KokkosInstall
     probe = KokkosInstall.toolchain
 
     def toolchain(self: KokkosInstall) -> Any:

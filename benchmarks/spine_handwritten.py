@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from hpcir.backends.build import build_shared_library, precompiled_header_args
-from hpcir.kokkos_install import KokkosInstall, ensure_kokkos
-from hpcir.targets import get_target
+from hpcir.backends.toolchain.kokkos_install import KokkosInstall, ensure_kokkos
+from hpcir.core.targets import get_target
 
 SOURCE = Path(__file__).with_name("handwritten_kokkos.cpp")
 FUNCTORS = Path(__file__).with_name("handwritten_functors.hpp")  # shared with hdiff_body / gpu_passes

@@ -14,8 +14,8 @@ from hpcir.backends.runtime import KokkosModule, as_hpcir_view, load_module
 from hpcir.frontends.python.kernel import Kernel
 from hpcir.frontends.python.policies import MDRangePolicy, RangePolicy
 from hpcir.frontends.python.signature import bind_launch
-from hpcir.kokkos_install import ensure_kokkos
-from hpcir.targets import get_target
+from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+from hpcir.core.targets import get_target
 
 
 def triad_fn(i: int, s: float, a: hpcir.View1D[float], b: hpcir.View1D[float], c: hpcir.View1D[float]):

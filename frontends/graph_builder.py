@@ -22,12 +22,11 @@ from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineExpr, AffineMap
 
 
-from hpcir.errors import HpcirError
+from hpcir.core.errors import HpcirError
 
 from .graph_scalar import COMBINE, Body, identity_of
-from .graph_types import dense_attr, elem_of, is_bool, is_float, shape_of, tensor_type
+from hpcir.dialects.graph_types import SRC_ATTR, dense_attr, elem_of, is_bool, is_float, sanitize, shape_of, tensor_type
 
-SRC_ATTR = "hpcir.src"  # discardable attribute: "file:line" of the user code that produced the op
 
 
 @dataclass(frozen=True)
@@ -39,12 +38,6 @@ class Scalar:
 
 
 Operand = SSAValue | Scalar
-
-
-def sanitize(name: str) -> str:
-    """A valid, readable SSA / Python identifier from a framework name."""
-    s = re.sub(r"\W", "_", name).strip("_") or "v"
-    return s if not s[0].isdigit() else f"v{s}"
 
 
 def _reassociation(src: Sequence[int], dst: Sequence[int]) -> list[list[int]] | None:
@@ -446,7 +439,7 @@ class GraphBuilder:
 
 
 def _np_name(elem: Attribute) -> str:
-    from .graph_types import np_dtype
+    from hpcir.dialects.graph_types import np_dtype
     return np_dtype(elem).name
 
 

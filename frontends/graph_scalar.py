@@ -12,9 +12,9 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
-from hpcir.errors import HpcirError
+from hpcir.core.errors import HpcirError
 
-from .graph_types import is_bool, is_complex, is_float
+from hpcir.dialects.graph_types import is_bool, is_complex, is_float
 
 # kind -> (float op, int op, complex op); None where the kind does not exist for that element type
 _BINARY: dict[str, tuple] = {

@@ -13,11 +13,11 @@ from typing import Any
 
 import numpy as np
 
-from hpcir.errors import HpcirError, SourceLocation, UnsupportedOpError
+from hpcir.core.errors import HpcirError, SourceLocation, UnsupportedOpError
 
 from .graph_builder import GraphBuilder
-from .graph_program import GraphProgram
-from .graph_types import mlir_elem, tensor_type
+from hpcir.dialects.graph_program import GraphProgram
+from hpcir.dialects.graph_types import mlir_elem, tensor_type
 from .jax_frontend_ops import JAX_OPS, Ctx
 
 # primitives whose body is another jaxpr to inline: primitive name -> param holding the jaxpr

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 from xdsl.ir import SSAValue
 
-from hpcir.errors import HpcirError, SourceLocation
+from hpcir.core.errors import HpcirError, SourceLocation
 
 from .graph_builder import GraphBuilder, Scalar
-from .graph_types import mlir_elem, shape_of
+from hpcir.dialects.graph_types import mlir_elem, shape_of
 
 
 class Ctx:
@@ -298,7 +298,7 @@ def _cumulative(cx, eqn, ins):
     xs = shape_of(x.type)
     axis, n = eqn.params["axis"] % len(xs), xs[eqn.params["axis"]]
     tri = np.tril(np.ones((n, n))) if not eqn.params["reverse"] else np.triu(np.ones((n, n)))
-    from .graph_types import np_dtype
+    from hpcir.dialects.graph_types import np_dtype
     m = cx.val(tri.astype(np_dtype(x.type.get_element_type())))
     r = len(xs)
     a_dims = list(range(r))

@@ -15,11 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from hpcir.errors import HpcirError, SourceLocation, UnsupportedOpError
+from hpcir.core.errors import HpcirError, SourceLocation, UnsupportedOpError
 
-from .graph_builder import GraphBuilder, sanitize
-from .graph_program import GraphProgram
-from .graph_types import tensor_type
+from .graph_builder import GraphBuilder
+from hpcir.dialects.graph_types import sanitize
+from hpcir.dialects.graph_program import GraphProgram
+from hpcir.dialects.graph_types import tensor_type
 from .torch_frontend_ops import TORCH_OPS, TCtx
 from . import torch_frontend_nn  # noqa: F401  (registers the nn/reduction/index/FFT handlers)
 

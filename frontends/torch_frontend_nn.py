@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 from xdsl.ir import SSAValue
 
-from hpcir.errors import HpcirError
+from hpcir.core.errors import HpcirError
 
 from .graph_builder import Scalar
-from .graph_types import mlir_elem, shape_of
+from hpcir.dialects.graph_types import mlir_elem, shape_of
 from .torch_frontend_ops import TCtx, reg
 
 

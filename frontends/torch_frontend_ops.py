@@ -10,7 +10,7 @@ from xdsl.ir import SSAValue
 
 
 from .graph_builder import GraphBuilder, Scalar
-from .graph_types import mlir_elem, np_dtype, shape_of
+from hpcir.dialects.graph_types import mlir_elem, np_dtype, shape_of
 
 TORCH_OPS: dict[str, Callable[..., Any]] = {}
 

@@ -8,12 +8,12 @@ from typing import Any
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
-from .errors import ArgumentError, HpcirError, PolicyError, SourceLocation, user_call_site
+from hpcir.core.errors import ArgumentError, HpcirError, PolicyError, SourceLocation, user_call_site
 from .frontends.python.entries import LaunchSpec, ModuleBuilder
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy, as_policy)
 from .frontends.python.signature import annotated_spec, bind_launch
-from .targets import KOKKOS_TARGETS, Target, get_target
+from hpcir.core.targets import KOKKOS_TARGETS, Target, get_target
 
 _default_target = os.environ.get("HPCIR_TARGET", "cpu")
 
@@ -70,7 +70,7 @@ def _launch_target(policy: Any, target: str | None, args: dict[str, Any], site: 
 
     GPU arrays (cupy, torch CUDA tensors) are passed to the GPU entry without copies, so every
     array of such a launch must be on that GPU and the target must be that GPU's."""
-    from .arrays import DeviceArray
+    from hpcir.core.arrays import DeviceArray
     dev = {n: v for n, v in args.items() if isinstance(v, DeviceArray)}
     if not dev:
         return _policy_target(policy, target)
@@ -182,7 +182,7 @@ def cannot_run_reason(t: Target) -> str | None:
         return f"{t.name} is not a Kokkos target"
     if t.runs_on_host:
         return None
-    from .machine import gpu_unavailable_reason
+    from hpcir.core.machine import gpu_unavailable_reason
     return gpu_unavailable_reason(t.name)
 
 
@@ -190,7 +190,7 @@ def _build(sources: dict[str, str], target: str, name: str) -> Any:
     """Build (or fetch from the cache) and load the shared library of emitted sources."""
     from .backends.build import build_shared_library
     from .backends.runtime import load_module
-    from .kokkos_install import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
     t = get_target(target)
     return load_module(build_shared_library(sources, t, ensure_kokkos(t), name))
 

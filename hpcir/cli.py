@@ -5,7 +5,7 @@ import argparse
 import importlib
 import sys
 
-from .errors import HpcirError
+from hpcir.core.errors import HpcirError
 
 # Each module defines register(subparsers) and sets a `func(args) -> int` default on its parser.
 COMMAND_MODULES = [

@@ -15,9 +15,9 @@ from typing import Any
 
 import numpy as np
 
-from .errors import HpcirError
-from .frontends.graph_program import GraphProgram
-from .targets import get_target
+from hpcir.core.errors import HpcirError
+from hpcir.dialects.graph_program import GraphProgram
+from hpcir.core.targets import get_target
 
 GRAPH_TARGETS = ("jax", "torch")
 

@@ -7,7 +7,7 @@ from typing import Any
 def is_graph(obj: Any) -> bool:
     """True for an imported JAX / PyTorch graph program."""
     try:
-        from .frontends.graph_program import GraphProgram
+        from hpcir.dialects.graph_program import GraphProgram
     except ImportError:
         return False
     return isinstance(obj, GraphProgram)

@@ -22,7 +22,7 @@ from xdsl.printer import Printer
 from xdsl.utils.arg_spec import ArgSpecParseError, parse_pipeline
 from xdsl.utils.exceptions import VerifyException
 
-from .errors import HpcirError, IRVerificationError
+from hpcir.core.errors import HpcirError, IRVerificationError
 
 # xDSL passes worth exposing through `hpcir opt` (names as xDSL registers them).
 XDSL_PASSES = (

@@ -16,7 +16,7 @@ from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
 from .frontends.python.kernel import kernel as workunit
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
-from .errors import HpcirError, user_call_site
+from hpcir.core.errors import HpcirError, user_call_site
 from .program import fence
 from .api import parallel_for, parallel_reduce, parallel_scan
 

@@ -15,11 +15,11 @@ from typing import Any, Callable, Sequence
 import numpy as np
 from xdsl.dialects.builtin import ModuleOp
 
-from .errors import ArgumentError, HpcirError, SourceLocation, user_call_site
+from hpcir.core.errors import ArgumentError, HpcirError, SourceLocation, user_call_site
 from .frontends.stencil.field import Field, FieldSpec
 from .frontends.stencil.lower import Extent, lower_to_l2, stencil_module
 from .frontends.stencil.parse import StencilDef, parse_stencil
-from .targets import get_target
+from hpcir.core.targets import get_target
 
 Domain = tuple[tuple[int, int], ...]
 
@@ -212,7 +212,7 @@ class CompiledStencil:
             t = get_target(self.target)
             if t.kind in ("jax", "torch"):
                 from .backends.stencil_array_emitter import load_array_function
-                self._impl = load_array_function(self.stencil, t.kind)
+                self._impl = load_array_function(self.stencil.stencil_ir(), self.stencil.sd.signature(), t.kind)
             elif (why := _cannot_run(t)) is not None:
                 raise HpcirError(f"target {self.target!r} cannot run stencils on this machine: {why}",
                                  user_call_site(3),
@@ -229,7 +229,7 @@ class CompiledStencil:
     def _device_arrays(self, values: list[Any], site: SourceLocation | None) -> list[Any]:
         """GPU fields (cupy, torch CUDA) as device descriptors, passed without copies; they must be on
         this stencil's target."""
-        from .arrays import device_array
+        from hpcir.core.arrays import device_array
         out = []
         for p, v in zip(self.stencil.sd.params, values):
             d = device_array(v) if p.spec is not None else None
@@ -272,7 +272,7 @@ def lower_stencil(st: Stencil, target: str, stage: str | None) -> str:
             raise HpcirError(f"stage {stage!r} does not exist for target {target!r}",
                              hint="use 'stencil' or the default (Python source)")
         from .backends.stencil_array_emitter import emit_array_source
-        return emit_array_source(st.stencil_ir(), st.sd, t.kind)
+        return emit_array_source(st.stencil_ir(), st.sd.signature(), t.kind)
     if stage in ("L2", "l2"):
         return str(st.l2(target))
     if stage in ("L3", "l3"):

@@ -25,8 +25,8 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
 from hpcir.dialects import kokkos as kk
-from hpcir.errors import HpcirError
-from hpcir.targets import Target, get_target
+from hpcir.core.errors import HpcirError
+from hpcir.core.targets import Target, get_target
 
 MAX_MDRANGE_RANK = 6
 

@@ -24,7 +24,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.dialects import kokkos as kk
-from hpcir.targets import Target, get_target
+from hpcir.core.targets import Target, get_target
 
 LAYOUT_FREE_ATTR = "kokkos.layout_free"
 

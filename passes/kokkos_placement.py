@@ -34,7 +34,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.dialects import kokkos as kk
-from hpcir.targets import get_target
+from hpcir.core.targets import get_target
 
 from .placement_analysis import DEVICE, HOST, AccessMap, is_blocking
 

@@ -39,7 +39,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.dialects import kokkos as kk
-from hpcir.targets import Target, get_target
+from hpcir.core.targets import Target, get_target
 
 _MAX_TEAM = 256  # threads per team on GPUs; the team_thread_ranges stride over larger tiles
 _MAX_SCRATCH_BYTES = 48 * 1024  # level-0 team scratch every CUDA/HIP device offers per team

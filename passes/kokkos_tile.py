@@ -34,11 +34,11 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp
 from xdsl.ir import Operation
 from xdsl.passes import ModulePass
 
-from hpcir.cache import atomic_write_text, cache_key, cached_build
+from hpcir.core.cache import atomic_write_text, cache_key, cached_build
 from hpcir.dialects import kokkos as kk
-from hpcir.errors import HpcirError
-from hpcir.machine import host_cpu_id, host_l2_bytes, host_threads_id
-from hpcir.targets import Target, get_target
+from hpcir.core.errors import HpcirError
+from hpcir.core.machine import host_cpu_id, host_l2_bytes, host_threads_id
+from hpcir.core.targets import Target, get_target
 
 from .fusion_analysis import as_loop, const_int, subscript_offsets
 

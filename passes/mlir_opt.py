@@ -1,4 +1,4 @@
-"""`mlir-opt[...]`: run an upstream MLIR 22 pass pipeline in-process through hpcir.mlir_bridge."""
+"""`mlir-opt[...]`: run an upstream MLIR 22 pass pipeline in-process through the upstream-MLIR bridge."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from xdsl.context import Context
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
-from hpcir.errors import HpcirError
+from hpcir.core.errors import HpcirError
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,7 @@ class MlirOptPass(ModulePass):
         raise HpcirError("mlir-opt pass without a pipeline", hint="write mlir-opt[canonicalize,cse]")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        from hpcir.mlir_bridge import run_upstream_passes
+        from hpcir.dialects.upstream import run_upstream_passes
 
         result = run_upstream_passes(op, self.pipeline())
         # Move the new body into the module in place: callers hold a reference to `op`.

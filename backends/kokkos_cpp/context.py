@@ -9,8 +9,8 @@ from dataclasses import dataclass, field
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.traits import IsTerminator
 
-from hpcir.errors import HpcirError, UnsupportedOpError
-from hpcir.targets import Target
+from hpcir.core.errors import HpcirError, UnsupportedOpError
+from hpcir.core.targets import Target
 
 from .types import cpp_type
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from xdsl.ir import Operation
 
-from hpcir.errors import HpcirError, UnsupportedOpError
+from hpcir.core.errors import HpcirError, UnsupportedOpError
 
 from .context import FunctionEmitter, handles, prop
 from .types import cpp_type

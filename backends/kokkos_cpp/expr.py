@@ -7,7 +7,7 @@ import numpy as np
 from xdsl.dialects.builtin import (DYNAMIC_INDEX, NoneAttr, DenseArrayBase, FloatAttr, IntegerAttr, IntegerType, MemRefType)
 from xdsl.ir import Attribute, Operation
 
-from hpcir.errors import HpcirError, UnsupportedOpError
+from hpcir.core.errors import HpcirError, UnsupportedOpError
 
 from .context import FunctionEmitter, handles, prop
 from .types import cpp_type, scalar_key

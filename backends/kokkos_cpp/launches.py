@@ -5,7 +5,7 @@ from xdsl.dialects.builtin import DYNAMIC_INDEX
 from xdsl.ir import Operation
 
 from hpcir.dialects.kokkos_attrs import (MDRangePolicyAttr, RangePolicyAttr, ReducerKind, TeamPolicyAttr)
-from hpcir.errors import HpcirError, PolicyError, UnsupportedOpError
+from hpcir.core.errors import HpcirError, PolicyError, UnsupportedOpError
 
 from . import reducers
 from .context import FunctionEmitter, free_values, handles

@@ -9,8 +9,8 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 
 from hpcir.dialects.kokkos_attrs import MDRangePolicyAttr, RangePolicyAttr, TeamPolicyAttr
-from hpcir.errors import HpcirError
-from hpcir.targets import Target, get_target
+from hpcir.core.errors import HpcirError
+from hpcir.core.targets import Target, get_target
 
 from . import control, expr, launches  # noqa: F401  (register op handlers)
 from .context import FunctionEmitter, ModuleState, prop

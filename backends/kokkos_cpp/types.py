@@ -5,8 +5,8 @@ from xdsl.dialects.builtin import Float32Type, Float64Type, IndexType, IntegerTy
 from xdsl.ir import Attribute
 
 from hpcir.dialects.kokkos_attrs import MemorySpace, TeamMemberType, layout_kind, memory_space_of
-from hpcir.errors import HpcirError
-from hpcir.targets import Target
+from hpcir.core.errors import HpcirError
+from hpcir.core.targets import Target
 
 # dtype names used in the runtime manifest (numpy spelling) per scalar MLIR type.
 _SCALARS: dict[str, tuple[str, str]] = {

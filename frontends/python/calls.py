@@ -8,7 +8,7 @@ from typing import Any
 from xdsl.dialects import arith, memref
 from xdsl.dialects.builtin import IntegerAttr, i64
 
-from hpcir.errors import KernelSyntaxError, KernelTypeError
+from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 
 from .reducers import REDUCERS, accepts, identity
 from .scope import Closure, Scope, Var

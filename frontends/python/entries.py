@@ -10,7 +10,7 @@ from xdsl.dialects import func, memref, scf
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
 from xdsl.ir import Block, Region
 
-from hpcir.errors import KernelTypeError
+from hpcir.core.errors import KernelTypeError
 
 from .kernel import Kernel
 from .reducers import accepts, identity
@@ -142,7 +142,7 @@ class ModuleBuilder:
     def _in_target_space(self, types: dict[str, KernelType]) -> dict[str, KernelType]:
         """Views in host space moved to the target's memory space: a GPU kernel reads device memory
         (the C entry stages host arrays through device copies)."""
-        from hpcir.targets import TARGETS
+        from hpcir.core.targets import TARGETS
         space = TARGETS[self.target].memory_space if self.target in TARGETS else "host"
         if space == "host":
             return types
@@ -165,7 +165,7 @@ class ModuleBuilder:
 
     def _l3_launch(self, low: KernelLowerer, spec: LaunchSpec, name: str, bounds: list, params: dict) -> Any:
         from hpcir.dialects import kokkos as kk
-        from hpcir.targets import get_target
+        from hpcir.core.targets import get_target
         target = get_target(self.target) if self.target in EXEC_SPACES else None
         iterate = target.iterate if target else "right"
         es = self.exec_space

@@ -9,7 +9,7 @@ from xdsl.dialects import arith, memref, scf
 from xdsl.dialects import math as mmath
 from xdsl.ir import Block, Region
 
-from hpcir.errors import KernelSyntaxError, KernelTypeError
+from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 
 from .types import BOOL, F32, F64, I32, I64, ScalarType, ViewType
 from .values import TV, Emitter, is_scalar, join_types

@@ -8,7 +8,7 @@ import textwrap
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from hpcir.errors import HpcirError, KernelSyntaxError, SourceLocation, user_call_site
+from hpcir.core.errors import HpcirError, KernelSyntaxError, SourceLocation, user_call_site
 
 from .annotations import annotation_to_type
 from .types import KernelType

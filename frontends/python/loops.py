@@ -7,7 +7,7 @@ from typing import Any
 from xdsl.dialects import arith, memref, scf
 from xdsl.ir import Block, Region
 
-from hpcir.errors import KernelSyntaxError, KernelTypeError
+from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 
 from .scope import LoopCtx, Var, _exits
 from .types import BOOL, I64

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
-from hpcir.errors import PolicyError as _PolicyError, user_call_site
+from hpcir.core.errors import PolicyError as _PolicyError, user_call_site
 
 
 def PolicyError(msg: str, loc=None, hint=None) -> _PolicyError:  # noqa: N802

@@ -7,7 +7,7 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import UnitAttr
 from xdsl.ir import Block, Region
 
-from hpcir.errors import KernelSyntaxError, KernelTypeError
+from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 
 from .annotations import to_scalar
 from .entries import KernelLowerer, LaunchSpec, ModuleBuilder

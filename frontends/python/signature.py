@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 
-from hpcir.arrays import DeviceArray, contiguity, device_array
-from hpcir.errors import ArgumentError, KernelSyntaxError, KernelTypeError, SourceLocation
+from hpcir.core.arrays import DeviceArray, contiguity, device_array
+from hpcir.core.errors import ArgumentError, KernelSyntaxError, KernelTypeError, SourceLocation
 
 from .entries import LaunchSpec
 from .kernel import Kernel

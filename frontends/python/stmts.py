@@ -12,7 +12,7 @@ from typing import Any
 from xdsl.dialects import arith, memref, scf
 from xdsl.ir import Block, Region, SSAValue
 
-from hpcir.errors import KernelSyntaxError, KernelTypeError
+from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 
 from .exprs import ExprMixin
 from .types import BOOL, F64, I64, ScalarType, ViewType

@@ -19,7 +19,7 @@ from xdsl.dialects.builtin import (DYNAMIC_INDEX, ArrayAttr, IndexType, IntegerA
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
-from hpcir.errors import HpcirError
+from hpcir.core.errors import HpcirError
 
 from .parse import MAX_HALO, SYMBOLIC_EXTENT, SentinelBounds, StencilDef, build_stencil_ir
 

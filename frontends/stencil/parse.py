@@ -25,12 +25,13 @@ from xdsl.dialects import stencil
 from xdsl.dialects.builtin import FloatAttr, IntAttr, ModuleOp, UnitAttr
 from xdsl.ir import Block, Operation, Region, SSAValue
 
-from hpcir.errors import HpcirError, KernelSyntaxError, KernelTypeError, SourceLocation
+from hpcir.core.errors import HpcirError, KernelSyntaxError, KernelTypeError, SourceLocation
 from hpcir.frontends.python.types import ScalarType
+
+from hpcir.dialects.stencil_signature import SYMBOLIC_EXTENT, StencilParamSig, StencilSignature
 
 from .field import FieldSpec
 
-SYMBOLIC_EXTENT = 1 << 20  # the domain's extent in the stencil-level IR; real extents come at run time
 MAX_HALO = 1 << 16  # larger offsets than this would be confused with the symbolic extent
 
 _BINOPS: dict[type, type[Operation]] = {ast.Add: arith.AddfOp, ast.Sub: arith.SubfOp, ast.Mult: arith.MulfOp,
@@ -83,6 +84,11 @@ class StencilDef:
     def outputs(self) -> list[str]:
         """Names of the fields the stencil writes."""
         return [p.name for p in self.params if p.is_output]
+
+    def signature(self) -> StencilSignature:
+        """What the emitters need to know beside the IR: names, roles, element type, rank."""
+        return StencilSignature(self.name, tuple(StencilParamSig(p.name, p.spec is not None, p.is_output)
+                                                 for p in self.params), str(self.dtype), self.rank)
 
 
 def parse_stencil(fn: Callable[..., Any]) -> StencilDef:

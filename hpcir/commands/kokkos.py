@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..kokkos_install import KokkosInstall, cache_installs, install_kokkos, search_kokkos
+from hpcir.backends.toolchain.kokkos_install import KokkosInstall, cache_installs, install_kokkos, search_kokkos
 
 
 def _describe(inst: KokkosInstall, toolchain: bool) -> str:
@@ -35,7 +35,7 @@ def _install(args: argparse.Namespace) -> int:
     if args.backend == "openmp":
         # Pay for the precompiled Kokkos header now rather than in the first JIT build.
         from ..backends.build import warm_precompiled_headers
-        from ..targets import TARGETS
+        from hpcir.core.targets import TARGETS
         host = [t for t in TARGETS.values() if t.kokkos_backend and inst.has_backend(t.kokkos_backend)]
         if warm_precompiled_headers(inst, host):
             print("hpcir: precompiled Kokkos_Core.hpp for " + ", ".join(t.name for t in host))

@@ -10,8 +10,8 @@ from types import ModuleType
 
 from xdsl.dialects.builtin import ModuleOp
 
-from ..errors import HpcirError
-from ..targets import TARGETS, get_target
+from hpcir.core.errors import HpcirError
+from hpcir.core.targets import TARGETS, get_target
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -113,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..api import emit_cpp
     from ..backends.cmake_project import write_cmake_project
-    from ..kokkos_install import find_kokkos
+    from hpcir.backends.toolchain.kokkos_install import find_kokkos
     sources = emit_cpp(l3, args.target, name)
     exe = sources.pop(f"{name}_main.cpp", None)
     try:

@@ -5,7 +5,7 @@ import argparse
 import io
 import sys
 
-from hpcir.errors import HpcirError
+from hpcir.core.errors import HpcirError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -29,8 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _parse_as_upstream(text: str, xdsl_error: Exception):
     """Second chance for text in upstream MLIR syntax; re-raise xDSL's error when upstream rejects it too."""
-    from hpcir.errors import IRVerificationError
-    from hpcir.mlir_bridge import from_upstream_syntax
+    from hpcir.core.errors import IRVerificationError
+    from hpcir.dialects.upstream import from_upstream_syntax
 
     try:
         return from_upstream_syntax(text)
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {name:36s} {pass_summary(name)}")
         return 0
     if args.target is not None:
-        from hpcir.targets import get_target
+        from hpcir.core.targets import get_target
         get_target(args.target)  # fail early with the list of targets
     passes = parse_pass_pipeline(args.pass_pipeline, args.target)  # bad pipelines fail before reading input
     if args.file == "-":
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
         raise HpcirError(f"input {name} does not verify: {err}") from None
     run_pipeline(module, passes, dump_after_all=args.dump_ir_after_all, ctx=ctx)
     if args.verify_upstream:
-        from hpcir.mlir_bridge import verify_upstream
+        from hpcir.dialects.upstream import verify_upstream
         verify_upstream(module)
     buf = io.StringIO()
     print_module(module, buf, generic=args.print_generic)

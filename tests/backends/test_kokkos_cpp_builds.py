@@ -11,8 +11,8 @@ from xdsl.parser import Parser
 
 from hpcir.backends.kokkos_cpp import emit_module
 from hpcir.dialects import context
-from hpcir.errors import KokkosNotFoundError
-from hpcir.targets import get_target
+from hpcir.core.errors import KokkosNotFoundError
+from hpcir.core.targets import get_target
 
 from kokkos_cpp_support import emit_kernels
 
@@ -85,7 +85,7 @@ def _parse(text: str):
 
 @pytest.fixture(scope="module")
 def cpu_install():
-    from hpcir.kokkos_install import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
     try:
         return ensure_kokkos("cpu")
     except KokkosNotFoundError as err:  # pragma: no cover - depends on the machine
@@ -126,7 +126,7 @@ def test_two_modules_share_one_kokkos(cpu_install):
 
 
 def _gpu_install(backend: str, tool: str):
-    from hpcir.kokkos_install import find_kokkos
+    from hpcir.backends.toolchain.kokkos_install import find_kokkos
     if shutil.which(tool) is None:
         pytest.skip(f"`{tool}` is not installed")
     try:

@@ -14,7 +14,7 @@ from xdsl.parser import Parser
 from hpcir.backends.kokkos_cpp import emit_module
 from hpcir.backends.kokkos_cpp.expr import literal
 from hpcir.dialects import context
-from hpcir.errors import PolicyError, UnsupportedOpError
+from hpcir.core.errors import PolicyError, UnsupportedOpError
 
 from kokkos_cpp_support import emit_kernels
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from hpcir.errors import ArgumentError
+from hpcir.core.errors import ArgumentError
 
 from kokkos_cpp_support import emit_kernels
 
@@ -19,9 +19,9 @@ def lib():
     """The kernel module built once (cached) and loaded through the runtime."""
     from hpcir.backends.build import build_shared_library
     from hpcir.backends.runtime import load_module
-    from hpcir.errors import KokkosNotFoundError
-    from hpcir.kokkos_install import ensure_kokkos
-    from hpcir.targets import get_target
+    from hpcir.core.errors import KokkosNotFoundError
+    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+    from hpcir.core.targets import get_target
 
     emitted = emit_kernels("cpu")
     try:

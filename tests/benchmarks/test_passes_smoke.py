@@ -117,8 +117,8 @@ def test_gpu_benchmark_driver_runs_on_the_host() -> None:
 @pytest.mark.parametrize("target", ["cuda", "hip"])
 def test_gpu_benchmark_compiles_for_gpus(target: str) -> None:
     """No GPU here: the GPU benchmark's sources (every generated variant and the driver) compile."""
-    from hpcir.errors import KokkosNotFoundError
-    from hpcir.kokkos_install import find_kokkos
+    from hpcir.core.errors import KokkosNotFoundError
+    from hpcir.backends.toolchain.kokkos_install import find_kokkos
     try:
         find_kokkos(target)
     except KokkosNotFoundError as err:

@@ -107,7 +107,7 @@ class FakeGpuArray:
 
 
 def test_gpu_arrays_are_described_without_copies():
-    from hpcir.arrays import device_array
+    from hpcir.core.arrays import device_array
     from hpcir.frontends.python.signature import value_type
     a = np.zeros((3, 4))
     d = device_array(FakeGpuArray(a))
@@ -139,7 +139,7 @@ def test_gpu_arrays_choose_the_gpu_target_and_refuse_host_targets():
 
 
 def test_host_modules_refuse_gpu_arrays_and_device_views_are_checked():
-    from hpcir.arrays import device_array
+    from hpcir.core.arrays import device_array
     from hpcir.backends.runtime import Param, _check_device_array, _device_view
     from hpcir.api import _compile
     from hpcir.frontends.python.signature import bind_launch

@@ -66,7 +66,7 @@ def test_kernel_matches_numpy(case: Case, api: str, target: str, kernels):
 def _gpu_skip(target: str):
     """Skip unless this machine runs `target` (a driver and a device): no GPU in CI."""
     from hpcir.api import cannot_run_reason
-    from hpcir.targets import get_target
+    from hpcir.core.targets import get_target
     why = cannot_run_reason(get_target(target))
     return pytest.mark.skipif(why is not None, reason=f"{target}: {why}")
 

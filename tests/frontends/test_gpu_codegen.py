@@ -7,9 +7,9 @@ import pytest
 
 from hpcir.api import build_module, emit_cpp, lower_to_l3
 from hpcir.backends.build import compile_only
-from hpcir.errors import KokkosNotFoundError
-from hpcir.kokkos_install import find_kokkos
-from hpcir.targets import get_target
+from hpcir.core.errors import KokkosNotFoundError
+from hpcir.backends.toolchain.kokkos_install import find_kokkos
+from hpcir.core.targets import get_target
 
 from kernel_cases import CASES
 from test_kernel_ir import spec_for

@@ -11,8 +11,8 @@ from hpcir.dialects import context
 from hpcir.frontends.python.policies import MDRangePolicy, TeamPolicy
 from hpcir.frontends.python.signature import bind_launch
 from hpcir.frontends.python.types import ViewType
-from hpcir.mlir_bridge import verify_upstream
-from hpcir.targets import get_target
+from hpcir.dialects.upstream import verify_upstream
+from hpcir.core.targets import get_target
 from xdsl.parser import Parser
 
 from kernel_cases import CASES, RNG_SEED, Case

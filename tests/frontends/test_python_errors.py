@@ -6,7 +6,7 @@ import pytest
 
 import hpcir
 import hpcir.pykokkos as pk
-from hpcir.errors import ArgumentError, HpcirError, KernelSyntaxError, KernelTypeError, PolicyError
+from hpcir.core.errors import ArgumentError, HpcirError, KernelSyntaxError, KernelTypeError, PolicyError
 
 HERE = __file__
 SRC = open(HERE).read().splitlines()

@@ -22,7 +22,7 @@ TOL = {np.dtype("float32"): 1e-5, np.dtype("float64"): 1e-12,
 
 def verify_l1(prog) -> None:
     """The L1 program verifies in xDSL and parses + verifies with upstream MLIR 22."""
-    from hpcir.mlir_bridge import verify_upstream
+    from hpcir.dialects.upstream import verify_upstream
     prog.verify()
     verify_upstream(prog.module)
 

@@ -11,7 +11,7 @@ import torch
 
 import hpcir.graph_api as api
 from hpcir.cli import main as cli_main
-from hpcir.frontends.graph_program import GraphProgram
+from hpcir.dialects.graph_program import GraphProgram
 
 from .conftest import assert_close, verify_l1
 from .models import TorchMLP, jax_mlp

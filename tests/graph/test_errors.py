@@ -9,7 +9,7 @@ import pytest
 import torch
 from jax import lax
 
-from hpcir.errors import HpcirError, UnsupportedOpError
+from hpcir.core.errors import HpcirError, UnsupportedOpError
 from hpcir.graph_api import from_jax, from_torch
 
 

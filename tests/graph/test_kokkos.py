@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from hpcir.errors import HpcirError
+from hpcir.core.errors import HpcirError
 from hpcir.graph_api import compile, from_jax, from_torch, lower
 
 from .conftest import assert_close

@@ -13,7 +13,7 @@ import pytest
 
 from hpcir.cli import main
 from hpcir.dialects import context
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.dialects.upstream import verify_upstream
 from xdsl.parser import Parser
 
 ROOT = Path(__file__).resolve().parents[2]

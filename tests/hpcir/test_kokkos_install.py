@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from hpcir import cache
-from hpcir.errors import KokkosNotFoundError
-from hpcir.kokkos_install import KokkosInstall, ensure_kokkos, find_kokkos, read_install
+from hpcir.core import cache, machine
+from hpcir.core.errors import KokkosNotFoundError
+from hpcir.backends.toolchain.kokkos_install import KokkosInstall, ensure_kokkos, find_kokkos, read_install
 
 # The cache the session uses (CI's or the user's), before any test points HPCIR_CACHE_DIR away.
 _REAL_CACHE = cache.cache_root()
@@ -189,7 +189,7 @@ def _sdist() -> Path | None:
 
 
 def test_cuda13_patches_apply_to_the_kokkos_source(tmp_path):
-    from hpcir.kokkos_source import patch_for_cuda13, unpack_kokkos
+    from hpcir.backends.toolchain.kokkos_source import patch_for_cuda13, unpack_kokkos
     sdist = _sdist()
     if sdist is None:
         pytest.skip("Kokkos source not downloaded yet (run `hpcir kokkos install`)")
@@ -205,7 +205,7 @@ def test_cuda13_patches_apply_to_the_kokkos_source(tmp_path):
 
 
 def test_unpack_rejects_an_archive_without_kokkos(tmp_path):
-    from hpcir.kokkos_source import unpack_kokkos
+    from hpcir.backends.toolchain.kokkos_source import unpack_kokkos
     bogus = tmp_path / "x.tar.gz"
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "README").write_text("hi")
@@ -273,7 +273,7 @@ def test_cli_kokkos_info_notes_an_unusable_kokkos_root(tmp_path):
 def test_toolchain_probe_agrees_across_cmake_generators(generator, tmp_path):
     import json
     import shutil
-    from hpcir.kokkos_probe import _run_probe
+    from hpcir.backends.toolchain.kokkos_probe import _run_probe
     tool = {"Ninja": "ninja", "Unix Makefiles": "make"}[generator]
     if shutil.which(tool) is None:
         pytest.skip(f"{tool} is not installed")
@@ -289,7 +289,7 @@ def test_toolchain_probe_agrees_across_cmake_generators(generator, tmp_path):
 
 def test_failed_install_reports_the_error_and_leaves_no_install(tmp_cache, monkeypatch):
     import shutil
-    from hpcir.kokkos_build import install_kokkos, install_prefix
+    from hpcir.backends.toolchain.kokkos_build import install_kokkos, install_prefix
     real = _REAL_CACHE / "kokkos" / "downloads"
     sdists = sorted(real.glob("pykokkos?base-0.0.7.tar.gz"))
     if not sdists:
@@ -311,19 +311,19 @@ def test_failed_install_reports_the_error_and_leaves_no_install(tmp_cache, monke
 
 def test_cuda_plan_uses_a_real_driver_when_present(tmp_path, tmp_cache, monkeypatch):
     import shutil
-    from hpcir import kokkos_build
+    from hpcir.backends.toolchain import kokkos_build
     if shutil.which("nvcc") is None:
         pytest.skip("nvcc is not installed")
     drv = tmp_path / "driver"
     drv.mkdir()
     (drv / "libcuda.so.1").write_text("")
     monkeypatch.setenv("LD_LIBRARY_PATH", str(drv))
-    assert kokkos_build.find_cuda_driver() == drv / "libcuda.so.1"
+    assert machine.find_cuda_driver() == drv / "libcuda.so.1"
     plan = kokkos_build._plan("cuda", kokkos_build.install_prefix)
     assert plan.name == "cuda-sm90" and not plan.stub_driver and plan.patch_cuda
     assert plan.defines["CUDA_cuda_driver_LIBRARY"] == str(drv / "libcuda.so.1")
     assert plan.defines["Kokkos_ARCH_AMPERE80"] == "ON"
-    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: None)
+    monkeypatch.setattr(machine, "find_cuda_driver", lambda: None)
     stub = kokkos_build._plan("cuda", kokkos_build.install_prefix)
     assert stub.name == "cuda-sm90-stubdriver" and stub.stub_driver
     assert stub.defines["CUDA_cuda_driver_LIBRARY"].endswith("stub/libcuda.so")
@@ -333,30 +333,30 @@ def test_cuda_plan_uses_a_real_driver_when_present(tmp_path, tmp_cache, monkeypa
 def test_a_machine_with_a_cuda_driver_builds_a_runnable_kokkos_over_the_stand_in(tmp_cache, monkeypatch):
     """The stand-in-driver CUDA Kokkos only compiles: where a real driver exists, ensure_kokkos
     builds one that runs instead of returning it; without a driver it is what compile checks use."""
-    from hpcir import kokkos_build, kokkos_install
+    from hpcir.backends.toolchain import kokkos_build, kokkos_install
     for var in ("Kokkos_ROOT", "KOKKOS_ROOT", "CMAKE_PREFIX_PATH"):
         monkeypatch.delenv(var, raising=False)
     stub = _fake_install(tmp_cache / "kokkos" / "3.4.01-cuda-sm90-stubdriver", 30401, "CUDA;SERIAL")
     (stub / "hpcir-kokkos.json").write_text('{"stub_driver": true}')
     built = []
     monkeypatch.setattr(kokkos_build, "install_kokkos", lambda backend, progress=None: built.append(backend) or "real")
-    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: None)
+    monkeypatch.setattr(machine, "find_cuda_driver", lambda: None)
     kokkos_install._ensure_cached.cache_clear()
     assert ensure_kokkos("cuda").prefix == stub and built == []
-    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: Path("/usr/lib/libcuda.so.1"))
+    monkeypatch.setattr(machine, "find_cuda_driver", lambda: Path("/usr/lib/libcuda.so.1"))
     kokkos_install._ensure_cached.cache_clear()
     assert ensure_kokkos("cuda") == "real" and built == ["cuda"]
     kokkos_install._ensure_cached.cache_clear()
 
 
 def test_gpu_targets_run_only_with_a_driver_and_a_device(monkeypatch):
-    from hpcir import kokkos_build, machine
+    from hpcir.core import machine
     from hpcir.api import cannot_run_reason
-    from hpcir.targets import get_target
+    from hpcir.core.targets import get_target
     assert cannot_run_reason(get_target("cpu")) is None and cannot_run_reason(get_target("serial")) is None
-    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: None)
+    monkeypatch.setattr(machine, "find_cuda_driver", lambda: None)
     assert "no NVIDIA driver" in cannot_run_reason(get_target("cuda"))
-    monkeypatch.setattr(kokkos_build, "find_cuda_driver", lambda: Path("/usr/lib/libcuda.so.1"))
+    monkeypatch.setattr(machine, "find_cuda_driver", lambda: Path("/usr/lib/libcuda.so.1"))
     monkeypatch.setattr(machine, "_device_count", lambda lib, init, count: 0)
     assert "no CUDA device" in cannot_run_reason(get_target("cuda"))
     monkeypatch.setattr(machine, "_device_count", lambda lib, init, count: 1)

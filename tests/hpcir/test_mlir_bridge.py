@@ -1,4 +1,4 @@
-"""hpcir.mlir_bridge: upstream MLIR 22 parses and verifies L1/L2/L3 IR; upstream passes round-trip."""
+"""hpcir.dialects.upstream and hpcir.core.mlir_bridge: upstream MLIR 22 parses and verifies L1/L2/L3 IR; upstream passes round-trip."""
 from __future__ import annotations
 
 import sys
@@ -9,10 +9,10 @@ from xdsl.dialects import scf
 from xdsl.dialects.builtin import MemRefType, StringAttr
 from xdsl.parser import Parser
 
-from hpcir import mlir_bridge
+from hpcir.dialects import upstream as mlir_bridge
 from hpcir.dialects import context
 from hpcir.dialects import kokkos as kk
-from hpcir.errors import IRVerificationError
+from hpcir.core.errors import IRVerificationError
 
 DATA = Path(__file__).parents[1] / "passes" / "data"
 sys.path.insert(0, str(Path(__file__).parents[1] / "dialects"))

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from hpcir.cli import main
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.dialects.upstream import verify_upstream
 
 DATA = Path(__file__).parents[1] / "passes" / "data"
 

@@ -12,7 +12,7 @@ from xdsl.parser import Parser
 from xdsl.passes import ModulePass
 
 from hpcir.dialects import context
-from hpcir.errors import HpcirError, IRVerificationError
+from hpcir.core.errors import HpcirError, IRVerificationError
 from hpcir.pipeline import available_passes, parse_pass_pipeline, register_pass, run_pipeline
 
 SIMPLE = """builtin.module {

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from xdsl.dialects.builtin import ModuleOp
 
-from hpcir.mlir_bridge import from_upstream_syntax
+from hpcir.dialects.upstream import from_upstream_syntax
 from hpcir.pipeline import run_pipeline
 
 

@@ -15,7 +15,7 @@ from irtools import parse_mlir
 from xdsl.dialects.builtin import f64
 
 from hpcir.dialects.kokkos_interpreter import array, make_interpreter
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.dialects.upstream import verify_upstream
 from hpcir.pipeline import run_pipeline
 
 # (reducer name, element type, combiner ops text with %a %b -> %c, identity literal, built-in?)

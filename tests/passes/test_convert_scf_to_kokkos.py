@@ -5,7 +5,7 @@ import pytest
 from ircheck import check
 from irtools import run
 
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.dialects.upstream import verify_upstream
 
 AXPY = """
 func.func @axpy(%b: i64, %e: i64, %a: f64, %x: memref<?xf64, #kokkos.space<host>>,

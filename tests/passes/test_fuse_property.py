@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from irtools import parse_mlir
 
 from hpcir.api import l2_to_l3_pipeline
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.dialects.upstream import verify_upstream
 from hpcir.pipeline import run_pipeline
 
 M = "memref<?x?xf64>"

@@ -7,7 +7,7 @@ from fusetools import interpret
 from ircheck import check
 from irtools import parse_mlir, run
 from hpcir.dialects import kokkos as kk
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.dialects.upstream import verify_upstream
 from hpcir.pipeline import run_pipeline
 
 M = "memref<?x?xf64>"

@@ -5,7 +5,7 @@ import pytest
 from ircheck import check
 from irtools import parse_mlir, run
 
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.dialects.upstream import verify_upstream
 from hpcir.pipeline import run_pipeline
 
 SCALE = """

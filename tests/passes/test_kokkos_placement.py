@@ -24,7 +24,7 @@ from xdsl.interpreters.utils.ptr import TypedPtr
 
 from hpcir.dialects import kokkos as kk
 from hpcir.dialects.kokkos_interpreter import KokkosFunctions, make_interpreter
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.dialects.upstream import verify_upstream
 from hpcir.pipeline import available_passes, run_pipeline
 
 KERNELS = '''
@@ -412,8 +412,8 @@ def test_random_programs_print_the_same_after_placement(tmp_path, seed, target):
 def test_placed_program_compiles_for_cuda(tmp_path):
     from hpcir.api import emit_cpp
     from hpcir.backends.build import compile_only
-    from hpcir.kokkos_install import KokkosNotFoundError, find_kokkos
-    from hpcir.targets import get_target
+    from hpcir.backends.toolchain.kokkos_install import KokkosNotFoundError, find_kokkos
+    from hpcir.core.targets import get_target
     try:
         install = find_kokkos("cuda")
     except KokkosNotFoundError:

@@ -18,7 +18,7 @@ from xdsl.dialects.builtin import ModuleOp, f64
 
 from hpcir.dialects import kokkos as kk
 from hpcir.dialects.kokkos_interpreter import array, make_interpreter
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.dialects.upstream import verify_upstream
 from hpcir.pipeline import available_passes, run_pipeline
 
 SOURCE = '''
@@ -314,8 +314,8 @@ def test_loads_inside_branches_are_staged_too(source, tile):
 def test_emitted_gpu_code_compiles(source, target):
     from hpcir.api import emit_cpp
     from hpcir.backends.build import compile_only
-    from hpcir.kokkos_install import KokkosNotFoundError, find_kokkos
-    from hpcir.targets import get_target
+    from hpcir.backends.toolchain.kokkos_install import KokkosNotFoundError, find_kokkos
+    from hpcir.core.targets import get_target
     try:
         install = find_kokkos(target)
     except KokkosNotFoundError:

@@ -7,9 +7,9 @@ import uuid
 import pytest
 from irtools import parse_mlir, run
 
-from hpcir import cache
-from hpcir.errors import HpcirError
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.core import cache
+from hpcir.core.errors import HpcirError
+from hpcir.dialects.upstream import verify_upstream
 from hpcir.pipeline import run_pipeline
 
 V = "memref<?x?x{t}, #kokkos.space<{s}>>"

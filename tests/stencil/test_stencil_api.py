@@ -7,7 +7,7 @@ import pytest
 
 import hpcir
 from hpcir import Field
-from hpcir.errors import ArgumentError
+from hpcir.core.errors import ArgumentError
 from hpcir.stencil_api import CompiledStencil, Stencil
 
 

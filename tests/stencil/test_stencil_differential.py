@@ -18,7 +18,7 @@ def _tol(case: Case) -> dict[str, float]:
 
 def _runs_here(target: str) -> str | None:
     from hpcir.api import cannot_run_reason
-    from hpcir.targets import get_target
+    from hpcir.core.targets import get_target
     return cannot_run_reason(get_target(target))
 
 

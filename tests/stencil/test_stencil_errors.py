@@ -6,7 +6,7 @@ import pytest
 
 import hpcir
 from hpcir import Field
-from hpcir.errors import ArgumentError, HpcirError, KernelSyntaxError, KernelTypeError
+from hpcir.core.errors import ArgumentError, HpcirError, KernelSyntaxError, KernelTypeError
 
 HERE = __file__
 LINES = open(HERE).read().splitlines()

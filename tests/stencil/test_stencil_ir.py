@@ -9,12 +9,12 @@ import hpcir
 from hpcir.api import emit_cpp
 from hpcir.backends.build import compile_only
 from hpcir.dialects import kokkos as kk
-from hpcir.errors import KokkosNotFoundError
+from hpcir.core.errors import KokkosNotFoundError
 from hpcir.frontends.stencil.parse import SYMBOLIC_EXTENT
-from hpcir.kokkos_install import find_kokkos
-from hpcir.mlir_bridge import verify_upstream
+from hpcir.backends.toolchain.kokkos_install import find_kokkos
+from hpcir.dialects.upstream import verify_upstream
 from hpcir.stencil_api import lower_stencil
-from hpcir.targets import get_target
+from hpcir.core.targets import get_target
 
 from stencil_cases import CASES, hdiff, hdiff_inlined, jacobi7
 

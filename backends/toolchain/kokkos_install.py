@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import KokkosNotFoundError
-from .targets import Target, get_target
+from hpcir.core.errors import KokkosNotFoundError
+from hpcir.core.targets import Target, get_target
 
 if TYPE_CHECKING:  # imported lazily at run time: kokkos_probe imports this module
-    from .kokkos_probe import KokkosToolchain
+    from hpcir.backends.toolchain.kokkos_probe import KokkosToolchain
 
 # Kokkos' own spelling of its backends (Kokkos_DEVICES / KOKKOS_ENABLE_<X>), lower-cased.
 KNOWN_BACKENDS = ("serial", "openmp", "threads", "cuda", "hip", "sycl", "openmptarget", "hpx")
@@ -60,7 +60,7 @@ class KokkosInstall:
 
     def toolchain(self) -> "KokkosToolchain":
         """The exact compiler, compile and link flags a consumer of this install uses."""
-        from .kokkos_probe import probe_toolchain
+        from hpcir.backends.toolchain.kokkos_probe import probe_toolchain
         return probe_toolchain(self)
 
 
@@ -204,7 +204,7 @@ def _env_roots() -> list[tuple[Path, str]]:
 
 def cache_installs() -> list[KokkosInstall]:
     """The complete Kokkos installs hpcir built into its cache (runnable, then newest first)."""
-    from .cache import cache_root
+    from hpcir.core.cache import cache_root
     base = cache_root() / "kokkos"
     found = []
     for d in sorted(base.glob("*"), key=lambda p: p.stat().st_mtime, reverse=True):
@@ -286,8 +286,8 @@ def _ensure_cached(backend: str, env_key: tuple) -> KokkosInstall:
     except KokkosNotFoundError:
         if backend not in _INSTALL_FOR:
             raise
-    from .kokkos_build import install_kokkos
-    from .kokkos_source import KOKKOS_VERSION
+    from hpcir.backends.toolchain.kokkos_build import install_kokkos
+    from hpcir.backends.toolchain.kokkos_source import KOKKOS_VERSION
     print(f"hpcir: no Kokkos with {backend} found (Kokkos_ROOT, CMAKE_PREFIX_PATH); building "
           f"Kokkos {KOKKOS_VERSION} into the hpcir cache, once (20 s to a few minutes)...",
           file=sys.stderr, flush=True)
@@ -295,13 +295,13 @@ def _ensure_cached(backend: str, env_key: tuple) -> KokkosInstall:
 
 
 def _has_cuda_driver() -> bool:
-    from .kokkos_build import find_cuda_driver
-    return find_cuda_driver() is not None
+    from hpcir.core import machine
+    return machine.find_cuda_driver() is not None
 
 
 def ensure_kokkos(target: Target | str) -> KokkosInstall:
     """A Kokkos able to build `target`: found, else built into the cache on first use."""
-    from .cache import cache_root
+    from hpcir.core.cache import cache_root
     env_key = (os.environ.get("Kokkos_ROOT"), os.environ.get("KOKKOS_ROOT"),
                os.environ.get("CMAKE_PREFIX_PATH"), str(cache_root()))
     return _ensure_cached(_backend_of(target), env_key)
@@ -309,5 +309,5 @@ def ensure_kokkos(target: Target | str) -> KokkosInstall:
 
 def install_kokkos(backend: str = "openmp", progress=print) -> KokkosInstall:
     """Build Kokkos for `backend` (openmp | cuda | hip) into hpcir's cache; see kokkos_build."""
-    from .kokkos_build import install_kokkos as _install
+    from hpcir.backends.toolchain.kokkos_build import install_kokkos as _install
     return _install(backend, progress)

@@ -1,6 +1,8 @@
 """Element-type and constant conversions shared by the graph frontends and emitters."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 from xdsl.dialects.builtin import (
     BytesAttr, ComplexType, DenseIntOrFPElementsAttr, Float16Type, Float32Type, Float64Type,
@@ -8,7 +10,7 @@ from xdsl.dialects.builtin import (
 )
 from xdsl.ir import Attribute
 
-from hpcir.errors import HpcirError
+from hpcir.core.errors import HpcirError
 
 # numpy dtype name -> MLIR element type (signless integers; unsigned types are not supported)
 _NP_TO_MLIR: dict[str, Attribute] = {
@@ -100,3 +102,12 @@ def dense_value(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
         return np.broadcast_to(arr, shape).copy() if arr.size == 1 else arr.reshape(shape)
     arr = np.frombuffer(attr.data.data, dtype=dt.newbyteorder("<")).astype(dt)
     return np.broadcast_to(arr, shape).copy() if arr.size == 1 else arr.reshape(shape)
+
+
+SRC_ATTR = "hpcir.src"  # discardable attribute: "file:line" of the user code that produced the op
+
+
+def sanitize(name: str) -> str:
+    """A valid, readable SSA / Python identifier from a framework name."""
+    s = re.sub(r"\W", "_", name).strip("_") or "v"
+    return s if not s[0].isdigit() else f"v{s}"

@@ -9,9 +9,9 @@ from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.printer import Printer
 
-from hpcir.errors import IRVerificationError
+from hpcir.core.errors import IRVerificationError
 
-from .graph_types import np_dtype, shape_of
+from hpcir.dialects.graph_types import np_dtype, shape_of
 
 
 @dataclass

@@ -1,4 +1,4 @@
-"""The one bridge between xDSL and upstream MLIR 22: print generic IR, verify or run passes upstream, parse back.
+"""xDSL modules across the upstream-MLIR bridge: print generic IR, verify or run passes upstream, parse back.
 
 Upstream MLIR accepts as memref memory spaces only builtin or registered-dialect attributes, so
 `#kokkos.space<S>` becomes the string `"kokkos.S"` on the way out and is restored on the way back.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from xdsl.dialects.builtin import (ArrayAttr, DictionaryAttr, MemRefType, ModuleOp, StringAttr,
                                    UnrankedMemRefType)
@@ -18,11 +17,10 @@ from xdsl.ir import Attribute, ParametrizedAttribute
 from xdsl.printer import Printer
 from xdsl.rewriter import Rewriter
 
-from hpcir.dialects.kokkos_attrs import MemorySpace, SpaceAttr
-from hpcir.errors import IRVerificationError
+from hpcir.core.errors import IRVerificationError
+from hpcir.core.mlir_bridge import run_upstream_pipeline, upstream_syntax_to_generic, verify_upstream_text
 
-if TYPE_CHECKING:  # pragma: no cover
-    import mlir.ir
+from .kokkos_attrs import MemorySpace, SpaceAttr
 
 _PREFIX = "kokkos."
 
@@ -99,54 +97,22 @@ def to_upstream_text(module: ModuleOp) -> str:
     return _print_generic(clone)
 
 
-def _context() -> "mlir.ir.Context":
-    import mlir.ir
-
-    ctx = mlir.ir.Context()
-    ctx.allow_unregistered_dialects = True
-    return ctx
+def _print_generic(module: ModuleOp) -> str:
+    out = io.StringIO()
+    Printer(stream=out, print_generic_format=True).print_op(module)
+    return out.getvalue()
 
 
-def _diagnostics(err: Exception) -> str:
-    """Upstream's diagnostics (with locations and notes) of an MLIRError, one per line."""
-    diags = getattr(err, "error_diagnostics", None)
-    if not diags:
-        return str(err)
-    lines: list[str] = []
-
-    def add(d, indent: str) -> None:
-        lines.append(f"{indent}{d.location}: {d.message}")
-        for note in d.notes:
-            add(note, indent + "  ")
-
-    for d in diags:
-        add(d, "")
-    return "\n".join(lines)
-
-
-def _parse_upstream(text: str, ctx: "mlir.ir.Context") -> "mlir.ir.Module":
-    import mlir.ir
-
-    try:
-        return mlir.ir.Module.parse(text, ctx)
-    except mlir.ir.MLIRError as err:
-        raise IRVerificationError(f"upstream MLIR rejected the IR:\n{_diagnostics(err)}",
-                                  hint="line numbers refer to the generic text; `hpcir opt FILE --print-generic` prints it") from None
+def to_upstream_text(module: ModuleOp) -> str:
+    """Generic-form text of an xDSL module that upstream MLIR parses (kokkos spaces as strings)."""
+    clone = module.clone()
+    _map_module_types(clone, _space_to_string)
+    return _print_generic(clone)
 
 
 def verify_upstream(module_or_text: ModuleOp | str) -> None:
     """Parse and verify IR with upstream MLIR 22 (kokkos ops as unregistered); raise IRVerificationError."""
-    import mlir.ir
-
-    text = module_or_text if isinstance(module_or_text, str) else to_upstream_text(module_or_text)
-    ctx = _context()
-    module = _parse_upstream(text, ctx)
-    try:
-        ok = module.operation.verify()
-    except mlir.ir.MLIRError as err:
-        raise IRVerificationError(f"upstream MLIR verification failed:\n{_diagnostics(err)}") from None
-    if not ok:  # older bindings report failure by return value
-        raise IRVerificationError("upstream MLIR verification failed")
+    verify_upstream_text(module_or_text if isinstance(module_or_text, str) else to_upstream_text(module_or_text))
 
 
 def _bridge_context():
@@ -155,7 +121,7 @@ def _bridge_context():
     from xdsl.dialects.bufferization import Bufferization
     from xdsl.dialects.cf import Cf
 
-    from hpcir.dialects import context
+    from . import context
 
     ctx = context()
     for dialect in (Affine, Bufferization, Cf):
@@ -184,25 +150,9 @@ def from_upstream_syntax(text: str) -> ModuleOp:
     `#kokkos.space<S>` memory spaces in the text are accepted (rewritten to upstream's string form first).
     """
     upstream = re.sub(r"#kokkos\.space<\s*(\w+)\s*>", r'"kokkos.\1"', text)
-    module = _parse_upstream(upstream, _context())
-    return from_upstream_text(module.operation.get_asm(print_generic_op_form=True))
+    return from_upstream_text(upstream_syntax_to_generic(upstream))
 
 
 def run_upstream_passes(module: ModuleOp, pipeline: str) -> ModuleOp:
     """Run an upstream PassManager pipeline (e.g. "builtin.module(one-shot-bufferize,...)") on an xDSL module."""
-    import mlir.ir
-    from mlir.passmanager import PassManager
-
-    ctx = _context()
-    up = _parse_upstream(to_upstream_text(module), ctx)
-    with ctx:
-        try:
-            pm = PassManager.parse(pipeline)
-        except (ValueError, mlir.ir.MLIRError) as err:
-            raise IRVerificationError(f"invalid upstream pass pipeline {pipeline!r}: {err}") from None
-        try:
-            pm.run(up.operation)
-        except mlir.ir.MLIRError as err:
-            raise IRVerificationError(f"upstream pipeline {pipeline!r} failed:\n{_diagnostics(err)}") from None
-    text = up.operation.get_asm(print_generic_op_form=True)
-    return from_upstream_text(text)
+    return from_upstream_text(run_upstream_pipeline(to_upstream_text(module), pipeline))

@@ -10,9 +10,9 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import cache_key, cached_build
-from .errors import KokkosNotFoundError
-from .kokkos_install import KokkosInstall
+from hpcir.core.cache import cache_key, cached_build
+from hpcir.core.errors import KokkosNotFoundError
+from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 
 _PROBE_CMAKE = """\
 cmake_minimum_required(VERSION 3.16)

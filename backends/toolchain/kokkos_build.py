@@ -10,10 +10,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cache import atomic_write_text, cache_root, file_lock
-from .errors import KokkosNotFoundError
-from .kokkos_install import INSTALL_MARKER, KokkosInstall, read_install
-from .kokkos_source import KOKKOS_VERSION, Progress, fetch_sdist, patch_for_cuda13, unpack_kokkos
+from hpcir.core import machine
+from hpcir.core.cache import atomic_write_text, cache_root, file_lock
+from hpcir.core.errors import KokkosNotFoundError
+from hpcir.backends.toolchain.kokkos_install import INSTALL_MARKER, KokkosInstall, read_install
+from hpcir.backends.toolchain.kokkos_source import KOKKOS_VERSION, Progress, fetch_sdist, patch_for_cuda13, unpack_kokkos
 
 CUDA_SM = "sm_90"  # H100 / H200, reached through the patched AMPERE80 option
 HIP_ARCH = "VEGA908"  # Kokkos 3.4 knows no gfx90a/gfx942; gfx908 (MI100) compile-checks
@@ -36,27 +37,6 @@ def _which(name: str, what: str, hint: str) -> str:
     if path is None:
         raise KokkosNotFoundError(f"{what} `{name}` is not on the PATH", hint=hint)
     return path
-
-
-def find_cuda_driver() -> Path | None:
-    """The real libcuda.so of this machine, if it has an NVIDIA driver (toolkit stubs excluded)."""
-    dirs = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
-    dirs += ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64",
-             "/usr/local/nvidia/lib", "/usr/lib/wsl/lib"]
-    try:
-        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
-        dirs += [line.split("=>")[-1].strip().rsplit("/", 1)[0]
-                 for line in out.splitlines() if "libcuda.so" in line]
-    except OSError:
-        pass
-    for d in dirs:
-        if "stubs" in d:
-            continue
-        for name in ("libcuda.so", "libcuda.so.1"):
-            p = Path(d) / name
-            if p.exists():
-                return p
-    return None
 
 
 def cuda_toolkit_root() -> Path:
@@ -83,7 +63,7 @@ def _plan(backend: str, prefix_of) -> _Plan:
                                 "CMAKE_CXX_COMPILER": shutil.which(cxx) or cxx})
     if backend == "cuda":
         _which("nvcc", "the CUDA compiler", "install the CUDA toolkit (nvcc) or set CUDA_HOME")
-        driver = find_cuda_driver()
+        driver = machine.find_cuda_driver()
         stub = driver is None
         name = f"cuda-{CUDA_SM.replace('_', '')}" + ("-stubdriver" if stub else "")
         prefix = prefix_of(name)

@@ -2,9 +2,31 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 DEFAULT_L2_BYTES = 1 << 20
+
+
+def find_cuda_driver() -> Path | None:
+    """The real libcuda.so of this machine, if it has an NVIDIA driver (toolkit stubs excluded)."""
+    dirs = [d for d in os.environ.get("LD_LIBRARY_PATH", "").split(":") if d]
+    dirs += ["/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/nvidia/lib64",
+             "/usr/local/nvidia/lib", "/usr/lib/wsl/lib"]
+    try:
+        out = subprocess.run(["ldconfig", "-p"], capture_output=True, text=True).stdout
+        dirs += [line.split("=>")[-1].strip().rsplit("/", 1)[0]
+                 for line in out.splitlines() if "libcuda.so" in line]
+    except OSError:
+        pass
+    for d in dirs:
+        if "stubs" in d:
+            continue
+        for name in ("libcuda.so", "libcuda.so.1"):
+            p = Path(d) / name
+            if p.exists():
+                return p
+    return None
 
 
 def host_cpu_id() -> str:
@@ -57,7 +79,6 @@ def _device_count(library: str, init: str | None, count: str) -> int | None:
 def gpu_unavailable_reason(target_name: str) -> str | None:
     """Why this machine cannot run kernels of a GPU target (None: it can): a driver and a device."""
     if target_name == "cuda":
-        from .kokkos_build import find_cuda_driver
         driver = find_cuda_driver()
         if driver is None:
             return "no NVIDIA driver (libcuda.so) on this machine"

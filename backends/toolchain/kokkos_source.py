@@ -9,8 +9,8 @@ import tarfile
 from collections.abc import Callable
 from pathlib import Path
 
-from .cache import cache_root, file_lock
-from .errors import KokkosNotFoundError
+from hpcir.core.cache import cache_root, file_lock
+from hpcir.core.errors import KokkosNotFoundError
 
 # The one Kokkos source reachable through the package registries (see KOKKOS.md).
 SDIST_NAME = "pykokkos-base"

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .errors import HpcirError, SourceLocation
+from hpcir.core.errors import HpcirError, SourceLocation
 
 
 @dataclass(frozen=True)

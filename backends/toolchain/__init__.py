@@ -1,0 +1,1 @@
+"""The Kokkos toolchain: finding, probing, fetching and building Kokkos installs."""

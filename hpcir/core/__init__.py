@@ -1,0 +1,1 @@
+"""Bottom layer, importable by every other: errors, targets, cache, machine facts, array interop, the upstream-MLIR bridge."""
