@@ -31,7 +31,7 @@ class Kernel:
         self.fn = fn
         self.reducer = reducer  # default reducer of a reduction kernel (sum when None)
         self.name = name or fn.__name__
-        self.rank = rank  # number of index parameters when no policy says (hpcir lower); default 1
+        self.rank = rank  # number of index parameters when no policy says (hpcir lower); else index_rank()
         self.filename = inspect.getsourcefile(fn) or "<unknown>"
         try:
             lines, first = inspect.getsourcelines(fn)
@@ -53,6 +53,7 @@ class Kernel:
         self.source_hash = hashlib.sha256(dedented.encode()).hexdigest()
         self.global_names = sorted({n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)})
         self._written: set[str] | None = None
+        self._index_rank: tuple[int, ast.Subscript | None] | None = None
         self.globals: dict[str, Any] = dict(fn.__globals__)
         if fn.__closure__:
             for cname, cell in zip(fn.__code__.co_freevars, fn.__closure__):
@@ -101,12 +102,61 @@ class Kernel:
         ann = self._eval_annotation(a.annotation) if a.annotation is not None else None
         return Param(a.arg, ann, a)
 
+    def index_rank(self) -> int:
+        """How many leading parameters the body uses as the indices of one view access (at least 1).
+
+        The candidates are the leading parameters annotated `int` (or not annotated); the rank is
+        the longest run of them that some subscript takes, in any order, as its first components
+        (`x[i, j]`, `x[j][i]`): `def k(i: int, j: int, x: View2D[float])` writing `x[i, j]` has
+        rank 2, while `n` in `def k(i: int, n: int, x)` stays an argument unless the body writes
+        `x[i, n]` (then pass `n=` at the launch, or declare `@hpcir.kernel(rank=1)`)."""
+        return self.index_access()[0]
+
+    def index_access(self) -> tuple[int, ast.Subscript | None]:
+        """index_rank() and the view access that shows it (None for rank 1)."""
+        if self._index_rank is None:
+            self._index_rank = _index_rank(self.tree, self.params)
+        return self._index_rank
+
     @property
     def is_device_function(self) -> bool:
         """True when the kernel returns a value (it is then called from other kernels)."""
         if self.returns is not None:
             return True
         return any(isinstance(n, ast.Return) and n.value is not None for n in ast.walk(self.tree))
+
+
+def _subscript_components(node: ast.Subscript) -> list[ast.expr]:
+    """The index expressions of `x[i, j]` or `x[i][j]`, outermost view first."""
+    parts: list[ast.expr] = []
+    cur: ast.expr = node
+    while isinstance(cur, ast.Subscript):
+        sl = cur.slice
+        parts[:0] = list(sl.elts) if isinstance(sl, ast.Tuple) else [sl]
+        cur = cur.value
+    return parts
+
+
+def _index_rank(tree: ast.FunctionDef, params: list[Param]) -> tuple[int, ast.Subscript | None]:
+    """See Kernel.index_rank; also returns the access that shows the rank."""
+    cands: list[str] = []
+    for p in params:
+        if p.annotation is not None and getattr(p.annotation, "is_int", False) is not True:
+            break
+        cands.append(p.name)
+    if len(cands) < 2:
+        return 1, None
+    inner = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Subscript)}  # x[i] of x[i][j]
+    best, shown = 1, None
+    for n in ast.walk(tree):
+        if not isinstance(n, ast.Subscript) or id(n) in inner:
+            continue
+        names = [c.id if isinstance(c, ast.Name) else None for c in _subscript_components(n)]
+        for d in range(min(len(names), len(cands)), best, -1):
+            if set(names[:d]) == set(cands[:d]):
+                best, shown = d, n
+                break
+    return best, shown
 
 
 def kernel(fn: Callable[..., Any] | None = None, *, rank: int | None = None,

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 
 from hpcir.core.arrays import DeviceArray, contiguity, device_array
-from hpcir.core.errors import ArgumentError, KernelSyntaxError, KernelTypeError, SourceLocation
+from hpcir.core.errors import ArgumentError, KernelSyntaxError, KernelTypeError, PolicyError, SourceLocation
 
 from .entries import LaunchSpec
 from .kernel import Kernel
@@ -106,11 +106,41 @@ def _compatible(ann: KernelType, got: KernelType) -> bool:
     return False
 
 
+def declared_rank(kernel: Kernel) -> int:
+    """The number of index parameters of a range / MDRange kernel: `rank=` if given, else inferred."""
+    return kernel.rank if kernel.rank is not None else kernel.index_rank()
+
+
+def check_index_rank(kernel: Kernel, rank: int, kwargs: dict[str, Any], call_site: SourceLocation | None) -> None:
+    """A launch of lower rank than the kernel's index parameters would silently make the extra
+    indices scalar arguments: reject it, unless the caller passes them as arguments (and the
+    kernel does not declare its rank)."""
+    want = declared_rank(kernel)
+    if rank >= want:
+        return
+    extra = [p.name for p in kernel.params[rank:want]]
+    if kernel.rank is None and all(n in kwargs for n in extra):
+        return  # `x[i, n]` with `n=` passed: n is an argument of a rank-`rank` kernel
+    names = ", ".join(p.name for p in kernel.params[:want])
+    if kernel.rank is not None:
+        why = f"declared by rank={want} at {kernel.loc(kernel.tree)}"
+    else:
+        _, access = kernel.index_access()
+        why = f"the indices of `{ast.unparse(access)}` at {kernel.loc(access)}"
+    shape = "a 1-D range" if rank == 1 else f"a rank-{rank} MDRangePolicy"
+    zeros, ends = ", ".join(["0"] * want), ", ".join(f"n{d}" for d in range(want))
+    raise PolicyError(f"kernel {kernel.name} has {want} index parameters ({names}: {why}) but is launched with "
+                      f"{shape}, which would make {', '.join(f'`{n}`' for n in extra)} a scalar argument",
+                      call_site, hint=f"launch it with hpcir.MDRangePolicy([{zeros}], [{ends}]), one bound per index")
+
+
 def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[str, Any],
                 call_site: SourceLocation | None, reducer: str = "sum") -> tuple[LaunchSpec, list[Any]]:
     """LaunchSpec and the ordered argument values of a JIT launch; validates every argument."""
     if reducer not in REDUCERS:
         raise ArgumentError(f"unknown reducer {reducer!r}", call_site, hint=f"use one of {', '.join(REDUCERS)}")
+    if policy != "team":
+        check_index_rank(kernel, rank, kwargs, call_site)
     idx, acc, final, own = split_params(kernel, kind, rank, policy == "team")
     names = [p.name for p in own]
     missing = [n for n in names if n not in kwargs]
@@ -221,7 +251,7 @@ def annotated_spec(kernel: Kernel, kind: str | None = None, rank: int | None = N
     """LaunchSpec from annotations only (for `hpcir lower FILE`): every parameter must be annotated."""
     params = kernel.params
     team = bool(params) and isinstance(params[0].annotation, TeamMemberType)
-    r = rank if rank is not None else (kernel.rank or 1)
+    r = rank if rank is not None else declared_rank(kernel)
     n_idx = 1 if team else r
     if kind is None:
         kind = "for"

@@ -64,6 +64,21 @@ def test_gpu_kernels_read_device_memory_and_entries_stage_host_arrays(target):
         assert "#kokkos.space<host>" not in l2 and "#kokkos.space<device>" in l2
 
 
+@hpcir.kernel
+def fill2_inferred(i: int, j: int, v: hpcir.View2D[float]):
+    v[i, j] = 10.0 * i + j
+
+
+def test_index_rank_is_inferred_without_rank_argument():
+    """No rank=: `v[i, j]` makes i and j the indices (not a 1-D kernel taking j as a scalar)."""
+    l2 = hpcir.lower(fill2_inferred, stage="L2")
+    assert "func.func @fill2_inferred(%begin0: i64, %begin1: i64, %end0: i64, %end1: i64, %v:" in l2
+    assert "Kokkos::Rank<2" in hpcir.lower(fill2_inferred, target="cpu")
+    v = np.zeros((3, 4))
+    hpcir.parallel_for(hpcir.MDRangePolicy([0, 0], [3, 4]), fill2_inferred, v=v, target="serial")
+    np.testing.assert_array_equal(v, 10.0 * np.arange(3)[:, None] + np.arange(4)[None, :])
+
+
 def test_lower_stages():
     l2 = hpcir.lower(scale, stage="L2")
     assert "scf.parallel" in l2 and "kokkos.entry = #kokkos.entry<for>" in l2

@@ -249,6 +249,56 @@ def test_mdrange_rank_mismatch():
     check(e.value, "# E-mdrank", "hpcir.parallel_for", "(i, j, x) are indices")
 
 
+x2 = np.zeros((3, 4))
+
+
+def test_several_index_parameters_need_an_mdrange():
+    """`j` indexes `x[i, j]`: a 1-D launch would make it a scalar argument, silently."""
+    @hpcir.kernel
+    def k(i: int, j: int, x: hpcir.View2D[float]):
+        x[i, j] = 1.0  # E-ij
+
+    with pytest.raises(PolicyError) as e:
+        hpcir.parallel_for(3, k, x=x2)  # E-rank1
+    check(e.value, "# E-rank1", "hpcir.parallel_for", "launched with a 1-D range")
+    assert "MDRangePolicy([0, 0], [n0, n1])" in str(e.value) and "x[i, j]" in str(e.value)
+    line, col = where("# E-ij", "x[i, j]")
+    assert f"{HERE}:{line}:{col}" in str(e.value)
+
+    @hpcir.kernel
+    def k3(i, j, k, acc, x):
+        acc += x[k][j][i]  # E-kji (in any order, unannotated)
+
+    with pytest.raises(PolicyError) as e:
+        hpcir.parallel_reduce(hpcir.MDRangePolicy([0, 0], [2, 2]), k3, x=np.zeros((2, 2, 2)))  # E-rank2
+    check(e.value, "# E-rank2", "hpcir.parallel_reduce", "a rank-2 MDRangePolicy")
+
+    @hpcir.kernel(rank=2)
+    def declared(i: int, j: int, x: hpcir.View1D[float]):
+        x[i] = j
+
+    with pytest.raises(PolicyError) as e:
+        hpcir.parallel_for(3, declared, j=1, x=x1)  # E-declared
+    check(e.value, "# E-declared", "hpcir.parallel_for", "takes 2 indices")
+
+
+def test_scalar_int_parameters_are_not_indices():
+    """`n` is an argument: never used as a view's second index, or passed at the launch."""
+    @hpcir.kernel
+    def scal(i: int, n: int, x: hpcir.View1D[float]):
+        x[i] = n
+
+    @hpcir.kernel
+    def col(i: int, c: int, x: hpcir.View2D[float]):
+        x[i, c] = 1.0
+
+    assert scal.index_rank() == 1 and col.index_rank() == 2
+    assert "func.func @scal(%begin: i64, %end: i64, %n: i64," in hpcir.lower(scal, stage="L2")
+    from hpcir.frontends.python.signature import bind_launch
+    spec, _ = bind_launch(col, "for", "range", 1, {"c": 2, "x": x2}, None)  # c passed: an argument
+    assert spec.index_params == ["i"] and "c" in spec.param_types
+
+
 def test_unknown_target_lists_valid_ones():
     @hpcir.kernel
     def k(i: int, x: hpcir.View1D[float]):
