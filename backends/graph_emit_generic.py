@@ -10,7 +10,7 @@ from xdsl.ir import Block, SSAValue
 from hpcir.core.errors import HpcirError
 from hpcir.dialects.graph_types import elem_of, np_dtype, shape_of
 
-from .graph_emit import _BINARY, _CAST, _CMP, _COMBINE, _UNARY, Expr, _scalar_value, dim_of, literal
+from .graph_expr import _BINARY, _CAST, _CMP, _COMBINE, _UNARY, Expr, _scalar_value, dim_of, literal
 
 
 _NP_UNARY = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sqrt": np.sqrt, "sin": np.sin,

@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     import hpcir
     import passes_variants as V
     from hpcir.backends.build import build_shared_library
-    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
     from hpcir.core.targets import get_target
     from bench_util import machine_info
 

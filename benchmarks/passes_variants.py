@@ -72,7 +72,7 @@ def pipeline_toggled(target: str, pass_name: str | None) -> str:
     if len(kept) < len(passes):
         return ",".join(kept)
     at = next(k for k, p in enumerate(passes) if p.startswith("kokkos-layout")) + 1
-    return ",".join(passes[:at] + [f"{pass_name}{{target={target}}}"] + passes[at:])
+    return ",".join(passes[:at] + [pass_name] + passes[at:])
 
 
 def toggled_name(target: str, pass_name: str) -> str:
@@ -88,11 +88,11 @@ def build_stencil(st: Any, target: str, without: str | None,
     pipeline = pipeline_toggled(target, without)
     tag = (without or "default").replace("-", "_")
     if autotune_shape is not None:
-        tile = f"kokkos-tile{{target={target}}}"
+        tile = "kokkos-tile"
         if tile not in pipeline:
             pipeline = pipeline_toggled(target, "kokkos-tile")
         shape = "x".join(str(e) for e in autotune_shape)
-        pipeline = pipeline.replace(tile, f"kokkos-tile{{target={target} autotune=true shape={shape}}}")
+        pipeline = pipeline.replace(tile, f"kokkos-tile{{autotune=true shape={shape}}}")
         tag = "autotune"
     module = run_pipeline(st.l2(target, layout_free=False), pipeline, target=target)
     name = f"hpcir_passes_{st.name}_{tag}"

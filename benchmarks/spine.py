@@ -224,7 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     from bench_util import finish_run, load_average, machine_info
     from spine_compile import cold_build_times, lowering_times
     from spine_handwritten import HandWritten, compile_command
-    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
 
     info = machine_info()
     # Lowering first: the first kernel lowered in this process pays the one-time setup.

@@ -51,7 +51,7 @@ def _build_child(names: list[str]) -> dict:
     from hpcir.backends.build import _target_flags, build_shared_library, precompiled_header_args
     from hpcir.backends.runtime import load_module
     from hpcir.frontends.python.signature import annotated_spec
-    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
     from hpcir.core.targets import get_target
     from spine_kernels import COMPILE_KERNELS
 
@@ -87,7 +87,7 @@ def _build_child(names: list[str]) -> dict:
 
 def cold_build_times(names: list[str] | None = None, no_pch: bool = False) -> dict:
     """Build times in an empty cache, measured in a child process (see the module docstring)."""
-    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
     prefix = ensure_kokkos("cpu").prefix
     with tempfile.TemporaryDirectory(prefix="hpcir-bench-cache-") as tmp:
         env = {**os.environ, "HPCIR_CACHE_DIR": tmp, "Kokkos_ROOT": str(prefix)}

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from hpcir.backends.build import build_shared_library, precompiled_header_args
-from hpcir.backends.toolchain.kokkos_install import KokkosInstall, ensure_kokkos
+from hpcir.backends.toolchain.kokkos_install import KokkosInstall
+from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
 from hpcir.core.targets import get_target
 
 SOURCE = Path(__file__).with_name("handwritten_kokkos.cpp")

@@ -14,7 +14,7 @@ from hpcir.backends.runtime import KokkosModule, as_hpcir_view, load_module
 from hpcir.frontends.python.kernel import Kernel
 from hpcir.frontends.python.policies import MDRangePolicy, RangePolicy
 from hpcir.frontends.python.signature import bind_launch
-from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
 from hpcir.core.targets import get_target
 
 

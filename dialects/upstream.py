@@ -97,19 +97,6 @@ def to_upstream_text(module: ModuleOp) -> str:
     return _print_generic(clone)
 
 
-def _print_generic(module: ModuleOp) -> str:
-    out = io.StringIO()
-    Printer(stream=out, print_generic_format=True).print_op(module)
-    return out.getvalue()
-
-
-def to_upstream_text(module: ModuleOp) -> str:
-    """Generic-form text of an xDSL module that upstream MLIR parses (kokkos spaces as strings)."""
-    clone = module.clone()
-    _map_module_types(clone, _space_to_string)
-    return _print_generic(clone)
-
-
 def verify_upstream(module_or_text: ModuleOp | str) -> None:
     """Parse and verify IR with upstream MLIR 22 (kokkos ops as unregistered); raise IRVerificationError."""
     verify_upstream_text(module_or_text if isinstance(module_or_text, str) else to_upstream_text(module_or_text))

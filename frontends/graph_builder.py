@@ -6,7 +6,6 @@ one place (and the emitters only need to understand these shapes).
 """
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 

@@ -1,34 +1,24 @@
 """The public Python API: launch kernels (JIT-compiled to Kokkos), compile and lower them."""
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from xdsl.dialects.builtin import ModuleOp
 
 from hpcir.core.errors import ArgumentError, HpcirError, PolicyError, SourceLocation, user_call_site
-from .frontends.python.entries import LaunchSpec, ModuleBuilder
+from .frontends.python.entries import LaunchSpec
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy, as_policy)
 from .frontends.python.signature import annotated_spec, bind_launch
-from hpcir.core.targets import KOKKOS_TARGETS, Target, get_target
+from hpcir.core.targets import KOKKOS_TARGETS, get_target
 
-_default_target = os.environ.get("HPCIR_TARGET", "cpu")
+from .lowering import (_build, build_l3_module, build_module, cannot_run_reason, default_target, emit_cpp,
+                       l2_to_l3_pipeline, lower_to_l3, set_default_target)
 
-
-def set_default_target(target: str) -> None:
-    """Set the target used by launches that name none (cpu, serial, ...)."""
-    global _default_target
-    get_target(target, _call_site())
-    _default_target = target
-
-
-def default_target() -> str:
-    """The target used by launches that name none."""
-    return _default_target
-
+__all__ = ["compile", "lower", "parallel_for", "parallel_reduce", "parallel_scan", "set_default_target",
+           "default_target", "build_module", "lower_to_l3", "l2_to_l3_pipeline", "emit_cpp", "cannot_run_reason",
+           "build_l3_module", "annotated_kind", "Compiled", "_build"]
 
 def _call_site(skip: int = 2) -> SourceLocation | None:
     """Location of the user's call into hpcir."""
@@ -62,7 +52,7 @@ def _explicit_target(policy: Any, target: str | None) -> str | None:
 
 
 def _policy_target(policy: Any, target: str | None) -> str:
-    return _explicit_target(policy, target) or _default_target
+    return _explicit_target(policy, target) or default_target()
 
 
 def _launch_target(policy: Any, target: str | None, args: dict[str, Any], site: SourceLocation | None) -> str:
@@ -123,40 +113,6 @@ def _spec_key(spec: LaunchSpec, target: str) -> tuple:
             spec.reducer, spec.acc_type, spec.tile, target)
 
 
-def build_module(specs: list[LaunchSpec], target: str) -> ModuleOp:
-    """L2/L3 IR of a set of launches (one module)."""
-    mb = ModuleBuilder(target)
-    for s in specs:
-        mb.add_entry(s)
-    return mb.module
-
-
-def lower_to_l3(module: ModuleOp, target: str, dump_after_all: bool = False) -> ModuleOp:
-    """Run the L2 → L3 pipeline for a Kokkos target."""
-    from .pipeline import run_pipeline
-    return run_pipeline(module, l2_to_l3_pipeline(target), dump_after_all=dump_after_all, target=target)
-
-
-def l2_to_l3_pipeline(target: str) -> str:
-    """The pass pipeline from L2 to L3 for a target (fusion first, tiles after layout)."""
-    t = get_target(target)
-    passes = ["kokkos-fuse", "canonicalize", "cse", f"convert-scf-to-kokkos{{target={target}}}",
-              f"kokkos-layout{{target={target}}}"]
-    if t.is_gpu:
-        passes += [f"kokkos-tile{{target={target}}}", f"kokkos-team-scratch{{target={target}}}",
-                   f"kokkos-placement{{target={target}}}"]
-    # On CPUs Kokkos' default MDRange tile (whole contiguous rows) measured equal or better than
-    # kokkos-tile's static rule (hdiff 4096^2: the rule cost 6-13 %, benchmarks/RESULTS.md), so
-    # host targets keep it; `kokkos-tile{autotune=true}` remains available through hpcir opt.
-    return ",".join(passes + ["canonicalize", "cse"])
-
-
-def emit_cpp(module: ModuleOp, target: str, name: str) -> dict[str, str]:
-    """Kokkos C++ sources ({filename: text}) of an L3 module."""
-    from .backends.kokkos_cpp import emit_module
-    return dict(emit_module(module, name, get_target(target)).files)
-
-
 def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) -> _Loaded:
     key = _spec_key(spec, target)
     hit = _loaded.get(key)
@@ -173,26 +129,6 @@ def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) 
     loaded = _Loaded(_build(sources, target, f"hpcir_{spec.kernel.name}"), spec.name, spec)
     _loaded[key] = loaded
     return loaded
-
-
-def cannot_run_reason(t: Target) -> str | None:
-    """Why kernels of target `t` cannot run here (None: they can): host targets always run; a GPU
-    target needs a driver and a visible device."""
-    if t.kind != "kokkos":
-        return f"{t.name} is not a Kokkos target"
-    if t.runs_on_host:
-        return None
-    from hpcir.core.machine import gpu_unavailable_reason
-    return gpu_unavailable_reason(t.name)
-
-
-def _build(sources: dict[str, str], target: str, name: str) -> Any:
-    """Build (or fetch from the cache) and load the shared library of emitted sources."""
-    from .backends.build import build_shared_library
-    from .backends.runtime import load_module
-    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
-    t = get_target(target)
-    return load_module(build_shared_library(sources, t, ensure_kokkos(t), name))
 
 
 def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, reducer: str | None = None) -> Any:
@@ -294,7 +230,7 @@ def lower(obj: Any, target: str = "cpu", stage: str | None = None, kind: str | N
     t = get_target(target, site)
     spec = annotated_spec(k, kind)
     spec.name = k.name
-    module = build_module([spec], target)
+    module = build_module([spec], target)  # target-neutral IR, the target stamped on the module
     if stage in ("L2", "l2"):
         return str(module)
     if t.kind != "kokkos":

@@ -95,8 +95,8 @@ def pass_summary(name: str) -> str:
     return text + (f"  [options: {', '.join(opts)}]" if opts else "")
 
 
-def parse_pass_pipeline(pipeline: str, target: str | None = None) -> tuple[ModulePass, ...]:
-    """Parse `"a,b{opt=1},mlir-opt[x,y]"` into pass instances; `target` fills passes' unset `target` option."""
+def parse_pass_pipeline(pipeline: str) -> tuple[ModulePass, ...]:
+    """Parse `"a,b{opt=1},mlir-opt[x,y]"` into pass instances."""
     registry = available_passes()
     try:
         specs = list(parse_pipeline(pipeline.strip()))
@@ -112,9 +112,6 @@ def parse_pass_pipeline(pipeline: str, target: str | None = None) -> tuple[Modul
             p = cls.from_pass_spec(spec)
         except Exception as err:  # xDSL raises ValueError/TypeError/ArgSpecParseError for bad options
             raise HpcirError(f"bad options for pass {spec.name!r}: {err}", hint=pass_summary(spec.name)) from None
-        if target is not None and any(f.name == "target" for f in dataclasses.fields(p)) \
-                and getattr(p, "target", None) in (None, ""):
-            p = dataclasses.replace(p, target=target)
         passes.append(p)
     return tuple(passes)
 
@@ -138,10 +135,15 @@ def print_module(module: ModuleOp, stream: TextIO, generic: bool = False) -> Non
 def run_pipeline(module: ModuleOp, pipeline: str | tuple[ModulePass, ...], dump_after_all: bool = False,
                  target: str | None = None, ctx: Context | None = None, dump_stream: TextIO | None = None,
                  verify_each: bool = True) -> ModuleOp:
-    """Run passes in place on module (verifying after each), optionally printing the IR after each pass."""
-    from hpcir.dialects import context
+    """Run passes in place on module (verifying after each), optionally printing the IR after each pass.
 
-    passes = parse_pass_pipeline(pipeline, target) if isinstance(pipeline, str) else pipeline
+    `target`, when given, is stamped on the module first (as `kokkos-set-target` would)."""
+    from hpcir.dialects import context, kokkos_discardable
+    from hpcir.dialects.kokkos_target import set_module_target
+
+    passes = parse_pass_pipeline(pipeline) if isinstance(pipeline, str) else pipeline
+    if target is not None:
+        set_module_target(module, target)
     ctx = ctx or context()
     out = dump_stream or sys.stderr
     for p in passes:
@@ -152,6 +154,7 @@ def run_pipeline(module: ModuleOp, pipeline: str | tuple[ModulePass, ...], dump_
         if verify_each:
             try:
                 module.verify()
+                kokkos_discardable.verify_discardable_attributes(module)
             except VerifyException as err:
                 buf = io.StringIO()
                 print_module(module, buf, generic=True)

@@ -20,6 +20,7 @@ from .frontends.stencil.field import Field, FieldSpec
 from .frontends.stencil.lower import Extent, lower_to_l2, stencil_module
 from .frontends.stencil.parse import StencilDef, parse_stencil
 from hpcir.core.targets import get_target
+from hpcir.dialects.kokkos_target import set_module_target
 
 Domain = tuple[tuple[int, int], ...]
 
@@ -51,20 +52,23 @@ class Stencil:
         """The shape-inferred stencil-dialect module (a copy)."""
         return self._module.clone()
 
-    def l2(self, target: str = "cpu", layout_free: bool | None = None) -> ModuleOp:
-        """The L2 module (`scf.parallel` loops) for a Kokkos target."""
-        t = get_target(target)
-        free = t.is_gpu if layout_free is None else layout_free
-        return lower_to_l2(self._module, self.sd, inline=self.inline, layout_free=free, space=t.memory_space)
+    def l2(self, target: str | None = None, layout_free: bool = True) -> ModuleOp:
+        """The target-neutral L2 module (`scf.parallel` loops), stamped with `target` when given.
+
+        layout_free: the views' layouts are the target's choice (lowering without arrays)."""
+        module = lower_to_l2(self._module, self.sd, inline=self.inline, layout_free=layout_free)
+        if target is not None:
+            set_module_target(module, target)
+        return module
 
     def l3(self, target: str = "cpu") -> ModuleOp:
         """The L3 module (kokkos dialect) for a Kokkos target."""
-        from .api import lower_to_l3
+        from .lowering import lower_to_l3
         return lower_to_l3(self.l2(target), target)
 
     def compile(self, target: str | None = None) -> "CompiledStencil":
         """The stencil compiled for a target (cached per target)."""
-        from .api import default_target
+        from .lowering import default_target
         tname = target or default_target()
         get_target(tname)
         hit = self._compiled.get(tname)
@@ -173,7 +177,7 @@ def build_library(stencils: Sequence[Stencil], target: str, name: str | None = N
                   pipeline: str | None = None) -> Any:
     """Build one shared library holding the entries of several stencils (one C++ build), lowered
     L2 → L3 by `pipeline` (default: the target's)."""
-    from .api import _build, emit_cpp, lower_to_l3
+    from .lowering import _build, emit_cpp, lower_to_l3
     from .pipeline import run_pipeline
     names = [s.name for s in stencils]
     if len(set(names)) != len(names):
@@ -183,13 +187,14 @@ def build_library(stencils: Sequence[Stencil], target: str, name: str | None = N
         for f in list(s.l2(target, layout_free=False).ops):
             f.detach()
             module.body.block.add_op(f)
-    module = lower_to_l3(module, target) if pipeline is None else run_pipeline(module, pipeline, target=target)
+    set_module_target(module, target)
+    module = lower_to_l3(module, target) if pipeline is None else run_pipeline(module, pipeline)
     lib_name = name or f"hpcir_stencil_{'_'.join(names)}"[:80]
     return _build(emit_cpp(module, target, lib_name), target, lib_name)
 
 
 def _cannot_run(t: Any) -> str | None:
-    from .api import cannot_run_reason
+    from .lowering import cannot_run_reason
     return cannot_run_reason(t)
 
 
@@ -279,7 +284,7 @@ def lower_stencil(st: Stencil, target: str, stage: str | None) -> str:
         return str(st.l3(target))
     if stage not in (None, "cpp", "C++"):
         raise HpcirError(f"unknown stage {stage!r}", hint="use 'stencil', 'L2', 'L3' or 'cpp'")
-    from .api import emit_cpp
+    from .lowering import emit_cpp
     sources = emit_cpp(st.l3(target), target, st.name)
     return "\n".join(f"// ---- {n} ----\n{s}" for n, s in sources.items())
 

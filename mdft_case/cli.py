@@ -1,4 +1,5 @@
-"""Command-line actions behind `hpcir mdft run|validate` (registered by hpcir/commands/mdft.py)."""
+"""`hpcir mdft run|validate`: a plug-in of the hpcir CLI (the `hpcir.commands` entry point in pyproject.toml),
+loaded only when `hpcir mdft` runs."""
 from __future__ import annotations
 
 import argparse
@@ -50,6 +51,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"  delta N            {res.delta_n:14.6f}")
         print(f"  evaluations        {res.evaluations:14d}   converged: {res.converged}   {res.seconds:.2f} s")
     return 0 if res.converged else 2
+
+
+def main(argv: list[str]) -> int:
+    """Run `hpcir mdft ARGV...`; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="hpcir mdft", description="MDFT solvation free energies (reference NumPy port)")
+    add_arguments(parser.add_subparsers(dest="mdft_command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.func(args) or 0)
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -17,7 +17,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from hpcir.core.errors import HpcirError
+from hpcir import HpcirError
 from .external import Site
 
 

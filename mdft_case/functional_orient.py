@@ -7,7 +7,7 @@ from . import external, kernels
 from .angular import AngularGrid
 from .ctable import CTable, coupling_y, scalar, stockmayer
 from .grid import Grid
-from .solvent_oz import BulkSolution
+from .solvent_oz import BulkSolution, bulk_solvent
 from .wigner import kframe_angles, wigner_small_d
 
 
@@ -140,7 +140,6 @@ class OrientFunctional:
 def build_orient(cfg, frame: np.ndarray | None = None) -> tuple[OrientFunctional, BulkSolution]:
     """Tier B functional for a configuration with mmax >= 1 (stockmayer solvent)."""
     from .constants import kt as kt_of
-    from .run import bulk_solvent
 
     sv = cfg.solvent
     kt = kt_of(cfg.temperature)

@@ -4,7 +4,6 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TextIO
 
 import numpy as np
@@ -15,13 +14,7 @@ from .constants import kt as kt_of
 from .functional_scalar import ScalarFunctional
 from .grid import Grid
 from .minimise import MinimiseResult, lbfgs
-from .solvent_oz import BulkSolution, solve_bulk
-
-
-@lru_cache(maxsize=16)
-def bulk_solvent(sigma: float, epsilon: float, density: float, temperature: float) -> BulkSolution:
-    """The bulk LJ solvent's HNC solution (cached: every run of a sweep shares it)."""
-    return solve_bulk(sigma, epsilon, density, temperature)
+from .solvent_oz import BulkSolution, bulk_solvent
 
 
 @dataclass

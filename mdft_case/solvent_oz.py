@@ -8,6 +8,7 @@ function that vanishes at r = 0 and r = n dr). This module is the independent 1-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy.fft import dst
@@ -185,3 +186,9 @@ def solve_solute(bulk: BulkSolution, pair_energy: np.ndarray, tol: float = 1e-11
     c = h - gamma
     dn = float(n0 * 4.0 * np.pi * grid.dr * np.sum(grid.r ** 2 * h))
     return SoluteSolution(grid, h, c, hnc_mu_ex(grid, h, c, n0, bulk.kt), dn, its)
+
+
+@lru_cache(maxsize=16)
+def bulk_solvent(sigma: float, epsilon: float, density: float, temperature: float) -> BulkSolution:
+    """The bulk LJ solvent's HNC solution (cached: every run of a sweep shares it)."""
+    return solve_bulk(sigma, epsilon, density, temperature)

@@ -1,6 +1,6 @@
-"""`convert-scf-to-kokkos{target=...}`: L2 `scf.parallel` launches -> L3 `kokkos.parallel_for/reduce`.
+"""`convert-scf-to-kokkos`: L2 `scf.parallel` launches -> L3 `kokkos.parallel_for/reduce` for the module's target.
 
-In every kernel entry (`kokkos.entry`) and host program (`kokkos.host_program`) function:
+The target is the module's `kokkos.target` (set by `kokkos-set-target`). In every kernel entry (`kokkos.entry`) and host program (`kokkos.host_program`) function:
 - each outermost `scf.parallel` becomes one launch: rank 1 -> `#kokkos.range`, rank 2..6 ->
   `#kokkos.mdrange` with the target's iteration order and tiles (dims past 6 stay sequential);
   non-unit steps are normalised to a 0-based unit-step range, the induction variable rebuilt inside;
@@ -10,7 +10,11 @@ In every kernel entry (`kokkos.entry`) and host program (`kokkos.host_program`) 
   becomes an accumulator update `acc = combine(acc, contribution)` yielded by the body; the init
   value is passed through (kokkos.parallel_reduce folds it into the result like scf.parallel does);
 - `scf.parallel` nested inside a launch (converted here or written at L3 by the frontend) becomes a
-  sequential `scf.for` nest (reductions as iter_args).
+  sequential `scf.for` nest (reductions as iter_args);
+- launches the frontend wrote at L3 (team policies) on `#kokkos.exec<default>` take the target's
+  execution space.
+A GPU launch may not touch a host-space view (it would fault on the device): such IR is refused
+with a diagnostic instead of being converted.
 """
 from __future__ import annotations
 
@@ -18,15 +22,16 @@ from dataclasses import dataclass
 
 from xdsl.builder import Builder, InsertPoint
 from xdsl.context import Context
-from xdsl.dialects import arith, func, scf
-from xdsl.dialects.builtin import IndexType, IntegerAttr, ModuleOp, i1
+from xdsl.dialects import arith, func, memref, scf
+from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType, ModuleOp, i1
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.rewriter import Rewriter
 
 from hpcir.dialects import kokkos as kk
 from hpcir.core.errors import HpcirError
-from hpcir.core.targets import Target, get_target
+from hpcir.core.targets import Target
+from hpcir.dialects.kokkos_target import module_target, set_module_target
 
 MAX_MDRANGE_RANK = 6
 
@@ -37,11 +42,6 @@ _COMBINERS: dict[type[Operation], kk.ReducerKind] = {
     arith.MaximumfOp: kk.ReducerKind.MAX, arith.MaxnumfOp: kk.ReducerKind.MAX, arith.MaxSIOp: kk.ReducerKind.MAX,
     arith.MinimumfOp: kk.ReducerKind.MIN, arith.MinnumfOp: kk.ReducerKind.MIN, arith.MinSIOp: kk.ReducerKind.MIN,
 }
-
-
-def exec_space_of(target: Target) -> str:
-    """The `#kokkos.exec` value for a target (`default` for non-Kokkos targets)."""
-    return (target.kokkos_backend or "default").lower()
 
 
 def match_reducer(region: Region) -> kk.ReducerKind:
@@ -124,14 +124,13 @@ class ConvertScfToKokkosPass(ModulePass):
 
     name = "convert-scf-to-kokkos"
 
-    target: str | None = None
-
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        target = get_target(self.target or "cpu")
+        target = module_target(op, self.name)
         for f in op.walk():
             if isinstance(f, func.FuncOp) and ("kokkos.entry" in f.attributes
                                                or "kokkos.host_program" in f.attributes):
                 _convert_function(f, target)
+                _specialise_exec_spaces(f, target)
 
 
 def _outermost_parallels(f: func.FuncOp) -> list[scf.ParallelOp]:
@@ -197,7 +196,9 @@ def _convert_launch(par: scf.ParallelOp, name: str, target: Target) -> None:
     body, reduce = _split_body(par)
     kinds = [match_reducer(r) for r in reduce.reductions]
     results = list(par.results)
-    exec_space = exec_space_of(target)
+    exec_space = target.exec_space_attr
+    if target.is_gpu:
+        _refuse_host_views(par, target)
     if results:
         # scf.parallel folds its init into the result once, as kokkos.parallel_reduce does for built-in
         # reducers; for custom ones the init is the join identity (docs/IR.md: L2 inits are neutral).
@@ -246,11 +247,34 @@ def _fill_join(launch: kk.ParallelReduceOp, reduce: scf.ReduceOp) -> None:
     jb.insert(kk.YieldOp(*out))
 
 
+def _specialise_exec_spaces(f: func.FuncOp, target: Target) -> None:
+    """Launches on `#kokkos.exec<default>` (written at L3 by a frontend) run on the target's space."""
+    for launch in f.walk():
+        if isinstance(launch, kk.LAUNCH_OPS) and launch.exec_space.data == kk.ExecSpace.DEFAULT:
+            launch.exec_space = kk.ExecSpaceAttr(target.exec_space_attr)
+
+
+def _refuse_host_views(par: scf.ParallelOp, target: Target) -> None:
+    """A device launch reading or writing a host-space view would fault on the GPU: say so."""
+    for o in par.walk():
+        for v in o.operands:
+            ty = v.type
+            if isinstance(ty, MemRefType) and isinstance(ty.memory_space, kk.SpaceAttr) \
+                    and ty.memory_space.data == kk.MemorySpace.HOST and isinstance(o, _VIEW_ACCESSES):
+                raise HpcirError(f"convert-scf-to-kokkos: a {target.name} launch would access the host-space view "
+                                 f"{v.name_hint or 'of type ' + str(ty)} ({o.name}), which the GPU cannot read",
+                                 hint="run kokkos-memory-spaces first (the default pipelines do) or put the view in "
+                                      "#kokkos.space<device>")
+
+
+_VIEW_ACCESSES = (memref.LoadOp, memref.StoreOp, memref.AtomicRMWOp)
+
+
 def convert_scf_to_kokkos(module: ModuleOp, target: str = "cpu") -> ModuleOp:
-    """Run the pass in place and return the module."""
-    ConvertScfToKokkosPass(target).apply(Context(), module)
+    """Stamp `target` on the module (if it has none), run the pass in place and return the module."""
+    set_module_target(module, target)
+    ConvertScfToKokkosPass().apply(Context(), module)
     return module
 
 
-__all__ = ["ConvertScfToKokkosPass", "convert_scf_to_kokkos", "match_reducer", "exec_space_of",
-           "parallel_to_for"]
+__all__ = ["ConvertScfToKokkosPass", "convert_scf_to_kokkos", "match_reducer", "parallel_to_for"]

@@ -24,7 +24,8 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.dialects import kokkos as kk
-from hpcir.core.targets import Target, get_target
+from hpcir.core.targets import Target
+from hpcir.dialects.kokkos_target import module_target
 
 LAYOUT_FREE_ATTR = "kokkos.layout_free"
 
@@ -199,10 +200,9 @@ class KokkosLayoutPass(ModulePass):
 
     name = "kokkos-layout"
 
-    target: str | None = None
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        target = get_target(self.target or "cpu")
+        target = module_target(op, self.name)
         # An entry called from inside the module has callers whose argument types would go stale.
         called = {c.callee.root_reference.data for c in op.walk() if isinstance(c, func.CallOp)}
         for f in list(op.walk()):

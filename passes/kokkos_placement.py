@@ -34,7 +34,7 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.dialects import kokkos as kk
-from hpcir.core.targets import get_target
+from hpcir.dialects.kokkos_target import module_target
 
 from .placement_analysis import DEVICE, HOST, AccessMap, is_blocking
 
@@ -252,10 +252,9 @@ class KokkosPlacementPass(ModulePass):
 
     name = "kokkos-placement"
 
-    target: str | None = None
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        gpu = get_target(self.target or "cpu").is_gpu
+        gpu = module_target(op, self.name).is_gpu
         for f in list(op.body.block.ops):
             if isinstance(f, func.FuncOp) and "kokkos.host_program" in f.attributes and f.body.blocks:
                 place_program(f, op, gpu)

@@ -39,7 +39,8 @@ from xdsl.passes import ModulePass
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.dialects import kokkos as kk
-from hpcir.core.targets import Target, get_target
+from hpcir.core.targets import Target
+from hpcir.dialects.kokkos_target import module_target
 
 _MAX_TEAM = 256  # threads per team on GPUs; the team_thread_ranges stride over larger tiles
 _MAX_SCRATCH_BYTES = 48 * 1024  # level-0 team scratch every CUDA/HIP device offers per team
@@ -317,12 +318,11 @@ class KokkosTeamScratchPass(ModulePass):
 
     name = "kokkos-team-scratch"
 
-    target: str | None = None
     tile: tuple[int, ...] = ()
     force: bool = False
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        target = get_target(self.target or "cpu")
+        target = module_target(op, self.name)
         if not (target.is_gpu or self.force):
             return
         for launch in list(op.walk()):

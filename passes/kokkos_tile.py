@@ -24,8 +24,10 @@ from __future__ import annotations
 import json
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from xdsl.context import Context
@@ -38,7 +40,8 @@ from hpcir.core.cache import atomic_write_text, cache_key, cached_build
 from hpcir.dialects import kokkos as kk
 from hpcir.core.errors import HpcirError
 from hpcir.core.machine import host_cpu_id, host_l2_bytes, host_threads_id
-from hpcir.core.targets import Target, get_target
+from hpcir.core.targets import Target
+from hpcir.dialects.kokkos_target import module_target
 
 from .fusion_analysis import as_loop, const_int, subscript_offsets
 
@@ -206,17 +209,29 @@ class _Bench:
         return args
 
 
+# Builds an L3 module into a loaded library (`library[entry_name]` is callable). Passes never import
+# the build: the driver hands its builder over with `use_module_builder` (hpcir.api does on import).
+ModuleBuilder = Callable[[ModuleOp, str], Any]
+_module_builder: ModuleBuilder | None = None
+
+
+def use_module_builder(builder: ModuleBuilder) -> None:
+    """Give the autotuner the function that compiles and loads a module: builder(module, library_name)."""
+    global _module_builder
+    _module_builder = builder
+
+
 def time_candidates(module: ModuleOp, fname: str, launch_index: int, tiles: list[tuple[int, ...]],
                     target: str, bench: _Bench, repeats: int) -> list[float]:
     """Median wall time (s) of entry `fname` built with each candidate tile on the launch_index-th MDRange launch."""
-    from hpcir.api import _build, emit_cpp
-
+    if _module_builder is None:
+        raise HpcirError("kokkos-tile: autotune=true needs a module builder and none was given",
+                         hint="import hpcir (its API registers one), or call passes.kokkos_tile.use_module_builder")
     times = []
     for k, tile in enumerate(tiles):
         trial = module.clone()
         set_tile(_mdrange_launches(trial)[launch_index], tile)
-        name = f"hpcir_tune_{fname}_{k}"
-        lib = _build(emit_cpp(trial, target, name), target, name)
+        lib = _module_builder(trial, f"hpcir_tune_{fname}_{k}")
         entry = lib[fname]
         args = bench.arguments(entry)
         entry(*args)  # warm-up: first touch, thread pool start
@@ -235,7 +250,6 @@ class KokkosTilePass(ModulePass):
 
     name = "kokkos-tile"
 
-    target: str | None = None
     cache_bytes: int = 0  # host tile budget: L2 bytes (0 = this machine's L2)
     autotune: bool = False
     shape: str = ""  # autotune: iteration-space extents, e.g. 256x256 ("" = the launch's constant bounds)
@@ -243,7 +257,7 @@ class KokkosTilePass(ModulePass):
     repeats: int = 5
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        target = get_target(self.target or "cpu")
+        target = module_target(op, self.name)
         cache_bytes = self.cache_bytes or host_l2_bytes()
         for launch in _mdrange_launches(op):
             set_tile(launch, static_tile(launch, target, cache_bytes))

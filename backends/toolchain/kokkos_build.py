@@ -1,10 +1,12 @@
 """Building Kokkos 3.4.01 into hpcir's cache: OpenMP+Serial, and CUDA / HIP (compile-check) builds."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -13,7 +15,9 @@ from pathlib import Path
 from hpcir.core import machine
 from hpcir.core.cache import atomic_write_text, cache_root, file_lock
 from hpcir.core.errors import KokkosNotFoundError
-from hpcir.backends.toolchain.kokkos_install import INSTALL_MARKER, KokkosInstall, read_install
+from hpcir.core.targets import Target
+from hpcir.backends.toolchain.kokkos_install import (INSTALL_MARKER, KokkosInstall, _backend_of, find_kokkos,
+                                                     read_install)
 from hpcir.backends.toolchain.kokkos_source import KOKKOS_VERSION, Progress, fetch_sdist, patch_for_cuda13, unpack_kokkos
 
 CUDA_SM = "sm_90"  # H100 / H200, reached through the patched AMPERE80 option
@@ -175,3 +179,34 @@ def install_kokkos(backend: str = "openmp", progress: Progress | None = print) -
             f"in {time.monotonic() - start:.1f} s")
         return inst
 
+
+# What `install_kokkos` builds to provide each backend (the OpenMP build carries Serial too).
+_INSTALL_FOR = {"openmp": "openmp", "serial": "openmp", "cuda": "cuda", "hip": "hip"}
+
+
+@functools.lru_cache(maxsize=None)
+def _ensure_cached(backend: str, env_key: tuple) -> KokkosInstall:
+    try:
+        found = find_kokkos(backend)
+        if not (found.stub_driver and _has_cuda_driver()):
+            return found
+        # Only a compile-only CUDA Kokkos (stand-in driver) was found, on a machine with a real
+        # driver: build one that runs (a different cache folder; the stand-in one stays).
+    except KokkosNotFoundError:
+        if backend not in _INSTALL_FOR:
+            raise
+    print(f"hpcir: no Kokkos with {backend} found (Kokkos_ROOT, CMAKE_PREFIX_PATH); building "
+          f"Kokkos {KOKKOS_VERSION} into the hpcir cache, once (20 s to a few minutes)...",
+          file=sys.stderr, flush=True)
+    return install_kokkos(_INSTALL_FOR[backend], progress=None)
+
+
+def _has_cuda_driver() -> bool:
+    return machine.find_cuda_driver() is not None
+
+
+def ensure_kokkos(target: Target | str) -> KokkosInstall:
+    """A Kokkos able to build `target`: found, else built into the cache on first use."""
+    env_key = (os.environ.get("Kokkos_ROOT"), os.environ.get("KOKKOS_ROOT"),
+               os.environ.get("CMAKE_PREFIX_PATH"), str(cache_root()))
+    return _ensure_cached(_backend_of(target), env_key)

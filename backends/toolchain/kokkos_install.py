@@ -1,12 +1,10 @@
 """Finding a Kokkos install (Kokkos_ROOT, CMAKE_PREFIX_PATH, hpcir's cache) and describing it."""
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import os
 import re
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -269,45 +267,3 @@ def _backend_of(target: Target | str) -> str:
     if t.kind != "kokkos" or not t.kokkos_backend:
         raise KokkosNotFoundError(f"target {t.name!r} does not compile through Kokkos")
     return t.kokkos_backend.lower()
-
-
-# What `install_kokkos` builds to provide each backend (the OpenMP build carries Serial too).
-_INSTALL_FOR = {"openmp": "openmp", "serial": "openmp", "cuda": "cuda", "hip": "hip"}
-
-
-@functools.lru_cache(maxsize=None)
-def _ensure_cached(backend: str, env_key: tuple) -> KokkosInstall:
-    try:
-        found = find_kokkos(backend)
-        if not (found.stub_driver and _has_cuda_driver()):
-            return found
-        # Only a compile-only CUDA Kokkos (stand-in driver) was found, on a machine with a real
-        # driver: build one that runs (a different cache folder; the stand-in one stays).
-    except KokkosNotFoundError:
-        if backend not in _INSTALL_FOR:
-            raise
-    from hpcir.backends.toolchain.kokkos_build import install_kokkos
-    from hpcir.backends.toolchain.kokkos_source import KOKKOS_VERSION
-    print(f"hpcir: no Kokkos with {backend} found (Kokkos_ROOT, CMAKE_PREFIX_PATH); building "
-          f"Kokkos {KOKKOS_VERSION} into the hpcir cache, once (20 s to a few minutes)...",
-          file=sys.stderr, flush=True)
-    return install_kokkos(_INSTALL_FOR[backend], progress=None)
-
-
-def _has_cuda_driver() -> bool:
-    from hpcir.core import machine
-    return machine.find_cuda_driver() is not None
-
-
-def ensure_kokkos(target: Target | str) -> KokkosInstall:
-    """A Kokkos able to build `target`: found, else built into the cache on first use."""
-    from hpcir.core.cache import cache_root
-    env_key = (os.environ.get("Kokkos_ROOT"), os.environ.get("KOKKOS_ROOT"),
-               os.environ.get("CMAKE_PREFIX_PATH"), str(cache_root()))
-    return _ensure_cached(_backend_of(target), env_key)
-
-
-def install_kokkos(backend: str = "openmp", progress=print) -> KokkosInstall:
-    """Build Kokkos for `backend` (openmp | cuda | hip) into hpcir's cache; see kokkos_build."""
-    from hpcir.backends.toolchain.kokkos_build import install_kokkos as _install
-    return _install(backend, progress)

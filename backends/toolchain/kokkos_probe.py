@@ -9,10 +9,13 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hpcir.core.cache import cache_key, cached_build
 from hpcir.core.errors import KokkosNotFoundError
-from hpcir.backends.toolchain.kokkos_install import KokkosInstall
+
+if TYPE_CHECKING:  # a type only: kokkos_install calls this module
+    from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 
 _PROBE_CMAKE = """\
 cmake_minimum_required(VERSION 3.16)

@@ -1,5 +1,9 @@
-"""Build one IR module from kernel launches: entry funcs (L2 for range/MDRange parallel_for, L3 for
-reductions, scans and team policies) plus the device functions they call."""
+"""Build one target-neutral IR module from kernel launches: entry funcs (L2 for range/MDRange
+parallel_for, L3 for reductions, scans and team policies) plus the device functions they call.
+
+Nothing here depends on the target: views are in host space, launches on the default execution
+space with the default MDRange iteration order. The L2 -> L3 passes specialise them for the
+target stamped on the module (`kokkos-set-target`)."""
 from __future__ import annotations
 
 import ast
@@ -16,11 +20,8 @@ from .kernel import Kernel
 from .reducers import accepts, identity
 from .scope import Scope, Var
 from .stmts import StmtMixin
-from .types import BOOL, I64, KernelType, ScalarType, TeamMemberType, ViewType
+from .types import BOOL, I64, KernelType, ScalarType, TeamMemberType
 from .values import TV
-
-EXEC_SPACES = {"cpu": "openmp", "serial": "serial", "cuda": "cuda", "hip": "hip"}
-
 
 @dataclass
 class LaunchSpec:
@@ -73,16 +74,10 @@ class KernelLowerer(StmtMixin):
         self.body(body)
 
 
-def _has_return(kernel: Kernel) -> bool:
-    return any(isinstance(n, ast.Return) for n in ast.walk(kernel.tree))
-
-
 class ModuleBuilder:
     """Collects the entries and device functions of one lowered module."""
 
-    def __init__(self, target: str = "cpu"):
-        self.target = target
-        self.exec_space = EXEC_SPACES.get(target, "default")
+    def __init__(self) -> None:
         self.module = ModuleOp([])
         self._in_progress: set[int] = set()  # device functions being inlined (recursion check)
         self.entry_names: list[str] = []
@@ -109,7 +104,7 @@ class ModuleBuilder:
         k = spec.kernel
         name = spec.name or k.name
         nb = {"range": 2, "mdrange": 2 * spec.rank, "team": 3}[spec.policy]
-        param_types = self._in_target_space(spec.param_types)
+        param_types = spec.param_types
         ptypes = [t.mlir() for t in param_types.values()]  # type: ignore[union-attr]
         block = Block(arg_types=[I64.mlir()] * nb + ptypes)
         bound_names = {"range": ["begin", "end"], "team": ["league_size", "team_size", "vector_length"],
@@ -139,16 +134,6 @@ class ModuleBuilder:
         self.entry_names.append(name)
         return name
 
-    def _in_target_space(self, types: dict[str, KernelType]) -> dict[str, KernelType]:
-        """Views in host space moved to the target's memory space: a GPU kernel reads device memory
-        (the C entry stages host arrays through device copies)."""
-        from hpcir.core.targets import TARGETS
-        space = TARGETS[self.target].memory_space if self.target in TARGETS else "host"
-        if space == "host":
-            return types
-        return {n: t.with_space(space) if isinstance(t, ViewType) and t.space == "host" else t
-                for n, t in types.items()}
-
     def _bind_indices(self, low: KernelLowerer, spec: LaunchSpec, ivs: list) -> dict[str, Var | TV]:
         return {n: low.from_index(iv) for n, iv in zip(spec.index_params, ivs)}
 
@@ -165,10 +150,7 @@ class ModuleBuilder:
 
     def _l3_launch(self, low: KernelLowerer, spec: LaunchSpec, name: str, bounds: list, params: dict) -> Any:
         from hpcir.dialects import kokkos as kk
-        from hpcir.core.targets import get_target
-        target = get_target(self.target) if self.target in EXEC_SPACES else None
-        iterate = target.iterate if target else "right"
-        es = self.exec_space
+        iterate, es = "default", "default"  # convert-scf-to-kokkos and kokkos-layout choose them per target
         init = []
         acc_t = spec.acc_type
         if spec.kind in ("reduce", "scan"):

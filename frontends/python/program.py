@@ -44,7 +44,7 @@ class ProgramLowerer(KernelLowerer):
         return getattr(obj, "__hpcir_intrinsic__", None)
 
     def alloc_view(self, call: ast.Call, label: str) -> TV:
-        """x = View((n, m), float) → kokkos.alloc in the target's memory space."""
+        """x = View((n, m), float) → kokkos.alloc (a host view until a pass places it)."""
         from hpcir.dialects import kokkos as kk
         from .annotations import View
         cls = self.global_object(call.func)
@@ -179,13 +179,15 @@ class ProgramLowerer(KernelLowerer):
         return "range", [self.const(0, I64), self.as_int(node, "a launch size")], 1
 
 
-def lower_program(kern: Kernel, module: ModuleBuilder, space: str, layout: str = "right") -> str:
-    """Add a `kokkos.host_program` func for a program to the module; returns its name."""
+def lower_program(kern: Kernel, module: ModuleBuilder) -> str:
+    """Add a `kokkos.host_program` func for a program to the module; returns its name.
+
+    Its views are host-space LayoutRight views: `kokkos-memory-spaces` moves them for GPU targets."""
     if kern.params:
         raise KernelSyntaxError("an @hpcir.program lowered to C++ takes no parameters", kern.loc(kern.tree),
                                 hint="create its views inside with hpcir.View(...)")
     block = Block()
-    low = ProgramLowerer(kern, module, block, space, layout)
+    low = ProgramLowerer(kern, module, block, "host", "right")
     low.run({})
     low.emit(func.ReturnOp())
     fn = func.FuncOp(kern.name, ([], []), Region(block))

@@ -32,11 +32,22 @@ class Extent:
     hi: tuple[int, ...]
 
 
+def _apply_xdsl_passes(module: ModuleOp, *names: str) -> None:
+    """Run xDSL's own stencil passes (shape inference, lowering to loops) on module, verifying it after."""
+    from xdsl.transforms import get_all_passes
+
+    from hpcir.dialects import context
+
+    ctx, registry = context(), get_all_passes()
+    for name in names:
+        registry[name]().apply(ctx, module)
+    module.verify()
+
+
 def stencil_module(sd: StencilDef) -> tuple[ModuleOp, dict[str, Extent]]:
     """The shape-inferred stencil-dialect module and each field's access extent."""
-    from hpcir.pipeline import run_pipeline
     module = build_stencil_ir(sd)
-    run_pipeline(module, "shape-inference")
+    _apply_xdsl_passes(module, "shape-inference")
     return module, _tighten_casts(module, sd)
 
 
@@ -60,19 +71,17 @@ def _tighten_casts(module: ModuleOp, sd: StencilDef) -> dict[str, Extent]:
     return extents
 
 
-def lower_to_l2(module: ModuleOp, sd: StencilDef, inline: bool = False, layout_free: bool = False,
-                space: str = "host") -> ModuleOp:
-    """L2 module of a shape-inferred stencil module (the input is left untouched); fields and
-    temporaries live in memory `space` (the target's: device on GPUs)."""
-    from hpcir.pipeline import run_pipeline
+def lower_to_l2(module: ModuleOp, sd: StencilDef, inline: bool = False, layout_free: bool = False) -> ModuleOp:
+    """Target-neutral L2 module of a shape-inferred stencil module (the input is left untouched); fields
+    and temporaries are host views until `kokkos-memory-spaces` places them for the target."""
     low = module.clone()
     passes = (["stencil-inlining"] if inline else []) + ["stencil-storage-materialization",
                                                          "convert-stencil-to-ll-mlir"]
     with warnings.catch_warnings():  # xDSL's inlining calls its own deprecated erase API
         warnings.simplefilter("ignore", DeprecationWarning)
-        run_pipeline(low, ",".join(passes))
+        _apply_xdsl_passes(low, *passes)
     f = next(o for o in low.ops if isinstance(o, func.FuncOp))
-    entry = parametrize(f, sd, space)
+    entry = parametrize(f, sd)
     if layout_free:
         entry.attributes["kokkos.layout_free"] = UnitAttr()
     return ModuleOp([entry])
@@ -116,12 +125,12 @@ def _alloc_lower_bounds(ty: MemRefType) -> list[int]:
 class _Entry:
     """Builds the L2 entry function from the lowered (sentinel-shaped) stencil function."""
 
-    def __init__(self, old: func.FuncOp, sd: StencilDef, space: str = "host"):
+    def __init__(self, old: func.FuncOp, sd: StencilDef):
         from hpcir.dialects.kokkos import SpaceAttr
         self.sd, self.old = sd, old
         r = sd.rank
         self.elem = sd.dtype.mlir()
-        space_attr = SpaceAttr(space)
+        space_attr = SpaceAttr("host")
         self.view = lambda: MemRefType(self.elem, [DYNAMIC_INDEX] * r, memory_space=space_attr)
         param_types = [self.view() if p.spec else self.elem for p in sd.params]
         self.block = Block(arg_types=[i64] * (2 * r) + param_types)
@@ -244,9 +253,9 @@ class _Entry:
                 op.erase()
 
 
-def parametrize(f: func.FuncOp, sd: StencilDef, space: str = "host") -> func.FuncOp:
+def parametrize(f: func.FuncOp, sd: StencilDef) -> func.FuncOp:
     """The L2 entry function (runtime domain bounds as arguments) of a lowered stencil function."""
-    return _Entry(f, sd, space).build()
+    return _Entry(f, sd).build()
 
 
 __all__ = ["Extent", "stencil_module", "lower_to_l2", "parametrize"]

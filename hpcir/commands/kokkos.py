@@ -4,7 +4,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from hpcir.backends.toolchain.kokkos_install import KokkosInstall, cache_installs, install_kokkos, search_kokkos
+from hpcir.backends.toolchain.kokkos_install import KokkosInstall, cache_installs, search_kokkos
+from hpcir.backends.toolchain.kokkos_build import install_kokkos
 
 
 def _describe(inst: KokkosInstall, toolchain: bool) -> str:

@@ -12,6 +12,7 @@ from xdsl.dialects.builtin import ModuleOp
 
 from hpcir.core.errors import HpcirError
 from hpcir.core.targets import TARGETS, get_target
+from hpcir.dialects.kokkos_target import set_module_target
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -71,9 +72,9 @@ def lower_file(path: Path, target: str, dump_after_all: bool = False) -> tuple[M
         raise HpcirError(f"{path} defines no @hpcir.kernel, @hpcir.program or @hpcir.stencil to lower",
                          hint="decorate kernels with @hpcir.kernel and annotate their parameters")
     t = get_target(target)
-    mb = ModuleBuilder(target)
+    mb = ModuleBuilder()
     for p in programs:  # programs first: their launches fix the entries' view layouts
-        lower_program(p, mb, t.memory_space, t.layout)
+        lower_program(p, mb)
     launched = {key[0] for key in mb.launched}
     for k in kernels:
         if id(k) in launched:
@@ -82,10 +83,11 @@ def lower_file(path: Path, target: str, dump_after_all: bool = False) -> tuple[M
         spec.name = k.name
         mb.add_entry(spec)
     for st in stencils:  # each stencil's L2 entry joins the module
-        for f in list(st.l2(target).ops):
+        for f in list(st.l2().ops):
             f.detach()
             mb.module.body.block.add_op(f)
     l2 = mb.module
+    set_module_target(l2, target)  # the L2 stage: target-neutral IR with the target stamped on the module
     l2.verify()
     l3 = lower_to_l3(l2.clone(), target, dump_after_all) if t.kind == "kokkos" else None
     return l2, l3, path.stem

@@ -14,9 +14,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                               description="Parse FILE (xDSL/MLIR text, '-' for stdin), run a pass pipeline, "
                               "verify after every pass and print the result.")
     p.add_argument("file", nargs="?", default="-", help="input .mlir file ('-' = stdin)")
-    p.add_argument("-p", "--pass-pipeline", default="", help="e.g. 'convert-scf-to-kokkos{target=cuda},"
-                   "kokkos-layout,canonicalize,mlir-opt[cse]'")
-    p.add_argument("--target", default=None, help="target for passes whose target option is unset")
+    p.add_argument("-p", "--pass-pipeline", default="", help="e.g. 'kokkos-set-target{target=cuda},"
+                   "convert-scf-to-kokkos,kokkos-layout,canonicalize,mlir-opt[cse]'")
+    p.add_argument("--target", default=None, help="stamp this target on the input first (as kokkos-set-target)")
     p.add_argument("--list-passes", action="store_true", help="list the registered passes and exit")
     p.add_argument("--dump-ir-after-all", action="store_true", help="print the IR after every pass (to stderr)")
     p.add_argument("--print-generic", action="store_true", help="print the result in generic form")
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     if args.target is not None:
         from hpcir.core.targets import get_target
         get_target(args.target)  # fail early with the list of targets
-    passes = parse_pass_pipeline(args.pass_pipeline, args.target)  # bad pipelines fail before reading input
+    passes = parse_pass_pipeline(args.pass_pipeline)  # bad pipelines fail before reading input
     if args.file == "-":
         text, name = sys.stdin.read(), "<stdin>"
     else:
@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         raise HpcirError(f"cannot parse {name}:\n{err}") from None
     except Exception as err:  # xDSL VerifyException and DiagnosticException both land here
         raise HpcirError(f"input {name} does not verify: {err}") from None
-    run_pipeline(module, passes, dump_after_all=args.dump_ir_after_all, ctx=ctx)
+    run_pipeline(module, passes, dump_after_all=args.dump_ir_after_all, ctx=ctx, target=args.target)
     if args.verify_upstream:
         from hpcir.dialects.upstream import verify_upstream
         verify_upstream(module)

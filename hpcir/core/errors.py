@@ -53,7 +53,7 @@ def user_call_site(skip: int = 2) -> SourceLocation | None:
     import sys
     global _OWN_DIRS
     if _OWN_DIRS is None:
-        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        here = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # the repo root
         _OWN_DIRS = tuple(os.path.join(here, d) + os.sep
                           for d in ("hpcir", "frontends", "backends", "passes", "dialects"))
     try:

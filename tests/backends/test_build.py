@@ -15,7 +15,8 @@ from hpcir.backends import build as build_mod
 from hpcir.backends.build import build_shared_library, compile_only, first_error
 from hpcir.backends.cmake_project import write_cmake_project
 from hpcir.core.errors import BuildError, KokkosNotFoundError
-from hpcir.backends.toolchain.kokkos_install import ensure_kokkos, find_kokkos
+from hpcir.backends.toolchain.kokkos_install import find_kokkos
+from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
 from hpcir.core.targets import get_target
 
 AXPY_CPU = r"""

@@ -85,7 +85,7 @@ def _parse(text: str):
 
 @pytest.fixture(scope="module")
 def cpu_install():
-    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
     try:
         return ensure_kokkos("cpu")
     except KokkosNotFoundError as err:  # pragma: no cover - depends on the machine

@@ -20,7 +20,7 @@ def lib():
     from hpcir.backends.build import build_shared_library
     from hpcir.backends.runtime import load_module
     from hpcir.core.errors import KokkosNotFoundError
-    from hpcir.backends.toolchain.kokkos_install import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
     from hpcir.core.targets import get_target
 
     emitted = emit_kernels("cpu")

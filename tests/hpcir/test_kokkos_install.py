@@ -12,7 +12,8 @@ import pytest
 
 from hpcir.core import cache, machine
 from hpcir.core.errors import KokkosNotFoundError
-from hpcir.backends.toolchain.kokkos_install import KokkosInstall, ensure_kokkos, find_kokkos, read_install
+from hpcir.backends.toolchain.kokkos_install import KokkosInstall, find_kokkos, read_install
+from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
 
 # The cache the session uses (CI's or the user's), before any test points HPCIR_CACHE_DIR away.
 _REAL_CACHE = cache.cache_root()
@@ -341,12 +342,12 @@ def test_a_machine_with_a_cuda_driver_builds_a_runnable_kokkos_over_the_stand_in
     built = []
     monkeypatch.setattr(kokkos_build, "install_kokkos", lambda backend, progress=None: built.append(backend) or "real")
     monkeypatch.setattr(machine, "find_cuda_driver", lambda: None)
-    kokkos_install._ensure_cached.cache_clear()
+    kokkos_build._ensure_cached.cache_clear()
     assert ensure_kokkos("cuda").prefix == stub and built == []
     monkeypatch.setattr(machine, "find_cuda_driver", lambda: Path("/usr/lib/libcuda.so.1"))
-    kokkos_install._ensure_cached.cache_clear()
+    kokkos_build._ensure_cached.cache_clear()
     assert ensure_kokkos("cuda") == "real" and built == ["cuda"]
-    kokkos_install._ensure_cached.cache_clear()
+    kokkos_build._ensure_cached.cache_clear()
 
 
 def test_gpu_targets_run_only_with_a_driver_and_a_device(monkeypatch):

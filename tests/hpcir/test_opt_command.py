@@ -19,14 +19,14 @@ def test_list_passes(capsys):
 
 def test_lowers_l2_file_to_l3(tmp_path, capsys):
     out_file = tmp_path / "out.mlir"
-    rc = main(["opt", str(DATA / "l2_kernels.mlir"), "-p", "convert-scf-to-kokkos,kokkos-layout,cse",
+    rc = main(["opt", str(DATA / "l2_kernels.mlir"), "-p", "kokkos-memory-spaces,convert-scf-to-kokkos,kokkos-layout,cse",
                "--target", "cuda", "--dump-ir-after-all", "--verify-upstream", "-o", str(out_file)])
     assert rc == 0
     text = out_file.read_text()
     assert 'kokkos.parallel_for "axpy" #kokkos.range on <cuda>' in text
     assert 'kokkos.parallel_reduce "dot"' in text and "scf.parallel" not in text
     err = capsys.readouterr().err
-    assert err.count("// -----// IR Dump After") == 3
+    assert err.count("// -----// IR Dump After") == 4
     from xdsl.parser import Parser
 
     from hpcir.dialects import context
@@ -36,7 +36,7 @@ def test_lowers_l2_file_to_l3(tmp_path, capsys):
 def test_generic_output_and_stdin(monkeypatch, capsys):
     import io
     monkeypatch.setattr("sys.stdin", io.StringIO((DATA / "l2_kernels.mlir").read_text()))
-    assert main(["opt", "-", "-p", "convert-scf-to-kokkos", "--print-generic"]) == 0
+    assert main(["opt", "-", "-p", "kokkos-set-target{target=cpu},convert-scf-to-kokkos", "--print-generic"]) == 0
     assert '"kokkos.parallel_for"' in capsys.readouterr().out
 
 
@@ -60,5 +60,5 @@ def test_parse_error_names_the_file(tmp_path, capsys):
 
 def test_accepts_upstream_mlir_syntax(capsys):
     """scf.parallel in mlir-opt's custom syntax (which xDSL cannot parse) goes through the bridge."""
-    assert main(["opt", str(DATA / "l2_upstream_syntax.mlir"), "-p", "convert-scf-to-kokkos{target=serial}"]) == 0
+    assert main(["opt", str(DATA / "l2_upstream_syntax.mlir"), "-p", "kokkos-set-target{target=serial},kokkos-memory-spaces,convert-scf-to-kokkos"]) == 0
     assert 'kokkos.parallel_for "axpy" #kokkos.range on <serial>' in capsys.readouterr().out

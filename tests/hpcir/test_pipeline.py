@@ -40,12 +40,33 @@ def test_registry_has_hpcir_and_xdsl_passes():
 
 
 def test_parse_pipeline_with_options_and_upstream_block():
-    passes = parse_pass_pipeline("convert-scf-to-kokkos{target=cuda},kokkos-layout,cse,"
-                                 "mlir-opt[canonicalize,cse]", target="hip")
-    assert [p.name for p in passes] == ["convert-scf-to-kokkos", "kokkos-layout", "cse", "mlir-opt"]
-    assert passes[0].target == "cuda"  # explicit option wins over the pipeline-wide target
-    assert passes[1].target == "hip"
-    assert passes[3].pipeline() == "builtin.module(canonicalize,cse)"
+    passes = parse_pass_pipeline("kokkos-set-target{target=cuda},convert-scf-to-kokkos,kokkos-layout,cse,"
+                                 "mlir-opt[canonicalize,cse]")
+    assert [p.name for p in passes] == ["kokkos-set-target", "convert-scf-to-kokkos", "kokkos-layout", "cse",
+                                        "mlir-opt"]
+    assert passes[0].target == "cuda"
+    assert passes[4].pipeline() == "builtin.module(canonicalize,cse)"
+
+
+@pytest.mark.parametrize("name", ["convert-scf-to-kokkos", "kokkos-memory-spaces", "kokkos-layout", "kokkos-tile",
+                                  "kokkos-team-scratch", "kokkos-placement"])
+def test_target_dependent_passes_refuse_a_module_without_target(name):
+    """No pass assumes a target: on IR that carries none they stop and say how to give one."""
+    from xdsl.dialects.builtin import ModuleOp
+    with pytest.raises(HpcirError, match=f"pass '{name}' needs a target") as err:
+        run_pipeline(ModuleOp([]), name)
+    assert "kokkos-set-target" in err.value.hint
+
+
+def test_set_target_stamps_once_and_refuses_a_different_target():
+    from xdsl.dialects.builtin import ModuleOp
+    module = ModuleOp([])
+    run_pipeline(module, "kokkos-set-target{target=hip},kokkos-set-target{target=hip}")
+    assert str(module).startswith('builtin.module attributes {kokkos.target = "hip"}')
+    with pytest.raises(HpcirError, match="already lowered for target 'hip', not 'cpu'"):
+        run_pipeline(module, "kokkos-set-target{target=cpu}")
+    with pytest.raises(HpcirError, match="unknown target 'tpu'"):
+        run_pipeline(ModuleOp([]), "kokkos-set-target{target=tpu}")
 
 
 @pytest.mark.parametrize("pipeline,message", [

@@ -130,7 +130,7 @@ def test_l3_computes_what_l2_computes(kernel, target, seed):
     text = _l2_text(*kernel)
     l2 = parse_mlir(text)
     l3 = l2.clone()
-    run_pipeline(l3, f"convert-scf-to-kokkos{{target={target}}}")
+    run_pipeline(l3, f"kokkos-set-target{{target={target}}},kokkos-memory-spaces,convert-scf-to-kokkos")
     assert "scf.parallel" not in str(l3).replace("kokkos", "")
     verify_upstream(l3)
     rng = random.Random(seed)

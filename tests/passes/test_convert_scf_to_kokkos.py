@@ -5,6 +5,7 @@ import pytest
 from ircheck import check
 from irtools import run
 
+from hpcir.core.errors import HpcirError
 from hpcir.dialects.upstream import verify_upstream
 
 AXPY = """
@@ -35,7 +36,7 @@ func.func @helper(%n: index) {
 
 
 def test_axpy_becomes_range_parallel_for():
-    module, out = run(AXPY, "convert-scf-to-kokkos{target=cpu}")
+    module, out = run(AXPY, "kokkos-set-target{target=cpu},kokkos-memory-spaces,convert-scf-to-kokkos")
     check(out, """
     // CHECK-LABEL: func.func @axpy(%[[B:\\w+]]: i64, %[[E:\\w+]]: i64, %[[A:\\w+]]: f64, %[[X:\\w+]]: memref<?xf64, #kokkos.space<host>>, %[[Y:\\w+]]: memref
     // CHECK:       %[[LO:\\w+]] = arith.index_cast %[[B]]
@@ -55,7 +56,7 @@ def test_axpy_becomes_range_parallel_for():
 
 def test_exec_space_follows_target():
     for target, space in [("cpu", "openmp"), ("serial", "serial"), ("cuda", "cuda"), ("hip", "hip")]:
-        _, out = run(AXPY, f"convert-scf-to-kokkos{{target={target}}}")
+        _, out = run(AXPY, f"kokkos-set-target{{target={target}}},kokkos-memory-spaces,convert-scf-to-kokkos")
         assert f'kokkos.parallel_for "axpy" #kokkos.range on <{space}>' in out
 
 
@@ -79,7 +80,7 @@ func.func @dot(%lo: index, %hi: index, %x: memref<?xf64, #kokkos.space<device>>)
 
 
 def test_sum_reduction_with_identity_init():
-    module, out = run(DOT.replace("INIT", "0.0"), "convert-scf-to-kokkos{target=cuda}")
+    module, out = run(DOT.replace("INIT", "0.0"), "kokkos-set-target{target=cuda},kokkos-memory-spaces,convert-scf-to-kokkos")
     check(out, """
     // CHECK-LABEL: func.func @dot(%[[LO:\\w+]]: index, %[[HI:\\w+]]: index, %[[X:\\w+]]: memref
     // CHECK:      %[[Z:\\w+]] = arith.constant 0.000000e+00 : f64
@@ -97,7 +98,7 @@ def test_sum_reduction_with_identity_init():
 
 def test_non_identity_init_is_passed_through():
     """kokkos.parallel_reduce folds init into the result like scf.parallel: no extra ops needed."""
-    module, out = run(DOT.replace("INIT", "5.0"), "convert-scf-to-kokkos")
+    module, out = run(DOT.replace("INIT", "5.0"), "kokkos-set-target{target=cpu},convert-scf-to-kokkos")
     check(out, """
     // CHECK:      %[[INIT:\\w+]] = arith.constant 5.000000e+00 : f64
     // CHECK-NEXT: %[[R:\\w+]] = kokkos.parallel_reduce "dot" {{.*}} init(%[[INIT]] : f64) [#kokkos.reducer<sum>]
@@ -139,7 +140,7 @@ REDUCERS = [
 def test_combiner_maps_to_builtin_reducer(combiner, ty, ident, reducer):
     text = COMBINE.replace("IDENT : TY", ident) if ty == "i1" else COMBINE  # MLIR spells i1 constants bare
     text = text.replace("COMBINER", combiner).replace("TY", ty).replace("IDENT", ident)
-    module, out = run(text, "convert-scf-to-kokkos")
+    module, out = run(text, "kokkos-set-target{target=cpu},convert-scf-to-kokkos")
     check(out, f"""
     // CHECK-LABEL: func.func @red(%[[LO:\\w+]]: index, %[[HI:\\w+]]: index,
     // CHECK:     %[[INIT:\\w+]] = arith.constant {{{{.*}}}}{ty if ty != "i1" else "{{true|false}}"}
@@ -155,7 +156,7 @@ def test_combiner_maps_to_builtin_reducer(combiner, ty, ident, reducer):
 @pytest.mark.parametrize("combiner,ty", [("arith.subf", "f64"), ("arith.maxui", "i32"), ("arith.xori", "i64")])
 def test_unknown_combiner_becomes_custom_with_join(combiner, ty):
     text = COMBINE.replace("COMBINER", combiner).replace("TY", ty).replace("IDENT", "0" if ty[0] == "i" else "0.0")
-    module, out = run(text, "convert-scf-to-kokkos")
+    module, out = run(text, "kokkos-set-target{target=cpu},convert-scf-to-kokkos")
     check(out, f"""
     // CHECK:      kokkos.parallel_reduce "red" {{{{.*}}}} [#kokkos.reducer<custom>] {{
     // CHECK:        {combiner}
@@ -187,7 +188,7 @@ func.func @md(%l0: index, %l1: index, %h0: index, %h1: index, %A: memref<?x?xf64
 
 
 def test_mdrange_policy_step_normalisation_and_inner_loops():
-    module, out = run(MD, "convert-scf-to-kokkos{target=cuda}")
+    module, out = run(MD, "kokkos-set-target{target=cuda},kokkos-memory-spaces,convert-scf-to-kokkos")
     check(out, """
     // CHECK-LABEL: func.func @md(%[[L0:\\w+]]: index, %[[L1:\\w+]]: index, %[[H0:\\w+]]: index, %[[H1:\\w+]]: index, %[[A:\\w+]]: memref
     // CHECK-NEXT: %[[C1:\\w+]] = arith.constant 1 : index
@@ -211,7 +212,7 @@ def test_mdrange_policy_step_normalisation_and_inner_loops():
     // CHECK-NOT:  scf.parallel
     """)
     verify_upstream(module)
-    _, cpu = run(MD, "convert-scf-to-kokkos{target=cpu}")
+    _, cpu = run(MD, "kokkos-set-target{target=cpu},kokkos-memory-spaces,convert-scf-to-kokkos")
     assert "#kokkos.mdrange<2, iterate = right> on <openmp>" in cpu
 
 
@@ -235,7 +236,7 @@ def test_rank_seven_keeps_the_last_dim_sequential():
       }}
       return %r : i64
     }}"""
-    module, out = run(text, "convert-scf-to-kokkos")
+    module, out = run(text, "kokkos-set-target{target=cpu},convert-scf-to-kokkos")
     check(out, """
     // CHECK-LABEL: func.func @r7(%[[N:\\w+]]: index)
     // CHECK-NEXT: %[[C0:\\w+]] = arith.constant 0 : index
@@ -276,7 +277,7 @@ def test_nested_reduction_becomes_for_with_iter_args_and_launches_are_numbered()
       }
       return
     }"""
-    module, out = run(text, "convert-scf-to-kokkos")
+    module, out = run(text, "kokkos-set-target{target=cpu},convert-scf-to-kokkos")
     check(out, """
     // CHECK-LABEL: func.func @two(%[[N:\\w+]]: index, %[[A:\\w+]]: memref<?x?xf32, #kokkos.space<host>>, %[[OUT:\\w+]]: memref
     // CHECK-NEXT: %[[C0:\\w+]] = arith.constant 0 : index
@@ -319,7 +320,7 @@ def test_multiple_results_with_custom_join_covers_all():
       }
       return %r#0, %r#1 : f64, i1
     }"""
-    module, out = run(text.replace("math.hypot %a, %b", "arith.divf %a, %b"), "convert-scf-to-kokkos")
+    module, out = run(text.replace("math.hypot %a, %b", "arith.divf %a, %b"), "kokkos-set-target{target=cpu},convert-scf-to-kokkos")
     check(out, """
     // CHECK-LABEL: func.func @mm(%[[N:\\w+]]: index,
     // CHECK-NEXT: %[[C0:\\w+]] = arith.constant 0 : index
@@ -338,7 +339,7 @@ def test_multiple_results_with_custom_join_covers_all():
 
 
 def test_functions_without_kokkos_markers_are_untouched():
-    module, out = run(AXPY, "convert-scf-to-kokkos")
+    module, out = run(AXPY, "kokkos-set-target{target=cpu},convert-scf-to-kokkos")
     helper = out[out.index("@helper"):]
     assert '"scf.parallel"' in helper and "kokkos." not in helper
 
@@ -367,7 +368,7 @@ def test_launches_inside_host_loops_and_parallels_inside_l3_launches():
       }) : (index, index) -> ()
       return
     }"""
-    module, out = run(text, "convert-scf-to-kokkos")
+    module, out = run(text, "kokkos-set-target{target=cpu},convert-scf-to-kokkos")
     check(out, """
     // CHECK:      scf.for
     // CHECK-NEXT:   kokkos.parallel_for "prog" #kokkos.range on <openmp>
@@ -377,3 +378,13 @@ def test_launches_inside_host_loops_and_parallels_inside_l3_launches():
     // CHECK-NOT:  scf.parallel
     """)
     verify_upstream(module)
+
+
+def test_gpu_launch_on_host_views_is_refused_with_a_diagnostic():
+    """Host-space views reaching a cuda launch would fault on the GPU: a diagnostic, not device launches."""
+    host = AXPY  # its views are in #kokkos.space<host>
+    with pytest.raises(HpcirError, match="cuda launch would access the host-space view") as err:
+        run(host, "kokkos-set-target{target=cuda},convert-scf-to-kokkos")
+    assert "kokkos-memory-spaces" in err.value.hint
+    _, out = run(host, "kokkos-set-target{target=cuda},kokkos-memory-spaces,convert-scf-to-kokkos")
+    assert "#kokkos.space<host>" not in out and "#kokkos.space<device>" in out and "on <cuda>" in out

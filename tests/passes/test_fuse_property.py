@@ -103,12 +103,12 @@ def chain_text(n_unused: int, loops: list[dict], tail: bool) -> str:
 PIPELINES = [
     ("kokkos-fuse", None),
     ("kokkos-fuse,canonicalize,cse", None),
-    ("convert-scf-to-kokkos{target=cpu},kokkos-fuse,kokkos-tile{target=cpu cache_bytes=4096}", 7),
-    ("kokkos-fuse,convert-scf-to-kokkos{target=cuda},kokkos-tile{target=cuda}", 11),
+    ("kokkos-set-target{target=cpu},kokkos-memory-spaces,convert-scf-to-kokkos,kokkos-fuse,kokkos-set-target{target=cpu},kokkos-tile{cache_bytes=4096}", 7),
+    ("kokkos-fuse,kokkos-set-target{target=cuda},kokkos-memory-spaces,convert-scf-to-kokkos,kokkos-set-target{target=cuda},kokkos-tile", 11),
     # Every GPU pass in the default order: LayoutLeft temporaries (kokkos-layout), team + scratch
     # staging with small tiles so the grids have several (and partial) teams, placement.
-    (l2_to_l3_pipeline("cuda").replace("kokkos-team-scratch{target=cuda}",
-                                       "kokkos-team-scratch{target=cuda tile=4,4}"), 5),
+    (l2_to_l3_pipeline("cuda").replace("kokkos-set-target{target=cuda},kokkos-team-scratch",
+                                       "kokkos-set-target{target=cuda},kokkos-team-scratch{tile=4,4}"), 5),
     (l2_to_l3_pipeline("hip").replace("kokkos-fuse,", ""), 3),  # unfused: several launches, relayouted temporaries
 ]
 
@@ -139,7 +139,7 @@ def test_fusion_preserves_results(chain, seed):
                    and not tail and all(lp["lo"] == [m + 1] * 2 for m, lp in enumerate(loops)))
         if pipeline == "kokkos-fuse":
             event(f"loops after fusion: {out.count('scf.parallel')} of {len(loops)}")
-        if pipeline.startswith("kokkos-fuse,canonicalize,cse,convert-scf-to-kokkos{target=cuda}"):
+        if pipeline.startswith("kokkos-fuse,canonicalize,cse,kokkos-set-target{target=cuda},kokkos-memory-spaces,convert-scf-to-kokkos"):
             event(f"GPU pipeline: team launches staging in scratch: {out.count('kokkos.scratch_alloc')}")
         if "hip" in pipeline:
             event(f"unfused GPU pipeline: LayoutLeft temporaries: {out.count('memref.alloc') and 'strided<[1, ?]>' in out}")

@@ -134,7 +134,7 @@ def test_hdiff_fused_matches_numpy_and_unfused():
 @pytest.mark.parametrize("target", ["cpu", "cuda"])
 def test_hdiff_l3_becomes_one_launch(target):
     module = parse_mlir(HDIFF)
-    run_pipeline(module, f"convert-scf-to-kokkos{{target={target}}}")
+    run_pipeline(module, f"kokkos-set-target{{target={target}}},kokkos-memory-spaces,convert-scf-to-kokkos")
     assert str(module).count("kokkos.parallel_for") == 4
     run_pipeline(module, "kokkos-fuse,canonicalize,cse")
     out = str(module)
@@ -363,7 +363,7 @@ def test_launches_on_different_execution_spaces_are_not_fused():
     module = parse_mlir(pair(cons="%ip = arith.addi %i, %c1 : index\n %v = memref.load %t[%ip] : memref<?xf64>\n"
                                   " memref.store %v, %b[%i] : memref<?xf64>", bounds="(%c0) to (%nm)")
                         .replace("memref<?xf64>) {", "memref<?xf64>) attributes {kokkos.host_program} {", 1))
-    run_pipeline(module, "convert-scf-to-kokkos{target=cpu}")
+    run_pipeline(module, "kokkos-set-target{target=cpu},kokkos-memory-spaces,convert-scf-to-kokkos")
     launches = [op for op in module.walk() if isinstance(op, kk.ParallelForOp)]
     assert len(launches) == 2
     launches[1].exec_space = kk.ExecSpaceAttr("serial")  # the consumer runs elsewhere
@@ -382,7 +382,7 @@ def test_kokkos_alloc_temporaries_at_l3_are_removed():
             .replace("memref.store %y, %t[%i] : memref<?xf64>", f"memref.store %y, %t[%i] : {d}")
             .replace("memref.load %t[%ip] : memref<?xf64>", f"memref.load %t[%ip] : {d}"))
     module = parse_mlir(text)
-    run_pipeline(module, "convert-scf-to-kokkos{target=cuda}")
+    run_pipeline(module, "kokkos-set-target{target=cuda},kokkos-memory-spaces,convert-scf-to-kokkos")
     assert str(module).count("kokkos.parallel_for") == 2
     run_pipeline(module, "kokkos-fuse")
     out = str(module)

@@ -28,7 +28,7 @@ LEFT = "memref<?x?xf64, strided<[1, ?]>, #kokkos.space<device>>"
 
 
 def test_gpu_target_makes_layout_free_views_left_and_iterates_left():
-    module, out = run(SCALE.replace(" FREE", ", kokkos.layout_free"), "kokkos-layout{target=cuda}")
+    module, out = run(SCALE.replace(" FREE", ", kokkos.layout_free"), "kokkos-set-target{target=cuda},kokkos-layout")
     check(out, f"""
     // CHECK:      func.func @scale({{{{.*}}}}%[[A:\\w+]]: {LEFT}, %[[B:\\w+]]: {LEFT}, %[[V:\\w+]]: memref<?xf64, #kokkos.space<device>>)
     // CHECK:      kokkos.parallel_for "scale" #kokkos.mdrange<2, iterate = left, tile = [64, 4]> on <cuda>
@@ -40,13 +40,13 @@ def test_gpu_target_makes_layout_free_views_left_and_iterates_left():
 
 @pytest.mark.parametrize("target", ["cpu", "serial"])
 def test_host_targets_keep_layout_right_and_iterate_right(target):
-    module, out = run(SCALE.replace(" FREE", ", kokkos.layout_free"), f"kokkos-layout{{target={target}}}")
+    module, out = run(SCALE.replace(" FREE", ", kokkos.layout_free"), f"kokkos-set-target{{target={target}}},kokkos-layout")
     assert "strided" not in out
     assert "#kokkos.mdrange<2, iterate = right> on <cuda>" in out
 
 
 def test_fixed_layout_views_are_kept_and_iteration_follows_them():
-    module, out = run(SCALE.replace(" FREE", ""), "kokkos-layout{target=hip}")
+    module, out = run(SCALE.replace(" FREE", ""), "kokkos-set-target{target=hip},kokkos-layout")
     assert "strided" not in out
     # The views stay LayoutRight, so the contiguous index is the last: iterate right, tile reversed.
     assert "#kokkos.mdrange<2, iterate = right, tile = [4, 64]>" in out
@@ -56,7 +56,7 @@ def test_views_with_other_uses_keep_their_layout():
     text = SCALE.replace(" FREE", ", kokkos.layout_free").replace(
         "  return\n}", "  %c = memref.cast %B : memref<?x?xf64, #kokkos.space<device>> to "
         "memref<?x?xf64, #kokkos.space<device>>\n  return\n}")
-    module, out = run(text, "kokkos-layout{target=cuda}")
+    module, out = run(text, "kokkos-set-target{target=cuda},kokkos-layout")
     check(out, f"""
     // CHECK: func.func @scale({{{{.*}}}}%[[A:\\w+]]: {LEFT}, %[[B:\\w+]]: memref<?x?xf64, #kokkos.space<device>>, %[[V:\\w+]]: memref<?xf64
     """)
@@ -73,7 +73,7 @@ def test_entries_called_inside_the_module_keep_their_signature():
           memref<?xf64, #kokkos.space<device>>) -> ()
       return
     }"""
-    module, out = run(SCALE.replace(" FREE", ", kokkos.layout_free") + caller, "kokkos-layout{target=cuda}")
+    module, out = run(SCALE.replace(" FREE", ", kokkos.layout_free") + caller, "kokkos-set-target{target=cuda},kokkos-layout")
     assert "strided" not in out
     verify_upstream(module)
 
@@ -81,7 +81,7 @@ def test_entries_called_inside_the_module_keep_their_signature():
 def test_left_views_get_left_iteration_even_on_host():
     text = SCALE.replace(" FREE", "").replace("memref<?x?xf64, #kokkos.space<device>>",
                                                   "memref<?x?xf64, strided<[1, ?]>, #kokkos.space<device>>")
-    _, out = run(text, "kokkos-layout{target=cpu}")
+    _, out = run(text, "kokkos-set-target{target=cpu},kokkos-layout")
     assert "#kokkos.mdrange<2, iterate = left> on <cuda>" in out
 
 
@@ -134,7 +134,7 @@ LOAD = "%{v} = memref.load %{arr}[{a}, {b}] : memref<?x?xf64, #kokkos.space<devi
 ])
 def test_iteration_order_follows_the_contiguous_subscript(accesses, expected):
     body = "\n    ".join(LOAD.format(v=f"v{k}", arr=arr, a=a, b=b) for k, (arr, a, b) in enumerate(accesses))
-    module, out = run(ACCESS.replace("BODY", body), "kokkos-layout{target=cuda}")
+    module, out = run(ACCESS.replace("BODY", body), "kokkos-set-target{target=cuda},kokkos-layout")
     tile = "[64, 4]" if expected == "left" else "[4, 64]"
     assert f"#kokkos.mdrange<2, iterate = {expected}, tile = {tile}> on <cuda>" in out
     verify_upstream(module)
@@ -169,7 +169,7 @@ func.func @twice(%l0: index, %l1: index, %h0: index, %h1: index, %n0: index, %n1
 
 def test_gpu_target_makes_temporaries_left():
     # Input: a LayoutRight temporary T; output: LayoutLeft, strides (1, n0, n0*n1) as symbols.
-    module, out = run(TEMPORARY, "kokkos-layout{target=cuda}")
+    module, out = run(TEMPORARY, "kokkos-set-target{target=cuda},kokkos-layout")
     t_left = "memref<?x?x4xf64, strided<[1, ?, ?]>, #kokkos.space<device>>"
     check(out, f"""
     // CHECK:      func.func @twice({{{{.*}}}}%[[N0:\\w+]]: index, %[[N1:\\w+]]: index, %{{{{\\w+}}}}: memref
@@ -183,9 +183,9 @@ def test_gpu_target_makes_temporaries_left():
 
 
 def test_host_targets_and_escaping_temporaries_keep_layout_right():
-    _, out = run(TEMPORARY, "kokkos-layout{target=cpu}")
+    _, out = run(TEMPORARY, "kokkos-set-target{target=cpu},kokkos-layout")
     assert "strided" not in out
     escaping = TEMPORARY.replace("  memref.dealloc %T", "  %c = memref.cast %T : memref<?x?x4xf64, #kokkos.space<device>> "
                                  "to memref<?x?x4xf64, #kokkos.space<device>>\n  memref.dealloc %T")
-    _, out = run(escaping, "kokkos-layout{target=cuda}")
+    _, out = run(escaping, "kokkos-set-target{target=cuda},kokkos-layout")
     assert "strided" not in out

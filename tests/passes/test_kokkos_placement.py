@@ -84,7 +84,7 @@ def lower(tmp_path: Path, body: str, target: str) -> ModuleOp:
 
 def place(module: ModuleOp, target: str) -> ModuleOp:
     placed = module.clone()
-    run_pipeline(placed, f"kokkos-placement{{target={target}}}")
+    run_pipeline(placed, f"kokkos-set-target{{target={target}}},kokkos-placement")
     return placed
 
 
@@ -175,7 +175,7 @@ def test_inline_launch_ir_in_ir_out_through_hpcir_opt(tmp_path, capsys):
     from hpcir.cli import main
     src = tmp_path / "inline.mlir"
     src.write_text(INLINE)
-    assert main(["opt", str(src), "-p", "kokkos-placement{target=cuda}", "--verify-upstream"]) == 0
+    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-placement", "--verify-upstream"]) == 0
     check(capsys.readouterr().out, INLINE_PLACED)
 
 

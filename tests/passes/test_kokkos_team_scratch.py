@@ -126,12 +126,12 @@ def test_five_point_ir_in_ir_out_through_hpcir_opt(tmp_path, capsys):
     from hpcir.cli import main
     src = tmp_path / "five.mlir"
     src.write_text(FIVE)
-    assert main(["opt", str(src), "-p", "kokkos-team-scratch{target=cuda}", "--verify-upstream"]) == 0
+    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-team-scratch", "--verify-upstream"]) == 0
     check(capsys.readouterr().out, FIVE_STAGED)
     # Reads along one dimension only (j +- 1 removed): nothing to gain, the IR is unchanged.
     one_dim = FIVE.replace("%u[%i, %jm]", "%u[%im, %j]").replace("%u[%i, %jp]", "%u[%ip, %j]")
     src.write_text(one_dim)
-    assert main(["opt", str(src), "-p", "kokkos-team-scratch{target=cuda}"]) == 0
+    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-team-scratch"]) == 0
     out = capsys.readouterr().out
     assert "kokkos.team" not in out and "#kokkos.mdrange<2, iterate = left, tile = [8, 4]>" in out
 
@@ -141,11 +141,11 @@ def test_scratch_budget_decides_the_tile(tmp_path, capsys):
     src = tmp_path / "five.mlir"
     # MDRange tile 32 x 32 (1024 points): its f32 halo box 34 x 34 (4.6 KB) fits, so it is the team tile.
     src.write_text(FIVE.replace("tile = [8, 4]", "tile = [32, 32]"))
-    assert main(["opt", str(src), "-p", "kokkos-team-scratch{target=cuda}"]) == 0
+    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-team-scratch"]) == 0
     assert "arith.constant 1156 : index" in capsys.readouterr().out
     # An explicit f64 tile of 128 x 48 needs 130 x 50 x 8 B = 52 KB > 48 KiB: the launch is left alone.
     src.write_text(FIVE.replace("f32", "f64"))
-    assert main(["opt", str(src), "-p", "kokkos-team-scratch{target=cuda tile=128,48}"]) == 0
+    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-team-scratch{tile=128,48}"]) == 0
     out = capsys.readouterr().out
     assert "kokkos.team" not in out and "kokkos.mdrange" in out
 
@@ -174,7 +174,10 @@ def pipeline_before(pass_name: str, target: str) -> str:
 
 def staged(module: ModuleOp, options: str) -> ModuleOp:
     out = module.clone()
-    run_pipeline(out, f"kokkos-team-scratch{{{options}}}")
+    opts = options.split()
+    target = next(o.removeprefix("target=") for o in opts if o.startswith("target="))
+    rest = " ".join(o for o in opts if not o.startswith("target="))
+    run_pipeline(out, f"kokkos-set-target{{target={target}}},kokkos-team-scratch" + (f"{{{rest}}}" if rest else ""))
     return out
 
 

@@ -78,7 +78,7 @@ func.func @{name}({args}, %A: {v}, %B: {v}) attributes {{kokkos.entry = #kokkos.
     (dict(reduce=True), 1 << 20, "tile = [16, 512]"),
 ])
 def test_host_tiles_fit_the_cache_along_the_contiguous_dimension(kwargs, cache_bytes, expected):
-    module, out = run(launch_text(**kwargs), f"kokkos-tile{{target=cpu cache_bytes={cache_bytes}}}")
+    module, out = run(launch_text(**kwargs), f"kokkos-set-target{{target=cpu}},kokkos-tile{{cache_bytes={cache_bytes}}}")
     assert expected in out
     verify_upstream(module)
 
@@ -92,7 +92,7 @@ def test_host_tiles_fit_the_cache_along_the_contiguous_dimension(kwargs, cache_b
 ])
 def test_gpu_tiles_put_64_on_the_fastest_dimension(iterate, rank, expected):
     text = launch_text(iterate=iterate, rank=rank, space="device", exec_space="cuda")
-    module, out = run(text, "kokkos-tile{target=cuda}")
+    module, out = run(text, "kokkos-set-target{target=cuda},kokkos-tile")
     assert expected in out
     verify_upstream(module)
 
@@ -119,13 +119,13 @@ def test_l2_to_l3_pipeline_with_layout_and_tile():
 def test_autotune_needs_a_shape_when_bounds_are_not_constant():
     module = parse_mlir(launch_text())
     with pytest.raises(HpcirError, match="shape"):
-        run_pipeline(module, "kokkos-tile{target=cpu autotune=true}")
+        run_pipeline(module, "kokkos-set-target{target=cpu},kokkos-tile{autotune=true}")
 
 
 def test_autotune_refuses_targets_this_machine_cannot_run():
     module = parse_mlir(launch_text(space="device", exec_space="cuda"))
     with pytest.raises(HpcirError, match="autotune"):
-        run_pipeline(module, "kokkos-tile{target=cuda autotune=true shape=8x8}")
+        run_pipeline(module, "kokkos-set-target{target=cuda},kokkos-tile{autotune=true shape=8x8}")
 
 
 @pytest.mark.slow
@@ -135,7 +135,7 @@ def test_autotuner_picks_a_candidate_and_caches_it(monkeypatch):
     name = f"tune_{uuid.uuid4().hex[:12]}"  # a fresh cache key: this run must measure
     text = launch_text(name=name, bounds=([1, 1], [17, 9]))  # a 16x8 space with constant bounds
     module = parse_mlir(text)
-    run_pipeline(module, "kokkos-tile{target=cpu autotune=true candidates=3 repeats=2}")
+    run_pipeline(module, "kokkos-set-target{target=cpu},kokkos-tile{autotune=true candidates=3 repeats=2}")
     entries = list((cache.cache_root() / "tiles").glob(f"*/*/tile.json"))
     records = [json.loads(p.read_text()) for p in entries]
     mine = [r for r in records if r["function"] == name]
@@ -154,24 +154,24 @@ def test_autotuner_picks_a_candidate_and_caches_it(monkeypatch):
 
     monkeypatch.setattr(kokkos_tile, "time_candidates", no_timing)
     again = parse_mlir(text)
-    run_pipeline(again, "kokkos-tile{target=cpu autotune=true candidates=3 repeats=2}")
+    run_pipeline(again, "kokkos-set-target{target=cpu},kokkos-tile{autotune=true candidates=3 repeats=2}")
     assert str(again) == out
 
     # The winner belongs to this machine: other thread settings (or another CPU sharing the
     # cache directory) must measure again rather than reuse it.
     monkeypatch.setenv("OMP_NUM_THREADS", "17")
     with pytest.raises(AssertionError, match="cached winner"):
-        run_pipeline(parse_mlir(text), "kokkos-tile{target=cpu autotune=true candidates=3 repeats=2}")
+        run_pipeline(parse_mlir(text), "kokkos-set-target{target=cpu},kokkos-tile{autotune=true candidates=3 repeats=2}")
     monkeypatch.delenv("OMP_NUM_THREADS")
     monkeypatch.setattr(kokkos_tile, "host_cpu_id", lambda: "another CPU")
     with pytest.raises(AssertionError, match="cached winner"):
-        run_pipeline(parse_mlir(text), "kokkos-tile{target=cpu autotune=true candidates=3 repeats=2}")
+        run_pipeline(parse_mlir(text), "kokkos-set-target{target=cpu},kokkos-tile{autotune=true candidates=3 repeats=2}")
 
 
 def test_user_tiles_are_kept():
     text = launch_text().replace("}) : (index, index, index, index) -> ()",
                                  "}) {kokkos.user_tile} : (index, index, index, index) -> ()").replace(
         "iterate = right>", "iterate = right, tile = [3, 5]>")
-    module, out = run(text, "kokkos-tile{target=cpu cache_bytes=1048576}")
+    module, out = run(text, "kokkos-set-target{target=cpu},kokkos-tile{cache_bytes=1048576}")
     assert "tile = [3, 5]" in out
     verify_upstream(module)

@@ -78,7 +78,7 @@ def test_unfused_temporaries_in_gpu_layout_run_on_the_host() -> None:
 
     from hpcir.pipeline import run_pipeline
     from hpcir.stencil_api import build_library
-    pipeline = ("canonicalize,cse,convert-scf-to-kokkos{target=serial},kokkos-layout{target=cuda},"
+    pipeline = ("canonicalize,cse,kokkos-set-target{target=serial},kokkos-memory-spaces,convert-scf-to-kokkos,kokkos-set-target{target=cuda},kokkos-layout,"
                 "canonicalize,cse")
     with_temps = [c for c in CASES if any(isinstance(o, memref.AllocOp) for o in c.stencil.l2("serial").walk())]
     assert len(with_temps) >= 2

@@ -1,0 +1,99 @@
+"""How the driver lowers and builds a module: the default target, target-neutral L2 of kernel launches,
+the L2 -> L3 pipeline per target, C++ emission and the JIT build. The public API (api.py), the
+stencil and graph entry points share these; none of them imports another for it."""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from xdsl.dialects.builtin import ModuleOp
+
+from hpcir.core.errors import HpcirError, user_call_site
+from hpcir.core.targets import Target, get_target
+from hpcir.dialects.kokkos_target import set_module_target, stamped_target
+from hpcir.frontends.python.entries import LaunchSpec, ModuleBuilder
+from hpcir.passes import kokkos_tile
+
+
+_default_target = os.environ.get("HPCIR_TARGET", "cpu")
+
+
+def set_default_target(target: str) -> None:
+    """Set the target used by launches that name none (cpu, serial, ...)."""
+    global _default_target
+    get_target(target, user_call_site(2))
+    _default_target = target
+
+
+def default_target() -> str:
+    """The target used by launches that name none."""
+    return _default_target
+
+
+def build_module(specs: list[LaunchSpec], target: str | None = None) -> ModuleOp:
+    """Target-neutral L2 IR of a set of launches (one module), stamped with `target` when given."""
+    mb = ModuleBuilder()
+    for s in specs:
+        mb.add_entry(s)
+    if target is not None:
+        set_module_target(mb.module, target)
+    return mb.module
+
+
+def lower_to_l3(module: ModuleOp, target: str, dump_after_all: bool = False) -> ModuleOp:
+    """Run the L2 → L3 pipeline for a Kokkos target."""
+    from hpcir.pipeline import run_pipeline
+    return run_pipeline(module, l2_to_l3_pipeline(target), dump_after_all=dump_after_all)
+
+
+def l2_to_l3_pipeline(target: str) -> str:
+    """The pass pipeline from L2 to L3 for a target: stamp it, place views, fuse, convert, then layout and tiles."""
+    t = get_target(target)
+    passes = [f"kokkos-set-target{{target={target}}}", "kokkos-memory-spaces", "kokkos-fuse", "canonicalize", "cse",
+              "convert-scf-to-kokkos", "kokkos-layout"]
+    if t.is_gpu:
+        passes += ["kokkos-tile", "kokkos-team-scratch", "kokkos-placement"]
+    # On CPUs Kokkos' default MDRange tile (whole contiguous rows) measured equal or better than
+    # kokkos-tile's static rule (hdiff 4096^2: the rule cost 6-13 %, benchmarks/RESULTS.md), so
+    # host targets keep it; `kokkos-tile{autotune=true}` remains available through hpcir opt.
+    return ",".join(passes + ["canonicalize", "cse"])
+
+
+def emit_cpp(module: ModuleOp, target: str, name: str) -> dict[str, str]:
+    """Kokkos C++ sources ({filename: text}) of an L3 module, for the target it carries (`target` must agree)."""
+    from hpcir.backends.kokkos_cpp import emit_module
+    return dict(emit_module(module, name, set_module_target(module, target)).files)
+
+
+def cannot_run_reason(t: Target) -> str | None:
+    """Why kernels of target `t` cannot run here (None: they can): host targets always run; a GPU
+    target needs a driver and a visible device."""
+    if t.kind != "kokkos":
+        return f"{t.name} is not a Kokkos target"
+    if t.runs_on_host:
+        return None
+    from hpcir.core.machine import gpu_unavailable_reason
+    return gpu_unavailable_reason(t.name)
+
+
+def build_library(sources: dict[str, str], target: str, name: str) -> Any:
+    """Build (or fetch from the cache) and load the shared library of emitted sources."""
+    from hpcir.backends.build import build_shared_library
+    from hpcir.backends.runtime import load_module
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
+    t = get_target(target)
+    return load_module(build_shared_library(sources, t, ensure_kokkos(t), name))
+
+
+def build_l3_module(module: ModuleOp, name: str) -> Any:
+    """Emit, build and load an L3 module for the target it carries (the autotuner's module builder)."""
+    target = stamped_target(module)
+    if target is None:
+        raise HpcirError("the module carries no target", hint="run kokkos-set-target first")
+    return build_library(emit_cpp(module, target.name, name), target.name, name)
+
+
+kokkos_tile.use_module_builder(build_l3_module)
+
+
+_build = build_library  # the name the stencil, graph and benchmark code used
