@@ -1,0 +1,64 @@
+"""`graph-bufferize`: L1 graph functions on tensors become L2 parallel loops on memrefs (upstream MLIR).
+
+Runs, through the upstream-MLIR bridge (`hpcir.dialects.upstream.run_upstream_passes`):
+
+    one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},
+    convert-linalg-to-parallel-loops, lower-affine, canonicalize, cse
+
+so tensors become memrefs with identity layouts (LayoutRight views), every linalg op an
+`scf.parallel` (reductions become `scf.for` inside it), and functions return freshly allocated
+buffers (`graph-results-to-out-params` turns those into output views). Upstream inserts no
+deallocations. The names of function arguments (`%x`, `%fc1_weight`, ...) survive the round trip:
+upstream MLIR prints its own (`%arg0`), so they are restored by position. The pass is
+target-neutral: memrefs carry no memory space; the L2 -> L3 pipeline places them. Ops without a
+bufferization (the `fft` dialect) are refused with an HpcirError before anything runs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from xdsl.context import Context
+from xdsl.dialects import func
+from xdsl.dialects.builtin import ModuleOp
+from xdsl.passes import ModulePass
+
+from hpcir.core.errors import HpcirError
+
+UPSTREAM_PIPELINE = ("builtin.module(one-shot-bufferize{bufferize-function-boundaries "
+                     "function-boundary-type-conversion=identity-layout-map},"
+                     "convert-linalg-to-parallel-loops,lower-affine,canonicalize,cse)")
+
+
+def _arg_names(module: ModuleOp) -> dict[str, list[str | None]]:
+    return {f.sym_name.data: [a.name_hint for a in f.body.block.args]
+            for f in module.walk() if isinstance(f, func.FuncOp) and f.body.blocks}
+
+
+@dataclass(frozen=True)
+class GraphBufferizePass(ModulePass):
+    """Bufferize graph functions and lower linalg to scf.parallel loops on memrefs, with upstream MLIR."""
+
+    name = "graph-bufferize"
+
+    def apply(self, ctx: Context, op: ModuleOp) -> None:
+        from hpcir.dialects.upstream import run_upstream_passes
+
+        for o in op.walk():
+            if o.name.startswith("fft."):
+                raise HpcirError(f"{o.name} has no Kokkos lowering yet",
+                                 hint="lower programs with FFTs to target='jax' or target='torch'")
+        names = _arg_names(op)
+        result = run_upstream_passes(op, UPSTREAM_PIPELINE)
+        for f in result.walk():
+            if isinstance(f, func.FuncOp) and f.body.blocks:
+                for a, n in zip(f.body.block.args, names.get(f.sym_name.data, [])):
+                    a.name_hint = n
+        # Move the new body into the module in place: callers hold a reference to `op`.
+        for old in list(op.body.block.ops):
+            old.detach()
+            old.erase(safe_erase=False)
+        for new in list(result.body.block.ops):
+            new.detach()
+            op.body.block.add_op(new)
+        for key, attr in result.attributes.items():
+            op.attributes[key] = attr
