@@ -52,12 +52,6 @@ CMP = {"eq": ("oeq", "eq"), "ne": ("une", "ne"), "lt": ("olt", "slt"), "le": ("o
        "gt": ("ogt", "sgt"), "ge": ("oge", "sge")}
 
 
-def scalar_kinds() -> list[str]:
-    """Every scalar kind `Body.op` accepts (for the coverage report)."""
-    return sorted({*_BINARY, *_UNARY, "cmp", "select", "cast", "not", "sign", "real", "imag",
-                   "conj", "complex", "isnan"})
-
-
 class Body:
     """Appends typed scalar ops to the block of a linalg.generic."""
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import IntegerAttr, MemRefType
 from xdsl.ir import Block, BlockArgument, Operation, SSAValue
-from xdsl.traits import is_side_effect_free
+from xdsl.traits import MemoryEffect, RecursiveMemoryEffect, is_side_effect_free
 
 from hpcir.dialects import kokkos as kk
 
@@ -101,21 +101,40 @@ def subscript_offsets(indices: list[SSAValue], loop: Loop) -> tuple[int, ...] | 
     return tuple(offsets)
 
 
-def top_level_loops(block: Block) -> list[Loop]:
-    """The fusable loops directly in a block, in order."""
-    return [lp for op in block.ops if (lp := as_loop(op)) is not None]
+def _effects_are_nested(op: Operation) -> bool:
+    """Whether op's memory effects are exactly those of the ops nested in it (RecursiveMemoryEffect only)."""
+    traits = op.get_traits_of_type(MemoryEffect)
+    return bool(traits) and all(type(t) is RecursiveMemoryEffect for t in traits)
 
 
-# Ops whose own effects are those of the ops nested in them (walked separately).
-_STRUCTURAL = (scf.IfOp, scf.ForOp, scf.WhileOp, scf.YieldOp, scf.ConditionOp, scf.ReduceOp, kk.YieldOp)
+def _parallel_level(op: Operation) -> bool:
+    """Ops running their regions as a parallel level of their own: kokkos launches and team-level
+    ops, and `scf.parallel` loops with a reduction."""
+    return (isinstance(op, (*kk.LAUNCH_OPS, *kk.NESTED_RANGE_OPS, kk.SingleOp))
+            or (isinstance(op, scf.ParallelOp) and bool(op.initVals)))
+
+
+def _walked_into(inner: Operation, root: Operation) -> bool:
+    """Whether memref_effects takes inner's effects from the ops nested in it, each walked on its own.
+
+    True for ops whose effects are their nested ops' (structured control flow, plain parallel
+    loops, the analysed loop itself); a parallel level of its own nested in (or between) the
+    analysed ops, and any reduction or scan, is not looked into: it counts only when its traits
+    prove it free of memory effects.
+    """
+    if not _effects_are_nested(inner):
+        return False
+    return not _parallel_level(inner) or (inner is root and not inner.results)
 
 
 def memref_effects(op: Operation) -> tuple[set[SSAValue], set[SSAValue]] | None:
     """(memrefs read, memrefs written) by op and everything nested in it; None when unknown.
 
-    Known: loads, stores, side-effect-free ops, structured control flow (scf.if/for/while and
-    their terminators) and the loop terminators. Anything else (calls, atomics, allocations,
-    nested launches, casts of views) makes the effects unknown, which callers treat as a refusal.
+    Read from the ops' memory-effect traits: loads and stores name their memref; ops whose effects
+    are their nested ops' (see `_walked_into`) are looked through; ops the traits prove free of
+    memory effects count for nothing unless they produce a view (a view escaping the analysis).
+    Anything else (calls, atomics, allocations, fences, deep copies, nested launches, casts of
+    views) makes the effects unknown, which callers treat as a refusal.
     """
     reads: set[SSAValue] = set()
     writes: set[SSAValue] = set()
@@ -124,11 +143,7 @@ def memref_effects(op: Operation) -> tuple[set[SSAValue], set[SSAValue]] | None:
             reads.add(inner.memref)
         elif isinstance(inner, memref.StoreOp):
             writes.add(inner.memref)
-        elif isinstance(inner, kk.ParallelForOp) and inner is op:
-            continue
-        elif isinstance(inner, scf.ParallelOp) and not inner.initVals:
-            continue
-        elif isinstance(inner, _STRUCTURAL):
+        elif _walked_into(inner, op):
             continue
         elif not is_side_effect_free(inner) or any(isinstance(r.type, MemRefType) for r in inner.results):
             return None

@@ -4,10 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects.builtin import (
-    Float32Type, Float64Type, IntegerType, MemRefType, NoneAttr, StridedLayoutAttr,
-    i1, i32, i64, f32, f64,
-)
+from xdsl.dialects.builtin import MemRefType, NoneAttr, StridedLayoutAttr, f32, f64, i1, i32, i64
 from xdsl.ir import Attribute
 
 from xdsl.dialects.builtin import DYNAMIC_INDEX as DYN  # noqa: E402  (dynamic dimension marker)
@@ -64,17 +61,6 @@ def scalar_from_numpy(dtype: np.dtype) -> ScalarType | None:
         if np.dtype(s.numpy) == dtype:
             return s
     return None
-
-
-def scalar_from_mlir(t: Attribute) -> ScalarType:
-    """The kernel scalar type of an MLIR scalar type."""
-    if isinstance(t, Float64Type):
-        return F64
-    if isinstance(t, Float32Type):
-        return F32
-    if isinstance(t, IntegerType):
-        return {64: I64, 32: I32, 1: BOOL}[t.width.data]
-    raise TypeError(f"not a kernel scalar type: {t}")
 
 
 def promote(a: ScalarType, b: ScalarType) -> ScalarType:

@@ -40,7 +40,7 @@ def _apply_xdsl_passes(module: ModuleOp, *names: str) -> None:
 
     ctx, registry = context(), get_all_passes()
     for name in names:
-        registry[name]().apply(ctx, module)
+        registry[name]()().apply(ctx, module)  # the registry holds factories of pass classes
     module.verify()
 
 

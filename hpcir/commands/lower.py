@@ -93,16 +93,29 @@ def lower_file(path: Path, target: str, dump_after_all: bool = False) -> tuple[M
     return l2, l3, path.stem
 
 
+def stencil_l1_text(path: Path) -> str:
+    """The L1 (stencil dialect) IR of a file's stencils; kernels and programs have no L1 form."""
+    _, _, stencils = collect(load_user_module(path), path)
+    if not stencils:
+        raise HpcirError(f"{path} has no L1 form: @hpcir.kernel and @hpcir.program lower straight to L2 (loops)",
+                         hint="use --stage=L2 or --stage=L3; L1 exists for stencils and graph entry points (hpcir.export)")
+    return "\n".join(str(st.stencil_ir()) for st in stencils)
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute `hpcir lower`."""
     path: Path = args.file
     t = get_target(args.target)
     from .. import graph_dispatch as graph_api_hook
     if graph_api_hook.has_exports(path):
-        return graph_api_hook.lower_exports(path, args.target, args.output, args.emit, args.stage)
+        return graph_api_hook.lower_exports(path, args.target, args.output, args.emit, args.stage,
+                                            dump_after_all=args.dump_ir_after_all)
     if t.kind != "kokkos":
         raise HpcirError(f"{path} has kernels, which lower to Kokkos targets, not {args.target!r}",
                          hint="use --target=cpu|serial|cuda|hip, or declare graph entry points with hpcir.export")
+    if args.stage == "L1":
+        print(stencil_l1_text(path))
+        return 0
     l2, l3, name = lower_file(path, args.target, args.dump_ir_after_all)
     assert l3 is not None
     if args.emit == "mlir":

@@ -62,6 +62,25 @@ def test_lower_mlir_stages_parse_upstream(tmp_path: Path, target: str, stage: st
         assert f"on <{ {'cpu': 'openmp'}.get(target, target) }>" in text
 
 
+def test_l2_is_target_neutral_apart_from_the_module_target(tmp_path: Path, capsys):
+    """The frontends decide nothing per target: L2 for cuda, hip and cpu differ in one attribute."""
+    texts = {}
+    for target in ("cpu", "cuda", "hip", "serial"):
+        assert main(["lower", str(EXAMPLE), f"--target={target}", "--emit=mlir", "--stage=L2"]) == 0
+        texts[target] = capsys.readouterr().out
+        assert texts[target].startswith(f'builtin.module attributes {{kokkos.target = "{target}"}}')
+    neutral = {t: x.replace(f'kokkos.target = "{t}"', "") for t, x in texts.items()}
+    assert len(set(neutral.values())) == 1
+    assert "#kokkos.space<device>" not in texts["cuda"] and "on <" not in "".join(
+        ln for ln in texts["cuda"].splitlines() if "on <default>" not in ln and "kokkos.parallel" in ln)
+
+
+def test_l1_of_a_kernel_file_is_an_error_not_l3(capsys):
+    assert main(["lower", str(EXAMPLE), "--target=cpu", "--emit=mlir", "--stage=L1"]) == 1
+    err = capsys.readouterr()
+    assert "has no L1 form" in err.err and "--stage=L2" in err.err and "kokkos." not in err.out
+
+
 def test_lower_gpu_project_uses_device_spaces(tmp_path: Path):
     assert main(["lower", str(EXAMPLE), "--target=cuda", "-o", str(tmp_path / "cu")]) == 0
     cpp = (tmp_path / "cu" / "axpy_dot.hpp").read_text() + (tmp_path / "cu" / "axpy_dot.cpp").read_text()
