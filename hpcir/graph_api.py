@@ -45,7 +45,7 @@ def compile(prog: GraphProgram, target: str = "jax", bind_weights: bool = True) 
         from .backends.torch_emitter import compile_torch
         fn = compile_torch(prog, bind_weights)
     else:
-        from .backends.graph_kokkos import compile_kokkos
+        from .graph_lowering import compile_kokkos
         fn = compile_kokkos(prog, target, bind_weights)
     return _with_pytrees(fn, prog) if (prog.in_tree is not None or prog.out_tree is not None) else fn
 
@@ -68,16 +68,19 @@ def _with_pytrees(fn, prog: GraphProgram):
     return call
 
 
-def lower(prog: GraphProgram, target: str = "jax", stage: str | None = None) -> str:
-    """Text of prog: stage="L1" (or "L1-generic") MLIR, or the generated source for `target`."""
+def lower(prog: GraphProgram, target: str = "jax", stage: str | None = None, dump_after_all: bool = False) -> str:
+    """Text of prog: stage="L1" (or "L1-generic") MLIR, or the generated source for `target`.
+
+    Kokkos targets also give stage="L2" / "L3" MLIR; `dump_after_all` prints the IR after every
+    pass of their lowering (the graph L1 -> L2 passes, then L2 -> L3) to stderr."""
     if stage is not None:
         st = stage.upper()
         if st == "L1":
             return prog.text()
         if st in ("L1-GENERIC", "L1G"):
             return prog.text(generic=True)
-        from .backends.graph_kokkos import lower_stage
-        return lower_stage(prog, target, st)
+        from .graph_lowering import lower_kokkos
+        return lower_kokkos(prog, target, st, dump_after_all)
     t = get_target(target)
     if t.kind == "jax":
         from .backends.jax_emitter import lower_jax
@@ -85,8 +88,8 @@ def lower(prog: GraphProgram, target: str = "jax", stage: str | None = None) -> 
     if t.kind == "torch":
         from .backends.torch_emitter import lower_torch
         return lower_torch(prog)[0]
-    from .backends.graph_kokkos import lower_stage
-    return lower_stage(prog, target, "CPP")
+    from .graph_lowering import lower_kokkos
+    return lower_kokkos(prog, target, "CPP", dump_after_all)
 
 
 # ---- hpcir.export and `hpcir lower model.py` --------------------------------------------------------
@@ -179,11 +182,12 @@ def write_graph_module(prog: GraphProgram, target: str, out_dir: str | Path) -> 
 
 
 def lower_exports(path: str | Path, target: str, out_dir: str | Path | None, emit: str | None = None,
-                  stage: str | None = None) -> int:
+                  stage: str | None = None, dump_after_all: bool = False) -> int:
     """`hpcir lower model.py --target=...` for files with hpcir.export entries; prints written files.
 
     Default: Python modules for jax/torch, C++ for Kokkos targets. With emit="mlir", writes
-    <name>.<stage>.mlir instead (stage L1 by default; L2/L3 for Kokkos targets).
+    <name>.<stage>.mlir instead (stage L1 by default; L2/L3 for Kokkos targets). `dump_after_all`
+    prints the IR after every pass of the Kokkos lowering to stderr.
     """
     entries = collect_exports(path)
     if not entries:
@@ -196,13 +200,13 @@ def lower_exports(path: str | Path, target: str, out_dir: str | Path | None, emi
             st = (stage or "L1").upper()
             out.mkdir(parents=True, exist_ok=True)
             p = out / f"{prog.name}.{st.lower()}.mlir"
-            p.write_text(lower(prog, target=target, stage=st))
+            p.write_text(lower(prog, target=target, stage=st, dump_after_all=dump_after_all))
             files = [p]
         elif t.kind in GRAPH_TARGETS:
             files = write_graph_module(prog, t.kind, out)
         else:
-            from .backends.graph_kokkos import write_kokkos
-            files = write_kokkos(prog, target, out)
+            from .graph_lowering import write_kokkos
+            files = write_kokkos(prog, target, out, dump_after_all)
         for f in files:
             print(f)
     return 0

@@ -1,6 +1,9 @@
-"""Routes hpcir.compile / hpcir.lower to the graph (JAX / PyTorch) programs when given one."""
+"""Routes hpcir.compile / hpcir.lower / `hpcir lower` to the graph (JAX / PyTorch) programs when given one.
+
+The Kokkos lowering of graph programs is composed in hpcir.graph_lowering."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 
@@ -28,7 +31,6 @@ def lower_graph(obj: Any, target: str, stage: str | None) -> str:
 def has_exports(path: Any) -> bool:
     """Whether a user file declares graph entry points with hpcir.export (checked without importing it)."""
     import re
-    from pathlib import Path
     try:
         text = Path(path).read_text()
     except OSError:
@@ -36,7 +38,8 @@ def has_exports(path: Any) -> bool:
     return re.search(r"\bhpcir\.export\s*\(|^from hpcir import .*\bexport\b", text, re.M) is not None
 
 
-def lower_exports(path: Any, target: str, out_dir: Any, emit: str, stage: str | None) -> int:
+def lower_exports(path: Any, target: str, out_dir: Any, emit: str, stage: str | None,
+                  dump_after_all: bool = False) -> int:
     """`hpcir lower` for a file with hpcir.export entries (JAX / PyTorch graphs)."""
     from . import graph_api
-    return int(graph_api.lower_exports(path, target, out_dir, emit, stage) or 0)
+    return int(graph_api.lower_exports(path, target, out_dir, emit, stage, dump_after_all=dump_after_all) or 0)

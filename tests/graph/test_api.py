@@ -198,3 +198,14 @@ def test_lower_exports_can_write_mlir_stages(tmp_path, capsys):
     assert "scf.parallel" in text and "kokkos.host_program" in text
     assert api.lower_exports(model, "jax", tmp_path / "ir", emit="mlir") == 0
     assert "linalg.generic" in (tmp_path / "ir" / "smooth.l1.mlir").read_text()
+
+
+def test_cli_lower_dump_ir_after_all_shows_the_graph_passes(tmp_path, capsys):
+    model = tmp_path / "model.py"
+    model.write_text(MODEL_FILE)
+    assert cli_main(["lower", str(model), "--target=cpu", "-o", str(tmp_path / "cpp"), "--dump-ir-after-all"]) == 0
+    err = capsys.readouterr().err
+    dumps = [line.split("IR Dump After ")[1].split(" //")[0] for line in err.splitlines() if "IR Dump After" in line]
+    graph = ["graph-lift-constants", "graph-reshapes-to-copies", "graph-bufferize", "graph-results-to-out-params"]
+    assert dumps[:4] == graph, dumps  # the first entry's graph L1 -> L2 passes, in order ...
+    assert "convert-scf-to-kokkos" in dumps[4:dumps.index(graph[0], 4)]  # ... then its L2 -> L3, then the next entry

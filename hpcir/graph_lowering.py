@@ -1,0 +1,108 @@
+"""How the driver takes a graph (JAX / PyTorch) program to a Kokkos target, through registered passes only:
+
+    L1 (linalg on tensors)
+      --GRAPH_L1_TO_L2-->            L2: a kokkos.host_program of scf.parallel loops on memrefs, output views
+      --l2_to_l3_pipeline(target)--> L3: kokkos dialect (the same pipeline as kernels and stencils)
+      --emit_cpp--> Kokkos C++ --build_library--> JIT entry, wrapped by backends.graph_kokkos.graph_callable
+
+`GRAPH_L1_TO_L2` is target-neutral (the same for cpu, serial, cuda and hip); the target enters
+with the L2 -> L3 pipeline, whose first pass stamps it on the module. Every step can be replayed
+on its own: `hpcir opt prog.l1.mlir -p "graph-lift-constants,graph-reshapes-to-copies,..."`, and
+`hpcir lower model.py --target=T --dump-ir-after-all` prints the IR after each pass.
+"""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from xdsl.dialects.builtin import ModuleOp
+
+from hpcir.core.errors import HpcirError
+from hpcir.core.targets import get_target
+from hpcir.dialects.graph_program import GraphProgram
+
+# The graph L1 -> L2 pipeline: each is a pass of hpcir.passes (see their module docstrings).
+GRAPH_L1_TO_L2 = "graph-lift-constants,graph-reshapes-to-copies,graph-bufferize,graph-results-to-out-params"
+
+
+def _check_kokkos_target(target: str) -> None:
+    if get_target(target).kind != "kokkos":
+        raise HpcirError(f"{target!r} is not a Kokkos target", hint="use cpu, serial, cuda or hip")
+
+
+def graph_l2(prog: GraphProgram, dump_after_all: bool = False) -> ModuleOp:
+    """L2 of a graph program: GRAPH_L1_TO_L2 run on a copy of its L1 module (target-neutral)."""
+    from .pipeline import run_pipeline
+    return run_pipeline(prog.module.clone(), GRAPH_L1_TO_L2, dump_after_all=dump_after_all)
+
+
+def graph_l3(prog: GraphProgram, target: str, dump_after_all: bool = False) -> ModuleOp:
+    """L3 (kokkos dialect) of a graph program for a Kokkos target: GRAPH_L1_TO_L2, then the L2 -> L3 pipeline."""
+    from .lowering import lower_to_l3
+    _check_kokkos_target(target)
+    return lower_to_l3(graph_l2(prog, dump_after_all), target, dump_after_all)
+
+
+def lifted_constants(prog: GraphProgram) -> list[np.ndarray]:
+    """Values of the dense constants graph-lift-constants turns into trailing input views (in order)."""
+    from .passes.graph_lift_constants import lifted_constants as lifted
+    return [v for _, v in lifted(prog.func)]
+
+
+def _text(module: ModuleOp) -> str:
+    from .pipeline import print_module
+    buf = io.StringIO()
+    print_module(module, buf)
+    return buf.getvalue()
+
+
+def lower_kokkos(prog: GraphProgram, target: str, stage: str, dump_after_all: bool = False) -> str:
+    """L2 / L3 MLIR, or C++ source (stage "CPP"), of prog for a Kokkos target."""
+    from .lowering import emit_cpp
+    _check_kokkos_target(target)
+    if stage == "L2":
+        return _text(graph_l2(prog, dump_after_all))
+    if stage == "L3":
+        return _text(graph_l3(prog, target, dump_after_all))
+    if stage == "CPP":
+        files = emit_cpp(graph_l3(prog, target, dump_after_all), target, prog.name)
+        return "\n".join(f"// ===== {n} =====\n{t}" for n, t in files.items())
+    raise HpcirError(f"unknown stage {stage!r} for a graph program", hint="use L1, L2, L3 or none (C++)")
+
+
+def write_kokkos(prog: GraphProgram, target: str, out_dir: Path, dump_after_all: bool = False) -> list[Path]:
+    """Write the C++ files of prog for a Kokkos target (plus its L1 MLIR)."""
+    from .lowering import emit_cpp
+    files = emit_cpp(graph_l3(prog, target, dump_after_all), target, prog.name)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, text in files.items():
+        p = out / name
+        p.write_text(text)
+        written.append(p)
+    l1 = out / f"{prog.name}.l1.mlir"
+    l1.write_text(prog.text())
+    return written + [l1]
+
+
+def compile_kokkos(prog: GraphProgram, target: str, bind_weights: bool = True) -> Any:
+    """A Python callable running prog through the Kokkos JIT (numpy / CPU torch arrays in, numpy out).
+
+    GPU targets run where the machine has the driver and a device, as kernels do
+    (`cannot_run_reason`); elsewhere the error says what is missing.
+    """
+    from .backends.graph_kokkos import graph_callable
+    from .lowering import build_library, cannot_run_reason, emit_cpp
+    _check_kokkos_target(target)
+    why = cannot_run_reason(get_target(target))
+    if why:
+        raise HpcirError(f"target {target!r} cannot run graph programs on this machine: {why}",
+                         hint="use target='cpu' or 'serial' to run here; hpcir.lower(prog, target=...) writes "
+                              "the C++ for any Kokkos target")
+    module = graph_l3(prog, target)
+    name = f"hpcir_graph_{prog.name}"
+    entry = build_library(emit_cpp(module, target, name), target, name)[prog.name]
+    return graph_callable(entry, prog, target, lifted_constants(prog), bind_weights)
