@@ -229,13 +229,44 @@ def _convert_launch(par: scf.ParallelOp, name: str, target: Target) -> None:
         accs = list(loop.body.block.args[1:])
         yield_cls = scf.YieldOp
     Rewriter.inline_block(body, InsertPoint.at_end(kb.insertion_point.block), ivs)
-    new = [_inline_combiner(kb, reg, acc, c) for reg, acc, c in zip(reduce.reductions, accs, reduce.args)]
+    new = [c if kind != kk.ReducerKind.CUSTOM and _forward_accumulator(c, acc, kind)
+           else _inline_combiner(kb, reg, acc, c)
+           for reg, acc, c, kind in zip(reduce.reductions, accs, reduce.args, kinds)]
     kb.insert(yield_cls(*new))
     if results:
         Rewriter.replace_op(par, [], list(launch.results))
     else:
         Rewriter.erase_op(par)
     reduce.erase()
+
+
+def _forward_accumulator(contribution: SSAValue, acc: SSAValue, kind: kk.ReducerKind) -> bool:
+    """Update the launch's accumulator in place when the body's contribution is a local that starts
+    at the reducer's identity (what the kernel frontend writes for `acc += ...`): start the local at
+    the incoming partial instead and contribute it as it is. acc (+) (identity (+) e...) equals
+    acc (+) e... for a built-in reducer, and this keeps the kernel's own order of updates with no
+    extra combine per iteration. True when rewritten."""
+    load = contribution.owner
+    if not isinstance(load, memref.LoadOp) or load.indices or load.parent_block() is None:
+        return False
+    local = load.memref
+    if not isinstance(local.owner, memref.AllocaOp):
+        return False
+    first = None
+    for op in load.parent_block().ops:  # the first access of the local, in program order
+        if op is load:
+            return False
+        if any(v is local for o in op.walk() for v in o.operands):
+            first = op
+            break
+    if not isinstance(first, memref.StoreOp) or first.memref is not local:
+        return False
+    value = first.value.owner
+    identity = kk.reducer_identity(kind, acc.type)
+    if identity is None or not isinstance(value, arith.ConstantOp) or value.value != identity:
+        return False
+    first.operands[0] = acc
+    return True
 
 
 def _fill_join(launch: kk.ParallelReduceOp, reduce: scf.ReduceOp) -> None:

@@ -1,5 +1,7 @@
-"""Build one target-neutral IR module from kernel launches: entry funcs (L2 for range/MDRange
-parallel_for, L3 for reductions, scans and team policies) plus the device functions they call.
+"""Build one target-neutral IR module from kernel launches: entry funcs (L2 `scf.parallel` for
+range/MDRange parallel_for and parallel_reduce, as graph programs reach L2; L3 for scans, which scf
+cannot express, team policies and launches with the user's own MDRange tile) plus the device
+functions they call.
 
 Nothing here depends on the target: views are in host space, launches on the default execution
 space with the default MDRange iteration order. The L2 -> L3 passes specialise them for the
@@ -17,7 +19,7 @@ from xdsl.ir import Block, Region
 from hpcir.core.errors import KernelTypeError
 
 from .kernel import Kernel
-from .reducers import accepts, identity
+from .reducers import accepts, combiner_block, identity
 from .scope import Scope, Var
 from .stmts import StmtMixin
 from .types import BOOL, I64, KernelType, ScalarType, TeamMemberType
@@ -117,6 +119,10 @@ class ModuleBuilder:
         result_types = []
         if spec.kind == "for" and spec.policy in ("range", "mdrange") and not spec.tile:
             self._l2_parallel(low, spec, bounds, params)
+        elif spec.kind == "reduce" and spec.policy in ("range", "mdrange") and not spec.tile:
+            res = self._l2_reduce(low, spec, bounds, params)
+            result_types = [res.type]
+            low.emit(func.ReturnOp(res))
         else:
             res = self._l3_launch(low, spec, name, bounds, params)
             if res is not None:
@@ -147,6 +153,32 @@ class ModuleBuilder:
         low.emit(scf.ReduceOp())
         low.block = outer
         low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body)))
+
+    def _l2_reduce(self, low: KernelLowerer, spec: LaunchSpec, bounds: list, params: dict) -> Any:
+        """`scf.parallel` with one reduction: each iteration runs the body on an accumulator that
+        starts at the reducer's identity and contributes its final value through `scf.reduce`."""
+        r, acc_t = spec.rank, spec.acc_type
+        assert acc_t is not None
+        if not accepts(spec.reducer, acc_t):
+            raise KernelTypeError(f"reducer {spec.reducer!r} is not defined on {acc_t} accumulators",
+                                  spec.kernel.loc(spec.kernel.tree))
+        init = low.const(identity(spec.reducer, acc_t), acc_t)
+        one = low.const_index(1)
+        body = Block(arg_types=[bounds[0].type] * r)
+        outer = low.block
+        low.block = body
+        bindings: dict[str, Var | TV] = {**params, **self._bind_indices(low, spec, list(body.args))}
+        if spec.acc_param is not None:
+            acc_var = low.new_var(spec.acc_param, acc_t, low.const(identity(spec.reducer, acc_t), acc_t))
+            del low.scope.names[spec.acc_param]
+            bindings[spec.acc_param] = acc_var
+        low.run(bindings)
+        contribution = (low.emit(memref.LoadOp.get(acc_var.ref, [])).results[0] if spec.acc_param is not None
+                        else low.const(identity(spec.reducer, acc_t), acc_t).ssa)
+        low.emit(scf.ReduceOp([contribution], [Region(combiner_block(spec.reducer, acc_t))]))
+        low.block = outer
+        par = low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body), [init.ssa]))
+        return par.results[0]
 
     def _l3_launch(self, low: KernelLowerer, spec: LaunchSpec, name: str, bounds: list, params: dict) -> Any:
         from hpcir.dialects import kokkos as kk

@@ -3,6 +3,9 @@ from __future__ import annotations
 
 import math
 
+from xdsl.dialects import arith, scf
+from xdsl.ir import Block
+
 from .types import BOOL, F32, F64, I32, I64, ScalarType
 
 REDUCERS = ("sum", "prod", "min", "max", "land", "lor", "band", "bor")
@@ -45,3 +48,22 @@ def accepts(kind: str, ty: ScalarType) -> bool:
     if kind in ("band", "bor"):
         return not ty.is_float
     return ty in (F64, F32, I64, I32) or (kind in ("min", "max") and ty.is_bool)
+
+
+def combiner_block(kind: str, ty: ScalarType) -> Block:
+    """The `scf.reduce` region block (a, b) -> a (op) b of a built-in reducer on `ty`.
+
+    convert-scf-to-kokkos maps each back to the Kokkos reducer (bool max/min are or/and)."""
+    block = Block(arg_types=[ty.mlir(), ty.mlir()])
+    a, b = block.args
+    if ty.is_float:
+        op_cls = {"sum": arith.AddfOp, "prod": arith.MulfOp, "max": arith.MaximumfOp, "min": arith.MinimumfOp}[kind]
+    elif ty.is_bool:
+        op_cls = {"max": arith.OrIOp, "min": arith.AndIOp, "land": arith.AndIOp, "lor": arith.OrIOp,
+                  "band": arith.AndIOp, "bor": arith.OrIOp}[kind]
+    else:
+        op_cls = {"sum": arith.AddiOp, "prod": arith.MuliOp, "max": arith.MaxSIOp, "min": arith.MinSIOp,
+                  "band": arith.AndIOp, "bor": arith.OrIOp}[kind]
+    combined = op_cls(a, b)
+    block.add_ops([combined, scf.ReduceReturnOp(combined.result)])
+    return block
