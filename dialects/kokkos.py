@@ -47,22 +47,35 @@ EntryAttr("reduce"); type TeamMemberType(). Custom syntax, e.g.
     ^bb0(%i : index):
       kokkos.yield
     }
+
+Structure and effects are xDSL traits, as in xDSL's scf/memref: region ops end their single
+blocks in kokkos.yield (SingleBlockImplicitTerminator) and have the memory effects of their
+bodies (RecursiveMemoryEffect); team-level ops need an enclosing team launch (HasAncestor) and
+keep Kokkos' nesting rules (NotNestedIn); member queries are Pure; data ops state their
+read/write/alloc effects. Canonicalization (xDSL's `canonicalize`) removes launches and nested
+ranges with a provably empty index space (FoldEmptyIndexSpace) and folds self deep copies and
+repeated fences (kokkos_data_ops).
 """
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import ClassVar
+from dataclasses import dataclass
 
-from xdsl.dialects.builtin import AnyFloat, ArrayAttr, FloatAttr, IndexType, IntegerAttr, IntegerType, StringAttr, i1
+from xdsl.dialects.builtin import (I64, AnyFloat, ArrayAttr, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
+                                   StringAttr, i1, i64)
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, lazy_traits_def, operand_def,
                        opt_prop_def, opt_region_def, prop_def, region_def, result_def, traits_def, var_operand_def,
                        var_result_def)
-from xdsl.traits import HasParent, IsTerminator, Pure
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern
+from xdsl.traits import (HasAncestor, HasCanonicalizationPatternsTrait, HasParent, IsTerminator, MemoryAllocEffect,
+                         MemoryReadEffect, MemoryWriteEffect, OpTrait, Pure, RecursiveMemoryEffect,
+                         SingleBlockImplicitTerminator)
+from xdsl.transforms.canonicalization_patterns.utils import const_evaluate_operand
 from xdsl.utils.exceptions import VerifyException
 
-from .kokkos_data_ops import AllocOp, CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, ScratchAllocOp
+from .kokkos_data_ops import AllocOp, CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, verify_dynamic_sizes
 from .kokkos_attrs import (EntryAttr, EntryKind, ExecSpace, ExecSpaceAttr, Iterate, IterateAttr, MDRangePolicyAttr,
                            MemorySpace, RangePolicyAttr, ReducerAttr, ReducerKind, SingleLevel, SingleLevelAttr,
                            SpaceAttr, TeamMemberType, TeamPolicyAttr, layout_kind, layout_left, memory_space_of,
@@ -75,7 +88,8 @@ __all__ = [
     "SpaceAttr", "ExecSpaceAttr", "IterateAttr", "ReducerAttr", "EntryAttr", "SingleLevelAttr", "RangePolicyAttr",
     "MDRangePolicyAttr", "TeamPolicyAttr", "TeamMemberType", "MemorySpace", "ExecSpace", "Iterate", "ReducerKind",
     "EntryKind", "SingleLevel", "view_type", "layout_left", "layout_kind", "memory_space_of", "policy_rank",
-    "reducer_type_error", "reducer_identity", "LAUNCH_OPS", "NESTED_RANGE_OPS",
+    "reducer_type_error", "reducer_identity", "LAUNCH_OPS", "NESTED_RANGE_OPS", "TEAM_LAUNCH_OPS", "NotNestedIn",
+    "FoldEmptyIndexSpace", "index_space_is_empty",
 ]
 
 Value = SSAValue | Operation
@@ -194,12 +208,43 @@ def _verify_reduction(op: Operation, init: Sequence[SSAValue], results: Sequence
         _verify_terminator(op, join, "join", types)
 
 
+@dataclass(frozen=True)
+class NotNestedIn(OpTrait):
+    """A Kokkos nesting rule: the op may not sit inside any of `op_types` within its launch.
+
+    Ancestors are checked from the op's parent up to the enclosing launch (ops around the launch do
+    not count); `message` is the error, with `{op}` and `{parent}` standing for the two op names.
+    """
+
+    op_types: tuple[type[Operation], ...]
+    message: str
+
+    def verify(self, op: Operation) -> None:
+        parent = op.parent_op()
+        while parent is not None and not isinstance(parent, _LaunchOp):
+            if isinstance(parent, self.op_types):
+                raise VerifyException(self.message.format(op=op.name, parent=parent.name))
+            parent = parent.parent_op()
+
+
+class IndexSpaceHasCanonicalizationPatterns(HasCanonicalizationPatternsTrait):
+    """Launches and nested ranges: a provably empty index space runs nothing (FoldEmptyIndexSpace)."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        return (FoldEmptyIndexSpace(),)
+
+
 class _LaunchOp(IRDLOperation):
     """Fields and helpers shared by parallel_for / parallel_reduce / parallel_scan."""
 
     policy = prop_def(_POLICY)
     exec_space = prop_def(ExecSpaceAttr)
     kernel_name = prop_def(StringAttr, prop_name="name")
+    # Bodies (and join regions) are single blocks ending in kokkos.yield; a launch has the memory
+    # effects of the ops in its body.
+    traits = lazy_traits_def(lambda: (SingleBlockImplicitTerminator(YieldOp), RecursiveMemoryEffect(),
+                                      IndexSpaceHasCanonicalizationPatterns()))
     # Operands and regions are declared in each subclass: xDSL orders fields subclass-first.
 
     @property
@@ -403,8 +448,10 @@ class _NestedRangeOp(IRDLOperation):
     assembly_format = ("$member `(` $begin `,` $end `)` (`init` `(` $init^ `:` type($init) `)`)? "
                        "(`reducers` $reducers^)? attr-dict-with-keyword $body (`join` $join^)? (`->` type($res)^)?")
 
-    # Kokkos nesting rules: which nested-range ops may enclose this one (within the same team body).
-    FORBIDDEN_ANCESTORS: ClassVar[tuple[str, ...]] = ()
+    # Inside a team launch; the Kokkos nesting rules (which ranges may enclose which) are each
+    # subclass's NotNestedIn trait.
+    traits = lazy_traits_def(lambda: (SingleBlockImplicitTerminator(YieldOp), RecursiveMemoryEffect(),
+                                      HasAncestor(*TEAM_LAUNCH_OPS), IndexSpaceHasCanonicalizationPatterns()))
 
     def __init__(self, member: Value, begin: Value, end: Value, init: Sequence[Value] = (),
                  reducers: Sequence[str | ReducerAttr] = (), body: Region | Block | None = None,
@@ -436,11 +483,9 @@ class _NestedRangeOp(IRDLOperation):
             raise VerifyException(f"'{self.name}' for form cannot have a join region")
         _verify_block_args(self, self.body, "body", [IndexType(), *types])
         _verify_terminator(self, self.body, "body", types)
-        parent = self.parent_op()
-        while parent is not None and not isinstance(parent, _LaunchOp):
-            if parent.name in self.FORBIDDEN_ANCESTORS:
-                raise VerifyException(f"'{self.name}' cannot be nested inside '{parent.name}' (Kokkos nesting rules)")
-            parent = parent.parent_op()
+
+
+_NESTING_RULE = "'{op}' cannot be nested inside '{parent}' (Kokkos nesting rules)"
 
 
 @irdl_op_definition
@@ -448,7 +493,7 @@ class TeamThreadRangeOp(_NestedRangeOp):
     """`Kokkos::TeamThreadRange(member, begin, end)`: split a range over the threads of a team."""
 
     name = "kokkos.team_thread_range"
-    FORBIDDEN_ANCESTORS: ClassVar[tuple[str, ...]] = ("kokkos.team_thread_range", "kokkos.thread_vector_range", "kokkos.team_vector_range")
+    traits = lazy_traits_def(lambda: (NotNestedIn(NESTED_RANGE_OPS, _NESTING_RULE),))
 
 
 @irdl_op_definition
@@ -456,7 +501,7 @@ class ThreadVectorRangeOp(_NestedRangeOp):
     """`Kokkos::ThreadVectorRange(member, begin, end)`: split a range over a thread's vector lanes."""
 
     name = "kokkos.thread_vector_range"
-    FORBIDDEN_ANCESTORS: ClassVar[tuple[str, ...]] = ("kokkos.thread_vector_range", "kokkos.team_vector_range")
+    traits = lazy_traits_def(lambda: (NotNestedIn((ThreadVectorRangeOp, TeamVectorRangeOp), _NESTING_RULE),))
 
 
 @irdl_op_definition
@@ -464,11 +509,13 @@ class TeamVectorRangeOp(_NestedRangeOp):
     """`Kokkos::TeamVectorRange(member, begin, end)`: split a range over all threads and lanes of a team."""
 
     name = "kokkos.team_vector_range"
-    FORBIDDEN_ANCESTORS: ClassVar[tuple[str, ...]] = ("kokkos.team_thread_range", "kokkos.thread_vector_range", "kokkos.team_vector_range")
+    traits = lazy_traits_def(lambda: (NotNestedIn(NESTED_RANGE_OPS, _NESTING_RULE),))
 
 
 NESTED_RANGE_OPS = (TeamThreadRangeOp, ThreadVectorRangeOp, TeamVectorRangeOp)
 LAUNCH_OPS = (ParallelForOp, ParallelReduceOp, ParallelScanOp)
+# The launches that can take a team policy: team-level ops must be nested in one of them.
+TEAM_LAUNCH_OPS = (ParallelForOp, ParallelReduceOp)
 
 
 @irdl_op_definition
@@ -477,18 +524,15 @@ class TeamBarrierOp(IRDLOperation):
 
     name = "kokkos.team_barrier"
     member = operand_def(TeamMemberType)
+    # A barrier orders every memory access of the team around it: it reads and writes memory.
+    traits = lazy_traits_def(lambda: (
+        HasAncestor(*TEAM_LAUNCH_OPS), MemoryReadEffect(), MemoryWriteEffect(),
+        NotNestedIn((*NESTED_RANGE_OPS, SingleOp),
+                    "'{op}' inside '{parent}' would deadlock; place it directly in the team body")))
     assembly_format = "$member attr-dict"
 
     def __init__(self, member: Value):
         super().__init__(operands=[member])
-
-    def verify_(self) -> None:
-        parent = self.parent_op()
-        while parent is not None and not isinstance(parent, _LaunchOp):
-            if isinstance(parent, _NestedRangeOp | SingleOp):
-                raise VerifyException(f"'{self.name}' inside '{parent.name}' would deadlock; "
-                                      "place it directly in the team body")
-            parent = parent.parent_op()
 
 
 @irdl_op_definition
@@ -499,6 +543,8 @@ class SingleOp(IRDLOperation):
     member = operand_def(TeamMemberType)
     level = prop_def(SingleLevelAttr)
     body = region_def("single_block")
+    traits = lazy_traits_def(lambda: (SingleBlockImplicitTerminator(YieldOp), RecursiveMemoryEffect(),
+                                      HasAncestor(*TEAM_LAUNCH_OPS)))
     assembly_format = "$level $member attr-dict-with-keyword $body"
 
     def __init__(self, member: Value, level: str = "per_team", body: Region | Block | None = None):
@@ -513,7 +559,7 @@ class SingleOp(IRDLOperation):
 class _MemberQueryOp(IRDLOperation):
     member = operand_def(TeamMemberType)
     result = result_def(IndexType)
-    traits = traits_def(Pure())
+    traits = traits_def(Pure(), HasAncestor(*TEAM_LAUNCH_OPS))
     assembly_format = "$member attr-dict"
 
     def __init__(self, member: Value):
@@ -549,6 +595,30 @@ class LeagueSizeOp(_MemberQueryOp):
 
 
 @irdl_op_definition
+class ScratchAllocOp(IRDLOperation):
+    """A team-scratch view: `View<T*, ScratchSpace, MemoryUnmanaged>(member.team_scratch(level), sizes...)`."""
+
+    name = "kokkos.scratch_alloc"
+    member = operand_def(TeamMemberType)
+    dynamic_sizes = var_operand_def(IndexType)
+    level = prop_def(IntegerAttr[I64])
+    result = result_def(MemRefType)
+    traits = traits_def(HasAncestor(*TEAM_LAUNCH_OPS), MemoryAllocEffect())
+    assembly_format = "$member `(` $dynamic_sizes `)` `level` $level attr-dict `:` type($result)"
+
+    def __init__(self, member: Value, result_type: MemRefType, dynamic_sizes: Sequence[Value] = (), level: int = 0):
+        super().__init__(operands=[member, _values(dynamic_sizes)], result_types=[result_type],
+                         properties={"level": IntegerAttr(level, i64)})
+
+    def verify_(self) -> None:
+        if self.level.value.data not in (0, 1):
+            raise VerifyException(f"'{self.name}' level must be 0 or 1, got {self.level.value.data}")
+        if memory_space_of(self.result.type) != MemorySpace.SCRATCH:
+            raise VerifyException(f"'{self.name}' result must be in #kokkos.space<scratch>, got {self.result.type}")
+        verify_dynamic_sizes(self, self.result.type, self.dynamic_sizes)
+
+
+@irdl_op_definition
 class YieldOp(IRDLOperation):
     """Terminator of every kokkos region: the updated accumulators (or nothing)."""
 
@@ -561,6 +631,41 @@ class YieldOp(IRDLOperation):
 
     def __init__(self, *values: Value):
         super().__init__(operands=[_values(values)])
+
+
+def _equal(a: SSAValue, b: SSAValue) -> bool:
+    """a == b provably: one SSA value, or equal integer constants."""
+    if a is b:
+        return True
+    ca = const_evaluate_operand(a)
+    return ca is not None and ca == const_evaluate_operand(b)
+
+
+def index_space_is_empty(op: Operation) -> bool:
+    """Whether a launch or nested range provably runs no iteration.
+
+    Some dimension has begin == end (one SSA value or equal constants), or a team launch has the
+    constant league size 0. begin > end does not count: Kokkos rejects such a range at run time.
+    """
+    if isinstance(op, NESTED_RANGE_OPS):
+        return _equal(op.begin, op.end)
+    if not isinstance(op, LAUNCH_OPS):
+        return False
+    if isinstance(op.policy, TeamPolicyAttr):
+        return const_evaluate_operand(op.bounds[0]) == 0
+    return any(_equal(lo, hi) for lo, hi in zip(op.lower_bounds, op.upper_bounds))
+
+
+class FoldEmptyIndexSpace(RewritePattern):
+    """Canonicalization: a launch or nested range that runs no iteration is removed, its results
+    replaced by its init values (init (+) no contribution for a built-in reducer; a custom
+    reducer's init is its identity)."""
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter, /) -> None:
+        if not index_space_is_empty(op):
+            return
+        init = [op.init] if isinstance(op, ParallelScanOp) else list(getattr(op, "init", ()))
+        rewriter.replace(op, [], init)
 
 
 Kokkos = Dialect(

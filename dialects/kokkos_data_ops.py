@@ -1,15 +1,24 @@
-"""Data ops of the kokkos dialect: view allocation, mirrors, deep copies, fences and host printing."""
+"""Data ops of the kokkos dialect: view allocation, mirrors, deep copies, fences and host printing.
+
+Memory effects are stated as xDSL traits, as `memref` does: allocations allocate, a deep copy reads
+and writes, a fence (an ordering point for every launch) reads and writes, printing writes.
+Canonicalization patterns (found by xDSL's `canonicalize` through the ops' traits) are defined
+beside the ops they rewrite: `kokkos.deep_copy %v, %v` becomes `kokkos.fence` (a two-argument
+`Kokkos::deep_copy` between one view only fences), and a fence right after a fence is erased.
+"""
 from __future__ import annotations
 
 import string
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import I64, IndexType, IntegerAttr, MemRefType, StringAttr, i64
+from xdsl.dialects.builtin import IndexType, MemRefType, StringAttr
 from xdsl.ir import Operation, SSAValue
-from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, prop_def, result_def, var_operand_def
+from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, prop_def, result_def, traits_def, var_operand_def
+from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
+from xdsl.traits import HasCanonicalizationPatternsTrait, MemoryAllocEffect, MemoryReadEffect, MemoryWriteEffect
 from xdsl.utils.exceptions import VerifyException
 
-from .kokkos_attrs import MemorySpace, SpaceAttr, TeamMemberType, memory_space_of
+from .kokkos_attrs import MemorySpace, SpaceAttr, memory_space_of
 
 Value = SSAValue | Operation
 
@@ -18,34 +27,27 @@ def _values(vals: Sequence[Value]) -> list[SSAValue]:
     return [SSAValue.get(v) for v in vals]
 
 
-def _verify_dynamic_sizes(op: Operation, ty: MemRefType, sizes: Sequence[SSAValue]) -> None:
+class DeepCopyOpHasCanonicalizationPatterns(HasCanonicalizationPatternsTrait):
+    """`kokkos.deep_copy %v, %v` only fences."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        return (DeepCopySelfToFence(),)
+
+
+class FenceOpHasCanonicalizationPatterns(HasCanonicalizationPatternsTrait):
+    """A fence right after a fence waits for nothing."""
+
+    @classmethod
+    def get_canonicalization_patterns(cls) -> tuple[RewritePattern, ...]:
+        return (EraseRepeatedFence(),)
+
+
+def verify_dynamic_sizes(op: Operation, ty: MemRefType, sizes: Sequence[SSAValue]) -> None:
     dynamic = sum(1 for d in ty.get_shape() if d < 0)
     if len(sizes) != dynamic:
         raise VerifyException(f"'{op.name}' result type {ty} has {dynamic} dynamic dimensions but "
                               f"{len(sizes)} size operands were given")
-
-
-@irdl_op_definition
-class ScratchAllocOp(IRDLOperation):
-    """A team-scratch view: `View<T*, ScratchSpace, MemoryUnmanaged>(member.team_scratch(level), sizes...)`."""
-
-    name = "kokkos.scratch_alloc"
-    member = operand_def(TeamMemberType)
-    dynamic_sizes = var_operand_def(IndexType)
-    level = prop_def(IntegerAttr[I64])
-    result = result_def(MemRefType)
-    assembly_format = "$member `(` $dynamic_sizes `)` `level` $level attr-dict `:` type($result)"
-
-    def __init__(self, member: Value, result_type: MemRefType, dynamic_sizes: Sequence[Value] = (), level: int = 0):
-        super().__init__(operands=[member, _values(dynamic_sizes)], result_types=[result_type],
-                         properties={"level": IntegerAttr(level, i64)})
-
-    def verify_(self) -> None:
-        if self.level.value.data not in (0, 1):
-            raise VerifyException(f"'{self.name}' level must be 0 or 1, got {self.level.value.data}")
-        if memory_space_of(self.result.type) != MemorySpace.SCRATCH:
-            raise VerifyException(f"'{self.name}' result must be in #kokkos.space<scratch>, got {self.result.type}")
-        _verify_dynamic_sizes(self, self.result.type, self.dynamic_sizes)
 
 
 @irdl_op_definition
@@ -56,6 +58,7 @@ class AllocOp(IRDLOperation):
     dynamic_sizes = var_operand_def(IndexType)
     label = prop_def(StringAttr)
     result = result_def(MemRefType)
+    traits = traits_def(MemoryAllocEffect())
     assembly_format = "$label `(` $dynamic_sizes `)` attr-dict `:` type($result)"
 
     def __init__(self, result_type: MemRefType, dynamic_sizes: Sequence[Value] = (), label: str = ""):
@@ -67,7 +70,7 @@ class AllocOp(IRDLOperation):
         if space is None or space == MemorySpace.SCRATCH:
             raise VerifyException(f"'{self.name}' result needs a #kokkos.space<host|device|shared> memory space, "
                                   f"got {self.result.type}; use kokkos.scratch_alloc for scratch")
-        _verify_dynamic_sizes(self, self.result.type, self.dynamic_sizes)
+        verify_dynamic_sizes(self, self.result.type, self.dynamic_sizes)
 
 
 @irdl_op_definition
@@ -77,6 +80,7 @@ class CreateMirrorViewOp(IRDLOperation):
     name = "kokkos.create_mirror_view"
     source = operand_def(MemRefType)
     result = result_def(MemRefType)
+    traits = traits_def(MemoryAllocEffect())
     assembly_format = "$source attr-dict `:` type($source) `->` type($result)"
 
     def __init__(self, source: Value, result_type: MemRefType | None = None):
@@ -103,6 +107,7 @@ class DeepCopyOp(IRDLOperation):
     name = "kokkos.deep_copy"
     dst = operand_def(MemRefType)
     src = operand_def(MemRefType)
+    traits = traits_def(MemoryReadEffect(), MemoryWriteEffect(), DeepCopyOpHasCanonicalizationPatterns())
     assembly_format = "$dst `,` $src attr-dict `:` type($dst) `,` type($src)"
 
     def __init__(self, dst: Value, src: Value):
@@ -124,6 +129,7 @@ class FenceOp(IRDLOperation):
     """`Kokkos::fence()`: wait for all outstanding launches."""
 
     name = "kokkos.fence"
+    traits = traits_def(MemoryReadEffect(), MemoryWriteEffect(), FenceOpHasCanonicalizationPatterns())
     assembly_format = "attr-dict"
 
     def __init__(self):
@@ -137,6 +143,7 @@ class PrintOp(IRDLOperation):
     name = "kokkos.print"
     values = var_operand_def()
     format = prop_def(StringAttr)
+    traits = traits_def(MemoryWriteEffect())  # output is a write, as for gpu.printf
     assembly_format = "$format (`(` $values^ `:` type($values) `)`)? attr-dict"
 
     def __init__(self, format: str, values: Sequence[Value] = ()):
@@ -152,3 +159,21 @@ class PrintOp(IRDLOperation):
                                   f"':spec'), got {self.format.data!r}")
         if len(holes) != len(self.values):
             raise VerifyException(f"'{self.name}' format has {len(holes)} holes but {len(self.values)} values")
+
+
+class DeepCopySelfToFence(RewritePattern):
+    """`kokkos.deep_copy %v, %v` -> `kokkos.fence`: Kokkos copies nothing between one view, it only fences."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: DeepCopyOp, rewriter: PatternRewriter, /) -> None:
+        if op.dst is op.src:
+            rewriter.replace(op, FenceOp())
+
+
+class EraseRepeatedFence(RewritePattern):
+    """A `kokkos.fence` directly after another one is erased."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, op: FenceOp, rewriter: PatternRewriter, /) -> None:
+        if isinstance(op.prev_op, FenceOp) and not op.attributes:
+            rewriter.erase(op)

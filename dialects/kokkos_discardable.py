@@ -1,0 +1,117 @@
+"""Discardable attributes of the kokkos dialect: each name once, what it means, where it goes, its value.
+
+MLIR calls the entries of an op's attribute dictionary that the op itself does not define
+*discardable* attributes; a dialect owns those under its prefix and verifies them. Every
+`kokkos.*` name hpcir puts on IR is declared below as a constant (use the constant, never the
+string) with its meaning, the ops it may appear on and the attribute type of its value, and
+`verify_discardable_attributes(module)` checks every `kokkos.*` entry of a module against these
+declarations; hpcir's pipeline runs it after every pass, beside `module.verify()`.
+
+    from hpcir.dialects.kokkos_discardable import ENTRY, HOST_PROGRAM
+    if ENTRY in f.attributes: ...
+    f.attributes[HOST_PROGRAM] = UnitAttr()
+
+A new discardable attribute is declared here first (a constant and a `DISCARDABLE` entry), or
+verification rejects it as unknown.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
+from xdsl.dialects.func import FuncOp
+from xdsl.ir import Attribute, Operation
+from xdsl.utils.exceptions import VerifyException
+
+from hpcir.core.targets import TARGETS
+
+from .kokkos import LAUNCH_OPS
+from .kokkos_attrs import EntryAttr
+
+PREFIX = "kokkos."
+
+ENTRY = "kokkos.entry"
+"""`#kokkos.entry<for|reduce|scan>` on a kernel entry `func.func`: a launchable kernel and what it launches."""
+
+HOST_PROGRAM = "kokkos.host_program"
+"""Unit, on a `func.func`: an `@hpcir.program` host function (allocations, launches, host loops)."""
+
+ARG_NAMES = "kokkos.arg_names"
+"""Array of strings, on an entry `func.func`: the Python names of its arguments, in order."""
+
+LAYOUT_FREE = "kokkos.layout_free"
+"""Unit, on an entry `func.func` lowered from annotations only: `kokkos-layout` may choose its views' layouts."""
+
+DEVICE_FUNCTION = "kokkos.device_function"
+"""Unit, on a `func.func`: a function called from kernels, emitted as `KOKKOS_INLINE_FUNCTION`."""
+
+USER_TILE = "kokkos.user_tile"
+"""Unit, on a launch (`kokkos.parallel_for|reduce|scan`): its MDRange tile is the user's; passes keep it."""
+
+TARGET = "kokkos.target"
+"""String, on `builtin.module`: the target the module is lowered for (`cpu`, `cuda`, ...), stamped once."""
+
+
+@dataclass(frozen=True)
+class DiscardableAttr:
+    """The declaration of one discardable attribute: its name, where it may appear, what its value is."""
+
+    name: str
+    ops: tuple[type[Operation], ...]  # the ops it may appear on
+    where: str  # those ops, for error messages
+    value: str  # the value's attribute type, for error messages
+    is_valid: Callable[[Attribute], bool]
+
+
+def _unit(attr: Attribute) -> bool:
+    return isinstance(attr, UnitAttr)
+
+
+def _strings(attr: Attribute) -> bool:
+    return isinstance(attr, ArrayAttr) and all(isinstance(a, StringAttr) for a in attr.data)
+
+
+def _target_name(attr: Attribute) -> bool:
+    return isinstance(attr, StringAttr) and attr.data in TARGETS
+
+
+_FUNC = ((FuncOp,), "func.func")
+_UNIT = "a unit attribute"
+
+DISCARDABLE: dict[str, DiscardableAttr] = {d.name: d for d in (
+    DiscardableAttr(ENTRY, *_FUNC, "a #kokkos.entry<for|reduce|scan> attribute",
+                    lambda a: isinstance(a, EntryAttr)),
+    DiscardableAttr(HOST_PROGRAM, *_FUNC, _UNIT, _unit),
+    DiscardableAttr(ARG_NAMES, *_FUNC, "an array of strings", _strings),
+    DiscardableAttr(LAYOUT_FREE, *_FUNC, _UNIT, _unit),
+    DiscardableAttr(DEVICE_FUNCTION, *_FUNC, _UNIT, _unit),
+    DiscardableAttr(USER_TILE, LAUNCH_OPS, ", ".join(c.name for c in LAUNCH_OPS), _UNIT, _unit),
+    DiscardableAttr(TARGET, (ModuleOp,), "builtin.module", f"a string naming a target ({', '.join(TARGETS)})",
+                    _target_name),
+)}
+
+
+def verify_discardable_attribute(op: Operation, name: str) -> None:
+    """Check one `kokkos.*` attribute of op: a declared name, on the right op, with a valid value."""
+    decl = DISCARDABLE.get(name)
+    if decl is None:
+        raise VerifyException(f"'{op.name}' carries unknown attribute '{name}'; the kokkos dialect declares "
+                              f"{', '.join(sorted(DISCARDABLE))} (hpcir.dialects.kokkos_discardable)")
+    if not isinstance(op, decl.ops):
+        raise VerifyException(f"'{name}' may appear only on {decl.where}, not on '{op.name}'")
+    value = op.attributes[name]
+    if not decl.is_valid(value):
+        raise VerifyException(f"'{name}' on '{op.name}' must be {decl.value}, got {value}")
+
+
+def verify_discardable_attributes(module: Operation) -> None:
+    """Check every `kokkos.*` discardable attribute of module and the ops nested in it (VerifyException)."""
+    for op in module.walk():
+        for name in op.attributes:
+            if name.startswith(PREFIX):
+                verify_discardable_attribute(op, name)
+
+
+__all__ = ["ARG_NAMES", "DEVICE_FUNCTION", "DISCARDABLE", "ENTRY", "HOST_PROGRAM", "LAYOUT_FREE", "PREFIX",
+           "TARGET", "USER_TILE", "DiscardableAttr", "verify_discardable_attribute", "verify_discardable_attributes"]
