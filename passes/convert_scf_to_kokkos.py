@@ -1,13 +1,16 @@
 """`convert-scf-to-kokkos`: L2 `scf.parallel` launches -> L3 `kokkos.parallel_for/reduce` for the module's target.
 
-The target is the module's `kokkos.target` (set by `kokkos-set-target`). In every kernel entry (`kokkos.entry`) and host program (`kokkos.host_program`) function:
+The target is the module's `kokkos.target` (set by `kokkos-set-target`). Rewrite patterns driven by
+one PatternRewriteWalker; in every kernel entry (`kokkos.entry`) and host program
+(`kokkos.host_program`) function:
 - each outermost `scf.parallel` becomes one launch: rank 1 -> `#kokkos.range`, rank 2..6 ->
   `#kokkos.mdrange` with the target's iteration order and tiles (dims past 6 stay sequential);
   non-unit steps are normalised to a 0-based unit-step range, the induction variable rebuilt inside;
 - `scf.reduce` combiner regions are matched to Kokkos reducers (addf/addi -> sum, mulf/muli -> prod,
   maximumf/maxnumf/maxsi -> max, minimumf/minnumf/minsi -> min, andi/ori on i1 -> land/lor, on wider
   integers -> band/bor, anything else -> custom with the combiner as join region); each contribution
-  becomes an accumulator update `acc = combine(acc, contribution)` yielded by the body; the init
+  becomes an accumulator update `acc = combine(acc, contribution)` yielded by the body (or, when the
+  contribution is a local that starts at the reducer's identity, that local starts at `acc`); the init
   value is passed through (kokkos.parallel_reduce folds it into the result like scf.parallel does);
 - `scf.parallel` nested inside a launch (converted here or written at L3 by the frontend) becomes a
   sequential `scf.for` nest (reductions as iter_args);
@@ -26,6 +29,8 @@ from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType, ModuleOp, i1
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import (GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern,
+                                   op_type_rewrite_pattern)
 from xdsl.rewriter import Rewriter
 
 from hpcir.dialects import kokkos as kk
@@ -92,7 +97,7 @@ def _split_body(par: scf.ParallelOp) -> tuple[Block, scf.ReduceOp]:
     return block, reduce
 
 
-def parallel_to_for(par: scf.ParallelOp) -> None:
+def parallel_to_for(par: scf.ParallelOp, rewriter: PatternRewriter | None = None) -> None:
     """Rewrite an scf.parallel as a sequential scf.for nest (reductions carried as iter_args)."""
     b = Builder(InsertPoint.before(par))
     body, reduce = _split_body(par)
@@ -111,11 +116,67 @@ def parallel_to_for(par: scf.ParallelOp) -> None:
     b.insert(scf.YieldOp(*new))
     for outer, inner in zip(loops[:-1], loops[1:]):
         Builder(InsertPoint.at_end(outer.body.block)).insert(scf.YieldOp(*inner.results))
-    if par.results:
-        Rewriter.replace_op(par, [], list(loops[0].results))
+    _replace(par, list(loops[0].results), rewriter)
+    _erase(reduce, rewriter)
+
+
+def _replace(par: scf.ParallelOp, results: list[SSAValue], rewriter: PatternRewriter | None) -> None:
+    """Replace the rewritten scf.parallel by its new results (through the pattern rewriter, if any)."""
+    if rewriter is not None:
+        rewriter.replace(par, [], results if par.results else [])
+    elif par.results:
+        Rewriter.replace_op(par, [], results)
     else:
         Rewriter.erase_op(par)
-    reduce.erase()
+
+
+def _erase(op: Operation, rewriter: PatternRewriter | None) -> None:
+    """Erase an op that is done with (through the pattern rewriter, if any, so its walker forgets it)."""
+    if rewriter is not None:
+        rewriter.erase(op)
+    else:
+        op.erase()
+
+
+class ParallelToLaunch(RewritePattern):
+    """An outermost scf.parallel of a kernel entry or host program becomes one kokkos launch."""
+
+    def __init__(self, target: Target, names: dict[scf.ParallelOp, str]):
+        self.target, self.names = target, names
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, par: scf.ParallelOp, rewriter: PatternRewriter) -> None:
+        name = self.names.pop(par, None)
+        if name is None:
+            return
+        # Inner parallel loops first (innermost first), so the launch body holds plain ops.
+        for inner in reversed([o for o in par.body.walk() if isinstance(o, scf.ParallelOp) and o is not par]):
+            parallel_to_for(inner, rewriter)
+        _convert_launch(par, name, self.target, rewriter)
+
+
+class NestedParallelToFor(RewritePattern):
+    """An scf.parallel inside a launch (one the frontend wrote at L3) runs sequentially: scf.for."""
+
+    @op_type_rewrite_pattern
+    def match_and_rewrite(self, par: scf.ParallelOp, rewriter: PatternRewriter) -> None:
+        parent = par.parent_op()
+        while parent is not None and not isinstance(parent, kk.LAUNCH_OPS):
+            parent = parent.parent_op()
+        if parent is not None:
+            parallel_to_for(par, rewriter)
+
+
+class DefaultExecSpaceToTarget(RewritePattern):
+    """A launch on `#kokkos.exec<default>` (written at L3 by a frontend) runs on the target's space."""
+
+    def __init__(self, target: Target):
+        self.target = target
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if isinstance(op, kk.LAUNCH_OPS) and op.exec_space.data == kk.ExecSpace.DEFAULT:
+            op.exec_space = kk.ExecSpaceAttr(self.target.exec_space_attr)
+            rewriter.notify_op_modified(op)
 
 
 @dataclass(frozen=True)
@@ -126,11 +187,16 @@ class ConvertScfToKokkosPass(ModulePass):
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         target = module_target(op, self.name)
+        names: dict[scf.ParallelOp, str] = {}
         for f in op.walk():
             if isinstance(f, func.FuncOp) and ("kokkos.entry" in f.attributes
                                                or "kokkos.host_program" in f.attributes):
-                _convert_function(f, target)
-                _specialise_exec_spaces(f, target)
+                launches = _outermost_parallels(f)
+                for k, par in enumerate(launches):  # one launch keeps the function's name
+                    names[par] = f.sym_name.data if len(launches) == 1 else f"{f.sym_name.data}_{k}"
+        patterns = [ParallelToLaunch(target, names), NestedParallelToFor(), DefaultExecSpaceToTarget(target)]
+        # dce off: a conversion pass changes what it converts and nothing else (canonicalize cleans up).
+        PatternRewriteWalker(GreedyRewritePatternApplier(patterns, dce_enabled=False)).rewrite_module(op)
 
 
 def _outermost_parallels(f: func.FuncOp) -> list[scf.ParallelOp]:
@@ -144,20 +210,6 @@ def _outermost_parallels(f: func.FuncOp) -> list[scf.ParallelOp]:
         if parent is f:
             found.append(o)
     return found
-
-
-def _convert_function(f: func.FuncOp, target: Target) -> None:
-    launches = _outermost_parallels(f)
-    for k, par in enumerate(launches):
-        # Inner parallel loops first (innermost first), so each rewrite sees plain ops in its body.
-        inner = [o for o in par.body.walk() if isinstance(o, scf.ParallelOp) and o is not par]
-        for o in reversed(inner):
-            parallel_to_for(o)
-        name = f.sym_name.data if len(launches) == 1 else f"{f.sym_name.data}_{k}"
-        _convert_launch(par, name, target)
-    # scf.parallel left inside launches the frontend wrote directly at L3 run sequentially too.
-    for o in reversed([o for o in f.walk() if isinstance(o, scf.ParallelOp)]):
-        parallel_to_for(o)
 
 
 def _normalise(b: Builder, par: scf.ParallelOp, dims: int) -> tuple[list[SSAValue], list[SSAValue], list[bool]]:
@@ -183,7 +235,7 @@ def _normalise(b: Builder, par: scf.ParallelOp, dims: int) -> tuple[list[SSAValu
     return lowers, uppers, rebuilt
 
 
-def _convert_launch(par: scf.ParallelOp, name: str, target: Target) -> None:
+def _convert_launch(par: scf.ParallelOp, name: str, target: Target, rewriter: PatternRewriter | None = None) -> None:
     rank = len(par.lowerBound)
     dims = min(rank, MAX_MDRANGE_RANK)
     b = Builder(InsertPoint.before(par))
@@ -233,11 +285,8 @@ def _convert_launch(par: scf.ParallelOp, name: str, target: Target) -> None:
            else _inline_combiner(kb, reg, acc, c)
            for reg, acc, c, kind in zip(reduce.reductions, accs, reduce.args, kinds)]
     kb.insert(yield_cls(*new))
-    if results:
-        Rewriter.replace_op(par, [], list(launch.results))
-    else:
-        Rewriter.erase_op(par)
-    reduce.erase()
+    _replace(par, list(launch.results), rewriter)
+    _erase(reduce, rewriter)
 
 
 def _forward_accumulator(contribution: SSAValue, acc: SSAValue, kind: kk.ReducerKind) -> bool:
@@ -276,13 +325,6 @@ def _fill_join(launch: kk.ParallelReduceOp, reduce: scf.ReduceOp) -> None:
     jb = Builder(InsertPoint.at_end(block))
     out = [_inline_combiner(jb, reg, block.args[k], block.args[n + k]) for k, reg in enumerate(reduce.reductions)]
     jb.insert(kk.YieldOp(*out))
-
-
-def _specialise_exec_spaces(f: func.FuncOp, target: Target) -> None:
-    """Launches on `#kokkos.exec<default>` (written at L3 by a frontend) run on the target's space."""
-    for launch in f.walk():
-        if isinstance(launch, kk.LAUNCH_OPS) and launch.exec_space.data == kk.ExecSpace.DEFAULT:
-            launch.exec_space = kk.ExecSpaceAttr(target.exec_space_attr)
 
 
 def _refuse_host_views(par: scf.ParallelOp, target: Target) -> None:

@@ -21,6 +21,7 @@ from xdsl.dialects import arith, func, memref
 from xdsl.dialects.builtin import DYNAMIC_INDEX, FunctionType, IndexType, IntegerAttr, MemRefType, ModuleOp, NoneAttr
 from xdsl.ir import BlockArgument, Operation, SSAValue
 from xdsl.passes import ModulePass
+from xdsl.pattern_rewriter import PatternRewriter, PatternRewriteWalker, RewritePattern
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.dialects import kokkos as kk
@@ -194,6 +195,17 @@ def retune_mdrange(launch: kk.ParallelForOp | kk.ParallelReduceOp, target: Targe
     return True
 
 
+class RetuneMDRange(RewritePattern):
+    """An MDRange launch takes the iteration order its accesses want and the target's tile."""
+
+    def __init__(self, target: Target):
+        self.target = target
+
+    def match_and_rewrite(self, op: Operation, rewriter: PatternRewriter) -> None:
+        if isinstance(op, kk.ParallelForOp | kk.ParallelReduceOp) and retune_mdrange(op, self.target):
+            rewriter.notify_op_modified(op)
+
+
 @dataclass(frozen=True)
 class KokkosLayoutPass(ModulePass):
     """Pick LayoutLeft/Right for layout-free entry views and MDRange iterate/tile per target."""
@@ -212,6 +224,4 @@ class KokkosLayoutPass(ModulePass):
         for f in list(op.walk()):
             if isinstance(f, func.FuncOp):
                 relayout_allocs(f, target.layout)
-        for launch in list(op.walk()):
-            if isinstance(launch, kk.ParallelForOp | kk.ParallelReduceOp):
-                retune_mdrange(launch, target)
+        PatternRewriteWalker(RetuneMDRange(target), apply_recursively=False).rewrite_module(op)
