@@ -6,13 +6,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from xdsl.ir import Block, Operation, Region, SSAValue
+from xdsl.dialects.builtin import MemRefType
+from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.traits import IsTerminator
 
 from hpcir.core.errors import HpcirError, UnsupportedOpError
 from hpcir.core.targets import Target
 
-from .types import cpp_type
+from .types import ViewSpec, cpp_type, exec_space_expr, target_spaces, view_spec
 
 Handler = Callable[["FunctionEmitter", Operation], None]
 HANDLERS: dict[str, Handler] = {}
@@ -28,12 +29,15 @@ def handles(*op_names: str) -> Callable[[Handler], Handler]:
 
 
 _IDENT = re.compile(r"[^A-Za-z0-9_]")
+_IDENT_ONLY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Identifiers a value name must not shadow inside generated code.
 _RESERVED = {"exec_space", "host_space", "device_space", "shared_space", "scratch_space", "member_type", "hpcir",
              "Kokkos", "std", "int", "double", "float", "bool", "char", "long", "short", "auto", "const", "class",
              "struct", "new", "delete", "this", "default", "case", "switch", "if", "else", "for", "while", "do",
              "return", "break", "continue", "operator", "template", "typename", "using", "namespace", "union",
              "signed", "unsigned", "static", "volatile", "register", "void", "true", "false", "main", "final"}
+# The view aliases' names (types.ViewSpec.alias): no local may take one.
+_ALIAS_NAME = re.compile(r"view_\d+d_")
 
 
 @dataclass
@@ -43,11 +47,45 @@ class ModuleState:
     target: Target
     structs: list[str] = field(default_factory=list)  # functors and reducers, in definition order
     scalar_slots: set = field(default_factory=set)  # rank-0 allocas emitted as plain C++ locals
+    read_only: set = field(default_factory=set)  # view values spelled View<const T*> (module.read_only_views)
+    elided: set = field(default_factory=set)  # ops whose C++ another op's translation already covers
+    func_names: dict[str, str] = field(default_factory=dict)  # func symbol -> C++ function name
+    func_ops: dict[str, Operation] = field(default_factory=dict)  # func symbol -> func.func
+    one_exec_space: bool = True  # every launch runs in one execution space (in order)
+    aliases: dict[ViewSpec, str] = field(default_factory=dict)  # view types used, by alias name
+    public: set = field(default_factory=set)  # aliases the header's declarations use
+    spaces: set = field(default_factory=set)  # memory-space aliases used (host, device, ...)
     _used: dict[str, int] = field(default_factory=dict)
 
     def fresh(self, hint: str | None, default: str = "v") -> str:
         """A module-unique C++ identifier (functor, reducer and value struct names)."""
         return unique(self._used, hint, default)
+
+    def view_type(self, spec: ViewSpec, public: bool = False) -> str:
+        """The module's alias of a View type (declared once per module); `public`: the header uses it."""
+        name = self.aliases.get(spec)
+        if name is None:
+            name = self.aliases[spec] = spec.alias(self.target)
+            if not spec.exec_:
+                self.spaces.add(spec.space)
+        if public:
+            self.public.add(spec)
+        return name
+
+    def type_of(self, ty: Attribute, const: bool = False, exec_: str = "", public: bool = False) -> str:
+        """The C++ spelling of an MLIR type: scalars as such, views through the module's aliases."""
+        if isinstance(ty, MemRefType):
+            return self.view_type(view_spec(ty, self.target, const, exec_), public)
+        return cpp_type(ty)
+
+    def scratch_exec(self, op: Operation | None) -> str:
+        """The C++ execution space of the launch around `op` ("" when it is the module's own)."""
+        while op is not None and not op.name.startswith("kokkos.parallel_"):
+            op = op.parent_op()
+        if op is None:
+            return ""
+        spelled = exec_space_expr(op.properties["exec_space"].data.value)
+        return "" if spelled in ("exec_space", target_spaces(self.target)[0]) else spelled
 
 
 def unique(used: dict[str, int], hint: str | None, default: str, avoid: dict[str, int] | None = None) -> str:
@@ -55,7 +93,7 @@ def unique(used: dict[str, int], hint: str | None, default: str, avoid: dict[str
     base = _IDENT.sub("_", hint or default) or default
     if base[0].isdigit():
         base = "v" + base
-    if base in _RESERVED or base.startswith("hpcir"):
+    if base in _RESERVED or base.startswith("hpcir") or _ALIAS_NAME.match(base):
         base = base + "_"
     n = used.get(base, 0)
     while True:
@@ -127,25 +165,38 @@ class FunctionEmitter:
         """Make `v` stand for an existing C++ variable."""
         self.names[v] = name
 
+    def ctype(self, v: SSAValue) -> str:
+        """The C++ type of a value (a read-only view is a View of const elements)."""
+        ty = v.type
+        if isinstance(ty, MemRefType):
+            owner = v.owner if isinstance(v.owner, Operation) else v.owner.parent_op()
+            return self.mod.type_of(ty, v in self.mod.read_only, self.mod.scratch_exec(owner))
+        return cpp_type(ty)
+
+    def type_of(self, ty: Attribute, op: Operation | None = None) -> str:
+        """The C++ spelling of a type (a scratch view's space is that of the launch around `op`)."""
+        return self.mod.type_of(ty, exec_=self.mod.scratch_exec(op) if isinstance(ty, MemRefType) else "")
+
     def define(self, v: SSAValue, expr: str, const: bool = True) -> str:
         """Declare a variable holding `expr` for value `v`; returns its name."""
         name = self.fresh(v.name_hint)
-        self.line(f"{'const ' if const else ''}{cpp_type(v.type)} {name} = {expr};")
+        self.line(f"{'const ' if const else ''}{self.ctype(v)} {name} = {expr};")
         self.names[v] = name
         return name
 
     def declare(self, v: SSAValue, init: str | None = None) -> str:
         """Declare a mutable variable for `v` (optionally initialised); returns its name."""
         name = self.fresh(v.name_hint)
-        self.line(f"{cpp_type(v.type)} {name}{'' if init is None else ' = ' + init};")
+        self.line(f"{self.ctype(v)} {name}{'' if init is None else ' = ' + init};")
         self.names[v] = name
         return name
 
     def assign(self, targets: list[str], exprs: list[str], types: list[str]) -> None:
         """Parallel assignment (through temporaries when it could be order-dependent)."""
         pairs = [(t, e, ty) for t, e, ty in zip(targets, exprs, types) if t != e]
-        if len(pairs) <= 1:
-            for t, e, _ in pairs:
+        bases = {t.split(".")[0] for t in targets}
+        if len(pairs) <= 1 or all(_IDENT_ONLY.fullmatch(e) and e not in bases for _, e, _ in pairs):
+            for t, e, _ in pairs:  # no value read is assigned first: assign in order
                 self.line(f"{t} = {e};")
             return
         tmps = []
@@ -166,6 +217,8 @@ class FunctionEmitter:
 
     def emit_op(self, op: Operation) -> None:
         """Dispatch one op to its registered handler."""
+        if op in self.mod.elided:
+            return
         handler = HANDLERS.get(op.name)
         if handler is None:
             raise UnsupportedOpError(f"the Kokkos C++ emitter has no translation for '{op.name}'",

@@ -29,13 +29,13 @@ def _for(em: FunctionEmitter, op: Operation) -> None:
     ty = cpp_type(iv.type)
     with em.indented(f"for ({ty} {ivn} = {em.get(lb)}; {ivn} < {em.get(ub)}; {ivn} += {em.get(step)}) {{"):
         em.emit_block(block)
-        em.assign(carried, _yield_values(em, block), [cpp_type(r.type) for r in op.results])
+        em.assign(carried, _yield_values(em, block), [em.ctype(r) for r in op.results])
 
 
 @handles("scf.if")
 def _if(em: FunctionEmitter, op: Operation) -> None:
     names = [em.declare(r) for r in op.results]
-    types = [cpp_type(r.type) for r in op.results]
+    types = [em.ctype(r) for r in op.results]
     then_r, else_r = op.regions[0], op.regions[1]
     with em.indented(f"if ({em.get(op.operands[0])}) {{", close=None):
         em.emit_block(then_r.block)
@@ -55,7 +55,7 @@ def _while(em: FunctionEmitter, op: Operation) -> None:
     for arg, init in zip(before.args, op.operands):
         loop_vars.append(em.declare(arg, em.get(init)))
     results = [em.declare(r) for r in op.results]
-    types = [cpp_type(r.type) for r in op.results]
+    types = [em.ctype(r) for r in op.results]
     with em.indented("while (true) {"):
         em.emit_block(before)
         cond = before.last_op
@@ -66,10 +66,10 @@ def _while(em: FunctionEmitter, op: Operation) -> None:
             em.assign(results, cargs, types)
             em.line("break;")
         for arg, val in zip(after.args, cargs):
-            em.line(f"const {cpp_type(arg.type)} {(n := em.fresh(arg.name_hint))} = {val};")
+            em.line(f"const {em.ctype(arg)} {(n := em.fresh(arg.name_hint))} = {val};")
             em.bind(arg, n)
         em.emit_block(after)
-        em.assign(loop_vars, _yield_values(em, after), [cpp_type(a.type) for a in before.args])
+        em.assign(loop_vars, _yield_values(em, after), [em.ctype(a) for a in before.args])
 
 
 @handles("scf.execute_region")
@@ -81,7 +81,7 @@ def _execute_region(em: FunctionEmitter, op: Operation) -> None:
     names = [em.declare(r) for r in op.results]
     with em.indented("{"):
         em.emit_block(region.block)
-        em.assign(names, _yield_values(em, region.block), [cpp_type(r.type) for r in op.results])
+        em.assign(names, _yield_values(em, region.block), [em.ctype(r) for r in op.results])
 
 
 @handles("scf.parallel")
@@ -115,7 +115,8 @@ def _parallel_sequential(em: FunctionEmitter, op: Operation) -> None:
 @handles("func.call")
 def _call(em: FunctionEmitter, op: Operation) -> None:
     callee = prop(op, "callee")
-    name = callee.root_reference.data if hasattr(callee, "root_reference") else str(callee)
+    sym = callee.root_reference.data if hasattr(callee, "root_reference") else str(callee)
+    name = em.mod.func_names.get(sym, sym)
     args = ", ".join(em.get(v) for v in op.operands)
     if len(op.results) > 1:
         raise UnsupportedOpError("func.call with several results in the Kokkos C++ emitter",

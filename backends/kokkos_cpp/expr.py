@@ -23,7 +23,9 @@ def literal(value: int | float | bool, ty: Attribute) -> str:
         return "true" if int(value) != 0 else "false"
     if key in ("f64", "f32"):
         x = float(value)
-        if math.isnan(x) or math.isinf(x):
+        if math.isinf(x):
+            return f"{'-' if x < 0 else ''}hpcir::infinity<{cpp_type(ty)}>()"
+        if math.isnan(x):  # bit-exact: NaN payloads survive
             bits = np.array([x], dtype=np.float64 if key == "f64" else np.float32).view(
                 np.int64 if key == "f64" else np.int32)[0]
             itype = "int64_t" if key == "f64" else "int32_t"
@@ -194,11 +196,38 @@ def _indices(em: FunctionEmitter, values) -> str:
     return ", ".join(em.get(v) for v in values)
 
 
+def _slot_unchanged_until_used(load: Operation) -> bool:
+    """Does the variable a load of a scalar slot reads keep its value until every use of the load?
+
+    True when no op between the load and its last use (in the load's block, nested regions
+    included) stores to the slot or uses it otherwise: the load can then read the variable itself."""
+    slot, block = load.operands[0], load.parent_block()
+    pending = set()
+    for use in load.results[0].uses:
+        user = use.operation
+        while user is not None and user.parent_block() is not block:
+            user = user.parent_op()
+        if user is None:
+            return False
+        pending.add(user)
+    op = load.next_op
+    while pending and op is not None:
+        for inner in op.walk():
+            if any(v is slot for v in inner.operands) and inner.name != "memref.load":
+                return False
+        pending.discard(op)
+        op = op.next_op
+    return not pending
+
+
 @handles("memref.load")
 def _load(em: FunctionEmitter, op: Operation) -> None:
     m, *idx = op.operands
     if m in em.mod.scalar_slots:
-        em.define(op.results[0], em.get(m))
+        if op.results[0].name_hint is None and _slot_unchanged_until_used(op):
+            em.bind(op.results[0], em.get(m))  # read the variable itself, no copy
+        else:
+            em.define(op.results[0], em.get(m))
         return
     em.define(op.results[0], f"{em.get(m)}({_indices(em, idx)})")
 
@@ -265,10 +294,10 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
                                      hint="use a static shape, or kokkos.scratch_alloc in a team kernel")
         total = max(1, math.prod(_static_shape(ty)))
         em.line(f"{cpp_type(ty.element_type)} {name}_data[{total}];")
-        em.line(f"const {cpp_type(ty)} {name}({name}_data{''.join(', ' + s for s in sizes)});")
+        em.line(f"const {em.ctype(res)} {name}({name}_data{''.join(', ' + s for s in sizes)});")
     else:
         # memref.alloc promises no initial values: skip Kokkos' zero-fill (a launch per temporary).
-        em.line(f"const {cpp_type(ty)} {name}(Kokkos::view_alloc(Kokkos::WithoutInitializing, \"{name}\")"
+        em.line(f"const {em.ctype(res)} {name}(Kokkos::view_alloc(Kokkos::WithoutInitializing, \"{name}\")"
                 f"{''.join(', ' + s for s in sizes)});")
     em.bind(res, name)
 
@@ -281,7 +310,7 @@ def _dealloc(em: FunctionEmitter, op: Operation) -> None:
 @handles("memref.cast", "memref.memory_space_cast")
 def _cast_view(em: FunctionEmitter, op: Operation) -> None:
     src, res = op.operands[0], op.results[0]
-    if cpp_type(src.type) == cpp_type(res.type):
+    if em.ctype(src) == em.ctype(res):
         em.bind(res, em.get(src))
     else:
         em.define(res, em.get(src))

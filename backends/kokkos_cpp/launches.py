@@ -1,8 +1,8 @@
 """kokkos.parallel_for/reduce/scan -> named functors; team-level ops -> nested Kokkos calls."""
 from __future__ import annotations
 
-from xdsl.dialects.builtin import DYNAMIC_INDEX
-from xdsl.ir import Operation
+from xdsl.dialects.builtin import DYNAMIC_INDEX, MemRefType, NoneAttr
+from xdsl.ir import Block, Operation, SSAValue
 
 from hpcir.dialects.kokkos_attrs import (MDRangePolicyAttr, RangePolicyAttr, ReducerKind, TeamPolicyAttr)
 from hpcir.core.errors import HpcirError, PolicyError, UnsupportedOpError
@@ -15,7 +15,7 @@ _ITERATE = {"right": "Kokkos::Iterate::Right", "left": "Kokkos::Iterate::Left",
             "default": "Kokkos::Iterate::Default"}
 
 
-def _policy(em: FunctionEmitter, op: Operation, exec_: str, functor: str) -> str:
+def _policy(em: FunctionEmitter, op: Operation, exec_: str) -> str:
     """Declare the launch policy; returns its variable name."""
     pol = op.properties["policy"]
     bounds = [em.get(v) for v in op.operands[: _num_bounds(pol)]]
@@ -32,7 +32,7 @@ def _policy(em: FunctionEmitter, op: Operation, exec_: str, functor: str) -> str
     elif isinstance(pol, TeamPolicyAttr):
         em.line(f"auto {name} = hpcir::team_policy<Kokkos::TeamPolicy<{exec_}>>({', '.join(bounds)}, "
                 f'"{op.properties["name"].data}");')
-        _scratch(em, op, pol, name, functor)
+        _scratch(em, op, pol, name)
     else:
         raise PolicyError(f"unknown launch policy {pol}")
     return name
@@ -44,7 +44,7 @@ def _num_bounds(pol) -> int:
     return 2 if isinstance(pol, RangePolicyAttr) else 2 * pol.rank.data
 
 
-def _scratch(em: FunctionEmitter, op: Operation, pol: TeamPolicyAttr, policy: str, functor: str) -> None:
+def _scratch(em: FunctionEmitter, op: Operation, pol: TeamPolicyAttr, policy: str) -> None:
     """Request team scratch: the shmem_size of every kokkos.scratch_alloc, or the attribute's bytes."""
     per_level: dict[int, list[str]] = {0: [], 1: []}
     inner: set = set()
@@ -61,7 +61,7 @@ def _scratch(em: FunctionEmitter, op: Operation, pol: TeamPolicyAttr, policy: st
         if any(s in inner and s not in em.literals for s in sizes):
             unknown = True
             continue
-        ty = cpp_type(o.results[0].type).replace("scratch_space", f"{functor}::scratch_space")
+        ty = em.type_of(o.results[0].type, o)
         dyn = iter(em.get(s) for s in sizes)
         args = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in o.results[0].type.get_shape()]
         per_level[o.properties["level"].value.data].append(f"{ty}::shmem_size({', '.join(args)})")
@@ -79,13 +79,58 @@ def _scratch(em: FunctionEmitter, op: Operation, pol: TeamPolicyAttr, policy: st
 
 def _member_type(em: FunctionEmitter, op: Operation, v) -> str:
     """C++ type of a captured value; a host scalar slot (rank-0 alloca) is captured by value."""
-    if v not in getattr(em.mod, "scalar_slots", ()):
-        return cpp_type(v.type)
+    if v not in em.mod.scalar_slots:
+        return em.ctype(v)
     if any(u.operation.name == "memref.store" and op.is_ancestor(u.operation) for u in v.uses):
         raise UnsupportedOpError(f"kernel '{op.properties['name'].data}' assigns a variable of the enclosing host code",
                                  hint="kernels cannot write host locals: return the value through a reduction "
                                       "or store it into a view")
     return cpp_type(v.type.element_type)
+
+
+def bind_accumulator_slots(em: FunctionEmitter, block: Block, accs: list[SSAValue], targets: list[str]) -> None:
+    """Let a reduction body update Kokkos' value (`acc`, `acc.v1`) directly.
+
+    The frontend keeps an accumulator in a local slot (a rank-0 alloca): it stores the accumulator
+    argument into the slot, updates the slot, and yields a final load of it. When the argument has
+    no other use and nothing stores to the slot after that load, the slot is the value itself: no
+    copy in, no copy out."""
+    yielded = list(block.last_op.operands) if block.last_op is not None else []
+    for acc, target, out in zip(accs, targets, yielded):
+        if em.names.get(acc) != target or len(list(acc.uses)) != 1:
+            continue
+        use = next(iter(acc.uses))
+        init, final = use.operation, out.owner
+        if init.name != "memref.store" or use.index != 0 or init.parent_block() is not block:
+            continue
+        slot = init.operands[1]
+        alloca = slot.owner
+        if not (isinstance(alloca, Operation) and alloca.name == "memref.alloca" and alloca.parent_block() is block
+                and isinstance(slot.type, MemRefType) and not slot.type.get_shape()
+                and isinstance(slot.type.memory_space, NoneAttr)):
+            continue
+        if not (isinstance(final, Operation) and final.name == "memref.load" and final.operands[0] is slot
+                and final.parent_block() is block and _slot_used_between(block, slot, init, final)):
+            continue
+        em.mod.elided.update((alloca, init, final))
+        em.mod.scalar_slots.add(slot)
+        em.bind(slot, target)
+        em.bind(final.results[0], target)
+
+
+def _slot_used_between(block: Block, slot: SSAValue, init: Operation, final: Operation) -> bool:
+    """Is `slot` only loaded and stored, not before `init` and never stored after `final`?"""
+    if any(u.operation.name not in ("memref.load", "memref.store") for u in slot.uses):
+        return False
+    phase = 0  # 0: before init, 1: between init and final, 2: after final
+    for op in block.ops:
+        if op is init or op is final:
+            phase = 1 if op is init else (2 if phase == 1 else 3)
+            continue
+        touched = [o for o in op.walk() if any(v is slot for v in o.operands)]
+        if (phase == 0 and touched) or (phase == 2 and any(o.name == "memref.store" for o in touched)):
+            return False
+    return phase == 2
 
 
 @handles("kokkos.parallel_for", "kokkos.parallel_reduce", "kokkos.parallel_scan")
@@ -154,11 +199,12 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
         else:
             fb.bind(accs[0], upd)
         targets = [upd]
-        extra_members.append(f"  using value_type = {ty};")
-        if kind != ReducerKind.SUM.value:
+        if kind != ReducerKind.SUM.value:  # Kokkos reads a sum scan's value type off operator()
+            extra_members.append(f"  using value_type = {ty};")
             extra_funcs += _scan_join(em, fb, kind, ty, inits[0], join, members)
     else:
         targets = []
+    bind_accumulator_slots(fb, body, accs, targets)
     fb.emit_block(body)
     outs = [fb.get(v) for v in body.last_op.operands]
     if scan_offset is not None:
@@ -168,7 +214,6 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
     lines = [f"struct {functor} {{"]
     if team:
         lines.append(f"  using member_type = Kokkos::TeamPolicy<{exec_}>::member_type;")
-    lines.append(f"  using scratch_space = {exec_}::scratch_memory_space;")
     lines += extra_members
     lines += [f"  {t} {n};" for n, t in members.items()]
     lines += extra_funcs
@@ -177,7 +222,7 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
     lines += ["  }", "};", ""]
     em.mod.structs.append("\n".join(lines))
 
-    policy = _policy(em, op, exec_, functor)
+    policy = _policy(em, op, exec_)
     fobj = f"{functor}{{{', '.join(members)}}}"
     label = f'"{kname}"'
     if is_reduce:
@@ -226,7 +271,7 @@ def _scan_join(em: FunctionEmitter, fb: FunctionEmitter, kind: str, ty: str, ini
             out += je.lines
             out.append(f"    dst = {je.get(jb.last_op.operands[0])};")
             for v in free_values([join], em.literals):
-                members.setdefault(em.get(v), cpp_type(v.type))
+                members.setdefault(em.get(v), em.ctype(v))
         else:
             out.append(f"    dst = {reducers.combine(kind, 'dst', 'src')};")
         out.append("  }")
@@ -263,6 +308,7 @@ def _nested(em: FunctionEmitter, op: Operation) -> None:
     targets = red.acc_refs(acc)
     for a, t in zip(body.args[1:], targets):
         em.bind(a, t)
+    bind_accumulator_slots(em, body, list(body.args[1:]), targets)
     with em.indented(f"Kokkos::parallel_reduce({rng}, [&](const int64_t {idx}, {red.value_type}& {acc}) {{",
                      close=f"}}, {reducers.reducer_arg(red, holder, ctor)});"):
         em.emit_block(body)
@@ -296,7 +342,7 @@ def _scratch_alloc(em: FunctionEmitter, op: Operation) -> None:
     args = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in res.type.get_shape()]
     level = op.properties["level"].value.data
     name = em.fresh(res.name_hint, "scratch")
-    em.line(f"const {cpp_type(res.type)} {name}({em.get(member)}.team_scratch({level}){''.join(', ' + a for a in args)});")
+    em.line(f"const {em.ctype(res)} {name}({em.get(member)}.team_scratch({level}){''.join(', ' + a for a in args)});")
     em.bind(res, name)
 
 
@@ -312,8 +358,8 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
     dyn = iter(em.get(s) for s in op.operands)
     args = [next(dyn) if d == DYNAMIC_INDEX else f"int64_t({d})" for d in res.type.get_shape()]
     label = op.properties["label"].data or (res.name_hint or "view")
-    name = em.fresh(res.name_hint, "view")
-    em.line(f"const {cpp_type(res.type)} {name}(\"{label}\"{''.join(', ' + a for a in args)});")
+    name = em.fresh(res.name_hint or op.properties["label"].data, "view")  # the user's variable, as labelled
+    em.line(f"const {em.ctype(res)} {name}(\"{label}\"{''.join(', ' + a for a in args)});")
     em.bind(res, name)
 
 
@@ -330,7 +376,34 @@ def _deep_copy(em: FunctionEmitter, op: Operation) -> None:
 
 @handles("kokkos.fence")
 def _fence(em: FunctionEmitter, op: Operation) -> None:
+    nxt, prev = op.next_op, op.prev_op
+    if nxt is not None and nxt.name in ("kokkos.deep_copy", "memref.copy"):
+        return  # Kokkos::deep_copy fences before copying
+    if prev is not None and prev.name == "kokkos.fence" or _after_blocking_reduction(em, op):
+        return
     em.line("Kokkos::fence();")
+
+
+def _after_blocking_reduction(em: FunctionEmitter, op: Operation) -> bool:
+    """Is the last launch before `op` a reduction into host scalars (which returns only when done),
+    with every launch of the module in one execution space (so that all before it are done too)?"""
+    if not em.mod.one_exec_space:
+        return False
+    prev = op.prev_op
+    while prev is not None:
+        if prev.name in ("kokkos.parallel_reduce", "kokkos.parallel_scan"):
+            return True
+        if prev.name == "func.call":
+            callee = em.mod.func_ops.get(prev.properties["callee"].root_reference.data)
+            return callee is not None and callee.attributes.get("kokkos.entry") is not None \
+                and not any(o.name == "kokkos.parallel_for" for o in callee.walk()) \
+                and any(o.name in ("kokkos.parallel_reduce", "kokkos.parallel_scan") for o in callee.walk())
+        if prev.regions or not (prev.name.startswith(("arith.", "math.")) or
+                                (prev.name in ("memref.load", "memref.store") and
+                                 prev.operands[0 if prev.name == "memref.load" else 1] in em.mod.scalar_slots)):
+            return False
+        prev = prev.prev_op
+    return False
 
 
 def _print_spec(spec: str, ctype: str) -> str:

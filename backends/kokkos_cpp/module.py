@@ -1,6 +1,8 @@
-"""A whole L3 module -> {"M.hpp", "M.cpp"[, "M_main.cpp"]} plus the JIT manifest of its C entries."""
+"""A whole L3 module -> {"M.hpp", "M.cpp"[, "M_main.cpp"], "hpcir_prelude.hpp"} plus the JIT manifest
+of its C entries."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from dataclasses import asdict, dataclass, field
@@ -13,9 +15,9 @@ from hpcir.core.errors import HpcirError
 from hpcir.core.targets import Target, get_target
 
 from . import control, expr, launches  # noqa: F401  (register op handlers)
-from .context import FunctionEmitter, ModuleState, prop
-from .prelude import PRELUDE, target_prelude
-from .types import HIP_ALIASES, cpp_type, dtype_name, is_scalar, target_spaces, view_layout, view_space, view_type
+from .context import FunctionEmitter, ModuleState, prop, unique
+from .prelude import PRELUDE, PRELUDE_FILE, target_prelude
+from .types import cpp_type, dtype_name, exec_space_expr, is_scalar, target_spaces, view_layout, view_space, view_spec
 
 ABI_VERSION = 1
 
@@ -118,6 +120,47 @@ def is_written(v: SSAValue) -> bool:
     return False
 
 
+# Uses that only read a view (or make a mirror of it: Kokkos' mirror of a const view is mutable).
+_READS = {"memref.load", "memref.dim", "memref.rank", "kokkos.create_mirror_view"}
+_DERIVED = _VIEW_FORWARD - {"kokkos.create_mirror_view"}  # views that alias their source
+
+
+def read_only_views(f: Operation) -> set[SSAValue]:
+    """The views of a function spelled `View<const T*>`: its view arguments, and the views derived
+    from them (subview, cast), that nothing writes, atomically updates, copies into, or passes on
+    (calls, yields, returns: the receiving C++ variable or parameter would need the mutable type)."""
+    cands = [a for a in f.body.block.args if isinstance(a.type, MemRefType)]
+    cands += [r for op in f.walk() if op.name in _DERIVED for r in op.results]
+    return {v for v in cands if _only_read(v)}
+
+
+def _only_read(v: SSAValue) -> bool:
+    for use in v.uses:
+        op, idx = use.operation, use.index
+        if op.name in _READS or (op.name == "memref.copy" and idx == 0) or (op.name == "kokkos.deep_copy" and idx == 1):
+            continue
+        if op.name in _DERIVED and idx == 0 and all(_only_read(r) for r in op.results):
+            continue
+        return False
+    return True
+
+
+def _needs_fence(f: Operation) -> bool:
+    """Must the JIT's C entry fence after calling `f`? Not when its only launches are reductions and
+    scans into host scalars, which return when done (nor when a deep_copy follows: it fences)."""
+    return any(op.name in ("kokkos.parallel_for", "func.call", "kokkos.alloc") for op in f.walk())
+
+
+def _function_names(funcs: list[Operation], mod: ModuleState) -> dict[str, str]:
+    """C++ names of the module's functions: the symbol as an identifier, clear of C++ keywords and of
+    `main` (a host program named main becomes `main_program`; `int main` is NAME_main.cpp's)."""
+    out = {}
+    for f in funcs:
+        base = cpp_identifier(f.sym_name.data)
+        out[f.sym_name.data] = mod.fresh("main_program" if base == "main" else base)
+    return out
+
+
 def _arg_names(em: FunctionEmitter, args) -> list[str]:
     names = []
     for k, a in enumerate(args):
@@ -139,17 +182,27 @@ def emit_module(module: ModuleOp, name: str, target: str | Target = "cpu") -> Em
     """Translate an L3 module into Kokkos C++ sources and the manifest of its C entries."""
     tgt = get_target(target) if isinstance(target, str) else target
     ns = cpp_identifier(name)
+    if f"{name}.hpp" == PRELUDE_FILE:
+        raise HpcirError(f"a module cannot be named {name!r}: its header would replace hpcir's {PRELUDE_FILE}",
+                         hint="rename the module (or the kernel it is named after)")
     mod = ModuleState(tgt)
     funcs = [op for op in module.ops if op.name == "func.func"]
     others = [op.name for op in module.ops if op.name != "func.func"]
     if others:
         raise HpcirError(f"module {name!r} has top-level ops the Kokkos emitter cannot translate: {others}",
                          hint="only func.func may appear at the top level of an L3 module")
+    mod.func_names = _function_names(funcs, mod)
+    mod.func_ops = {f.sym_name.data: f for f in funcs}
+    execs = {exec_space_expr(op.properties["exec_space"].data.value) for op in module.walk()
+             if op.name.startswith("kokkos.parallel_")}
+    mod.one_exec_space = len({target_spaces(tgt)[0] if e == "exec_space" else e for e in execs}) <= 1
+    for f in funcs:
+        mod.read_only |= read_only_views(f)
     device_decls, device_defs, host_decls, host_defs, result_structs = [], [], [], [], []
     entries: dict[str, EntryInfo] = {}
     entry_funcs: list[tuple[str, Operation]] = []
     for f in funcs:
-        fname = cpp_identifier(f.sym_name.data)
+        fname = mod.func_names[f.sym_name.data]
         kind = _func_kind(f)
         outs = list(f.function_type.outputs.data)
         ret = _ret_type(fname, outs)
@@ -159,7 +212,8 @@ def emit_module(module: ModuleOp, name: str, target: str | Target = "cpu") -> Em
         em = FunctionEmitter(mod, device=(kind == "device"))
         args = list(f.body.block.args)
         names = _arg_names(em, args)
-        sig = f"{ret} {fname}({', '.join(f'{cpp_type(a.type)} {n}' for a, n in zip(args, names))})"
+        params = [f"{mod.type_of(a.type, a in mod.read_only, public=kind != 'device')} {n}" for a, n in zip(args, names)]
+        sig = f"{ret} {fname}({', '.join(params)})"
         em.emit_block(f.body.block)
         if not outs and em.lines and em.lines[-1].strip() == "return;":
             em.lines.pop()  # a trailing `return;` of a void function is noise
@@ -173,28 +227,36 @@ def emit_module(module: ModuleOp, name: str, target: str | Target = "cpu") -> Em
             continue
         host_decls.append(f"{sig};")
         host_defs.append(f"{sig} {{\n{body}\n}}\n")
-        entries[fname] = _entry_info(f, fname, kind, names)
-        entry_funcs.append((fname, f))
+        ename = cpp_identifier(f.sym_name.data)  # the C entry's name (hpcir_NAME) and the manifest's
+        entries[ename] = _entry_info(f, ename, kind, names)
+        entry_funcs.append((ename, f))
+    c_entries = [_c_entry(ns, entries[n], f, mod) for n, f in entry_funcs]
+    if tgt.is_gpu:
+        c_entries += [_c_entry(ns, entries[n], f, mod, device_pointers=True) for n, f in entry_funcs
+                      if any(p.kind == "view" and p.space != "host" for p in entries[n].params)]
     exec_s, dev_s, shared_s = target_spaces(tgt)
+    public = [f"using {a} = {spec.spelled()};" for spec, a in sorted(mod.aliases.items(), key=lambda kv: kv[1])
+              if spec in mod.public]
+    private = [f"using {a} = {spec.spelled()};" for spec, a in sorted(mod.aliases.items(), key=lambda kv: kv[1])
+               if spec not in mod.public]
     guard = f"HPCIR_MODULE_{ns.upper()}_HPP"
     hpp = "\n".join([
         f"// Generated by hpcir for target '{tgt.name}': the C++ API of module '{name}'.",
-        f"#ifndef {guard}", f"#define {guard}", PRELUDE, HIP_ALIASES if tgt.name == "hip" else "",
-        f"namespace {ns} {{", target_prelude(exec_s, dev_s, shared_s), "", *result_structs, *host_decls,
-        f"}}  // namespace {ns}", f"#endif  // {guard}", ""])
-    c_entries = [_c_entry(ns, entries[n], f, tgt) for n, f in entry_funcs]
-    if tgt.is_gpu:
-        c_entries += [_c_entry(ns, entries[n], f, tgt, device_pointers=True) for n, f in entry_funcs
-                      if any(p.kind == "view" and p.space != "host" for p in entries[n].params)]
+        f"#ifndef {guard}", f"#define {guard}", f'#include "{PRELUDE_FILE}"', "",
+        f"namespace {ns} {{", "", target_prelude(exec_s, dev_s, shared_s, mod.spaces), *public, "",
+        *result_structs, *host_decls, "", f"}}  // namespace {ns}", f"#endif  // {guard}", ""])
     manifest = _manifest_json(name, tgt.name, entries)
     cpp = "\n".join([
         f"// Generated by hpcir for target '{tgt.name}' from module '{name}'.", f'#include "{name}.hpp"', "",
-        f"namespace {ns} {{", *device_decls, "", *device_defs, *mod.structs, *host_defs, f"}}  // namespace {ns}",
-        "", *c_entries, _init_entries(), f'extern "C" const char* hpcir_manifest(void) {{\n  return R"hpcirjson({manifest})hpcirjson";\n}}', ""])
+        f"namespace {ns} {{", "", *private, *([""] if private else []),
+        *device_decls, *([""] if device_decls else []), *device_defs, *mod.structs, *host_defs,
+        f"}}  // namespace {ns}", "", *c_entries, _init_entries(),
+        f'extern "C" const char* hpcir_manifest(void) {{\n  return R"hpcirjson({manifest})hpcirjson";\n}}', ""])
     files = {f"{name}.hpp": hpp, f"{name}.cpp": cpp}
-    main = _main_file(name, ns, funcs)
+    main = _main_file(name, ns, funcs, mod.func_names)
     if main:
         files[f"{name}_main.cpp"] = main
+    files[PRELUDE_FILE] = PRELUDE
     return EmittedModule(name, tgt.name, files, entries)
 
 
@@ -216,86 +278,67 @@ def _entry_info(f: Operation, fname: str, kind: str, names: list[str]) -> EntryI
     return info
 
 
-def _c_entry(ns: str, e: EntryInfo, f: Operation, tgt: Target, device_pointers: bool = False) -> str:
+def _c_entry(ns: str, e: EntryInfo, f: Operation, mod: ModuleState, device_pointers: bool = False) -> str:
     """`extern "C" int hpcir_NAME(void** args, void* results, char* err, int errlen)`.
 
     On GPU targets `hpcir_NAME` takes host arrays and stages every non-host view through a device
     copy (copied back when the kernel may write it); `hpcir_NAME_device` takes device pointers
     (e.g. from DLPack) and wraps them without copies.
     """
+    tgt = mod.target
     suffix = "_device" if device_pointers else ""
     lines = [f'extern "C" int hpcir_{e.name}{suffix}(void** args, void* results, char* err, int errlen) {{',
-             "  try {"]
+             "  return hpcir::guarded(err, errlen, [&] {"]
+    scope = dict.fromkeys(("args", "results", "err", "errlen", "r", ns), 1)
     call_args, copy_back = [], []
     for k, (p, a) in enumerate(zip(e.params, f.body.block.args)):
-        var = f"a{k}"
+        var = unique(scope, p.name, "arg")
         if p.kind == "scalar":
             ct = cpp_type(a.type)
-            lines.append(f"    const {ct} {var} = *static_cast<const {ct}*>(args[{k}]);")
+            lines.append(f"    const {ct} {var} = hpcir::scalar_arg<{ct}>(args[{k}]);")
         elif tgt.is_gpu and p.space != "host" and not device_pointers:
             # Device targets: the JIT passes host arrays; stage them through device views.
-            host_t = view_type(a.type, "Kokkos::HostSpace")
-            lines.append(f"    const {host_t} {var}_h = hpcir::wrap<{host_t}>(*static_cast<const hpcir_view*>"
-                         f"(args[{k}]), \"{p.name}\");")
-            lines.append(f"    const {_qualified(ns, view_type(a.type))} {var} = "
-                         f"Kokkos::create_mirror_view_and_copy({ns}::device_space(), {var}_h);")
+            host = unique(scope, f"{var}_host", "arg")
+            spec = view_spec(a.type, tgt, a in mod.read_only)
+            host_t = mod.view_type(dataclasses.replace(spec, space="host"))
+            mod.spaces.add(spec.space)
+            lines.append(f'    const auto {host} = hpcir::view_arg<{ns}::{host_t}>(args[{k}], "{p.name}");')
+            lines.append(f"    const auto {var} = Kokkos::create_mirror_view_and_copy({ns}::{spec.space}_space(), {host});")
             if p.written:
-                copy_back.append(f"    Kokkos::deep_copy({var}_h, {var});")
+                copy_back.append(f"    Kokkos::deep_copy({host}, {var});")
         else:
-            vt = _qualified(ns, view_type(a.type))
-            lines.append(f"    const {vt} {var} = hpcir::wrap<{vt}>(*static_cast<const hpcir_view*>(args[{k}]), "
-                         f"\"{p.name}\");")
+            vt = mod.type_of(a.type, a in mod.read_only)
+            lines.append(f'    const auto {var} = hpcir::view_arg<{ns}::{vt}>(args[{k}], "{p.name}");')
         call_args.append(var)
-    call = f"{ns}::{e.name}({', '.join(call_args)})"
-    lines.append(f"    {'const auto r = ' if e.results else ''}{call};")
-    lines.append("    Kokkos::fence();")
-    lines += copy_back
-    if len(e.results) == 1:
-        lines.append("    std::memcpy(static_cast<char*>(results), &r, sizeof(r));")
-    for k in range(len(e.results) if len(e.results) > 1 else 0):
+    fname = mod.func_names[f.sym_name.data]
+    call = f"{ns}::{fname}({', '.join(call_args)})"
+    outs = list(f.function_type.outputs.data)
+    if not outs:
+        lines.append(f"    {call};")
+    else:
+        rtype = cpp_type(outs[0]) if len(outs) == 1 else f"{ns}::{fname}_result"
+        lines.append(f"    const {rtype} r = {call};")
+    if copy_back:
+        lines += copy_back  # deep_copy fences first
+    elif _needs_fence(f):
+        lines.append("    Kokkos::fence();")
+    if len(outs) == 1:
+        lines.append("    std::memcpy(results, &r, sizeof(r));")
+    for k in range(len(outs) if len(outs) > 1 else 0):
         lines.append(f"    std::memcpy(static_cast<char*>(results) + {8 * k}, &r.r{k}, sizeof(r.r{k}));")
-    lines += ["    return 0;", "  } catch (const std::exception& ex) {", "    hpcir::set_error(err, errlen, ex.what());",
-              "    return 1;", "  } catch (...) {", '    hpcir::set_error(err, errlen, "unknown C++ exception");',
-              "    return 2;", "  }", "}", ""]
+    lines += ["  });", "}", ""]
     return "\n".join(lines)
 
 
-def _qualified(ns: str, vt: str) -> str:
-    """Qualify the per-module space aliases in a View type used outside the namespace."""
-    return re.sub(r"\b(host_space|device_space|shared_space|scratch_space)\b", rf"{ns}::\1", vt)
-
-
 def _init_entries() -> str:
-    return r"""// Kokkos can be initialized once per process; several hpcir modules may share one Kokkos.
-// Returns 1 if this call initialized Kokkos (the caller then owns hpcir_finalize), 0 if it
-// already was, -1 on failure.
+    return r"""// Kokkos is initialized once per process (several hpcir modules may share one Kokkos):
+// hpcir_initialize returns 1 if this call initialized it (the caller then owns hpcir_finalize),
+// 0 if it already was, -1 on failure (hpcir_init_error says why).
 static std::string hpcir_init_error_text;
 
 extern "C" const char* hpcir_init_error(void) { return hpcir_init_error_text.c_str(); }
 
-extern "C" int hpcir_initialize(int num_threads) {
-  try {
-    if (Kokkos::is_initialized()) return 0;
-#if KOKKOS_VERSION >= 30700
-    Kokkos::InitializationSettings settings;
-    if (num_threads > 0) settings.set_num_threads(num_threads);
-    settings.set_disable_warnings(true);
-    Kokkos::initialize(settings);
-#else
-    Kokkos::InitArguments arguments;
-    arguments.num_threads = num_threads > 0 ? num_threads : -1;
-    arguments.disable_warnings = true;
-    Kokkos::initialize(arguments);
-#endif
-    return 1;
-  } catch (const std::exception& ex) {
-    hpcir_init_error_text = ex.what();
-    return -1;
-  } catch (...) {
-    hpcir_init_error_text = "unknown C++ exception in Kokkos::initialize";
-    return -1;
-  }
-}
+extern "C" int hpcir_initialize(int num_threads) { return hpcir::initialize(num_threads, hpcir_init_error_text); }
 
 extern "C" void hpcir_finalize(void) {
   if (Kokkos::is_initialized()) Kokkos::finalize();
@@ -305,7 +348,7 @@ extern "C" int hpcir_abi_version(void) { return 1; }
 """
 
 
-def _main_file(name: str, ns: str, funcs: list[Operation]) -> str | None:
+def _main_file(name: str, ns: str, funcs: list[Operation], func_names: dict[str, str]) -> str | None:
     """`main()` for a module with a host program (the one named main, or the only argument-free one)."""
     progs = [f for f in funcs if _func_kind(f) == "host_program"]
     chosen = [f for f in progs if f.sym_name.data == "main"] or \
@@ -315,10 +358,10 @@ def _main_file(name: str, ns: str, funcs: list[Operation]) -> str | None:
     f = chosen[0]
     if f.body.block.args:
         return None
-    fname = cpp_identifier(f.sym_name.data)
+    fname = func_names[f.sym_name.data]
     return "\n".join([
         f'// Generated by hpcir: runs the host program {ns}::{fname}.', f'#include "{name}.hpp"', "",
-        "int main(int argc, char* argv[]) {", "  Kokkos::initialize(argc, argv);", "  int status = 0;",
+        "int main(int argc, char** argv) {", "  Kokkos::initialize(argc, argv);", "  int status = 0;",
         "  try {", f"    {ns}::{fname}();", "  } catch (const std::exception& ex) {",
         '    std::fprintf(stderr, "error: %s\\n", ex.what());', "    status = 1;", "  }",
         "  Kokkos::finalize();", "  return status;", "}", ""])

@@ -85,7 +85,7 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
     if join is not None and join.blocks:
         captures = [v for v in free_values([join], em.literals)]
     cap_names = list(dict.fromkeys(em.get(v) for v in captures))
-    cap_types = {em.get(v): cpp_type(v.type) for v in captures}
+    cap_types = {em.get(v): em.ctype(v) for v in captures}
     n = len(kinds)
     lines = [f"struct alignas(8) {value} {{"] + [f"  {t} v{k};" for k, t in enumerate(types)] + ["};", ""]
     lines += [f"struct {name} {{",
@@ -93,7 +93,8 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
               f"  using value_type = {value};",
               "  using result_view_type = Kokkos::View<value_type, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;",
               "  value_type* value_;"]
-    lines += [f"  {t} init{k};" for k, t in enumerate(types)]
+    custom = [k for k, kind in enumerate(kinds) if kind == ReducerKind.CUSTOM.value]
+    lines += [f"  {types[k]} init{k};" for k in custom]  # custom kinds' identities (docs/IR.md)
     lines += [f"  {cap_types[c]} {c};" for c in cap_names]
     for volatile in (False, True):
         cv = "volatile " if volatile else ""
@@ -130,7 +131,7 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
               "  KOKKOS_INLINE_FUNCTION bool references_scalar() const { return true; }",
               "};", ""]
     em.mod.structs.append("\n".join(lines))
-    ctor = [em.get(v) for v in inits] + cap_names
+    ctor = [em.get(inits[k]) for k in custom] + cap_names
     return red, ctor
 
 
@@ -142,8 +143,8 @@ def finish(em: FunctionEmitter, red: Reduction, kinds: Sequence[str], results: S
         kind = kinds[k]
         init_s = em.get(init)
         if kind == ReducerKind.CUSTOM.value or init_s in _IDENTITY_LITERALS.get(kind, ()):
-            if red.builtin:
-                em.bind(res, src)
+            if red.builtin or res.name_hint is None:
+                em.bind(res, src)  # the holder is never written again
             else:
                 em.define(res, src)
         else:

@@ -1,6 +1,8 @@
 """MLIR types -> C++ types (scalars, Kokkos::View spellings, layouts and memory spaces)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from xdsl.dialects.builtin import Float32Type, Float64Type, IndexType, IntegerType, MemRefType
 from xdsl.ir import Attribute
 
@@ -22,9 +24,50 @@ _SCALARS: dict[str, tuple[str, str]] = {
 
 LAYOUTS = {"right": "Kokkos::LayoutRight", "left": "Kokkos::LayoutLeft", "stride": "Kokkos::LayoutStride"}
 
-# Aliases declared by prelude.target_prelude() inside each generated namespace.
-SPACES = {None: "device_space", MemorySpace.HOST: "host_space", MemorySpace.DEVICE: "device_space",
-          MemorySpace.SHARED: "shared_space", MemorySpace.SCRATCH: "scratch_space"}
+# Memory-space aliases declared by prelude.target_prelude() inside each generated namespace.
+SPACES = {"host": "host_space", "device": "device_space", "shared": "shared_space", "scratch": "scratch_space"}
+
+
+@dataclass(frozen=True)
+class ViewSpec:
+    """One Kokkos::View type of a module: element, rank, layout, memory space, constness.
+
+    `space` is host | device | shared | scratch (the module's space aliases); a scratch view also
+    names the execution space of its launch (`exec_` is a C++ spelling, "" for the module's)."""
+
+    elem: str
+    rank: int
+    layout: str
+    space: str
+    const: bool = False
+    exec_: str = ""
+
+    def spelled(self) -> str:
+        """`Kokkos::View<const double**, Kokkos::LayoutRight, host_space>`."""
+        elem = ("const " if self.const else "") + self.elem + "*" * self.rank
+        space = f"{self.exec_}::scratch_memory_space" if self.exec_ else SPACES[self.space]
+        traits = ", Kokkos::MemoryUnmanaged" if self.space == "scratch" else ""
+        return f"Kokkos::View<{elem}, {LAYOUTS[self.layout]}, {space}{traits}>"
+
+    def alias(self, target: Target) -> str:
+        """A readable name: `view_2d_const_double`, plus the layout and space where they are not the
+        target's (`view_1d_double_host` on a GPU, `view_2d_float_left` on a CPU)."""
+        name = f"view_{self.rank}d_{'const_' if self.const else ''}{self.elem.removesuffix('_t')}"
+        if self.layout != (target.layout if self.rank >= 2 else "right"):  # rank 1: Left and Right alike
+            name += f"_{self.layout}"
+        if self.space != target.memory_space:
+            name += f"_{self.space}"
+        if self.exec_:
+            name += "_" + self.exec_.rsplit("::", 1)[-1].lower()
+        return name
+
+
+def view_spec(ty: MemRefType, target: Target, const: bool = False, exec_: str = "") -> ViewSpec:
+    """The ViewSpec of a memref type (no memory space: the target's)."""
+    space = memory_space_of(ty)
+    key = space.value if space is not None else target.memory_space
+    return ViewSpec(cpp_type(ty.element_type), len(ty.get_shape()), layout_kind(ty), key, const,
+                    exec_ if key == "scratch" else "")
 
 
 def scalar_key(ty: Attribute) -> str:
@@ -68,22 +111,12 @@ def view_space(ty: MemRefType) -> MemorySpace | None:
 
 
 def cpp_type(ty: Attribute) -> str:
-    """The C++ spelling of an MLIR type (views use the per-module space aliases)."""
+    """The C++ spelling of a scalar or team-member type (views: ModuleState.view_type)."""
     if isinstance(ty, MemRefType):
-        return view_type(ty)
+        raise HpcirError("internal: a view type is spelled through the module's aliases (ModuleState.view_type)")
     if isinstance(ty, TeamMemberType):
         return "member_type"
     return _SCALARS[scalar_key(ty)][0]
-
-
-def view_type(ty: MemRefType, space: str | None = None) -> str:
-    """`Kokkos::View<T**, Layout, Space>`; every extent is a runtime extent (static shapes are sizes)."""
-    elem = cpp_type(ty.element_type)
-    stars = "*" * len(ty.get_shape())
-    mspace = memory_space_of(ty)
-    sp = space or SPACES[mspace]
-    traits = ", Kokkos::MemoryUnmanaged" if mspace == MemorySpace.SCRATCH else ""
-    return f"Kokkos::View<{elem}{stars}, {LAYOUTS[layout_kind(ty)]}, {sp}{traits}>"
 
 
 def exec_space_expr(name: str) -> str:
@@ -93,28 +126,8 @@ def exec_space_expr(name: str) -> str:
 
 
 def target_spaces(target: Target) -> tuple[str, str, str]:
-    """(exec space, device memory space, shared memory space) C++ spellings for a target."""
-    if target.name == "cuda":
-        return "Kokkos::Cuda", "Kokkos::CudaSpace", "Kokkos::CudaUVMSpace"
-    if target.name == "hip":
-        return "HPCIR_HIP_EXEC", "HPCIR_HIP_SPACE", "HPCIR_HIP_SHARED_SPACE"
-    if target.exec_space is None:
+    """(exec space, device memory space, shared memory space) C++ spellings of a target (its record)."""
+    if not target.is_kokkos or target.exec_space is None:
         raise HpcirError(f"target {target.name!r} is not a Kokkos target",
                          hint="emit Kokkos C++ for cpu, serial, cuda or hip")
-    return target.exec_space, "exec_space::memory_space", "exec_space::memory_space"
-
-
-# HIP moved out of Kokkos::Experimental in 4.0.
-HIP_ALIASES = r"""
-#if defined(KOKKOS_ENABLE_HIP)
-#if KOKKOS_VERSION >= 40000
-#define HPCIR_HIP_EXEC Kokkos::HIP
-#define HPCIR_HIP_SPACE Kokkos::HIPSpace
-#define HPCIR_HIP_SHARED_SPACE Kokkos::HIPManagedSpace
-#else
-#define HPCIR_HIP_EXEC Kokkos::Experimental::HIP
-#define HPCIR_HIP_SPACE Kokkos::Experimental::HIPSpace
-#define HPCIR_HIP_SHARED_SPACE Kokkos::Experimental::HIPHostPinnedSpace
-#endif
-#endif
-"""
+    return target.exec_space, target.device_space, target.shared_space

@@ -24,5 +24,10 @@ def test_all_kernels_compile_for_gpu(target: str):
         pytest.skip(f"no Kokkos {target} install: {err.message.splitlines()[0]}")
     module = lower_to_l3(build_module([spec_for(c, target) for c in CASES], target), target)
     sources = emit_cpp(module, target, f"gpu_{target}")
-    assert f"Kokkos::{'Cuda' if target == 'cuda' else 'HIP'}" in sources[f"gpu_{target}.hpp"] + sources[f"gpu_{target}.cpp"]
+    # The module runs in the target's execution space (HIP's spelling for Kokkos 3 / 4: the prelude's macro).
+    exec_space = {"cuda": "Kokkos::Cuda", "hip": "HPCIR_HIP_EXEC"}[target]
+    assert f"using exec_space = {exec_space};" in sources[f"gpu_{target}.hpp"]
+    assert f"Kokkos::RangePolicy<{exec_space}, " in sources[f"gpu_{target}.cpp"]
+    if target == "hip":
+        assert "#define HPCIR_HIP_EXEC Kokkos::HIP\n" in sources["hpcir_prelude.hpp"]
     compile_only(sources, get_target(target), install)
