@@ -174,7 +174,7 @@ def _as_domain(domain: Any, rank: int, site: SourceLocation | None) -> Domain:
 
 
 def build_library(stencils: Sequence[Stencil], target: str, name: str | None = None,
-                  pipeline: str | None = None) -> Any:
+                  pipeline: str | tuple | None = None) -> Any:
     """Build one shared library holding the entries of several stencils (one C++ build), lowered
     L2 → L3 by `pipeline` (default: the target's)."""
     from .lowering import _build, emit_cpp, lower_to_l3
