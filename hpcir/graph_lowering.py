@@ -22,6 +22,7 @@ from xdsl.dialects.builtin import ModuleOp
 from hpcir.core.errors import HpcirError
 from hpcir.core.targets import get_target
 from hpcir.dialects.graph_program import GraphProgram
+from hpcir.dialects.kokkos_target import set_module_target
 
 # The graph L1 -> L2 pipeline: each is a pass of hpcir.passes (see their module docstrings).
 GRAPH_L1_TO_L2 = "graph-lift-constants,graph-reshapes-to-copies,graph-bufferize,graph-results-to-out-params"
@@ -62,8 +63,10 @@ def lower_kokkos(prog: GraphProgram, target: str, stage: str, dump_after_all: bo
     """L2 / L3 MLIR, or C++ source (stage "CPP"), of prog for a Kokkos target."""
     from .lowering import emit_cpp
     _check_kokkos_target(target)
-    if stage == "L2":
-        return _text(graph_l2(prog, dump_after_all))
+    if stage == "L2":  # target-neutral, with the target stamped on the module (as for kernels)
+        l2 = graph_l2(prog, dump_after_all)
+        set_module_target(l2, target)
+        return _text(l2)
     if stage == "L3":
         return _text(graph_l3(prog, target, dump_after_all))
     if stage == "CPP":
