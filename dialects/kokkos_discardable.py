@@ -11,23 +11,21 @@ declarations; hpcir's pipeline runs it after every pass, beside `module.verify()
     if ENTRY in f.attributes: ...
     f.attributes[HOST_PROGRAM] = UnitAttr()
 
-A new discardable attribute is declared here first (a constant and a `DISCARDABLE` entry), or
-verification rejects it as unknown.
+A new discardable attribute is declared here first (a constant and an entry of `declarations()`),
+or verification rejects it as unknown. Importing the names is cheap (the op classes the
+declarations refer to are imported when the declarations are first needed).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
-from xdsl.dialects.func import FuncOp
 from xdsl.ir import Attribute, Operation
 from xdsl.utils.exceptions import VerifyException
 
 from hpcir.core.targets import TARGETS
-
-from .kokkos import LAUNCH_OPS
-from .kokkos_attrs import EntryAttr
 
 PREFIX = "kokkos."
 
@@ -76,28 +74,35 @@ def _target_name(attr: Attribute) -> bool:
     return isinstance(attr, StringAttr) and attr.data in TARGETS
 
 
-_FUNC = ((FuncOp,), "func.func")
-_UNIT = "a unit attribute"
+@cache
+def declarations() -> dict[str, DiscardableAttr]:
+    """Every discardable attribute of the kokkos dialect, by name."""
+    from xdsl.dialects.func import FuncOp
 
-DISCARDABLE: dict[str, DiscardableAttr] = {d.name: d for d in (
-    DiscardableAttr(ENTRY, *_FUNC, "a #kokkos.entry<for|reduce|scan> attribute",
-                    lambda a: isinstance(a, EntryAttr)),
-    DiscardableAttr(HOST_PROGRAM, *_FUNC, _UNIT, _unit),
-    DiscardableAttr(ARG_NAMES, *_FUNC, "an array of strings", _strings),
-    DiscardableAttr(LAYOUT_FREE, *_FUNC, _UNIT, _unit),
-    DiscardableAttr(DEVICE_FUNCTION, *_FUNC, _UNIT, _unit),
-    DiscardableAttr(USER_TILE, LAUNCH_OPS, ", ".join(c.name for c in LAUNCH_OPS), _UNIT, _unit),
-    DiscardableAttr(TARGET, (ModuleOp,), "builtin.module", f"a string naming a target ({', '.join(TARGETS)})",
-                    _target_name),
-)}
+    from .kokkos import LAUNCH_OPS
+    from .kokkos_attrs import EntryAttr
+
+    func, unit = ((FuncOp,), "func.func"), "a unit attribute"
+    return {d.name: d for d in (
+        DiscardableAttr(ENTRY, *func, "a #kokkos.entry<for|reduce|scan> attribute",
+                        lambda a: isinstance(a, EntryAttr)),
+        DiscardableAttr(HOST_PROGRAM, *func, unit, _unit),
+        DiscardableAttr(ARG_NAMES, *func, "an array of strings", _strings),
+        DiscardableAttr(LAYOUT_FREE, *func, unit, _unit),
+        DiscardableAttr(DEVICE_FUNCTION, *func, unit, _unit),
+        DiscardableAttr(USER_TILE, LAUNCH_OPS, ", ".join(c.name for c in LAUNCH_OPS), unit, _unit),
+        DiscardableAttr(TARGET, (ModuleOp,), "builtin.module", f"a string naming a target ({', '.join(TARGETS)})",
+                        _target_name),
+    )}
 
 
 def verify_discardable_attribute(op: Operation, name: str) -> None:
     """Check one `kokkos.*` attribute of op: a declared name, on the right op, with a valid value."""
-    decl = DISCARDABLE.get(name)
+    known = declarations()
+    decl = known.get(name)
     if decl is None:
         raise VerifyException(f"'{op.name}' carries unknown attribute '{name}'; the kokkos dialect declares "
-                              f"{', '.join(sorted(DISCARDABLE))} (hpcir.dialects.kokkos_discardable)")
+                              f"{', '.join(sorted(known))} (hpcir.dialects.kokkos_discardable)")
     if not isinstance(op, decl.ops):
         raise VerifyException(f"'{name}' may appear only on {decl.where}, not on '{op.name}'")
     value = op.attributes[name]
@@ -113,5 +118,5 @@ def verify_discardable_attributes(module: Operation) -> None:
                 verify_discardable_attribute(op, name)
 
 
-__all__ = ["ARG_NAMES", "DEVICE_FUNCTION", "DISCARDABLE", "ENTRY", "HOST_PROGRAM", "LAYOUT_FREE", "PREFIX",
-           "TARGET", "USER_TILE", "DiscardableAttr", "verify_discardable_attribute", "verify_discardable_attributes"]
+__all__ = ["ARG_NAMES", "DEVICE_FUNCTION", "ENTRY", "HOST_PROGRAM", "LAYOUT_FREE", "PREFIX",
+           "TARGET", "USER_TILE", "DiscardableAttr", "declarations", "verify_discardable_attribute", "verify_discardable_attributes"]

@@ -11,7 +11,9 @@ from xdsl.ir import Operation
 from hpcir.core.errors import HpcirError
 from hpcir.core.targets import TARGETS, Target, get_target
 
-TARGET_ATTR = "kokkos.target"
+from .kokkos_discardable import TARGET
+
+TARGET_ATTR = TARGET  # declared, with its verification, in kokkos_discardable
 
 
 def _module_of(op: Operation) -> ModuleOp:

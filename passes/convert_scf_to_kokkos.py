@@ -37,6 +37,7 @@ from hpcir.dialects import kokkos as kk
 from hpcir.core.errors import HpcirError
 from hpcir.core.targets import Target
 from hpcir.dialects.kokkos_target import module_target, set_module_target
+from hpcir.dialects.kokkos_discardable import ENTRY, HOST_PROGRAM
 
 MAX_MDRANGE_RANK = 6
 
@@ -189,8 +190,7 @@ class ConvertScfToKokkosPass(ModulePass):
         target = module_target(op, self.name)
         names: dict[scf.ParallelOp, str] = {}
         for f in op.walk():
-            if isinstance(f, func.FuncOp) and ("kokkos.entry" in f.attributes
-                                               or "kokkos.host_program" in f.attributes):
+            if isinstance(f, func.FuncOp) and (ENTRY in f.attributes or HOST_PROGRAM in f.attributes):
                 launches = _outermost_parallels(f)
                 for k, par in enumerate(launches):  # one launch keeps the function's name
                     names[par] = f.sym_name.data if len(launches) == 1 else f"{f.sym_name.data}_{k}"

@@ -24,9 +24,8 @@ from xdsl.dialects.builtin import ArrayAttr, DictionaryAttr, FunctionType, MemRe
 from xdsl.passes import ModulePass
 
 from hpcir.core.errors import HpcirError
+from hpcir.dialects.kokkos_discardable import ENTRY, HOST_PROGRAM
 
-HOST_PROGRAM_ATTR = "kokkos.host_program"
-ENTRY_ATTR = "kokkos.entry"
 
 
 def results_to_out_params(f: func.FuncOp) -> None:
@@ -64,7 +63,7 @@ def results_to_out_params(f: func.FuncOp) -> None:
         f.arg_attrs = ArrayAttr([*f.arg_attrs.data] + [DictionaryAttr({})] * (len(block.args) - n_in))
     if f.res_attrs is not None:
         f.res_attrs = None
-    f.attributes[HOST_PROGRAM_ATTR] = UnitAttr()
+    f.attributes[HOST_PROGRAM] = UnitAttr()
 
 
 @dataclass(frozen=True)
@@ -76,7 +75,7 @@ class GraphResultsToOutParamsPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         called = {c.callee.root_reference.data for c in op.walk() if isinstance(c, func.CallOp)}
         for f in [o for o in op.walk() if isinstance(o, func.FuncOp)]:
-            if not f.body.blocks or ENTRY_ATTR in f.attributes \
+            if not f.body.blocks or ENTRY in f.attributes \
                     or (f.sym_visibility is not None and f.sym_visibility.data != "public"):
                 continue
             if f.sym_name.data in called and f.function_type.outputs.data:

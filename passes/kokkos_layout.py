@@ -27,8 +27,8 @@ from xdsl.rewriter import InsertPoint, Rewriter
 from hpcir.dialects import kokkos as kk
 from hpcir.core.targets import Target
 from hpcir.dialects.kokkos_target import module_target
+from hpcir.dialects.kokkos_discardable import ENTRY, LAYOUT_FREE, USER_TILE
 
-LAYOUT_FREE_ATTR = "kokkos.layout_free"
 
 # Uses through which a view's layout can change without touching anything else.
 _ELEMENT_USES = (memref.LoadOp, memref.StoreOp, memref.AtomicRMWOp, memref.DimOp, kk.DeepCopyOp)
@@ -184,7 +184,7 @@ def retune_mdrange(launch: kk.ParallelForOp | kk.ParallelReduceOp, target: Targe
     if not isinstance(policy, kk.MDRangePolicyAttr):
         return False
     iterate = choose_iterate(launch, target)
-    if "kokkos.user_tile" in launch.attributes:  # the user's MDRangePolicy tile is kept as written
+    if USER_TILE in launch.attributes:  # the user's MDRangePolicy tile is kept as written
         tile = tuple(policy.tile_sizes)
     else:
         tile = tile_for(target, policy.rank.data, iterate)
@@ -218,7 +218,7 @@ class KokkosLayoutPass(ModulePass):
         # An entry called from inside the module has callers whose argument types would go stale.
         called = {c.callee.root_reference.data for c in op.walk() if isinstance(c, func.CallOp)}
         for f in list(op.walk()):
-            if (isinstance(f, func.FuncOp) and "kokkos.entry" in f.attributes and LAYOUT_FREE_ATTR in f.attributes
+            if (isinstance(f, func.FuncOp) and ENTRY in f.attributes and LAYOUT_FREE in f.attributes
                     and f.sym_name.data not in called):
                 relayout_arguments(f, target.layout)
         for f in list(op.walk()):

@@ -22,8 +22,8 @@ from xdsl.rewriter import Rewriter
 
 from hpcir.dialects import kokkos as kk
 from hpcir.dialects.kokkos_target import module_target
+from hpcir.dialects.kokkos_discardable import ENTRY, HOST_PROGRAM
 
-ENTRY, HOST_PROGRAM = "kokkos.entry", "kokkos.host_program"
 # Ops whose result views alias their source view: they live where the source lives.
 _DERIVED = (memref.SubviewOp, memref.CastOp, memref.ReinterpretCastOp, memref.CollapseShapeOp, memref.ExpandShapeOp)
 

@@ -35,6 +35,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.dialects import kokkos as kk
 from hpcir.dialects.kokkos_target import module_target
+from hpcir.dialects.kokkos_discardable import HOST_PROGRAM
 
 from .placement_analysis import DEVICE, HOST, AccessMap, is_blocking
 
@@ -256,5 +257,5 @@ class KokkosPlacementPass(ModulePass):
     def apply(self, ctx: Context, op: ModuleOp) -> None:
         gpu = module_target(op, self.name).is_gpu
         for f in list(op.body.block.ops):
-            if isinstance(f, func.FuncOp) and "kokkos.host_program" in f.attributes and f.body.blocks:
+            if isinstance(f, func.FuncOp) and HOST_PROGRAM in f.attributes and f.body.blocks:
                 place_program(f, op, gpu)

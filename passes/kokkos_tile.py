@@ -42,6 +42,7 @@ from hpcir.core.errors import HpcirError
 from hpcir.core.machine import host_cpu_id, host_l2_bytes, host_threads_id
 from hpcir.core.targets import Target
 from hpcir.dialects.kokkos_target import module_target
+from hpcir.dialects.kokkos_discardable import ENTRY, USER_TILE
 
 from .fusion_analysis import as_loop, const_int, subscript_offsets
 
@@ -57,12 +58,11 @@ def _pow2_ceil(n: int) -> int:
 
 
 # A launch carrying this unit attribute keeps the tile the user wrote (MDRangePolicy(..., tile)).
-USER_TILE_ATTR = "kokkos.user_tile"
 
 
 def _mdrange_launches(root: Operation) -> list[kk.ParallelForOp | kk.ParallelReduceOp]:
     return [op for op in root.walk() if isinstance(op, kk.ParallelForOp | kk.ParallelReduceOp)
-            and isinstance(op.policy, kk.MDRangePolicyAttr) and USER_TILE_ATTR not in op.attributes]
+            and isinstance(op.policy, kk.MDRangePolicyAttr) and USER_TILE not in op.attributes]
 
 
 def bytes_per_point(launch: Operation) -> int:
@@ -273,7 +273,7 @@ class KokkosTilePass(ModulePass):
             f = launch.parent_op()
             while f is not None and not isinstance(f, func.FuncOp):
                 f = f.parent_op()
-            if f is None or "kokkos.entry" not in f.attributes:
+            if f is None or ENTRY not in f.attributes:
                 continue  # host programs: no representative call can be built (their scalars' meaning is unknown)
             shape = parse_shape(self.shape) if self.shape else tuple(
                 e for e in constant_extents(launch) if e is not None)

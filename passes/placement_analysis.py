@@ -12,6 +12,7 @@ from xdsl.dialects.builtin import ModuleOp, SymbolRefAttr
 from xdsl.ir import Operation, SSAValue
 
 from hpcir.dialects import kokkos as kk
+from hpcir.dialects.kokkos_discardable import ENTRY
 
 HOST, DEVICE = "H", "D"
 
@@ -69,7 +70,7 @@ def is_entry_call(op: Operation, module: ModuleOp) -> bool:
     if not isinstance(op, func.CallOp):
         return False
     callee = _lookup(module, op.callee)
-    return callee is not None and "kokkos.entry" in callee.attributes
+    return callee is not None and ENTRY in callee.attributes
 
 
 def is_blocking(op: Operation, module: ModuleOp) -> bool:

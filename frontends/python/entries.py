@@ -17,6 +17,7 @@ from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
 from xdsl.ir import Block, Region
 
 from hpcir.core.errors import KernelTypeError
+from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE, USER_TILE
 
 from .kernel import Kernel
 from .reducers import accepts, combiner_block, identity
@@ -132,10 +133,10 @@ class ModuleBuilder:
             low.emit(func.ReturnOp())
         fn = func.FuncOp(name, (list(block.arg_types), result_types), Region(block))
         from hpcir.dialects import kokkos as kk
-        fn.attributes["kokkos.entry"] = kk.EntryAttr(spec.kind)
-        fn.attributes["kokkos.arg_names"] = ArrayAttr([StringAttr(s) for s in bound_names[spec.policy] + list(spec.param_types)])
+        fn.attributes[ENTRY] = kk.EntryAttr(spec.kind)
+        fn.attributes[ARG_NAMES] = ArrayAttr([StringAttr(s) for s in bound_names[spec.policy] + list(spec.param_types)])
         if spec.layout_free:
-            fn.attributes["kokkos.layout_free"] = UnitAttr()
+            fn.attributes[LAYOUT_FREE] = UnitAttr()
         self.module.body.block.add_op(fn)
         self.entry_names.append(name)
         return name
@@ -205,7 +206,7 @@ class ModuleBuilder:
             op = kk.ParallelReduceOp.mdrange(name, bounds[:r], bounds[r:], init, [spec.reducer], iterate,
                                              spec.tile, es)
         if spec.tile:
-            op.attributes["kokkos.user_tile"] = UnitAttr()  # layout/tile passes keep it
+            op.attributes[USER_TILE] = UnitAttr()  # layout/tile passes keep it
         outer = low.block
         low.block = op.body.block
         args = list(op.body.block.args)

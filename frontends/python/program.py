@@ -8,6 +8,7 @@ from xdsl.dialects.builtin import UnitAttr
 from xdsl.ir import Block, Region
 
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
+from hpcir.dialects.kokkos_discardable import HOST_PROGRAM
 
 from .annotations import to_scalar
 from .entries import KernelLowerer, LaunchSpec, ModuleBuilder
@@ -191,7 +192,7 @@ def lower_program(kern: Kernel, module: ModuleBuilder) -> str:
     low.run({})
     low.emit(func.ReturnOp())
     fn = func.FuncOp(kern.name, ([], []), Region(block))
-    fn.attributes["kokkos.host_program"] = UnitAttr()
+    fn.attributes[HOST_PROGRAM] = UnitAttr()
     module.module.body.block.add_op(fn)
     return kern.name
 

@@ -20,6 +20,7 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.core.errors import HpcirError
+from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE
 
 from .parse import MAX_HALO, SYMBOLIC_EXTENT, SentinelBounds, StencilDef, build_stencil_ir
 
@@ -83,7 +84,7 @@ def lower_to_l2(module: ModuleOp, sd: StencilDef, inline: bool = False, layout_f
     f = next(o for o in low.ops if isinstance(o, func.FuncOp))
     entry = parametrize(f, sd)
     if layout_free:
-        entry.attributes["kokkos.layout_free"] = UnitAttr()
+        entry.attributes[LAYOUT_FREE] = UnitAttr()
     return ModuleOp([entry])
 
 
@@ -175,8 +176,8 @@ class _Entry:
         self._drop_dead_constants()
         f = func.FuncOp(self.sd.name, ([a.type for a in args], []), Region(self.block))
         from hpcir.dialects import kokkos as kk
-        f.attributes["kokkos.entry"] = kk.EntryAttr("for")
-        f.attributes["kokkos.arg_names"] = ArrayAttr([StringAttr(n) for n in self.names])
+        f.attributes[ENTRY] = kk.EntryAttr("for")
+        f.attributes[ARG_NAMES] = ArrayAttr([StringAttr(n) for n in self.names])
         return f
 
     def _views(self) -> None:
