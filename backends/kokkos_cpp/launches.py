@@ -5,6 +5,7 @@ from xdsl.dialects.builtin import DYNAMIC_INDEX, MemRefType, NoneAttr
 from xdsl.ir import Block, Operation, SSAValue
 
 from hpcir.dialects.kokkos_attrs import (MDRangePolicyAttr, RangePolicyAttr, ReducerKind, TeamPolicyAttr)
+from hpcir.dialects.kokkos_discardable import ENTRY
 from hpcir.core.errors import HpcirError, PolicyError, UnsupportedOpError
 
 from . import reducers
@@ -395,7 +396,7 @@ def _after_blocking_reduction(em: FunctionEmitter, op: Operation) -> bool:
             return True
         if prev.name == "func.call":
             callee = em.mod.func_ops.get(prev.properties["callee"].root_reference.data)
-            return callee is not None and callee.attributes.get("kokkos.entry") is not None \
+            return callee is not None and callee.attributes.get(ENTRY) is not None \
                 and not any(o.name == "kokkos.parallel_for" for o in callee.walk()) \
                 and any(o.name in ("kokkos.parallel_reduce", "kokkos.parallel_scan") for o in callee.walk())
         if prev.regions or not (prev.name.startswith(("arith.", "math.")) or

@@ -11,6 +11,7 @@ from xdsl.dialects.builtin import MemRefType, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 
 from hpcir.dialects.kokkos_attrs import MDRangePolicyAttr, RangePolicyAttr, TeamPolicyAttr
+from hpcir.dialects.kokkos_discardable import DEVICE_FUNCTION, ENTRY, HOST_PROGRAM
 from hpcir.core.errors import HpcirError
 from hpcir.core.targets import Target, get_target
 
@@ -74,11 +75,11 @@ def cpp_identifier(name: str) -> str:
 
 def _func_kind(f: Operation) -> str:
     attrs = f.attributes
-    if "kokkos.entry" in attrs:
-        return attrs["kokkos.entry"].data.value
-    if "kokkos.host_program" in attrs:
+    if ENTRY in attrs:
+        return attrs[ENTRY].data.value
+    if HOST_PROGRAM in attrs:
         return "host_program"
-    if "kokkos.device_function" in attrs:
+    if DEVICE_FUNCTION in attrs:
         return "device"
     vis = prop(f, "sym_visibility")
     if isinstance(vis, StringAttr) and vis.data == "private":
