@@ -51,10 +51,15 @@ class ModuleState:
     elided: set = field(default_factory=set)  # ops whose C++ another op's translation already covers
     func_names: dict[str, str] = field(default_factory=dict)  # func symbol -> C++ function name
     func_ops: dict[str, Operation] = field(default_factory=dict)  # func symbol -> func.func
+    # Values written into the expression of their one use instead of a variable: the C++
+    # precedence of that expression (5: *, 6: +, 9: <, 16: ?:, ...), and the earliest memory read
+    # it contains (no write may come between that read and the use).
+    prec: dict[SSAValue, int] = field(default_factory=dict)
+    reads_since: dict[SSAValue, Operation] = field(default_factory=dict)
+    infix: dict[SSAValue, tuple[str, SSAValue, str]] = field(default_factory=dict)  # (op, left, right text)
     one_exec_space: bool = True  # every launch runs in one execution space (in order)
     aliases: dict[ViewSpec, str] = field(default_factory=dict)  # view types used, by alias name
     public: set = field(default_factory=set)  # aliases the header's declarations use
-    spaces: set = field(default_factory=set)  # memory-space aliases used (host, device, ...)
     _used: dict[str, int] = field(default_factory=dict)
 
     def fresh(self, hint: str | None, default: str = "v") -> str:
@@ -66,8 +71,6 @@ class ModuleState:
         name = self.aliases.get(spec)
         if name is None:
             name = self.aliases[spec] = spec.alias(self.target)
-            if not spec.exec_:
-                self.spaces.add(spec.space)
         if public:
             self.public.add(spec)
         return name
@@ -144,13 +147,65 @@ class FunctionEmitter:
         return self._indent
 
     # -- values -------------------------------------------------------------------------------
-    def get(self, v: SSAValue) -> str:
-        """The C++ expression of an SSA value."""
+    def expr(self, v: SSAValue) -> str:
+        """The C++ expression of an SSA value, as a whole statement's operand (`x = EXPR;`, `f(EXPR)`)."""
         try:
             return self.names[v]
         except KeyError:
             owner = v.owner.name if isinstance(v.owner, Operation) else "a block argument"
             raise HpcirError(f"internal: value of {owner} used before its definition in the emitted C++") from None
+
+    def get(self, v: SSAValue) -> str:
+        """The C++ expression of an SSA value, safe anywhere (an inlined expression in parentheses)."""
+        text = self.expr(v)
+        return f"({text})" if self.mod.prec.get(v, 0) else text
+
+    def operand(self, v: SSAValue, prec: int, right: bool = False, sign: str = "") -> str:
+        """The expression of `v` as an operand of the operator `sign` of C++ precedence `prec`:
+        parenthesized only where needed (and, for readers, around a comparison in a comparison and
+        where % meets * or /)."""
+        text = self.expr(v)
+        p = self.mod.prec.get(v, 0)
+        if v in self.literals and text.startswith("-"):
+            p = 3
+        inner = self.mod.infix.get(v, ("",))[0]
+        mixed = p == prec == 5 and "%" in (sign, inner) and sign != inner
+        if p > prec or (p == prec and (right or prec >= 9 or mixed)) or (prec in (9, 10) and p >= 7):
+            return f"({text})"
+        return text
+
+    def assignment(self, target: str, v: SSAValue) -> str:
+        """`target = EXPR;`, or `target += REST;` when EXPR is `target + REST` (likewise -, *, /)."""
+        sign, left, rest = self.mod.infix.get(v, ("", None, ""))
+        if sign in ("+", "-", "*", "/") and left is not None and self.expr(left) == target:
+            return f"{target} {sign}= {rest};"
+        return f"{target} = {self.expr(v)};"
+
+    def value(self, op: Operation, v: SSAValue, expr: str, prec: int = 0) -> None:
+        """Give `v` the expression `expr` (of precedence `prec`): written into its one use when that
+        reads as a Kokkos developer would write it (see `_inlinable`), else as a named variable."""
+        reads = op if op.name == "memref.load" else None
+        for o in op.operands:
+            r = self.mod.reads_since.get(o)
+            if r is not None and (reads is None or _before(r, reads)):
+                reads = r
+        if not _inlinable(self, op, v, reads):
+            self.define(v, expr)
+            return
+        self.names[v] = expr
+        if prec:
+            self.mod.prec[v] = prec
+        if reads is not None:
+            self.mod.reads_since[v] = reads
+
+    def same_value(self, v: SSAValue, src: SSAValue) -> None:
+        """Make `v` the same C++ expression as `src` (a cast that is the identity in C++)."""
+        self.names[v] = self.expr(src)
+        for table in (self.mod.prec, self.mod.reads_since):
+            if src in table:
+                table[v] = table[src]
+        if src in self.literals:
+            self.literals.add(v)
 
     def fresh(self, hint: str | None, default: str = "v") -> str:
         """A function-unique local identifier (never equal to a module-level struct name)."""
@@ -230,6 +285,66 @@ class FunctionEmitter:
         """A nested emitter sharing names (for a functor body or a lambda)."""
         return FunctionEmitter(self.mod, self.device if device is None else device, self.names, self.literals,
                                self._indent if indent is None else indent, self.scope)
+
+
+# Ops whose C++ reads no memory and writes nothing: an expression may move across them.
+_PURE_PREFIXES = ("arith.", "math.")
+_PURE = {"memref.load", "memref.dim", "memref.rank", "kokkos.league_rank", "kokkos.team_rank",
+         "kokkos.team_size", "kokkos.league_size"}
+# Uses that take an expression operand as is (each operand written once, evaluated once).
+_EXPR_USERS = {"memref.load", "memref.store", "memref.atomic_rmw", "kokkos.yield", "scf.yield", "scf.if",
+               "func.return", "func.call", "kokkos.print"}
+# Operand positions a translation writes twice (`a > b ? a : b`): those stay variables.
+_TWICE = {"arith.maxsi": (0, 1), "arith.minsi": (0, 1), "arith.maxui": (0, 1), "arith.minui": (0, 1)}
+
+
+def _before(a: Operation, b: Operation) -> bool:
+    """Is `a` before `b` in their (common) block?"""
+    op = a.next_op
+    while op is not None:
+        if op is b:
+            return True
+        op = op.next_op
+    return False
+
+
+def _inlinable(em: "FunctionEmitter", op: Operation, v: SSAValue, reads: Operation | None) -> bool:
+    """May `v` (the result of `op`) be written into its use instead of a variable?
+
+    When it has no name of its own (a user's name stays a variable), one use in the same block (not
+    in a loop or lambda body, where it would be evaluated again), which writes it once; it is an
+    exact C++ value (no narrow integer or arithmetic bool, whose variable would wrap); and no
+    write (store, call, launch, control flow) comes between its earliest memory read and the use."""
+    uses = list(v.uses)
+    if v.name_hint is not None or len(uses) != 1 or v in em.literals:
+        return False
+    user, index = uses[0].operation, uses[0].index
+    if user.parent_block() is not op.parent_block() or op in em.mod.elided:
+        return False
+    if not (user.name in _EXPR_USERS or user.name.startswith(_PURE_PREFIXES)) or index in _TWICE.get(user.name, ()):
+        return False
+    if user.name == "arith.cmpf" and _cmpf_twice(user):
+        return False
+    key = str(v.type)
+    if key not in ("f64", "f32", "i64", "i32", "index") and not (key == "i1" and op.name in ("arith.cmpi", "arith.cmpf")):
+        return False
+    if op.name == "func.call":  # a call runs its launches: only straight into the next statement
+        return user is op.next_op and user.name in ("memref.store", "func.return")
+    if not (op.name.startswith(_PURE_PREFIXES) or op.name in _PURE):
+        return False
+    cur = (reads if reads is not None else op).next_op
+    while reads is not None and cur is not None and cur is not user:
+        if any(not (o.name.startswith(_PURE_PREFIXES) or o.name in _PURE) and o not in em.mod.elided
+               for o in cur.walk()):
+            return False
+        cur = cur.next_op
+    return True
+
+
+def _cmpf_twice(op: Operation) -> bool:
+    """Do the C++ translations of this arith.cmpf predicate write an operand twice?"""
+    pred = prop(op, "predicate")
+    return pred is not None and pred.value.data in (6, 7, 8, 14)
 
 
 def prop(op: Operation, name: str):

@@ -11,7 +11,7 @@ from .types import cpp_type
 
 def _yield_values(em: FunctionEmitter, block) -> list[str]:
     term = block.last_op
-    return [em.get(v) for v in term.operands] if term is not None else []
+    return [em.expr(v) for v in term.operands] if term is not None else []
 
 
 @handles("scf.for")
@@ -37,7 +37,7 @@ def _if(em: FunctionEmitter, op: Operation) -> None:
     names = [em.declare(r) for r in op.results]
     types = [em.ctype(r) for r in op.results]
     then_r, else_r = op.regions[0], op.regions[1]
-    with em.indented(f"if ({em.get(op.operands[0])}) {{", close=None):
+    with em.indented(f"if ({em.expr(op.operands[0])}) {{", close=None):
         em.emit_block(then_r.block)
         em.assign(names, _yield_values(em, then_r.block), types)
     if else_r.blocks and (len(else_r.block.ops) > 1 or op.results):
@@ -117,19 +117,19 @@ def _call(em: FunctionEmitter, op: Operation) -> None:
     callee = prop(op, "callee")
     sym = callee.root_reference.data if hasattr(callee, "root_reference") else str(callee)
     name = em.mod.func_names.get(sym, sym)
-    args = ", ".join(em.get(v) for v in op.operands)
+    args = ", ".join(em.expr(v) for v in op.operands)
     if len(op.results) > 1:
         raise UnsupportedOpError("func.call with several results in the Kokkos C++ emitter",
                                  hint="return one value (or write results into a view) from device functions")
     if op.results:
-        em.define(op.results[0], f"{name}({args})")
+        em.value(op, op.results[0], f"{name}({args})")
     else:
         em.line(f"{name}({args});")
 
 
 @handles("func.return")
 def _return(em: FunctionEmitter, op: Operation) -> None:
-    vals = [em.get(v) for v in op.operands]
+    vals = [em.expr(v) for v in op.operands]
     if not vals:
         em.line("return;")
     elif len(vals) == 1:

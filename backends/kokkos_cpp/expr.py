@@ -59,11 +59,12 @@ def _constant(em: FunctionEmitter, op: Operation) -> None:
 # ---------------------------------------------------------------------------------------------
 # arith
 
+# Infix operators and their C++ precedence (left-associative).
+_INFIX = {"arith.addi": ("+", 6), "arith.addf": ("+", 6), "arith.subi": ("-", 6), "arith.subf": ("-", 6),
+          "arith.muli": ("*", 5), "arith.mulf": ("*", 5), "arith.divf": ("/", 5), "arith.divsi": ("/", 5),
+          "arith.remsi": ("%", 5)}
+
 _BINARY = {
-    "arith.addi": "({a} + {b})", "arith.addf": "({a} + {b})",
-    "arith.subi": "({a} - {b})", "arith.subf": "({a} - {b})",
-    "arith.muli": "({a} * {b})", "arith.mulf": "({a} * {b})",
-    "arith.divf": "({a} / {b})", "arith.divsi": "({a} / {b})", "arith.remsi": "({a} % {b})",
     "arith.divui": "static_cast<{T}>(hpcir::u({a}) / hpcir::u({b}))",
     "arith.remui": "static_cast<{T}>(hpcir::u({a}) % hpcir::u({b}))",
     "arith.floordivsi": "hpcir::floordiv({a}, {b})", "arith.ceildivsi": "hpcir::ceildiv({a}, {b})",
@@ -83,15 +84,20 @@ _BINARY = {
     "math.ipowi": "hpcir::ipowi({a}, {b})",
 }
 
-_CMPI = {"eq": "({a} == {b})", "ne": "({a} != {b})", "slt": "({a} < {b})", "sle": "({a} <= {b})",
-         "sgt": "({a} > {b})", "sge": "({a} >= {b})", "ult": "(hpcir::u({a}) < hpcir::u({b}))",
-         "ule": "(hpcir::u({a}) <= hpcir::u({b}))", "ugt": "(hpcir::u({a}) > hpcir::u({b}))",
-         "uge": "(hpcir::u({a}) >= hpcir::u({b}))"}
+# Templates whose operands are only whole function arguments (written as they are).
+_CALL_ARGS = {"arith.divui", "arith.remui", "arith.floordivsi", "arith.ceildivsi", "arith.ceildivui", "arith.remf",
+              "arith.maximumf", "arith.minimumf", "arith.maxnumf", "arith.minnumf", "math.atan2", "math.powf",
+              "math.copysign", "math.fpowi", "math.ipowi"}
+
+# Comparisons: (operator, precedence, unsigned).
+_CMPI = {"eq": ("==", 10, False), "ne": ("!=", 10, False), "slt": ("<", 9, False), "sle": ("<=", 9, False),
+         "sgt": (">", 9, False), "sge": (">=", 9, False), "ult": ("<", 9, True), "ule": ("<=", 9, True),
+         "ugt": (">", 9, True), "uge": (">=", 9, True)}
 _CMPI_ORDER = ["eq", "ne", "slt", "sle", "sgt", "sge", "ult", "ule", "ugt", "uge"]
-# C++ relational operators are false on NaN, exactly the "ordered" predicates.
-_CMPF = ["false", "({a} == {b})", "({a} > {b})", "({a} >= {b})", "({a} < {b})", "({a} <= {b})",
-         "({a} < {b} || {a} > {b})", "({a} == {a} && {b} == {b})", "!({a} < {b} || {a} > {b})",
-         "!({a} <= {b})", "!({a} < {b})", "!({a} >= {b})", "!({a} > {b})", "({a} != {b})",
+# C++ relational operators are false on NaN, exactly the "ordered" predicates (and != the une one).
+_CMPF_INFIX = {1: ("==", 10), 2: (">", 9), 3: (">=", 9), 4: ("<", 9), 5: ("<=", 9), 13: ("!=", 10)}
+_CMPF = ["false", "", "", "", "", "", "({a} < {b} || {a} > {b})", "({a} == {a} && {b} == {b})",
+         "!({a} < {b} || {a} > {b})", "!({a} <= {b})", "!({a} < {b})", "!({a} >= {b})", "!({a} > {b})", "",
          "({a} != {a} || {b} != {b})", "true"]
 
 
@@ -99,11 +105,25 @@ def _args(em: FunctionEmitter, op: Operation) -> list[str]:
     return [em.get(v) for v in op.operands]
 
 
+def _infix(em: FunctionEmitter, op: Operation, sign: str, prec: int) -> None:
+    a, b = op.operands
+    rest = em.operand(b, prec, right=True, sign=sign)
+    res = op.results[0]
+    em.value(op, res, f"{em.operand(a, prec, sign=sign)} {sign} {rest}", prec)
+    if res in em.mod.prec:  # written into its use: `x = x + r` may read `x += r`
+        em.mod.infix[res] = (sign, a, rest)
+
+
+@handles(*_INFIX)
+def _arith_infix(em: FunctionEmitter, op: Operation) -> None:
+    _infix(em, op, *_INFIX[op.name])
+
+
 @handles(*_BINARY)
 def _binary(em: FunctionEmitter, op: Operation) -> None:
-    a, b = _args(em, op)
+    a, b = [em.expr(v) for v in op.operands] if op.name in _CALL_ARGS else _args(em, op)
     res = op.results[0]
-    em.define(res, _BINARY[op.name].format(a=a, b=b, T=cpp_type(res.type)))
+    em.value(op, res, _BINARY[op.name].format(a=a, b=b, T=cpp_type(res.type)))
 
 
 def _predicate(op: Operation) -> int:
@@ -115,25 +135,33 @@ def _predicate(op: Operation) -> int:
 
 @handles("arith.cmpi")
 def _cmpi(em: FunctionEmitter, op: Operation) -> None:
-    a, b = _args(em, op)
-    em.define(op.results[0], _CMPI[_CMPI_ORDER[_predicate(op)]].format(a=a, b=b))
+    sign, prec, unsigned = _CMPI[_CMPI_ORDER[_predicate(op)]]
+    if not unsigned:
+        _infix(em, op, sign, prec)
+        return
+    a, b = [em.expr(v) for v in op.operands]
+    em.value(op, op.results[0], f"hpcir::u({a}) {sign} hpcir::u({b})", prec)
 
 
 @handles("arith.cmpf")
 def _cmpf(em: FunctionEmitter, op: Operation) -> None:
+    pred = _predicate(op)
+    if pred in _CMPF_INFIX:
+        _infix(em, op, *_CMPF_INFIX[pred])
+        return
     a, b = _args(em, op)
-    em.define(op.results[0], _CMPF[_predicate(op)].format(a=a, b=b))
+    em.value(op, op.results[0], _CMPF[pred].format(a=a, b=b))
 
 
 @handles("arith.select")
 def _select(em: FunctionEmitter, op: Operation) -> None:
-    c, a, b = _args(em, op)
-    em.define(op.results[0], f"({c} ? {a} : {b})")
+    c, a, b = (em.operand(v, 15) for v in op.operands)
+    em.value(op, op.results[0], f"{c} ? {a} : {b}", 16)
 
 
 @handles("arith.negf")
 def _negf(em: FunctionEmitter, op: Operation) -> None:
-    em.define(op.results[0], f"(-{em.get(op.operands[0])})")
+    em.value(op, op.results[0], f"-{em.operand(op.operands[0], 3, right=True)}", 3)
 
 
 def _is_i1(ty: Attribute) -> bool:
@@ -144,23 +172,21 @@ def _is_i1(ty: Attribute) -> bool:
          "arith.truncf", "arith.extsi", "arith.extui", "arith.trunci", "arith.uitofp", "arith.bitcast")
 def _cast(em: FunctionEmitter, op: Operation) -> None:
     src, res = op.operands[0], op.results[0]
-    x, to = em.get(src), cpp_type(res.type)
+    x, to = em.expr(src), cpp_type(res.type)
     if op.name == "arith.bitcast":
         expr = f"hpcir::bit_cast<{to}>({x})"
     elif op.name == "arith.trunci" and _is_i1(res.type):
-        expr = f"static_cast<bool>({x} & 1)"
+        expr = f"static_cast<bool>({em.get(src)} & 1)"
     elif op.name == "arith.extsi" and _is_i1(src.type):
-        expr = f"static_cast<{to}>({x} ? -1 : 0)"
+        expr = f"static_cast<{to}>({em.get(src)} ? -1 : 0)"
     elif op.name in ("arith.extui", "arith.uitofp", "arith.index_castui"):
         expr = f"static_cast<{to}>(hpcir::u({x}))"
     else:
         expr = f"static_cast<{to}>({x})"
     if cpp_type(src.type) == to and op.name != "arith.bitcast":
-        em.bind(res, x)  # index <-> i64 casts are the identity in C++
-        if src in em.literals:
-            em.literals.add(res)
+        em.same_value(res, src)  # index <-> i64 casts are the identity in C++
         return
-    em.define(res, expr)
+    em.value(op, res, expr)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,13 +205,13 @@ _UNARY_OURS = {"round": "round", "roundeven": "roundeven", "rsqrt": "rsqrt", "ab
 def _math_unary(em: FunctionEmitter, op: Operation) -> None:
     short = op.name.split(".", 1)[1]
     fn = f"hpcir::kmath::{_UNARY_KOKKOS[short]}" if short in _UNARY_KOKKOS else f"hpcir::{_UNARY_OURS[short]}"
-    em.define(op.results[0], f"{fn}({em.get(op.operands[0])})")
+    em.value(op, op.results[0], f"{fn}({em.expr(op.operands[0])})")
 
 
 @handles("math.fma")
 def _fma(em: FunctionEmitter, op: Operation) -> None:
-    a, b, c = _args(em, op)
-    em.define(op.results[0], f"hpcir::fma({a}, {b}, {c})")
+    a, b, c = [em.expr(v) for v in op.operands]
+    em.value(op, op.results[0], f"hpcir::fma({a}, {b}, {c})")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -193,7 +219,7 @@ def _fma(em: FunctionEmitter, op: Operation) -> None:
 
 
 def _indices(em: FunctionEmitter, values) -> str:
-    return ", ".join(em.get(v) for v in values)
+    return ", ".join(em.expr(v) for v in values)
 
 
 def _slot_unchanged_until_used(load: Operation) -> bool:
@@ -226,25 +252,26 @@ def _load(em: FunctionEmitter, op: Operation) -> None:
     if m in em.mod.scalar_slots:
         if op.results[0].name_hint is None and _slot_unchanged_until_used(op):
             em.bind(op.results[0], em.get(m))  # read the variable itself, no copy
+            em.mod.reads_since[op.results[0]] = op
         else:
             em.define(op.results[0], em.get(m))
         return
-    em.define(op.results[0], f"{em.get(m)}({_indices(em, idx)})")
+    em.value(op, op.results[0], f"{em.get(m)}({_indices(em, idx)})")
 
 
 @handles("memref.store")
 def _store(em: FunctionEmitter, op: Operation) -> None:
     v, m, *idx = op.operands
     if m in em.mod.scalar_slots:
-        em.line(f"{em.get(m)} = {em.get(v)};")
+        em.line(em.assignment(em.get(m), v))
         return
-    em.line(f"{em.get(m)}({_indices(em, idx)}) = {em.get(v)};")
+    em.line(em.assignment(f"{em.get(m)}({_indices(em, idx)})", v))
 
 
 @handles("memref.dim")
 def _dim(em: FunctionEmitter, op: Operation) -> None:
     m, k = op.operands
-    em.define(op.results[0], f"static_cast<int64_t>({em.get(m)}.extent({em.get(k)}))")
+    em.value(op, op.results[0], f"static_cast<int64_t>({em.get(m)}.extent({em.expr(k)}))")
 
 
 @handles("memref.rank")
@@ -267,7 +294,7 @@ def _atomic(em: FunctionEmitter, op: Operation) -> None:
     if k not in _ATOMIC:
         raise UnsupportedOpError(f"memref.atomic_rmw kind {k} (unsigned min/max) has no Kokkos atomic",
                                  hint="use signed integers (maxs/mins) or floats")
-    em.define(op.results[0], f"Kokkos::{_ATOMIC[k]}(&{em.get(m)}({_indices(em, idx)}), {em.get(value)})")
+    em.define(op.results[0], f"Kokkos::{_ATOMIC[k]}(&{em.get(m)}({_indices(em, idx)}), {em.expr(value)})")
 
 
 def _static_shape(ty: MemRefType) -> list[int]:
@@ -278,7 +305,7 @@ def _static_shape(ty: MemRefType) -> list[int]:
 def _alloc(em: FunctionEmitter, op: Operation) -> None:
     res = op.results[0]
     ty = res.type
-    dyn = iter(em.get(v) for v in op.operands)
+    dyn = iter(em.expr(v) for v in op.operands)
     sizes = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in _static_shape(ty)]
     name = em.fresh(res.name_hint, "buf")
     if op.name == "memref.alloca" and not _static_shape(ty) and isinstance(ty.memory_space, NoneAttr):

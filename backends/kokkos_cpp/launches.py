@@ -207,9 +207,9 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
         targets = []
     bind_accumulator_slots(fb, body, accs, targets)
     fb.emit_block(body)
-    outs = [fb.get(v) for v in body.last_op.operands]
+    outs = [fb.expr(v) for v in body.last_op.operands]
     if scan_offset is not None:
-        outs = [f"({outs[0]} - {scan_offset})"]
+        outs = [f"{fb.operand(body.last_op.operands[0], 6)} - {scan_offset}"]
     fb.assign(targets, outs, [cpp_type(r.type) for r in op.results])
 
     lines = [f"struct {functor} {{"]
@@ -313,7 +313,7 @@ def _nested(em: FunctionEmitter, op: Operation) -> None:
     with em.indented(f"Kokkos::parallel_reduce({rng}, [&](const int64_t {idx}, {red.value_type}& {acc}) {{",
                      close=f"}}, {reducers.reducer_arg(red, holder, ctor)});"):
         em.emit_block(body)
-        em.assign(targets, [em.get(v) for v in body.last_op.operands], red.types)
+        em.assign(targets, [em.expr(v) for v in body.last_op.operands], red.types)
     reducers.finish(em, red, kinds, op.results, inits, holder)
 
 
@@ -356,7 +356,7 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
     res = op.results[0]
     if em.device:
         raise UnsupportedOpError("kokkos.alloc inside a kernel", hint="allocate views in the host program")
-    dyn = iter(em.get(s) for s in op.operands)
+    dyn = iter(em.expr(s) for s in op.operands)
     args = [next(dyn) if d == DYNAMIC_INDEX else f"int64_t({d})" for d in res.type.get_shape()]
     label = op.properties["label"].data or (res.name_hint or "view")
     name = em.fresh(res.name_hint or op.properties["label"].data, "view")  # the user's variable, as labelled
@@ -438,9 +438,9 @@ def _print(em: FunctionEmitter, op: Operation) -> None:
             cspec = _print_spec(spec or "", ctype)
             if cspec:
                 cast = "static_cast<long long>" if "ll" in cspec else "static_cast<double>"
-                parts.append(f'hpcir::format_spec("{cspec}", {cast}({em.get(v)}))')
+                parts.append(f'hpcir::format_spec("{cspec}", {cast}({em.expr(v)}))')
             else:
-                parts.append(f"hpcir::format_value({em.get(v)})")
+                parts.append(f"hpcir::format_value({em.expr(v)})")
     em.line(f"std::cout << {' << '.join(parts + ['std::endl'])};" if parts else "std::cout << std::endl;")
 
 

@@ -324,10 +324,13 @@ template <class T> inline std::string format_spec(const char* spec, T x) {
 """
 
 
-def target_prelude(exec_space: str, device_space: str, shared_space: str, used: set[str] | None = None) -> str:
-    """Per-module aliases of the target's execution space and of the memory spaces in `used`
-    (host, device, shared, scratch; all of them when None)."""
-    spaces = {"host": "Kokkos::HostSpace", "device": device_space, "shared": shared_space,
-              "scratch": "exec_space::scratch_memory_space"}
-    return "\n".join([f"using exec_space = {exec_space};"] +
-                     [f"using {k}_space = {v};" for k, v in spaces.items() if used is None or k in used])
+def target_prelude(exec_space: str, device_space: str, shared_space: str) -> str:
+    """Per-module aliases of the target's execution and memory spaces (the module's C++ API: an
+    application writes `NAME::device_space` for the views it passes)."""
+    return "\n".join([
+        f"using exec_space = {exec_space};",
+        "using host_space = Kokkos::HostSpace;",
+        f"using device_space = {device_space};",
+        f"using shared_space = {shared_space};",
+        "using scratch_space = exec_space::scratch_memory_space;",
+    ])
