@@ -3,7 +3,7 @@
 Programs are written in Python, lowered like `hpcir lower` does, placed, then checked three ways:
 the printed IR (copy counts and positions), the reference interpreter (whose host mirrors are
 separate zero-filled arrays, so a missing copy changes what the program prints) against the
-unplaced program, and upstream MLIR verification.
+unplaced program, and upstream MLIR verification. IR-in/IR-out tests: tests/passes/kokkos-placement/.
 """
 from __future__ import annotations
 
@@ -129,54 +129,6 @@ def host_accesses_device_memory(module: ModuleOp) -> list[str]:
         if isinstance(o, memref.LoadOp | memref.StoreOp) and kk.memory_space_of(o.memref.type) == kk.MemorySpace.DEVICE:
             bad.append(str(o))
     return bad
-
-
-# IR in, IR out: an inline L3 launch in a host program, run through `hpcir opt`.
-INLINE = """
-func.func @prog() attributes {kokkos.host_program} {
-  %n = arith.constant 16 : index
-  %c0 = arith.constant 0 : index
-  %one = arith.constant 1.0 : f64
-  %x = "kokkos.alloc"(%n) <{label = "x"}> : (index) -> memref<?xf64, #kokkos.space<device>>
-  %t = "kokkos.alloc"(%n) <{label = "t"}> : (index) -> memref<?xf64, #kokkos.space<device>>
-  memref.store %one, %x[%c0] : memref<?xf64, #kokkos.space<device>>
-  "kokkos.parallel_for"(%c0, %n) <{policy = #kokkos.range, exec_space = #kokkos.exec<cuda>, name = "dbl"}> ({
-  ^bb0(%i: index):
-    %a = memref.load %x[%i] : memref<?xf64, #kokkos.space<device>>
-    %b = arith.addf %a, %a : f64
-    memref.store %b, %x[%i] : memref<?xf64, #kokkos.space<device>>
-    "kokkos.yield"() : () -> ()
-  }) : (index, index) -> ()
-  memref.store %one, %t[%c0] : memref<?xf64, #kokkos.space<device>>
-  %r = memref.load %x[%c0] : memref<?xf64, #kokkos.space<device>>
-  %s = memref.load %t[%c0] : memref<?xf64, #kokkos.space<device>>
-  "kokkos.print"(%r, %s) <{format = "{} {}"}> : (f64, f64) -> ()
-  return
-}
-"""
-
-INLINE_PLACED = """
-// CHECK:      %[[X:\\w+]] = kokkos.alloc "x"(%n) : memref<?xf64, #kokkos.space<device>>
-// CHECK-NEXT: %[[XH:x_h]] = kokkos.create_mirror_view %[[X]]
-// CHECK-NEXT: %[[T:\\w+]] = kokkos.alloc "t"(%n) : memref<?xf64, #kokkos.space<host>>
-// CHECK-NEXT: memref.store %one, %[[XH]][%c0] : memref<?xf64, #kokkos.space<host>>
-// CHECK-NEXT: kokkos.deep_copy %[[X]], %[[XH]]
-// CHECK-NEXT: kokkos.parallel_for "dbl"
-// CHECK:        memref.load %[[X]][%i] : memref<?xf64, #kokkos.space<device>>
-// CHECK:      memref.store %one, %[[T]][%c0] : memref<?xf64, #kokkos.space<host>>
-// CHECK-NEXT: kokkos.deep_copy %[[XH]], %[[X]]
-// CHECK-NEXT: memref.load %[[XH]][%c0]
-// CHECK-NEXT: memref.load %[[T]][%c0]
-// CHECK-NEXT: kokkos.print
-"""
-
-
-def test_inline_launch_ir_in_ir_out_through_hpcir_opt(tmp_path, capsys):
-    from hpcir.cli import main
-    src = tmp_path / "inline.mlir"
-    src.write_text(INLINE)
-    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-placement", "--verify-upstream"]) == 0
-    check(capsys.readouterr().out, INLINE_PLACED)
 
 
 def test_pass_is_registered():

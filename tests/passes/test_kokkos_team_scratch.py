@@ -3,7 +3,8 @@
 Checked by: the rewritten IR (team policy, scratch_alloc, barrier, scratch loads), the reference
 interpreter against the unrewritten launch and NumPy on small grids with partial tiles, upstream
 MLIR verification, a CUDA/HIP compile of the emitted C++, and (slow) a CPU JIT run of the rewritten
-kernel forced onto the serial target, compared with NumPy.
+kernel forced onto the serial target, compared with NumPy. IR-in/IR-out tests:
+tests/passes/kokkos-team-scratch/.
 """
 from __future__ import annotations
 
@@ -67,87 +68,6 @@ def main():
     hpcir.parallel_for(hpcir.MDRangePolicy([1, 1, 0], [n - 1, n - 1, n]), inplace, u=u, v=v)
     hpcir.parallel_for(hpcir.MDRangePolicy([1, 1], [n - 1, n - 1]), upwind, u=a, w=c, v=o)
 '''
-
-
-# IR in, IR out (index-typed subscripts, f32, the MDRange tile [8, 4] becomes the team tile).
-FIVE = """
-func.func @five(%l0: index, %l1: index, %h0: index, %h1: index,
-                %u: memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>,
-                %v: memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>) attributes {kokkos.entry = #kokkos.entry<for>} {
-  "kokkos.parallel_for"(%l0, %l1, %h0, %h1) <{policy = #kokkos.mdrange<2, iterate = left, tile = [8, 4]>,
-      exec_space = #kokkos.exec<cuda>, name = "five"}> ({
-  ^bb0(%i: index, %j: index):
-    %c1 = arith.constant 1 : index
-    %im = arith.subi %i, %c1 : index
-    %ip = arith.addi %i, %c1 : index
-    %jm = arith.subi %j, %c1 : index
-    %jp = arith.addi %c1, %j : index
-    %a = memref.load %u[%im, %j] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
-    %b = memref.load %u[%ip, %j] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
-    %c = memref.load %u[%i, %jm] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
-    %d = memref.load %u[%i, %jp] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
-    %s1 = arith.addf %a, %b : f32
-    %s2 = arith.addf %c, %d : f32
-    %s = arith.addf %s1, %s2 : f32
-    memref.store %s, %v[%i, %j] : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<device>>
-    "kokkos.yield"() : () -> ()
-  }) : (index, index, index, index) -> ()
-  return
-}
-"""
-
-FIVE_STAGED = """
-// CHECK:      %[[T0:\\w+]] = arith.constant 8 : index
-// CHECK-NEXT: %[[T1:\\w+]] = arith.constant 4 : index
-// CHECK:      %[[LEAGUE:\\w+]] = arith.muli
-// CHECK-NEXT: %[[TEAM:\\w+]] = arith.constant 32 : index
-// CHECK:      %[[S0:\\w+]] = arith.constant 10 : index
-// CHECK-NEXT: %[[S1:\\w+]] = arith.constant 6 : index
-// CHECK-NEXT: %[[HALO:\\w+]] = arith.constant 60 : index
-// CHECK:      kokkos.parallel_for "five" #kokkos.team<scratch_bytes = 0> on <cuda>(%[[LEAGUE]], %[[TEAM]], %{{\\w+}})
-// CHECK:        %u_tile = kokkos.scratch_alloc %{{\\w+}}(%[[S0]], %[[S1]]) level 0 : memref<?x?xf32, strided<[1, ?]>, #kokkos.space<scratch>>
-// CHECK-NEXT:   kokkos.team_thread_range %{{\\w+}}(%{{\\w+}}, %[[HALO]])
-// CHECK:          scf.if
-// CHECK-NEXT:       memref.load %u[
-// CHECK-NEXT:       memref.store {{.*}}, %u_tile[
-// CHECK:        kokkos.team_barrier
-// CHECK-NEXT:   kokkos.team_thread_range
-// CHECK-NOT:    memref.load %u[
-// CHECK:          %a = memref.load %u_tile[
-// CHECK:          %b = memref.load %u_tile[
-// CHECK:          %c = memref.load %u_tile[
-// CHECK:          %d = memref.load %u_tile[
-// CHECK-NOT:      arith.subi
-// CHECK:          memref.store %s, %v[
-"""
-
-
-def test_five_point_ir_in_ir_out_through_hpcir_opt(tmp_path, capsys):
-    from hpcir.cli import main
-    src = tmp_path / "five.mlir"
-    src.write_text(FIVE)
-    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-team-scratch", "--verify-upstream"]) == 0
-    check(capsys.readouterr().out, FIVE_STAGED)
-    # Reads along one dimension only (j +- 1 removed): nothing to gain, the IR is unchanged.
-    one_dim = FIVE.replace("%u[%i, %jm]", "%u[%im, %j]").replace("%u[%i, %jp]", "%u[%ip, %j]")
-    src.write_text(one_dim)
-    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-team-scratch"]) == 0
-    out = capsys.readouterr().out
-    assert "kokkos.team" not in out and "#kokkos.mdrange<2, iterate = left, tile = [8, 4]>" in out
-
-
-def test_scratch_budget_decides_the_tile(tmp_path, capsys):
-    from hpcir.cli import main
-    src = tmp_path / "five.mlir"
-    # MDRange tile 32 x 32 (1024 points): its f32 halo box 34 x 34 (4.6 KB) fits, so it is the team tile.
-    src.write_text(FIVE.replace("tile = [8, 4]", "tile = [32, 32]"))
-    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-team-scratch"]) == 0
-    assert "arith.constant 1156 : index" in capsys.readouterr().out
-    # An explicit f64 tile of 128 x 48 needs 130 x 50 x 8 B = 52 KB > 48 KiB: the launch is left alone.
-    src.write_text(FIVE.replace("f32", "f64"))
-    assert main(["opt", str(src), "-p", "kokkos-set-target{target=cuda},kokkos-team-scratch{tile=128,48}"]) == 0
-    out = capsys.readouterr().out
-    assert "kokkos.team" not in out and "kokkos.mdrange" in out
 
 
 @pytest.fixture(scope="module")

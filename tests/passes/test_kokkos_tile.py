@@ -1,14 +1,13 @@
-"""kokkos-tile: rule-based MDRange tiles per target (IR in/out) and the autotuner (builds, times, caches)."""
+"""kokkos-tile's autotuner (builds, times, caches); the rule-based tiles are IR tests in tests/passes/kokkos-tile/."""
 from __future__ import annotations
 
 import json
 import uuid
 
 import pytest
-from irtools import parse_mlir, run
+from irtools import parse_mlir
 
 from hpcir.core import cache
-from hpcir.core.errors import HpcirError
 from hpcir.dialects.upstream import verify_upstream
 from hpcir.pipeline import run_pipeline
 
@@ -62,72 +61,6 @@ func.func @{name}({args}, %A: {v}, %B: {v}) attributes {{kokkos.entry = #kokkos.
 }}"""
 
 
-@pytest.mark.parametrize("kwargs,cache_bytes,expected", [
-    # 2 f64 views = 16 B/point; half of 1 MiB holds 32768 points: 512 contiguous x 16 rows
-    (dict(), 1 << 20, "iterate = right, tile = [16, 512]"),
-    (dict(iterate="left"), 1 << 20, "iterate = left, tile = [512, 16]"),
-    # f32 halves the bytes per point: still capped at 512 x 16
-    (dict(elt="f32"), 1 << 20, "tile = [16, 512]"),
-    # a small cache: 2 KiB / 16 B = 128 points, all along the contiguous dimension
-    (dict(), 4096, "tile = [1, 128]"),
-    # constant extents cap the tile (100 -> 128 contiguous, 8 rows)
-    (dict(bounds=([0, 0], [8, 100])), 1 << 20, "tile = [8, 128]"),
-    # rank 3: 512 x 16 = 8192 points per plane, so 4 planes fill the 32768-point budget
-    (dict(rank=3), 1 << 20, "tile = [4, 16, 512]"),
-    # a reduction gets a tile too (one view: 8 B/point)
-    (dict(reduce=True), 1 << 20, "tile = [16, 512]"),
-])
-def test_host_tiles_fit_the_cache_along_the_contiguous_dimension(kwargs, cache_bytes, expected):
-    module, out = run(launch_text(**kwargs), f"kokkos-set-target{{target=cpu}},kokkos-tile{{cache_bytes={cache_bytes}}}")
-    assert expected in out
-    verify_upstream(module)
-
-
-@pytest.mark.parametrize("iterate,rank,expected", [
-    ("left", 2, "iterate = left, tile = [64, 4]"),
-    ("right", 2, "iterate = right, tile = [4, 64]"),
-    ("left", 3, "iterate = left, tile = [64, 4, 2]"),
-    ("right", 3, "iterate = right, tile = [2, 4, 64]"),
-    ("left", 4, "iterate = left, tile = [64, 4, 2, 1]"),
-])
-def test_gpu_tiles_put_64_on_the_fastest_dimension(iterate, rank, expected):
-    text = launch_text(iterate=iterate, rank=rank, space="device", exec_space="cuda")
-    module, out = run(text, "kokkos-set-target{target=cuda},kokkos-tile")
-    assert expected in out
-    verify_upstream(module)
-
-
-def test_l2_to_l3_pipeline_with_layout_and_tile():
-    text = """
-    func.func @k(%l0: index, %l1: index, %h0: index, %h1: index, %A: memref<?x?xf64, #kokkos.space<device>>,
-                 %B: memref<?x?xf64, #kokkos.space<device>>)
-        attributes {kokkos.entry = #kokkos.entry<for>, kokkos.layout_free} {
-      %c1 = arith.constant 1 : index
-      scf.parallel (%i, %j) = (%l0, %l1) to (%h0, %h1) step (%c1, %c1) {
-        %x = memref.load %A[%i, %j] : memref<?x?xf64, #kokkos.space<device>>
-        memref.store %x, %B[%i, %j] : memref<?x?xf64, #kokkos.space<device>>
-        scf.reduce
-      }
-      return
-    }"""
-    module = parse_mlir(text)
-    run_pipeline(module, "kokkos-fuse,convert-scf-to-kokkos,kokkos-layout,kokkos-tile,canonicalize", target="cuda")
-    assert "#kokkos.mdrange<2, iterate = left, tile = [64, 4]> on <cuda>" in str(module)
-    verify_upstream(module)
-
-
-def test_autotune_needs_a_shape_when_bounds_are_not_constant():
-    module = parse_mlir(launch_text())
-    with pytest.raises(HpcirError, match="shape"):
-        run_pipeline(module, "kokkos-set-target{target=cpu},kokkos-tile{autotune=true}")
-
-
-def test_autotune_refuses_targets_this_machine_cannot_run():
-    module = parse_mlir(launch_text(space="device", exec_space="cuda"))
-    with pytest.raises(HpcirError, match="autotune"):
-        run_pipeline(module, "kokkos-set-target{target=cuda},kokkos-tile{autotune=true shape=8x8}")
-
-
 @pytest.mark.slow
 def test_autotuner_picks_a_candidate_and_caches_it(monkeypatch):
     from hpcir.passes import kokkos_tile
@@ -166,12 +99,3 @@ def test_autotuner_picks_a_candidate_and_caches_it(monkeypatch):
     monkeypatch.setattr(kokkos_tile, "host_cpu_id", lambda: "another CPU")
     with pytest.raises(AssertionError, match="cached winner"):
         run_pipeline(parse_mlir(text), "kokkos-set-target{target=cpu},kokkos-tile{autotune=true candidates=3 repeats=2}")
-
-
-def test_user_tiles_are_kept():
-    text = launch_text().replace("}) : (index, index, index, index) -> ()",
-                                 "}) {kokkos.user_tile} : (index, index, index, index) -> ()").replace(
-        "iterate = right>", "iterate = right, tile = [3, 5]>")
-    module, out = run(text, "kokkos-set-target{target=cpu},kokkos-tile{cache_bytes=1048576}")
-    assert "tile = [3, 5]" in out
-    verify_upstream(module)
