@@ -143,3 +143,27 @@ def from_upstream_syntax(text: str) -> ModuleOp:
 def run_upstream_passes(module: ModuleOp, pipeline: str) -> ModuleOp:
     """Run an upstream PassManager pipeline (e.g. "builtin.module(one-shot-bufferize,...)") on an xDSL module."""
     return from_upstream_text(run_upstream_pipeline(to_upstream_text(module), pipeline))
+
+
+def run_upstream_passes_in_place(module: ModuleOp, pipeline: str) -> None:
+    """run_upstream_passes, with the result moved into `module` itself (callers hold a reference to it).
+
+    Function argument names (`%x`, `%fc1_weight`) survive: upstream prints its own (`%arg0`), so
+    they are restored by position."""
+    from xdsl.dialects import func
+
+    names = {f.sym_name.data: [a.name_hint for a in f.body.block.args]
+             for f in module.walk() if isinstance(f, func.FuncOp) and f.body.blocks}
+    result = run_upstream_passes(module, pipeline)
+    for f in result.walk():
+        if isinstance(f, func.FuncOp) and f.body.blocks:
+            for a, n in zip(f.body.block.args, names.get(f.sym_name.data, [])):
+                a.name_hint = n
+    for old in list(module.body.block.ops):
+        old.detach()
+        old.erase(safe_erase=False)
+    for new in list(result.body.block.ops):
+        new.detach()
+        module.body.block.add_op(new)
+    for key, attr in result.attributes.items():
+        module.attributes[key] = attr

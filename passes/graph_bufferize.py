@@ -1,6 +1,6 @@
 """`graph-bufferize`: L1 graph functions on tensors become L2 parallel loops on memrefs (upstream MLIR).
 
-Runs, through the upstream-MLIR bridge (`hpcir.dialects.upstream.run_upstream_passes`):
+Runs, through the upstream-MLIR bridge (`hpcir.dialects.upstream.run_upstream_passes_in_place`):
 
     one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},
     convert-linalg-to-parallel-loops, lower-affine, canonicalize, cse
@@ -18,7 +18,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import func
 from xdsl.dialects.builtin import ModuleOp
 from xdsl.passes import ModulePass
 
@@ -29,11 +28,6 @@ UPSTREAM_PIPELINE = ("builtin.module(one-shot-bufferize{bufferize-function-bound
                      "convert-linalg-to-parallel-loops,lower-affine,canonicalize,cse)")
 
 
-def _arg_names(module: ModuleOp) -> dict[str, list[str | None]]:
-    return {f.sym_name.data: [a.name_hint for a in f.body.block.args]
-            for f in module.walk() if isinstance(f, func.FuncOp) and f.body.blocks}
-
-
 @dataclass(frozen=True)
 class GraphBufferizePass(ModulePass):
     """Bufferize graph functions and lower linalg to scf.parallel loops on memrefs, with upstream MLIR."""
@@ -41,24 +35,10 @@ class GraphBufferizePass(ModulePass):
     name = "graph-bufferize"
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        from hpcir.dialects.upstream import run_upstream_passes
+        from hpcir.dialects.upstream import run_upstream_passes_in_place
 
         for o in op.walk():
             if o.name.startswith("fft."):
                 raise HpcirError(f"{o.name} has no Kokkos lowering yet",
                                  hint="lower programs with FFTs to target='jax' or target='torch'")
-        names = _arg_names(op)
-        result = run_upstream_passes(op, UPSTREAM_PIPELINE)
-        for f in result.walk():
-            if isinstance(f, func.FuncOp) and f.body.blocks:
-                for a, n in zip(f.body.block.args, names.get(f.sym_name.data, [])):
-                    a.name_hint = n
-        # Move the new body into the module in place: callers hold a reference to `op`.
-        for old in list(op.body.block.ops):
-            old.detach()
-            old.erase(safe_erase=False)
-        for new in list(result.body.block.ops):
-            new.detach()
-            op.body.block.add_op(new)
-        for key, attr in result.attributes.items():
-            op.attributes[key] = attr
+        run_upstream_passes_in_place(op, UPSTREAM_PIPELINE)

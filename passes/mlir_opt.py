@@ -34,15 +34,6 @@ class MlirOptPass(ModulePass):
         raise HpcirError("mlir-opt pass without a pipeline", hint="write mlir-opt[canonicalize,cse]")
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
-        from hpcir.dialects.upstream import run_upstream_passes
+        from hpcir.dialects.upstream import run_upstream_passes_in_place
 
-        result = run_upstream_passes(op, self.pipeline())
-        # Move the new body into the module in place: callers hold a reference to `op`.
-        for old in list(op.body.block.ops):
-            old.detach()
-            old.erase(safe_erase=False)
-        for new in list(result.body.block.ops):
-            new.detach()
-            op.body.block.add_op(new)
-        for name, attr in result.attributes.items():
-            op.attributes[name] = attr
+        run_upstream_passes_in_place(op, self.pipeline())
