@@ -119,6 +119,8 @@ def precompiled_header_args(tc: KokkosToolchain, flags: list[str], install: Kokk
     precompiled header is built once per compiler, flags and Kokkos configuration. GCC uses it
     only when the flags match exactly and otherwise reads the real header (-Winvalid-pch says
     so), so it can make builds faster but never different. HPCIR_NO_PCH=1 turns it off.
+    Generated modules also include hpcir_prelude.hpp, written beside their sources; next to
+    Kokkos_Core.hpp it costs no measurable time, so it is not precompiled.
     """
     if os.environ.get("HPCIR_NO_PCH") or not _is_gcc(tc):
         return []

@@ -35,7 +35,15 @@ _RESERVED = {"exec_space", "host_space", "device_space", "shared_space", "scratc
              "Kokkos", "std", "int", "double", "float", "bool", "char", "long", "short", "auto", "const", "class",
              "struct", "new", "delete", "this", "default", "case", "switch", "if", "else", "for", "while", "do",
              "return", "break", "continue", "operator", "template", "typename", "using", "namespace", "union",
-             "signed", "unsigned", "static", "volatile", "register", "void", "true", "false", "main", "final"}
+             "signed", "unsigned", "static", "volatile", "register", "void", "true", "false", "main", "final",
+             # the rest of C++'s keywords and the fixed-width types the generated code names
+             "and", "and_eq", "asm", "bitand", "bitor", "catch", "char8_t", "char16_t", "char32_t", "compl", "concept",
+             "const_cast", "consteval", "constexpr", "constinit", "co_await", "co_return", "co_yield", "decltype",
+             "dynamic_cast", "enum", "explicit", "export", "extern", "friend", "goto", "inline", "mutable", "noexcept",
+             "not", "not_eq", "nullptr", "or", "or_eq", "private", "protected", "public", "reinterpret_cast",
+             "requires", "sizeof", "static_assert", "static_cast", "thread_local", "throw", "try", "typedef",
+             "typeid", "virtual", "wchar_t", "xor", "xor_eq", "alignas", "alignof", "override", "size_t",
+             "int8_t", "int16_t", "int32_t", "int64_t", "uint8_t", "uint16_t", "uint32_t", "uint64_t"}
 # The view aliases' names (types.ViewSpec.alias): no local may take one.
 _ALIAS_NAME = re.compile(r"view_\d+d_")
 
@@ -57,6 +65,7 @@ class ModuleState:
     prec: dict[SSAValue, int] = field(default_factory=dict)
     reads_since: dict[SSAValue, Operation] = field(default_factory=dict)
     infix: dict[SSAValue, tuple[str, SSAValue, str]] = field(default_factory=dict)  # (op, left, right text)
+    declared_by: dict[Operation, str] = field(default_factory=dict)  # store -> type of the local it declares
     one_exec_space: bool = True  # every launch runs in one execution space (in order)
     aliases: dict[ViewSpec, str] = field(default_factory=dict)  # view types used, by alias name
     public: set = field(default_factory=set)  # aliases the header's declarations use

@@ -5,7 +5,7 @@ import math
 
 import numpy as np
 from xdsl.dialects.builtin import (DYNAMIC_INDEX, NoneAttr, DenseArrayBase, FloatAttr, IntegerAttr, IntegerType, MemRefType)
-from xdsl.ir import Attribute, Operation
+from xdsl.ir import Attribute, Operation, SSAValue
 
 from hpcir.core.errors import HpcirError, UnsupportedOpError
 
@@ -259,11 +259,24 @@ def _load(em: FunctionEmitter, op: Operation) -> None:
     em.value(op, op.results[0], f"{em.get(m)}({_indices(em, idx)})")
 
 
+def _first_store(slot: SSAValue, alloca: Operation) -> Operation | None:
+    """The store into `slot` that comes before any other use of it, if it is in the alloca's block."""
+    op = alloca.next_op
+    while op is not None:
+        for inner in op.walk():
+            if any(v is slot for v in inner.operands):
+                ok = inner is op and op.name == "memref.store" and op.operands[1] is slot and op.operands[0] is not slot
+                return op if ok else None
+        op = op.next_op
+    return None
+
+
 @handles("memref.store")
 def _store(em: FunctionEmitter, op: Operation) -> None:
     v, m, *idx = op.operands
     if m in em.mod.scalar_slots:
-        em.line(em.assignment(em.get(m), v))
+        decl = em.mod.declared_by.get(op)
+        em.line(f"{decl} {em.get(m)} = {em.expr(v)};" if decl else em.assignment(em.get(m), v))
         return
     em.line(em.assignment(f"{em.get(m)}({_indices(em, idx)})", v))
 
@@ -309,10 +322,16 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
     sizes = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in _static_shape(ty)]
     name = em.fresh(res.name_hint, "buf")
     if op.name == "memref.alloca" and not _static_shape(ty) and isinstance(ty.memory_space, NoneAttr):
-        # A rank-0 stack slot (a frontend's mutable local): a plain C++ variable, host or device.
-        em.line(f"{cpp_type(ty.element_type)} {name}{{}};")
+        # A rank-0 stack slot (a frontend's mutable local): a plain C++ variable, host or device,
+        # declared where it is first assigned when that is at this level (const if never again).
         em.mod.scalar_slots.add(res)
         em.bind(res, name)
+        first = _first_store(res, op)
+        if first is None:
+            em.line(f"{cpp_type(ty.element_type)} {name}{{}};")
+        else:
+            once = sum(u.operation.name == "memref.store" for u in res.uses) == 1
+            em.mod.declared_by[first] = f"{'const ' if once else ''}{cpp_type(ty.element_type)}"
         return
     if em.device:
         # Device code cannot allocate: a statically sized local array behind an unmanaged view.

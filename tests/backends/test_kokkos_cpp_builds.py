@@ -108,6 +108,28 @@ def test_host_program_executable(cpu_install, tmp_path):
     assert [ln for ln in out.splitlines() if not ln.startswith("Kokkos::OpenMP")] == expect
 
 
+@pytest.mark.slow
+def test_cmake_project_finds_the_shared_prelude(cpu_install, tmp_path):
+    """The CMake project of a module ships hpcir_prelude.hpp beside it; the library and the
+    executable (int main at global scope) build with CMake and run."""
+    from hpcir.backends.cmake_project import write_cmake_project
+    if shutil.which("cmake") is None:
+        pytest.skip("cmake is not installed")
+    files = emit_module(_parse(HOST_PROGRAM), "app", "cpu").files  # its program is named main
+    main = files.pop("app_main.cpp")
+    cml = write_cmake_project(tmp_path, "app", files, get_target("cpu"), cpu_install, main)
+    assert (tmp_path / "hpcir_prelude.hpp").read_text() == files["hpcir_prelude.hpp"]
+    assert "add_library(app app.cpp app.hpp hpcir_prelude.hpp)" in cml.read_text()
+    env = {**cpu_install.toolchain().environ(), "OMP_NUM_THREADS": "2", "OMP_PROC_BIND": "false"}
+    build = tmp_path / "build"
+    for cmd in (["cmake", "-S", str(tmp_path), "-B", str(build), "-DCMAKE_BUILD_TYPE=Release"],
+                ["cmake", "--build", str(build), "-j2"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    out = subprocess.run([str(build / "app_main")], check=True, capture_output=True, text=True, env=env).stdout
+    assert f"sum of squares = {float(sum(k * k for k in range(6)))}" in out
+
+
 def test_two_modules_share_one_kokkos(cpu_install):
     from hpcir.backends.build import build_shared_library
     from hpcir.backends.runtime import load_module

@@ -36,6 +36,8 @@ def test_target_spaces_and_portability(target, exec_space):
     em = emit_kernels(target, "device" if target in ("cuda", "hip") else "host")
     hpp, cpp, prelude = em.files["kk_test.hpp"], em.files["kk_test.cpp"], em.files["hpcir_prelude.hpp"]
     assert f"using exec_space = {exec_space};" in hpp
+    for space in ("host", "device", "shared", "scratch"):  # the module's C++ API, used or not
+        assert f"using {space}_space = " in hpp
     for text in (hpp, cpp, prelude):
         # Named functors only (nvcc needs no extended lambdas) and no API that moved between 3.4 and 4.x
         # outside the version-guarded prelude aliases.
@@ -404,6 +406,7 @@ def test_host_programs_keep_user_names_and_fence_only_where_needed():
     prog = prog[: prog.index("\n}\n")]
     # The view is the user's `x` (its label), `n` is read where it is used, not copied first.
     assert 'const view_1d_double x("x", n);' in prog and "fill(int64_t(0LL), n, x);" in prog
+    assert prog.startswith("void main_program() {\n  const int64_t n = int64_t(10LL);\n")  # declared where set
     assert "= n;" not in prog
     # No fence before deep_copy (it fences) nor after a reduction into a host scalar (it waited).
     assert "Kokkos::fence();" not in prog and "Kokkos::deep_copy(" in prog
