@@ -66,6 +66,7 @@ class ModuleState:
     reads_since: dict[SSAValue, Operation] = field(default_factory=dict)
     infix: dict[SSAValue, tuple[str, SSAValue, str]] = field(default_factory=dict)  # (op, left, right text)
     declared_by: dict[Operation, str] = field(default_factory=dict)  # store -> type of the local it declares
+    int_value: dict[SSAValue, int] = field(default_factory=dict)  # integer constants (i64, index, i32)
     one_exec_space: bool = True  # every launch runs in one execution space (in order)
     aliases: dict[ViewSpec, str] = field(default_factory=dict)  # view types used, by alias name
     public: set = field(default_factory=set)  # aliases the header's declarations use
@@ -172,13 +173,13 @@ class FunctionEmitter:
     def operand(self, v: SSAValue, prec: int, right: bool = False, sign: str = "") -> str:
         """The expression of `v` as an operand of the operator `sign` of C++ precedence `prec`:
         parenthesized only where needed (and, for readers, around a comparison in a comparison and
-        where % meets * or /)."""
+        around / or % under another of * / %)."""
         text = self.expr(v)
         p = self.mod.prec.get(v, 0)
         if v in self.literals and text.startswith("-"):
             p = 3
         inner = self.mod.infix.get(v, ("",))[0]
-        mixed = p == prec == 5 and "%" in (sign, inner) and sign != inner
+        mixed = p == prec == 5 and sign != inner and (inner in ("/", "%") or sign == "%")
         if p > prec or (p == prec and (right or prec >= 9 or mixed)) or (prec in (9, 10) and p >= 7):
             return f"({text})"
         return text
@@ -210,7 +211,7 @@ class FunctionEmitter:
     def same_value(self, v: SSAValue, src: SSAValue) -> None:
         """Make `v` the same C++ expression as `src` (a cast that is the identity in C++)."""
         self.names[v] = self.expr(src)
-        for table in (self.mod.prec, self.mod.reads_since):
+        for table in (self.mod.prec, self.mod.reads_since, self.mod.int_value):
             if src in table:
                 table[v] = table[src]
         if src in self.literals:

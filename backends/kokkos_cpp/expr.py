@@ -49,6 +49,11 @@ def _constant(em: FunctionEmitter, op: Operation) -> None:
     res = op.results[0]
     if isinstance(attr, IntegerAttr):
         em.bind_literal(res, literal(attr.value.data, res.type))
+        if scalar_key(res.type) in ("i64", "index", "i32"):
+            width = 32 if scalar_key(res.type) == "i32" else 64
+            v = (int(attr.value.data) + (1 << (width - 1))) % (1 << width) - (1 << (width - 1))
+            if v != -(1 << 63):
+                em.mod.int_value[res] = v
     elif isinstance(attr, FloatAttr):
         em.bind_literal(res, literal(attr.value.data, res.type))
     else:
@@ -105,11 +110,25 @@ def _args(em: FunctionEmitter, op: Operation) -> list[str]:
     return [em.get(v) for v in op.operands]
 
 
+def _infix_operand(em: FunctionEmitter, v, other, prec: int, sign: str, right: bool = False) -> str:
+    """An operand of an infix operator; an integer constant beside a variable of its C++ type is
+    written plainly (`i + 1`: the usual conversions give that type)."""
+    k = em.mod.int_value.get(v)
+    if k is not None and other not in em.literals and em.ctype(other) == em.ctype(v):
+        return str(k)
+    return em.operand(v, prec, right=right, sign=sign)
+
+
 def _infix(em: FunctionEmitter, op: Operation, sign: str, prec: int) -> None:
     a, b = op.operands
-    rest = em.operand(b, prec, right=True, sign=sign)
+    k = em.mod.int_value.get(b)
+    if sign in ("+", "-") and k is not None and -(1 << 31) < k < 0 and a not in em.literals \
+            and em.ctype(a) == em.ctype(b):
+        sign, rest = ("-" if sign == "+" else "+"), str(-k)  # i + -1 is i - 1
+    else:
+        rest = _infix_operand(em, b, a, prec, sign, right=True)
     res = op.results[0]
-    em.value(op, res, f"{em.operand(a, prec, sign=sign)} {sign} {rest}", prec)
+    em.value(op, res, f"{_infix_operand(em, a, b, prec, sign)} {sign} {rest}", prec)
     if res in em.mod.prec:  # written into its use: `x = x + r` may read `x += r`
         em.mod.infix[res] = (sign, a, rest)
 

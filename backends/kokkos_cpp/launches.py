@@ -164,8 +164,8 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
         first = 1
     else:
         first = 1 if isinstance(pol, RangePolicyAttr) else pol.rank.data
-        for a in body.args[:first]:
-            n = fb.fresh(a.name_hint, "i")
+        for d, a in enumerate(body.args[:first]):
+            n = fb.fresh(a.name_hint, "ijklmn"[d] if d < 6 else f"i{d}")  # unnamed: the usual i, j, k
             fb.bind(a, n)
             params.append(f"const int64_t {n}")
     accs = list(body.args[first: first + len(op.results)])
