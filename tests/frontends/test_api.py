@@ -81,6 +81,30 @@ def test_index_rank_is_inferred_without_rank_argument():
     np.testing.assert_array_equal(v, 10.0 * np.arange(3)[:, None] + np.arange(4)[None, :])
 
 
+@hpcir.kernel
+def axpy(i: int, a: float, x: hpcir.View1D[float], y: hpcir.View1D[float]):
+    y[i] = a * x[i] + y[i]
+
+
+@hpcir.kernel
+def dot(i: int, acc: hpcir.Acc[float], x: hpcir.View1D[float], y: hpcir.View1D[float]):
+    acc += x[i] * y[i]
+
+
+@pytest.mark.parametrize("target", ["cpu", "cuda"])
+def test_readme_kernels_lower_to_the_kokkos_a_developer_writes(target):
+    """The README's axpy and dot, end to end (frontend, passes, emitter)."""
+    cpp = hpcir.lower(axpy, target=target)
+    assert "void axpy(int64_t begin, int64_t end, double a, view_1d_const_double x, view_1d_double y);" in cpp
+    assert "\n    y(i) = a * x(i) + y(i);\n  }\n" in cpp
+    cpp = hpcir.lower(dot, target=target)
+    assert "KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, double& acc) const {\n" \
+           "    acc += x(i) * y(i);\n  }\n" in cpp
+    assert "// ---- hpcir_prelude.hpp ----" in cpp and cpp.count("namespace hpcir {") == 1
+    dot_entry = cpp[cpp.index('extern "C" int hpcir_dot('):]
+    assert "Kokkos::fence()" not in dot_entry[: dot_entry.index("\n}\n")]  # the reduction waited
+
+
 def test_lower_stages():
     l2 = hpcir.lower(scale, stage="L2")
     assert "scf.parallel" in l2 and "kokkos.entry = #kokkos.entry<for>" in l2
