@@ -32,7 +32,10 @@ def generated_functor() -> str:
     m = re.search(r"struct hdiff_functor \{.*?\n\};", cpp, flags=re.S)
     if m is None:
         raise SystemExit("no hdiff_functor in hpcir's output: the fused hdiff is no longer one functor")
-    return m.group(0)
+    # The functor's members are typed with the module's View aliases: paste the ones it uses too.
+    aliases = [ln for ln in cpp.splitlines()
+               if (a := re.match(r"using (view_\w+) = ", ln)) and re.search(rf"\b{a.group(1)}\b", m.group(0))]
+    return "\n".join(dict.fromkeys(aliases)) + "\n\n" + m.group(0)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,6 @@
 """Kokkos C++ emitter: L3 IR (kokkos dialect + arith/math/memref/scf/func) -> C++ sources + C ABI.
 
-`emit_module(module, name, target)` returns an `EmittedModule` whose `files` are
+`emit_module(module, name)` (for the target the module carries) returns an `EmittedModule` whose `files` are
 
 - `hpcir_prelude.hpp`: the support code every module includes, the same text for every module and
   target (hpcir_view and view wrapping, the C entries' helpers, math portable across Kokkos

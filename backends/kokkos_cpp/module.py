@@ -10,10 +10,11 @@ from dataclasses import asdict, dataclass, field
 from xdsl.dialects.builtin import MemRefType, ModuleOp, StringAttr
 from xdsl.ir import Operation, SSAValue
 
-from hpcir.dialects.kokkos_attrs import MDRangePolicyAttr, RangePolicyAttr, TeamPolicyAttr
-from hpcir.dialects.kokkos_discardable import DEVICE_FUNCTION, ENTRY, HOST_PROGRAM
 from hpcir.core.errors import HpcirError
 from hpcir.core.targets import Target, get_target
+from hpcir.dialects.kokkos_attrs import MDRangePolicyAttr, RangePolicyAttr, TeamPolicyAttr
+from hpcir.dialects.kokkos_discardable import DEVICE_FUNCTION, ENTRY, HOST_PROGRAM
+from hpcir.dialects.kokkos_target import stamped_target
 
 from . import control, expr, launches  # noqa: F401  (register op handlers)
 from .context import FunctionEmitter, ModuleState, prop, unique
@@ -179,9 +180,20 @@ def _ret_type(fname: str, outs) -> str:
     return f"{fname}_result"
 
 
-def emit_module(module: ModuleOp, name: str, target: str | Target = "cpu") -> EmittedModule:
-    """Translate an L3 module into Kokkos C++ sources and the manifest of its C entries."""
-    tgt = get_target(target) if isinstance(target, str) else target
+def emit_module(module: ModuleOp, name: str, target: str | Target | None = None) -> EmittedModule:
+    """Translate an L3 module into Kokkos C++ sources and the manifest of its C entries.
+
+    The target is the one the module carries (`kokkos.target`); `target`, when given, must agree
+    with it, or names it for a module that carries none."""
+    stamped = stamped_target(module)
+    given = get_target(target) if isinstance(target, str) else target
+    if stamped is not None and given is not None and given.name != stamped.name:
+        raise HpcirError(f"module {name!r} is lowered for target {stamped.name!r}, not {given.name!r}",
+                         hint="emit it for the target it carries (or lower it again for the other one)")
+    tgt = stamped or given
+    if tgt is None:
+        raise HpcirError(f"module {name!r} carries no target",
+                         hint="run kokkos-set-target{target=...} before emitting (the L2 -> L3 pipeline does)")
     ns = cpp_identifier(name)
     if f"{name}.hpp" == PRELUDE_FILE:
         raise HpcirError(f"a module cannot be named {name!r}: its header would replace hpcir's {PRELUDE_FILE}",

@@ -14,7 +14,7 @@ from xdsl.parser import Parser
 from hpcir.backends.kokkos_cpp import emit_module
 from hpcir.backends.kokkos_cpp.expr import literal
 from hpcir.dialects import context
-from hpcir.core.errors import PolicyError, UnsupportedOpError
+from hpcir.core.errors import HpcirError, PolicyError, UnsupportedOpError
 
 from kokkos_cpp_support import emit_kernels
 
@@ -159,18 +159,18 @@ def test_launch_inside_kernel_is_rejected():
         kokkos.yield
       }"""
     with pytest.raises(UnsupportedOpError, match="inside a kernel body"):
-        emit_module(parse(_kernel(inner)), "bad")
+        emit_module(parse(_kernel(inner)), "bad", "cpu")
 
 
 def test_print_inside_kernel_is_rejected():
     with pytest.raises(UnsupportedOpError, match="kokkos.print inside a kernel"):
-        emit_module(parse(_kernel('      kokkos.print "i = {}"(%i : index)')), "bad")
+        emit_module(parse(_kernel('      kokkos.print "i = {}"(%i : index)')), "bad", "cpu")
 
 
 def test_unknown_op_names_the_op():
     body = "      %t = tensor.empty() : tensor<4xf64>"
     with pytest.raises(UnsupportedOpError, match="'tensor.empty'"):
-        emit_module(parse(_kernel(body)), "bad")
+        emit_module(parse(_kernel(body)), "bad", "cpu")
 
 
 def test_scratch_sized_inside_the_team_needs_scratch_bytes():
@@ -178,8 +178,8 @@ def test_scratch_sized_inside_the_team_needs_scratch_bytes():
       %s = kokkos.scratch_alloc %m(%r) level 0 : memref<?xf64, #kokkos.space<scratch>>"""
     text = _kernel(body, "#kokkos.team<scratch_bytes = 0>", "%lo, %hi, %hi", "%m: !kokkos.team_member")
     with pytest.raises(PolicyError, match="scratch_bytes"):
-        emit_module(parse(text), "bad")
-    ok = emit_module(parse(text.replace("scratch_bytes = 0", "scratch_bytes = 4096")), "ok")
+        emit_module(parse(text), "bad", "cpu")
+    ok = emit_module(parse(text.replace("scratch_bytes = 0", "scratch_bytes = 4096")), "ok", "cpu")
     assert "set_scratch_size(0, Kokkos::PerTeam(4096))" in ok.files["ok.cpp"]
 
 
@@ -191,7 +191,7 @@ def test_unsupported_print_spec():
   }
 }"""
     with pytest.raises(UnsupportedOpError, match="format spec"):
-        emit_module(parse(text), "bad")
+        emit_module(parse(text), "bad", "cpu")
 
 
 def test_main_only_for_an_argument_free_host_program(cpu):
@@ -201,7 +201,7 @@ def test_main_only_for_an_argument_free_host_program(cpu):
     func.return
   }
 }"""
-    files = emit_module(parse(text), "app").files
+    files = emit_module(parse(text), "app", "cpu").files
     assert "run();" in files["app_main.cpp"] and "Kokkos::initialize(argc, argv);" in files["app_main.cpp"]
 
 
@@ -226,10 +226,10 @@ def test_host_scalar_slots_are_captured_by_value():
     from hpcir.backends.kokkos_cpp.context import ModuleState
     if "scalar_slots" not in ModuleState.__dataclass_fields__:
         pytest.skip("rank-0 allocas are not emitted as scalar slots")
-    cpp = emit_module(parse(SLOT.replace("BODY", "")), "slot").files["slot.cpp"]
+    cpp = emit_module(parse(SLOT.replace("BODY", "")), "slot", "cpu").files["slot.cpp"]
     assert re.search(r"struct k_functor \{[^}]*\n  double slot;", cpp)
     with pytest.raises(UnsupportedOpError, match="assigns a variable of the enclosing host code"):
-        emit_module(parse(SLOT.replace("BODY", "memref.store %s, %slot[] : memref<f64>")), "bad")
+        emit_module(parse(SLOT.replace("BODY", "memref.store %s, %slot[] : memref<f64>")), "bad", "cpu")
 
 
 # ------------------------------------------------------------------ what a Kokkos reviewer reads
@@ -305,7 +305,7 @@ CALLS = HEAD + """builtin.module {
 
 
 def test_const_views_flow_through_subviews_but_not_calls():
-    cpp = emit_module(parse(CALLS), "calls").files["calls.cpp"]
+    cpp = emit_module(parse(CALLS), "calls", "cpu").files["calls.cpp"]
     assert "KOKKOS_INLINE_FUNCTION double first(view_1d_const_double v)" in cpp  # only read there
     assert "void k(int64_t lo, int64_t hi, view_1d_const_double x, view_1d_double y)" in cpp
     assert "const view_1d_const_double_stride sub = Kokkos::subview(x, " in cpp
@@ -347,7 +347,7 @@ def test_reductions_update_the_kokkos_value_directly():
     func.return %r : f64
   }
 }"""
-    body = _struct(emit_module(parse(text), "m").files["m.cpp"], "dot_functor")
+    body = _struct(emit_module(parse(text), "m", "cpu").files["m.cpp"], "dot_functor")
     assert "KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, double& acc) const {" in body
     assert "= acc;" not in body and "acc_1" not in body and "{}" not in body  # no copy in, no local
     assert "\n    acc += x(i) * y(i);\n  }" in body, body  # unnamed temporaries read as one expression
@@ -400,7 +400,7 @@ HOST_PROGRAM = HEAD + """builtin.module {
 
 
 def test_host_programs_keep_user_names_and_fence_only_where_needed():
-    files = emit_module(parse(HOST_PROGRAM), "app").files
+    files = emit_module(parse(HOST_PROGRAM), "app", "cpu").files
     cpp = files["app.cpp"]
     prog = cpp[cpp.index("void main_program() {"):]
     prog = prog[: prog.index("\n}\n")]
@@ -415,7 +415,7 @@ def test_host_programs_keep_user_names_and_fence_only_where_needed():
 
 
 def test_main_is_a_real_main_outside_the_namespace():
-    files = emit_module(parse(HOST_PROGRAM), "app").files
+    files = emit_module(parse(HOST_PROGRAM), "app", "cpu").files
     assert "void main(" not in files["app.hpp"] + files["app.cpp"]
     assert "void main_program();" in files["app.hpp"]
     main = files["app_main.cpp"]
@@ -436,7 +436,7 @@ def test_prelude_is_one_shared_header(target):
         assert "namespace hpcir {" not in text and "struct hpcir_view {" not in text
     assert "namespace hpcir {" in PRELUDE and "#ifndef HPCIR_PRELUDE_V1" in PRELUDE
     with pytest.raises(Exception, match="hpcir_prelude"):
-        emit_module(parse(SLOT.replace("BODY", "")), "hpcir_prelude")
+        emit_module(parse(SLOT.replace("BODY", "")), "hpcir_prelude", "cpu")
 
 
 def test_unnamed_temporaries_read_as_expressions_with_only_needed_parentheses():
@@ -475,7 +475,7 @@ def test_unnamed_temporaries_read_as_expressions_with_only_needed_parentheses():
     func.return
   }
 }"""
-    body = _struct(emit_module(parse(text), "m").files["m.cpp"], "k_functor")
+    body = _struct(emit_module(parse(text), "m", "cpu").files["m.cpp"], "k_functor")
     assert "const double v = -(1.0 - (x(i) + y(i)) * 2.0) * -3.0 - -3.0 - (x(i) - y(i));" in body, body
     assert "const double v_1 = static_cast<double>((i % 3) * 3);" in body, body  # plain constants beside i
     assert "y(i) = v < v_1 ? v : v_1;" in body, body
@@ -499,6 +499,18 @@ def test_a_load_is_not_moved_past_a_store():
     func.return
   }
 }"""
-    body = _struct(emit_module(parse(text), "m").files["m.cpp"], "k_functor")
+    body = _struct(emit_module(parse(text), "m", "cpu").files["m.cpp"], "k_functor")
     # x(i) is read before it is zeroed (a variable); x(0) is read after: into the store it feeds.
     assert body.index("const double v = x(i);") < body.index("x(i) = 0.0;") < body.index("x(i) = x(int64_t(0LL)) * (v + v);")
+
+
+def test_the_emitter_reads_the_target_from_the_module():
+    """No silent default: an unstamped module needs a target, a stamped one emits for its own."""
+    from hpcir.dialects.kokkos_target import set_module_target
+    with pytest.raises(HpcirError, match="carries no target"):
+        emit_module(parse(SLOT.replace("BODY", "")), "slot")
+    module = parse(SLOT.replace("BODY", ""))
+    set_module_target(module, "hip")
+    assert "for target 'hip'" in emit_module(module, "slot").files["slot.hpp"]
+    with pytest.raises(HpcirError, match="lowered for target 'hip', not 'cpu'"):
+        emit_module(module, "slot", "cpu")

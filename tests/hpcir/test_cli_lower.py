@@ -34,7 +34,8 @@ def test_lowered_example_builds_with_cmake_and_runs(tmp_path: Path, capsys):
     assert main(["lower", str(EXAMPLE), "--target=cpu", "-o", str(out)]) == 0
     assert {"CMakeLists.txt", "axpy_dot.hpp", "axpy_dot.cpp", "axpy_dot_main.cpp"} <= {p.name for p in out.iterdir()}
     header = (out / "axpy_dot.hpp").read_text()
-    assert re.search(r"\bdouble dot\(int64_t \w+, int64_t \w+, Kokkos::View<double\*", header), header
+    assert re.search(r"\bdouble dot\(int64_t \w+, int64_t \w+, view_1d_const_double x", header), header
+    assert "using view_1d_const_double = Kokkos::View<const double*, Kokkos::LayoutRight, host_space>;" in header
     env = dict(os.environ, OMP_PROC_BIND="false")
     subprocess.run(["cmake", "-S", str(out), "-B", str(out / "build"), "-DCMAKE_BUILD_TYPE=Release"],
                    check=True, capture_output=True, env=env)

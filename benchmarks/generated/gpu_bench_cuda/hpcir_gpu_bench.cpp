@@ -3,221 +3,136 @@
 
 namespace hpcir_gpu_bench {
 
+using view_2d_const_double_host = Kokkos::View<const double**, Kokkos::LayoutLeft, host_space>;
+using view_2d_double_host = Kokkos::View<double**, Kokkos::LayoutLeft, host_space>;
+using view_2d_double_scratch = Kokkos::View<double**, Kokkos::LayoutLeft, scratch_space, Kokkos::MemoryUnmanaged>;
+using view_3d_const_double_host = Kokkos::View<const double***, Kokkos::LayoutLeft, host_space>;
+using view_3d_double_host = Kokkos::View<double***, Kokkos::LayoutLeft, host_space>;
+using view_3d_double_scratch = Kokkos::View<double***, Kokkos::LayoutLeft, scratch_space, Kokkos::MemoryUnmanaged>;
+
 struct jacobi7_functor {
   using member_type = Kokkos::TeamPolicy<Kokkos::Cuda>::member_type;
-  using scratch_space = Kokkos::Cuda::scratch_memory_space;
-  int64_t v_2;
-  int64_t v_5;
+  int64_t v;
+  int64_t v_1;
   int64_t b0;
   int64_t b1;
   int64_t b2;
-  int64_t v_11;
-  int64_t v_12;
-  int64_t v_13;
-  Kokkos::View<double***, Kokkos::LayoutLeft, device_space> u;
+  int64_t v_3;
+  int64_t v_4;
+  int64_t v_5;
+  view_3d_const_double u;
   int64_t e0;
   int64_t e1;
   int64_t e2;
   double c0;
   double c1;
-  Kokkos::View<double***, Kokkos::LayoutLeft, device_space> out;
+  view_3d_double out;
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
-    const int64_t v_14 = static_cast<int64_t>(team.league_rank());
-    const int64_t v_15 = (v_14 % v_2);
-    const int64_t v_16 = (v_14 / v_2);
-    const int64_t v_17 = (v_16 % v_5);
-    const int64_t v_18 = (v_16 / v_5);
-    const int64_t v_19 = (v_15 * int64_t(64LL));
-    const int64_t v_20 = (b0 + v_19);
-    const int64_t v_21 = (v_17 * int64_t(4LL));
-    const int64_t v_22 = (b1 + v_21);
-    const int64_t v_23 = (v_18 * int64_t(2LL));
-    const int64_t v_24 = (b2 + v_23);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, scratch_space, Kokkos::MemoryUnmanaged> u_tile(team.team_scratch(0), int64_t(66LL), int64_t(6LL), int64_t(4LL));
+    const int64_t v_6 = static_cast<int64_t>(team.league_rank());
+    const int64_t v_7 = v_6 / v;
+    const int64_t v_8 = b0 + (v_6 % v) * 64;
+    const int64_t v_9 = b1 + (v_7 % v_1) * 4;
+    const int64_t v_10 = b2 + (v_7 / v_1) * 2;
+    const view_3d_double_scratch u_tile(team.team_scratch(0), int64_t(66LL), int64_t(6LL), int64_t(4LL));
     Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(1584LL)), [&](const int64_t j) {
-      const int64_t v_25 = (j % int64_t(66LL));
-      const int64_t v_26 = (j / int64_t(66LL));
-      const int64_t v_27 = (v_26 % int64_t(6LL));
-      const int64_t v_28 = (v_26 / int64_t(6LL));
-      const int64_t v_29 = (v_25 + int64_t(-1LL));
-      const int64_t v_30 = (v_20 + v_29);
-      const int64_t v_31 = (v_27 + int64_t(-1LL));
-      const int64_t v_32 = (v_22 + v_31);
-      const int64_t v_33 = (v_28 + int64_t(-1LL));
-      const int64_t v_34 = (v_24 + v_33);
-      const bool v_35 = (v_30 < v_11);
-      const bool v_36 = (v_32 < v_12);
-      const bool v_37 = static_cast<bool>(v_35 & v_36);
-      const bool v_38 = (v_34 < v_13);
-      const bool v_39 = static_cast<bool>(v_37 & v_38);
-      if (v_39) {
-        const double v_40 = u(v_30, v_32, v_34);
-        u_tile(v_25, v_27, v_28) = v_40;
+      const int64_t v_11 = j % 66;
+      const int64_t v_12 = j / 66;
+      const int64_t v_13 = v_12 % 6;
+      const int64_t v_14 = v_12 / 6;
+      const int64_t v_15 = v_8 + (v_11 - 1);
+      const int64_t v_16 = v_9 + (v_13 - 1);
+      const int64_t v_17 = v_10 + (v_14 - 1);
+      const bool v_18 = static_cast<bool>((v_15 < v_3) & (v_16 < v_4));
+      const bool v_19 = static_cast<bool>(v_18 & (v_17 < v_5));
+      if (v_19) {
+        u_tile(v_11, v_13, v_14) = u(v_15, v_16, v_17);
       }
     });
     team.team_barrier();
     Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(512LL)), [&](const int64_t j_1) {
-      const int64_t v_41 = (j_1 % int64_t(64LL));
-      const int64_t v_42 = (j_1 / int64_t(64LL));
-      const int64_t v_43 = (v_42 % int64_t(4LL));
-      const int64_t v_44 = (v_42 / int64_t(4LL));
-      const int64_t v_45 = (v_20 + v_41);
-      const int64_t v_46 = (v_22 + v_43);
-      const int64_t v_47 = (v_24 + v_44);
-      const bool v_48 = (v_45 < e0);
-      const bool v_49 = (v_46 < e1);
-      const bool v_50 = static_cast<bool>(v_48 & v_49);
-      const bool v_51 = (v_47 < e2);
-      const bool v_52 = static_cast<bool>(v_50 & v_51);
-      if (v_52) {
-        const int64_t v_53 = (v_41 + int64_t(1LL));
-        const int64_t v_54 = (v_43 + int64_t(1LL));
-        const int64_t v_55 = (v_44 + int64_t(1LL));
-        const double v_56 = u_tile(v_53, v_54, v_55);
-        const double v_57 = (c0 * v_56);
-        const double v_58 = u_tile(v_41, v_54, v_55);
-        const int64_t v_59 = (v_41 + int64_t(2LL));
-        const double v_60 = u_tile(v_59, v_54, v_55);
-        const double v_61 = (v_58 + v_60);
-        const double v_62 = u_tile(v_53, v_43, v_55);
-        const double v_63 = (v_61 + v_62);
-        const int64_t v_64 = (v_43 + int64_t(2LL));
-        const double v_65 = u_tile(v_53, v_64, v_55);
-        const double v_66 = (v_63 + v_65);
-        const double v_67 = u_tile(v_53, v_54, v_44);
-        const double v_68 = (v_66 + v_67);
-        const int64_t v_69 = (v_44 + int64_t(2LL));
-        const double v_70 = u_tile(v_53, v_54, v_69);
-        const double v_71 = (v_68 + v_70);
-        const double v_72 = (c1 * v_71);
-        const double v_73 = (v_57 + v_72);
-        out(v_45, v_46, v_47) = v_73;
+      const int64_t v_20 = j_1 % 64;
+      const int64_t v_21 = j_1 / 64;
+      const int64_t v_22 = v_21 % 4;
+      const int64_t v_23 = v_21 / 4;
+      const int64_t v_24 = v_8 + v_20;
+      const int64_t v_25 = v_9 + v_22;
+      const int64_t v_26 = v_10 + v_23;
+      const bool v_27 = static_cast<bool>((v_24 < e0) & (v_25 < e1));
+      const bool v_28 = static_cast<bool>(v_27 & (v_26 < e2));
+      if (v_28) {
+        const int64_t v_29 = v_20 + 1;
+        const int64_t v_30 = v_22 + 1;
+        const int64_t v_31 = v_23 + 1;
+        out(v_24, v_25, v_26) = c0 * u_tile(v_29, v_30, v_31) + c1 * (u_tile(v_20, v_30, v_31) + u_tile(v_20 + 2, v_30, v_31) + u_tile(v_29, v_22, v_31) + u_tile(v_29, v_22 + 2, v_31) + u_tile(v_29, v_30, v_23) + u_tile(v_29, v_30, v_23 + 2));
       }
     });
   }
 };
 
 struct jacobi7_functor_1 {
-  using scratch_space = Kokkos::Cuda::scratch_memory_space;
-  Kokkos::View<double***, Kokkos::LayoutLeft, device_space> u;
+  view_3d_const_double u;
   double c0;
   double c1;
-  Kokkos::View<double***, Kokkos::LayoutLeft, device_space> out;
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, const int64_t i_1, const int64_t i_2) const {
-    const double v = u(i, i_1, i_2);
-    const double v_1 = (c0 * v);
-    const int64_t v_2 = (i + int64_t(-1LL));
-    const double v_3 = u(v_2, i_1, i_2);
-    const int64_t v_4 = (i + int64_t(1LL));
-    const double v_5 = u(v_4, i_1, i_2);
-    const double v_6 = (v_3 + v_5);
-    const int64_t v_7 = (i_1 + int64_t(-1LL));
-    const double v_8 = u(i, v_7, i_2);
-    const double v_9 = (v_6 + v_8);
-    const int64_t v_10 = (i_1 + int64_t(1LL));
-    const double v_11 = u(i, v_10, i_2);
-    const double v_12 = (v_9 + v_11);
-    const int64_t v_13 = (i_2 + int64_t(-1LL));
-    const double v_14 = u(i, i_1, v_13);
-    const double v_15 = (v_12 + v_14);
-    const int64_t v_16 = (i_2 + int64_t(1LL));
-    const double v_17 = u(i, i_1, v_16);
-    const double v_18 = (v_15 + v_17);
-    const double v_19 = (c1 * v_18);
-    const double v_20 = (v_1 + v_19);
-    out(i, i_1, i_2) = v_20;
+  view_3d_double out;
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, const int64_t j, const int64_t k) const {
+    out(i, j, k) = c0 * u(i, j, k) + c1 * (u(i - 1, j, k) + u(i + 1, j, k) + u(i, j - 1, k) + u(i, j + 1, k) + u(i, j, k - 1) + u(i, j, k + 1));
   }
 };
 
 struct jacobi7_functor_2 {
   using member_type = Kokkos::TeamPolicy<Kokkos::Cuda>::member_type;
-  using scratch_space = Kokkos::Cuda::scratch_memory_space;
-  int64_t v_2;
-  int64_t v_5;
+  int64_t v;
+  int64_t v_1;
   int64_t b0;
   int64_t b1;
   int64_t b2;
-  int64_t v_11;
-  int64_t v_12;
-  int64_t v_13;
-  Kokkos::View<double***, Kokkos::LayoutLeft, device_space> u;
+  int64_t v_3;
+  int64_t v_4;
+  int64_t v_5;
+  view_3d_const_double u;
   int64_t e0;
   int64_t e1;
   int64_t e2;
   double c0;
   double c1;
-  Kokkos::View<double***, Kokkos::LayoutLeft, device_space> out;
+  view_3d_double out;
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
-    const int64_t v_14 = static_cast<int64_t>(team.league_rank());
-    const int64_t v_15 = (v_14 % v_2);
-    const int64_t v_16 = (v_14 / v_2);
-    const int64_t v_17 = (v_16 % v_5);
-    const int64_t v_18 = (v_16 / v_5);
-    const int64_t v_19 = (v_15 * int64_t(64LL));
-    const int64_t v_20 = (b0 + v_19);
-    const int64_t v_21 = (v_17 * int64_t(4LL));
-    const int64_t v_22 = (b1 + v_21);
-    const int64_t v_23 = (v_18 * int64_t(2LL));
-    const int64_t v_24 = (b2 + v_23);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, scratch_space, Kokkos::MemoryUnmanaged> u_tile(team.team_scratch(0), int64_t(66LL), int64_t(6LL), int64_t(4LL));
+    const int64_t v_6 = static_cast<int64_t>(team.league_rank());
+    const int64_t v_7 = v_6 / v;
+    const int64_t v_8 = b0 + (v_6 % v) * 64;
+    const int64_t v_9 = b1 + (v_7 % v_1) * 4;
+    const int64_t v_10 = b2 + (v_7 / v_1) * 2;
+    const view_3d_double_scratch u_tile(team.team_scratch(0), int64_t(66LL), int64_t(6LL), int64_t(4LL));
     Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(1584LL)), [&](const int64_t j) {
-      const int64_t v_25 = (j % int64_t(66LL));
-      const int64_t v_26 = (j / int64_t(66LL));
-      const int64_t v_27 = (v_26 % int64_t(6LL));
-      const int64_t v_28 = (v_26 / int64_t(6LL));
-      const int64_t v_29 = (v_25 + int64_t(-1LL));
-      const int64_t v_30 = (v_20 + v_29);
-      const int64_t v_31 = (v_27 + int64_t(-1LL));
-      const int64_t v_32 = (v_22 + v_31);
-      const int64_t v_33 = (v_28 + int64_t(-1LL));
-      const int64_t v_34 = (v_24 + v_33);
-      const bool v_35 = (v_30 < v_11);
-      const bool v_36 = (v_32 < v_12);
-      const bool v_37 = static_cast<bool>(v_35 & v_36);
-      const bool v_38 = (v_34 < v_13);
-      const bool v_39 = static_cast<bool>(v_37 & v_38);
-      if (v_39) {
-        const double v_40 = u(v_30, v_32, v_34);
-        u_tile(v_25, v_27, v_28) = v_40;
+      const int64_t v_11 = j % 66;
+      const int64_t v_12 = j / 66;
+      const int64_t v_13 = v_12 % 6;
+      const int64_t v_14 = v_12 / 6;
+      const int64_t v_15 = v_8 + (v_11 - 1);
+      const int64_t v_16 = v_9 + (v_13 - 1);
+      const int64_t v_17 = v_10 + (v_14 - 1);
+      const bool v_18 = static_cast<bool>((v_15 < v_3) & (v_16 < v_4));
+      const bool v_19 = static_cast<bool>(v_18 & (v_17 < v_5));
+      if (v_19) {
+        u_tile(v_11, v_13, v_14) = u(v_15, v_16, v_17);
       }
     });
     team.team_barrier();
     Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(512LL)), [&](const int64_t j_1) {
-      const int64_t v_41 = (j_1 % int64_t(64LL));
-      const int64_t v_42 = (j_1 / int64_t(64LL));
-      const int64_t v_43 = (v_42 % int64_t(4LL));
-      const int64_t v_44 = (v_42 / int64_t(4LL));
-      const int64_t v_45 = (v_20 + v_41);
-      const int64_t v_46 = (v_22 + v_43);
-      const int64_t v_47 = (v_24 + v_44);
-      const bool v_48 = (v_45 < e0);
-      const bool v_49 = (v_46 < e1);
-      const bool v_50 = static_cast<bool>(v_48 & v_49);
-      const bool v_51 = (v_47 < e2);
-      const bool v_52 = static_cast<bool>(v_50 & v_51);
-      if (v_52) {
-        const int64_t v_53 = (v_41 + int64_t(1LL));
-        const int64_t v_54 = (v_43 + int64_t(1LL));
-        const int64_t v_55 = (v_44 + int64_t(1LL));
-        const double v_56 = u_tile(v_53, v_54, v_55);
-        const double v_57 = (c0 * v_56);
-        const double v_58 = u_tile(v_41, v_54, v_55);
-        const int64_t v_59 = (v_41 + int64_t(2LL));
-        const double v_60 = u_tile(v_59, v_54, v_55);
-        const double v_61 = (v_58 + v_60);
-        const double v_62 = u_tile(v_53, v_43, v_55);
-        const double v_63 = (v_61 + v_62);
-        const int64_t v_64 = (v_43 + int64_t(2LL));
-        const double v_65 = u_tile(v_53, v_64, v_55);
-        const double v_66 = (v_63 + v_65);
-        const double v_67 = u_tile(v_53, v_54, v_44);
-        const double v_68 = (v_66 + v_67);
-        const int64_t v_69 = (v_44 + int64_t(2LL));
-        const double v_70 = u_tile(v_53, v_54, v_69);
-        const double v_71 = (v_68 + v_70);
-        const double v_72 = (c1 * v_71);
-        const double v_73 = (v_57 + v_72);
-        out(v_45, v_46, v_47) = v_73;
+      const int64_t v_20 = j_1 % 64;
+      const int64_t v_21 = j_1 / 64;
+      const int64_t v_22 = v_21 % 4;
+      const int64_t v_23 = v_21 / 4;
+      const int64_t v_24 = v_8 + v_20;
+      const int64_t v_25 = v_9 + v_22;
+      const int64_t v_26 = v_10 + v_23;
+      const bool v_27 = static_cast<bool>((v_24 < e0) & (v_25 < e1));
+      const bool v_28 = static_cast<bool>(v_27 & (v_26 < e2));
+      if (v_28) {
+        const int64_t v_29 = v_20 + 1;
+        const int64_t v_30 = v_22 + 1;
+        const int64_t v_31 = v_23 + 1;
+        out(v_24, v_25, v_26) = c0 * u_tile(v_29, v_30, v_31) + c1 * (u_tile(v_20, v_30, v_31) + u_tile(v_20 + 2, v_30, v_31) + u_tile(v_29, v_22, v_31) + u_tile(v_29, v_22 + 2, v_31) + u_tile(v_29, v_30, v_23) + u_tile(v_29, v_30, v_23 + 2));
       }
     });
   }
@@ -225,108 +140,56 @@ struct jacobi7_functor_2 {
 
 struct hdiff_functor {
   using member_type = Kokkos::TeamPolicy<Kokkos::Cuda>::member_type;
-  using scratch_space = Kokkos::Cuda::scratch_memory_space;
-  int64_t v_2;
+  int64_t v;
   int64_t b0;
   int64_t b1;
-  int64_t v_7;
-  int64_t v_8;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> u;
+  int64_t v_2;
+  int64_t v_3;
+  view_2d_const_double u;
   int64_t e0;
   int64_t e1;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> coeff;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> out;
+  view_2d_const_double coeff;
+  view_2d_double out;
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
-    const int64_t v_9 = static_cast<int64_t>(team.league_rank());
-    const int64_t v_10 = (v_9 % v_2);
-    const int64_t v_11 = (v_9 / v_2);
-    const int64_t v_12 = (v_10 * int64_t(64LL));
-    const int64_t v_13 = (b0 + v_12);
-    const int64_t v_14 = (v_11 * int64_t(4LL));
-    const int64_t v_15 = (b1 + v_14);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, scratch_space, Kokkos::MemoryUnmanaged> u_tile(team.team_scratch(0), int64_t(68LL), int64_t(8LL));
+    const int64_t v_4 = static_cast<int64_t>(team.league_rank());
+    const int64_t v_5 = b0 + (v_4 % v) * 64;
+    const int64_t v_6 = b1 + (v_4 / v) * 4;
+    const view_2d_double_scratch u_tile(team.team_scratch(0), int64_t(68LL), int64_t(8LL));
     Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(544LL)), [&](const int64_t j) {
-      const int64_t v_16 = (j % int64_t(68LL));
-      const int64_t v_17 = (j / int64_t(68LL));
-      const int64_t v_18 = (v_16 + int64_t(-2LL));
-      const int64_t v_19 = (v_13 + v_18);
-      const int64_t v_20 = (v_17 + int64_t(-2LL));
-      const int64_t v_21 = (v_15 + v_20);
-      const bool v_22 = (v_19 < v_7);
-      const bool v_23 = (v_21 < v_8);
-      const bool v_24 = static_cast<bool>(v_22 & v_23);
-      if (v_24) {
-        const double v_25 = u(v_19, v_21);
-        u_tile(v_16, v_17) = v_25;
+      const int64_t v_7 = j % 68;
+      const int64_t v_8 = j / 68;
+      const int64_t v_9 = v_5 + (v_7 - 2);
+      const int64_t v_10 = v_6 + (v_8 - 2);
+      const bool v_11 = static_cast<bool>((v_9 < v_2) & (v_10 < v_3));
+      if (v_11) {
+        u_tile(v_7, v_8) = u(v_9, v_10);
       }
     });
     team.team_barrier();
     Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(256LL)), [&](const int64_t j_1) {
-      const int64_t v_26 = (j_1 % int64_t(64LL));
-      const int64_t v_27 = (j_1 / int64_t(64LL));
-      const int64_t v_28 = (v_13 + v_26);
-      const int64_t v_29 = (v_15 + v_27);
-      const bool v_30 = (v_28 < e0);
-      const bool v_31 = (v_29 < e1);
-      const bool v_32 = static_cast<bool>(v_30 & v_31);
-      if (v_32) {
-        const int64_t v_33 = (v_26 + int64_t(2LL));
-        const int64_t v_34 = (v_27 + int64_t(2LL));
-        const double v_35 = u_tile(v_33, v_34);
-        const double v_36 = coeff(v_28, v_29);
-        const int64_t v_37 = (v_26 + int64_t(3LL));
-        const double v_38 = u_tile(v_37, v_34);
-        const double v_39 = (4.0 * v_38);
-        const int64_t v_40 = (v_26 + int64_t(4LL));
-        const double v_41 = u_tile(v_40, v_34);
-        const double v_42 = (v_41 + v_35);
-        const int64_t v_43 = (v_27 + int64_t(3LL));
-        const double v_44 = u_tile(v_37, v_43);
-        const double v_45 = (v_42 + v_44);
-        const int64_t v_46 = (v_27 + int64_t(1LL));
-        const double v_47 = u_tile(v_37, v_46);
-        const double v_48 = (v_45 + v_47);
-        const double v_49 = (v_39 - v_48);
-        const double v_50 = (4.0 * v_35);
-        const int64_t v_51 = (v_26 + int64_t(1LL));
-        const double v_52 = u_tile(v_51, v_34);
-        const double v_53 = (v_38 + v_52);
-        const double v_54 = u_tile(v_33, v_43);
-        const double v_55 = (v_53 + v_54);
-        const double v_56 = u_tile(v_33, v_46);
-        const double v_57 = (v_55 + v_56);
-        const double v_58 = (v_50 - v_57);
-        const double v_59 = (v_49 - v_58);
-        const double v_60 = (4.0 * v_52);
-        const double v_61 = u_tile(v_26, v_34);
-        const double v_62 = (v_35 + v_61);
-        const double v_63 = u_tile(v_51, v_43);
-        const double v_64 = (v_62 + v_63);
-        const double v_65 = u_tile(v_51, v_46);
-        const double v_66 = (v_64 + v_65);
-        const double v_67 = (v_60 - v_66);
-        const double v_68 = (v_58 - v_67);
-        const double v_69 = (v_59 - v_68);
-        const double v_70 = (4.0 * v_54);
-        const double v_71 = (v_44 + v_63);
-        const int64_t v_72 = (v_27 + int64_t(4LL));
-        const double v_73 = u_tile(v_33, v_72);
-        const double v_74 = (v_71 + v_73);
-        const double v_75 = (v_74 + v_35);
-        const double v_76 = (v_70 - v_75);
-        const double v_77 = (v_76 - v_58);
-        const double v_78 = (v_69 + v_77);
-        const double v_79 = (4.0 * v_56);
-        const double v_80 = (v_47 + v_65);
-        const double v_81 = (v_80 + v_35);
-        const double v_82 = u_tile(v_33, v_27);
-        const double v_83 = (v_81 + v_82);
-        const double v_84 = (v_79 - v_83);
-        const double v_85 = (v_58 - v_84);
-        const double v_86 = (v_78 - v_85);
-        const double v_87 = (v_36 * v_86);
-        const double v_88 = (v_35 - v_87);
-        out(v_28, v_29) = v_88;
+      const int64_t v_12 = j_1 % 64;
+      const int64_t v_13 = j_1 / 64;
+      const int64_t v_14 = v_5 + v_12;
+      const int64_t v_15 = v_6 + v_13;
+      const bool v_16 = static_cast<bool>((v_14 < e0) & (v_15 < e1));
+      if (v_16) {
+        const int64_t v_17 = v_12 + 2;
+        const int64_t v_18 = v_13 + 2;
+        const double v_19 = u_tile(v_17, v_18);
+        const int64_t v_20 = v_12 + 3;
+        const double v_21 = u_tile(v_20, v_18);
+        const int64_t v_22 = v_13 + 3;
+        const double v_23 = u_tile(v_20, v_22);
+        const int64_t v_24 = v_13 + 1;
+        const double v_25 = u_tile(v_20, v_24);
+        const int64_t v_26 = v_12 + 1;
+        const double v_27 = u_tile(v_26, v_18);
+        const double v_28 = u_tile(v_17, v_22);
+        const double v_29 = u_tile(v_17, v_24);
+        const double v_30 = 4.0 * v_19 - (v_21 + v_27 + v_28 + v_29);
+        const double v_31 = u_tile(v_26, v_22);
+        const double v_32 = u_tile(v_26, v_24);
+        out(v_14, v_15) = v_19 - coeff(v_14, v_15) * (4.0 * v_21 - (u_tile(v_12 + 4, v_18) + v_19 + v_23 + v_25) - v_30 - (v_30 - (4.0 * v_27 - (v_19 + u_tile(v_12, v_18) + v_31 + v_32))) + (4.0 * v_28 - (v_23 + v_31 + u_tile(v_17, v_13 + 4) + v_19) - v_30) - (v_30 - (4.0 * v_29 - (v_25 + v_32 + v_19 + u_tile(v_17, v_13)))));
       }
     });
   }
@@ -334,279 +197,156 @@ struct hdiff_functor {
 
 struct hdiff_0_functor {
   using member_type = Kokkos::TeamPolicy<Kokkos::Cuda>::member_type;
-  using scratch_space = Kokkos::Cuda::scratch_memory_space;
-  int64_t v_2;
+  int64_t v;
   int64_t b0_m1;
   int64_t b1_m1;
-  int64_t v_7;
-  int64_t v_8;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> u;
+  int64_t v_2;
+  int64_t v_3;
+  view_2d_const_double u;
   int64_t flx_n0;
   int64_t fly_n1;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> lap;
+  view_2d_double lap;
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
-    const int64_t v_9 = static_cast<int64_t>(team.league_rank());
-    const int64_t v_10 = (v_9 % v_2);
-    const int64_t v_11 = (v_9 / v_2);
-    const int64_t v_12 = (v_10 * int64_t(64LL));
-    const int64_t v_13 = (b0_m1 + v_12);
-    const int64_t v_14 = (v_11 * int64_t(4LL));
-    const int64_t v_15 = (b1_m1 + v_14);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, scratch_space, Kokkos::MemoryUnmanaged> u_tile(team.team_scratch(0), int64_t(66LL), int64_t(6LL));
+    const int64_t v_4 = static_cast<int64_t>(team.league_rank());
+    const int64_t v_5 = b0_m1 + (v_4 % v) * 64;
+    const int64_t v_6 = b1_m1 + (v_4 / v) * 4;
+    const view_2d_double_scratch u_tile(team.team_scratch(0), int64_t(66LL), int64_t(6LL));
     Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(396LL)), [&](const int64_t j) {
-      const int64_t v_16 = (j % int64_t(66LL));
-      const int64_t v_17 = (j / int64_t(66LL));
-      const int64_t v_18 = (v_16 + int64_t(-1LL));
-      const int64_t v_19 = (v_13 + v_18);
-      const int64_t v_20 = (v_17 + int64_t(-1LL));
-      const int64_t v_21 = (v_15 + v_20);
-      const bool v_22 = (v_19 < v_7);
-      const bool v_23 = (v_21 < v_8);
-      const bool v_24 = static_cast<bool>(v_22 & v_23);
-      if (v_24) {
-        const double v_25 = u(v_19, v_21);
-        u_tile(v_16, v_17) = v_25;
+      const int64_t v_7 = j % 66;
+      const int64_t v_8 = j / 66;
+      const int64_t v_9 = v_5 + (v_7 - 1);
+      const int64_t v_10 = v_6 + (v_8 - 1);
+      const bool v_11 = static_cast<bool>((v_9 < v_2) & (v_10 < v_3));
+      if (v_11) {
+        u_tile(v_7, v_8) = u(v_9, v_10);
       }
     });
     team.team_barrier();
     Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(256LL)), [&](const int64_t j_1) {
-      const int64_t v_26 = (j_1 % int64_t(64LL));
-      const int64_t v_27 = (j_1 / int64_t(64LL));
-      const int64_t v_28 = (v_13 + v_26);
-      const int64_t v_29 = (v_15 + v_27);
-      const bool v_30 = (v_28 < flx_n0);
-      const bool v_31 = (v_29 < fly_n1);
-      const bool v_32 = static_cast<bool>(v_30 & v_31);
-      if (v_32) {
-        const int64_t v_33 = (v_26 + int64_t(1LL));
-        const int64_t v_34 = (v_27 + int64_t(1LL));
-        const double v_35 = u_tile(v_33, v_34);
-        const double v_36 = (4.0 * v_35);
-        const int64_t v_37 = (v_28 + int64_t(1LL));
-        const int64_t v_38 = (v_26 + int64_t(2LL));
-        const double v_39 = u_tile(v_38, v_34);
-        const double v_40 = u_tile(v_26, v_34);
-        const double v_41 = (v_39 + v_40);
-        const int64_t v_42 = (v_29 + int64_t(1LL));
-        const int64_t v_43 = (v_27 + int64_t(2LL));
-        const double v_44 = u_tile(v_33, v_43);
-        const double v_45 = (v_41 + v_44);
-        const double v_46 = u_tile(v_33, v_27);
-        const double v_47 = (v_45 + v_46);
-        const double v_48 = (v_36 - v_47);
-        lap(v_37, v_42) = v_48;
+      const int64_t v_12 = j_1 % 64;
+      const int64_t v_13 = j_1 / 64;
+      const int64_t v_14 = v_5 + v_12;
+      const int64_t v_15 = v_6 + v_13;
+      const bool v_16 = static_cast<bool>((v_14 < flx_n0) & (v_15 < fly_n1));
+      if (v_16) {
+        const int64_t v_17 = v_12 + 1;
+        const int64_t v_18 = v_13 + 1;
+        lap(v_14 + 1, v_15 + 1) = 4.0 * u_tile(v_17, v_18) - (u_tile(v_12 + 2, v_18) + u_tile(v_12, v_18) + u_tile(v_17, v_13 + 2) + u_tile(v_17, v_13));
       }
     });
   }
 };
 
 struct hdiff_1_functor {
-  using scratch_space = Kokkos::Cuda::scratch_memory_space;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> lap;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> flx;
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, const int64_t i_1) const {
-    const int64_t v_49 = (i + int64_t(1LL));
-    const int64_t v_50 = (v_49 + int64_t(1LL));
-    const int64_t v_51 = (i_1 + int64_t(1LL));
-    const double v_52 = lap(v_50, v_51);
-    const double v_53 = lap(v_49, v_51);
-    const double v_54 = (v_52 - v_53);
-    flx(v_49, i_1) = v_54;
+  view_2d_double lap;
+  view_2d_double flx;
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, const int64_t j_2) const {
+    const int64_t v_19 = i + 1;
+    const int64_t v_20 = j_2 + 1;
+    flx(v_19, j_2) = lap(v_19 + 1, v_20) - lap(v_19, v_20);
   }
 };
 
 struct hdiff_2_functor {
-  using scratch_space = Kokkos::Cuda::scratch_memory_space;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> lap;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> fly;
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i_2, const int64_t i_3) const {
-    const int64_t v_55 = (i_3 + int64_t(1LL));
-    const int64_t v_56 = (i_2 + int64_t(1LL));
-    const int64_t v_57 = (v_55 + int64_t(1LL));
-    const double v_58 = lap(v_56, v_57);
-    const double v_59 = lap(v_56, v_55);
-    const double v_60 = (v_58 - v_59);
-    fly(i_2, v_55) = v_60;
+  view_2d_double lap;
+  view_2d_double fly;
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i_1, const int64_t j_3) const {
+    const int64_t v_21 = j_3 + 1;
+    const int64_t v_22 = i_1 + 1;
+    fly(i_1, v_21) = lap(v_22, v_21 + 1) - lap(v_22, v_21);
   }
 };
 
 struct hdiff_3_functor {
-  using scratch_space = Kokkos::Cuda::scratch_memory_space;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> u;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> coeff;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> flx;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> fly;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> out;
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i_4, const int64_t i_5) const {
-    const double v_61 = u(i_4, i_5);
-    const double v_62 = coeff(i_4, i_5);
-    const int64_t v_63 = (i_4 + int64_t(1LL));
-    const double v_64 = flx(v_63, i_5);
-    const int64_t v_65 = (i_4 + int64_t(-1LL));
-    const int64_t v_66 = (v_65 + int64_t(1LL));
-    const double v_67 = flx(v_66, i_5);
-    const double v_68 = (v_64 - v_67);
-    const int64_t v_69 = (i_5 + int64_t(1LL));
-    const double v_70 = fly(i_4, v_69);
-    const double v_71 = (v_68 + v_70);
-    const int64_t v_72 = (i_5 + int64_t(-1LL));
-    const int64_t v_73 = (v_72 + int64_t(1LL));
-    const double v_74 = fly(i_4, v_73);
-    const double v_75 = (v_71 - v_74);
-    const double v_76 = (v_62 * v_75);
-    const double v_77 = (v_61 - v_76);
-    out(i_4, i_5) = v_77;
+  view_2d_const_double u;
+  view_2d_const_double coeff;
+  view_2d_double flx;
+  view_2d_double fly;
+  view_2d_double out;
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i_2, const int64_t j_4) const {
+    out(i_2, j_4) = u(i_2, j_4) - coeff(i_2, j_4) * (flx(i_2 + 1, j_4) - flx(i_2 - 1 + 1, j_4) + fly(i_2, j_4 + 1) - fly(i_2, j_4 - 1 + 1));
   }
 };
 
 struct hdiff_functor_1 {
-  using scratch_space = Kokkos::Cuda::scratch_memory_space;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> u;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> coeff;
-  Kokkos::View<double**, Kokkos::LayoutLeft, device_space> out;
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, const int64_t i_1) const {
-    const double v = u(i, i_1);
-    const double v_1 = coeff(i, i_1);
-    const int64_t v_2 = (i + int64_t(1LL));
-    const double v_3 = u(v_2, i_1);
-    const double v_4 = (4.0 * v_3);
-    const int64_t v_5 = (i + int64_t(2LL));
-    const double v_6 = u(v_5, i_1);
-    const double v_7 = (v_6 + v);
-    const int64_t v_8 = (i_1 + int64_t(1LL));
-    const double v_9 = u(v_2, v_8);
-    const double v_10 = (v_7 + v_9);
-    const int64_t v_11 = (i_1 + int64_t(-1LL));
-    const double v_12 = u(v_2, v_11);
-    const double v_13 = (v_10 + v_12);
-    const double v_14 = (v_4 - v_13);
-    const double v_15 = (4.0 * v);
-    const int64_t v_16 = (i + int64_t(-1LL));
-    const double v_17 = u(v_16, i_1);
-    const double v_18 = (v_3 + v_17);
-    const double v_19 = u(i, v_8);
-    const double v_20 = (v_18 + v_19);
-    const double v_21 = u(i, v_11);
-    const double v_22 = (v_20 + v_21);
-    const double v_23 = (v_15 - v_22);
-    const double v_24 = (v_14 - v_23);
-    const double v_25 = (4.0 * v_17);
-    const int64_t v_26 = (i + int64_t(-2LL));
-    const double v_27 = u(v_26, i_1);
-    const double v_28 = (v + v_27);
-    const double v_29 = u(v_16, v_8);
-    const double v_30 = (v_28 + v_29);
-    const double v_31 = u(v_16, v_11);
-    const double v_32 = (v_30 + v_31);
-    const double v_33 = (v_25 - v_32);
-    const double v_34 = (v_23 - v_33);
-    const double v_35 = (v_24 - v_34);
-    const double v_36 = (4.0 * v_19);
-    const double v_37 = (v_9 + v_29);
-    const int64_t v_38 = (i_1 + int64_t(2LL));
-    const double v_39 = u(i, v_38);
-    const double v_40 = (v_37 + v_39);
-    const double v_41 = (v_40 + v);
-    const double v_42 = (v_36 - v_41);
-    const double v_43 = (v_42 - v_23);
-    const double v_44 = (v_35 + v_43);
-    const double v_45 = (4.0 * v_21);
-    const double v_46 = (v_12 + v_31);
-    const double v_47 = (v_46 + v);
-    const int64_t v_48 = (i_1 + int64_t(-2LL));
-    const double v_49 = u(i, v_48);
-    const double v_50 = (v_47 + v_49);
-    const double v_51 = (v_45 - v_50);
-    const double v_52 = (v_23 - v_51);
-    const double v_53 = (v_44 - v_52);
-    const double v_54 = (v_1 * v_53);
-    const double v_55 = (v - v_54);
-    out(i, i_1) = v_55;
+  view_2d_const_double u;
+  view_2d_const_double coeff;
+  view_2d_double out;
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, const int64_t j) const {
+    const double v = u(i, j);
+    const int64_t v_1 = i + 1;
+    const double v_2 = u(v_1, j);
+    const int64_t v_3 = j + 1;
+    const double v_4 = u(v_1, v_3);
+    const int64_t v_5 = j - 1;
+    const double v_6 = u(v_1, v_5);
+    const int64_t v_7 = i - 1;
+    const double v_8 = u(v_7, j);
+    const double v_9 = u(i, v_3);
+    const double v_10 = u(i, v_5);
+    const double v_11 = 4.0 * v - (v_2 + v_8 + v_9 + v_10);
+    const double v_12 = u(v_7, v_3);
+    const double v_13 = u(v_7, v_5);
+    out(i, j) = v - coeff(i, j) * (4.0 * v_2 - (u(i + 2, j) + v + v_4 + v_6) - v_11 - (v_11 - (4.0 * v_8 - (v + u(i - 2, j) + v_12 + v_13))) + (4.0 * v_9 - (v_4 + v_12 + u(i, j + 2) + v) - v_11) - (v_11 - (4.0 * v_10 - (v_6 + v_13 + v + u(i, j - 2)))));
   }
 };
 
-void jacobi7_default(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, Kokkos::View<double***, Kokkos::LayoutLeft, device_space> u, Kokkos::View<double***, Kokkos::LayoutLeft, device_space> out) {
-  const int64_t v = (e0 - b0);
-  const int64_t v_1 = (v + int64_t(63LL));
-  const int64_t v_2 = (v_1 / int64_t(64LL));
-  const int64_t v_3 = (e1 - b1);
-  const int64_t v_4 = (v_3 + int64_t(3LL));
-  const int64_t v_5 = (v_4 / int64_t(4LL));
-  const int64_t v_6 = (e2 - b2);
-  const int64_t v_7 = (v_6 + int64_t(1LL));
-  const int64_t v_8 = (v_7 / int64_t(2LL));
-  const int64_t v_9 = (v_2 * v_5);
-  const int64_t v_10 = (v_9 * v_8);
-  const int64_t v_11 = (e0 + int64_t(1LL));
-  const int64_t v_12 = (e1 + int64_t(1LL));
-  const int64_t v_13 = (e2 + int64_t(1LL));
-  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(v_10, int64_t(256LL), int64_t(1LL), "jacobi7");
-  jacobi7_policy.set_scratch_size(0, Kokkos::PerTeam(Kokkos::View<double***, Kokkos::LayoutLeft, jacobi7_functor::scratch_space, Kokkos::MemoryUnmanaged>::shmem_size(int64_t(66LL), int64_t(6LL), int64_t(4LL))));
-  Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor{v_2, v_5, b0, b1, b2, v_11, v_12, v_13, u, e0, e1, e2, c0, c1, out});
+void jacobi7_default(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
+  const int64_t v = (e0 - b0 + 63) / 64;
+  const int64_t v_1 = (e1 - b1 + 3) / 4;
+  const int64_t v_2 = v * v_1 * ((e2 - b2 + 1) / 2);
+  const int64_t v_3 = e0 + 1;
+  const int64_t v_4 = e1 + 1;
+  const int64_t v_5 = e2 + 1;
+  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(v_2, int64_t(256LL), int64_t(1LL), "jacobi7");
+  jacobi7_policy.set_scratch_size(0, Kokkos::PerTeam(view_3d_double_scratch::shmem_size(int64_t(66LL), int64_t(6LL), int64_t(4LL))));
+  Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor{v, v_1, b0, b1, b2, v_3, v_4, v_5, u, e0, e1, e2, c0, c1, out});
 }
 
-void jacobi7_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, Kokkos::View<double***, Kokkos::LayoutLeft, device_space> u, Kokkos::View<double***, Kokkos::LayoutLeft, device_space> out) {
+void jacobi7_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
   const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<3, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> jacobi7_policy({b0, b1, b2}, {e0, e1, e2}, {int64_t(64), int64_t(4), int64_t(2)});
   Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor_1{u, c0, c1, out});
 }
 
-void jacobi7_kokkos_tile(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, Kokkos::View<double***, Kokkos::LayoutLeft, device_space> u, Kokkos::View<double***, Kokkos::LayoutLeft, device_space> out) {
-  const int64_t v = (e0 - b0);
-  const int64_t v_1 = (v + int64_t(63LL));
-  const int64_t v_2 = (v_1 / int64_t(64LL));
-  const int64_t v_3 = (e1 - b1);
-  const int64_t v_4 = (v_3 + int64_t(3LL));
-  const int64_t v_5 = (v_4 / int64_t(4LL));
-  const int64_t v_6 = (e2 - b2);
-  const int64_t v_7 = (v_6 + int64_t(1LL));
-  const int64_t v_8 = (v_7 / int64_t(2LL));
-  const int64_t v_9 = (v_2 * v_5);
-  const int64_t v_10 = (v_9 * v_8);
-  const int64_t v_11 = (e0 + int64_t(1LL));
-  const int64_t v_12 = (e1 + int64_t(1LL));
-  const int64_t v_13 = (e2 + int64_t(1LL));
-  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(v_10, int64_t(256LL), int64_t(1LL), "jacobi7");
-  jacobi7_policy.set_scratch_size(0, Kokkos::PerTeam(Kokkos::View<double***, Kokkos::LayoutLeft, jacobi7_functor_2::scratch_space, Kokkos::MemoryUnmanaged>::shmem_size(int64_t(66LL), int64_t(6LL), int64_t(4LL))));
-  Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor_2{v_2, v_5, b0, b1, b2, v_11, v_12, v_13, u, e0, e1, e2, c0, c1, out});
+void jacobi7_kokkos_tile(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
+  const int64_t v = (e0 - b0 + 63) / 64;
+  const int64_t v_1 = (e1 - b1 + 3) / 4;
+  const int64_t v_2 = v * v_1 * ((e2 - b2 + 1) / 2);
+  const int64_t v_3 = e0 + 1;
+  const int64_t v_4 = e1 + 1;
+  const int64_t v_5 = e2 + 1;
+  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(v_2, int64_t(256LL), int64_t(1LL), "jacobi7");
+  jacobi7_policy.set_scratch_size(0, Kokkos::PerTeam(view_3d_double_scratch::shmem_size(int64_t(66LL), int64_t(6LL), int64_t(4LL))));
+  Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor_2{v, v_1, b0, b1, b2, v_3, v_4, v_5, u, e0, e1, e2, c0, c1, out});
 }
 
-void hdiff_default(int64_t b0, int64_t b1, int64_t e0, int64_t e1, Kokkos::View<double**, Kokkos::LayoutLeft, device_space> u, Kokkos::View<double**, Kokkos::LayoutLeft, device_space> coeff, Kokkos::View<double**, Kokkos::LayoutLeft, device_space> out) {
-  const int64_t v = (e0 - b0);
-  const int64_t v_1 = (v + int64_t(63LL));
-  const int64_t v_2 = (v_1 / int64_t(64LL));
-  const int64_t v_3 = (e1 - b1);
-  const int64_t v_4 = (v_3 + int64_t(3LL));
-  const int64_t v_5 = (v_4 / int64_t(4LL));
-  const int64_t v_6 = (v_2 * v_5);
-  const int64_t v_7 = (e0 + int64_t(2LL));
-  const int64_t v_8 = (e1 + int64_t(2LL));
-  auto hdiff_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(v_6, int64_t(256LL), int64_t(1LL), "hdiff");
-  hdiff_policy.set_scratch_size(0, Kokkos::PerTeam(Kokkos::View<double**, Kokkos::LayoutLeft, hdiff_functor::scratch_space, Kokkos::MemoryUnmanaged>::shmem_size(int64_t(68LL), int64_t(8LL))));
-  Kokkos::parallel_for("hdiff", hdiff_policy, hdiff_functor{v_2, b0, b1, v_7, v_8, u, e0, e1, coeff, out});
+void hdiff_default(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
+  const int64_t v = (e0 - b0 + 63) / 64;
+  const int64_t v_1 = v * ((e1 - b1 + 3) / 4);
+  const int64_t v_2 = e0 + 2;
+  const int64_t v_3 = e1 + 2;
+  auto hdiff_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(v_1, int64_t(256LL), int64_t(1LL), "hdiff");
+  hdiff_policy.set_scratch_size(0, Kokkos::PerTeam(view_2d_double_scratch::shmem_size(int64_t(68LL), int64_t(8LL))));
+  Kokkos::parallel_for("hdiff", hdiff_policy, hdiff_functor{v, b0, b1, v_2, v_3, u, e0, e1, coeff, out});
 }
 
-void hdiff_kokkos_fuse(int64_t b0, int64_t b1, int64_t e0, int64_t e1, Kokkos::View<double**, Kokkos::LayoutLeft, device_space> u, Kokkos::View<double**, Kokkos::LayoutLeft, device_space> coeff, Kokkos::View<double**, Kokkos::LayoutLeft, device_space> out) {
-  const int64_t lap_n0 = (e0 + int64_t(2LL));
-  const int64_t lap_n1 = (e1 + int64_t(2LL));
-  const Kokkos::View<double**, Kokkos::LayoutLeft, device_space> lap(Kokkos::view_alloc(Kokkos::WithoutInitializing, "lap"), lap_n0, lap_n1);
-  const int64_t flx_n0 = (e0 + int64_t(1LL));
-  const Kokkos::View<double**, Kokkos::LayoutLeft, device_space> flx(Kokkos::view_alloc(Kokkos::WithoutInitializing, "flx"), flx_n0, e1);
-  const int64_t fly_n1 = (e1 + int64_t(1LL));
-  const Kokkos::View<double**, Kokkos::LayoutLeft, device_space> fly(Kokkos::view_alloc(Kokkos::WithoutInitializing, "fly"), e0, fly_n1);
-  const int64_t b0_m1 = (b0 + int64_t(-1LL));
-  const int64_t b1_m1 = (b1 + int64_t(-1LL));
-  const int64_t v = (flx_n0 - b0_m1);
-  const int64_t v_1 = (v + int64_t(63LL));
-  const int64_t v_2 = (v_1 / int64_t(64LL));
-  const int64_t v_3 = (fly_n1 - b1_m1);
-  const int64_t v_4 = (v_3 + int64_t(3LL));
-  const int64_t v_5 = (v_4 / int64_t(4LL));
-  const int64_t v_6 = (v_2 * v_5);
-  const int64_t v_7 = (flx_n0 + int64_t(1LL));
-  const int64_t v_8 = (fly_n1 + int64_t(1LL));
-  auto hdiff_0_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(v_6, int64_t(256LL), int64_t(1LL), "hdiff_0");
-  hdiff_0_policy.set_scratch_size(0, Kokkos::PerTeam(Kokkos::View<double**, Kokkos::LayoutLeft, hdiff_0_functor::scratch_space, Kokkos::MemoryUnmanaged>::shmem_size(int64_t(66LL), int64_t(6LL))));
-  Kokkos::parallel_for("hdiff_0", hdiff_0_policy, hdiff_0_functor{v_2, b0_m1, b1_m1, v_7, v_8, u, flx_n0, fly_n1, lap});
+void hdiff_kokkos_fuse(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
+  const int64_t lap_n0 = e0 + 2;
+  const int64_t lap_n1 = e1 + 2;
+  const view_2d_double lap(Kokkos::view_alloc(Kokkos::WithoutInitializing, "lap"), lap_n0, lap_n1);
+  const int64_t flx_n0 = e0 + 1;
+  const view_2d_double flx(Kokkos::view_alloc(Kokkos::WithoutInitializing, "flx"), flx_n0, e1);
+  const int64_t fly_n1 = e1 + 1;
+  const view_2d_double fly(Kokkos::view_alloc(Kokkos::WithoutInitializing, "fly"), e0, fly_n1);
+  const int64_t b0_m1 = b0 - 1;
+  const int64_t b1_m1 = b1 - 1;
+  const int64_t v = (flx_n0 - b0_m1 + 63) / 64;
+  const int64_t v_1 = v * ((fly_n1 - b1_m1 + 3) / 4);
+  const int64_t v_2 = flx_n0 + 1;
+  const int64_t v_3 = fly_n1 + 1;
+  auto hdiff_0_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(v_1, int64_t(256LL), int64_t(1LL), "hdiff_0");
+  hdiff_0_policy.set_scratch_size(0, Kokkos::PerTeam(view_2d_double_scratch::shmem_size(int64_t(66LL), int64_t(6LL))));
+  Kokkos::parallel_for("hdiff_0", hdiff_0_policy, hdiff_0_functor{v, b0_m1, b1_m1, v_2, v_3, u, flx_n0, fly_n1, lap});
   const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_1_policy({b0_m1, b1}, {e0, e1}, {int64_t(64), int64_t(4)});
   Kokkos::parallel_for("hdiff_1", hdiff_1_policy, hdiff_1_functor{lap, flx});
   const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_2_policy({b0, b1_m1}, {e0, e1}, {int64_t(64), int64_t(4)});
@@ -618,7 +358,7 @@ void hdiff_kokkos_fuse(int64_t b0, int64_t b1, int64_t e0, int64_t e1, Kokkos::V
   // lap is released when its last View goes out of scope
 }
 
-void hdiff_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t e0, int64_t e1, Kokkos::View<double**, Kokkos::LayoutLeft, device_space> u, Kokkos::View<double**, Kokkos::LayoutLeft, device_space> coeff, Kokkos::View<double**, Kokkos::LayoutLeft, device_space> out) {
+void hdiff_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
   const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_policy({b0, b1}, {e0, e1}, {int64_t(64), int64_t(4)});
   Kokkos::parallel_for("hdiff", hdiff_policy, hdiff_functor_1{u, coeff, out});
 }
@@ -626,326 +366,214 @@ void hdiff_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t e0, int64_t e1, K
 }  // namespace hpcir_gpu_bench
 
 extern "C" int hpcir_jacobi7_default(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const int64_t a4 = *static_cast<const int64_t*>(args[4]);
-    const int64_t a5 = *static_cast<const int64_t*>(args[5]);
-    const double a6 = *static_cast<const double*>(args[6]);
-    const double a7 = *static_cast<const double*>(args[7]);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace> a8_h = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[8]), "u");
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a8 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a8_h);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace> a9_h = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[9]), "out");
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a9 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a9_h);
-    hpcir_gpu_bench::jacobi7_default(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
-    Kokkos::fence();
-    Kokkos::deep_copy(a9_h, a9);
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t b2 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[3]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[4]);
+    const int64_t e2 = hpcir::scalar_arg<int64_t>(args[5]);
+    const double c0 = hpcir::scalar_arg<double>(args[6]);
+    const double c1 = hpcir::scalar_arg<double>(args[7]);
+    const auto u_host = hpcir::view_arg<hpcir_gpu_bench::view_3d_const_double_host>(args[8], "u");
+    const auto u = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), u_host);
+    const auto out_host = hpcir::view_arg<hpcir_gpu_bench::view_3d_double_host>(args[9], "out");
+    const auto out = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), out_host);
+    hpcir_gpu_bench::jacobi7_default(b0, b1, b2, e0, e1, e2, c0, c1, u, out);
+    Kokkos::deep_copy(out_host, out);
+  });
 }
 
 extern "C" int hpcir_jacobi7_kokkos_team_scratch(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const int64_t a4 = *static_cast<const int64_t*>(args[4]);
-    const int64_t a5 = *static_cast<const int64_t*>(args[5]);
-    const double a6 = *static_cast<const double*>(args[6]);
-    const double a7 = *static_cast<const double*>(args[7]);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace> a8_h = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[8]), "u");
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a8 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a8_h);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace> a9_h = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[9]), "out");
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a9 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a9_h);
-    hpcir_gpu_bench::jacobi7_kokkos_team_scratch(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
-    Kokkos::fence();
-    Kokkos::deep_copy(a9_h, a9);
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t b2 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[3]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[4]);
+    const int64_t e2 = hpcir::scalar_arg<int64_t>(args[5]);
+    const double c0 = hpcir::scalar_arg<double>(args[6]);
+    const double c1 = hpcir::scalar_arg<double>(args[7]);
+    const auto u_host = hpcir::view_arg<hpcir_gpu_bench::view_3d_const_double_host>(args[8], "u");
+    const auto u = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), u_host);
+    const auto out_host = hpcir::view_arg<hpcir_gpu_bench::view_3d_double_host>(args[9], "out");
+    const auto out = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), out_host);
+    hpcir_gpu_bench::jacobi7_kokkos_team_scratch(b0, b1, b2, e0, e1, e2, c0, c1, u, out);
+    Kokkos::deep_copy(out_host, out);
+  });
 }
 
 extern "C" int hpcir_jacobi7_kokkos_tile(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const int64_t a4 = *static_cast<const int64_t*>(args[4]);
-    const int64_t a5 = *static_cast<const int64_t*>(args[5]);
-    const double a6 = *static_cast<const double*>(args[6]);
-    const double a7 = *static_cast<const double*>(args[7]);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace> a8_h = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[8]), "u");
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a8 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a8_h);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace> a9_h = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[9]), "out");
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a9 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a9_h);
-    hpcir_gpu_bench::jacobi7_kokkos_tile(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
-    Kokkos::fence();
-    Kokkos::deep_copy(a9_h, a9);
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t b2 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[3]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[4]);
+    const int64_t e2 = hpcir::scalar_arg<int64_t>(args[5]);
+    const double c0 = hpcir::scalar_arg<double>(args[6]);
+    const double c1 = hpcir::scalar_arg<double>(args[7]);
+    const auto u_host = hpcir::view_arg<hpcir_gpu_bench::view_3d_const_double_host>(args[8], "u");
+    const auto u = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), u_host);
+    const auto out_host = hpcir::view_arg<hpcir_gpu_bench::view_3d_double_host>(args[9], "out");
+    const auto out = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), out_host);
+    hpcir_gpu_bench::jacobi7_kokkos_tile(b0, b1, b2, e0, e1, e2, c0, c1, u, out);
+    Kokkos::deep_copy(out_host, out);
+  });
 }
 
 extern "C" int hpcir_hdiff_default(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> a4_h = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[4]), "u");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a4 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a4_h);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> a5_h = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[5]), "coeff");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a5 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a5_h);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> a6_h = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[6]), "out");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a6 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a6_h);
-    hpcir_gpu_bench::hdiff_default(a0, a1, a2, a3, a4, a5, a6);
-    Kokkos::fence();
-    Kokkos::deep_copy(a6_h, a6);
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[3]);
+    const auto u_host = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double_host>(args[4], "u");
+    const auto u = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), u_host);
+    const auto coeff_host = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double_host>(args[5], "coeff");
+    const auto coeff = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), coeff_host);
+    const auto out_host = hpcir::view_arg<hpcir_gpu_bench::view_2d_double_host>(args[6], "out");
+    const auto out = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), out_host);
+    hpcir_gpu_bench::hdiff_default(b0, b1, e0, e1, u, coeff, out);
+    Kokkos::deep_copy(out_host, out);
+  });
 }
 
 extern "C" int hpcir_hdiff_kokkos_fuse(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> a4_h = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[4]), "u");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a4 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a4_h);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> a5_h = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[5]), "coeff");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a5 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a5_h);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> a6_h = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[6]), "out");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a6 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a6_h);
-    hpcir_gpu_bench::hdiff_kokkos_fuse(a0, a1, a2, a3, a4, a5, a6);
-    Kokkos::fence();
-    Kokkos::deep_copy(a6_h, a6);
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[3]);
+    const auto u_host = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double_host>(args[4], "u");
+    const auto u = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), u_host);
+    const auto coeff_host = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double_host>(args[5], "coeff");
+    const auto coeff = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), coeff_host);
+    const auto out_host = hpcir::view_arg<hpcir_gpu_bench::view_2d_double_host>(args[6], "out");
+    const auto out = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), out_host);
+    hpcir_gpu_bench::hdiff_kokkos_fuse(b0, b1, e0, e1, u, coeff, out);
+    Kokkos::deep_copy(out_host, out);
+  });
 }
 
 extern "C" int hpcir_hdiff_kokkos_team_scratch(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> a4_h = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[4]), "u");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a4 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a4_h);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> a5_h = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[5]), "coeff");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a5 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a5_h);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace> a6_h = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, Kokkos::HostSpace>>(*static_cast<const hpcir_view*>(args[6]), "out");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a6 = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), a6_h);
-    hpcir_gpu_bench::hdiff_kokkos_team_scratch(a0, a1, a2, a3, a4, a5, a6);
-    Kokkos::fence();
-    Kokkos::deep_copy(a6_h, a6);
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[3]);
+    const auto u_host = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double_host>(args[4], "u");
+    const auto u = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), u_host);
+    const auto coeff_host = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double_host>(args[5], "coeff");
+    const auto coeff = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), coeff_host);
+    const auto out_host = hpcir::view_arg<hpcir_gpu_bench::view_2d_double_host>(args[6], "out");
+    const auto out = Kokkos::create_mirror_view_and_copy(hpcir_gpu_bench::device_space(), out_host);
+    hpcir_gpu_bench::hdiff_kokkos_team_scratch(b0, b1, e0, e1, u, coeff, out);
+    Kokkos::deep_copy(out_host, out);
+  });
 }
 
 extern "C" int hpcir_jacobi7_default_device(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const int64_t a4 = *static_cast<const int64_t*>(args[4]);
-    const int64_t a5 = *static_cast<const int64_t*>(args[5]);
-    const double a6 = *static_cast<const double*>(args[6]);
-    const double a7 = *static_cast<const double*>(args[7]);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a8 = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[8]), "u");
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a9 = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[9]), "out");
-    hpcir_gpu_bench::jacobi7_default(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t b2 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[3]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[4]);
+    const int64_t e2 = hpcir::scalar_arg<int64_t>(args[5]);
+    const double c0 = hpcir::scalar_arg<double>(args[6]);
+    const double c1 = hpcir::scalar_arg<double>(args[7]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_3d_const_double>(args[8], "u");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_3d_double>(args[9], "out");
+    hpcir_gpu_bench::jacobi7_default(b0, b1, b2, e0, e1, e2, c0, c1, u, out);
     Kokkos::fence();
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  });
 }
 
 extern "C" int hpcir_jacobi7_kokkos_team_scratch_device(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const int64_t a4 = *static_cast<const int64_t*>(args[4]);
-    const int64_t a5 = *static_cast<const int64_t*>(args[5]);
-    const double a6 = *static_cast<const double*>(args[6]);
-    const double a7 = *static_cast<const double*>(args[7]);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a8 = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[8]), "u");
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a9 = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[9]), "out");
-    hpcir_gpu_bench::jacobi7_kokkos_team_scratch(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t b2 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[3]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[4]);
+    const int64_t e2 = hpcir::scalar_arg<int64_t>(args[5]);
+    const double c0 = hpcir::scalar_arg<double>(args[6]);
+    const double c1 = hpcir::scalar_arg<double>(args[7]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_3d_const_double>(args[8], "u");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_3d_double>(args[9], "out");
+    hpcir_gpu_bench::jacobi7_kokkos_team_scratch(b0, b1, b2, e0, e1, e2, c0, c1, u, out);
     Kokkos::fence();
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  });
 }
 
 extern "C" int hpcir_jacobi7_kokkos_tile_device(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const int64_t a4 = *static_cast<const int64_t*>(args[4]);
-    const int64_t a5 = *static_cast<const int64_t*>(args[5]);
-    const double a6 = *static_cast<const double*>(args[6]);
-    const double a7 = *static_cast<const double*>(args[7]);
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a8 = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[8]), "u");
-    const Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a9 = hpcir::wrap<Kokkos::View<double***, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[9]), "out");
-    hpcir_gpu_bench::jacobi7_kokkos_tile(a0, a1, a2, a3, a4, a5, a6, a7, a8, a9);
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t b2 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[3]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[4]);
+    const int64_t e2 = hpcir::scalar_arg<int64_t>(args[5]);
+    const double c0 = hpcir::scalar_arg<double>(args[6]);
+    const double c1 = hpcir::scalar_arg<double>(args[7]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_3d_const_double>(args[8], "u");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_3d_double>(args[9], "out");
+    hpcir_gpu_bench::jacobi7_kokkos_tile(b0, b1, b2, e0, e1, e2, c0, c1, u, out);
     Kokkos::fence();
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  });
 }
 
 extern "C" int hpcir_hdiff_default_device(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a4 = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[4]), "u");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a5 = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[5]), "coeff");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a6 = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[6]), "out");
-    hpcir_gpu_bench::hdiff_default(a0, a1, a2, a3, a4, a5, a6);
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[3]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[4], "u");
+    const auto coeff = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[5], "coeff");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_2d_double>(args[6], "out");
+    hpcir_gpu_bench::hdiff_default(b0, b1, e0, e1, u, coeff, out);
     Kokkos::fence();
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  });
 }
 
 extern "C" int hpcir_hdiff_kokkos_fuse_device(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a4 = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[4]), "u");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a5 = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[5]), "coeff");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a6 = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[6]), "out");
-    hpcir_gpu_bench::hdiff_kokkos_fuse(a0, a1, a2, a3, a4, a5, a6);
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[3]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[4], "u");
+    const auto coeff = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[5], "coeff");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_2d_double>(args[6], "out");
+    hpcir_gpu_bench::hdiff_kokkos_fuse(b0, b1, e0, e1, u, coeff, out);
     Kokkos::fence();
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  });
 }
 
 extern "C" int hpcir_hdiff_kokkos_team_scratch_device(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const int64_t a2 = *static_cast<const int64_t*>(args[2]);
-    const int64_t a3 = *static_cast<const int64_t*>(args[3]);
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a4 = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[4]), "u");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a5 = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[5]), "coeff");
-    const Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space> a6 = hpcir::wrap<Kokkos::View<double**, Kokkos::LayoutLeft, hpcir_gpu_bench::device_space>>(*static_cast<const hpcir_view*>(args[6]), "out");
-    hpcir_gpu_bench::hdiff_kokkos_team_scratch(a0, a1, a2, a3, a4, a5, a6);
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[3]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[4], "u");
+    const auto coeff = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[5], "coeff");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_2d_double>(args[6], "out");
+    hpcir_gpu_bench::hdiff_kokkos_team_scratch(b0, b1, e0, e1, u, coeff, out);
     Kokkos::fence();
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  });
 }
 
-// Kokkos can be initialized once per process; several hpcir modules may share one Kokkos.
-// Returns 1 if this call initialized Kokkos (the caller then owns hpcir_finalize), 0 if it
-// already was, -1 on failure.
+// Kokkos is initialized once per process (several hpcir modules may share one Kokkos):
+// hpcir_initialize returns 1 if this call initialized it (the caller then owns hpcir_finalize),
+// 0 if it already was, -1 on failure (hpcir_init_error says why).
 static std::string hpcir_init_error_text;
 
 extern "C" const char* hpcir_init_error(void) { return hpcir_init_error_text.c_str(); }
 
-extern "C" int hpcir_initialize(int num_threads) {
-  try {
-    if (Kokkos::is_initialized()) return 0;
-#if KOKKOS_VERSION >= 30700
-    Kokkos::InitializationSettings settings;
-    if (num_threads > 0) settings.set_num_threads(num_threads);
-    settings.set_disable_warnings(true);
-    Kokkos::initialize(settings);
-#else
-    Kokkos::InitArguments arguments;
-    arguments.num_threads = num_threads > 0 ? num_threads : -1;
-    arguments.disable_warnings = true;
-    Kokkos::initialize(arguments);
-#endif
-    return 1;
-  } catch (const std::exception& ex) {
-    hpcir_init_error_text = ex.what();
-    return -1;
-  } catch (...) {
-    hpcir_init_error_text = "unknown C++ exception in Kokkos::initialize";
-    return -1;
-  }
-}
+extern "C" int hpcir_initialize(int num_threads) { return hpcir::initialize(num_threads, hpcir_init_error_text); }
 
 extern "C" void hpcir_finalize(void) {
   if (Kokkos::is_initialized()) Kokkos::finalize();

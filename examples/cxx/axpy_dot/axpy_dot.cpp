@@ -4,51 +4,29 @@
 namespace axpy_dot {
 
 struct init_functor {
-  using scratch_space = Kokkos::OpenMP::scratch_memory_space;
-  Kokkos::View<double*, Kokkos::LayoutRight, host_space> x;
-  Kokkos::View<double*, Kokkos::LayoutRight, host_space> y;
+  view_1d_double x;
+  view_1d_double y;
   KOKKOS_INLINE_FUNCTION void operator()(const int64_t i) const {
     const double v = static_cast<double>(i);
-    const double v_1 = (0.001 * v);
-    const double v_2 = hpcir::kmath::sin(v_1);
-    x(i) = v_2;
-    const double v_3 = (0.002 * v);
-    const double v_4 = hpcir::kmath::cos(v_3);
-    const double v_5 = (0.5 * v_4);
-    const double v_6 = (1.0 + v_5);
-    y(i) = v_6;
+    x(i) = hpcir::kmath::sin(0.001 * v);
+    y(i) = 1.0 + 0.5 * hpcir::kmath::cos(0.002 * v);
   }
 };
 
 struct axpy_functor {
-  using scratch_space = Kokkos::OpenMP::scratch_memory_space;
-  Kokkos::View<double*, Kokkos::LayoutRight, host_space> x;
+  view_1d_const_double x;
   double a;
-  Kokkos::View<double*, Kokkos::LayoutRight, host_space> y;
+  view_1d_double y;
   KOKKOS_INLINE_FUNCTION void operator()(const int64_t i) const {
-    const double v = x(i);
-    const double v_1 = (a * v);
-    const double v_2 = y(i);
-    const double v_3 = (v_1 + v_2);
-    y(i) = v_3;
+    y(i) = a * x(i) + y(i);
   }
 };
 
 struct dot_functor {
-  using scratch_space = Kokkos::OpenMP::scratch_memory_space;
-  Kokkos::View<double*, Kokkos::LayoutRight, host_space> x;
-  Kokkos::View<double*, Kokkos::LayoutRight, host_space> y;
+  view_1d_const_double x;
+  view_1d_const_double y;
   KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, double& acc) const {
-    double acc_1{};
-    acc_1 = acc;
-    const double v = acc_1;
-    const double v_1 = x(i);
-    const double v_2 = y(i);
-    const double v_3 = (v_1 * v_2);
-    const double v_4 = (v + v_3);
-    acc_1 = v_4;
-    const double v_5 = acc_1;
-    acc = v_5;
+    acc += x(i) * y(i);
   }
 };
 
@@ -61,7 +39,6 @@ struct vmax_reducer {
   using value_type = vmax_value;
   using result_view_type = Kokkos::View<value_type, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;
   value_type* value_;
-  double init0;
   KOKKOS_INLINE_FUNCTION void join(value_type& dst, const value_type& src) const {
     dst.v0 = (src.v0 > dst.v0 ? src.v0 : dst.v0);
   }
@@ -79,191 +56,109 @@ struct vmax_reducer {
 };
 
 struct vmax_functor {
-  using scratch_space = Kokkos::OpenMP::scratch_memory_space;
-  Kokkos::View<double*, Kokkos::LayoutRight, host_space> x;
+  view_1d_const_double x;
   KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, vmax_value& acc) const {
-    double acc_1{};
-    acc_1 = acc.v0;
-    const double v = acc_1;
-    const double v_1 = x(i);
-    const bool v_2 = (v_1 > v);
-    const double v_3 = (v_2 ? v_1 : v);
-    acc_1 = v_3;
-    const double v_4 = acc_1;
-    acc.v0 = v_4;
+    const double v = x(i);
+    acc.v0 = v > acc.v0 ? v : acc.v0;
   }
 };
 
-void init(int64_t begin, int64_t end, Kokkos::View<double*, Kokkos::LayoutRight, host_space> x, Kokkos::View<double*, Kokkos::LayoutRight, host_space> y) {
+void init(int64_t begin, int64_t end, view_1d_double x, view_1d_double y) {
   const Kokkos::RangePolicy<Kokkos::OpenMP, Kokkos::IndexType<int64_t>> init_policy(begin, end);
   Kokkos::parallel_for("init", init_policy, init_functor{x, y});
 }
 
-void axpy(int64_t begin, int64_t end, double a, Kokkos::View<double*, Kokkos::LayoutRight, host_space> x, Kokkos::View<double*, Kokkos::LayoutRight, host_space> y) {
+void axpy(int64_t begin, int64_t end, double a, view_1d_const_double x, view_1d_double y) {
   const Kokkos::RangePolicy<Kokkos::OpenMP, Kokkos::IndexType<int64_t>> axpy_policy(begin, end);
   Kokkos::parallel_for("axpy", axpy_policy, axpy_functor{x, a, y});
 }
 
-double dot(int64_t begin, int64_t end, Kokkos::View<double*, Kokkos::LayoutRight, host_space> x, Kokkos::View<double*, Kokkos::LayoutRight, host_space> y) {
+double dot(int64_t begin, int64_t end, view_1d_const_double x, view_1d_const_double y) {
   const Kokkos::RangePolicy<Kokkos::OpenMP, Kokkos::IndexType<int64_t>> dot_policy(begin, end);
   double dot_result;
   Kokkos::parallel_reduce("dot", dot_policy, dot_functor{x, y}, Kokkos::Sum<double>(dot_result));
   return dot_result;
 }
 
-double vmax(int64_t begin, int64_t end, Kokkos::View<double*, Kokkos::LayoutRight, host_space> x) {
+double vmax(int64_t begin, int64_t end, view_1d_const_double x) {
   const Kokkos::RangePolicy<Kokkos::OpenMP, Kokkos::IndexType<int64_t>> vmax_policy(begin, end);
   vmax_value vmax_result;
-  Kokkos::parallel_reduce("vmax", vmax_policy, vmax_functor{x}, vmax_reducer{&vmax_result, hpcir::bit_cast<double>(int64_t(-4503599627370496))});
-  const double v_5 = vmax_result.v0;
-  return v_5;
+  Kokkos::parallel_reduce("vmax", vmax_policy, vmax_functor{x}, vmax_reducer{&vmax_result});
+  return vmax_result.v0;
 }
 
-void main() {
-  double m{};
-  double s{};
-  int64_t n{};
-  n = int64_t(1000000LL);
-  const int64_t v = n;
-  const Kokkos::View<double*, Kokkos::LayoutRight, host_space> view("x", v);
-  const int64_t v_1 = n;
-  const Kokkos::View<double*, Kokkos::LayoutRight, host_space> view_1("y", v_1);
-  const int64_t v_2 = n;
-  init(int64_t(0LL), v_2, view, view_1);
-  const int64_t v_3 = n;
-  axpy(int64_t(0LL), v_3, 2.0, view, view_1);
-  const int64_t v_4 = n;
-  const double v_5 = dot(int64_t(0LL), v_4, view, view_1);
-  s = v_5;
-  const int64_t v_6 = n;
-  const double v_7 = vmax(int64_t(0LL), v_6, view_1);
-  m = v_7;
-  Kokkos::fence();
-  const double v_8 = s;
-  const double v_9 = m;
-  std::cout << "dot = " << hpcir::format_value(v_8) << " max = " << hpcir::format_value(v_9) << std::endl;
+void main_program() {
+  const int64_t n = int64_t(1000000LL);
+  const view_1d_double x("x", n);
+  const view_1d_double y("y", n);
+  init(int64_t(0LL), n, x, y);
+  axpy(int64_t(0LL), n, 2.0, x, y);
+  const double s = dot(int64_t(0LL), n, x, y);
+  const double m = vmax(int64_t(0LL), n, y);
+  std::cout << "dot = " << hpcir::format_value(s) << " max = " << hpcir::format_value(m) << std::endl;
 }
 
 }  // namespace axpy_dot
 
 extern "C" int hpcir_init(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space> a2 = hpcir::wrap<Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space>>(*static_cast<const hpcir_view*>(args[2]), "x");
-    const Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space> a3 = hpcir::wrap<Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space>>(*static_cast<const hpcir_view*>(args[3]), "y");
-    axpy_dot::init(a0, a1, a2, a3);
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t begin = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t end = hpcir::scalar_arg<int64_t>(args[1]);
+    const auto x = hpcir::view_arg<axpy_dot::view_1d_double>(args[2], "x");
+    const auto y = hpcir::view_arg<axpy_dot::view_1d_double>(args[3], "y");
+    axpy_dot::init(begin, end, x, y);
     Kokkos::fence();
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  });
 }
 
 extern "C" int hpcir_axpy(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const double a2 = *static_cast<const double*>(args[2]);
-    const Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space> a3 = hpcir::wrap<Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space>>(*static_cast<const hpcir_view*>(args[3]), "x");
-    const Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space> a4 = hpcir::wrap<Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space>>(*static_cast<const hpcir_view*>(args[4]), "y");
-    axpy_dot::axpy(a0, a1, a2, a3, a4);
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t begin = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t end = hpcir::scalar_arg<int64_t>(args[1]);
+    const double a = hpcir::scalar_arg<double>(args[2]);
+    const auto x = hpcir::view_arg<axpy_dot::view_1d_const_double>(args[3], "x");
+    const auto y = hpcir::view_arg<axpy_dot::view_1d_double>(args[4], "y");
+    axpy_dot::axpy(begin, end, a, x, y);
     Kokkos::fence();
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  });
 }
 
 extern "C" int hpcir_dot(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space> a2 = hpcir::wrap<Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space>>(*static_cast<const hpcir_view*>(args[2]), "x");
-    const Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space> a3 = hpcir::wrap<Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space>>(*static_cast<const hpcir_view*>(args[3]), "y");
-    const auto r = axpy_dot::dot(a0, a1, a2, a3);
-    Kokkos::fence();
-    std::memcpy(static_cast<char*>(results), &r, sizeof(r));
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t begin = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t end = hpcir::scalar_arg<int64_t>(args[1]);
+    const auto x = hpcir::view_arg<axpy_dot::view_1d_const_double>(args[2], "x");
+    const auto y = hpcir::view_arg<axpy_dot::view_1d_const_double>(args[3], "y");
+    const double r = axpy_dot::dot(begin, end, x, y);
+    std::memcpy(results, &r, sizeof(r));
+  });
 }
 
 extern "C" int hpcir_vmax(void** args, void* results, char* err, int errlen) {
-  try {
-    const int64_t a0 = *static_cast<const int64_t*>(args[0]);
-    const int64_t a1 = *static_cast<const int64_t*>(args[1]);
-    const Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space> a2 = hpcir::wrap<Kokkos::View<double*, Kokkos::LayoutRight, axpy_dot::host_space>>(*static_cast<const hpcir_view*>(args[2]), "x");
-    const auto r = axpy_dot::vmax(a0, a1, a2);
-    Kokkos::fence();
-    std::memcpy(static_cast<char*>(results), &r, sizeof(r));
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  return hpcir::guarded(err, errlen, [&] {
+    const int64_t begin = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t end = hpcir::scalar_arg<int64_t>(args[1]);
+    const auto x = hpcir::view_arg<axpy_dot::view_1d_const_double>(args[2], "x");
+    const double r = axpy_dot::vmax(begin, end, x);
+    std::memcpy(results, &r, sizeof(r));
+  });
 }
 
 extern "C" int hpcir_main(void** args, void* results, char* err, int errlen) {
-  try {
-    axpy_dot::main();
+  return hpcir::guarded(err, errlen, [&] {
+    axpy_dot::main_program();
     Kokkos::fence();
-    return 0;
-  } catch (const std::exception& ex) {
-    hpcir::set_error(err, errlen, ex.what());
-    return 1;
-  } catch (...) {
-    hpcir::set_error(err, errlen, "unknown C++ exception");
-    return 2;
-  }
+  });
 }
 
-// Kokkos can be initialized once per process; several hpcir modules may share one Kokkos.
-// Returns 1 if this call initialized Kokkos (the caller then owns hpcir_finalize), 0 if it
-// already was, -1 on failure.
+// Kokkos is initialized once per process (several hpcir modules may share one Kokkos):
+// hpcir_initialize returns 1 if this call initialized it (the caller then owns hpcir_finalize),
+// 0 if it already was, -1 on failure (hpcir_init_error says why).
 static std::string hpcir_init_error_text;
 
 extern "C" const char* hpcir_init_error(void) { return hpcir_init_error_text.c_str(); }
 
-extern "C" int hpcir_initialize(int num_threads) {
-  try {
-    if (Kokkos::is_initialized()) return 0;
-#if KOKKOS_VERSION >= 30700
-    Kokkos::InitializationSettings settings;
-    if (num_threads > 0) settings.set_num_threads(num_threads);
-    settings.set_disable_warnings(true);
-    Kokkos::initialize(settings);
-#else
-    Kokkos::InitArguments arguments;
-    arguments.num_threads = num_threads > 0 ? num_threads : -1;
-    arguments.disable_warnings = true;
-    Kokkos::initialize(arguments);
-#endif
-    return 1;
-  } catch (const std::exception& ex) {
-    hpcir_init_error_text = ex.what();
-    return -1;
-  } catch (...) {
-    hpcir_init_error_text = "unknown C++ exception in Kokkos::initialize";
-    return -1;
-  }
-}
+extern "C" int hpcir_initialize(int num_threads) { return hpcir::initialize(num_threads, hpcir_init_error_text); }
 
 extern "C" void hpcir_finalize(void) {
   if (Kokkos::is_initialized()) Kokkos::finalize();
