@@ -225,6 +225,13 @@ def _erase_dead(block_ops: list[Operation]) -> None:
                 changed = True
 
 
+def _named(value: SSAValue, name: str) -> SSAValue:
+    """Give a value the generated code's variable name (only if it has none: shared constants keep theirs)."""
+    if not value.name_hint and not isinstance(value.owner, arith.ConstantOp):
+        value.name_hint = name
+    return value
+
+
 def stage_launch(launch: kk.ParallelForOp, inputs: list[StagedInput], tile: tuple[int, ...], target: Target) -> None:
     """Replace the MDRange launch by the team-policy launch staging `inputs` in scratch."""
     policy = launch.policy
@@ -232,6 +239,8 @@ def stage_launch(launch: kk.ParallelForOp, inputs: list[StagedInput], tile: tupl
     fastest = _fastest_first(policy)
     order = list(range(rank)) if fastest else list(reversed(range(rank)))
     lows, highs = list(launch.bounds[:rank]), list(launch.bounds[rank:])
+    # The user's index names (i, j, ...) name the tile's points; the rest is named after them.
+    names = [a.name_hint or "ijklmn"[d] for d, a in enumerate(launch.body.block.args[:rank])]
     # Outside the launch: tile counts, league size, the sizes the emitter needs for shmem_size.
     b = Builder(InsertPoint.before(launch))
     ix = _Index(b)
@@ -239,15 +248,15 @@ def stage_launch(launch: kk.ParallelForOp, inputs: list[StagedInput], tile: tupl
     ntiles = []
     for d in range(rank):
         ext = ix.op(arith.SubiOp, highs[d], lows[d])
-        ntiles.append(ix.op(arith.DivSIOp, ix.add(ext, tile[d] - 1), tiles[d]))
+        ntiles.append(_named(ix.op(arith.DivSIOp, ix.add(ext, tile[d] - 1), tiles[d]), f"{names[d]}_tiles"))
     league = ntiles[0]
     for n in ntiles[1:]:
-        league = ix.op(arith.MuliOp, league, n)
+        league = _named(ix.op(arith.MuliOp, league, n), "league_size")
     team = ix.const(min(math.prod(tile), _MAX_TEAM) if target.is_gpu else 0)
     vec = ix.const(1)
     sizes = {id(s): [ix.const(t + s.hi(d) - s.lo(d)) for d, t in enumerate(tile)] for s in inputs}
     volumes = {id(s): ix.const(s.halo_volume(tile)) for s in inputs}
-    limits = {id(s): [ix.add(highs[d], s.hi(d)) for d in range(rank)] for s in inputs}
+    limits = {id(s): [_named(ix.add(highs[d], s.hi(d)), f"{names[d]}_halo_end") for d in range(rank)] for s in inputs}
     tile_volume = ix.const(math.prod(tile))
     zero = ix.const(0)
 
@@ -256,9 +265,10 @@ def stage_launch(launch: kk.ParallelForOp, inputs: list[StagedInput], tile: tupl
     member = new.body.block.args[0]
     b = Builder(InsertPoint.at_end(new.body.block))
     ix = _Index(b)
-    rank_in_league = b.insert(kk.LeagueRankOp(member)).results[0]
+    rank_in_league = _named(b.insert(kk.LeagueRankOp(member)).results[0], "tile")
     tcoord = ix.delinearize(rank_in_league, ntiles, order)
-    origin = [ix.add(lows[d], ix.op(arith.MuliOp, tcoord[d], tiles[d])) for d in range(rank)]
+    origin = [_named(ix.add(lows[d], ix.op(arith.MuliOp, tcoord[d], tiles[d])), f"{names[d]}_origin")
+              for d in range(rank)]
 
     scratch: dict[int, SSAValue] = {}
     for s in inputs:
@@ -270,9 +280,10 @@ def stage_launch(launch: kk.ParallelForOp, inputs: list[StagedInput], tile: tupl
         ttr = b.insert(kk.TeamThreadRangeOp(member, zero, volumes[id(s)]))
         lb = Builder(InsertPoint.at_end(ttr.body.block))
         lix = _Index(lb)
-        a = lix.delinearize(ttr.body.block.args[0], sizes[id(s)], order)
-        g = [lix.add(origin[d], lix.add(a[d], s.lo(d))) for d in range(rank)]
-        guard = lb.insert(scf.IfOp(lix.all_less(g, limits[id(s)]), [], [Block()]))
+        a = [_named(v, f"{names[d]}_halo") for d, v in
+             enumerate(lix.delinearize(_named(ttr.body.block.args[0], "halo_point"), sizes[id(s)], order))]
+        g = [_named(lix.add(origin[d], lix.add(a[d], s.lo(d))), f"{names[d]}_src") for d in range(rank)]
+        guard = lb.insert(scf.IfOp(_named(lix.all_less(g, limits[id(s)]), "in_field"), [], [Block()]))
         gb = Builder(InsertPoint.at_end(guard.true_region.block))
         x = gb.insert(memref.LoadOp.get(s.view, g)).res
         gb.insert(memref.StoreOp.get(x, sv, a))
@@ -283,9 +294,10 @@ def stage_launch(launch: kk.ParallelForOp, inputs: list[StagedInput], tile: tupl
     ttr = b.insert(kk.TeamThreadRangeOp(member, zero, tile_volume))
     lb = Builder(InsertPoint.at_end(ttr.body.block))
     lix = _Index(lb)
-    local = lix.delinearize(ttr.body.block.args[0], tiles, order)
-    point = [lix.op(arith.AddiOp, origin[d], local[d]) for d in range(rank)]
-    guard = lb.insert(scf.IfOp(lix.all_less(point, highs), [], [Block()]))
+    local = [_named(v, f"{names[d]}_local") for d, v in
+             enumerate(lix.delinearize(_named(ttr.body.block.args[0], "tile_point"), tiles, order))]
+    point = [_named(lix.op(arith.AddiOp, origin[d], local[d]), names[d]) for d in range(rank)]
+    guard = lb.insert(scf.IfOp(_named(lix.all_less(point, highs), "in_domain"), [], [Block()]))
     lb.insert(kk.YieldOp())
 
     # The original body, per tile point, with staged loads reading scratch.

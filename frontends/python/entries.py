@@ -142,7 +142,12 @@ class ModuleBuilder:
         return name
 
     def _bind_indices(self, low: KernelLowerer, spec: LaunchSpec, ivs: list) -> dict[str, Var | TV]:
-        return {n: low.from_index(iv) for n, iv in zip(spec.index_params, ivs)}
+        bound: dict[str, Var | TV] = {}
+        for n, iv in zip(spec.index_params, ivs):  # the user's index names survive into the C++
+            iv.name_hint = iv.name_hint or n
+            bound[n] = tv = low.from_index(iv)
+            tv.ssa.name_hint = tv.ssa.name_hint or n
+        return bound
 
     def _l2_parallel(self, low: KernelLowerer, spec: LaunchSpec, bounds: list, params: dict) -> None:
         r = spec.rank

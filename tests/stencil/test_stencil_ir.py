@@ -113,3 +113,14 @@ def test_gpu_outputs_compile(target: str) -> None:
     text = "".join(sources.values())
     assert ("Kokkos::Cuda" if target == "cuda" else "Kokkos::Experimental::HIP") in text or "HIP" in text
     compile_only(sources, get_target(target), install)
+
+
+@pytest.mark.parametrize("target", ["cuda", "hip"])
+def test_tiled_gpu_functors_keep_readable_names(target: str) -> None:
+    """After kokkos-team-scratch the functor still reads i, j (tile origin + local point), not v_N."""
+    cpp = lower_stencil(jacobi7, target, None)
+    functor = cpp.split("struct jacobi7_functor", 1)[1].split("\n};", 1)[0]
+    assert "team.league_rank()" in functor  # it was tiled
+    for name in ("i_origin", "i_local", "const int64_t i = i_origin + i_local;", "i_halo", "i_src", "in_domain"):
+        assert name in functor, name
+    assert "i_tiles" in functor and not any(f"int64_t v_{k};" in functor for k in range(20))

@@ -12,14 +12,14 @@ using view_3d_double_scratch = Kokkos::View<double***, Kokkos::LayoutLeft, scrat
 
 struct jacobi7_functor {
   using member_type = Kokkos::TeamPolicy<HPCIR_HIP_EXEC>::member_type;
-  int64_t v;
-  int64_t v_1;
+  int64_t i_tiles;
+  int64_t j_tiles;
   int64_t b0;
   int64_t b1;
   int64_t b2;
-  int64_t v_3;
-  int64_t v_4;
-  int64_t v_5;
+  int64_t i_halo_end;
+  int64_t j_halo_end;
+  int64_t k_halo_end;
   view_3d_const_double u;
   int64_t e0;
   int64_t e1;
@@ -28,42 +28,42 @@ struct jacobi7_functor {
   double c1;
   view_3d_double out;
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
-    const int64_t v_6 = static_cast<int64_t>(team.league_rank());
-    const int64_t v_7 = v_6 / v;
-    const int64_t v_8 = b0 + (v_6 % v) * 64;
-    const int64_t v_9 = b1 + (v_7 % v_1) * 4;
-    const int64_t v_10 = b2 + (v_7 / v_1) * 2;
+    const int64_t tile = static_cast<int64_t>(team.league_rank());
+    const int64_t v = tile / i_tiles;
+    const int64_t i_origin = b0 + (tile % i_tiles) * 64;
+    const int64_t j_origin = b1 + (v % j_tiles) * 4;
+    const int64_t k_origin = b2 + (v / j_tiles) * 2;
     const view_3d_double_scratch u_tile(team.team_scratch(0), int64_t(66LL), int64_t(6LL), int64_t(4LL));
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(1584LL)), [&](const int64_t j) {
-      const int64_t v_11 = j % 66;
-      const int64_t v_12 = j / 66;
-      const int64_t v_13 = v_12 % 6;
-      const int64_t v_14 = v_12 / 6;
-      const int64_t v_15 = v_8 + (v_11 - 1);
-      const int64_t v_16 = v_9 + (v_13 - 1);
-      const int64_t v_17 = v_10 + (v_14 - 1);
-      const bool v_18 = static_cast<bool>((v_15 < v_3) & (v_16 < v_4));
-      const bool v_19 = static_cast<bool>(v_18 & (v_17 < v_5));
-      if (v_19) {
-        u_tile(v_11, v_13, v_14) = u(v_15, v_16, v_17);
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(1584LL)), [&](const int64_t halo_point) {
+      const int64_t i_halo = halo_point % 66;
+      const int64_t v_1 = halo_point / 66;
+      const int64_t j_halo = v_1 % 6;
+      const int64_t k_halo = v_1 / 6;
+      const int64_t i_src = i_origin + (i_halo - 1);
+      const int64_t j_src = j_origin + (j_halo - 1);
+      const int64_t k_src = k_origin + (k_halo - 1);
+      const bool v_2 = static_cast<bool>((i_src < i_halo_end) & (j_src < j_halo_end));
+      const bool in_field = static_cast<bool>(v_2 & (k_src < k_halo_end));
+      if (in_field) {
+        u_tile(i_halo, j_halo, k_halo) = u(i_src, j_src, k_src);
       }
     });
     team.team_barrier();
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(512LL)), [&](const int64_t j_1) {
-      const int64_t v_20 = j_1 % 64;
-      const int64_t v_21 = j_1 / 64;
-      const int64_t v_22 = v_21 % 4;
-      const int64_t v_23 = v_21 / 4;
-      const int64_t v_24 = v_8 + v_20;
-      const int64_t v_25 = v_9 + v_22;
-      const int64_t v_26 = v_10 + v_23;
-      const bool v_27 = static_cast<bool>((v_24 < e0) & (v_25 < e1));
-      const bool v_28 = static_cast<bool>(v_27 & (v_26 < e2));
-      if (v_28) {
-        const int64_t v_29 = v_20 + 1;
-        const int64_t v_30 = v_22 + 1;
-        const int64_t v_31 = v_23 + 1;
-        out(v_24, v_25, v_26) = c0 * u_tile(v_29, v_30, v_31) + c1 * (u_tile(v_20, v_30, v_31) + u_tile(v_20 + 2, v_30, v_31) + u_tile(v_29, v_22, v_31) + u_tile(v_29, v_22 + 2, v_31) + u_tile(v_29, v_30, v_23) + u_tile(v_29, v_30, v_23 + 2));
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(512LL)), [&](const int64_t tile_point) {
+      const int64_t i_local = tile_point % 64;
+      const int64_t v_3 = tile_point / 64;
+      const int64_t j_local = v_3 % 4;
+      const int64_t k_local = v_3 / 4;
+      const int64_t i = i_origin + i_local;
+      const int64_t j = j_origin + j_local;
+      const int64_t k = k_origin + k_local;
+      const bool v_4 = static_cast<bool>((i < e0) & (j < e1));
+      const bool in_domain = static_cast<bool>(v_4 & (k < e2));
+      if (in_domain) {
+        const int64_t v_5 = i_local + 1;
+        const int64_t v_6 = j_local + 1;
+        const int64_t v_7 = k_local + 1;
+        out(i, j, k) = c0 * u_tile(v_5, v_6, v_7) + c1 * (u_tile(i_local, v_6, v_7) + u_tile(i_local + 2, v_6, v_7) + u_tile(v_5, j_local, v_7) + u_tile(v_5, j_local + 2, v_7) + u_tile(v_5, v_6, k_local) + u_tile(v_5, v_6, k_local + 2));
       }
     });
   }
@@ -81,14 +81,14 @@ struct jacobi7_functor_1 {
 
 struct jacobi7_functor_2 {
   using member_type = Kokkos::TeamPolicy<HPCIR_HIP_EXEC>::member_type;
-  int64_t v;
-  int64_t v_1;
+  int64_t i_tiles;
+  int64_t j_tiles;
   int64_t b0;
   int64_t b1;
   int64_t b2;
-  int64_t v_3;
-  int64_t v_4;
-  int64_t v_5;
+  int64_t i_halo_end;
+  int64_t j_halo_end;
+  int64_t k_halo_end;
   view_3d_const_double u;
   int64_t e0;
   int64_t e1;
@@ -97,42 +97,42 @@ struct jacobi7_functor_2 {
   double c1;
   view_3d_double out;
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
-    const int64_t v_6 = static_cast<int64_t>(team.league_rank());
-    const int64_t v_7 = v_6 / v;
-    const int64_t v_8 = b0 + (v_6 % v) * 64;
-    const int64_t v_9 = b1 + (v_7 % v_1) * 4;
-    const int64_t v_10 = b2 + (v_7 / v_1) * 2;
+    const int64_t tile = static_cast<int64_t>(team.league_rank());
+    const int64_t v = tile / i_tiles;
+    const int64_t i_origin = b0 + (tile % i_tiles) * 64;
+    const int64_t j_origin = b1 + (v % j_tiles) * 4;
+    const int64_t k_origin = b2 + (v / j_tiles) * 2;
     const view_3d_double_scratch u_tile(team.team_scratch(0), int64_t(66LL), int64_t(6LL), int64_t(4LL));
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(1584LL)), [&](const int64_t j) {
-      const int64_t v_11 = j % 66;
-      const int64_t v_12 = j / 66;
-      const int64_t v_13 = v_12 % 6;
-      const int64_t v_14 = v_12 / 6;
-      const int64_t v_15 = v_8 + (v_11 - 1);
-      const int64_t v_16 = v_9 + (v_13 - 1);
-      const int64_t v_17 = v_10 + (v_14 - 1);
-      const bool v_18 = static_cast<bool>((v_15 < v_3) & (v_16 < v_4));
-      const bool v_19 = static_cast<bool>(v_18 & (v_17 < v_5));
-      if (v_19) {
-        u_tile(v_11, v_13, v_14) = u(v_15, v_16, v_17);
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(1584LL)), [&](const int64_t halo_point) {
+      const int64_t i_halo = halo_point % 66;
+      const int64_t v_1 = halo_point / 66;
+      const int64_t j_halo = v_1 % 6;
+      const int64_t k_halo = v_1 / 6;
+      const int64_t i_src = i_origin + (i_halo - 1);
+      const int64_t j_src = j_origin + (j_halo - 1);
+      const int64_t k_src = k_origin + (k_halo - 1);
+      const bool v_2 = static_cast<bool>((i_src < i_halo_end) & (j_src < j_halo_end));
+      const bool in_field = static_cast<bool>(v_2 & (k_src < k_halo_end));
+      if (in_field) {
+        u_tile(i_halo, j_halo, k_halo) = u(i_src, j_src, k_src);
       }
     });
     team.team_barrier();
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(512LL)), [&](const int64_t j_1) {
-      const int64_t v_20 = j_1 % 64;
-      const int64_t v_21 = j_1 / 64;
-      const int64_t v_22 = v_21 % 4;
-      const int64_t v_23 = v_21 / 4;
-      const int64_t v_24 = v_8 + v_20;
-      const int64_t v_25 = v_9 + v_22;
-      const int64_t v_26 = v_10 + v_23;
-      const bool v_27 = static_cast<bool>((v_24 < e0) & (v_25 < e1));
-      const bool v_28 = static_cast<bool>(v_27 & (v_26 < e2));
-      if (v_28) {
-        const int64_t v_29 = v_20 + 1;
-        const int64_t v_30 = v_22 + 1;
-        const int64_t v_31 = v_23 + 1;
-        out(v_24, v_25, v_26) = c0 * u_tile(v_29, v_30, v_31) + c1 * (u_tile(v_20, v_30, v_31) + u_tile(v_20 + 2, v_30, v_31) + u_tile(v_29, v_22, v_31) + u_tile(v_29, v_22 + 2, v_31) + u_tile(v_29, v_30, v_23) + u_tile(v_29, v_30, v_23 + 2));
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(512LL)), [&](const int64_t tile_point) {
+      const int64_t i_local = tile_point % 64;
+      const int64_t v_3 = tile_point / 64;
+      const int64_t j_local = v_3 % 4;
+      const int64_t k_local = v_3 / 4;
+      const int64_t i = i_origin + i_local;
+      const int64_t j = j_origin + j_local;
+      const int64_t k = k_origin + k_local;
+      const bool v_4 = static_cast<bool>((i < e0) & (j < e1));
+      const bool in_domain = static_cast<bool>(v_4 & (k < e2));
+      if (in_domain) {
+        const int64_t v_5 = i_local + 1;
+        const int64_t v_6 = j_local + 1;
+        const int64_t v_7 = k_local + 1;
+        out(i, j, k) = c0 * u_tile(v_5, v_6, v_7) + c1 * (u_tile(i_local, v_6, v_7) + u_tile(i_local + 2, v_6, v_7) + u_tile(v_5, j_local, v_7) + u_tile(v_5, j_local + 2, v_7) + u_tile(v_5, v_6, k_local) + u_tile(v_5, v_6, k_local + 2));
       }
     });
   }
@@ -140,56 +140,56 @@ struct jacobi7_functor_2 {
 
 struct hdiff_functor {
   using member_type = Kokkos::TeamPolicy<HPCIR_HIP_EXEC>::member_type;
-  int64_t v;
+  int64_t i_tiles;
   int64_t b0;
   int64_t b1;
-  int64_t v_2;
-  int64_t v_3;
+  int64_t i_halo_end;
+  int64_t j_halo_end;
   view_2d_const_double u;
   int64_t e0;
   int64_t e1;
   view_2d_const_double coeff;
   view_2d_double out;
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
-    const int64_t v_4 = static_cast<int64_t>(team.league_rank());
-    const int64_t v_5 = b0 + (v_4 % v) * 64;
-    const int64_t v_6 = b1 + (v_4 / v) * 4;
+    const int64_t tile = static_cast<int64_t>(team.league_rank());
+    const int64_t i_origin = b0 + (tile % i_tiles) * 64;
+    const int64_t j_origin = b1 + (tile / i_tiles) * 4;
     const view_2d_double_scratch u_tile(team.team_scratch(0), int64_t(68LL), int64_t(8LL));
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(544LL)), [&](const int64_t j) {
-      const int64_t v_7 = j % 68;
-      const int64_t v_8 = j / 68;
-      const int64_t v_9 = v_5 + (v_7 - 2);
-      const int64_t v_10 = v_6 + (v_8 - 2);
-      const bool v_11 = static_cast<bool>((v_9 < v_2) & (v_10 < v_3));
-      if (v_11) {
-        u_tile(v_7, v_8) = u(v_9, v_10);
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(544LL)), [&](const int64_t halo_point) {
+      const int64_t i_halo = halo_point % 68;
+      const int64_t j_halo = halo_point / 68;
+      const int64_t i_src = i_origin + (i_halo - 2);
+      const int64_t j_src = j_origin + (j_halo - 2);
+      const bool in_field = static_cast<bool>((i_src < i_halo_end) & (j_src < j_halo_end));
+      if (in_field) {
+        u_tile(i_halo, j_halo) = u(i_src, j_src);
       }
     });
     team.team_barrier();
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(256LL)), [&](const int64_t j_1) {
-      const int64_t v_12 = j_1 % 64;
-      const int64_t v_13 = j_1 / 64;
-      const int64_t v_14 = v_5 + v_12;
-      const int64_t v_15 = v_6 + v_13;
-      const bool v_16 = static_cast<bool>((v_14 < e0) & (v_15 < e1));
-      if (v_16) {
-        const int64_t v_17 = v_12 + 2;
-        const int64_t v_18 = v_13 + 2;
-        const double v_19 = u_tile(v_17, v_18);
-        const int64_t v_20 = v_12 + 3;
-        const double v_21 = u_tile(v_20, v_18);
-        const int64_t v_22 = v_13 + 3;
-        const double v_23 = u_tile(v_20, v_22);
-        const int64_t v_24 = v_13 + 1;
-        const double v_25 = u_tile(v_20, v_24);
-        const int64_t v_26 = v_12 + 1;
-        const double v_27 = u_tile(v_26, v_18);
-        const double v_28 = u_tile(v_17, v_22);
-        const double v_29 = u_tile(v_17, v_24);
-        const double v_30 = 4.0 * v_19 - (v_21 + v_27 + v_28 + v_29);
-        const double v_31 = u_tile(v_26, v_22);
-        const double v_32 = u_tile(v_26, v_24);
-        out(v_14, v_15) = v_19 - coeff(v_14, v_15) * (4.0 * v_21 - (u_tile(v_12 + 4, v_18) + v_19 + v_23 + v_25) - v_30 - (v_30 - (4.0 * v_27 - (v_19 + u_tile(v_12, v_18) + v_31 + v_32))) + (4.0 * v_28 - (v_23 + v_31 + u_tile(v_17, v_13 + 4) + v_19) - v_30) - (v_30 - (4.0 * v_29 - (v_25 + v_32 + v_19 + u_tile(v_17, v_13)))));
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(256LL)), [&](const int64_t tile_point) {
+      const int64_t i_local = tile_point % 64;
+      const int64_t j_local = tile_point / 64;
+      const int64_t i = i_origin + i_local;
+      const int64_t j = j_origin + j_local;
+      const bool in_domain = static_cast<bool>((i < e0) & (j < e1));
+      if (in_domain) {
+        const int64_t v = i_local + 2;
+        const int64_t v_1 = j_local + 2;
+        const double v_2 = u_tile(v, v_1);
+        const int64_t v_3 = i_local + 3;
+        const double v_4 = u_tile(v_3, v_1);
+        const int64_t v_5 = j_local + 3;
+        const double v_6 = u_tile(v_3, v_5);
+        const int64_t v_7 = j_local + 1;
+        const double v_8 = u_tile(v_3, v_7);
+        const int64_t v_9 = i_local + 1;
+        const double v_10 = u_tile(v_9, v_1);
+        const double v_11 = u_tile(v, v_5);
+        const double v_12 = u_tile(v, v_7);
+        const double v_13 = 4.0 * v_2 - (v_4 + v_10 + v_11 + v_12);
+        const double v_14 = u_tile(v_9, v_5);
+        const double v_15 = u_tile(v_9, v_7);
+        out(i, j) = v_2 - coeff(i, j) * (4.0 * v_4 - (u_tile(i_local + 4, v_1) + v_2 + v_6 + v_8) - v_13 - (v_13 - (4.0 * v_10 - (v_2 + u_tile(i_local, v_1) + v_14 + v_15))) + (4.0 * v_11 - (v_6 + v_14 + u_tile(v, j_local + 4) + v_2) - v_13) - (v_13 - (4.0 * v_12 - (v_8 + v_15 + v_2 + u_tile(v, j_local)))));
       }
     });
   }
@@ -197,41 +197,41 @@ struct hdiff_functor {
 
 struct hdiff_0_functor {
   using member_type = Kokkos::TeamPolicy<HPCIR_HIP_EXEC>::member_type;
-  int64_t v;
+  int64_t i_tiles;
   int64_t b0_m1;
   int64_t b1_m1;
-  int64_t v_2;
-  int64_t v_3;
+  int64_t i_halo_end;
+  int64_t j_halo_end;
   view_2d_const_double u;
   int64_t flx_n0;
   int64_t fly_n1;
   view_2d_double lap;
   KOKKOS_INLINE_FUNCTION void operator()(const member_type& team) const {
-    const int64_t v_4 = static_cast<int64_t>(team.league_rank());
-    const int64_t v_5 = b0_m1 + (v_4 % v) * 64;
-    const int64_t v_6 = b1_m1 + (v_4 / v) * 4;
+    const int64_t tile = static_cast<int64_t>(team.league_rank());
+    const int64_t i_origin = b0_m1 + (tile % i_tiles) * 64;
+    const int64_t j_origin = b1_m1 + (tile / i_tiles) * 4;
     const view_2d_double_scratch u_tile(team.team_scratch(0), int64_t(66LL), int64_t(6LL));
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(396LL)), [&](const int64_t j) {
-      const int64_t v_7 = j % 66;
-      const int64_t v_8 = j / 66;
-      const int64_t v_9 = v_5 + (v_7 - 1);
-      const int64_t v_10 = v_6 + (v_8 - 1);
-      const bool v_11 = static_cast<bool>((v_9 < v_2) & (v_10 < v_3));
-      if (v_11) {
-        u_tile(v_7, v_8) = u(v_9, v_10);
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(396LL)), [&](const int64_t halo_point) {
+      const int64_t i_halo = halo_point % 66;
+      const int64_t j_halo = halo_point / 66;
+      const int64_t i_src = i_origin + (i_halo - 1);
+      const int64_t j_src = j_origin + (j_halo - 1);
+      const bool in_field = static_cast<bool>((i_src < i_halo_end) & (j_src < j_halo_end));
+      if (in_field) {
+        u_tile(i_halo, j_halo) = u(i_src, j_src);
       }
     });
     team.team_barrier();
-    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(256LL)), [&](const int64_t j_1) {
-      const int64_t v_12 = j_1 % 64;
-      const int64_t v_13 = j_1 / 64;
-      const int64_t v_14 = v_5 + v_12;
-      const int64_t v_15 = v_6 + v_13;
-      const bool v_16 = static_cast<bool>((v_14 < flx_n0) & (v_15 < fly_n1));
-      if (v_16) {
-        const int64_t v_17 = v_12 + 1;
-        const int64_t v_18 = v_13 + 1;
-        lap(v_14 + 1, v_15 + 1) = 4.0 * u_tile(v_17, v_18) - (u_tile(v_12 + 2, v_18) + u_tile(v_12, v_18) + u_tile(v_17, v_13 + 2) + u_tile(v_17, v_13));
+    Kokkos::parallel_for(Kokkos::TeamThreadRange(team, int64_t(0LL), int64_t(256LL)), [&](const int64_t tile_point) {
+      const int64_t i_local = tile_point % 64;
+      const int64_t j_local = tile_point / 64;
+      const int64_t i = i_origin + i_local;
+      const int64_t j = j_origin + j_local;
+      const bool in_domain = static_cast<bool>((i < flx_n0) & (j < fly_n1));
+      if (in_domain) {
+        const int64_t v = i_local + 1;
+        const int64_t v_1 = j_local + 1;
+        lap(i + 1, j + 1) = 4.0 * u_tile(v, v_1) - (u_tile(i_local + 2, v_1) + u_tile(i_local, v_1) + u_tile(v, j_local + 2) + u_tile(v, j_local));
       }
     });
   }
@@ -240,20 +240,20 @@ struct hdiff_0_functor {
 struct hdiff_1_functor {
   view_2d_double lap;
   view_2d_double flx;
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, const int64_t j_2) const {
-    const int64_t v_19 = i + 1;
-    const int64_t v_20 = j_2 + 1;
-    flx(v_19, j_2) = lap(v_19 + 1, v_20) - lap(v_19, v_20);
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i_1, const int64_t j_1) const {
+    const int64_t v_2 = i_1 + 1;
+    const int64_t v_3 = j_1 + 1;
+    flx(v_2, j_1) = lap(v_2 + 1, v_3) - lap(v_2, v_3);
   }
 };
 
 struct hdiff_2_functor {
   view_2d_double lap;
   view_2d_double fly;
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i_1, const int64_t j_3) const {
-    const int64_t v_21 = j_3 + 1;
-    const int64_t v_22 = i_1 + 1;
-    fly(i_1, v_21) = lap(v_22, v_21 + 1) - lap(v_22, v_21);
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i_2, const int64_t j_2) const {
+    const int64_t v_4 = j_2 + 1;
+    const int64_t v_5 = i_2 + 1;
+    fly(i_2, v_4) = lap(v_5, v_4 + 1) - lap(v_5, v_4);
   }
 };
 
@@ -263,8 +263,8 @@ struct hdiff_3_functor {
   view_2d_double flx;
   view_2d_double fly;
   view_2d_double out;
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i_2, const int64_t j_4) const {
-    out(i_2, j_4) = u(i_2, j_4) - coeff(i_2, j_4) * (flx(i_2 + 1, j_4) - flx(i_2 - 1 + 1, j_4) + fly(i_2, j_4 + 1) - fly(i_2, j_4 - 1 + 1));
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i_3, const int64_t j_3) const {
+    out(i_3, j_3) = u(i_3, j_3) - coeff(i_3, j_3) * (flx(i_3 + 1, j_3) - flx(i_3 - 1 + 1, j_3) + fly(i_3, j_3 + 1) - fly(i_3, j_3 - 1 + 1));
   }
 };
 
@@ -292,15 +292,17 @@ struct hdiff_functor_1 {
 };
 
 void jacobi7_default(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
-  const int64_t v = (e0 - b0 + 63) / 64;
-  const int64_t v_1 = (e1 - b1 + 3) / 4;
-  const int64_t v_2 = v * v_1 * ((e2 - b2 + 1) / 2);
-  const int64_t v_3 = e0 + 1;
-  const int64_t v_4 = e1 + 1;
-  const int64_t v_5 = e2 + 1;
-  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<HPCIR_HIP_EXEC>>(v_2, int64_t(256LL), int64_t(1LL), "jacobi7");
+  const int64_t i_tiles = (e0 - b0 + 63) / 64;
+  const int64_t j_tiles = (e1 - b1 + 3) / 4;
+  const int64_t k_tiles = (e2 - b2 + 1) / 2;
+  const int64_t league_size = i_tiles * j_tiles;
+  const int64_t league_size_1 = league_size * k_tiles;
+  const int64_t i_halo_end = e0 + 1;
+  const int64_t j_halo_end = e1 + 1;
+  const int64_t k_halo_end = e2 + 1;
+  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<HPCIR_HIP_EXEC>>(league_size_1, int64_t(256LL), int64_t(1LL), "jacobi7");
   jacobi7_policy.set_scratch_size(0, Kokkos::PerTeam(view_3d_double_scratch::shmem_size(int64_t(66LL), int64_t(6LL), int64_t(4LL))));
-  Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor{v, v_1, b0, b1, b2, v_3, v_4, v_5, u, e0, e1, e2, c0, c1, out});
+  Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor{i_tiles, j_tiles, b0, b1, b2, i_halo_end, j_halo_end, k_halo_end, u, e0, e1, e2, c0, c1, out});
 }
 
 void jacobi7_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
@@ -309,25 +311,28 @@ void jacobi7_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t b2, int64_t e0,
 }
 
 void jacobi7_kokkos_tile(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
-  const int64_t v = (e0 - b0 + 63) / 64;
-  const int64_t v_1 = (e1 - b1 + 3) / 4;
-  const int64_t v_2 = v * v_1 * ((e2 - b2 + 1) / 2);
-  const int64_t v_3 = e0 + 1;
-  const int64_t v_4 = e1 + 1;
-  const int64_t v_5 = e2 + 1;
-  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<HPCIR_HIP_EXEC>>(v_2, int64_t(256LL), int64_t(1LL), "jacobi7");
+  const int64_t i_tiles = (e0 - b0 + 63) / 64;
+  const int64_t j_tiles = (e1 - b1 + 3) / 4;
+  const int64_t k_tiles = (e2 - b2 + 1) / 2;
+  const int64_t league_size = i_tiles * j_tiles;
+  const int64_t league_size_1 = league_size * k_tiles;
+  const int64_t i_halo_end = e0 + 1;
+  const int64_t j_halo_end = e1 + 1;
+  const int64_t k_halo_end = e2 + 1;
+  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<HPCIR_HIP_EXEC>>(league_size_1, int64_t(256LL), int64_t(1LL), "jacobi7");
   jacobi7_policy.set_scratch_size(0, Kokkos::PerTeam(view_3d_double_scratch::shmem_size(int64_t(66LL), int64_t(6LL), int64_t(4LL))));
-  Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor_2{v, v_1, b0, b1, b2, v_3, v_4, v_5, u, e0, e1, e2, c0, c1, out});
+  Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor_2{i_tiles, j_tiles, b0, b1, b2, i_halo_end, j_halo_end, k_halo_end, u, e0, e1, e2, c0, c1, out});
 }
 
 void hdiff_default(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
-  const int64_t v = (e0 - b0 + 63) / 64;
-  const int64_t v_1 = v * ((e1 - b1 + 3) / 4);
-  const int64_t v_2 = e0 + 2;
-  const int64_t v_3 = e1 + 2;
-  auto hdiff_policy = hpcir::team_policy<Kokkos::TeamPolicy<HPCIR_HIP_EXEC>>(v_1, int64_t(256LL), int64_t(1LL), "hdiff");
+  const int64_t i_tiles = (e0 - b0 + 63) / 64;
+  const int64_t j_tiles = (e1 - b1 + 3) / 4;
+  const int64_t league_size = i_tiles * j_tiles;
+  const int64_t i_halo_end = e0 + 2;
+  const int64_t j_halo_end = e1 + 2;
+  auto hdiff_policy = hpcir::team_policy<Kokkos::TeamPolicy<HPCIR_HIP_EXEC>>(league_size, int64_t(256LL), int64_t(1LL), "hdiff");
   hdiff_policy.set_scratch_size(0, Kokkos::PerTeam(view_2d_double_scratch::shmem_size(int64_t(68LL), int64_t(8LL))));
-  Kokkos::parallel_for("hdiff", hdiff_policy, hdiff_functor{v, b0, b1, v_2, v_3, u, e0, e1, coeff, out});
+  Kokkos::parallel_for("hdiff", hdiff_policy, hdiff_functor{i_tiles, b0, b1, i_halo_end, j_halo_end, u, e0, e1, coeff, out});
 }
 
 void hdiff_kokkos_fuse(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
@@ -340,13 +345,14 @@ void hdiff_kokkos_fuse(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_c
   const view_2d_double fly(Kokkos::view_alloc(Kokkos::WithoutInitializing, "fly"), e0, fly_n1);
   const int64_t b0_m1 = b0 - 1;
   const int64_t b1_m1 = b1 - 1;
-  const int64_t v = (flx_n0 - b0_m1 + 63) / 64;
-  const int64_t v_1 = v * ((fly_n1 - b1_m1 + 3) / 4);
-  const int64_t v_2 = flx_n0 + 1;
-  const int64_t v_3 = fly_n1 + 1;
-  auto hdiff_0_policy = hpcir::team_policy<Kokkos::TeamPolicy<HPCIR_HIP_EXEC>>(v_1, int64_t(256LL), int64_t(1LL), "hdiff_0");
+  const int64_t i_tiles = (flx_n0 - b0_m1 + 63) / 64;
+  const int64_t j_tiles = (fly_n1 - b1_m1 + 3) / 4;
+  const int64_t league_size = i_tiles * j_tiles;
+  const int64_t i_halo_end = flx_n0 + 1;
+  const int64_t j_halo_end = fly_n1 + 1;
+  auto hdiff_0_policy = hpcir::team_policy<Kokkos::TeamPolicy<HPCIR_HIP_EXEC>>(league_size, int64_t(256LL), int64_t(1LL), "hdiff_0");
   hdiff_0_policy.set_scratch_size(0, Kokkos::PerTeam(view_2d_double_scratch::shmem_size(int64_t(66LL), int64_t(6LL))));
-  Kokkos::parallel_for("hdiff_0", hdiff_0_policy, hdiff_0_functor{v, b0_m1, b1_m1, v_2, v_3, u, flx_n0, fly_n1, lap});
+  Kokkos::parallel_for("hdiff_0", hdiff_0_policy, hdiff_0_functor{i_tiles, b0_m1, b1_m1, i_halo_end, j_halo_end, u, flx_n0, fly_n1, lap});
   const Kokkos::MDRangePolicy<HPCIR_HIP_EXEC, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_1_policy({b0_m1, b1}, {e0, e1}, {int64_t(64), int64_t(4)});
   Kokkos::parallel_for("hdiff_1", hdiff_1_policy, hdiff_1_functor{lap, flx});
   const Kokkos::MDRangePolicy<HPCIR_HIP_EXEC, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_2_policy({b0, b1_m1}, {e0, e1}, {int64_t(64), int64_t(4)});
