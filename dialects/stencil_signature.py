@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 SYMBOLIC_EXTENT = 1 << 20  # the domain's extent in the stencil-level IR; real extents come at run time
+MAX_HALO = 1 << 16  # larger offsets than this would be confused with the symbolic extent
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ The domain is a runtime argument of the generated code: one build serves every g
 """
 from __future__ import annotations
 
+import warnings
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -17,12 +18,22 @@ from xdsl.dialects.builtin import ModuleOp
 
 from hpcir.core.errors import ArgumentError, HpcirError, SourceLocation, user_call_site
 from .frontends.stencil.field import Field, FieldSpec
-from .frontends.stencil.lower import Extent, lower_to_l2, stencil_module
+from .frontends.stencil.lower import Extent, stencil_module
 from .frontends.stencil.parse import StencilDef, parse_stencil
 from hpcir.core.targets import get_target
 from hpcir.dialects.kokkos_target import set_module_target
 
+from .pipeline import run_pipeline
+
 Domain = tuple[tuple[int, int], ...]
+
+
+def stencil_l1_to_l2(inline: bool, layout_free: bool) -> str:
+    """The stencil L1 -> L2 pipeline: xDSL's stencil lowering, then hpcir's stencil-to-entry."""
+    passes = (["stencil-inlining"] if inline else []) + [
+        "stencil-storage-materialization", "convert-stencil-to-ll-mlir",
+        f"stencil-to-entry{{layout_free={'true' if layout_free else 'false'}}}"]
+    return ",".join(passes)
 
 
 class Stencil:
@@ -56,7 +67,10 @@ class Stencil:
         """The target-neutral L2 module (`scf.parallel` loops), stamped with `target` when given.
 
         layout_free: the views' layouts are the target's choice (lowering without arrays)."""
-        module = lower_to_l2(self._module, self.sd, inline=self.inline, layout_free=layout_free)
+        module = self._module.clone()
+        with warnings.catch_warnings():  # xDSL's inlining calls its own deprecated erase API
+            warnings.simplefilter("ignore", DeprecationWarning)
+            run_pipeline(module, stencil_l1_to_l2(self.inline, layout_free))
         if target is not None:
             set_module_target(module, target)
         return module

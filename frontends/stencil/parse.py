@@ -28,11 +28,10 @@ from xdsl.ir import Block, Operation, Region, SSAValue
 from hpcir.core.errors import HpcirError, KernelSyntaxError, KernelTypeError, SourceLocation
 from hpcir.frontends.python.types import ScalarType
 
-from hpcir.dialects.stencil_signature import SYMBOLIC_EXTENT, StencilParamSig, StencilSignature
+from hpcir.dialects.stencil_signature import MAX_HALO, SYMBOLIC_EXTENT, StencilParamSig, StencilSignature
 
 from .field import FieldSpec
 
-MAX_HALO = 1 << 16  # larger offsets than this would be confused with the symbolic extent
 
 _BINOPS: dict[type, type[Operation]] = {ast.Add: arith.AddfOp, ast.Sub: arith.SubfOp, ast.Mult: arith.MulfOp,
                                         ast.Div: arith.DivfOp}
