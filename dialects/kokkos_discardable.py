@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, UnitAttr
 from xdsl.ir import Attribute, Operation
 from xdsl.utils.exceptions import VerifyException
 
@@ -47,6 +47,10 @@ DEVICE_FUNCTION = "kokkos.device_function"
 USER_TILE = "kokkos.user_tile"
 """Unit, on a launch (`kokkos.parallel_for|reduce|scan`): its MDRange tile is the user's; passes keep it."""
 
+TILE = "kokkos.tile"
+"""Array of positive integers, on an L2 `scf.parallel`: the MDRange tile the user asked for
+(`MDRangePolicy(..., tile=...)`); convert-scf-to-kokkos gives it to the launch and marks it `user_tile`."""
+
 TARGET = "kokkos.target"
 """String, on `builtin.module`: the target the module is lowered for (`cpu`, `cuda`, ...), stamped once."""
 
@@ -70,6 +74,11 @@ def _strings(attr: Attribute) -> bool:
     return isinstance(attr, ArrayAttr) and all(isinstance(a, StringAttr) for a in attr.data)
 
 
+def _tile(attr: Attribute) -> bool:
+    return isinstance(attr, ArrayAttr) and len(attr.data) > 0 and all(
+        isinstance(a, IntegerAttr) and a.value.data > 0 for a in attr.data)
+
+
 def _target_name(attr: Attribute) -> bool:
     return isinstance(attr, StringAttr) and attr.data in TARGETS
 
@@ -78,6 +87,7 @@ def _target_name(attr: Attribute) -> bool:
 def declarations() -> dict[str, DiscardableAttr]:
     """Every discardable attribute of the kokkos dialect, by name."""
     from xdsl.dialects.func import FuncOp
+    from xdsl.dialects.scf import ParallelOp
 
     from .kokkos import LAUNCH_OPS
     from .kokkos_attrs import EntryAttr
@@ -91,6 +101,7 @@ def declarations() -> dict[str, DiscardableAttr]:
         DiscardableAttr(LAYOUT_FREE, *func, unit, _unit),
         DiscardableAttr(DEVICE_FUNCTION, *func, unit, _unit),
         DiscardableAttr(USER_TILE, LAUNCH_OPS, ", ".join(c.name for c in LAUNCH_OPS), unit, _unit),
+        DiscardableAttr(TILE, (ParallelOp,), "scf.parallel", "an array of positive integers", _tile),
         DiscardableAttr(TARGET, (ModuleOp,), "builtin.module", f"a string naming a target ({', '.join(TARGETS)})",
                         _target_name),
     )}
@@ -119,4 +130,4 @@ def verify_discardable_attributes(module: Operation) -> None:
 
 
 __all__ = ["ARG_NAMES", "DEVICE_FUNCTION", "ENTRY", "HOST_PROGRAM", "LAYOUT_FREE", "PREFIX",
-           "TARGET", "USER_TILE", "DiscardableAttr", "declarations", "verify_discardable_attribute", "verify_discardable_attributes"]
+           "TARGET", "TILE", "USER_TILE", "DiscardableAttr", "declarations", "verify_discardable_attribute", "verify_discardable_attributes"]

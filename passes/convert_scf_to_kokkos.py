@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from xdsl.builder import Builder, InsertPoint
 from xdsl.context import Context
 from xdsl.dialects import arith, func, memref, scf
-from xdsl.dialects.builtin import IndexType, IntegerAttr, MemRefType, ModuleOp, i1
+from xdsl.dialects.builtin import ArrayAttr, IndexType, IntegerAttr, MemRefType, ModuleOp, UnitAttr, i1
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
 from xdsl.pattern_rewriter import (GreedyRewritePatternApplier, PatternRewriter, PatternRewriteWalker, RewritePattern,
@@ -37,7 +37,7 @@ from hpcir.dialects import kokkos as kk
 from hpcir.core.errors import HpcirError
 from hpcir.core.targets import Target
 from hpcir.dialects.kokkos_target import module_target, set_module_target
-from hpcir.dialects.kokkos_discardable import ENTRY, HOST_PROGRAM
+from hpcir.dialects.kokkos_discardable import ENTRY, HOST_PROGRAM, TILE, USER_TILE
 
 MAX_MDRANGE_RANK = 6
 
@@ -240,8 +240,11 @@ def _convert_launch(par: scf.ParallelOp, name: str, target: Target, rewriter: Pa
     dims = min(rank, MAX_MDRANGE_RANK)
     b = Builder(InsertPoint.before(par))
     lowers, uppers, rebuilt = _normalise(b, par, dims)
+    user_tile = par.attributes.get(TILE)
     if dims == 1:
         policy: Attribute = kk.RangePolicyAttr()
+    elif isinstance(user_tile, ArrayAttr):  # the user's MDRangePolicy tile, kept as written
+        policy = kk.MDRangePolicyAttr(dims, target.iterate, [a.value.data for a in user_tile.data][:dims])
     else:
         tile = target.mdrange_tile[:dims] if len(target.mdrange_tile) >= dims else ()
         policy = kk.MDRangePolicyAttr(dims, target.iterate, tile)
@@ -261,6 +264,8 @@ def _convert_launch(par: scf.ParallelOp, name: str, target: Target, rewriter: Pa
             _fill_join(launch, reduce)
     else:
         launch = kk.ParallelForOp(name, policy, [*lowers, *uppers], exec_space)
+    if user_tile is not None and dims > 1:
+        launch.attributes[USER_TILE] = UnitAttr()
     b.insert(launch)
     kb = Builder(InsertPoint.at_end(launch.body.block))
     ivs: list[SSAValue] = []

@@ -1,7 +1,7 @@
 """Build one target-neutral IR module from kernel launches: entry funcs (L2 `scf.parallel` for
-range/MDRange parallel_for and parallel_reduce, as graph programs reach L2; L3 for scans, which scf
-cannot express, team policies and launches with the user's own MDRange tile) plus the device
-functions they call.
+range/MDRange parallel_for and parallel_reduce, as graph programs reach L2, a user's MDRange tile
+riding on the loop as `kokkos.tile`; L3 only for scans, which scf cannot express, and team
+policies) plus the device functions they call.
 
 Nothing here depends on the target: views are in host space, launches on the default execution
 space with the default MDRange iteration order. The L2 -> L3 passes specialise them for the
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xdsl.dialects import func, memref, scf
-from xdsl.dialects.builtin import ArrayAttr, ModuleOp, StringAttr, UnitAttr
+from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, UnitAttr, i64
 from xdsl.ir import Block, Region
 
 from hpcir.core.errors import KernelTypeError
-from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE, USER_TILE
+from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE, TILE
 
 from .kernel import Kernel
 from .reducers import accepts, combiner_block, identity
@@ -118,9 +118,9 @@ class ModuleBuilder:
         bounds = [low.to_index(TV(a, I64)) for a in block.args[:nb]]
         params: dict[str, Var | TV] = {n: TV(a, t) for (n, t), a in zip(param_types.items(), block.args[nb:])}
         result_types = []
-        if spec.kind == "for" and spec.policy in ("range", "mdrange") and not spec.tile:
+        if spec.kind == "for" and spec.policy in ("range", "mdrange"):
             self._l2_parallel(low, spec, bounds, params)
-        elif spec.kind == "reduce" and spec.policy in ("range", "mdrange") and not spec.tile:
+        elif spec.kind == "reduce" and spec.policy in ("range", "mdrange"):
             res = self._l2_reduce(low, spec, bounds, params)
             result_types = [res.type]
             low.emit(func.ReturnOp(res))
@@ -158,7 +158,7 @@ class ModuleBuilder:
         low.run({**params, **self._bind_indices(low, spec, list(body.args))})
         low.emit(scf.ReduceOp())
         low.block = outer
-        low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body)))
+        self._user_tile(low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body))), spec)
 
     def _l2_reduce(self, low: KernelLowerer, spec: LaunchSpec, bounds: list, params: dict) -> Any:
         """`scf.parallel` with one reduction: each iteration runs the body on an accumulator that
@@ -184,11 +184,19 @@ class ModuleBuilder:
         low.emit(scf.ReduceOp([contribution], [Region(combiner_block(spec.reducer, acc_t))]))
         low.block = outer
         par = low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body), [init.ssa]))
+        self._user_tile(par, spec)
         return par.results[0]
 
+    @staticmethod
+    def _user_tile(par: Any, spec: LaunchSpec) -> None:
+        """The user's MDRangePolicy tile travels on the loop; convert-scf-to-kokkos gives it to the launch."""
+        if spec.tile:
+            par.attributes[TILE] = ArrayAttr([IntegerAttr(t, i64) for t in spec.tile])
+
     def _l3_launch(self, low: KernelLowerer, spec: LaunchSpec, name: str, bounds: list, params: dict) -> Any:
+        """A scan (scf has none) or a team-policy launch, written at L3 on the default execution space."""
         from hpcir.dialects import kokkos as kk
-        iterate, es = "default", "default"  # convert-scf-to-kokkos and kokkos-layout choose them per target
+        es = "default"  # convert-scf-to-kokkos gives it the target's
         init = []
         acc_t = spec.acc_type
         if spec.kind in ("reduce", "scan"):
@@ -200,18 +208,10 @@ class ModuleBuilder:
         r = spec.rank
         if spec.kind == "scan":
             op = kk.ParallelScanOp(name, bounds[0], bounds[1], init[0], spec.reducer, es)
-        elif spec.policy == "team":
+        else:
+            assert spec.policy == "team", "range and MDRange for/reduce launches are written at L2"
             op = (kk.ParallelForOp.team(name, *bounds, exec_space=es) if spec.kind == "for" else
                   kk.ParallelReduceOp.team(name, *bounds, init=init, reducers=[spec.reducer], exec_space=es))
-        elif spec.policy == "range":
-            op = kk.ParallelReduceOp.range(name, bounds[0], bounds[1], init, [spec.reducer], es)
-        elif spec.kind == "for":
-            op = kk.ParallelForOp.mdrange(name, bounds[:r], bounds[r:], iterate, spec.tile, es)
-        else:
-            op = kk.ParallelReduceOp.mdrange(name, bounds[:r], bounds[r:], init, [spec.reducer], iterate,
-                                             spec.tile, es)
-        if spec.tile:
-            op.attributes[USER_TILE] = UnitAttr()  # layout/tile passes keep it
         outer = low.block
         low.block = op.body.block
         args = list(op.body.block.args)

@@ -27,6 +27,14 @@ _GOOD = """builtin.module attributes {kokkos.target = "cuda"} {
   func.func @main() attributes {kokkos.host_program} {
     func.return
   }
+  func.func @tiled(%b: index, %e: index) attributes {kokkos.entry = #kokkos.entry<for>} {
+    %c1 = arith.constant 1 : index
+    "scf.parallel"(%b, %b, %e, %e, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
+    ^bb0(%i: index, %j: index):
+      scf.reduce
+    }) {kokkos.tile = [8 : i64, 2 : i64]} : (index, index, index, index, index, index) -> ()
+    func.return
+  }
   func.func private @sq(%x: f64) -> f64 attributes {kokkos.device_function} {
     func.return %x : f64
   }
@@ -75,6 +83,8 @@ _BAD = {
                    "'kokkos.host_program' on 'func.func' must be a unit attribute"),
     "target on func": ('func.func @main() attributes {kokkos.target = "cpu"} {',
                        "'kokkos.target' may appear only on builtin.module, not on 'func.func'"),
+    "tile on func": ('func.func @main() attributes {kokkos.tile = [4 : i64]} {',
+                     "'kokkos.tile' may appear only on scf.parallel, not on 'func.func'"),
     "user_tile on func": ('func.func @main() attributes {kokkos.user_tile} {',
                           "'kokkos.user_tile' may appear only on kokkos.parallel_for, kokkos.parallel_reduce, "
                           "kokkos.parallel_scan, not on 'func.func'"),

@@ -47,3 +47,24 @@ def test_ir_verifies_upstream_at_l2_and_l3(case: Case, target: str):
     reparsed = Parser(context(), text).parse_module()
     reparsed.verify()
     assert str(reparsed) == text
+
+
+@pytest.mark.parametrize("target", ["cpu", "cuda"])
+def test_only_scans_and_team_policies_start_at_l3(target: str):
+    from hpcir.pipeline import run_pipeline
+    """Range/MDRange for and reduce kernels, a user's MDRange tile included, are L2 loops; the tile
+    rides on the loop and convert-scf-to-kokkos gives it to the launch as the user's."""
+    for case in CASES:
+        spec = spec_for(case, target)
+        l2 = build_module([spec], target)
+        at_l3 = [op.name for op in l2.walk() if op.name.startswith("kokkos.parallel_")]
+        if spec.kind == "scan" or spec.policy == "team":
+            assert at_l3, case.name
+            continue
+        assert not at_l3, (case.name, at_l3)
+        if spec.tile:
+            par = next(op for op in l2.walk() if op.name == "scf.parallel")
+            assert [a.value.data for a in par.attributes["kokkos.tile"].data] == list(spec.tile)
+            converted = run_pipeline(l2, "kokkos-memory-spaces,convert-scf-to-kokkos")
+            launch = next(op for op in converted.walk() if op.name.startswith("kokkos.parallel_"))
+            assert "kokkos.user_tile" in launch.attributes and list(launch.policy.tile_sizes) == list(spec.tile)
