@@ -99,6 +99,42 @@ def _solvent(name: str, table: dict, path: str) -> Solvent:
                    float(table.get("dipole_length", 1.0)), mrso)
 
 
+# Every key the TOML format has, per table: anything else is a typo that would otherwise run silently.
+TOML_KEYS = {
+    "system": {"temperature", "box", "nodes", "mmax", "lj_cutoff", "vmax_kt"},
+    "solvent": {"model", "sigma", "epsilon", "density", "dipole", "dipole_length", "mrso"},
+    "minimiser": {"ftol", "gtol", "max_iter"},
+    "solute": {"site"},
+    "solute.site": {"charge", "sigma", "epsilon", "position"},
+}
+
+
+def _unknown_keys(data: dict, path: str) -> None:
+    """Refuse a table or key the format does not have (a `dipol =` typo must not run with the default)."""
+    import difflib
+
+    def refuse(key: str, where: str, known: set[str]) -> None:
+        near = difflib.get_close_matches(key, sorted(known), n=1)
+        place = f"[{where}]" if where else "the top level"
+        raise ConfigError(f"{path}: unknown key `{key}` in {place}",
+                          hint=(f"did you mean `{near[0]}`? " if near else "") + f"known: {', '.join(sorted(known))}")
+
+    tables = {"system", "solvent", "minimiser", "solute"}
+    for key, value in data.items():
+        if key not in tables:
+            refuse(key, "", tables)
+        if not isinstance(value, dict):
+            raise ConfigError(f"{path}: `{key}` must be a table ([{key}])")
+        for sub in value:
+            if sub not in TOML_KEYS[key]:
+                refuse(sub, key, TOML_KEYS[key])
+    sites = data.get("solute", {}).get("site", [])
+    for site in sites if isinstance(sites, list) else []:
+        for sub in site:
+            if sub not in TOML_KEYS["solute.site"]:
+                refuse(sub, "[solute.site]", TOML_KEYS["solute.site"])
+
+
 def from_toml(path: str | Path) -> Config:
     """Read a TOML run configuration."""
     path = str(path)
@@ -107,6 +143,7 @@ def from_toml(path: str | Path) -> Config:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as err:
         raise ConfigError(f"{path}: cannot read TOML configuration: {err}") from err
+    _unknown_keys(data, path)
     system = data.get("system", {})
     solv = data.get("solvent", {})
     mini = data.get("minimiser", {})
@@ -136,8 +173,21 @@ def check(cfg: Config) -> Config:
                           hint="set mmax = 0, or use model = \"stockmayer\" for orientations")
     if cfg.solvent.model == "stockmayer" and cfg.mmax < 1:
         raise ConfigError(f"{where}: the stockmayer solvent needs mmax >= 1 to carry its dipole")
-    if cfg.temperature <= 0 or cfg.solvent.density <= 0:
-        raise ConfigError(f"{where}: temperature and density must be positive")
+    sv = cfg.solvent
+    positive = {"temperature": cfg.temperature, "solvent sigma": sv.sigma, "solvent density": sv.density,
+                "solvent dipole_length": sv.dipole_length, "vmax_kt": cfg.vmax_kt, "ftol": cfg.ftol,
+                "gtol": cfg.gtol, "max_iter": cfg.max_iter, "mrso": sv.mrso,
+                **{f"box[{k}]": v for k, v in enumerate(cfg.box)}, **{f"nodes[{k}]": v for k, v in enumerate(cfg.nodes)}}
+    for key, value in positive.items():
+        if not value > 0:  # also catches NaN
+            raise ConfigError(f"{where}: {key} = {value} must be positive", hint=f"set `{key.split('[')[0].split()[-1]}` > 0")
+    for key, value in {"solvent epsilon": sv.epsilon, "solvent dipole": sv.dipole}.items():
+        if not value >= 0:
+            raise ConfigError(f"{where}: {key} = {value} cannot be negative", hint=f"set `{key.split()[-1]}` >= 0")
+    for k, site in enumerate(cfg.solute):
+        if not site.sigma >= 0 or not site.epsilon >= 0:
+            raise ConfigError(f"{where}: solute site {k + 1} has sigma = {site.sigma}, epsilon = {site.epsilon}; "
+                              "neither can be negative", hint="use sigma >= 0 and epsilon >= 0 (Å, kJ/mol)")
     if cfg.cutoff > min(cfg.box):
         raise ConfigError(f"{where}: lj_cutoff {cfg.cutoff} Å exceeds the shortest box length {min(cfg.box)} Å")
     return cfg

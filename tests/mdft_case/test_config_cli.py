@@ -45,11 +45,24 @@ def test_toml_round_trip(tmp_path):
     (("box = [12.0, 12.0, 12.0]\n", ""), "box"),
     (('model = "lj"', 'model = "spce"'), "unknown solvent"),
     (("mmax = 0", "mmax = 2"), "no orientations"),
+    # a typo must not run with the default value; the error names the file, the table and the key
+    (('model = "lj"', 'model = "lj"\ndipol = 0.2'), "unknown key `dipol` in [solvent]"),
+    (('model = "lj"', 'model = "lj"\ndipol = 0.2'), "did you mean `dipole`?"),
+    (("mmax = 0", "mmax = 0\ntemprature = 300"), "unknown key `temprature` in [system]"),
+    (("charge = 0.5", "charge = 0.5\nsigmaa = 1"), "unknown key `sigmaa` in [[solute.site]]"),
+    (("[solvent]", "[solvant]"), "unknown key `solvant` in the top level"),
+    # physically impossible values
+    (('model = "lj"', 'model = "lj"\nsigma = -3.4'), "solvent sigma = -3.4 must be positive"),
+    (('model = "lj"', 'model = "lj"\nepsilon = -1.0'), "solvent epsilon = -1.0 cannot be negative"),
+    (('model = "lj"', 'model = "lj"\ndensity = 0.0'), "solvent density = 0.0 must be positive"),
+    (("nodes = [16, 16, 16]", "nodes = [16, 0, 16]"), "nodes[1] = 0 must be positive"),
+    (("box = [12.0, 12.0, 12.0]", "box = [12.0, -12.0, 12.0]"), "box[1] = -12.0 must be positive"),
+    (("sigma = 2.0", "sigma = -2.0"), "solute site 2 has sigma = -2.0"),
 ])
 def test_toml_errors_say_what_to_fix(tmp_path, edit, needle):
     with pytest.raises(ConfigError) as err:
         config.load(write(tmp_path, "c.toml", TOML.replace(*edit)))
-    assert needle in str(err.value)
+    assert needle in str(err.value) and "c.toml" in str(err.value)
 
 
 def test_mdft_text_formats(tmp_path):
@@ -95,7 +108,8 @@ def test_cli_run_json(tmp_path, capsys):
 
 def test_cli_reports_config_errors(tmp_path, capsys):
     rc = main(["mdft", "run", write(tmp_path, "c.toml", TOML.replace("[system]", "[sys]"))])
-    assert rc == 1 and "temperature" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert rc == 1 and "unknown key `sys` in the top level" in err and "did you mean `system`?" in err
 
 
 def test_validate_exits_nonzero_on_failure(monkeypatch, capsys):
