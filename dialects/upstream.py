@@ -97,6 +97,21 @@ def to_upstream_text(module: ModuleOp) -> str:
     return _print_generic(clone)
 
 
+def printed_for_upstream(text: str) -> str:
+    """hpcir's printed IR (custom syntax, `#kokkos.space<S>`) re-printed as upstream MLIR parses it as is."""
+    from xdsl.parser import Parser
+
+    from . import context
+
+    return to_upstream_text(Parser(context(), text).parse_module())
+
+
+def restore_memory_spaces(module: ModuleOp) -> ModuleOp:
+    """`"kokkos.S"` memory spaces (the upstream form) back to `#kokkos.space<S>`, in place."""
+    _map_module_types(module, _string_to_space)
+    return module
+
+
 def verify_upstream(module_or_text: ModuleOp | str) -> None:
     """Parse and verify IR with upstream MLIR 22 (kokkos ops as unregistered); raise IRVerificationError."""
     verify_upstream_text(module_or_text if isinstance(module_or_text, str) else to_upstream_text(module_or_text))

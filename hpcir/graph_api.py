@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from hpcir.core.errors import HpcirError
+from hpcir.dialects.upstream import printed_for_upstream
 from hpcir.dialects.graph_program import GraphProgram
 from hpcir.core.targets import get_target
 
@@ -182,12 +183,13 @@ def write_graph_module(prog: GraphProgram, target: str, out_dir: str | Path) -> 
 
 
 def lower_exports(path: str | Path, target: str, out_dir: str | Path | None, emit: str | None = None,
-                  stage: str | None = None, dump_after_all: bool = False) -> int:
+                  stage: str | None = None, dump_after_all: bool = False, pretty: bool = False) -> int:
     """`hpcir lower model.py --target=...` for files with hpcir.export entries; prints written files.
 
     Default: Python modules for jax/torch, C++ for Kokkos targets. With emit="mlir", writes
-    <name>.<stage>.mlir instead (stage L1 by default; L2/L3 for Kokkos targets). `dump_after_all`
-    prints the IR after every pass of the Kokkos lowering to stderr.
+    <name>.<stage>.mlir instead (stage L1 by default; L2/L3 for Kokkos targets), in the generic form
+    upstream MLIR parses as printed (`pretty`: hpcir's custom syntax). `dump_after_all` prints the IR
+    after every pass of the Kokkos lowering to stderr.
     """
     entries = collect_exports(path)
     if not entries:
@@ -200,7 +202,8 @@ def lower_exports(path: str | Path, target: str, out_dir: str | Path | None, emi
             st = (stage or "L1").upper()
             out.mkdir(parents=True, exist_ok=True)
             p = out / f"{prog.name}.{st.lower()}.mlir"
-            p.write_text(lower(prog, target=target, stage=st, dump_after_all=dump_after_all))
+            text = lower(prog, target=target, stage=st, dump_after_all=dump_after_all)
+            p.write_text(text if pretty else printed_for_upstream(text) + "\n")
             files = [p]
         elif t.kind in GRAPH_TARGETS:
             files = write_graph_module(prog, t.kind, out)

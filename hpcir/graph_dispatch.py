@@ -38,8 +38,9 @@ def has_exports(path: Any) -> bool:
     return re.search(r"\bhpcir\.export\s*\(|^from hpcir import .*\bexport\b", text, re.M) is not None
 
 
-def lower_exports(path: Any, target: str, out_dir: Any, emit: str, stage: str | None,
+def lower_exports(path: Any, target: str, out_dir: Any, emit: str, stage: str | None, pretty: bool = False,
                   dump_after_all: bool = False) -> int:
     """`hpcir lower` for a file with hpcir.export entries (JAX / PyTorch graphs)."""
     from . import graph_api
-    return int(graph_api.lower_exports(path, target, out_dir, emit, stage, dump_after_all=dump_after_all) or 0)
+    return int(graph_api.lower_exports(path, target, out_dir, emit, stage, dump_after_all=dump_after_all,
+                                       pretty=pretty) or 0)

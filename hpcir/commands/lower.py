@@ -13,6 +13,7 @@ from xdsl.dialects.builtin import ModuleOp
 from hpcir.core.errors import HpcirError
 from hpcir.core.targets import TARGETS, get_target
 from hpcir.dialects.kokkos_target import set_module_target
+from hpcir.dialects.upstream import printed_for_upstream, to_upstream_text
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("-o", "--output", type=Path, default=None, help="output directory (default: FILE_TARGET/)")
     p.add_argument("--emit", choices=["cpp", "mlir"], default="cpp")
     p.add_argument("--stage", choices=["L1", "L2", "L3"], default=None, help="with --emit=mlir: the IR level")
+    p.add_argument("--pretty", action="store_true",
+                   help="with --emit=mlir: hpcir's readable custom syntax instead of the generic form that "
+                        "upstream MLIR parses as printed")
     p.add_argument("--dump-ir-after-all", action="store_true", help="print the IR after every pass to stderr")
     p.set_defaults(func=run)
 
@@ -109,17 +113,19 @@ def run(args: argparse.Namespace) -> int:
     from .. import graph_dispatch as graph_api_hook
     if graph_api_hook.has_exports(path):
         return graph_api_hook.lower_exports(path, args.target, args.output, args.emit, args.stage,
-                                            dump_after_all=args.dump_ir_after_all)
+                                            dump_after_all=args.dump_ir_after_all, pretty=args.pretty)
     if t.kind != "kokkos":
         raise HpcirError(f"{path} has kernels, which lower to Kokkos targets, not {args.target!r}",
                          hint="use --target=cpu|serial|cuda|hip, or declare graph entry points with hpcir.export")
     if args.stage == "L1":
-        print(stencil_l1_text(path))
+        text = stencil_l1_text(path)
+        print(text if args.pretty else printed_for_upstream(text))
         return 0
     l2, l3, name = lower_file(path, args.target, args.dump_ir_after_all)
     assert l3 is not None
     if args.emit == "mlir":
-        text = str(l2 if args.stage == "L2" else l3)
+        module = l2 if args.stage == "L2" else l3
+        text = str(module) if args.pretty else to_upstream_text(module)
         if args.output is None:
             print(text)
         else:

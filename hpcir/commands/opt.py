@@ -44,6 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from xdsl.utils.exceptions import ParseError
 
     from hpcir.dialects import context
+    from hpcir.dialects.upstream import restore_memory_spaces
     from hpcir.pipeline import available_passes, parse_pass_pipeline, pass_summary, print_module, run_pipeline
 
     if args.list_passes:
@@ -66,6 +67,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         try:
             module = Parser(ctx, text, name).parse_module()
+            restore_memory_spaces(module)  # `hpcir lower --emit=mlir` prints them as upstream reads them
         except ParseError as err:
             module = _parse_as_upstream(text, err)  # e.g. custom scf.parallel syntax from mlir-opt
         module.verify()
