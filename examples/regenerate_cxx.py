@@ -22,6 +22,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from hpcir.backends.kokkos_cpp.prelude import PRELUDE_FILE
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples"
 EXAMPLES_CXX = EXAMPLES / "cxx"
@@ -80,7 +82,9 @@ def benchmark_files() -> dict[str, str]:
         defines = origin.format(f"gpu_passes.py (target {target}), put in front of gpu_handwritten.cpp")
         files[f"gpu_bench_{target}/gpu_bench_defines.h"] = defines + full[:len(full) - len(driver)]
         for fname, text in generated.items():
-            files[f"gpu_bench_{target}/{fname}"] = text
+            # The prelude is the same text for every module and target: one copy serves both drivers.
+            rel = fname if fname == PRELUDE_FILE else f"gpu_bench_{target}/{fname}"
+            assert files.setdefault(rel, text) == text, f"{rel} differs between targets"
     return files
 
 
