@@ -102,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{len(srcs)} sources compile for {a.target} ({len(calls)} generated variants)")
         return 0
     import numpy as np
-    from hpcir.api import _build
+    from hpcir.api import build_library
     from bench_util import machine_info
-    lib = _build(srcs, a.target, NAME).cdll
+    lib = build_library(srcs, a.target, NAME).cdll
     lib.gpu_bench_variants.restype = ctypes.c_char_p
     names = lib.gpu_bench_variants().decode().split("\n")
     dp = ctypes.POINTER(ctypes.c_double)

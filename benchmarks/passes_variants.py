@@ -10,7 +10,7 @@ import numpy as np
 
 import hpcir
 from hpcir import Field
-from hpcir.api import _build, emit_cpp, l2_to_l3_pipeline
+from hpcir.api import build_library, emit_cpp, l2_to_l3_pipeline
 from hpcir.pipeline import run_pipeline
 
 JACOBI_C0, JACOBI_C1 = 0.4, 0.1
@@ -97,7 +97,7 @@ def build_stencil(st: Any, target: str, without: str | None,
     module = run_pipeline(st.l2(target, layout_free=False), pipeline, target=target)
     name = f"hpcir_passes_{st.name}_{tag}"
     sources = emit_cpp(module, target, name)
-    return _build(sources, target, name), "\n".join(v for k, v in sources.items() if k.endswith(".cpp"))
+    return build_library(sources, target, name), "\n".join(v for k, v in sources.items() if k.endswith(".cpp"))
 
 
 def bounds(domain: list[tuple[int, int]]) -> list[int]:

@@ -13,12 +13,12 @@ from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePoli
 from .frontends.python.signature import annotated_spec, bind_launch
 from hpcir.core.targets import KOKKOS_TARGETS, get_target
 
-from .lowering import (_build, build_l3_module, build_module, cannot_run_reason, default_target, emit_cpp,
+from .lowering import (build_library, build_l3_module, build_module, cannot_run_reason, default_target, emit_cpp,
                        l2_to_l3_pipeline, lower_to_l3, set_default_target)
 
 __all__ = ["compile", "lower", "parallel_for", "parallel_reduce", "parallel_scan", "set_default_target",
            "default_target", "build_module", "lower_to_l3", "l2_to_l3_pipeline", "emit_cpp", "cannot_run_reason",
-           "build_l3_module", "annotated_kind", "Compiled", "_build"]
+           "build_l3_module", "annotated_kind", "Compiled", "build_library"]
 
 def _call_site(skip: int = 2) -> SourceLocation | None:
     """Location of the user's call into hpcir."""
@@ -126,7 +126,7 @@ def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) 
     spec.name = f"{spec.kernel.name}_{spec.kind}"
     module = lower_to_l3(build_module([spec], target), target)
     sources = emit_cpp(module, target, f"hpcir_{spec.kernel.name}")
-    loaded = _Loaded(_build(sources, target, f"hpcir_{spec.kernel.name}"), spec.name, spec)
+    loaded = _Loaded(build_library(sources, target, f"hpcir_{spec.kernel.name}"), spec.name, spec)
     _loaded[key] = loaded
     return loaded
 

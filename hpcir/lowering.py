@@ -96,4 +96,3 @@ def build_l3_module(module: ModuleOp, name: str) -> Any:
 kokkos_tile.use_module_builder(build_l3_module)
 
 
-_build = build_library  # the name the stencil, graph and benchmark code used

@@ -191,7 +191,7 @@ def build_library(stencils: Sequence[Stencil], target: str, name: str | None = N
                   pipeline: str | tuple | None = None) -> Any:
     """Build one shared library holding the entries of several stencils (one C++ build), lowered
     L2 → L3 by `pipeline` (default: the target's)."""
-    from .lowering import _build, emit_cpp, lower_to_l3
+    from .lowering import build_library, emit_cpp, lower_to_l3
     from .pipeline import run_pipeline
     names = [s.name for s in stencils]
     if len(set(names)) != len(names):
@@ -204,7 +204,7 @@ def build_library(stencils: Sequence[Stencil], target: str, name: str | None = N
     set_module_target(module, target)
     module = lower_to_l3(module, target) if pipeline is None else run_pipeline(module, pipeline)
     lib_name = name or f"hpcir_stencil_{'_'.join(names)}"[:80]
-    return _build(emit_cpp(module, target, lib_name), target, lib_name)
+    return build_library(emit_cpp(module, target, lib_name), target, lib_name)
 
 
 def _cannot_run(t: Any) -> str | None:

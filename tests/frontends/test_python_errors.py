@@ -36,7 +36,7 @@ def no_build(monkeypatch):
     def fail(*a, **k):
         raise AssertionError("a build was attempted after bad input")
 
-    monkeypatch.setattr(api, "_build", fail)
+    monkeypatch.setattr(api, "build_library", fail)
 
 
 x1 = np.ones(8)

@@ -252,10 +252,10 @@ def test_emitted_gpu_code_compiles(source, target):
 
 @pytest.mark.slow
 def test_forced_rewrite_runs_on_the_cpu_jit_like_numpy(source):
-    from hpcir.api import _build, emit_cpp
+    from hpcir.api import build_library, emit_cpp
     module = staged(lower(source, "serial"), "target=serial force=true tile=4,3,2")
     assert isinstance(launch_policy(module, "jacobi"), kk.TeamPolicyAttr)
-    lib = _build(emit_cpp(module, "serial", "stencils_forced"), "serial", "stencils_forced")
+    lib = build_library(emit_cpp(module, "serial", "stencils_forced"), "serial", "stencils_forced")
     rng = np.random.default_rng(7)
     for lo, hi in [((1, 1, 1), (9, 9, 9)), ((2, 1, 3), (8, 9, 9))]:
         u, v = rng.standard_normal((10, 10, 10)), rng.standard_normal((10, 10, 10))
