@@ -38,7 +38,17 @@ if(NOT CMAKE_CXX_COMPILER AND NOT DEFINED ENV{CXX})
     set(CMAKE_CXX_COMPILER "${HPCIR_NVCC_WRAPPER}")
   endif()
 endif()
-"""
+# nvcc_wrapper's default arch (sm_70 in Kokkos 4) is refused by nvcc 13 in CMake's compiler
+# check: give it the arch of the Kokkos in use (-DHPCIR_CUDA_ARCH=sm_XX for another one).
+set(HPCIR_CUDA_ARCH "__ARCH__" CACHE STRING "the sm the Kokkos in use was built for")
+if(HPCIR_CUDA_ARCH AND NOT CMAKE_CXX_FLAGS MATCHES "-arch")
+  set(CMAKE_CXX_FLAGS "-arch=${HPCIR_CUDA_ARCH} ${CMAKE_CXX_FLAGS}")
+endif()
+# A driver library from the environment (e.g. a stand-in on a machine without a GPU).
+if(NOT DEFINED CUDA_cuda_driver_LIBRARY AND DEFINED ENV{CUDA_cuda_driver_LIBRARY})
+  set(CUDA_cuda_driver_LIBRARY "$ENV{CUDA_cuda_driver_LIBRARY}" CACHE FILEPATH "libcuda.so")
+endif()
+""".replace("__ARCH__", (kokkos.cuda_arch or "") if kokkos is not None else "")
     if target.kokkos_backend == "HIP":
         return """\
 # HIP: hipcc, run with HIP_PLATFORM=amd (hipcc picks NVIDIA whenever nvcc is installed too).

@@ -1,4 +1,5 @@
-"""Building Kokkos 3.4.01 into hpcir's cache: OpenMP+Serial, and CUDA / HIP (compile-check) builds."""
+"""Building Kokkos into hpcir's cache (3.4.01 from PyPI by default, or a release the user gives):
+OpenMP+Serial, and CUDA / HIP builds (compile checks on machines without the GPU)."""
 from __future__ import annotations
 
 import functools
@@ -16,13 +17,15 @@ from hpcir.core import machine
 from hpcir.core.cache import atomic_write_text, cache_root, file_lock
 from hpcir.core.errors import KokkosNotFoundError
 from hpcir.core.targets import Target
+from hpcir.backends.toolchain.cuda_stub import build_stub_driver
 from hpcir.backends.toolchain.kokkos_install import (INSTALL_MARKER, KokkosInstall, _backend_of, find_kokkos,
                                                      read_install)
-from hpcir.backends.toolchain.kokkos_source import KOKKOS_VERSION, Progress, fetch_sdist, patch_for_cuda13, unpack_kokkos
+from hpcir.backends.toolchain.kokkos_source import (KOKKOS_VERSION, Progress, fetch_sdist, patch_for_cuda13,
+                                                    release_version, unpack_kokkos, unpack_release)
 
-CUDA_SM = "sm_90"  # H100 / H200, reached through the patched AMPERE80 option
-HIP_ARCH = "VEGA908"  # Kokkos 3.4 knows no gfx90a/gfx942; gfx908 (MI100) compile-checks
-
+CUDA_SM = "sm_90"  # H100 / H200: Kokkos 4's HOPPER90; 3.4 reaches it through the patched AMPERE80
+# Kokkos 3.4 knows no gfx90a/gfx942, so gfx908 (MI100); 4.x builds for gfx90a (MI210/MI250).
+HIP_ARCH = {3: "VEGA908", 4: "AMD_GFX90A"}
 
 @dataclass
 class _Plan:
@@ -55,12 +58,13 @@ def cuda_toolkit_root() -> Path:
     return Path(nvcc).resolve().parent.parent
 
 
-def _plan(backend: str, prefix_of) -> _Plan:
+def _plan(backend: str, prefix_of, version: str = KOKKOS_VERSION) -> _Plan:
     common = {"CMAKE_BUILD_TYPE": "Release", "CMAKE_CXX_STANDARD": "17",
               "CMAKE_POSITION_INDEPENDENT_CODE": "ON",
               # Shared: every JIT module in a process then shares one Kokkos runtime.
               "BUILD_SHARED_LIBS": "ON", "Kokkos_ENABLE_SERIAL": "ON",
               "Kokkos_ENABLE_TESTS": "OFF", "Kokkos_ENABLE_EXAMPLES": "OFF"}
+    major = int(version.split(".")[0])
     if backend == "openmp":
         cxx = os.environ.get("CXX") or _which("g++", "the C++ compiler", "install g++")
         return _Plan("openmp", {**common, "Kokkos_ENABLE_OPENMP": "ON",
@@ -70,11 +74,12 @@ def _plan(backend: str, prefix_of) -> _Plan:
         driver = machine.find_cuda_driver()
         stub = driver is None
         name = f"cuda-{CUDA_SM.replace('_', '')}" + ("-stubdriver" if stub else "")
-        prefix = prefix_of(name)
+        prefix = prefix_of(name, version)
         driver_path = str(prefix / "stub" / "libcuda.so") if stub else str(driver)
         root = str(cuda_toolkit_root())
+        arch = "AMPERE80" if major < 4 else f"HOPPER{CUDA_SM.removeprefix('sm_')}"
         defines = {**common, "Kokkos_ENABLE_CUDA": "ON", "Kokkos_ENABLE_CUDA_LAMBDA": "ON",
-                   "Kokkos_ARCH_AMPERE80": "ON", "CUDAToolkit_ROOT": root,
+                   f"Kokkos_ARCH_{arch}": "ON", "CUDAToolkit_ROOT": root,
                    "CUDA_cuda_driver_LIBRARY": driver_path,
                    "CMAKE_CXX_COMPILER": str(prefix / "bin" / "nvcc_wrapper")}
         return _Plan(name, defines, patch_cuda=True, stub_driver=stub,
@@ -83,8 +88,9 @@ def _plan(backend: str, prefix_of) -> _Plan:
     if backend == "hip":
         hipcc = _which("hipcc", "the HIP compiler",
                        "install it with `apt-get install hipcc` (Debian) or ROCm")
-        return _Plan(f"hip-{HIP_ARCH.lower().replace('vega', 'gfx')}",
-                     {**common, "Kokkos_ENABLE_HIP": "ON", f"Kokkos_ARCH_{HIP_ARCH}": "ON",
+        arch = HIP_ARCH[min(major, 4)]
+        return _Plan(f"hip-{arch.lower().replace('vega', 'gfx').replace('amd_', '')}",
+                     {**common, "Kokkos_ENABLE_HIP": "ON", f"Kokkos_ARCH_{arch}": "ON",
                       "CMAKE_CXX_COMPILER": hipcc},
                      # Debian's hipcc picks the NVIDIA platform whenever nvcc is present.
                      env={"HIP_PLATFORM": "amd"})
@@ -92,12 +98,13 @@ def _plan(backend: str, prefix_of) -> _Plan:
                               hint="use --backend openmp, cuda or hip")
 
 
-def install_prefix(name: str) -> Path:
-    """Where the Kokkos flavour `name` is installed in the cache."""
-    return cache_root() / "kokkos" / f"{KOKKOS_VERSION}-{name}"
+def install_prefix(name: str, version: str = KOKKOS_VERSION) -> Path:
+    """Where the Kokkos `version` flavour `name` is installed in the cache."""
+    return cache_root() / "kokkos" / f"{version}-{name}"
 
 
-def _run(cmd: list[str], log: Path, env: dict[str, str], cwd: Path, what: str) -> None:
+def _run(cmd: list[str], log: Path, env: dict[str, str], cwd: Path, what: str,
+         version: str = KOKKOS_VERSION) -> None:
     with open(log, "a") as f:
         f.write(f"\n$ {' '.join(cmd)}\n")
         f.flush()
@@ -106,19 +113,24 @@ def _run(cmd: list[str], log: Path, env: dict[str, str], cwd: Path, what: str) -
         lines = log.read_text(errors="replace").splitlines()
         errors = [ln for ln in lines if "error" in ln.lower()][:5]
         raise KokkosNotFoundError(
-            f"{what} of Kokkos {KOKKOS_VERSION} failed (exit {proc.returncode}):\n  "
+            f"{what} of Kokkos {version} failed (exit {proc.returncode}):\n  "
             + "\n  ".join(errors or lines[-15:]),
             hint=f"the full log is {log}")
 
 
-def install_kokkos(backend: str = "openmp", progress: Progress | None = print) -> KokkosInstall:
-    """Build Kokkos for `backend` (openmp | cuda | hip) into `<cache>/kokkos/`, once, under a lock."""
+def install_kokkos(backend: str = "openmp", progress: Progress | None = print,
+                   source: Path | None = None) -> KokkosInstall:
+    """Build Kokkos for `backend` (openmp | cuda | hip) into `<cache>/kokkos/`, once, under a lock.
+
+    `source` is a Kokkos release (tarball or folder); without it, 3.4.01 from PyPI.
+    """
     say = progress or (lambda _msg: None)
     backend = backend.lower()
     if backend == "serial":  # the OpenMP build carries the Serial backend too
         backend = "openmp"
-    plan = _plan(backend, install_prefix)
-    prefix = install_prefix(plan.name)
+    version = release_version(source) if source is not None else KOKKOS_VERSION
+    plan = _plan(backend, install_prefix, version)
+    prefix = install_prefix(plan.name, version)
     with file_lock(f"kokkos-install-{plan.name}"):
         if (prefix / INSTALL_MARKER).is_file():
             inst = read_install(prefix, "hpcir cache")
@@ -131,16 +143,20 @@ def install_kokkos(backend: str = "openmp", progress: Progress | None = print) -
         prefix.mkdir(parents=True)
         logs = cache_root() / "kokkos" / "logs"
         logs.mkdir(parents=True, exist_ok=True)
-        log = logs / f"{KOKKOS_VERSION}-{plan.name}.log"
+        log = logs / f"{version}-{plan.name}.log"
         log.write_text("")
-        sdist = fetch_sdist(say)
-        work = Path(tempfile.mkdtemp(dir=prefix.parent, prefix=f".build-{plan.name}-"))
+        sdist = fetch_sdist(say) if source is None else None
+        work = Path(tempfile.mkdtemp(dir=prefix.parent, prefix=f".build-{version}-{plan.name}-"))
         try:
             env = {**os.environ, **plan.env}
-            src = unpack_kokkos(sdist, work / "src")
+            if sdist is not None:
+                src = unpack_kokkos(sdist, work / "src")
+            else:
+                say(f"unpacking Kokkos {version} from {source}")
+                src = unpack_release(Path(source), work / "src")
             if plan.patch_cuda:
-                say("patching the Kokkos 3.4.01 source for CUDA 13 (nvcc_wrapper arch, half_t, "
-                    "cudaMemPrefetchAsync, sm_90 via AMPERE80)")
+                say(f"patching the Kokkos {version} source for CUDA 13 (see KOKKOS.md: nvcc_wrapper "
+                    "arch and the runtime-API calls CUDA 13 changed)")
                 patch_for_cuda13(src, CUDA_SM)
                 # The install must name its nvcc_wrapper by its final path (consumers use it).
                 (prefix / "bin").mkdir()
@@ -148,20 +164,18 @@ def install_kokkos(backend: str = "openmp", progress: Progress | None = print) -
             if plan.stub_driver:
                 say("no libcuda.so on this machine: linking against a stand-in driver library "
                     "(programs compile and link, and cannot run)")
-                (prefix / "stub").mkdir()
-                cc = shutil.which("cc") or shutil.which("gcc") or "cc"
-                _run([cc, "-shared", "-o", str(prefix / "stub" / "libcuda.so"), "-x", "c",
-                      "/dev/null"], log, env, work, "building the stand-in libcuda.so")
+                build_stub_driver(prefix / "stub" / "libcuda.so")
             gen = ["-G", "Ninja"] if shutil.which("ninja") else ["-G", "Unix Makefiles"]
             defs = [f"-D{k}={v}" for k, v in plan.defines.items()]
-            say(f"configuring Kokkos {KOKKOS_VERSION} ({plan.name}) -> {prefix}")
+            say(f"configuring Kokkos {version} ({plan.name}) -> {prefix}")
             _run(["cmake", *gen, "-S", str(src), "-B", str(work / "build"),
-                  f"-DCMAKE_INSTALL_PREFIX={prefix}", *defs], log, env, work, "configuring")
+                  f"-DCMAKE_INSTALL_PREFIX={prefix}", *defs], log, env, work, "configuring", version)
             jobs = str(os.cpu_count() or 2)
             say(f"building Kokkos with {jobs} jobs (log: {log})")
             _run(["cmake", "--build", str(work / "build"), "--target", "install", "-j", jobs],
-                 log, env, work, "building")
-            meta = {"version": KOKKOS_VERSION, "flavour": plan.name, "backend": backend,
+                 log, env, work, "building", version)
+            meta = {"version": version, "source": str(source) if source else "PyPI sdist",
+                    "flavour": plan.name, "backend": backend,
                     "defines": plan.defines, "env": plan.env,
                     "cmake_defines": plan.consumer_defines, "stub_driver": plan.stub_driver,
                     "built_in_s": round(time.monotonic() - start, 1)}

@@ -41,6 +41,8 @@ class KokkosInstall:
     cmake_defines: tuple[tuple[str, str], ...] = ()  # -D a consumer's CMake needs (stub driver)
     stub_driver: bool = False  # linked against a stand-in libcuda.so: compiles, cannot run
     fingerprint: str = ""  # digest of the config files and library (see config_id)
+    cuda_arch: str | None = None  # sm_XX the CUDA code is built for (nvcc_wrapper's -arch)
+    static: bool = False  # libkokkoscore.a only: every module linking it has its own runtime
 
     @property
     def version_int(self) -> int:
@@ -68,6 +70,47 @@ def _cmake_set(text: str, name: str) -> str | None:
     if not m:
         return None
     return m.group(1).strip().strip('"')
+
+
+# Kokkos_ARCH_<NAME> of NVIDIA GPUs and the sm they compile for.
+_CUDA_ARCH_SM = {"KEPLER30": "sm_30", "KEPLER32": "sm_32", "KEPLER35": "sm_35", "KEPLER37": "sm_37",
+                 "MAXWELL50": "sm_50", "MAXWELL52": "sm_52", "MAXWELL53": "sm_53", "PASCAL60": "sm_60",
+                 "PASCAL61": "sm_61", "VOLTA70": "sm_70", "VOLTA72": "sm_72", "TURING75": "sm_75",
+                 "AMPERE80": "sm_80", "AMPERE86": "sm_86", "AMPERE87": "sm_87", "ADA89": "sm_89",
+                 "HOPPER90": "sm_90", "BLACKWELL100": "sm_100", "BLACKWELL120": "sm_120"}
+
+
+def _cuda_arch(arch: tuple[str, ...], cxx_flags: tuple[str, ...]) -> str | None:
+    """The sm an install's CUDA code targets: the -arch Kokkos gives consumers, else its Kokkos_ARCH."""
+    for flag in cxx_flags:
+        m = re.fullmatch(r"-arch=(sm_\d+a?)", flag)
+        if m:
+            return m.group(1)
+    return next((_CUDA_ARCH_SM[a.upper()] for a in arch if a.upper() in _CUDA_ARCH_SM), None)
+
+
+def _consumer_defines(meta: dict, backends: tuple[str, ...]) -> tuple[dict[str, str], bool]:
+    """The -D a consumer's CMake needs, and whether they name a stand-in driver.
+
+    The environment wins over hpcir's marker (a user's own CUDA_cuda_driver_LIBRARY or toolkit);
+    a CUDA Kokkos on a machine without a driver links against hpcir's stand-in libcuda.so.
+    """
+    defines = dict(meta.get("cmake_defines", {}))
+    stub = bool(meta.get("stub_driver"))
+    if "cuda" not in backends:
+        return defines, stub
+    for var in ("CUDA_cuda_driver_LIBRARY", "CUDAToolkit_ROOT"):
+        if os.environ.get(var):
+            defines[var] = os.environ[var]
+            if var == "CUDA_cuda_driver_LIBRARY":
+                stub = False  # the user's choice; what it is, hpcir cannot tell
+    if "CUDA_cuda_driver_LIBRARY" not in defines:
+        from hpcir.core.machine import find_cuda_driver
+        if find_cuda_driver() is None:
+            from hpcir.backends.toolchain.cuda_stub import shared_stub_driver
+            defines["CUDA_cuda_driver_LIBRARY"] = str(shared_stub_driver())
+            stub = True
+    return defines, stub
 
 
 def _split_cmake_list(value: str | None) -> tuple[str, ...]:
@@ -167,7 +210,10 @@ def read_install(root: Path, origin: str) -> KokkosInstall | None:
     if "hip" in backends and not env:
         # hipcc picks the NVIDIA platform whenever nvcc is on the PATH; Kokkos HIP needs AMD.
         env = (("HIP_PLATFORM", "amd"),)
-    defines = tuple(sorted(meta.get("cmake_defines", {}).items()))
+    consumer, stub = _consumer_defines(meta, backends)
+    defines = tuple(sorted(consumer.items()))
+    libs = [p.name for p in lib_dir.glob("libkokkoscore.*")]
+    static = "libkokkoscore.a" in libs and not any(".so" in n or n.endswith(".dylib") for n in libs)
 
     # Fingerprint: the install's configuration files and its library, so a rebuilt or
     # reconfigured Kokkos never reuses modules built against the old one.
@@ -179,12 +225,14 @@ def read_install(root: Path, origin: str) -> KokkosInstall | None:
             h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}\n".encode())
     h.update(repr((env, defines)).encode())
 
+    cxx_flags = _interface_compile_options(cmake_dir)
     return KokkosInstall(
         prefix=prefix, version=version, backends=backends, compiler=compiler,
-        compiler_id=compiler_id, cxx_flags=_interface_compile_options(cmake_dir), arch=arch,
+        compiler_id=compiler_id, cxx_flags=cxx_flags, arch=arch,
         options=options, cmake_dir=cmake_dir, include_dir=include_dir, lib_dir=lib_dir,
-        origin=origin, env=env, cmake_defines=defines, stub_driver=bool(meta.get("stub_driver")),
-        fingerprint=h.hexdigest())
+        origin=origin, env=env, cmake_defines=defines, stub_driver=stub,
+        fingerprint=h.hexdigest(), cuda_arch=_cuda_arch(arch, cxx_flags) if "cuda" in backends else None,
+        static=static)
 
 
 def _env_roots() -> list[tuple[Path, str]]:

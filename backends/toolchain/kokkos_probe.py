@@ -108,6 +108,14 @@ def _link_command(build: Path, generator: str, env: dict[str, str]) -> list[str]
                        .read_text().splitlines()[0])
 
 
+def cuda_arch_defines(install: KokkosInstall) -> list[str]:
+    """CMake -D giving nvcc_wrapper the install's arch: CMake's compiler check passes none, and
+    the wrapper's own default (sm_70 in Kokkos 4) is refused by nvcc 13."""
+    if not install.has_backend("cuda") or not install.cuda_arch:
+        return []
+    return [f"-DCMAKE_CXX_FLAGS=-arch={install.cuda_arch}"]
+
+
 def _run_probe(install: KokkosInstall, work: Path, generator: str | None = None) -> Path:
     """Configure the probe project against `install`; write toolchain.json into `work`."""
     generator = generator or _default_generator()
@@ -118,7 +126,7 @@ def _run_probe(install: KokkosInstall, work: Path, generator: str | None = None)
            f"-DKokkos_DIR={install.cmake_dir}", f"-DCMAKE_CXX_COMPILER={install.compiler}",
            "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON",
            f"-DHPCIR_PROBE_CUDA={'ON' if install.has_backend('cuda') else 'OFF'}",
-           *[f"-D{k}={v}" for k, v in install.cmake_defines]]
+           *[f"-D{k}={v}" for k, v in install.cmake_defines], *cuda_arch_defines(install)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     except OSError as err:
@@ -152,11 +160,16 @@ def _run_probe(install: KokkosInstall, work: Path, generator: str | None = None)
 @functools.lru_cache(maxsize=None)
 def probe_toolchain(install: KokkosInstall) -> KokkosToolchain:
     """The toolchain of `install` (one CMake configure per install, then read from the cache)."""
-    key = cache_key("kokkos-probe-v3", str(install.prefix), install.config_id(),
-                    install.compiler, list(install.env), list(install.cmake_defines))
+    key = cache_key("kokkos-probe-v4", str(install.prefix), install.config_id(),
+                    install.compiler, list(install.env), list(install.cmake_defines), install.cuda_arch)
     path = cached_build(key, lambda work: _run_probe(install, work), kind="probes")
     data = json.loads(path.read_text())
+    link_args = tuple(data["link_args"])
+    if install.static:  # one Kokkos runtime per process, not one per module
+        from hpcir.backends.toolchain.kokkos_static import shared_runtime_link_args
+        env = {**os.environ, **dict(install.env)}
+        link_args = shared_runtime_link_args(install, data["compiler"], link_args, env)
     return KokkosToolchain(data["compiler"], data["compiler_version"],
-                           tuple(data["compile_args"]), tuple(data["link_args"]),
+                           tuple(data["compile_args"]), link_args,
                            tuple(tuple(kv) for kv in data["env"]))
 

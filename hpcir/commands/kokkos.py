@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from hpcir.backends.toolchain.kokkos_install import KokkosInstall, cache_installs, search_kokkos
 from hpcir.backends.toolchain.kokkos_build import install_kokkos
@@ -31,7 +32,8 @@ def _describe(inst: KokkosInstall, toolchain: bool) -> str:
 
 
 def _install(args: argparse.Namespace) -> int:
-    inst = install_kokkos(args.backend, progress=lambda msg: print(f"hpcir: {msg}", flush=True))
+    inst = install_kokkos(args.backend, progress=lambda msg: print(f"hpcir: {msg}", flush=True),
+                          source=args.source)
     print(_describe(inst, toolchain=False))
     if args.backend == "openmp":
         # Pay for the precompiled Kokkos header now rather than in the first JIT build.
@@ -70,10 +72,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `hpcir kokkos install` and `hpcir kokkos info`."""
     p = subparsers.add_parser("kokkos", help="find, show or build the Kokkos hpcir compiles against")
     sub = p.add_subparsers(dest="kokkos_command", required=True)
-    pi = sub.add_parser("install", help="build Kokkos 3.4.01 into hpcir's cache (once)")
+    pi = sub.add_parser("install", help="build Kokkos into hpcir's cache, once (3.4.01 from PyPI, or "
+                                        "the release given with --source)")
     pi.add_argument("--backend", choices=("openmp", "cuda", "hip"), default="openmp",
                     help="openmp: OpenMP+Serial for the CPU; cuda/hip: GPU builds (compile "
                          "checks on machines without the GPU)")
+    pi.add_argument("--source", type=Path, default=None,
+                    help="a Kokkos release to build instead of 3.4.01 from PyPI: a kokkos-X.Y.Z.tar.gz "
+                         "or an unpacked folder (tested: 4.6.01)")
     pi.set_defaults(func=_install)
     pinfo = sub.add_parser("info", help="which Kokkos hpcir uses, and where it came from")
     pinfo.add_argument("--backend", choices=("openmp", "serial", "cuda", "hip"),

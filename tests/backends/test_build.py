@@ -30,7 +30,11 @@ struct axpy_functor {
 };
 extern "C" int hpcir_initialize(int num_threads) {
   if (!Kokkos::is_initialized()) {
+#if KOKKOS_VERSION >= 30700  // InitArguments is gone in Kokkos 4
+    Kokkos::initialize(Kokkos::InitializationSettings().set_num_threads(num_threads));
+#else
     Kokkos::InitArguments args; args.num_threads = num_threads; Kokkos::initialize(args);
+#endif
   }
   return 0;
 }
@@ -212,7 +216,9 @@ double axpy_sum(int64_t n, double a, view1d x, view1d y) {
   Kokkos::parallel_reduce("sum", Kokkos::RangePolicy<Kokkos::Cuda>(0, n), sum_functor{y}, s);
   using md = Kokkos::MDRangePolicy<Kokkos::Cuda,
       Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>>;
-  Kokkos::parallel_for("scale", md({0, 0}, {n, 1}, {64, 1}),
+  // Typed bounds: since Kokkos 4.1 `{0, 0}` also converts to a Kokkos::Cuda (from a stream).
+  Kokkos::parallel_for("scale", md(md::point_type{{0, 0}}, md::point_type{{n, 1}},
+                                   md::tile_type{{64, 1}}),
                        KOKKOS_LAMBDA(const int64_t i, const int64_t) { y(i) *= 2.0; });
   return s;
 }

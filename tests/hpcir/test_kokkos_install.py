@@ -254,7 +254,9 @@ def test_host_backends_never_pick_a_gpu_cache_install(tmp_cache, monkeypatch):
     omp = _fake_install(tmp_cache / "kokkos" / "3.4.01-openmp", 30401, "OPENMP;SERIAL")
     cuda = _fake_install(tmp_cache / "kokkos" / "3.4.01-cuda-sm90", 30401, "CUDA;SERIAL")
     stub = _fake_install(tmp_cache / "kokkos" / "3.4.01-cuda-sm90-stubdriver", 30401, "CUDA;SERIAL")
-    for p, meta in ((omp, "{}"), (cuda, "{}"), (stub, '{"stub_driver": true}')):
+    # The runnable one was built against a real driver (the marker names it).
+    real = '{"cmake_defines": {"CUDA_cuda_driver_LIBRARY": "/usr/lib/x86_64-linux-gnu/libcuda.so.1"}}'
+    for p, meta in ((omp, "{}"), (cuda, real), (stub, '{"stub_driver": true}')):
         (p / "hpcir-kokkos.json").write_text(meta)
     assert find_kokkos("serial").prefix == omp  # the CUDA builds also have Serial
     assert find_kokkos("openmp").prefix == omp
