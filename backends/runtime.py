@@ -2,11 +2,13 @@
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import json
 import os
 import threading
 from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -287,6 +289,71 @@ _CALL_LOCK = threading.RLock()
 _LOADED: dict[str, KokkosModule] = {}
 
 
+def openmp_defaults(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The OpenMP variables hpcir sets before the OpenMP runtime starts, given `env` (default: this
+    process's environment): only those the user left unset (docs/threads.md). The generated
+    executables apply the same rules (hpcir::apply_openmp_defaults in hpcir_prelude.hpp).
+
+    - OMP_PROC_BIND=false (true when OMP_PLACES is set, which is what libgomp does then): no
+      pinning on a shared machine, and no Kokkos warning about OMP_PROC_BIND being unset;
+    - OMP_WAIT_POLICY=passive unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set: idle OpenMP threads
+      sleep instead of spinning; on a loaded machine a spinning thread that the OS preempted delays
+      the next small launch by a scheduler time slice (benchmarks/RESULTS.md, "Threads and OpenMP
+      defaults").
+
+    HPCIR_OMP_DEFAULTS=0 (or false/off/no) turns them off.
+    """
+    env = os.environ if env is None else env
+    if env.get("HPCIR_OMP_DEFAULTS", "").strip().lower() in ("0", "false", "off", "no"):
+        return {}
+    out: dict[str, str] = {}
+    if "OMP_PROC_BIND" not in env:
+        out["OMP_PROC_BIND"] = "true" if "OMP_PLACES" in env else "false"
+    if "OMP_WAIT_POLICY" not in env and "GOMP_SPINCOUNT" not in env:
+        out["OMP_WAIT_POLICY"] = "passive"
+    return out
+
+
+def _openmp_runtime_loaded() -> bool:
+    """Whether the system's OpenMP runtime (libgomp, libomp, libiomp5) is mapped into this process
+    already (the private copies Python wheels bundle, e.g. torch's libgomp-<hash>.so, are other
+    libraries with their own settings)."""
+    try:
+        with open("/proc/self/maps") as f:
+            return any(lib in line for line in f for lib in ("/libgomp.so", "/libomp.so", "/libiomp5.so"))
+    except OSError:
+        return False
+
+
+_OPENMP_APPLIED: dict[str, Any] | None = None
+
+
+def openmp_applied() -> dict[str, Any] | None:
+    """What the process's first module load did (None before it): {"set": the variables hpcir set
+    for it, "openmp_already_loaded": whether an OpenMP runtime was loaded before, in which case the
+    defaults came too late for that runtime (it read its environment when it was loaded)}."""
+    return None if _OPENMP_APPLIED is None else {"set": dict(_OPENMP_APPLIED["set"]),
+                                                 "openmp_already_loaded": _OPENMP_APPLIED["openmp_already_loaded"]}
+
+
+@contextlib.contextmanager
+def _openmp_environment() -> Iterator[None]:
+    """Set hpcir's OpenMP defaults while a module library (and with it the OpenMP runtime, which
+    reads its environment once, when it is loaded) is loaded and Kokkos initialized, then give the
+    process its environment back (OpenMP runtimes loaded later, e.g. torch's, see the user's)."""
+    global _OPENMP_APPLIED
+    defaults = openmp_defaults()
+    if _OPENMP_APPLIED is None:
+        _OPENMP_APPLIED = {"set": dict(defaults), "openmp_already_loaded": _openmp_runtime_loaded()}
+    for var, value in defaults.items():
+        os.environ[var] = value
+    try:
+        yield
+    finally:
+        for var in defaults:
+            os.environ.pop(var, None)
+
+
 def _num_threads() -> int:
     for var in ("HPCIR_NUM_THREADS", "OMP_NUM_THREADS"):
         val = os.environ.get(var, "")
@@ -319,6 +386,7 @@ def load_module(path: str | os.PathLike[str]) -> KokkosModule:
         if mod is None:
             if not Path(key).exists():
                 raise HpcirError(f"generated library {key} does not exist", hint="build the module first")
-            mod = KokkosModule(Path(key))
+            with _openmp_environment():
+                mod = KokkosModule(Path(key))
             _LOADED[key] = mod
         return mod

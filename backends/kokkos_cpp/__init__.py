@@ -14,7 +14,8 @@
   errlen)`, `hpcir_initialize`, `hpcir_finalize`, `hpcir_manifest` (JSON description of the
   entries, read by the runtime);
 - `NAME_main.cpp` when the module has an argument-free host program: `int main(int argc, char**
-  argv)` initializing Kokkos and running it (a program named `main` is `NAME::main_program`).
+  argv)` applying hpcir's OpenMP defaults (docs/threads.md), initializing Kokkos and running it (a
+  program named `main` is `NAME::main_program`).
 
 Views a function only reads are `View<const T*>`; names are the IR's name hints (the user's).
 

@@ -4,6 +4,7 @@
 #include <Kokkos_Core.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -15,6 +16,10 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#if defined(KOKKOS_ENABLE_OPENMP) && !defined(_WIN32)
+#include <omp.h>
+#include <unistd.h>
+#endif
 
 // HIP moved out of Kokkos::Experimental in 4.0.
 #if defined(KOKKOS_ENABLE_HIP)
@@ -235,6 +240,49 @@ template <class Body> int guarded(char* err, int errlen, Body&& body) {
     set_error(err, errlen, "unknown C++ exception");
     return 2;
   }
+}
+
+// OpenMP defaults of the executables hpcir generates (docs/threads.md); the JIT sets the same
+// ones from Python before it loads the OpenMP runtime (runtime.openmp_defaults). A variable the
+// user set always wins, and HPCIR_OMP_DEFAULTS=0 leaves the environment as it is:
+//  - OMP_PROC_BIND=false (true when OMP_PLACES is set, as libgomp does): threads are not pinned
+//    (robust on a shared machine), and Kokkos does not warn "OMP_PROC_BIND ... not set".
+//  - OMP_WAIT_POLICY=passive, unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is set: idle threads sleep
+//    instead of spinning; a spinning thread the OS preempted stalls the next small launch by a
+//    time slice (milliseconds) on a loaded machine (benchmarks/RESULTS.md).
+//  - HPCIR_NUM_THREADS=N: N threads (before OMP_NUM_THREADS; --kokkos-threads still wins).
+// libgomp reads its environment when it is loaded, before main: when the wait policy was
+// missing, the program re-executes itself once (Linux) with it set, before anything else ran.
+inline bool openmp_defaults_off() {
+  const char* v = std::getenv("HPCIR_OMP_DEFAULTS");
+  if (v == nullptr) return false;
+  std::string s(v);
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s == "0" || s == "false" || s == "off" || s == "no";
+}
+inline void apply_openmp_defaults(char** argv) {
+#if defined(KOKKOS_ENABLE_OPENMP) && !defined(_WIN32)
+  if (openmp_defaults_off()) return;
+  if (std::getenv("OMP_PROC_BIND") == nullptr) {
+    ::setenv("OMP_PROC_BIND", std::getenv("OMP_PLACES") != nullptr ? "true" : "false", 0);
+  }
+  const char* n = std::getenv("HPCIR_NUM_THREADS");
+  if (n != nullptr && std::strlen(n) > 0 && std::strspn(n, "0123456789") == std::strlen(n) && std::atoi(n) > 0) {
+    ::setenv("OMP_NUM_THREADS", n, 1);
+    omp_set_num_threads(std::atoi(n));
+  }
+  if (std::getenv("OMP_WAIT_POLICY") == nullptr && std::getenv("GOMP_SPINCOUNT") == nullptr) {
+    ::setenv("OMP_WAIT_POLICY", "passive", 0);
+#if defined(__linux__)
+    if (argv != nullptr && argv[0] != nullptr) {
+      std::fflush(nullptr);
+      ::execv("/proc/self/exe", argv);  // returns only if it failed: run on with the runtime's settings
+    }
+#endif
+  }
+#else
+  (void)argv;
+#endif
 }
 
 // Kokkos can be initialized once per process; several hpcir modules may share one Kokkos.

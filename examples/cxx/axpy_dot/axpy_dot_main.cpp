@@ -2,6 +2,7 @@
 #include "axpy_dot.hpp"
 
 int main(int argc, char** argv) {
+  hpcir::apply_openmp_defaults(argv);  // OpenMP defaults (docs/threads.md); the user's variables win
   Kokkos::initialize(argc, argv);
   int status = 0;
   try {
