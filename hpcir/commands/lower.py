@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import shlex
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from xdsl.dialects.builtin import ModuleOp
 
 from hpcir.core.errors import HpcirError
-from hpcir.core.targets import TARGETS, get_target
+from hpcir.core.targets import TARGETS, Target, get_target
 from hpcir.dialects.kokkos_target import set_module_target
 from hpcir.dialects.upstream import printed_for_upstream, to_upstream_text
+
+if TYPE_CHECKING:
+    from hpcir.backends.toolchain.kokkos_install import KokkosInstall
+
+
+def q(path: Path) -> str:
+    """A path as a shell word."""
+    return shlex.quote(str(path))
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -134,15 +144,40 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from ..api import emit_cpp
     from ..backends.cmake_project import write_cmake_project
-    from hpcir.backends.toolchain.kokkos_install import find_kokkos
     sources = emit_cpp(l3, args.target, name)
     exe = sources.pop(f"{name}_main.cpp", None)
-    try:
-        kokkos = find_kokkos(t.kokkos_backend.lower() if t.kokkos_backend else None)
-    except HpcirError:
-        kokkos = None  # the project still builds with -DKokkos_ROOT=...
+    kokkos, missing = project_kokkos(t)
     out = args.output or Path(f"{name}_{args.target}")
     write_cmake_project(out, name, sources, t, kokkos, exe)
     print(f"wrote {out}/ ({', '.join(sorted(sources) + ([f'{name}_main.cpp'] if exe else []))}, CMakeLists.txt)")
-    print(f"build: cmake -S {out} -B {out}/build && cmake --build {out}/build")
+    if kokkos is not None:
+        print(f"Kokkos {kokkos.version} ({', '.join(kokkos.backends)}) from {kokkos.origin}: {kokkos.prefix}"
+              + (" (compile checks only: stand-in CUDA driver)" if kokkos.stub_driver else ""))
+        print(f"build: cmake -S {q(out)} -B {q(out / 'build')} && cmake --build {q(out / 'build')}")
+    else:
+        print(missing, file=sys.stderr)
+        print(f"build: cmake -S {q(out)} -B {q(out / 'build')} -DKokkos_ROOT=<a Kokkos with "
+              f"{t.kokkos_backend}> && cmake --build {q(out / 'build')}")
     return 0
+
+
+def project_kokkos(t: Target) -> tuple[KokkosInstall | None, str]:
+    """The Kokkos a lowered project builds against, and what to do when there is none.
+
+    Host targets always get one: found, else built into hpcir's cache now (as the JIT does), so
+    the printed build command works on a fresh machine. GPU Kokkos builds are not started
+    implicitly (minutes, and the arch is the user's choice): the message says what to pass.
+    """
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_install import search_kokkos
+    backend = t.kokkos_backend.lower()
+    if backend in ("openmp", "serial"):
+        return ensure_kokkos(t), ""
+    inst, passed_over = search_kokkos(backend)
+    if inst is not None:
+        return inst, ""
+    why = "".join(f"\n  - {x}" for x in passed_over)
+    return None, (f"hpcir: no Kokkos with {t.kokkos_backend} found{why}\n"
+                  f"  pass -DKokkos_ROOT=<prefix of a Kokkos built with Kokkos_ENABLE_{t.kokkos_backend}=ON> "
+                  f"to the configure command below, or run `hpcir kokkos install --backend {backend}` "
+                  f"(hpcir then records it in the project)")
