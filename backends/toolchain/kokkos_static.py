@@ -3,23 +3,22 @@
 Linked as is, every JIT module would carry its own copy of Kokkos: its own initialize/finalize,
 thread pool and allocation tracking, silently. hpcir links the archives once, whole, into a shared
 library in its cache and links every module against that instead. Archives built without -fPIC
-cannot be linked into a shared library: then a warning says what to do, and modules keep their
-own copies.
+(Kokkos' default) cannot go into any shared library, hpcir's modules included: that is an error
+that says how to rebuild Kokkos.
 """
 from __future__ import annotations
 
 import subprocess
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from hpcir.core.cache import cache_key, cached_build
+from hpcir.core.errors import KokkosNotFoundError
 
 if TYPE_CHECKING:
     from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 
 RUNTIME_NAME = "libhpcir_kokkos_runtime.so"
-_warned: set[str] = set()
 
 
 def _archives(link_args: tuple[str, ...], install: KokkosInstall) -> list[str]:
@@ -35,20 +34,14 @@ def _build_runtime(work: Path, compiler: str, archives: list[str], rest: list[st
            "-Wl,--whole-archive", *archives, "-Wl,--no-whole-archive", *rest]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
     if proc.returncode != 0:
-        raise RuntimeError((proc.stdout + proc.stderr).strip().splitlines()[-1:] or ["link failed"])
+        lines = (proc.stdout + proc.stderr).strip().splitlines()
+        raise _LinkFailed(next((ln for ln in lines if "recompile with -fPIC" in ln or "error" in ln),
+                               lines[-1] if lines else "link failed"))
     return out
 
 
-def warn_static(install: KokkosInstall, why: str) -> None:
-    """Say once per process that modules will not share one Kokkos runtime, and what to do."""
-    if str(install.prefix) in _warned:
-        return
-    _warned.add(str(install.prefix))
-    print(f"hpcir: warning: the Kokkos in {install.prefix} is a static library and {why}; every "
-          "module hpcir builds gets its own copy of the Kokkos runtime (its own thread pool and "
-          "initialisation; views cannot pass between modules). Rebuild Kokkos with "
-          "-DBUILD_SHARED_LIBS=ON (or -DCMAKE_POSITION_INDEPENDENT_CODE=ON), or run "
-          "`hpcir kokkos install`.", file=sys.stderr, flush=True)
+class _LinkFailed(Exception):
+    pass
 
 
 def shared_runtime_link_args(install: KokkosInstall, compiler: str, link_args: tuple[str, ...],
@@ -63,9 +56,12 @@ def shared_runtime_link_args(install: KokkosInstall, compiler: str, link_args: t
     try:
         lib = cached_build(key, lambda work: _build_runtime(work, compiler, archives, rest, env),
                            kind="kokkos-runtime")
-    except RuntimeError as err:
-        warn_static(install, f"its archives cannot be linked into a shared library ({err})")
-        return link_args
+    except _LinkFailed as err:
+        raise KokkosNotFoundError(
+            f"the Kokkos in {install.prefix} is a static library that cannot be linked into a shared "
+            f"library, and hpcir's modules are shared libraries:\n  {err}",
+            hint="rebuild that Kokkos with -DBUILD_SHARED_LIBS=ON (or -DCMAKE_POSITION_INDEPENDENT_CODE=ON), "
+                 "point Kokkos_ROOT at another one, or run `hpcir kokkos install`") from None
     # The runtime carries Kokkos' own dependencies (OpenMP, libdl, CUDA): keep them for the
     # module too, which may use them directly.
     return (f"-Wl,-rpath,{lib.parent}", str(lib), *rest)
