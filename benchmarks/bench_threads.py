@@ -13,7 +13,8 @@ reads its environment once, when it is loaded:
 - settings "before": HPCIR_OMP_DEFAULTS=0, i.e. what hpcir did before it had defaults (libgomp's
   own: no binding, spin 300,000 iterations before sleeping); "after": hpcir's defaults
   (OMP_PROC_BIND=false, OMP_WAIT_POLICY=passive); "active": OMP_WAIT_POLICY=active (spin for ever,
-  what one may set on a dedicated node);
+  what one may set on a dedicated node); "spin1k" / "spin30k": GOMP_SPINCOUNT=1000 / 30000 (spin
+  that long, then sleep; only with --settings);
 - threads "1" (HPCIR_NUM_THREADS=1) and "default" (all CPUs);
 - load "as is" (whatever else runs on the machine, recorded) and "loaded" (plus one busy-loop
   process per CPU, at the same priority).
@@ -42,6 +43,9 @@ SETTINGS = {
     "before": {"HPCIR_OMP_DEFAULTS": "0"},
     "after": {},
     "active": {"OMP_WAIT_POLICY": "active"},
+    # Spinning a little before sleeping (libgomp counts loop iterations; its default is 300,000):
+    "spin1k": {"GOMP_SPINCOUNT": "1000"},
+    "spin30k": {"GOMP_SPINCOUNT": "30000"},
 }
 THREADS = {"1": {"HPCIR_NUM_THREADS": "1"}, "default": {}}
 # Variables that would change what a configuration measures: each worker starts without them.
