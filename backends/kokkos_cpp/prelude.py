@@ -283,7 +283,7 @@ inline void apply_openmp_defaults(char** argv) {
   if (std::getenv("OMP_WAIT_POLICY") == nullptr && std::getenv("GOMP_SPINCOUNT") == nullptr) {
     ::setenv("OMP_WAIT_POLICY", "passive", 0);
 #if defined(__linux__)
-    if (argv != nullptr && argv[0] != nullptr) {
+    if (argv != nullptr && argv[0] != nullptr && std::getenv("OMP_WAIT_POLICY") != nullptr) {
       std::fflush(nullptr);
       ::execv("/proc/self/exe", argv);  // returns only if it failed: run on with the runtime's settings
     }

@@ -56,7 +56,8 @@ def host_threads_id() -> tuple[int, str]:
         cpus = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
         cpus = os.cpu_count() or 1
-    omp = ",".join(f"{k}={os.environ[k]}" for k in ("OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES")
+    omp = ",".join(f"{k}={os.environ[k]}" for k in ("OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES",
+                                                     "HPCIR_NUM_THREADS")  # it wins over OMP_NUM_THREADS
                    if k in os.environ)
     return cpus, omp
 

@@ -167,3 +167,13 @@ def test_executable_thread_count_and_opting_out(executable: Path):
     assert icv["OMP_NUM_THREADS"] == "1"  # HPCIR_NUM_THREADS first, as in the JIT
     # HPCIR_OMP_DEFAULTS=0: the environment as it is, so Kokkos warns as it always did.
     assert WARNING in _run_exe(executable, _env(HPCIR_OMP_DEFAULTS="0"))
+
+
+def test_thread_settings_key_measured_caches(monkeypatch):
+    """Autotuned tiles are keyed on the thread settings: HPCIR_NUM_THREADS is one of them."""
+    from hpcir.core.machine import host_threads_id
+    for var in OMP_VARS:
+        monkeypatch.delenv(var, raising=False)
+    base = host_threads_id()
+    monkeypatch.setenv("HPCIR_NUM_THREADS", "1")
+    assert host_threads_id() != base
