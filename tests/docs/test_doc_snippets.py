@@ -27,8 +27,9 @@ def test_the_documentation_has_runnable_code():
 
 
 def test_every_block_has_a_known_language():
-    """```python runs; ```py (a fragment), ```sh, ```text, ```toml, ```mlir, ```c++ and ```c are shown only."""
-    known = {"python", "py", "sh", "text", "toml", "mlir", "c++", "c", "console"}
+    """```python runs; a plain ```, ```py (a fragment), ```sh, ```text, ```toml, ```mlir, ```c++ ... are shown
+    only. An unknown info string is most likely a typo of `python` that would silently not be run."""
+    known = {"", "python", "py", "sh", "console", "text", "toml", "json", "mlir", "c++", "cpp", "c", "cmake"}
     for page in pages():
         for s in fenced_blocks(page):
             assert s.lang in known, f"{s.id}: unknown block language {s.lang!r} (use one of {sorted(known)})"
