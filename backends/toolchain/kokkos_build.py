@@ -91,6 +91,8 @@ def _plan(backend: str, prefix_of, version: str = KOKKOS_VERSION) -> _Plan:
         arch = HIP_ARCH[min(major, 4)]
         return _Plan(f"hip-{arch.lower().replace('vega', 'gfx').replace('amd_', '')}",
                      {**common, "Kokkos_ENABLE_HIP": "ON", f"Kokkos_ARCH_{arch}": "ON",
+                      # Kokkos 4 wants rocThrust for sorting by default; Debian's hipcc has none.
+                      **({"Kokkos_ENABLE_ROCTHRUST": "OFF"} if major >= 4 else {}),
                       "CMAKE_CXX_COMPILER": hipcc},
                      # Debian's hipcc picks the NVIDIA platform whenever nvcc is present.
                      env={"HIP_PLATFORM": "amd"})

@@ -3,6 +3,7 @@ stand-in driver Kokkos 4 links against, the install's CUDA arch, CUDA_cuda_drive
 environment, and a static Kokkos made into one shared runtime (or a warning)."""
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tarfile
@@ -148,3 +149,18 @@ def test_static_install_is_detected(tmp_path):
     (p / "lib" / "libkokkoscore.a").write_text("")
     assert read_install(p, "x").static
     assert not read_install(_fake_install(tmp_path / "d", 40601, "OPENMP;SERIAL"), "x").static
+
+
+@pytest.mark.skipif(not os.environ.get("HPCIR_EXPECT_KOKKOS"),
+                    reason="set HPCIR_EXPECT_KOKKOS=X.Y.ZZ to check which Kokkos a run uses (CI's Kokkos 4 pass)")
+def test_the_run_uses_the_expected_kokkos():
+    """CI's second pass runs the JIT suites against Kokkos 4.6.01: make sure it is that one."""
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
+    want = os.environ["HPCIR_EXPECT_KOKKOS"]
+    assert ensure_kokkos("cpu").version == want
+    assert ensure_kokkos("cpu").toolchain().link_args  # and that it is usable
+    from hpcir.backends.toolchain.kokkos_install import find_kokkos
+    if shutil.which("nvcc"):
+        assert find_kokkos("cuda").version == want
+    if shutil.which("hipcc"):
+        assert find_kokkos("hip").version == want
