@@ -178,7 +178,8 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
 def _closure(self: Any, node: ast.expr, nparams: int, what: str) -> Closure:
     if isinstance(node, ast.Lambda):
         params = [a.arg for a in node.args.args]
-        clo = Closure(params, [ast.Expr(node.body)], node)
+        # The statement keeps the lambda body's location: errors inside point at it.
+        clo = Closure(params, [ast.copy_location(ast.Expr(node.body), node.body)], node)
     elif isinstance(node, ast.Name) and isinstance(self.scope.get(node.id), Closure):
         clo = self.scope.get(node.id)
     else:

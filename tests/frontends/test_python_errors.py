@@ -330,3 +330,15 @@ def test_team_size_above_the_space_maximum(monkeypatch):
         hpcir.parallel_for(hpcir.TeamPolicy(4, 64), k, x=np.zeros(4), target="serial")  # E-teamsize
     check(e.value, "# E-teamsize", "hpcir.parallel_for", "team size 64 exceeds this execution space's maximum of 1")
     assert api is not None
+
+
+def test_an_error_in_a_lambda_body_points_at_the_lambda():
+    @hpcir.kernel
+    def k(team: hpcir.TeamMember, y: hpcir.View1D[float]):
+        row = team.league_rank()
+        hpcir.parallel_for(hpcir.TeamThreadRange(team, 4),
+                           lambda j: hpcir.atomic_add(y, [row], undefined_name))  # E-lambda
+
+    with pytest.raises(HpcirError) as e:
+        hpcir.parallel_for(hpcir.TeamPolicy(2, 1), k, y=np.zeros(2), target="serial")
+    check(e.value, "# E-lambda", "undefined_name", "undefined_name")
