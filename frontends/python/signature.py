@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from hpcir.core.arrays import DeviceArray, contiguity, device_array
+from hpcir.core.arrays import DeviceArray, contiguity, device_array, share_memory
 from hpcir.core.errors import ArgumentError, KernelSyntaxError, KernelTypeError, PolicyError, SourceLocation
 
 from .entries import LaunchSpec
@@ -225,15 +225,6 @@ def _written_views(kernel: Kernel) -> set[str]:
     return out
 
 
-def _overlap(x: np.ndarray | DeviceArray, y: np.ndarray | DeviceArray) -> bool:
-    if isinstance(x, np.ndarray) and isinstance(y, np.ndarray):
-        return bool(np.shares_memory(x, y))
-    if isinstance(x, DeviceArray) and isinstance(y, DeviceArray):  # byte ranges: conservative
-        (x0, x1), (y0, y1) = x.byte_range(), y.byte_range()
-        return x0 < y1 and y0 < x1
-    return False  # host and device memory never overlap
-
-
 def check_aliasing(kernel: Kernel, arrays: dict[str, np.ndarray | DeviceArray],
                    call_site: SourceLocation | None) -> None:
     """Reject two view arguments sharing memory when the kernel writes one of them (a data race)."""
@@ -241,7 +232,7 @@ def check_aliasing(kernel: Kernel, arrays: dict[str, np.ndarray | DeviceArray],
     names = list(arrays)
     for i, a in enumerate(names):
         for b in names[i + 1:]:
-            if (a in written or b in written) and _overlap(arrays[a], arrays[b]):
+            if (a in written or b in written) and share_memory(arrays[a], arrays[b]):
                 raise ArgumentError(f"arguments `{a}` and `{b}` of {kernel.name} share memory and the kernel "
                                     f"writes `{a if a in written else b}`: the launch would race", call_site,
                                     hint="pass a separate output array (e.g. out = x.copy())")

@@ -101,3 +101,32 @@ def contiguity(shape: tuple[int, ...], strides: tuple[int, ...], itemsize: int) 
         return True, True
     dims = list(range(len(shape)))
     return packed(dims[::-1]), packed(dims)
+
+
+# Work bound of NumPy's exact overlap solver: beyond it an overlap is assumed (never a false
+# "disjoint"); strided views of one buffer (s[::2] and s[1::2]) take a handful of steps.
+_OVERLAP_MAX_WORK = 100_000
+
+
+def _address_view(a: np.ndarray | DeviceArray) -> np.ndarray:
+    """An ndarray with `a`'s address, shape and strides, for pointer arithmetic only: its memory
+    is never read (a DeviceArray's pointer is a GPU address)."""
+    if isinstance(a, np.ndarray):
+        return a
+    holder = type("_Addresses", (), {})()
+    holder.__array_interface__ = {"data": (a.ptr, True), "shape": a.shape, "strides": a.strides,
+                                  "typestr": a.dtype.str, "version": 3}
+    return np.asarray(holder)
+
+
+def share_memory(x: np.ndarray | DeviceArray, y: np.ndarray | DeviceArray) -> bool:
+    """Whether two arrays have a byte in common: exact on shapes, strides and offsets (so
+    interleaved strided views are disjoint), conservative only past a work bound."""
+    if isinstance(x, DeviceArray) != isinstance(y, DeviceArray):
+        return False  # host and device memory never overlap
+    if x.size == 0 or y.size == 0:
+        return False
+    try:
+        return bool(np.shares_memory(_address_view(x), _address_view(y), max_work=_OVERLAP_MAX_WORK))
+    except np.exceptions.TooHardError:
+        return True
