@@ -38,14 +38,6 @@ class DeviceArray:
         """Number of elements."""
         return int(np.prod(self.shape, dtype=np.int64))
 
-    def byte_range(self) -> tuple[int, int]:
-        """[first, last) bytes the array's elements occupy (for overlap checks)."""
-        if self.size == 0:
-            return self.ptr, self.ptr
-        last = self.ptr + sum((n - 1) * s for n, s in zip(self.shape, self.strides) if s > 0)
-        first = self.ptr + sum((n - 1) * s for n, s in zip(self.shape, self.strides) if s < 0)
-        return first, last + self.itemsize
-
     def describe(self) -> str:
         """A short description for error messages, e.g. 'a cuda device array (cupy ndarray)'."""
         return f"a {self.device} device array ({type(self.obj).__module__.split('.')[0]} {type(self.obj).__name__})"
