@@ -5,6 +5,8 @@ from typing import Any
 
 import numpy as np
 
+from hpcir.core.arrays import MAX_VIEW_RANK
+
 from .types import BOOL, F32, F64, I32, I64, TEAM_MEMBER, AccType, KernelType, ScalarType, ViewType
 
 # dtype names users write (pk.double, hpcir.float32, ...); each is a ScalarType.
@@ -44,6 +46,8 @@ class _ViewMeta(type):
             if len(items) < 2 or not isinstance(items[1], int):
                 raise TypeError("write View[dtype, rank] (e.g. View[float, 2]) or View2D[float]")
             rank, items = items[1], (items[0],) + items[2:]
+        if not 1 <= rank <= MAX_VIEW_RANK:
+            raise TypeError(f"a view has 1 to {MAX_VIEW_RANK} dimensions (Kokkos' limit), not {rank}")
         dtype = to_scalar(items[0])
         if dtype is None:
             raise TypeError(f"unsupported view element type {items[0]!r}: use float, int, bool, "

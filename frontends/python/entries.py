@@ -16,7 +16,7 @@ from xdsl.dialects import func, memref, scf
 from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, UnitAttr, i64
 from xdsl.ir import Block, Region
 
-from hpcir.core.errors import KernelTypeError
+from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE, TILE
 
 from .kernel import Kernel
@@ -104,6 +104,18 @@ class ModuleBuilder:
     # -- entries -------------------------------------------------------------------------------
     def add_entry(self, spec: LaunchSpec) -> str:
         """Add the entry function of one launch; returns its symbol name."""
+        try:
+            return self._add_entry(spec)
+        except RecursionError:
+            # The frontend recurses once per nesting level; Python's limit protects the C stack, and
+            # raising it could crash the interpreter instead.
+            k = spec.kernel
+            raise KernelSyntaxError(f"kernel {k.name} nests too deeply for hpcir to lower (an expression of "
+                                    "hundreds of operators, or a chain of hundreds of device-function calls)",
+                                    k.loc(k.tree), hint="split long expressions into statements with temporaries "
+                                    "(s = a + b; s = s + c; ...), or shorten the chain of calls") from None
+
+    def _add_entry(self, spec: LaunchSpec) -> str:
         k = spec.kernel
         name = spec.name or k.name
         nb = {"range": 2, "mdrange": 2 * spec.rank, "team": 3}[spec.policy]

@@ -6,6 +6,7 @@ import hashlib
 import inspect
 import textwrap
 from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
 from hpcir.core.errors import HpcirError, KernelSyntaxError, SourceLocation, user_call_site
@@ -49,18 +50,15 @@ class Kernel:
             raise KernelSyntaxError("@hpcir.kernel must decorate a plain `def` function",
                                     self.loc(fdef))
         self.tree: ast.FunctionDef = fdef
+        self._check_ascii_names(fdef)
         # Launch-time cache keys: computed once here, not on every launch.
         self.source_hash = hashlib.sha256(dedented.encode()).hexdigest()
         self.global_names = sorted({n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)})
         self._written: set[str] | None = None
         self._index_rank: tuple[int, ast.Subscript | None] | None = None
-        self.globals: dict[str, Any] = dict(fn.__globals__)
-        if fn.__closure__:
-            for cname, cell in zip(fn.__code__.co_freevars, fn.__closure__):
-                try:
-                    self.globals[cname] = cell.cell_contents
-                except ValueError:
-                    pass
+        # Names are looked up when the kernel is lowered, not when it is defined: a device function
+        # may call one defined later in the file (closure cells first, then the module).
+        self.globals: _LiveNames = _LiveNames(fn)
         self.params = [self._param(a) for a in self._all_args()]
         self.returns = self._eval_annotation(fdef.returns) if fdef.returns is not None else None
 
@@ -83,9 +81,19 @@ class Kernel:
                                     hint="list every parameter by name")
         return list(a.posonlyargs) + list(a.args) + list(a.kwonlyargs)
 
+    def _check_ascii_names(self, fdef: ast.FunctionDef) -> None:
+        """The kernel's name and parameters become C++ identifiers, which hpcir keeps ASCII."""
+        named = [(self.name, fdef)] + [(a.arg, a) for a in self._all_args()]
+        for name, node in named:
+            if not name.isascii():
+                raise KernelSyntaxError(f"`{name}` is not an ASCII name: hpcir names the generated C++ "
+                                        "functions and views after the kernel and its parameters",
+                                        self.loc(node), hint="rename it with ASCII letters, digits and _")
+
     def _eval_annotation(self, node: ast.expr) -> KernelType | None:
         try:
-            value = eval(compile(ast.Expression(node), self.filename, "eval"), self.globals)  # noqa: S307
+            value = eval(compile(ast.Expression(node), self.filename, "eval"), self.fn.__globals__,  # noqa: S307
+                         dict(self.globals.closure()))
         except Exception as err:  # an annotation we cannot evaluate is a user error
             raise KernelSyntaxError(f"cannot evaluate annotation `{ast.unparse(node)}`: {err}",
                                     self.loc(node)) from None
@@ -167,3 +175,30 @@ def kernel(fn: Callable[..., Any] | None = None, *, rank: int | None = None,
     if isinstance(fn, Kernel):
         return fn
     return Kernel(fn, rank=rank, name=name, reducer=reducer)
+
+
+class _LiveNames(Mapping):
+    """A function's free names as they are now: its closure cells, then its module's globals."""
+
+    def __init__(self, fn: Any) -> None:
+        self._fn = fn
+
+    def closure(self) -> dict[str, Any]:
+        """The filled closure cells by name."""
+        cells = {}
+        for name, cell in zip(self._fn.__code__.co_freevars, self._fn.__closure__ or ()):
+            try:
+                cells[name] = cell.cell_contents
+            except ValueError:  # a cell not yet assigned
+                pass
+        return cells
+
+    def __getitem__(self, name: str) -> Any:
+        cells = self.closure()
+        return cells[name] if name in cells else self._fn.__globals__[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self._fn.__globals__, **self.closure()})
+
+    def __len__(self) -> int:
+        return len({**self._fn.__globals__, **self.closure()})

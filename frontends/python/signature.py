@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from hpcir.core.arrays import DeviceArray, contiguity, device_array, share_memory
+from hpcir.core.arrays import MAX_VIEW_RANK, DeviceArray, contiguity, device_array, share_memory
 from hpcir.core.errors import ArgumentError, KernelSyntaxError, KernelTypeError, PolicyError, SourceLocation
 
 from .entries import LaunchSpec
@@ -173,6 +173,10 @@ def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[
         if arr is None:
             arr = device_array(v)  # type: ignore[assignment]
         if arr is not None:
+            if arr.ndim > MAX_VIEW_RANK:
+                raise ArgumentError(f"argument `{p.name}` of {kernel.name} has {arr.ndim} dimensions; Kokkos views "
+                                    f"have at most {MAX_VIEW_RANK}", call_site,
+                                    hint="merge dimensions with reshape (e.g. x.reshape(n, -1)) before the launch")
             if any(s < 0 or s % arr.itemsize for s in arr.strides):
                 raise ArgumentError(f"argument `{p.name}` has negative or unaligned strides {arr.strides}",
                                     call_site, hint="pass np.ascontiguousarray(...) of it")

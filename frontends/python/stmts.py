@@ -78,7 +78,7 @@ class StmtMixin(ExprMixin):
     def new_var(self, name: str, ty: ScalarType, init: TV | None) -> Var:
         """Declare a local in the current scope (its alloca goes to the current block)."""
         ref = self.hoisted_alloca(ty)
-        if name.isidentifier():
+        if name.isidentifier() and name.isascii():  # hints become C++ names
             ref.name_hint = name
         var = Var(ref, ty)
         if init is not None:

@@ -7,6 +7,9 @@ from typing import Any
 
 import numpy as np
 
+# Kokkos views have at most 8 dimensions (and hpcir's view descriptor holds 8 extents).
+MAX_VIEW_RANK = 8
+
 # DLPack device types (dlpack.h) of the GPU memory hpcir's device targets run on.
 _DLPACK_GPU = {2: "cuda", 13: "cuda", 10: "hip"}  # kDLCUDA, kDLCUDAManaged, kDLROCM
 
