@@ -32,6 +32,14 @@ def _describe(inst: KokkosInstall, toolchain: bool) -> str:
 
 
 def _install(args: argparse.Namespace) -> int:
+    from hpcir.backends.toolchain.kokkos_probe import cmake_path_problem
+    from hpcir.core.cache import cache_root
+    from hpcir.core.errors import KokkosNotFoundError
+    problem = cmake_path_problem(cache_root())
+    if problem:  # CMake would configure, build and install Kokkos inside the cache
+        raise KokkosNotFoundError(f"cannot build Kokkos in the hpcir cache: {problem}",
+                                  hint="set HPCIR_CACHE_DIR to a folder whose path has no such character, or "
+                                       "install Kokkos elsewhere and point Kokkos_ROOT at it")
     inst = install_kokkos(args.backend, progress=lambda msg: print(f"hpcir: {msg}", flush=True),
                           source=args.source)
     print(_describe(inst, toolchain=False))
