@@ -8,8 +8,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hpcir.core.cache import cache_key, cache_root, cached_build, lookup
-from hpcir.core.errors import BuildError
+from hpcir.core.cache import (CacheError, cache_key, cache_root, cached_build, discard, elf_problem, lookup,
+                              warn)
+from hpcir.core.errors import BuildError, KokkosNotFoundError
 from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 from hpcir.backends.toolchain.kokkos_probe import KokkosToolchain
 from hpcir.core.machine import host_cpu_id
@@ -61,13 +62,21 @@ def first_error(output: str) -> str:
     return "\n".join(shown).rstrip()
 
 
-def _keep_failed(src_dir: Path, log: str, label: str) -> Path:
-    """Copy a failed build's sources and log to a stable folder the user can inspect."""
-    kept = cache_root() / "failed" / label
-    shutil.rmtree(kept, ignore_errors=True)
-    shutil.copytree(src_dir, kept)
-    (kept / "build.log").write_text(log)
+def _keep_failed(src_dir: Path, log: str, label: str) -> Path | None:
+    """Copy a failed build's sources and log to a stable folder the user can inspect (None when
+    the cache cannot take it: the build error is what the user needs to see)."""
+    try:
+        kept = cache_root() / "failed" / label
+        shutil.rmtree(kept, ignore_errors=True)
+        shutil.copytree(src_dir, kept)
+        (kept / "build.log").write_text(log)
+    except (OSError, CacheError):
+        return None
     return kept
+
+
+class _PchUnusable(Exception):
+    """The compiler refused the precompiled Kokkos header (its first error is the message)."""
 
 
 def _hint_for(output: str) -> str:
@@ -78,9 +87,11 @@ def _hint_for(output: str) -> str:
 
 
 def _run(cmd: list[str], toolchain: KokkosToolchain, cwd: Path, src_dir: Path,
-         label: str, what: str) -> str:
-    """Run one compiler command; `label` names the kept folder, `what` the step and module."""
-    # On failure: BuildError with the first error, never a bare CalledProcessError.
+         label: str, what: str, pch: list[str] = ()) -> str:
+    """Run one compiler command; `label` names the kept folder, `what` the step and module.
+
+    On failure: BuildError with the first error, never a bare CalledProcessError; _PchUnusable
+    when the compiler could not read the precompiled header `pch` names (the caller rebuilds it)."""
     try:
         proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True,
                               env=toolchain.environ())
@@ -90,14 +101,28 @@ def _run(cmd: list[str], toolchain: KokkosToolchain, cwd: Path, src_dir: Path,
                               "is present") from None
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
+        if pch and _pch_refused(output, pch):
+            raise _PchUnusable(first_error(output).splitlines()[0])
         log = f"$ {' '.join(cmd)}\n{output}"
         kept = _keep_failed(src_dir, log, label)
+        if kept is None:
+            raise BuildError(f"{what} failed:\n{first_error(output)}\n"
+                             f"  (the cache could not keep the sources: it is not writable)",
+                             hint=_hint_for(output))
         # Point error paths at the kept copy, which outlives the temporary build folder.
         shown = first_error(output).replace(str(src_dir), str(kept))
         raise BuildError(f"{what} failed:\n{shown}\n"
                          f"  generated sources kept in {kept} (full log: {kept / 'build.log'})",
                          hint=_hint_for(output))
     return output
+
+
+def _pch_refused(output: str, pch: list[str]) -> bool:
+    """Whether a compile failed on the precompiled header itself (GCC: "cannot read PCH file",
+    "cannot read <dir>/Kokkos_Core.hpp.gch"), not on the module's code."""
+    pch_dir = pch[pch.index("-I") + 1] if "-I" in pch else None
+    return bool(re.search(r"fatal error: .*(PCH file|\.gch\b)", output)) or \
+        bool(pch_dir and f"{pch_dir}/" in output and "fatal error" in output)
 
 
 def _write_sources(sources: dict[str, str], dest: Path) -> None:
@@ -127,8 +152,7 @@ def precompiled_header_args(tc: KokkosToolchain, flags: list[str], install: Kokk
     header = install.include_dir / "Kokkos_Core.hpp"
     if not header.is_file():
         return []
-    key = cache_key("kokkos-pch-v1", tc.compiler, tc.compiler_version, list(tc.compile_args),
-                    flags, install.config_id())
+    key = _pch_key(tc, flags, install)
 
     def build(work: Path) -> Path:
         pch_dir = work / "include"
@@ -149,6 +173,68 @@ def precompiled_header_args(tc: KokkosToolchain, flags: list[str], install: Kokk
     return ["-Winvalid-pch", "-I", str(result), "-include", header.name]
 
 
+def _pch_key(tc: KokkosToolchain, flags: list[str], install: KokkosInstall) -> str:
+    return cache_key("kokkos-pch-v1", tc.compiler, tc.compiler_version, list(tc.compile_args),
+                     flags, install.config_id())
+
+
+_CHECKED_INSTALLS: set[tuple[str, str]] = set()
+
+
+def _ar_problem(path: Path) -> str | None:
+    """Why a static library is not a complete `ar` archive (None: it is)."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            if f.read(8) != b"!<arch>\n":
+                return f"{path} is not an ar archive"
+            offset = 8
+            while offset < size:
+                f.seek(offset)
+                head = f.read(60)
+                if len(head) < 60 or head[58:60] != b"`\n":
+                    return f"{path} is truncated or damaged (a member header at byte {offset} is cut off)"
+                offset += 60 + int(head[48:58].decode().strip() or 0)
+                offset += offset % 2
+            if offset > size:
+                return f"{path} is truncated ({size} bytes; its last member ends at byte {offset})"
+    except (OSError, ValueError) as err:
+        return f"{path} cannot be read: {err}"
+    return None
+
+
+def check_install(install: KokkosInstall) -> None:
+    """Refuse, with what to do, a Kokkos install whose headers or libraries are missing, cut short
+    or not libraries at all (checked once per process; a truncated libkokkoscore.so would
+    otherwise crash the process with SIGBUS when a module using it is loaded)."""
+    memo = (str(install.prefix), install.config_id())
+    if memo in _CHECKED_INSTALLS:
+        return
+    problems = [f"{p} is missing or empty" for p in (install.include_dir / "Kokkos_Core.hpp",
+                                                       install.include_dir / "KokkosCore_config.h")
+                if not p.is_file() or p.stat().st_size == 0]
+    libs = sorted(install.lib_dir.glob("libkokkos*"))
+    if not any(p.name.startswith("libkokkoscore") for p in libs):
+        problems.append(f"no libkokkoscore in {install.lib_dir}")
+    for lib in libs:
+        if lib.is_symlink() and not lib.exists():
+            problems.append(f"{lib} is a link to the missing {os.readlink(lib)}")
+        elif ".so" in lib.name:
+            problems.append(elf_problem(lib.resolve()))
+        elif lib.suffix == ".a":
+            problems.append(_ar_problem(lib))
+    problems = [p for p in problems if p]
+    if problems:
+        if install.origin == "hpcir cache":
+            hint = (f"delete {install.prefix} (or run `hpcir cache clean --kind kokkos`): hpcir builds "
+                    "it again on the next run")
+        else:
+            hint = f"reinstall the Kokkos in {install.prefix}, or point Kokkos_ROOT at another Kokkos"
+        raise KokkosNotFoundError(f"the Kokkos {install.version} in {install.prefix} ({install.origin}) is damaged: "
+                                  + "; ".join(problems), hint=hint)
+    _CHECKED_INSTALLS.add(memo)
+
+
 def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, name: str) -> str:
     """The cache key of a module build: sources, target, compiler + version, flags, Kokkos config
     (and the host CPU when the flags tune for it)."""
@@ -166,14 +252,17 @@ def build_shared_library(sources: dict[str, str], target: Target, install: Kokko
     units = _check_sources(sources)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise BuildError(f"module name {name!r} is not a C identifier")
+    check_install(install)  # before anything loads or links its libraries
     tc = install.toolchain()
     flags = _target_flags(target, tc)
     key = build_key(sources, target, install, name)
-    if lookup(key) is not None:  # cached: skip even the precompiled-header lookup
-        return lookup(key)
+    found = lookup(key)  # verified against what was built
+    if found is not None:  # cached: skip even the precompiled-header lookup
+        return found
     pch = precompiled_header_args(tc, flags, install)
 
     def build(work: Path) -> Path:
+        nonlocal pch
         src = work / "src"
         _write_sources(sources, src)
         label = f"{name}-{key[:12]}"
@@ -182,9 +271,26 @@ def build_shared_library(sources: dict[str, str], target: Target, install: Kokko
         # nvcc_wrapper and hipcc, whose one-step compile-and-link forms differ.
         for unit in units:
             obj = work / (Path(unit).stem + ".o")
-            _run([tc.compiler, *tc.compile_args, *flags, *pch, "-c", str(src / unit),
-                  "-o", str(obj)],
-                 tc, work, src, label, f"compiling module {name!r} ({unit})")
+
+            def compile_unit(pch_args: list[str]) -> None:
+                _run([tc.compiler, *tc.compile_args, *flags, *pch_args, "-c", str(src / unit),
+                      "-o", str(obj)],
+                     tc, work, src, label, f"compiling module {name!r} ({unit})", pch=pch_args)
+
+            try:
+                compile_unit(pch)
+            except _PchUnusable as bad:
+                # Intact as recorded, yet refused (another compiler build, a damaged copy):
+                # rebuild it once; if the new one is refused too, compile without.
+                pch_dir = pch[pch.index("-I") + 1]
+                warn(f"the precompiled Kokkos header in {pch_dir} is unusable ({bad}); rebuilding it")
+                discard(_pch_key(tc, flags, install), "pch")
+                pch = precompiled_header_args(tc, flags, install)
+                try:
+                    compile_unit(pch)
+                except _PchUnusable:
+                    pch = []
+                    compile_unit(pch)
             objects.append(str(obj))
         lib = work / f"lib{name}.so"
         _run([tc.compiler, *flags, "-shared", "-fPIC", *objects, "-o", str(lib), *tc.link_args],

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from hpcir.core.arrays import DeviceArray, contiguity, share_memory
+from hpcir.core.cache import elf_problem, verify_artifact
 from hpcir.core.errors import ArgumentError, HpcirError
 
 MAX_RANK = 8  # hpcir_view holds up to 8 extents/strides (Kokkos' maximum rank)
@@ -386,6 +387,13 @@ def load_module(path: str | os.PathLike[str]) -> KokkosModule:
         if mod is None:
             if not Path(key).exists():
                 raise HpcirError(f"generated library {key} does not exist", hint="build the module first")
+            # Before dlopen: a truncated library would crash the process (SIGBUS), and one that
+            # differs from what the cache recorded is another module's or damaged.
+            problem = elf_problem(Path(key)) or verify_artifact(Path(key))
+            if problem:
+                raise HpcirError(f"refusing to load {key}: {problem}",
+                                 hint="build the module again (hpcir rebuilds a damaged cache entry on the next "
+                                      "build; `hpcir cache clean` removes it)")
             with _openmp_environment():
                 mod = KokkosModule(Path(key))
             _LOADED[key] = mod
