@@ -17,6 +17,7 @@ COMMAND_MODULES = [
     "hpcir.commands.lower",
     "hpcir.commands.opt",
     "hpcir.commands.coverage",
+    "hpcir.commands.cache",
 ]
 PLUGIN_GROUP = "hpcir.commands"
 
