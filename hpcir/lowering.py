@@ -76,13 +76,29 @@ def cannot_run_reason(t: Target) -> str | None:
     return gpu_unavailable_reason(t.name)
 
 
+def kokkos_for(t: Target) -> Any:
+    """The Kokkos to build `t` against (found, else built into the cache on first use); refuses
+    first, naming the character, a cache path CMake cannot build Kokkos in when none is found."""
+    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
+    from hpcir.backends.toolchain.kokkos_install import search_kokkos
+    from hpcir.backends.toolchain.kokkos_probe import cmake_path_problem
+    from hpcir.core.cache import cache_root
+    from hpcir.core.errors import KokkosNotFoundError
+    problem = cmake_path_problem(cache_root())
+    if problem and t.kokkos_backend and search_kokkos(t.kokkos_backend)[0] is None:
+        raise KokkosNotFoundError(f"no Kokkos with {t.kokkos_backend} found, and hpcir cannot build one in its "
+                                  f"cache: {problem}",
+                                  hint="set HPCIR_CACHE_DIR to a folder whose path has no such character, or "
+                                       "point Kokkos_ROOT at a Kokkos install")
+    return ensure_kokkos(t)
+
+
 def build_library(sources: dict[str, str], target: str, name: str) -> Any:
     """Build (or fetch from the cache) and load the shared library of emitted sources."""
     from hpcir.backends.build import build_shared_library
     from hpcir.backends.runtime import load_module
-    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
     t = get_target(target)
-    return load_module(build_shared_library(sources, t, ensure_kokkos(t), name))
+    return load_module(build_shared_library(sources, t, kokkos_for(t), name))
 
 
 def build_l3_module(module: ModuleOp, name: str) -> Any:

@@ -168,11 +168,11 @@ def project_kokkos(t: Target) -> tuple[KokkosInstall | None, str]:
     the printed build command works on a fresh machine. GPU Kokkos builds are not started
     implicitly (minutes, and the arch is the user's choice): the message says what to pass.
     """
-    from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
     from hpcir.backends.toolchain.kokkos_install import search_kokkos
+    from hpcir.lowering import kokkos_for
     backend = t.kokkos_backend.lower()
     if backend in ("openmp", "serial"):
-        return ensure_kokkos(t), ""
+        return kokkos_for(t), ""
     inst, passed_over = search_kokkos(backend)
     if inst is not None:
         return inst, ""

@@ -375,3 +375,17 @@ def test_kokkos_install_refuses_a_cache_path_cmake_cannot_use(tmp_path):
     assert proc.returncode == 1
     assert "';'" in proc.stderr and str(root) in proc.stderr and "HPCIR_CACHE_DIR" in proc.stderr
     assert not (root / "kokkos").exists()  # nothing ran
+
+
+def test_a_first_use_kokkos_build_refuses_a_cache_path_cmake_cannot_use(tmp_path):
+    # No Kokkos anywhere: the JIT would build one into the cache, where CMake cannot work.
+    root = tmp_path / 'x"y' / "cache"
+    env = {k: v for k, v in os.environ.items() if k not in ("Kokkos_ROOT", "KOKKOS_ROOT", "CMAKE_PREFIX_PATH")}
+    env.update(HPCIR_CACHE_DIR=str(root), PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
+    script = tmp_path / "first_use.py"
+    script.write_text(SCRIPT.format(name="first_use", c=1.0))
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 1
+    assert "KokkosNotFoundError" in proc.stderr and "hpcir cannot build one in its cache" in proc.stderr
+    assert "'\"'" in proc.stderr and str(root) in proc.stderr and "HPCIR_CACHE_DIR" in proc.stderr
+    assert not (root / "kokkos").exists()  # nothing ran
