@@ -16,7 +16,8 @@ def register_dialect(name: str, factory: Callable[[], Dialect]) -> None:
 
 
 def context(allow_unregistered: bool = False) -> Context:
-    """An xDSL Context with builtin, func, arith, math, memref, scf, linalg, tensor, stencil, kokkos (+ registered)."""
+    """An xDSL Context with builtin, func, arith (with arith.remf), math, memref, scf, linalg, tensor, stencil,
+    kokkos (+ registered)."""
     from xdsl.dialects.arith import Arith
     from xdsl.dialects.builtin import Builtin
     from xdsl.dialects.func import Func
@@ -27,11 +28,14 @@ def context(allow_unregistered: bool = False) -> Context:
     from xdsl.dialects.stencil import Stencil
     from xdsl.dialects.tensor import Tensor
 
+    from .arith_ext import EXTRA_ARITH_OPS
     from .kokkos import Kokkos
 
     ctx = Context(allow_unregistered=allow_unregistered)
     for dialect in (Builtin, Func, Arith, Math, MemRef, Scf, Linalg, Tensor, Stencil, Kokkos):
         ctx.load_dialect(dialect)
+    for op in EXTRA_ARITH_OPS:
+        ctx.load_op(op)
     for factory in _EXTRA_DIALECTS.values():
         d = factory()
         if d.name not in ctx.registered_dialect_names:

@@ -36,6 +36,7 @@ from xdsl.ir import Attribute, Region
 from xdsl.utils.comparisons import to_signed
 
 from . import kokkos as kk
+from .arith_ext import RemFOp
 
 
 @dataclass
@@ -137,6 +138,11 @@ class ArithExtraFunctions(InterpreterFunctions):
     def run_divf(self, interpreter: Interpreter, op: arith.DivfOp, args: PythonValues) -> PythonValues:
         a, b = args
         return (a / b if b != 0 else math.copysign(math.inf, a) if a != 0 else math.nan,)
+
+    @impl(RemFOp)
+    def run_remf(self, interpreter: Interpreter, op: RemFOp, args: PythonValues) -> PythonValues:
+        a, b = args
+        return (math.nan if b == 0 or math.isinf(a) or math.isnan(a) or math.isnan(b) else math.fmod(a, b),)
 
     @impl(arith.FPToSIOp)
     def run_fptosi(self, interpreter: Interpreter, op: arith.FPToSIOp, args: PythonValues) -> PythonValues:

@@ -7,9 +7,10 @@ from typing import Any
 
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects import math as mmath
-from xdsl.ir import Block, Region
+from xdsl.ir import Block, Region, SSAValue
 
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
+from hpcir.dialects.arith_ext import RemFOp
 
 from .types import BOOL, F32, F64, I32, I64, ScalarType, ViewType
 from .values import TV, Emitter, is_scalar, join_types
@@ -24,7 +25,9 @@ UNARY_MATH = {
     "fabs": mmath.AbsFOp, "floor": mmath.FloorOp, "ceil": mmath.CeilOp, "trunc": mmath.TruncOp,
     "exp2": mmath.Exp2Op,
 }
-BINARY_MATH = {"pow": mmath.PowFOp, "atan2": mmath.Atan2Op, "copysign": mmath.CopySignOp}
+# math.fmod is C's fmod (arith.remf: the sign of x), unlike `%`; fmod(x, 0.0) and fmod(±inf, y) are
+# nan (NumPy's np.fmod) where Python raises ValueError.
+BINARY_MATH = {"pow": mmath.PowFOp, "atan2": mmath.Atan2Op, "copysign": mmath.CopySignOp, "fmod": RemFOp}
 MATH_CONSTANTS = {"pi": pymath.pi, "e": pymath.e, "tau": pymath.tau, "inf": pymath.inf, "nan": pymath.nan}
 # math functions whose Python result is an int (floor/ceil/trunc of a float)
 INT_RESULT_MATH = {"floor", "ceil", "trunc"}
@@ -142,13 +145,8 @@ class ExprMixin(Emitter):
             table = {ast.Add: arith.AddfOp, ast.Sub: arith.SubfOp, ast.Mult: arith.MulfOp, ast.Div: arith.DivfOp}
             if type(op) in table:
                 return TV(self.emit(table[type(op)](x, y)).results[0], t, weak)
-            if isinstance(op, ast.FloorDiv):
-                q = self.emit(arith.DivfOp(x, y)).results[0]
-                return TV(self.emit(mmath.FloorOp(q)).results[0], t, weak)
-            if isinstance(op, ast.Mod):  # Python: x - floor(x / y) * y
-                q = self.emit(mmath.FloorOp(self.emit(arith.DivfOp(x, y)).results[0])).results[0]
-                p = self.emit(arith.MulfOp(q, y)).results[0]
-                return TV(self.emit(arith.SubfOp(x, p)).results[0], t, weak)
+            if isinstance(op, (ast.FloorDiv, ast.Mod)):
+                return TV(self.float_floordiv_mod(x, y, t, isinstance(op, ast.FloorDiv)), t, weak)
         else:
             table = {ast.Add: arith.AddiOp, ast.Sub: arith.SubiOp, ast.Mult: arith.MuliOp,
                      ast.BitAnd: arith.AndIOp, ast.BitOr: arith.OrIOp, ast.BitXor: arith.XOrIOp,
@@ -166,6 +164,36 @@ class ExprMixin(Emitter):
                 radj = self.emit(arith.AddiOp(r, y)).results[0]
                 return TV(self.emit(arith.SelectOp(fix, radj, r)).results[0], t, weak)
         raise self.err(KernelSyntaxError, f"operator in `{ast.unparse(node)}` is not supported", node)
+
+    def float_floordiv_mod(self, x: SSAValue, y: SSAValue, t: ScalarType, floordiv: bool) -> SSAValue:
+        """Python's float `x // y` or `x % y`, computed as CPython's float_floor_div / float_rem do:
+        from fmod (arith.remf, exact), with the remainder given the divisor's sign and the quotient
+        (x - mod) / y snapped to the nearest integer. floor(x / y) is wrong where x / y rounds up to
+        an integer: 1.0 // 0.1 is 9.0, 3.0 % 0.1 is 0.0999... (docs/reliability.md).
+
+        A zero divisor gives NumPy's answers (x // 0.0 is x / 0.0: ±inf, or nan for 0 and nan;
+        x % 0.0 is nan) where Python raises ZeroDivisionError: kernels compute floats as NumPy does,
+        with IEEE special values and no exceptions (as x / 0.0 gives inf)."""
+        def op(o: Any) -> SSAValue:
+            return self.emit(o).results[0]
+        zero, one = self.const(0.0, t).ssa, self.const(1.0, t).ssa
+        mod = op(RemFOp(x, y))  # C's fmod: the sign of x
+        nonzero = op(arith.CmpfOp(mod, zero, "une"))  # CPython's `if (mod)`: nan counts as non-zero
+        signs_differ = op(arith.CmpiOp(op(arith.CmpfOp(y, zero, "olt")), op(arith.CmpfOp(mod, zero, "olt")), "ne"))
+        if not floordiv:
+            # mod + y where the signs differ; a zero remainder takes the divisor's sign
+            fixed = op(arith.SelectOp(signs_differ, op(arith.AddfOp(mod, y)), mod))
+            return op(arith.SelectOp(nonzero, fixed, op(mmath.CopySignOp(zero, y))))
+        div = op(arith.DivfOp(op(arith.SubfOp(x, mod)), y))  # (x - mod) / y: an integer, give or take
+        div = op(arith.SelectOp(signs_differ, op(arith.SelectOp(nonzero, op(arith.SubfOp(div, one)), div)), div))
+        floor = op(mmath.FloorOp(div))
+        half = self.const(0.5, t).ssa
+        snap = op(arith.CmpfOp(op(arith.SubfOp(div, floor)), half, "ogt"))
+        snapped = op(arith.SelectOp(snap, op(arith.AddfOp(floor, one)), floor))
+        quotient = op(arith.DivfOp(x, y))
+        signed_zero = op(mmath.CopySignOp(zero, quotient))  # a zero quotient has the sign of x / y
+        q = op(arith.SelectOp(op(arith.CmpfOp(div, zero, "une")), snapped, signed_zero))
+        return op(arith.SelectOp(op(arith.CmpfOp(y, zero, "oeq")), quotient, q))  # NumPy: x // 0.0 is x / 0.0
 
     def power(self, a: TV, b: TV, node: ast.AST) -> TV:
         """x ** y: float powers through math.powf / fpowi, integer powers through math.ipowi."""
