@@ -56,8 +56,9 @@ def _bits(interpreter: Interpreter, ty: Attribute) -> int:
 def _combine(interpreter: Interpreter, kind: kk.ReducerKind, ty: Attribute, a: Any, b: Any) -> Any:
     """Python meaning of a built-in Kokkos reducer's join."""
     if isinstance(ty, AnyFloat):
+        # Float min/max join as arith.minimumf / maximumf (nan propagates; -0.0 < 0.0).
         ops = {kk.ReducerKind.SUM: lambda: a + b, kk.ReducerKind.PROD: lambda: a * b,
-               kk.ReducerKind.MIN: lambda: min(a, b), kk.ReducerKind.MAX: lambda: max(a, b)}
+               kk.ReducerKind.MIN: lambda: _minimumf(a, b), kk.ReducerKind.MAX: lambda: _maximumf(a, b)}
         return ops[kind]()
     w = _bits(interpreter, ty)
     a, b = to_signed(int(a), w), to_signed(int(b), w)
@@ -68,6 +69,22 @@ def _combine(interpreter: Interpreter, kind: kk.ReducerKind, ty: Attribute, a: A
     ops = {kk.ReducerKind.SUM: a + b, kk.ReducerKind.PROD: a * b, kk.ReducerKind.MIN: min(a, b),
            kk.ReducerKind.MAX: max(a, b), kk.ReducerKind.BAND: a & b, kk.ReducerKind.BOR: a | b}
     return to_signed(ops[kind], w)
+
+
+def _maximumf(a: float, b: float) -> float:
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    if a == b:
+        return a if math.copysign(1.0, a) > 0 else b
+    return max(a, b)
+
+
+def _minimumf(a: float, b: float) -> float:
+    if math.isnan(a) or math.isnan(b):
+        return math.nan
+    if a == b:
+        return a if math.copysign(1.0, a) < 0 else b
+    return min(a, b)
 
 
 def _identity(interpreter: Interpreter, kind: kk.ReducerKind, ty: Attribute) -> Any:

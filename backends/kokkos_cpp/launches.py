@@ -274,7 +274,7 @@ def _scan_join(em: FunctionEmitter, fb: FunctionEmitter, kind: str, ty: str, ini
             for v in free_values([join], em.literals):
                 members.setdefault(em.get(v), em.ctype(v))
         else:
-            out.append(f"    dst = {reducers.combine(kind, 'dst', 'src')};")
+            out.append(f"    dst = {reducers.combine(kind, 'dst', 'src', ty)};")
         out.append("  }")
         if volatile:
             out.append("#endif")

@@ -43,8 +43,16 @@ def identity(kind: str, ctype: str) -> str:
     return f"Kokkos::reduction_identity<{ctype}>::{kind}()"
 
 
-def combine(kind: str, a: str, b: str) -> str:
-    """C++ expression joining two partial results of a built-in kind."""
+# Float max/min join as arith.maximumf / minimumf: nan propagates whichever partial holds it, so a
+# reduction gives np.max / np.min whatever the thread count (a compare-and-select keeps or drops a
+# nan depending on which side it arrives on).
+_COMBINE_FLOAT = {"min": "hpcir::minimumf({a}, {b})", "max": "hpcir::maximumf({a}, {b})"}
+
+
+def combine(kind: str, a: str, b: str, ctype: str = "") -> str:
+    """C++ expression joining two partial results of a built-in kind (of C++ type `ctype`)."""
+    if ctype in ("double", "float") and kind in _COMBINE_FLOAT:
+        return _COMBINE_FLOAT[kind].format(a=a, b=b)
     return _COMBINE[kind].format(a=a, b=b)
 
 
@@ -105,7 +113,7 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
         custom_done = False
         for k, kind in enumerate(kinds):
             if kind != ReducerKind.CUSTOM.value:
-                body.line(f"dst.v{k} = {combine(kind, f'dst.v{k}', f'src.v{k}')};")
+                body.line(f"dst.v{k} = {combine(kind, f'dst.v{k}', f'src.v{k}', types[k])};")
             elif not custom_done:
                 # The join region combines all results at once: args (a_0..a_n-1, b_0..b_n-1).
                 custom_done = True
@@ -148,7 +156,7 @@ def finish(em: FunctionEmitter, red: Reduction, kinds: Sequence[str], results: S
             else:
                 em.define(res, src)
         else:
-            em.define(res, combine(kind, init_s, src))
+            em.define(res, combine(kind, init_s, src, red.types[k]))
 
 
 def reducer_arg(red: Reduction, holder: str, ctor: list[str]) -> str:

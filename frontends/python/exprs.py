@@ -345,13 +345,15 @@ class ExprMixin(Emitter):
                 t = join_types(acc, b)
                 t = I64 if t.is_bool else t
                 x, y = self.convert(acc, t).ssa, self.convert(b, t).ssa
-                # Python keeps the first of equal values; select on a strict compare does the same.
+                # Floats: NumPy's np.maximum / np.minimum, not Python's order-dependent max/min: a nan
+                # argument gives nan whatever its position (arith.maximumf, IEEE 754-2019 maximum;
+                # -0.0 < 0.0). It is commutative and associative, so a reduction written with
+                # max/min gives np.max / np.min whatever the thread count (docs/reliability.md).
                 if t.is_float:
-                    better = arith.CmpfOp(y, x, "olt" if name == "min" else "ogt")
+                    op = arith.MinimumfOp(x, y) if name == "min" else arith.MaximumfOp(x, y)
                 else:
-                    better = arith.CmpiOp(y, x, "slt" if name == "min" else "sgt")
-                c = self.emit(better).results[0]
-                acc = TV(self.emit(arith.SelectOp(c, y, x)).results[0], t, acc.weak and b.weak)
+                    op = arith.MinSIOp(x, y) if name == "min" else arith.MaxSIOp(x, y)
+                acc = TV(self.emit(op).results[0], t, acc.weak and b.weak)
             return acc
         if name == "len":
             v = self.expr(args[0])

@@ -40,11 +40,11 @@ struct vmax_reducer {
   using result_view_type = Kokkos::View<value_type, Kokkos::HostSpace, Kokkos::MemoryUnmanaged>;
   value_type* value_;
   KOKKOS_INLINE_FUNCTION void join(value_type& dst, const value_type& src) const {
-    dst.v0 = (src.v0 > dst.v0 ? src.v0 : dst.v0);
+    dst.v0 = hpcir::maximumf(dst.v0, src.v0);
   }
 #if KOKKOS_VERSION < 40000  // Kokkos 3 also needs the volatile overload
   KOKKOS_INLINE_FUNCTION void join(volatile value_type& dst, const volatile value_type& src) const {
-    dst.v0 = (src.v0 > dst.v0 ? src.v0 : dst.v0);
+    dst.v0 = hpcir::maximumf(dst.v0, src.v0);
   }
 #endif
   KOKKOS_INLINE_FUNCTION void init(value_type& v) const {
@@ -58,8 +58,7 @@ struct vmax_reducer {
 struct vmax_functor {
   view_1d_const_double x;
   KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, vmax_value& acc) const {
-    const double v = x(i);
-    acc.v0 = v > acc.v0 ? v : acc.v0;
+    acc.v0 = hpcir::maximumf(acc.v0, x(i));
   }
 };
 
