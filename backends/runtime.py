@@ -16,7 +16,7 @@ import numpy as np
 
 from hpcir.core.arrays import DeviceArray, contiguity, share_memory
 from hpcir.core.cache import elf_problem, verify_artifact
-from hpcir.core.errors import ArgumentError, HpcirError
+from hpcir.core.errors import ArgumentError, HpcirError, check_error
 
 MAX_RANK = 8  # hpcir_view holds up to 8 extents/strides (Kokkos' maximum rank)
 ERRLEN = 4096
@@ -138,6 +138,8 @@ class Entry:
         # ctypes releases the GIL: serialize launches, Kokkos host backends are not re-entrant.
         with _CALL_LOCK:
             status = fn(ptrs, ctypes.cast(results, ctypes.c_void_p), err, ERRLEN)
+        if status == 3:  # a run-time check in the kernel failed: a located error (KernelZeroDivisionError, ...)
+            raise check_error(err.value.decode(errors="replace"))
         if status != 0:
             text = err.value.decode(errors="replace") or f"status {status}"
             raise KernelExecutionError(f"kernel {self.lib.name}.{self.name} failed: {text}")

@@ -16,10 +16,11 @@ def register_dialect(name: str, factory: Callable[[], Dialect]) -> None:
 
 
 def context(allow_unregistered: bool = False) -> Context:
-    """An xDSL Context with builtin, func, arith (with arith.remf), math, memref, scf, linalg, tensor, stencil,
+    """An xDSL Context with builtin, func, arith (with arith.remf), math, memref, scf, cf, linalg, tensor, stencil,
     kokkos (+ registered)."""
     from xdsl.dialects.arith import Arith
     from xdsl.dialects.builtin import Builtin
+    from xdsl.dialects.cf import Cf
     from xdsl.dialects.func import Func
     from xdsl.dialects.linalg import Linalg
     from xdsl.dialects.math import Math
@@ -32,7 +33,7 @@ def context(allow_unregistered: bool = False) -> Context:
     from .kokkos import Kokkos
 
     ctx = Context(allow_unregistered=allow_unregistered)
-    for dialect in (Builtin, Func, Arith, Math, MemRef, Scf, Linalg, Tensor, Stencil, Kokkos):
+    for dialect in (Builtin, Func, Arith, Math, MemRef, Scf, Cf, Linalg, Tensor, Stencil, Kokkos):
         ctx.load_dialect(dialect)
     for op in EXTRA_ARITH_OPS:
         ctx.load_op(op)

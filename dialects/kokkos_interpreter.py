@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from xdsl.dialects import arith, scf
+from xdsl.dialects import arith, cf, scf
 from xdsl.dialects.builtin import AnyFloat, IntegerType, MemRefType, ModuleOp
 from xdsl.interpreter import (Interpreter, InterpreterFunctions, PythonValues, ReturnedValues, TerminatorValue,
                               impl, impl_terminator, register_impls)
@@ -34,6 +34,7 @@ from xdsl.interpreters.shaped_array import ShapedArray
 from xdsl.interpreters.utils.ptr import TypedPtr
 from xdsl.ir import Attribute, Region
 from xdsl.utils.comparisons import to_signed
+from xdsl.utils.exceptions import InterpretationError
 
 from . import kokkos as kk
 from .arith_ext import RemFOp
@@ -160,6 +161,12 @@ class ArithExtraFunctions(InterpreterFunctions):
     def run_remf(self, interpreter: Interpreter, op: RemFOp, args: PythonValues) -> PythonValues:
         a, b = args
         return (math.nan if b == 0 or math.isinf(a) or math.isnan(a) or math.isnan(b) else math.fmod(a, b),)
+
+    @impl(cf.AssertOp)
+    def run_assert(self, interpreter: Interpreter, op: cf.AssertOp, args: PythonValues) -> PythonValues:
+        if not args[0]:
+            raise InterpretationError(f"cf.assert failed: {op.msg.data}")
+        return ()
 
     @impl(arith.FPToSIOp)
     def run_fptosi(self, interpreter: Interpreter, op: arith.FPToSIOp, args: PythonValues) -> PythonValues:

@@ -8,7 +8,7 @@
 """
 from __future__ import annotations
 
-from hpcir.core.errors import HpcirError
+from hpcir.core.errors import HpcirError, KernelCheckError, KernelZeroDivisionError
 from .frontends.python.annotations import (Acc, TeamMember, View, View1D, View2D, View3D, View4D, View5D,
                                            bool_, double, float32, float64, int32, int64)
 from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single

@@ -68,6 +68,11 @@ class ModuleState:
     declared_by: dict[Operation, str] = field(default_factory=dict)  # store -> type of the local it declares
     int_value: dict[SSAValue, int] = field(default_factory=dict)  # integer constants (i64, index, i32)
     one_exec_space: bool = True  # every launch runs in one execution space (in order)
+    # Run-time checks (cf.assert in kernels): their texts, numbered from 1 in the module's table
+    # `check_table`; `check_flag` is the flag variable of the launch being emitted ("" outside one).
+    checks: list[str] = field(default_factory=list)
+    check_table: str = ""
+    check_flag: str = ""
     aliases: dict[ViewSpec, str] = field(default_factory=dict)  # view types used, by alias name
     public: set = field(default_factory=set)  # aliases the header's declarations use
     _used: dict[str, int] = field(default_factory=dict)
@@ -299,11 +304,12 @@ class FunctionEmitter:
 
 # Ops whose C++ reads no memory and writes nothing: an expression may move across them.
 _PURE_PREFIXES = ("arith.", "math.")
+# (A cf.assert only sets the check flag, which no expression reads.)
 _PURE = {"memref.load", "memref.dim", "memref.rank", "kokkos.league_rank", "kokkos.team_rank",
-         "kokkos.team_size", "kokkos.league_size"}
+         "kokkos.team_size", "kokkos.league_size", "cf.assert"}
 # Uses that take an expression operand as is (each operand written once, evaluated once).
 _EXPR_USERS = {"memref.load", "memref.store", "memref.atomic_rmw", "kokkos.yield", "scf.yield", "scf.if",
-               "func.return", "func.call", "kokkos.print"}
+               "func.return", "func.call", "kokkos.print", "cf.assert"}
 # Operand positions a translation writes twice (`a > b ? a : b`): those stay variables.
 _TWICE = {"arith.maxsi": (0, 1), "arith.minsi": (0, 1), "arith.maxui": (0, 1), "arith.minui": (0, 1)}
 

@@ -68,6 +68,16 @@ def _constant(em: FunctionEmitter, op: Operation) -> None:
 _INFIX = {"arith.addi": ("+", 6), "arith.addf": ("+", 6), "arith.subi": ("-", 6), "arith.subf": ("-", 6),
           "arith.muli": ("*", 5), "arith.mulf": ("*", 5), "arith.divf": ("/", 5), "arith.divsi": ("/", 5),
           "arith.remsi": ("%", 5)}
+# Signed division by 0 or -1, or by a divisor a run-time check guards (the frontend's `y != 0`
+# before a kernel's `%`: after a failed check the kernel goes on), goes through a helper that
+# cannot trap (prelude); other divisors (a pass's tile counts) keep the C++ operator.
+_SIGNED_DIV = {"arith.divsi": "hpcir::divsi({a}, {b})", "arith.remsi": "hpcir::remsi({a}, {b})"}
+
+
+def _checked(v: SSAValue) -> bool:
+    """Is `v` compared in a cf.assert's condition (a divisor that may be 0 once the check failed)?"""
+    return any(u.operation.name == "arith.cmpi" and any(w.operation.name == "cf.assert" for w in u.operation.results[0].uses)
+               for u in v.uses)
 
 _BINARY = {
     "arith.divui": "static_cast<{T}>(hpcir::u({a}) / hpcir::u({b}))",
@@ -135,6 +145,11 @@ def _infix(em: FunctionEmitter, op: Operation, sign: str, prec: int) -> None:
 
 @handles(*_INFIX)
 def _arith_infix(em: FunctionEmitter, op: Operation) -> None:
+    k = em.mod.int_value.get(op.operands[1])
+    if op.name in _SIGNED_DIV and (k in (0, -1) or (k is None and _checked(op.operands[1]))):
+        a, b = (em.expr(v) for v in op.operands)
+        em.value(op, op.results[0], _SIGNED_DIV[op.name].format(a=a, b=b))
+        return
     _infix(em, op, *_INFIX[op.name])
 
 
@@ -170,6 +185,44 @@ def _cmpf(em: FunctionEmitter, op: Operation) -> None:
         return
     a, b = _args(em, op)
     em.value(op, op.results[0], _CMPF[pred].format(a=a, b=b))
+
+
+def cpp_string(text: str) -> str:
+    """A C++ string literal of `text` (quotes, backslashes and non-printable bytes escaped)."""
+    out = []
+    for b in text.encode():
+        c = chr(b)
+        out.append("\\" + c if c in '"\\' else c if 32 <= b < 127 and c != "?" else f"\\{b:03o}")
+    return '"' + "".join(out) + '"'
+
+
+@handles("cf.assert")
+def _assert(em: FunctionEmitter, op: Operation) -> None:
+    """A run-time check (the frontend's `y != 0` before an integer division): in a kernel it sets the
+    launch's check flag (hpcir::check_flag in the prelude: the launch throws afterwards), in host
+    code it throws hpcir::check_failed at once. The text is "FILE:LINE:COL: ZeroDivisionError: ..."."""
+    cond = op.operands[0]
+    text = prop(op, "msg").data
+    owner = cond.owner
+    if isinstance(owner, Operation) and owner.name == "arith.cmpi" and cond in em.mod.prec \
+            and _CMPI_ORDER[_predicate(owner)] in ("eq", "ne"):
+        a, b = owner.operands  # `if (d == 0)` rather than `if (!(d != 0))`
+        sign = "==" if _CMPI_ORDER[_predicate(owner)] == "ne" else "!="
+        failed = f"{_infix_operand(em, a, b, 10, sign)} {sign} {_infix_operand(em, b, a, 10, sign, right=True)}"
+    else:
+        failed = f"!{em.operand(cond, 3, right=True)}"
+    if not em.device:
+        em.line(f"if ({failed}) throw hpcir::check_failed({cpp_string(text)});")
+        return
+    if not em.mod.check_flag:
+        raise UnsupportedOpError("cf.assert in a device function",
+                                 hint="checks are supported inside kernels (launch bodies) and host code")
+    em.mod.checks.append(text)
+    em.line(f"if ({failed}) {em.mod.check_flag}.fail({len(em.mod.checks)});  // {_comment(text)}")
+
+
+def _comment(text: str) -> str:
+    return "".join(c if 32 <= ord(c) < 127 and c != "\\" else "?" for c in text)  # no line-continuing \\
 
 
 @handles("arith.select")

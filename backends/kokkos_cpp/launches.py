@@ -153,6 +153,15 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
 
     captures = free_values(list(op.regions), em.literals)
     members = {em.get(v): _member_type(em, op, v) for v in captures}
+    checks = ""  # the launch's check flag (hpcir::check_flag) when its body has run-time checks
+    outer_flag = em.mod.check_flag
+    if any(o.name == "cf.assert" for o in op.walk()):
+        checks = em.fresh("checks")
+        em.line(f"const auto {checks} = hpcir::check_flag<{exec_}>::get();")
+        members[checks] = f"hpcir::check_flag<{exec_}>"
+        em.mod.check_flag = checks
+        if not em.mod.check_table:
+            em.mod.check_table = em.mod.fresh("check_messages")
     # The functor body: indices / member, then accumulators.
     fb = em.child(device=True, indent=2)
     team = isinstance(pol, TeamPolicyAttr)
@@ -207,6 +216,7 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
         targets = []
     bind_accumulator_slots(fb, body, accs, targets)
     fb.emit_block(body)
+    em.mod.check_flag = outer_flag
     outs = [fb.expr(v) for v in body.last_op.operands]
     if scan_offset is not None:
         outs = [f"{fb.operand(body.last_op.operands[0], 6)} - {scan_offset}"]
@@ -242,6 +252,8 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
             em.bind(op.results[0], holder)
     else:
         em.line(f"Kokkos::parallel_for({label}, {policy}, {fobj});")
+    if checks:  # a failed check throws here, with its file and line
+        em.line(f"{checks}.throw_if_failed({em.mod.check_table});")
 
 
 def kname_of(op: Operation) -> str:

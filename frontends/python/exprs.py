@@ -5,7 +5,8 @@ import ast
 import math as pymath
 from typing import Any
 
-from xdsl.dialects import arith, memref, scf
+from xdsl.dialects import arith, cf, memref, scf
+from xdsl.dialects.builtin import IntegerAttr
 from xdsl.dialects import math as mmath
 from xdsl.ir import Block, Region, SSAValue
 
@@ -34,6 +35,24 @@ INT_RESULT_MATH = {"floor", "ceil", "trunc"}
 
 CMPF = {ast.Eq: "oeq", ast.NotEq: "une", ast.Lt: "olt", ast.LtE: "ole", ast.Gt: "ogt", ast.GtE: "oge"}
 CMPI = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "slt", ast.LtE: "sle", ast.Gt: "sgt", ast.GtE: "sge"}
+
+
+def constant_int(v: SSAValue) -> int | None:
+    """The value of an integer computed from constants only (`-1` is `0 - 1` here), else None."""
+    op = v.owner
+    if isinstance(op, arith.ConstantOp):
+        return op.value.value.data if isinstance(op.value, IntegerAttr) else None
+    if isinstance(op, arith.ExtSIOp):
+        return constant_int(op.operands[0])
+    if isinstance(op, arith.TruncIOp):
+        k, w = constant_int(op.operands[0]), op.results[0].type.width.data
+        return None if k is None else (k + (1 << (w - 1))) % (1 << w) - (1 << (w - 1))  # wraps as C++
+    if isinstance(op, (arith.AddiOp, arith.SubiOp, arith.MuliOp)):
+        a, b = constant_int(op.lhs), constant_int(op.rhs)
+        if a is None or b is None:
+            return None
+        return a + b if isinstance(op, arith.AddiOp) else a - b if isinstance(op, arith.SubiOp) else a * b
+    return None
 
 
 class ExprMixin(Emitter):
@@ -148,22 +167,41 @@ class ExprMixin(Emitter):
             if isinstance(op, (ast.FloorDiv, ast.Mod)):
                 return TV(self.float_floordiv_mod(x, y, t, isinstance(op, ast.FloorDiv)), t, weak)
         else:
+            if isinstance(op, (ast.FloorDiv, ast.Mod)):
+                self.check_divisor(y, t, node, "integer division or modulo by zero" if isinstance(op, ast.FloorDiv)
+                                   else "integer modulo by zero")
             table = {ast.Add: arith.AddiOp, ast.Sub: arith.SubiOp, ast.Mult: arith.MuliOp,
                      ast.BitAnd: arith.AndIOp, ast.BitOr: arith.OrIOp, ast.BitXor: arith.XOrIOp,
                      ast.LShift: arith.ShLIOp, ast.RShift: arith.ShRSIOp, ast.FloorDiv: arith.FloorDivSIOp}
             if type(op) in table:
                 return TV(self.emit(table[type(op)](x, y)).results[0], t, weak)
-            if isinstance(op, ast.Mod):  # Python's sign-of-divisor remainder
+            if isinstance(op, ast.Mod):  # Python's sign-of-divisor remainder: r + y where the signs differ
                 r = self.emit(arith.RemSIOp(x, y)).results[0]
                 zero = self.const(0, t).ssa
+                k = constant_int(y)
+                if k:  # a constant divisor: fix r < 0 (k > 0) or r > 0 (k < 0)
+                    fix = self.emit(arith.CmpiOp(r, zero, "slt" if k > 0 else "sgt")).results[0]
+                    return TV(self.emit(arith.SelectOp(fix, self.emit(arith.AddiOp(r, y)).results[0], r)).results[0],
+                              t, weak)
                 nz = self.emit(arith.CmpiOp(r, zero, "ne")).results[0]
                 rneg = self.emit(arith.CmpiOp(r, zero, "slt")).results[0]
                 yneg = self.emit(arith.CmpiOp(y, zero, "slt")).results[0]
-                diff = self.emit(arith.XOrIOp(rneg, yneg)).results[0]
-                fix = self.emit(arith.AndIOp(nz, diff)).results[0]
-                radj = self.emit(arith.AddiOp(r, y)).results[0]
-                return TV(self.emit(arith.SelectOp(fix, radj, r)).results[0], t, weak)
+                diff = self.emit(arith.CmpiOp(rneg, yneg, "ne")).results[0]
+                radj = self.emit(arith.SelectOp(diff, self.emit(arith.AddiOp(r, y)).results[0], r)).results[0]
+                return TV(self.emit(arith.SelectOp(nz, radj, r)).results[0], t, weak)
         raise self.err(KernelSyntaxError, f"operator in `{ast.unparse(node)}` is not supported", node)
+
+    def check_divisor(self, y: SSAValue, t: ScalarType, node: ast.AST, message: str) -> None:
+        """`cf.assert y != 0` before an integer `//` or `%` (none for a non-zero constant divisor).
+
+        The checkify idea: the Kokkos emitter turns the assert into a flag the kernel sets (and goes
+        on with a defined value) and the launch turns into a ZeroDivisionError naming this file and
+        line afterwards, where C++ would kill the process with SIGFPE. The message carries the
+        location: "FILE:LINE:COL: ZeroDivisionError: MESSAGE" (docs/reliability.md)."""
+        if constant_int(y):
+            return
+        nonzero = self.emit(arith.CmpiOp(y, self.const(0, t).ssa, "ne")).results[0]
+        self.emit(cf.AssertOp(nonzero, f"{self.kernel.loc(node)}: ZeroDivisionError: {message}"))
 
     def float_floordiv_mod(self, x: SSAValue, y: SSAValue, t: ScalarType, floordiv: bool) -> SSAValue:
         """Python's float `x // y` or `x % y`, computed as CPython's float_floor_div / float_rem do:

@@ -121,6 +121,29 @@ class PolicyError(HpcirError):
     """An invalid execution policy."""
 
 
+class KernelCheckError(HpcirError):
+    """A run-time check inside a kernel failed; raised when the launch returns, located at the kernel's
+    line (the kernel went on with a defined value: docs/reliability.md)."""
+
+
+class KernelZeroDivisionError(KernelCheckError, ZeroDivisionError):
+    """An integer division or modulo by zero inside a kernel (`except ZeroDivisionError` catches it)."""
+
+
+# The Python exception a failed check's kind ("ZeroDivisionError", in its text) raises.
+CHECK_ERRORS: dict[str, type[KernelCheckError]] = {"ZeroDivisionError": KernelZeroDivisionError}
+
+
+def check_error(text: str) -> KernelCheckError:
+    """The located error of a failed kernel check from its text "FILE:LINE:COL: KIND: MESSAGE"."""
+    import re
+    m = re.fullmatch(r"(?s)(.*):(\d+):(\d+): (\w+): (.*)", text)
+    if m is None:
+        return KernelCheckError(text)
+    filename, line, col, kind, message = m.groups()
+    return CHECK_ERRORS.get(kind, KernelCheckError)(message, SourceLocation(filename, int(line), int(col) - 1))
+
+
 class BuildError(HpcirError):
     """The C++ compiler or CMake failed on generated code; names the first error and the kept source."""
 

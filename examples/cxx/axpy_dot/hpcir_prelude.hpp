@@ -89,12 +89,24 @@ template <> struct unsigned_of<bool> { using type = bool; };
 template <class T> KOKKOS_INLINE_FUNCTION typename unsigned_of<T>::type u(T x) {
   return static_cast<typename unsigned_of<T>::type>(x);
 }
+// Signed division and remainder never trap (C++ would, with SIGFPE, on x / 0 and MIN / -1): a
+// zero divisor gives 0 (the kernel's check has flagged it: see check_flag) and MIN / -1 wraps to
+// MIN as NumPy does (MIN % -1 is 0). A constant divisor folds the tests away.
+template <class T> KOKKOS_INLINE_FUNCTION T wrapping_neg(T a) { return static_cast<T>(T(0) - u(a)); }
+template <class T> KOKKOS_INLINE_FUNCTION T divsi(T a, T b) {
+  return b == 0 ? T(0) : (b == T(-1) ? wrapping_neg(a) : static_cast<T>(a / b));
+}
+template <class T> KOKKOS_INLINE_FUNCTION T remsi(T a, T b) {
+  return (b == 0 || b == T(-1)) ? T(0) : static_cast<T>(a % b);
+}
 template <class T> KOKKOS_INLINE_FUNCTION T floordiv(T a, T b) {
-  T q = a / b;
+  if (b == 0 || b == T(-1)) return divsi(a, b);
+  T q = static_cast<T>(a / b);
   return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
 }
 template <class T> KOKKOS_INLINE_FUNCTION T ceildiv(T a, T b) {
-  T q = a / b;
+  if (b == 0 || b == T(-1)) return divsi(a, b);
+  T q = static_cast<T>(a / b);
   return (a % b != 0 && ((a < 0) == (b < 0))) ? q + 1 : q;
 }
 template <class T> KOKKOS_INLINE_FUNCTION T ceildivu(T a, T b) {
@@ -170,6 +182,56 @@ template <class T> KOKKOS_INLINE_FUNCTION T infinity();
 template <> KOKKOS_INLINE_FUNCTION double infinity<double>() { return bit_cast<double>(int64_t(0x7ff0000000000000LL)); }
 template <> KOKKOS_INLINE_FUNCTION float infinity<float>() { return bit_cast<float>(int32_t(0x7f800000)); }
 
+// Run-time checks (the frontend's cf.assert; docs/reliability.md). A kernel that meets an error
+// Python would raise (an integer division or modulo by zero) records the number of the failed
+// check in a flag and goes on with a defined value; the host code that launched it reads the flag
+// afterwards and throws check_failed with that check's "FILE:LINE:COL: ZeroDivisionError: ..."
+// text. Nothing is read or written while every check passes but the flag after the launch.
+struct check_failed : std::runtime_error {
+  explicit check_failed(const char* what) : std::runtime_error(what) {}
+};
+template <class ExecSpace> struct check_flag {
+  using memory_space = typename ExecSpace::memory_space;
+  static constexpr bool on_host = Kokkos::SpaceAccessibility<Kokkos::HostSpace, memory_space>::accessible;
+  int* code;  // 0 while every check passed, else the number of a failed one (the first to fail)
+
+  KOKKOS_INLINE_FUNCTION void fail(int id) const { Kokkos::atomic_compare_exchange(code, 0, id); }
+
+  // The flag of an execution space: a static int where the host can read it, else an int of
+  // device memory allocated once (and freed when Kokkos finalizes).
+  static check_flag get() {
+    if constexpr (on_host) {
+      static int flag = 0;
+      return check_flag{&flag};
+    } else {
+      static int* flag = nullptr;
+      if (flag == nullptr) {
+        flag = static_cast<int*>(Kokkos::kokkos_malloc<memory_space>("hpcir_check_flag", sizeof(int)));
+        Kokkos::deep_copy(Kokkos::View<int, memory_space, Kokkos::MemoryUnmanaged>(flag), 0);
+        Kokkos::push_finalize_hook([] {
+          Kokkos::kokkos_free<memory_space>(flag);
+          flag = nullptr;
+        });
+      }
+      return check_flag{flag};
+    }
+  }
+  // After the launch: throw the text of the failed check (messages[id - 1]), clearing the flag.
+  void throw_if_failed(const char* const* messages) const {
+    int id = 0;
+    if constexpr (on_host) {
+      ExecSpace().fence();
+      id = *code;
+      *code = 0;
+    } else {
+      const Kokkos::View<int, memory_space, Kokkos::MemoryUnmanaged> flag(code);
+      Kokkos::deep_copy(id, flag);
+      if (id != 0) Kokkos::deep_copy(flag, 0);
+    }
+    if (id != 0) throw check_failed(messages[id - 1]);
+  }
+};
+
 // Copies a C++ exception text into the caller's buffer (always NUL-terminated).
 inline void set_error(char* err, int errlen, const char* msg) {
   if (err == nullptr || errlen <= 0) return;
@@ -229,10 +291,14 @@ template <class T> T scalar_arg(void* arg) { return *static_cast<const T*>(arg);
 template <class ViewT> ViewT view_arg(void* arg, const char* name) {
   return wrap<ViewT>(*static_cast<const hpcir_view*>(arg), name);
 }
+// Status 3: a kernel's run-time check failed (the text is check_failed's).
 template <class Body> int guarded(char* err, int errlen, Body&& body) {
   try {
     body();
     return 0;
+  } catch (const check_failed& ex) {
+    set_error(err, errlen, ex.what());
+    return 3;
   } catch (const std::exception& ex) {
     set_error(err, errlen, ex.what());
     return 1;
