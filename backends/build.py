@@ -213,16 +213,17 @@ def check_install(install: KokkosInstall) -> None:
     problems = [f"{p} is missing or empty" for p in (install.include_dir / "Kokkos_Core.hpp",
                                                        install.include_dir / "KokkosCore_config.h")
                 if not p.is_file() or p.stat().st_size == 0]
-    libs = sorted(install.lib_dir.glob("libkokkos*"))
+    libs = sorted(p for p in install.lib_dir.glob("libkokkos*")
+                  if re.fullmatch(r"libkokkos\w*(\.so(\.\d+)*|\.a|(\.\d+)*\.dylib)", p.name))
     if not any(p.name.startswith("libkokkoscore") for p in libs):
         problems.append(f"no libkokkoscore in {install.lib_dir}")
     for lib in libs:
         if lib.is_symlink() and not lib.exists():
             problems.append(f"{lib} is a link to the missing {os.readlink(lib)}")
-        elif ".so" in lib.name:
-            problems.append(elf_problem(lib.resolve()))
         elif lib.suffix == ".a":
             problems.append(_ar_problem(lib))
+        else:
+            problems.append(elf_problem(lib.resolve()))
     problems = [p for p in problems if p]
     if problems:
         if install.origin == "hpcir cache":

@@ -426,8 +426,11 @@ def _install_entry(work: Path, final: Path, key: str) -> None:
 def discard(key: str, kind: str = "builds") -> None:
     """Remove an entry (an intact one that proved unusable): the next cached_build rebuilds it."""
     entry = entry_dir(key, kind)
-    with file_lock(f"{kind}-{key}"):
+    lock = file_lock(f"{kind}-{key}")
+    with lock:
         _remove_tree(entry)
+        with contextlib.suppress(OSError):
+            Path(lock.lock_file).unlink()
 
 
 def cached_build(key: str, build_fn: Callable[[Path], Path], kind: str = "builds") -> Path:
