@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 
 from hpcir.core.errors import ArgumentError, HpcirError, PolicyError, SourceLocation, user_call_site
+from .frontends.python.bounds import check_launch_bounds
 from .frontends.python.entries import LaunchSpec
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy, as_policy)
@@ -84,6 +85,15 @@ def _launch_target(policy: Any, target: str | None, args: dict[str, Any], site: 
     return tgt
 
 
+def _policy_ranges(policy: Any) -> list[tuple[int, int]]:
+    """[begin, end) of each index of a range or MDRange policy (none for teams)."""
+    if isinstance(policy, MDRangePolicy):
+        return list(zip(policy.begin, policy.end))
+    if isinstance(policy, RangePolicy):
+        return [(policy.begin, policy.end)]
+    return []
+
+
 def _policy_bounds(policy: Any) -> list[int]:
     if isinstance(policy, TeamPolicy):
         return [policy.league_size, policy.team_size or 0, policy.vector_length]
@@ -149,6 +159,7 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
         raise PolicyError(f"kernel {k.name} takes {k.rank} indices but the policy is 1-D", site,
                           hint=f"launch it with MDRangePolicy([0]*{k.rank}, [...])")
     spec, values = bind_launch(k, kind, shape, rank, kwargs, site, reducer or k.reducer or "sum")
+    check_launch_bounds(k, spec.index_params, _policy_ranges(policy), dict(zip(spec.param_types, values)), site)
     if isinstance(policy, MDRangePolicy) and policy.tile:
         spec.tile = policy.tile
     tgt = _launch_target(policy, target, dict(zip(spec.param_types, values)), site)

@@ -1,0 +1,124 @@
+"""Launch ranges checked against view extents on the host, before a kernel runs.
+
+A kernel that indexes a view with its loop variables directly (`y[i]`, `a[i, j + 1]`) touches
+`extent` elements only if the policy's range fits: checked here from the kernel's source, so
+`parallel_for(1500, k, y=buf[:1000])` is an error at the launch instead of a write past the end.
+Only accesses every iteration certainly makes are checked: straight-line statements of the body,
+before any `if`, loop or early `return` that could guard them (`if i < n: y[i] = ...` stays legal).
+Indices computed otherwise are not provable here; HPCIR_CHECK_BOUNDS is the tool for those.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+from typing import Any
+
+from hpcir.core.errors import ArgumentError, SourceLocation
+
+from .kernel import Kernel
+
+# Statements that make what follows them conditional, or whose parts run conditionally.
+_GUARDS = (ast.If, ast.For, ast.While, ast.Return, ast.Break, ast.Continue, ast.Try, ast.With, ast.Match)
+# Expressions whose operands run conditionally (short-circuit, ternary) or elsewhere (lambda).
+_LAZY = (ast.IfExp, ast.BoolOp, ast.Lambda)
+
+
+@dataclass(frozen=True)
+class Access:
+    """`view[..., index + offset, ...]` at dimension `dim`, made by every iteration."""
+
+    view: str
+    dim: int
+    index: str
+    offset: int
+    node: ast.Subscript
+
+
+def _offset_of(node: ast.expr, names: set[str]) -> tuple[str, int] | None:
+    """(loop variable, constant) when `node` is `i`, `i + c`, `c + i` or `i - c`."""
+    if isinstance(node, ast.Name) and node.id in names:
+        return node.id, 0
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        left, right = node.left, node.right
+        const = lambda n: isinstance(n, ast.Constant) and type(n.value) is int  # noqa: E731
+        if isinstance(left, ast.Name) and left.id in names and const(right):
+            return left.id, right.value if isinstance(node.op, ast.Add) else -right.value
+        if isinstance(node.op, ast.Add) and const(left) and isinstance(right, ast.Name) and right.id in names:
+            return right.id, left.value
+    return None
+
+
+def _subscript_chain(node: ast.Subscript) -> tuple[str, list[ast.expr]] | None:
+    """(view name, indices) of `v[i, j]` or `v[i][j]`."""
+    indices: list[ast.expr] = []
+    while isinstance(node, ast.Subscript):
+        idx = node.slice
+        parts = list(idx.elts) if isinstance(idx, ast.Tuple) else [idx]
+        indices = parts + indices
+        node = node.value  # type: ignore[assignment]
+    if not isinstance(node, ast.Name) or any(isinstance(p, ast.Slice) for p in indices):
+        return None
+    return node.id, indices
+
+
+def _eager_subscripts(node: ast.AST) -> list[ast.Subscript]:
+    """The outermost subscripts `node` evaluates unconditionally (iterative: expressions may
+    nest thousands deep)."""
+    found: list[ast.Subscript] = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, _LAZY):
+            continue
+        if isinstance(n, ast.Subscript):
+            found.append(n)
+            continue
+        stack.extend(ast.iter_child_nodes(n))
+    return found
+
+
+def direct_accesses(kernel: Kernel, index_params: list[str], views: set[str]) -> list[Access]:
+    """The accesses of `views` by `index_params` (plus a constant) that every iteration makes."""
+    body = kernel.tree.body
+    # A loop variable or view rebound anywhere in the body is no longer what the launch passed.
+    rebound = {t.id for n in ast.walk(kernel.tree) for t in ast.walk(n)
+               if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For))
+               and isinstance(t, ast.Name) and isinstance(t.ctx, ast.Store)}
+    names = set(index_params) - rebound
+    views = views - rebound
+    found: list[Access] = []
+    for stmt in body:
+        if isinstance(stmt, _GUARDS):
+            break  # what follows may be guarded by it
+        for sub in _eager_subscripts(stmt):
+            chain = _subscript_chain(sub)
+            if chain is None or chain[0] not in views:
+                continue
+            for dim, idx in enumerate(chain[1]):
+                hit = _offset_of(idx, names)
+                if hit is not None:
+                    found.append(Access(chain[0], dim, hit[0], hit[1], sub))
+    return found
+
+
+def check_launch_bounds(kernel: Kernel, index_params: list[str], ranges: list[tuple[int, int]],
+                        arrays: dict[str, Any], site: SourceLocation | None) -> None:
+    """Refuse a launch whose range takes a direct view access outside the view's extents."""
+    if not ranges or not index_params:
+        return
+    span = dict(zip(index_params, ranges))
+    for acc in direct_accesses(kernel, index_params, set(arrays)):
+        begin, end = span[acc.index]
+        shape = getattr(arrays[acc.view], "shape", ())
+        if end <= begin or acc.dim >= len(shape):
+            continue  # an empty range touches nothing; a rank mismatch is reported elsewhere
+        lo, hi, extent = begin + acc.offset, end - 1 + acc.offset, shape[acc.dim]
+        if lo >= 0 and hi < extent:
+            continue
+        bad = lo if lo < 0 else hi
+        where = kernel.loc(acc.node)
+        raise ArgumentError(
+            f"the launch runs {acc.index} over [{begin}, {end}), so `{ast.unparse(acc.node)}` (at {where}) "
+            f"reaches index {bad} of dimension {acc.dim} of `{acc.view}`, which has {extent} element(s) there",
+            site, hint=f"launch over the view's extent (e.g. {acc.view}.shape[{acc.dim}]), pass a larger array, "
+                       f"or guard the access with `if`")
