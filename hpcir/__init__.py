@@ -8,14 +8,14 @@
 """
 from __future__ import annotations
 
-from hpcir.core.errors import HpcirError, KernelCheckError, KernelZeroDivisionError
+from hpcir.core.errors import HpcirError, KernelCheckError, KernelIndexError, KernelZeroDivisionError
 from .frontends.python.annotations import (Acc, TeamMember, View, View1D, View2D, View3D, View4D, View5D,
                                            bool_, double, float32, float64, int32, int64)
 from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
-from .api import (compile, default_target, lower, parallel_for, parallel_reduce, parallel_scan,
+from .api import (compile, config, default_target, lower, parallel_for, parallel_reduce, parallel_scan,
                   set_default_target)
 from .program import fence, program
 from .stencil_api import Field, stencil

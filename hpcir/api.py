@@ -14,7 +14,8 @@ from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePoli
 from .frontends.python.signature import annotated_spec, bind_launch
 from hpcir.core.targets import KOKKOS_TARGETS, get_target
 
-from .lowering import (build_library, build_l3_module, build_module, cannot_run_reason, default_target, emit_cpp,
+from .lowering import (build_library, build_l3_module, build_module, cannot_run_reason, check_bounds_enabled,
+                       config, default_target, emit_cpp,
                        l2_to_l3_pipeline, lower_to_l3, set_default_target)
 
 __all__ = ["compile", "lower", "parallel_for", "parallel_reduce", "parallel_scan", "set_default_target",
@@ -120,7 +121,7 @@ def _spec_key(spec: LaunchSpec, target: str) -> tuple:
     consts = tuple((n, k.globals.get(n)) for n in k.global_names
                    if isinstance(k.globals.get(n), (int, float, bool)))
     return (k.name, k.source_hash, consts, spec.kind, spec.policy, spec.rank, tuple(spec.param_types.items()),
-            spec.reducer, spec.acc_type, spec.tile, target)
+            spec.reducer, spec.acc_type, spec.tile, spec.check_bounds, target)
 
 
 def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) -> _Loaded:
@@ -159,6 +160,7 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
         raise PolicyError(f"kernel {k.name} takes {k.rank} indices but the policy is 1-D", site,
                           hint=f"launch it with MDRangePolicy([0]*{k.rank}, [...])")
     spec, values = bind_launch(k, kind, shape, rank, kwargs, site, reducer or k.reducer or "sum")
+    spec.check_bounds = check_bounds_enabled()
     check_launch_bounds(k, spec.index_params, _policy_ranges(policy), dict(zip(spec.param_types, values)), site)
     if isinstance(policy, MDRangePolicy) and policy.tile:
         spec.tile = policy.tile

@@ -30,6 +30,29 @@ def default_target() -> str:
     return _default_target
 
 
+_check_bounds: bool | None = None  # None: HPCIR_CHECK_BOUNDS decides
+
+
+def config(check_bounds: bool | None = None) -> dict[str, Any]:
+    """Set run-time options (None leaves one as it is); returns the settings now in effect.
+
+    check_bounds: compile a check of every view index into the kernels launched from now on; the
+    first index outside its view is raised after the launch as an IndexError naming the line
+    (a debug mode, slower; default: HPCIR_CHECK_BOUNDS=1 in the environment turns it on).
+    """
+    global _check_bounds
+    if check_bounds is not None:
+        _check_bounds = bool(check_bounds)
+    return {"check_bounds": check_bounds_enabled()}
+
+
+def check_bounds_enabled() -> bool:
+    """Whether launches compile bounds checks (hpcir.config, else HPCIR_CHECK_BOUNDS)."""
+    if _check_bounds is not None:
+        return _check_bounds
+    return os.environ.get("HPCIR_CHECK_BOUNDS", "").strip().lower() in ("1", "true", "yes", "on")
+
+
 def build_module(specs: list[LaunchSpec], target: str | None = None) -> ModuleOp:
     """Target-neutral L2 IR of a set of launches (one module), stamped with `target` when given."""
     mb = ModuleBuilder()

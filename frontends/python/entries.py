@@ -40,6 +40,7 @@ class LaunchSpec:
     tile: tuple[int, ...] = ()
     layout_free: bool = False  # view layouts are the target's choice (lowering a file, no arrays)
     name: str = ""
+    check_bounds: bool = False  # debug mode: every view access checked at run time (HPCIR_CHECK_BOUNDS)
     index_params: list[str] = field(default_factory=list)
     acc_param: str | None = None
     final_param: str | None = None
@@ -59,6 +60,7 @@ class KernelLowerer(StmtMixin):
         self.loops: list = []
         self.member: TV | None = None
         self.infer_returns: list[TV] | None = None
+        self.check_bounds = False  # assert 0 <= index < extent at every view access
 
     def stmt_Return(self, node: ast.Return) -> None:  # type: ignore[override]
         if self.infer_returns is not None and node.value is not None:
@@ -127,6 +129,7 @@ class ModuleBuilder:
         for arg, hint in zip(block.args, bound_names[spec.policy] + list(spec.param_types)):
             arg.name_hint = hint  # readable C++ and MLIR (%x instead of %3)
         low = KernelLowerer(k, self, block)
+        low.check_bounds = spec.check_bounds
         bounds = [low.to_index(TV(a, I64)) for a in block.args[:nb]]
         params: dict[str, Var | TV] = {n: TV(a, t) for (n, t), a in zip(param_types.items(), block.args[nb:])}
         result_types = []

@@ -328,7 +328,26 @@ class ExprMixin(Emitter):
                 raise self.err(KernelSyntaxError, "slices are not supported inside kernels", n,
                                hint="index one element per iteration (v[i]); use a loop for ranges")
         indices = [self.to_index(self.as_int(n)) for n in idx_nodes]
+        if getattr(self, "check_bounds", False):
+            self.check_indices(view, indices, cur, node)
         return view, indices, cur
+
+    def check_indices(self, view: TV, indices: list[Any], name: ast.expr, node: ast.AST) -> None:
+        """Debug mode: `cf.assert 0 <= i < extent` per dimension, reported like a ZeroDivisionError
+        (the kernel goes on with the index clamped into the view; the launch raises an IndexError
+        naming this line afterwards)."""
+        zero = self.const_index(0)
+        for d, idx in enumerate(indices):
+            dim = self.emit(memref.DimOp(view.ssa, self.const_index(d))).results[0]
+            ok = self.emit(arith.AndIOp(self.emit(arith.CmpiOp(idx, zero, "sge")).results[0],
+                                        self.emit(arith.CmpiOp(idx, dim, "slt")).results[0])).results[0]
+            where = f"dimension {d} of `{ast.unparse(name)}`"
+            self.emit(cf.AssertOp(ok, f"{self.kernel.loc(node)}: IndexError: `{ast.unparse(node)}` is outside "
+                                      f"{where}"))
+            # In range afterwards even when the check failed: the kernel goes on, nothing is corrupted.
+            last = self.emit(arith.SubiOp(dim, self.const_index(1))).results[0]
+            clamped = self.emit(arith.MaxSIOp(zero, self.emit(arith.MinSIOp(idx, last)).results[0])).results[0]
+            indices[d] = clamped
 
     def expr_Subscript(self, node: ast.Subscript) -> TV:
         view, indices, _ = self.subscript_target(node)

@@ -130,8 +130,13 @@ class KernelZeroDivisionError(KernelCheckError, ZeroDivisionError):
     """An integer division or modulo by zero inside a kernel (`except ZeroDivisionError` catches it)."""
 
 
+class KernelIndexError(KernelCheckError, IndexError):
+    """A view index outside its extent, found by the bounds-checking debug mode (HPCIR_CHECK_BOUNDS)."""
+
+
 # The Python exception a failed check's kind ("ZeroDivisionError", in its text) raises.
-CHECK_ERRORS: dict[str, type[KernelCheckError]] = {"ZeroDivisionError": KernelZeroDivisionError}
+CHECK_ERRORS: dict[str, type[KernelCheckError]] = {"ZeroDivisionError": KernelZeroDivisionError,
+                                                   "IndexError": KernelIndexError}
 
 
 def check_error(text: str) -> KernelCheckError:
