@@ -332,7 +332,9 @@ def _inlinable(em: "FunctionEmitter", op: Operation, v: SSAValue, reads: Operati
     exact C++ value (no narrow integer or arithmetic bool, whose variable would wrap); and no
     write (store, call, launch, control flow) comes between its earliest memory read and the use."""
     uses = list(v.uses)
-    if v.name_hint is not None or len(uses) != 1 or v in em.literals:
+    if v.name_hint is not None or v in em.literals:
+        return False
+    if len(uses) != 1 and not _only_checked(em, op, uses):
         return False
     user, index = uses[0].operation, uses[0].index
     if user.parent_block() is not op.parent_block() or op in em.mod.elided:
@@ -355,6 +357,14 @@ def _inlinable(em: "FunctionEmitter", op: Operation, v: SSAValue, reads: Operati
             return False
         cur = cur.next_op
     return True
+
+
+def _only_checked(em: "FunctionEmitter", op: Operation, uses: list) -> bool:
+    """A comparison of values without pending memory reads that only cf.asserts use (`m != 0` before
+    `i // m` and `i % m`): written into the first check; the others of the same condition are
+    dropped (expr._checked_earlier)."""
+    return op.name == "arith.cmpi" and len(uses) > 1 and all(u.operation.name == "cf.assert" for u in uses) \
+        and not any(o in em.mod.reads_since for o in op.operands)
 
 
 def _cmpf_twice(op: Operation) -> bool:

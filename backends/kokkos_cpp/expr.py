@@ -203,6 +203,8 @@ def _assert(em: FunctionEmitter, op: Operation) -> None:
     code it throws hpcir::check_failed at once. The text is "FILE:LINE:COL: ZeroDivisionError: ..."."""
     cond = op.operands[0]
     text = prop(op, "msg").data
+    if _checked_earlier(op):  # `i // m + i % m`: the first check of `m` is the one that can fail
+        return
     owner = cond.owner
     if isinstance(owner, Operation) and owner.name == "arith.cmpi" and cond in em.mod.prec \
             and _CMPI_ORDER[_predicate(owner)] in ("eq", "ne"):
@@ -219,6 +221,22 @@ def _assert(em: FunctionEmitter, op: Operation) -> None:
                                  hint="checks are supported inside kernels (launch bodies) and host code")
     em.mod.checks.append(text)
     em.line(f"if ({failed}) {em.mod.check_flag}.fail({len(em.mod.checks)});  // {_comment(text)}")
+
+
+def _checked_earlier(op: Operation) -> bool:
+    """Does a cf.assert of the same condition come before `op` in its block or an enclosing one
+    (within its function or launch body)?"""
+    cond, cur = op.operands[0], op
+    while cur is not None:
+        prev = cur.prev_op
+        while prev is not None:
+            if prev.name == "cf.assert" and prev.operands[0] is cond:
+                return True
+            prev = prev.prev_op
+        cur = cur.parent_op()
+        if cur is None or cur.name.startswith("kokkos.parallel_") or cur.name == "func.func":
+            return False
+    return False
 
 
 def _comment(text: str) -> str:
