@@ -6,7 +6,8 @@ from typing import Any
 
 import numpy as np
 
-from hpcir.core.errors import ArgumentError, HpcirError, PolicyError, SourceLocation, user_call_site
+from hpcir.core.errors import (ArgumentError, HpcirError, KernelCheckError, PolicyError, SourceLocation,
+                               user_call_site)
 from .frontends.python.bounds import check_launch_bounds
 from .frontends.python.entries import LaunchSpec
 from .frontends.python.kernel import Kernel, kernel
@@ -168,6 +169,8 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
     loaded = _compile(spec, tgt, site)
     try:
         result = loaded.library[loaded.entry](*_policy_bounds(policy), *values)
+    except KernelCheckError as err:  # located in the kernel: say which launch ran it
+        raise type(err)(err.message, err.loc, f"raised by the launch at {site}" if site else err.hint) from None
     except HpcirError as err:
         if err.loc is None:  # failures reported by the C++ side: point at the launch
             raise type(err)(err.message, site, err.hint) from None
