@@ -179,6 +179,21 @@ def test_float_and_max_min_lower_to_upstream_ops():
     assert "hpcir::maximumf(dst.v0, src.v0)" in red  # the join propagates nan too
 
 
+def test_checks_and_remainders_parse_upstream():
+    """cf.assert and arith.remf are upstream MLIR: L2 and L3 verify with upstream MLIR as printed."""
+    pytest.importorskip("mlir.ir")
+    from hpcir.api import build_module, lower_to_l3
+    from hpcir.dialects.upstream import verify_upstream
+    from hpcir.frontends.python.signature import annotated_spec
+    for fn in (sk.float_ops, sk.int_ops):
+        spec = annotated_spec(hpcir.kernel(fn))
+        spec.name = fn.__name__
+        verify_upstream(build_module([spec], "cpu"))
+        l3 = lower_to_l3(build_module([spec], "cpu"), "cpu")
+        verify_upstream(l3)
+        assert str(l3).count("cf.assert") == (4 if fn is sk.int_ops else 0)
+
+
 def test_host_code_checks_throw_at_once():
     """A cf.assert outside a launch (host code) throws hpcir::check_failed where it stands."""
     text = """
