@@ -8,8 +8,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from hpcir.core.cache import (CacheError, cache_key, cache_root, cached_build, discard, elf_problem, lookup,
-                              warn)
+from hpcir.core.cache import CacheError, cache_key, cache_root, cached_build, discard, lookup, warn
+from hpcir.core.elf import elf_problem
 from hpcir.core.errors import BuildError, KokkosNotFoundError
 from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 from hpcir.backends.toolchain.kokkos_probe import KokkosToolchain

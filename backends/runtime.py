@@ -15,7 +15,8 @@ from typing import Any
 import numpy as np
 
 from hpcir.core.arrays import DeviceArray, contiguity, share_memory
-from hpcir.core.cache import elf_problem, verify_artifact
+from hpcir.core.cache import verify_artifact
+from hpcir.core.elf import elf_problem
 from hpcir.core.errors import ArgumentError, HpcirError, check_error
 
 MAX_RANK = 8  # hpcir_view holds up to 8 extents/strides (Kokkos' maximum rank)

@@ -5,6 +5,7 @@ import argparse
 import time
 
 from hpcir.core import cache
+from hpcir.core.units import human_bytes, parse_duration
 
 
 def _info(args: argparse.Namespace) -> int:
@@ -17,18 +18,18 @@ def _info(args: argparse.Namespace) -> int:
     width = max([len(r.kind) for r in rows] + [5])
     print(f"  {'kind':<{width}}  {'entries':>7}  {'size':>9}  holds")
     for r in rows:
-        print(f"  {r.kind:<{width}}  {r.entries:>7}  {cache.human_bytes(r.bytes):>9}  {r.holds}")
+        print(f"  {r.kind:<{width}}  {r.entries:>7}  {human_bytes(r.bytes):>9}  {r.holds}")
     print(f"  {'total':<{width}}  {sum(r.entries for r in rows if r.kind != 'locks'):>7}  "
-          f"{cache.human_bytes(sum(r.bytes for r in rows)):>9}")
+          f"{human_bytes(sum(r.bytes for r in rows)):>9}")
     stale = cache.sweep(root, dry_run=True)
     if stale:
-        print(f"  leftovers of killed builds: {len(stale)} ({cache.human_bytes(sum(n for _, n in stale))}); "
+        print(f"  leftovers of killed builds: {len(stale)} ({human_bytes(sum(n for _, n in stale))}); "
               "`hpcir cache clean` removes them")
     return 0
 
 
 def _clean(args: argparse.Namespace) -> int:
-    older = cache.parse_duration(args.older_than) if args.older_than else None
+    older = parse_duration(args.older_than) if args.older_than else None
     kinds = [k for part in args.kind or [] for k in part.split(",") if k]
     root = cache.describe_root()[0]
     if not root.is_dir():
@@ -40,9 +41,9 @@ def _clean(args: argparse.Namespace) -> int:
     verb = "would remove" if args.dry_run else "removed"
     for path, size, why in removed:
         if args.verbose or args.dry_run:
-            print(f"  {verb} {path} ({cache.human_bytes(size)}): {why}")
+            print(f"  {verb} {path} ({human_bytes(size)}): {why}")
     total = sum(size for _, size, _ in removed)
-    print(f"hpcir cache: {verb} {len(removed)} item{'s' * (len(removed) != 1)}, {cache.human_bytes(total)} "
+    print(f"hpcir cache: {verb} {len(removed)} item{'s' * (len(removed) != 1)}, {human_bytes(total)} "
           f"from {root} in {time.monotonic() - start:.1f} s")
     return 0
 

@@ -17,7 +17,6 @@ import re
 import secrets
 import shutil
 import stat
-import struct
 import sys
 import tempfile
 import time
@@ -27,7 +26,10 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+
+from hpcir.core.elf import elf_problem
 from hpcir.core.errors import HpcirError
+from hpcir.core.units import format_duration
 
 # A complete entry holds this record, written last (a folder without it is never used).
 MANIFEST = "ENTRY.json"
@@ -477,69 +479,6 @@ def cached_build(key: str, build_fn: Callable[[Path], Path], kind: str = "builds
     return final / rel
 
 
-# ------------------------------------------------------------------ libraries before dlopen
-
-
-def elf_problem(path: Path) -> str | None:
-    """Why `path` is not a complete ELF file (None: it is, or it is not an ELF platform's file).
-
-    Reads the ELF header and the program and section header tables and checks that every segment
-    and section lies inside the file: a truncated shared library is refused here instead of
-    crashing the process with SIGBUS when the loader touches its missing pages."""
-    path = Path(path)
-    try:
-        size = path.stat().st_size
-        with open(path, "rb") as f:
-            head = f.read(64)
-            if head[:4] != b"\x7fELF":
-                if sys.platform.startswith("linux"):
-                    return f"{path} is not an ELF shared library ({size} bytes)"
-                return None
-            if len(head) < 52:
-                return f"{path} is truncated ({size} bytes: not even an ELF header)"
-            is64, order = head[4] == 2, "<" if head[5] == 1 else ">"
-            if is64:
-                if len(head) < 64:
-                    return f"{path} is truncated ({size} bytes: not even an ELF header)"
-                phoff, shoff = struct.unpack_from(order + "QQ", head, 32)
-                phentsize, phnum, shentsize, shnum = struct.unpack_from(order + "HHHH", head, 54)
-            else:
-                phoff, shoff = struct.unpack_from(order + "II", head, 28)
-                phentsize, phnum, shentsize, shnum = struct.unpack_from(order + "HHHH", head, 42)
-            need = max(phoff + phnum * phentsize, shoff + shnum * shentsize if shoff else 0)
-            if need > size:
-                return f"{path} is truncated ({size} bytes; its ELF header tables end at byte {need})"
-            f.seek(phoff)
-            ph = f.read(phnum * phentsize)
-            for k in range(phnum):
-                if is64:
-                    offset, filesz = struct.unpack_from(order + "Q", ph, k * phentsize + 8)[0], \
-                        struct.unpack_from(order + "Q", ph, k * phentsize + 32)[0]
-                else:
-                    offset, filesz = struct.unpack_from(order + "I", ph, k * phentsize + 4)[0], \
-                        struct.unpack_from(order + "I", ph, k * phentsize + 16)[0]
-                need = max(need, offset + filesz)
-            if shoff:
-                f.seek(shoff)
-                sh = f.read(shnum * shentsize)
-                for k in range(shnum):
-                    if is64:
-                        sh_type = struct.unpack_from(order + "I", sh, k * shentsize + 4)[0]
-                        offset, sz = struct.unpack_from(order + "QQ", sh, k * shentsize + 24)
-                    else:
-                        sh_type = struct.unpack_from(order + "I", sh, k * shentsize + 4)[0]
-                        offset, sz = struct.unpack_from(order + "II", sh, k * shentsize + 16)
-                    if sh_type != 8:  # SHT_NOBITS occupies no file space
-                        need = max(need, offset + sz)
-            if need > size:
-                return f"{path} is truncated ({size} bytes; its segments and sections end at byte {need})"
-    except OSError as err:
-        return f"{path} cannot be read: {err.strerror or err}"
-    except struct.error:
-        return f"{path} is not a well-formed ELF file"
-    return None
-
-
 # ------------------------------------------------------------------ leftovers of killed builds
 
 
@@ -759,7 +698,7 @@ def clean(kinds: list[str] | None = None, older_than_s: float | None = None, eve
                 if everything or (kinds and older_than_s is None):
                     why = "asked for"
                 elif older_than_s is not None and now - _last_used(entry) > older_than_s:
-                    why = f"unused for {_duration(now - _last_used(entry))}"
+                    why = f"unused for {format_duration(now - _last_used(entry))}"
             if why is None:
                 continue
             if kind == "kokkos":
@@ -780,33 +719,6 @@ def clean(kinds: list[str] | None = None, older_than_s: float | None = None, eve
                     with contextlib.suppress(OSError):
                         os.rmdir(sub.path)
     return out
-
-
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-
-
-def parse_duration(text: str) -> float:
-    """Seconds in '90s', '30m', '12h', '7d', '2w' (a bare number is days)."""
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw]?)\s*", text)
-    if not m:
-        raise CacheError(f"cannot read the duration {text!r}", hint="write it as 30m, 12h, 7d or 2w")
-    return float(m.group(1)) * _UNITS[m.group(2) or "d"]
-
-
-def _duration(seconds: float) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds / size:.0f}{unit}"
-    return f"{seconds:.0f}s"
-
-
-def human_bytes(n: float) -> str:
-    """1.5 MB, 88.0 MB, 2.1 GB (powers of 1024)."""
-    for unit in ("B", "KB", "MB", "GB"):
-        if n < 1024 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} TB"
 
 
 def describe_root() -> tuple[Path, str]:

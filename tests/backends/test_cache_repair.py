@@ -26,6 +26,7 @@ from hpcir.backends.toolchain.kokkos_build import ensure_kokkos
 from hpcir.backends.toolchain.kokkos_install import read_install
 from hpcir.backends.toolchain.kokkos_probe import cmake_path_problem
 from hpcir.core import cache
+from hpcir.core.elf import elf_problem
 from hpcir.core.errors import HpcirError, KokkosNotFoundError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,10 +134,10 @@ def test_load_refuses_a_truncated_library_before_dlopen(tmp_path):
     import numpy._core._multiarray_umath as umath  # any complete shared library
     whole = tmp_path / "whole.so"
     shutil.copyfile(umath.__file__, whole)
-    assert cache.elf_problem(whole) is None
+    assert elf_problem(whole) is None
     cut = tmp_path / "cut.so"
     cut.write_bytes(whole.read_bytes()[: whole.stat().st_size // 3])
-    assert "truncated" in cache.elf_problem(cut)
+    assert "truncated" in elf_problem(cut)
     with pytest.raises(HpcirError, match="refusing to load .*cut.so: .*truncated"):
         load_module(cut)
     (tmp_path / "text.so").write_text("not a library\n")
