@@ -43,11 +43,7 @@ class Array:
         self._host = host  # host targets: the backing NumPy array
         self._ptr, self._runtime = ptr, runtime  # device targets: the allocation and who frees it
         self._freed = False
-        self._release: weakref.finalize | None = None
-        if ptr:
-            self._release = weakref.finalize(self, _free, runtime, ptr)
-            self._release.atexit = False  # _free_all frees what is left, before Kokkos finalizes
-            _LIVE[ptr] = self._release
+        self._alloc = _Allocation(runtime, ptr) if ptr else None  # freed with the Array
 
     # -- description -------------------------------------------------------------------------
     @property
@@ -150,8 +146,8 @@ class Array:
     def free(self) -> None:
         """Give the memory back now (it is also freed when the Array is garbage-collected); using the
         Array afterwards is an error."""
-        if self._release is not None:
-            self._release()
+        if self._alloc is not None:
+            self._alloc.release()
         self._host, self._ptr, self._freed = None, 0, True
 
     # -- interop ---------------------------------------------------------------------------------
@@ -243,23 +239,37 @@ class Array:
                                 hint="go through the host: dst.copy_from(src.numpy())")
 
 
-# Allocations not freed yet (pointer -> finalizer), freed at exit before Kokkos finalizes.
-_LIVE: dict[int, weakref.finalize] = {}
+class _Allocation:
+    """Device memory owned by one Array, freed exactly once: by free(), when the Array is
+    collected (this object dies with it), or at exit."""
+
+    def __init__(self, runtime: Any, ptr: int):
+        self.runtime, self.ptr = runtime, ptr
+        _LIVE[ptr] = self
+
+    def release(self) -> None:
+        """Free the memory (again: nothing)."""
+        ptr, self.ptr = self.ptr, 0
+        if ptr:
+            _LIVE.pop(ptr, None)
+            self.runtime.free(ptr)
+
+    __del__ = release
+
+
+# Allocations not freed yet, by pointer; what is left at exit is freed before Kokkos finalizes.
+# (Not weakref.finalize: its own exit hook may run first and then disables every finalizer.)
+_LIVE: weakref.WeakValueDictionary[int, _Allocation] = weakref.WeakValueDictionary()
 _RUNTIMES: dict[str, Any] = {}  # target name -> MemoryRuntime (tests may install a stand-in)
 _RUNTIME_LOCK = threading.Lock()
 _EXIT_HOOK = False
 
 
-def _free(runtime: Any, ptr: int) -> None:
-    _LIVE.pop(ptr, None)
-    runtime.free(ptr)
-
-
 def _free_all() -> None:
     """Free what is still allocated; registered after the memory runtime's Kokkos::finalize hook, so
     it runs before it (atexit runs last-registered first)."""
-    for fin in list(_LIVE.values()):
-        fin()
+    for alloc in list(_LIVE.values()):
+        alloc.release()
 
 
 def memory_runtime(t: Target, site: SourceLocation | None = None) -> Any:

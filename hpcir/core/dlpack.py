@@ -46,20 +46,20 @@ def _delete(address: int) -> None:
     _EXPORTED.pop(address, None)
 
 
+# Private prototypes of the C API (ctypes.pythonapi's attributes are shared: others may retype them).
+_capsule_is_valid = ctypes.PYFUNCTYPE(ctypes.c_int, ctypes.c_void_p, ctypes.c_char_p)(
+    ("PyCapsule_IsValid", ctypes.pythonapi))
+_capsule_pointer = ctypes.PYFUNCTYPE(ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p)(
+    ("PyCapsule_GetPointer", ctypes.pythonapi))
+_capsule_new = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p)(
+    ("PyCapsule_New", ctypes.pythonapi))
+
+
 @ctypes.CFUNCTYPE(None, ctypes.c_void_p)
 def _capsule_destructor(capsule: int) -> None:
     # Unconsumed (still named "dltensor"): nobody will call the deleter, so call it here.
-    if ctypes.pythonapi.PyCapsule_IsValid(ctypes.c_void_p(capsule), _NAME):
-        _delete(ctypes.pythonapi.PyCapsule_GetPointer(ctypes.c_void_p(capsule), _NAME))
-
-
-ctypes.pythonapi.PyCapsule_IsValid.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-ctypes.pythonapi.PyCapsule_IsValid.restype = ctypes.c_int
-ctypes.pythonapi.PyCapsule_GetPointer.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
-ctypes.pythonapi.PyCapsule_GetPointer.restype = ctypes.c_void_p
-_capsule_new = ctypes.pythonapi.PyCapsule_New
-_capsule_new.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p]
-_capsule_new.restype = ctypes.py_object
+    if _capsule_is_valid(capsule, _NAME):
+        _delete(_capsule_pointer(capsule, _NAME))
 
 
 def dlpack_capsule(owner: Any, ptr: int, shape: tuple[int, ...], strides: tuple[int, ...], dtype: np.dtype,
