@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from hpcir.core.arrays import MAX_VIEW_RANK, DeviceArray
+from hpcir.core.arrays import MAX_VIEW_RANK, DeviceArray, contiguity, device_array
 from hpcir.core.errors import ArgumentError, HpcirError, SourceLocation, user_call_site
 from hpcir.core.targets import Target, get_target
 from hpcir.core.transfers import record
@@ -126,6 +126,10 @@ class Array:
             self._check_match(x.shape, x.dtype, site, "copy_from")
             self._copy_array(x, site)
             return
+        d = device_array(x)
+        if d is not None:  # a GPU array of another library (cupy, torch): device to device
+            self._copy_device(d, site)
+            return
         if isinstance(x, np.ndarray) and x.dtype != self._dtype:
             raise ArgumentError(f"copy_from: the source has dtype {x.dtype}, the Array {self._dtype}", site,
                                 hint=f"convert it first: x.astype(np.{self._dtype})")
@@ -162,6 +166,8 @@ class Array:
                                 hint="call x.numpy() for a host copy (np.array(x) copies too)")
         out = self._host if self._host is not None else self.numpy()
         if dtype is not None and np.dtype(dtype) != out.dtype:
+            if copy is False:
+                raise ValueError(f"an hpcir.Array of {out.dtype} cannot be read as {np.dtype(dtype)} without a copy")
             return out.astype(dtype)
         return out.copy() if copy and self._host is not None else out
 
@@ -222,6 +228,18 @@ class Array:
         elif self._ptr:
             self._runtime.copy_in(self._ptr, np.ascontiguousarray(src))
             record("host_to_device", src.nbytes)
+
+    def _copy_device(self, d: DeviceArray, site: SourceLocation | None) -> None:
+        if d.device != self.target:
+            raise ArgumentError(f"copy_from: the source is {d.describe()}, the Array is on {self.target!r}", site,
+                                hint="copy it to the host first (cupy: x.get(); torch: x.cpu().numpy())")
+        self._check_match(d.shape, d.dtype, site, "copy_from")
+        if not contiguity(d.shape, d.strides, d.itemsize)[0]:
+            raise ArgumentError(f"copy_from: the source has strides {d.strides}; only C-contiguous device arrays "
+                                "are copied", site, hint="make it contiguous first (cupy.ascontiguousarray(x), "
+                                                         "x.contiguous())")
+        if self.nbytes:
+            self._runtime.copy(self._ptr, d.ptr, self.nbytes)
 
     def _copy_array(self, x: "Array", site: SourceLocation | None) -> None:
         mine, theirs = _memory(self._target), _memory(x._target)
@@ -375,6 +393,11 @@ def array(x: Any, dtype: Any = None, target: str | None = None) -> Array:
             out._copy_array(x, site)
             return out
         x = x.numpy()
+    d = device_array(x)
+    if d is not None and (dtype is None or np.dtype(dtype) == d.dtype):  # cupy / torch GPU data
+        out = _allocate(_shape(d.shape, site), _dtype(d.dtype, site), t, site)
+        out._copy_device(d, site)
+        return out
     src = _host_data(x, None if dtype is None else _dtype(dtype, site), site)
     dt = _dtype(src.dtype, site)
     out = _allocate(_shape(src.shape, site), dt, t, site)

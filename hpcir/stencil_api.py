@@ -249,9 +249,12 @@ class CompiledStencil:
         """GPU fields (cupy, torch CUDA) as device descriptors, passed without copies; they must be on
         this stencil's target."""
         from hpcir.core.arrays import device_array
+        from .ndarray import Array
         out = []
         for p, v in zip(self.stencil.sd.params, values):
             d = device_array(v) if p.spec is not None else None
+            if d is None and isinstance(v, Array):
+                v = v.numpy()  # a host hpcir.Array: its own NumPy array, no copy
             if d is not None and d.device != self.target:
                 raise ArgumentError(f"{self.stencil.name}(): field {p.name!r} is {d.describe()} but the stencil "
                                     f"is compiled for {self.target!r}, whose kernels cannot read that memory", site,

@@ -40,3 +40,19 @@ def install_fake_gpu(monkeypatch, targets: tuple[str, ...] = ("cuda", "hip")) ->
         return api._Loaded({loaded.entry: entry}, loaded.entry, spec)
 
     monkeypatch.setattr(api, "_compile", compile_as_gpu)
+
+
+class ForeignGpuArray:
+    """Host memory presented as another library's GPU array (CUDA Array Interface v3 and
+    __dlpack_device__), as cupy arrays and torch CUDA tensors present theirs."""
+
+    def __init__(self, a, dlpack_device: int = 2):
+        self.a, self.dev = a, dlpack_device
+
+    @property
+    def __cuda_array_interface__(self) -> dict:
+        return {"shape": self.a.shape, "typestr": self.a.dtype.str, "version": 3, "data": (self.a.ctypes.data, False),
+                "strides": None if self.a.flags.c_contiguous else self.a.strides}
+
+    def __dlpack_device__(self) -> tuple[int, int]:
+        return (self.dev, 0)

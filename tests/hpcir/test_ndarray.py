@@ -25,7 +25,7 @@ from hpcir.core.arrays import device_array
 from hpcir.core.dlpack import ManagedTensor, exported_count
 from hpcir.core.errors import ArgumentError
 
-from device_fakes import install_fake_gpu
+from device_fakes import ForeignGpuArray, install_fake_gpu
 
 HOST = ("serial", "cpu")
 DTYPES = (np.bool_, np.int8, np.int32, np.int64, np.float32, np.float64, np.complex128)
@@ -142,6 +142,23 @@ def test_torch_shares_host_arrays_through_dlpack():
     np.testing.assert_array_equal(x.numpy(), np.full(4, 7.0))
 
 
+@hpcir.stencil
+def lap(u: hpcir.Field[float, 2], out: hpcir.Field[float, 2]):
+    out[0, 0] = 4.0 * u[0, 0] - (u[1, 0] + u[-1, 0] + u[0, 1] + u[0, -1])
+
+
+@pytest.mark.parametrize("target", HOST)
+def test_stencils_run_in_place_on_host_arrays(target):
+    u0 = np.random.default_rng(1).random((9, 7))
+    want = np.zeros_like(u0)
+    lap(u0, want)
+    u, out = hpcir.array(u0, target=target), hpcir.zeros(u0.shape, target=target)
+    back = out.numpy()
+    hpcir.compile(lap, target=target)(u, out)
+    assert out.numpy() is back
+    np.testing.assert_array_equal(back, want)
+
+
 # -- property: every constructor and copy, host and (stand-in) device ------------------------------
 _shapes = st.lists(st.integers(0, 5), min_size=0, max_size=4).map(tuple)
 
@@ -245,6 +262,26 @@ def test_device_arrays_are_freed_when_collected_or_freed(fake_gpu):
     y.free()  # twice is harmless
     assert ptr not in ndarray._LIVE and y.freed and "freed" in repr(y)
     assert hpcir.empty(0, target="cuda")._ptr == 0  # nothing allocated for no data
+
+
+def test_gpu_arrays_of_other_libraries_are_copied_on_the_device(fake_gpu):
+    """cupy / torch CUDA data into an Array of their GPU: device to device, nothing counted."""
+    src = np.arange(12.0).reshape(3, 4)
+    before = hpcir.transfer_stats()
+    x = hpcir.array(ForeignGpuArray(src), target="cuda")
+    y = hpcir.zeros((3, 4), target="cuda")
+    y.copy_from(ForeignGpuArray(2 * src))
+    assert (hpcir.transfer_stats() - before).total == 0
+    assert x._ptr != src.ctypes.data  # a copy, not the same memory
+    np.testing.assert_array_equal(x.numpy(), src)
+    np.testing.assert_array_equal(y.numpy(), 2 * src)
+    for bad, match in ((lambda: y.copy_from(ForeignGpuArray(src, dlpack_device=10)), "is a hip device array"),
+                       (lambda: y.copy_from(ForeignGpuArray(np.asfortranarray(src))), "only C-contiguous"),
+                       (lambda: y.copy_from(ForeignGpuArray(src.astype(np.float32))), "dtype float32"),
+                       (lambda: hpcir.array(ForeignGpuArray(src), target="cpu"), "the Array is on 'cpu'")):
+        with pytest.raises(ArgumentError, match=match) as e:
+            bad()
+        _located(e)
 
 
 def test_numpy_conversion_of_device_arrays_is_explicit(fake_gpu):
