@@ -8,6 +8,7 @@ and device memory is counted (hpcir.transfer_stats)."""
 from __future__ import annotations
 
 import atexit
+import math
 import threading
 import weakref
 from typing import Any
@@ -25,6 +26,8 @@ __all__ = ["Array", "array", "empty", "zeros", "check_launch_arrays", "check_dev
 
 # DLPack device type of each memory an Array can live in (kDLCPU, kDLCUDA, kDLROCM).
 _DLPACK_DEVICE = {"host": 1, "cuda": 2, "hip": 10}
+# Larger requests are refused before asking any allocator (and before C's int64 sizes overflow).
+_MAX_BYTES = 1 << 60
 # Element sizes the device memory runtime can fill (and NumPy dtypes kernels and FFTs use).
 _DTYPE_KINDS = "biufc"
 
@@ -64,7 +67,7 @@ class Array:
     @property
     def size(self) -> int:
         """Number of elements."""
-        return int(np.prod(self._shape, dtype=np.int64))
+        return math.prod(self._shape)
 
     @property
     def nbytes(self) -> int:
@@ -372,11 +375,20 @@ def _scalar(value: Any, dtype: np.dtype, site: SourceLocation | None) -> np.ndar
 
 def _allocate(shape: tuple[int, ...], dt: np.dtype, t: Target, site: SourceLocation | None,
               zero: bool = False) -> Array:
+    nbytes = math.prod(shape) * dt.itemsize
+    if nbytes > _MAX_BYTES:
+        raise ArgumentError(f"shape {shape} of {dt} is {nbytes} bytes, more than any memory holds", site)
     if t.runs_on_host:
-        return Array(shape, dt, t, (np.zeros if zero else np.empty)(shape, dt))
+        try:
+            return Array(shape, dt, t, (np.zeros if zero else np.empty)(shape, dt))
+        except MemoryError:
+            raise ArgumentError(f"cannot allocate {nbytes} bytes of host memory for shape {shape} of {dt}",
+                                site) from None
     rt = memory_runtime(t, site)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
-    a = Array(shape, dt, t, None, rt.alloc(nbytes) if nbytes else 0, rt)
+    try:
+        a = Array(shape, dt, t, None, rt.alloc(nbytes) if nbytes else 0, rt)
+    except HpcirError as err:  # out of device memory: say which call asked
+        raise type(err)(err.message, site, "free Arrays you no longer need (a.free()), or use smaller ones") from None
     if zero and nbytes:
         rt.fill(a._ptr, a.size, np.zeros((), dt))
     return a

@@ -366,6 +366,9 @@ def test_dtype_and_shape_mismatches_are_refused(fake_gpu, target):
              (lambda: hpcir.empty((2, -1), target=target), "not a tuple of non-negative ints"),
              (lambda: hpcir.empty("3", target=target), "not a tuple of non-negative ints"),
              (lambda: hpcir.empty((1,) * 9, target=target), "at most 8"),
+             (lambda: hpcir.empty((1 << 40, 1 << 40), target=target), "more than any memory holds"),
+             (lambda: hpcir.zeros((1 << 57,), np.int8, target=target), "cannot allocate 144115188075855872 bytes"
+              if target == "cpu" else "alloc failed"),
              (lambda: hpcir.array(["a", "b"], target=target), "numbers and bools, not <U1"),
              (lambda: hpcir.empty(3, object, target=target), "numbers and bools, not object"),
              (lambda: hpcir.empty(3, "nonsense", target=target), "is not a dtype"),
