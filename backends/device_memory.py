@@ -114,6 +114,7 @@ extern "C" int hpcir_memory_fill(void* dst, int64_t count, int64_t itemsize, con
       case 16: {name}::fill<{name}::bytes16>(dst, count, value); break;
       default: throw std::invalid_argument("fill: element size " + std::to_string(itemsize) + " is not supported");
     }}
+    {name}::exec_space().fence();  // the fill is a kernel: done before the Array is used from Python
   }});
 }}
 """

@@ -96,6 +96,8 @@ def test_host_arrays_are_numpy_arrays_hpcir_owns(target):
     back[0, 0] = 42.0  # a view: writes go to the Array
     assert x.numpy()[0, 0] == 42.0 and x.__dlpack_device__() == (1, 0)
     assert not hasattr(x, "__cuda_array_interface__") and device_array(x) is None
+    from hpcir.frontends.python.signature import as_array  # what launches and FFTs read host data with
+    assert np.shares_memory(as_array(x), back)
 
 
 @pytest.mark.parametrize("target", HOST)
