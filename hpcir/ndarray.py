@@ -152,8 +152,16 @@ class Array:
 
     def free(self) -> None:
         """Give the memory back now (it is also freed when the Array is garbage-collected); using the
-        Array afterwards is an error."""
+        Array afterwards is an error. Refused while another library holds its memory through a DLPack
+        capsule (it would read freed memory); the CUDA Array Interface cannot tell, so drop
+        cupy / torch views of it first."""
         if self._alloc is not None:
+            from hpcir.core.dlpack import exported_count
+            held = exported_count(self)
+            if held:
+                raise ArgumentError(f"cannot free {self!r}: {held} DLPack export(s) of it are still in use",
+                                    user_call_site(2), hint="delete the tensors made from it (torch.from_dlpack, "
+                                                            "cupy.from_dlpack) first; it is freed with the last one")
             self._alloc.release()
         self._host, self._ptr, self._freed = None, 0, True
 

@@ -85,6 +85,8 @@ def dlpack_capsule(owner: Any, ptr: int, shape: tuple[int, ...], strides: tuple[
     return _capsule_new(address, _NAME, ctypes.cast(_capsule_destructor, ctypes.c_void_p))
 
 
-def exported_count() -> int:
-    """How many capsules are not released yet (each keeps its owner alive)."""
-    return len(_EXPORTED)
+def exported_count(owner: Any = None) -> int:
+    """How many capsules are not released yet (each keeps its owner alive); of `owner` only, if given."""
+    if owner is None:
+        return len(_EXPORTED)
+    return sum(1 for entry in list(_EXPORTED.values()) if entry[3] is owner)

@@ -243,7 +243,10 @@ def test_device_dlpack_capsule_describes_the_memory_and_keeps_the_array_alive(fa
     assert (t.data, t.device.device_type, t.device.device_id, t.ndim) == (ptr, 2, 0, 2)
     assert (t.dtype.code, t.dtype.bits, t.dtype.lanes) == (0, 32, 1)
     assert (t.shape[0], t.shape[1], t.strides[0], t.strides[1]) == (3, 4, 4, 1)
-    del x, t
+    with pytest.raises(ArgumentError, match="1 DLPack export.s. of it are still in use") as e:
+        x.free()  # the consumer would read freed memory
+    _located(e)
+    del x, t, e  # (the error's traceback holds the Array too)
     gc.collect()
     assert ptr in ndarray._LIVE and exported_count() == base + 1  # the capsule holds the Array
     del capsule
