@@ -469,8 +469,7 @@ def check_device_resident(values: dict[str, Any], target: str, site: SourceLocat
     """With hpcir.config(require_device_arrays=True), a GPU launch refuses host arrays (which it would
     copy to the device and back on every launch)."""
     from .lowering import require_device_arrays
-    t = get_target(target)
-    if not require_device_arrays() or t.runs_on_host:
+    if not require_device_arrays() or get_target(target, site).runs_on_host:
         return
     for n, v in values.items():
         if isinstance(v, np.ndarray):
