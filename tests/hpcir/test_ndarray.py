@@ -402,8 +402,18 @@ def test_stencils_take_device_arrays_of_their_target_only(fake_gpu):
         out[0, 0] = u[0, 0]
 
     u, out = hpcir.zeros((4, 4), target="cuda"), hpcir.zeros((4, 4), target="cuda")
-    with pytest.raises(hpcir.HpcirError, match="field 'u' is a cuda device array .hpcir Array. but the stencil") as e:
+    with pytest.raises(hpcir.HpcirError, match="`u` is an hpcir.Array on 'cuda' but the launch targets 'serial'") as e:
         hpcir.compile(copy, target="serial")(u, out)
+    _located(e)
+    assert "u.numpy()" in e.value.hint
+    host = hpcir.zeros((4, 4), target="cpu")
+    with pytest.raises(hpcir.HpcirError, match="`u` is an hpcir.Array on 'cpu' but the launch targets 'cuda'") as e:
+        hpcir.compile(copy, target="cuda")(host, out)
+    _located(e)
+    assert "hpcir.array(u, target='cuda')" in e.value.hint
+    out.free()
+    with pytest.raises(hpcir.HpcirError, match="argument `out` .* was freed") as e:
+        hpcir.compile(copy, target="cuda")(u, out)
     _located(e)
 
 
