@@ -198,6 +198,9 @@ class Array:
             return self._host.__dlpack__(stream=stream, **kw)
         if copy:
             raise BufferError("hpcir.Array.__dlpack__: copy=True is not supported for device arrays")
+        if dl_device is not None and tuple(dl_device) != self.__dlpack_device__():
+            raise BufferError(f"hpcir.Array.__dlpack__: the data is on DLPack device {self.__dlpack_device__()}, "
+                              f"not {tuple(dl_device)}")
         from hpcir.core.dlpack import dlpack_capsule
         return dlpack_capsule(self, self._ptr, self._shape, self.strides, self._dtype,
                               _DLPACK_DEVICE[self.target])

@@ -252,6 +252,19 @@ def test_device_dlpack_capsule_describes_the_memory_and_keeps_the_array_alive(fa
     del capsule
     gc.collect()
     assert ptr not in ndarray._LIVE and exported_count() == base
+    y = hpcir.zeros(3, target="cuda")
+    with pytest.raises(BufferError, match="on DLPack device .2, 0., not .1, 0."):
+        y.__dlpack__(dl_device=(1, 0))  # a consumer asking for host memory gets no device pointer
+    assert exported_count() == base
+
+
+def test_transfer_stats_reset_returns_the_counts_before(fake_gpu):
+    hpcir.array(np.zeros(16), target="cuda")
+    before = hpcir.transfer_stats(reset=True)
+    assert before.host_to_device >= 128 and before.total == before.host_to_device + before.device_to_host
+    assert hpcir.transfer_stats() == hpcir.TransferStats()
+    hpcir.zeros(4, target="hip").numpy()
+    assert hpcir.transfer_stats() == hpcir.TransferStats(0, 32, 1)
 
 
 def test_device_arrays_are_freed_when_collected_or_freed(fake_gpu):
