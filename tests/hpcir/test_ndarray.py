@@ -453,3 +453,42 @@ def test_arrays_alive_at_exit_are_freed_before_kokkos_finalizes(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("\n")[:2] == ["live: 4", "live at the end: 0"], proc.stdout
     assert proc.stderr == ""
+
+
+# -- on a real GPU (skipped on machines without one: none has run yet) ------------------------------
+def _gpu_skip(target: str):
+    from hpcir.core.targets import get_target
+    from hpcir.lowering import cannot_run_reason
+    why = cannot_run_reason(get_target(target))
+    return pytest.mark.skipif(why is not None, reason=f"{target}: {why}")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("target", [pytest.param(t, marks=_gpu_skip(t)) for t in ("cuda", "hip")])
+def test_gpu_launch_loop_moves_no_data(target):
+    x0, b0, w0 = _problem(100_000, seed=5)
+    x, b, w = (hpcir.array(a, target=target) for a in (x0, b0, w0))
+    g = hpcir.empty(len(b0), target=target)
+    before = hpcir.transfer_stats()
+    norms = descend(x, b, w, g, steps=10)
+    assert hpcir.transfer_stats() - before == hpcir.TransferStats()
+    want_x, want_norms = descend_numpy(x0, b0, w0, 10)
+    np.testing.assert_allclose(x.numpy(), want_x, rtol=1e-13, atol=1e-15)
+    np.testing.assert_allclose(norms, want_norms, rtol=1e-10)
+    y = hpcir.zeros(7, np.int32, target=target)
+    y.fill(-3)
+    z = hpcir.array(y)
+    np.testing.assert_array_equal(z.numpy(), np.full(7, -3, np.int32))
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("target", [pytest.param("cuda", marks=_gpu_skip("cuda"))])
+def test_torch_reads_cuda_arrays_in_place(target):
+    torch = pytest.importorskip("torch")
+    if not torch.cuda.is_available():
+        pytest.skip("torch has no CUDA device")
+    x = hpcir.array(np.arange(10.0), target=target)
+    for t in (torch.from_dlpack(x), torch.as_tensor(x, device="cuda")):  # DLPack; CUDA Array Interface
+        assert t.data_ptr() == x.__cuda_array_interface__["data"][0]
+        t += 1
+    np.testing.assert_array_equal(x.numpy(), np.arange(10.0) + 2)
