@@ -136,7 +136,13 @@ class Array:
         if isinstance(x, np.ndarray) and x.dtype != self._dtype:
             raise ArgumentError(f"copy_from: the source has dtype {x.dtype}, the Array {self._dtype}", site,
                                 hint=f"convert it first: x.astype(np.{self._dtype})")
-        src = _host_data(x, self._dtype, site)
+        src = _host_data(x, None, site)
+        if src.dtype != self._dtype and src.dtype.kind in _DTYPE_KINDS and \
+                np.can_cast(src.dtype, self._dtype, casting="same_kind"):
+            conv = src.astype(self._dtype)  # lists of Python numbers: 1 into a float Array, not 2.5 into ints
+            if self._dtype.kind in "iu" and not np.array_equal(conv, src):
+                raise ArgumentError(f"copy_from: some values do not fit in {self._dtype}", site)
+            src = conv
         self._check_match(src.shape, src.dtype, site, "copy_from")
         self._write_host(src)
 

@@ -377,6 +377,8 @@ def test_dtype_and_shape_mismatches_are_refused(fake_gpu, target):
              (lambda: x.copy_from(hpcir.zeros(6, target=target)), r"shape \(6,\)"),
              (lambda: x.copy_from(hpcir.zeros((2, 3), np.int32, target=target)), "dtype int32"),
              (lambda: hpcir.zeros(3, np.int32, target=target).fill(2.5), "2.5 is not a int32 value"),
+             (lambda: hpcir.zeros(2, np.int32, target=target).copy_from([1.5, 2.0]), "dtype float64, the Array int32"),
+             (lambda: hpcir.zeros(2, np.int8, target=target).copy_from([1, 300]), "some values do not fit in int8"),
              (lambda: hpcir.zeros(3, np.int8, target=target).fill(300), "300 does not fit in int8"),
              (lambda: hpcir.zeros(3, target=target).fill([1.0, 2.0]), "is not a float64 value"),
              (lambda: hpcir.parallel_for(6, scale, a=2.0, x=hpcir.zeros(6, np.int32, target=target)),
@@ -397,6 +399,8 @@ def test_dtype_and_shape_mismatches_are_refused(fake_gpu, target):
             bad()
         _located(e)
     np.testing.assert_array_equal(x.numpy(), np.zeros((2, 3)))
+    x.copy_from([[1, 2, 3], [4, 5, 6]])  # Python ints into floats: a safe conversion
+    np.testing.assert_array_equal(x.numpy(), np.arange(1.0, 7.0).reshape(2, 3))
 
 
 def test_gpu_arrays_without_a_gpu_are_a_located_error():
