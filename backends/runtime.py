@@ -18,6 +18,8 @@ from hpcir.core.arrays import DeviceArray, contiguity, share_memory
 from hpcir.core.cache import verify_artifact
 from hpcir.core.elf import elf_problem
 from hpcir.core.errors import ArgumentError, HpcirError, check_error
+from hpcir.core.targets import TARGETS
+from hpcir.core.transfers import record
 
 MAX_RANK = 8  # hpcir_view holds up to 8 extents/strides (Kokkos' maximum rank)
 ERRLEN = 4096
@@ -107,7 +109,9 @@ class Entry:
             keep.append(obj)
             ptrs[k] = ctypes.cast(ctypes.pointer(obj), ctypes.c_void_p)
         _check_aliasing(self.name, views)
+        _record_staging(self.lib.target, views, "host_to_device")
         out = self._invoke(self._fn, ptrs)
+        _record_staging(self.lib.target, views, "device_to_host")
         for orig, tmp in copies:
             orig[...] = tmp
         return out
@@ -148,6 +152,17 @@ class Entry:
         if not out:
             return None
         return out[0] if len(out) == 1 else tuple(out)
+
+
+def _record_staging(target: str, views: list[tuple[Param, np.ndarray]], direction: str) -> None:
+    """Count the copies the C entry of a GPU module makes of host arrays: each device view in
+    before the kernel, each written one back after it (hpcir.transfer_stats)."""
+    t = TARGETS.get(target)
+    if t is None or t.runs_on_host:
+        return
+    for p, a in views:
+        if p.space != "host" and (direction == "host_to_device" or p.written):
+            record(direction, a.nbytes)
 
 
 def _c_function(cdll: ctypes.CDLL, symbol: str, missing_ok: bool = False) -> Any:

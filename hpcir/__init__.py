@@ -17,7 +17,9 @@ from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, Ran
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from .api import (compile, config, default_target, lower, parallel_for, parallel_reduce, parallel_scan,
                   set_default_target)
+from .ndarray import Array, array, empty, zeros
 from .program import fence, program
+from hpcir.core.transfers import TransferStats, transfer_stats
 from .stencil_api import Field, stencil
 
 globals().update(ATOMICS)  # atomic_add, atomic_fetch_add, ... (kernel intrinsics)

@@ -15,6 +15,7 @@ from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePoli
 from .frontends.python.signature import annotated_spec, bind_launch
 from hpcir.core.targets import KOKKOS_TARGETS, get_target
 
+from .ndarray import check_device_resident, check_launch_arrays
 from .lowering import (build_library, build_l3_module, build_module, cannot_run_reason, check_bounds_enabled,
                        config, default_target, emit_cpp,
                        l2_to_l3_pipeline, lower_to_l3, set_default_target)
@@ -160,12 +161,14 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
     if shape == "range" and k.rank and k.rank > 1:
         raise PolicyError(f"kernel {k.name} takes {k.rank} indices but the policy is 1-D", site,
                           hint=f"launch it with MDRangePolicy([0]*{k.rank}, [...])")
+    target = check_launch_arrays(kwargs, _explicit_target(policy, target), site)  # hpcir.Array: live, readable
     spec, values = bind_launch(k, kind, shape, rank, kwargs, site, reducer or k.reducer or "sum")
     spec.check_bounds = check_bounds_enabled()
     check_launch_bounds(k, spec.index_params, _policy_ranges(policy), dict(zip(spec.param_types, values)), site)
     if isinstance(policy, MDRangePolicy) and policy.tile:
         spec.tile = policy.tile
     tgt = _launch_target(policy, target, dict(zip(spec.param_types, values)), site)
+    check_device_resident(dict(zip(spec.param_types, values)), tgt, site)
     loaded = _compile(spec, tgt, site)
     try:
         result = loaded.library[loaded.entry](*_policy_bounds(policy), *values)

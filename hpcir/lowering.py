@@ -31,19 +31,30 @@ def default_target() -> str:
 
 
 _check_bounds: bool | None = None  # None: HPCIR_CHECK_BOUNDS decides
+_require_device_arrays = False
 
 
-def config(check_bounds: bool | None = None) -> dict[str, Any]:
+def config(check_bounds: bool | None = None, require_device_arrays: bool | None = None) -> dict[str, Any]:
     """Set run-time options (None leaves one as it is); returns the settings now in effect.
 
     check_bounds: compile a check of every view index into the kernels launched from now on; the
     first index outside its view is raised after the launch as an IndexError naming the line
     (a debug mode, slower; default: HPCIR_CHECK_BOUNDS=1 in the environment turns it on).
+
+    require_device_arrays: GPU launches refuse host (NumPy) arrays, which they would copy to the
+    device and back on every launch; pass hpcir.Array (or cupy / torch) data instead (default off).
     """
-    global _check_bounds
+    global _check_bounds, _require_device_arrays
     if check_bounds is not None:
         _check_bounds = bool(check_bounds)
-    return {"check_bounds": check_bounds_enabled()}
+    if require_device_arrays is not None:
+        _require_device_arrays = bool(require_device_arrays)
+    return {"check_bounds": check_bounds_enabled(), "require_device_arrays": _require_device_arrays}
+
+
+def require_device_arrays() -> bool:
+    """Whether GPU launches refuse host arrays (hpcir.config(require_device_arrays=True))."""
+    return _require_device_arrays
 
 
 def check_bounds_enabled() -> bool:

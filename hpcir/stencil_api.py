@@ -23,6 +23,7 @@ from .frontends.stencil.parse import StencilDef, parse_stencil
 from hpcir.core.targets import get_target
 from hpcir.dialects.kokkos_target import set_module_target
 
+from .ndarray import Array, check_launch_arrays
 from .pipeline import run_pipeline
 
 Domain = tuple[tuple[int, int], ...]
@@ -252,6 +253,8 @@ class CompiledStencil:
         out = []
         for p, v in zip(self.stencil.sd.params, values):
             d = device_array(v) if p.spec is not None else None
+            if d is None and isinstance(v, Array):
+                v = v.numpy()  # a host hpcir.Array: its own NumPy array, no copy
             if d is not None and d.device != self.target:
                 raise ArgumentError(f"{self.stencil.name}(): field {p.name!r} is {d.describe()} but the stencil "
                                     f"is compiled for {self.target!r}, whose kernels cannot read that memory", site,
@@ -262,6 +265,7 @@ class CompiledStencil:
     def _run(self, args: Sequence[Any], kwargs: dict[str, Any], domain: Any, site: SourceLocation | None) -> Any:
         st = self.stencil
         values = st.bind(args, kwargs, site)
+        check_launch_arrays(dict(zip((p.name for p in st.sd.params), values)), self.target, site)  # hpcir.Array
         arrays = {p.name: v for p, v in zip(st.sd.params, values) if p.spec is not None}
         dom = st.resolve_domain(arrays, domain, site)
         impl = self._ensure()

@@ -66,6 +66,9 @@ def _gpu_runtime(value: Any) -> str:
 
 def device_array(value: Any) -> DeviceArray | None:
     """The descriptor of a GPU array argument, or None when `value` is not one."""
+    own = getattr(type(value), "__hpcir_device_array__", None)
+    if own is not None:  # hpcir.Array: its own descriptor (HIP memory has no CUDA Array Interface)
+        return own(value)
     cai = _cuda_array_interface(value)
     if cai is None:
         return None
