@@ -1,0 +1,311 @@
+"""Kokkos kernels inside JAX and PyTorch programs: `hpcir.as_jax` (jax.ffi) and `hpcir.as_torch` (torch.library).
+
+Both compile the kernel to the same Kokkos library a plain launch uses and hand XLA's or Torch's
+buffers to its C entry as views, without copies. The kernel is compiled when the wrapper is first
+called (or traced) with arguments of a new shape or dtype, as for `hpcir.parallel_for`.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from hpcir.core.errors import ArgumentError, HpcirError, SourceLocation, user_call_site
+from .api import _as_kernel, annotated_kind, bind
+from .frontends.python.kernel import Kernel
+
+__all__ = ["as_jax", "as_torch", "JaxKernel", "TorchKernel"]
+
+
+def _placeholder(name: str, value: Any, site: SourceLocation | None) -> Any:
+    """A NumPy stand-in of the same dtype and shape for a traced JAX or Torch array (binds the launch)."""
+    if isinstance(value, (bool, int, float, np.generic, np.ndarray)):
+        return value
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
+    if shape is None or dtype is None:
+        raise ArgumentError(f"argument `{name}` is a {type(value).__name__}, which kernels cannot take", site,
+                            hint="pass arrays (jax.Array / torch.Tensor) or Python numbers")
+    np_dtype = _numpy_dtype(dtype, name, site)
+    if len(shape) == 0:  # a 0-d array is a scalar argument
+        return np_dtype.type(0)
+    return np.empty(tuple(int(n) for n in shape), np_dtype)
+
+
+def _numpy_dtype(dtype: Any, name: str, site: SourceLocation | None) -> np.dtype:
+    text = str(dtype).removeprefix("torch.")
+    try:
+        return np.dtype(text)
+    except TypeError:
+        raise ArgumentError(f"argument `{name}` has dtype {text}, which kernels cannot take", site,
+                            hint="pass float64, float32, int64, int32 or bool arrays") from None
+
+
+def _entry_address(entry: Any) -> int:
+    return ctypes.cast(entry._fn, ctypes.c_void_p).value
+
+
+class _Interop:
+    """Common part of the JAX and Torch wrappers: the kernel, its kind and target, and binding."""
+
+    def __init__(self, k: Kernel, target: str, reducer: str | None):
+        self.kernel, self.target, self.reducer = k, target, reducer
+        self.kind = annotated_kind(k)
+
+    def _bind(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> tuple[Any, list[str]]:
+        """The compiled launch for these argument shapes and dtypes, and the argument names in entry order."""
+        stand_ins = {n: _placeholder(n, v, site) for n, v in kwargs.items()}
+        bound = bind(self.kind, policy, self.kernel, stand_ins, self.target, self.reducer, site)
+        names = list(bound.loaded.spec.param_types)
+        return bound, names
+
+
+# ------------------------------------------------------------------------------------------ JAX
+
+
+class JaxKernel(_Interop):
+    """A kernel as a JAX-traceable function (an XLA FFI custom call into its Kokkos entry)."""
+
+    def __call__(self, policy: Any, **kwargs: Any) -> Any:
+        import jax
+        import jax.numpy as jnp
+        site = user_call_site(2)
+        bound, names = self._bind(policy, kwargs, site)
+        entry = bound.entry
+        params = entry.params[entry.num_bounds:]
+        _register_jax_target()
+        operands, roles, out_types, aliases, written = [], [], [], {}, []
+        for name, p in zip(names, params):
+            v = kwargs[name]
+            if p.kind == "scalar":
+                operands.append(jnp.asarray(v, dtype=p.dtype))
+                roles.append(1)
+                continue
+            x = jnp.asarray(v)
+            if p.written:
+                aliases[len(operands)] = len(out_types)
+                roles.append(2 + len(out_types))
+                out_types.append(jax.ShapeDtypeStruct(x.shape, x.dtype))
+                written.append(name)
+            else:
+                roles.append(0)
+            operands.append(x)
+        values = [jax.ShapeDtypeStruct((), np.dtype(dt)) for dt in entry.results]
+        from .backends.xla_ffi import MAX_VALUES, TARGET_NAME
+        if len(values) > MAX_VALUES:
+            raise HpcirError(f"kernel {self.kernel.name} returns {len(values)} values; as_jax passes at most "
+                             f"{MAX_VALUES}", site)
+        call = jax.ffi.ffi_call(TARGET_NAME, out_types + values, input_output_aliases=aliases,
+                                vmap_method="sequential")
+        outs = call(*operands, entry=np.int64(_entry_address(entry)),
+                    bounds=np.asarray(bound.bounds, np.int64), roles=np.asarray(roles, np.int64),
+                    num_values=np.int64(len(values)))
+        return _results(list(outs))
+
+    def __repr__(self) -> str:
+        return f"<hpcir {self.kind} kernel {self.kernel.name} as JAX on {self.target}>"
+
+
+def _results(outs: list[Any]) -> Any:
+    """None, the one output, or a tuple: written views in signature order, then reduction values."""
+    if not outs:
+        return None
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+_JAX_REGISTERED = False
+
+
+def _register_jax_target() -> None:
+    """Register the FFI handler with XLA once per process (built against jaxlib's own headers)."""
+    global _JAX_REGISTERED
+    if _JAX_REGISTERED:
+        return
+    import jax
+    import jaxlib
+    from .backends.xla_ffi import HANDLER, TARGET_NAME, handler_library
+    lib = handler_library(jax.ffi.include_dir(), jaxlib.__version__)
+    jax.ffi.register_ffi_target(TARGET_NAME, jax.ffi.pycapsule(getattr(lib, HANDLER)), platform="cpu")
+    _JAX_REGISTERED = True
+
+
+def as_jax(obj: Any, target: str = "cpu", reducer: str | None = None) -> JaxKernel:
+    """A JAX-traceable function running the kernel's Kokkos build: f(policy, **arguments)."""
+    site = user_call_site(2)
+    k = _as_kernel(obj, site)
+    _check_host_target(target, "as_jax", site)
+    return JaxKernel(k, target, reducer)
+
+
+def _check_host_target(target: str, what: str, site: SourceLocation | None) -> None:
+    from hpcir.core.targets import get_target
+    t = get_target(target, site)
+    if t.kind != "kokkos":
+        raise HpcirError(f"{what} runs kernels as Kokkos; {target!r} is not a Kokkos target", site,
+                         hint="use target='cpu' or 'serial' (or compile the kernel for jax/torch with hpcir.compile)")
+    if not t.runs_on_host:
+        raise HpcirError(f"{what} with target {target!r} is compile-checked only: this release runs the FFI call on "
+                         "host targets", site, hint="use target='cpu' or 'serial'")
+
+
+# ---------------------------------------------------------------------------------------- Torch
+
+_TORCH_SCALARS = {"f": "float", "i": "int", "u": "int", "b": "bool"}
+
+
+class TorchKernel(_Interop):
+    """A kernel as a registered torch custom op (mutating the views it writes) behind a launch-style call.
+
+    The call itself is plain Python over shapes and dtypes that TorchDynamo traces: the op is looked
+    up (compiled and registered on a new signature) by `_resolve_torch_op`, which Dynamo runs once at
+    trace time as a constant, so `torch.compile(fullgraph=True)` and `torch.export` see one custom op."""
+
+    def __init__(self, k: Kernel, target: str, reducer: str | None):
+        super().__init__(k, target, reducer)
+        self._ops: dict[tuple, tuple[str, tuple[str, ...], tuple[int, ...], tuple[str, ...]]] = {}
+        _TORCH_KERNELS[id(self)] = self
+
+    def resolve(self, policy_key: tuple, arg_key: tuple) -> tuple[str, tuple[str, ...], tuple[int, ...], tuple[str, ...]]:
+        """(op name under torch.ops.hpcir, argument names in op order, policy bounds, written names)."""
+        hit = self._ops.get((policy_key, arg_key))
+        if hit is not None:
+            return hit
+        site = user_call_site(2)
+        stand_ins = {name: _stand_in(desc) for name, desc in arg_key}
+        bound = bind(self.kind, _policy_from_key(policy_key), self.kernel, stand_ins, self.target, self.reducer, site)
+        names = list(bound.loaded.spec.param_types)
+        op = _define_torch_op(self.kernel.name, bound.entry, names)
+        hit = (op.hpcir_name, tuple(names), tuple(bound.bounds), tuple(op.hpcir_written))
+        self._ops[(policy_key, arg_key)] = hit
+        return hit
+
+    def __call__(self, policy: Any, **kwargs: Any) -> Any:
+        import torch
+        arg_key = tuple((n, _arg_desc(v)) for n, v in kwargs.items())
+        name, names, bounds, written = _resolve_torch_op(id(self), _policy_key(policy), arg_key)
+        op = getattr(torch.ops.hpcir, name)
+        out = op(list(bounds), *[kwargs[n] for n in names])
+        values = [] if out is None else (list(out) if isinstance(out, (list, tuple)) else [out])
+        return _results([kwargs[n] for n in written] + values)
+
+    def __repr__(self) -> str:
+        return f"<hpcir {self.kind} kernel {self.kernel.name} as a torch op on {self.target}>"
+
+
+_TORCH_KERNELS: dict[int, TorchKernel] = {}
+
+
+def _resolve_torch_op(kernel_id: int, policy_key: tuple, arg_key: tuple) -> tuple:
+    return _TORCH_KERNELS[kernel_id].resolve(policy_key, arg_key)
+
+
+def _arg_desc(v: Any) -> tuple:
+    """What binding needs of an argument (Dynamo-traceable): ("tensor", shape, dtype) or ("scalar", type)."""
+    import torch
+    if isinstance(v, torch.Tensor):
+        return ("tensor", tuple(v.shape), v.dtype)
+    return ("scalar", type(v).__name__, v if isinstance(v, bool) else None)
+
+
+def _stand_in(desc: tuple) -> Any:
+    if desc[0] == "tensor":
+        np_dtype = np.dtype(str(desc[2]).removeprefix("torch."))
+        return np_dtype.type(0) if len(desc[1]) == 0 else np.empty(desc[1], np_dtype)
+    return {"float": 0.0, "int": 0, "bool": False}.get(desc[1], desc[2]) if desc[1] != "bool" else desc[2]
+
+
+def _policy_key(policy: Any) -> tuple:
+    """A launch policy as constants (Dynamo-traceable)."""
+    from .frontends.python.policies import MDRangePolicy, RangePolicy, TeamPolicy
+    if isinstance(policy, RangePolicy):
+        return ("range", policy.begin, policy.end)
+    if isinstance(policy, TeamPolicy):
+        return ("team", policy.league_size, policy.team_size, policy.vector_length)
+    if isinstance(policy, MDRangePolicy):
+        return ("mdrange", tuple(policy.begin), tuple(policy.end), tuple(policy.tile) if policy.tile else None)
+    if isinstance(policy, int):
+        return ("range", 0, policy)
+    return ("other", policy)
+
+
+def _policy_from_key(key: tuple) -> Any:
+    from .frontends.python.policies import AUTO, MDRangePolicy, RangePolicy, TeamPolicy
+    if key[0] == "team":
+        return TeamPolicy(key[1], AUTO if key[2] is None else key[2], key[3])
+    if key[0] == "range":
+        return RangePolicy(key[1], key[2])
+    if key[0] == "mdrange":
+        return MDRangePolicy(list(key[1]), list(key[2]), tile=list(key[3]) if key[3] else None)
+    return key[1]
+
+
+def _define_torch_op(kernel_name: str, entry: Any, names: list[str]) -> Any:
+    """Register `hpcir::<kernel>_<hash>` with an eager implementation and a fake one for tracing."""
+    import torch
+    params = entry.params[entry.num_bounds:]
+    args, written = ["int[] bounds"], []
+    for k, (name, p) in enumerate(zip(names, params)):
+        if p.kind == "scalar":
+            args.append(f"{_TORCH_SCALARS[np.dtype(p.dtype).kind]} {name}")
+        elif p.written:
+            args.append(f"Tensor(a{k}!) {name}")
+            written.append(name)
+        else:
+            args.append(f"Tensor {name}")
+    results = [np.dtype(dt) for dt in entry.results]
+    ret = "()" if not results else "Tensor" if len(results) == 1 else "Tensor[]"
+    schema = f"({', '.join(args)}) -> {ret}"
+    digest = hashlib.sha256(f"{entry.lib.path}:{entry.name}:{schema}".encode()).hexdigest()[:12]
+    qualname = f"hpcir::{kernel_name}_{digest}"
+    torch_dtypes = [getattr(torch, str(dt)) for dt in results]
+
+    def impl(bounds, *values):
+        host = [_torch_to_kernel(v) for v in values]
+        out = entry(*bounds, *host)
+        if not results:
+            return None
+        outs = [out] if len(results) == 1 else list(out)
+        tensors = [torch.tensor(v, dtype=dt) for v, dt in zip(outs, torch_dtypes)]
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    def fake(bounds, *values):
+        if not results:
+            return None
+        tensors = [torch.empty((), dtype=dt) for dt in torch_dtypes]
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    op = torch.library.custom_op(qualname, impl, mutates_args=tuple(written), schema=schema)
+    op.register_fake(fake)
+    op.hpcir_name = qualname.split("::")[1]
+    op.hpcir_written = written
+    return op
+
+
+def _torch_to_kernel(v: Any) -> Any:
+    """A Torch tensor as the entry takes it: a NumPy view (CPU) or a device descriptor (GPU)."""
+    import torch
+    if not isinstance(v, torch.Tensor):
+        return v
+    if v.device.type == "cpu":
+        return v.detach().numpy()
+    from hpcir.core.arrays import device_array
+    return device_array(v.detach())
+
+
+def _mark_constant() -> None:
+    """Let Dynamo run the op lookup at trace time and keep its result as a constant."""
+    import torch
+    global _resolve_torch_op
+    if not getattr(_resolve_torch_op, "_hpcir_marked", False):
+        _resolve_torch_op = torch._dynamo.assume_constant_result(_resolve_torch_op)
+        _resolve_torch_op._hpcir_marked = True
+
+
+def as_torch(obj: Any, target: str = "cpu", reducer: str | None = None) -> TorchKernel:
+    """The kernel as a torch custom op behind a launch-style call: op(policy, **arguments)."""
+    site = user_call_site(2)
+    k = _as_kernel(obj, site)
+    _check_host_target(target, "as_torch", site)
+    _mark_constant()
+    return TorchKernel(k, target, reducer)
