@@ -103,6 +103,12 @@ class JaxKernel(_Interop):
                     num_values=np.int64(len(values)))
         return _results(list(outs))
 
+    def outputs(self, policy: Any, **kwargs: Any) -> list[str]:
+        """Names of what a call returns, in order: the written views, then "result" per reduction value."""
+        bound, names = self._bind(policy, kwargs, user_call_site(2))
+        params = bound.entry.params[bound.entry.num_bounds:]
+        return [n for n, p in zip(names, params) if p.kind == "view" and p.written] + ["result"] * len(bound.entry.results)
+
     def __repr__(self) -> str:
         return f"<hpcir {self.kind} kernel {self.kernel.name} as JAX on {self.target}>"
 
