@@ -49,9 +49,9 @@ def _entry_address(entry: Any) -> int:
 class _Interop:
     """Common part of the JAX and Torch wrappers: the kernel, its kind and target, and binding."""
 
-    def __init__(self, k: Kernel, target: str, reducer: str | None):
+    def __init__(self, k: Kernel, target: str, reducer: str | None, kind: str | None = None):
         self.kernel, self.target, self.reducer = k, target, reducer
-        self.kind = annotated_kind(k)
+        self.kind = kind or ("reduce" if reducer else annotated_kind(k))
 
     def _bind(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> tuple[Any, list[str]]:
         """The compiled launch for these argument shapes and dtypes, and the argument names in entry order."""
@@ -136,12 +136,19 @@ def _register_jax_target() -> None:
     _JAX_REGISTERED = True
 
 
-def as_jax(obj: Any, target: str = "cpu", reducer: str | None = None) -> JaxKernel:
+def as_jax(obj: Any, target: str = "cpu", reducer: str | None = None, kind: str | None = None) -> JaxKernel:
     """A JAX-traceable function running the kernel's Kokkos build: f(policy, **arguments)."""
     site = user_call_site(2)
     k = _as_kernel(obj, site)
     _check_host_target(target, "as_jax", site)
-    return JaxKernel(k, target, reducer)
+    return JaxKernel(k, target, reducer, _check_kind(kind, site))
+
+
+def _check_kind(kind: str | None, site: SourceLocation | None) -> str | None:
+    if kind not in (None, "for", "reduce", "scan"):
+        raise ArgumentError(f"kind={kind!r} is not a launch kind", site, hint="use 'for', 'reduce' or 'scan' "
+                            "(needed only when the kernel's accumulator is not annotated hpcir.Acc[...])")
+    return kind
 
 
 def _check_host_target(target: str, what: str, site: SourceLocation | None) -> None:
@@ -167,8 +174,8 @@ class TorchKernel(_Interop):
     up (compiled and registered on a new signature) by `_resolve_torch_op`, which Dynamo runs once at
     trace time as a constant, so `torch.compile(fullgraph=True)` and `torch.export` see one custom op."""
 
-    def __init__(self, k: Kernel, target: str, reducer: str | None):
-        super().__init__(k, target, reducer)
+    def __init__(self, k: Kernel, target: str, reducer: str | None, kind: str | None = None):
+        super().__init__(k, target, reducer, kind)
         self._ops: dict[tuple, tuple[str, tuple[str, ...], tuple[int, ...], tuple[str, ...]]] = {}
         _TORCH_KERNELS[id(self)] = self
 
@@ -211,14 +218,21 @@ def _arg_desc(v: Any) -> tuple:
     import torch
     if isinstance(v, torch.Tensor):
         return ("tensor", tuple(v.shape), v.dtype)
-    return ("scalar", type(v).__name__, v if isinstance(v, bool) else None)
+    if isinstance(v, np.generic):  # a NumPy scalar keeps its dtype (float32 arguments stay float32)
+        return ("numpy", v.dtype.str)
+    return ("scalar", type(v).__name__)
 
 
 def _stand_in(desc: tuple) -> Any:
+    """A NumPy value with what `_arg_desc` kept of an argument (binds the launch)."""
     if desc[0] == "tensor":
         np_dtype = np.dtype(str(desc[2]).removeprefix("torch."))
         return np_dtype.type(0) if len(desc[1]) == 0 else np.empty(desc[1], np_dtype)
-    return {"float": 0.0, "int": 0, "bool": False}.get(desc[1], desc[2]) if desc[1] != "bool" else desc[2]
+    if desc[0] == "numpy":
+        return np.dtype(desc[1]).type(0)
+    stand_ins = {"float": 0.0, "int": 0, "bool": False}
+    # other types: an instance of a stand-in class of the same name, refused by binding with that name
+    return stand_ins[desc[1]] if desc[1] in stand_ins else type(desc[1], (), {})()
 
 
 def _policy_key(policy: Any) -> tuple:
@@ -308,10 +322,10 @@ def _mark_constant() -> None:
         _resolve_torch_op._hpcir_marked = True
 
 
-def as_torch(obj: Any, target: str = "cpu", reducer: str | None = None) -> TorchKernel:
+def as_torch(obj: Any, target: str = "cpu", reducer: str | None = None, kind: str | None = None) -> TorchKernel:
     """The kernel as a torch custom op behind a launch-style call: op(policy, **arguments)."""
     site = user_call_site(2)
     k = _as_kernel(obj, site)
     _check_host_target(target, "as_torch", site)
     _mark_constant()
-    return TorchKernel(k, target, reducer)
+    return TorchKernel(k, target, reducer, _check_kind(kind, site))

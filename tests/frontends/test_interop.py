@@ -50,7 +50,7 @@ def _check(case: Case, results: dict, value, expected) -> None:
 def test_as_jax_matches_numpy(case: Case):
     args = case.args(np.random.default_rng(RNG_SEED))
     expected = _expected(case, args)
-    f = hpcir.as_jax(hpcir.kernel(case.fn), reducer=case.reducer)
+    f = hpcir.as_jax(hpcir.kernel(case.fn), reducer=case.reducer, kind=case.kind)
     policy = case.policy(hpcir)
     jargs = {k: jnp.asarray(v) if isinstance(v, np.ndarray) else v for k, v in args.items()}
     names = f.outputs(policy, **jargs)
@@ -73,7 +73,7 @@ def test_as_jax_matches_numpy(case: Case):
 def test_as_torch_matches_numpy(case: Case):
     args = case.args(np.random.default_rng(RNG_SEED))
     expected = _expected(case, args)
-    op = hpcir.as_torch(hpcir.kernel(case.fn), reducer=case.reducer)
+    op = hpcir.as_torch(hpcir.kernel(case.fn), reducer=case.reducer, kind=case.kind)
     targs = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in args.items()}
     out = op(case.policy(hpcir), **targs)
     value = None
