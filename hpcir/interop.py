@@ -68,9 +68,57 @@ class JaxKernel(_Interop):
     """A kernel as a JAX-traceable function (an XLA FFI custom call into its Kokkos entry)."""
 
     def __call__(self, policy: Any, **kwargs: Any) -> Any:
+        if self.kernel.adjoint is not None:
+            return self._call_with_vjp(policy, kwargs)
+        return self._call(policy, kwargs, user_call_site(2))
+
+    def _call_with_vjp(self, policy: Any, kwargs: dict[str, Any]) -> Any:
+        """The call as a jax.custom_vjp whose backward pass launches the adjoint kernel."""
         import jax
         import jax.numpy as jnp
-        site = user_call_site(2)
+        site = user_call_site(3)
+        arrays = [n for n, v in kwargs.items() if getattr(v, "ndim", 0) > 0]
+        fixed = {n: v for n, v in kwargs.items() if n not in arrays}
+        out_names = self.outputs(policy, **kwargs)
+        adjoint = JaxKernel(_as_kernel(self.kernel.adjoint, site), self.target, None, "for")
+
+        @jax.custom_vjp
+        def run(*values):
+            return self._call(policy, {**fixed, **dict(zip(arrays, values))}, site)
+
+        def fwd(*values):
+            return run(*values), values
+
+        def bwd(values, cts):
+            primal = {**fixed, **dict(zip(arrays, values))}
+            cts = list(cts) if len(out_names) > 1 else [cts]
+            args = dict(primal)
+            args.update(adjoint_seeds(arrays, values, out_names, cts, self._acc_names(policy, primal)))
+            wanted = {p.name for p in adjoint.kernel.params}
+            args = {n: v for n, v in args.items() if n in wanted}
+            written = adjoint.outputs(policy, **args)
+            result = adjoint._call(policy, args, site)
+            result = list(result) if len(written) > 1 else [result]
+            bars = dict(zip(written, result))
+            return tuple(_cotangent(values[k], bars.get(f"{n}_bar", args.get(f"{n}_bar")))
+                         for k, n in enumerate(arrays))
+
+        def _cotangent(x, bar):
+            if not jnp.issubdtype(x.dtype, jnp.inexact):  # integer views: no tangent space
+                return np.zeros(x.shape, jax.dtypes.float0)
+            return jnp.zeros_like(x) if bar is None else bar
+
+        run.defvjp(fwd, bwd)
+        return run(*[jnp.asarray(kwargs[n]) for n in arrays])
+
+    def _acc_names(self, policy: Any, kwargs: dict[str, Any]) -> list[str]:
+        spec = self._bind(policy, kwargs, None)[0].loaded.spec
+        several = getattr(spec, "acc_params", None)
+        return list(several) if several else ([spec.acc_param] if spec.acc_param else [])
+
+    def _call(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> Any:
+        import jax
+        import jax.numpy as jnp
         bound, names = self._bind(policy, kwargs, site)
         entry = bound.entry
         params = entry.params[entry.num_bounds:]
@@ -111,6 +159,22 @@ class JaxKernel(_Interop):
 
     def __repr__(self) -> str:
         return f"<hpcir {self.kind} kernel {self.kernel.name} as JAX on {self.target}>"
+
+
+def adjoint_seeds(arrays: list[str], values: list[Any], out_names: list[str], cts: list[Any],
+                  acc_names: list[str]) -> dict[str, Any]:
+    """The `_bar` arguments of an adjoint launch: each view's output cotangent (zeros for views the
+    forward only reads) and, for a reduction, each accumulator's cotangent as a scalar."""
+    import jax.numpy as jnp
+    seeds: dict[str, Any] = {f"{n}_bar": jnp.zeros_like(v) for n, v in zip(arrays, values)
+                             if jnp.issubdtype(jnp.asarray(v).dtype, jnp.inexact)}
+    values_ct = [c for n, c in zip(out_names, cts) if n == "result"]
+    for n, c in zip(out_names, cts):
+        if n != "result":
+            seeds[f"{n}_bar"] = c
+    for acc, c in zip(acc_names, values_ct):
+        seeds[f"{acc}_bar"] = c
+    return seeds
 
 
 def _results(outs: list[Any]) -> Any:
@@ -177,7 +241,17 @@ class TorchKernel(_Interop):
     def __init__(self, k: Kernel, target: str, reducer: str | None, kind: str | None = None):
         super().__init__(k, target, reducer, kind)
         self._ops: dict[tuple, tuple[str, tuple[str, ...], tuple[int, ...], tuple[str, ...]]] = {}
+        self._adjoint: TorchKernel | None = None
+        self._specs: dict[tuple, Any] = {}
         _TORCH_KERNELS[id(self)] = self
+
+    def signature(self, policy: Any, kwargs: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+        """(argument names in op order, written view names, accumulator names) of a call."""
+        arg_key = tuple((n, _arg_desc(v)) for n, v in kwargs.items())
+        _, names, _, written = self.resolve(_policy_key(policy), arg_key)
+        spec = self._specs[(_policy_key(policy), arg_key)]
+        several = getattr(spec, "acc_params", None)
+        return names, written, list(several) if several else ([spec.acc_param] if spec.acc_param else [])
 
     def resolve(self, policy_key: tuple, arg_key: tuple) -> tuple[str, tuple[str, ...], tuple[int, ...], tuple[str, ...]]:
         """(op name under torch.ops.hpcir, argument names in op order, policy bounds, written names)."""
@@ -191,9 +265,27 @@ class TorchKernel(_Interop):
         op = _define_torch_op(self.kernel.name, bound.entry, names)
         hit = (op.hpcir_name, tuple(names), tuple(bound.bounds), tuple(op.hpcir_written))
         self._ops[(policy_key, arg_key)] = hit
+        self._specs[(policy_key, arg_key)] = bound.loaded.spec
         return hit
 
     def __call__(self, policy: Any, **kwargs: Any) -> Any:
+        import torch
+        if (self.kernel.adjoint is not None and torch.is_grad_enabled()
+                and any(isinstance(v, torch.Tensor) and v.requires_grad for v in kwargs.values())):
+            return self._call_with_grad(policy, kwargs)
+        return self._call(policy, kwargs)
+
+    def _call_with_grad(self, policy: Any, kwargs: dict[str, Any]) -> Any:
+        """The call as an autograd Function: written views come back as new tensors (autograd keeps the
+        inputs it saved intact) and the backward pass launches the adjoint kernel."""
+        import torch
+        names = [n for n, v in kwargs.items() if isinstance(v, torch.Tensor)]
+        fixed = {n: v for n, v in kwargs.items() if n not in names}
+        if self._adjoint is None:
+            self._adjoint = TorchKernel(_as_kernel(self.kernel.adjoint, user_call_site(3)), self.target, None, "for")
+        return _results(list(_KernelFunction.apply(self, policy, names, fixed, *[kwargs[n] for n in names])))
+
+    def _call(self, policy: Any, kwargs: dict[str, Any]) -> Any:
         import torch
         arg_key = tuple((n, _arg_desc(v)) for n, v in kwargs.items())
         name, names, bounds, written = _resolve_torch_op(id(self), _policy_key(policy), arg_key)
@@ -207,6 +299,55 @@ class TorchKernel(_Interop):
 
 
 _TORCH_KERNELS: dict[int, TorchKernel] = {}
+
+
+def _kernel_function() -> Any:
+    """torch.autograd.Function running a TorchKernel forward and its adjoint kernel backward (made on first use)."""
+    import torch
+
+    class KernelFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, tk: TorchKernel, policy: Any, names: list[str], fixed: dict[str, Any], *tensors: Any) -> Any:
+            args = {**fixed, **dict(zip(names, tensors))}
+            _, written, accs = tk.signature(policy, args)
+            outs = {n: args[n].clone() for n in written}
+            result = tk._call(policy, {**args, **outs})
+            values = list(result[len(written):]) if isinstance(result, tuple) else ([result] if not written else [])
+            ctx.tk, ctx.policy, ctx.names, ctx.fixed, ctx.written, ctx.accs = tk, policy, names, fixed, written, accs
+            ctx.save_for_backward(*tensors)
+            return tuple(outs[n] for n in written) + tuple(values)
+
+        @staticmethod
+        def backward(ctx, *grads: Any) -> Any:
+            tensors = ctx.saved_tensors
+            primal = {**ctx.fixed, **dict(zip(ctx.names, tensors))}
+            bars = {f"{n}_bar": torch.zeros_like(t) for n, t in zip(ctx.names, tensors) if t.is_floating_point()}
+            for n, g in zip(ctx.written, grads):
+                if g is not None:
+                    bars[f"{n}_bar"] = g.contiguous().clone()
+            for acc, g in zip(ctx.accs, grads[len(ctx.written):]):
+                bars[f"{acc}_bar"] = 0.0 if g is None else g.item()
+            adjoint = ctx.tk._adjoint
+            wanted = {p.name for p in adjoint.kernel.params}
+            adjoint._call(ctx.policy, {n: v for n, v in {**primal, **bars}.items() if n in wanted})
+            return (None, None, None, None, *[bars.get(f"{n}_bar") if t.is_floating_point() else None
+                                              for n, t in zip(ctx.names, tensors)])
+
+    return KernelFunction
+
+
+class _LazyFunction:
+    """`_KernelFunction.apply`, with the autograd.Function class made when torch is first needed."""
+
+    _cls: Any = None
+
+    def apply(self, *args: Any) -> Any:
+        if self._cls is None:
+            type(self)._cls = _kernel_function()
+        return self._cls.apply(*args)
+
+
+_KernelFunction = _LazyFunction()
 
 
 def _resolve_torch_op(kernel_id: int, policy_key: tuple, arg_key: tuple) -> tuple:
