@@ -71,6 +71,7 @@ for _kind in ("exp", "log", "tanh", "sqrt", "rsqrt", "sin", "cos", "tan", "erf",
               "atanh", "exp2", "cbrt", "sign", "real", "imag", "conj", "not"):
     JAX_OPS[_kind] = _ew(lambda b, x, eqn, k=_kind: b.op(k, x))
 JAX_OPS["complex"] = _ew(lambda b, x, y, eqn: b.op("complex", x, y))
+JAX_OPS["add_any"] = JAX_OPS["add"]  # the sum of cotangents that reverse-mode autodiff emits
 
 
 @_reg("rem")
@@ -187,6 +188,36 @@ def _dynamic_slice(cx, eqn, ins):
     sizes = eqn.params["slice_sizes"]
     st = [int(np.clip(int(s), 0, n - k)) for s, n, k in zip(starts, xs, sizes)]  # XLA clamps starts
     return [cx.gb.slice(x, st, [s + k for s, k in zip(st, sizes)])]
+
+
+@_reg("dynamic_update_slice")
+def _dynamic_update_slice(cx, eqn, ins):
+    """operand with `update` written at static starts (clamped as XLA does), as slices and concats."""
+    x, upd, starts = cx.val(ins[0]), cx.val(ins[1]), ins[2:]
+    if not all(isinstance(s, np.ndarray) for s in starts):
+        raise HpcirError("dynamic_update_slice with traced start indices is not supported",
+                         hint="use static Python ints for the update's position")
+    xs, us = shape_of(x.type), shape_of(upd.type)
+    st = [int(np.clip(int(s), 0, n - k)) for s, n, k in zip(starts, xs, us)]
+    return [_update_block(cx.gb, x, upd, st, 0)]
+
+
+def _update_block(gb, x, upd, starts: list[int], axis: int):
+    """x with upd placed at starts, for axes >= axis (x and upd agree on the axes before)."""
+    xs, us = shape_of(x.type), shape_of(upd.type)
+    if axis == len(xs):
+        return upd
+    lo, hi = starts[axis], starts[axis] + us[axis]
+    full = [0] * len(xs)
+
+    def cut(a, b):
+        begin, end = list(full), list(xs)
+        begin[axis], end[axis] = a, b
+        return gb.slice(x, begin, end)
+
+    middle = _update_block(gb, cut(lo, hi), upd, starts, axis + 1)
+    parts = ([cut(0, lo)] if lo > 0 else []) + [middle] + ([cut(hi, xs[axis])] if hi < xs[axis] else [])
+    return gb.concat(parts, axis)
 
 
 @_reg("split")

@@ -12,7 +12,7 @@ from .frontends.python.bounds import check_launch_bounds
 from .frontends.python.entries import LaunchSpec
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy, as_policy)
-from .frontends.python.signature import annotated_spec, bind_launch
+from .frontends.python.signature import annotated_spec, bind_launch, declared_kind
 from hpcir.core.targets import KOKKOS_TARGETS, get_target
 
 from .ndarray import check_device_resident, check_launch_arrays
@@ -144,19 +144,30 @@ def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) 
     return loaded
 
 
-def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, reducer: str | None = None) -> Any:
-    site = _call_site(3)
-    if args and isinstance(args[0], str):  # optional leading label, as in Kokkos
-        args = args[1:]
-    if len(args) != 2:
-        raise ArgumentError(f"parallel_{kind} takes ([label,] policy, kernel, **arguments)", site)
+@dataclass
+class BoundLaunch:
+    """A launch checked and compiled: its entry, the policy's bounds and the ordered argument values."""
+
+    loaded: _Loaded
+    bounds: list[int]
+    values: list[Any]
+
+    @property
+    def entry(self) -> Any:
+        """The loaded C entry (backends.runtime.Entry)."""
+        return self.loaded.library[self.loaded.entry]
+
+
+def bind(kind: str, policy_arg: Any, kernel_obj: Any, kwargs: dict[str, Any], target: str | None,
+         reducer: str | None, site: SourceLocation | None) -> BoundLaunch:
+    """Check a launch (policy, kernel, arguments) and compile its entry, without running it."""
     try:
-        policy = as_policy(args[0])
+        policy = as_policy(policy_arg)
     except PolicyError as err:
         raise PolicyError(err.message, site, err.hint) from None
     if kind == "scan" and not isinstance(policy, RangePolicy):
         raise PolicyError("parallel_scan needs a 1-D range policy", site, hint="pass an int or a RangePolicy")
-    k = _as_kernel(args[1], site)
+    k = _as_kernel(kernel_obj, site)
     shape, rank = _policy_shape(policy)
     if shape == "range" and k.rank and k.rank > 1:
         raise PolicyError(f"kernel {k.name} takes {k.rank} indices but the policy is 1-D", site,
@@ -169,9 +180,18 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
         spec.tile = policy.tile
     tgt = _launch_target(policy, target, dict(zip(spec.param_types, values)), site)
     check_device_resident(dict(zip(spec.param_types, values)), tgt, site)
-    loaded = _compile(spec, tgt, site)
+    return BoundLaunch(_compile(spec, tgt, site), _policy_bounds(policy), values)
+
+
+def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, reducer: str | None = None) -> Any:
+    site = _call_site(3)
+    if args and isinstance(args[0], str):  # optional leading label, as in Kokkos
+        args = args[1:]
+    if len(args) != 2:
+        raise ArgumentError(f"parallel_{kind} takes ([label,] policy, kernel, **arguments)", site)
+    bound = bind(kind, args[0], args[1], kwargs, target, reducer, site)
     try:
-        result = loaded.library[loaded.entry](*_policy_bounds(policy), *values)
+        result = bound.entry(*bound.bounds, *bound.values)
     except KernelCheckError as err:  # located in the kernel: say which launch ran it
         raise type(err)(err.message, err.loc, f"raised by the launch at {site}" if site else err.hint) from None
     except HpcirError as err:
@@ -231,7 +251,7 @@ def compile(obj: Any, target: str = "cpu", reducer: str | None = None) -> Any:  
 def annotated_kind(k: Kernel) -> str:
     """for / reduce / scan, read from the annotations (an Acc parameter makes a reduction)."""
     try:
-        return annotated_spec(k).kind
+        return declared_kind(k)
     except HpcirError:
         return "for"
 

@@ -78,12 +78,19 @@ def _eager_subscripts(node: ast.AST) -> list[ast.Subscript]:
 
 
 def direct_accesses(kernel: Kernel, index_params: list[str], views: set[str]) -> list[Access]:
-    """The accesses of `views` by `index_params` (plus a constant) that every iteration makes."""
+    """The accesses of `views` by `index_params` (plus a constant) that every iteration makes
+    (computed once per kernel and argument names: launches in a loop ask again and again)."""
+    cache = kernel.__dict__.setdefault("_direct_accesses", {})
+    key = (tuple(index_params), frozenset(views))
+    if key not in cache:
+        cache[key] = _direct_accesses(kernel, index_params, views)
+    return cache[key]
+
+
+def _direct_accesses(kernel: Kernel, index_params: list[str], views: set[str]) -> list[Access]:
     body = kernel.tree.body
     # A loop variable or view rebound anywhere in the body is no longer what the launch passed.
-    rebound = {t.id for n in ast.walk(kernel.tree) for t in ast.walk(n)
-               if isinstance(n, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr, ast.For))
-               and isinstance(t, ast.Name) and isinstance(t.ctx, ast.Store)}
+    rebound = {n.id for n in ast.walk(kernel.tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
     names = set(index_params) - rebound
     views = views - rebound
     found: list[Access] = []

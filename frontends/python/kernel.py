@@ -28,9 +28,10 @@ class Kernel:
     """A Python function written in the kernel language, with what the frontend needs to lower it."""
 
     def __init__(self, fn: Callable[..., Any], rank: int | None = None, name: str | None = None,
-                 reducer: str | None = None):
+                 reducer: str | None = None, adjoint: Any = None):
         self.fn = fn
         self.reducer = reducer  # default reducer of a reduction kernel (sum when None)
+        self.adjoint = adjoint  # the kernel computing its vector-Jacobian product (hpcir.as_jax / as_torch)
         self.name = name or fn.__name__
         self.rank = rank  # number of index parameters when no policy says (hpcir lower); else index_rank()
         self.filename = inspect.getsourcefile(fn) or "<unknown>"
@@ -168,13 +169,13 @@ def _index_rank(tree: ast.FunctionDef, params: list[Param]) -> tuple[int, ast.Su
 
 
 def kernel(fn: Callable[..., Any] | None = None, *, rank: int | None = None,
-           name: str | None = None, reducer: str | None = None) -> Any:
-    """Decorator marking a Python function as an hpcir kernel (also @kernel(rank=2, reducer="max"))."""
+           name: str | None = None, reducer: str | None = None, adjoint: Any = None) -> Any:
+    """Decorator marking a Python function as an hpcir kernel (also @kernel(rank=2, reducer="max", adjoint=bwd))."""
     if fn is None:
-        return lambda f: Kernel(f, rank=rank, name=name, reducer=reducer)
+        return lambda f: Kernel(f, rank=rank, name=name, reducer=reducer, adjoint=adjoint)
     if isinstance(fn, Kernel):
         return fn
-    return Kernel(fn, rank=rank, name=name, reducer=reducer)
+    return Kernel(fn, rank=rank, name=name, reducer=reducer, adjoint=adjoint)
 
 
 class _LiveNames(Mapping):

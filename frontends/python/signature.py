@@ -242,6 +242,17 @@ def check_aliasing(kernel: Kernel, arrays: dict[str, np.ndarray | DeviceArray],
                                     hint="pass a separate output array (e.g. out = x.copy())")
 
 
+def declared_kind(kernel: Kernel, rank: int | None = None) -> str:
+    """for / reduce / scan, read from the annotations: an Acc parameter after the indices makes a
+    reduction, followed by a bool (the `final` flag) a scan. Other parameters need no annotation."""
+    params = kernel.params
+    team = bool(params) and isinstance(params[0].annotation, TeamMemberType)
+    n_idx = 1 if team else (rank if rank is not None else declared_rank(kernel))
+    if len(params) > n_idx and isinstance(params[n_idx].annotation, AccType):
+        return "scan" if len(params) > n_idx + 1 and params[n_idx + 1].annotation == BOOL else "reduce"
+    return "for"
+
+
 def annotated_spec(kernel: Kernel, kind: str | None = None, rank: int | None = None) -> LaunchSpec:
     """LaunchSpec from annotations only (for `hpcir lower FILE`): every parameter must be annotated."""
     params = kernel.params
@@ -249,10 +260,7 @@ def annotated_spec(kernel: Kernel, kind: str | None = None, rank: int | None = N
     r = rank if rank is not None else declared_rank(kernel)
     n_idx = 1 if team else r
     if kind is None:
-        kind = "for"
-        if len(params) > n_idx and isinstance(params[n_idx].annotation, AccType):
-            is_scan = len(params) > n_idx + 1 and params[n_idx + 1].annotation == BOOL
-            kind = "scan" if is_scan else "reduce"
+        kind = declared_kind(kernel, r)
     idx, acc, final, own = split_params(kernel, kind, r, team)
     types: dict[str, KernelType] = {}
     for p in own:

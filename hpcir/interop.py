@@ -1,0 +1,472 @@
+"""Kokkos kernels inside JAX and PyTorch programs: `hpcir.as_jax` (jax.ffi) and `hpcir.as_torch` (torch.library).
+
+Both compile the kernel to the same Kokkos library a plain launch uses and hand XLA's or Torch's
+buffers to its C entry as views, without copies. The kernel is compiled when the wrapper is first
+called (or traced) with arguments of a new shape or dtype, as for `hpcir.parallel_for`.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from hpcir.core.errors import ArgumentError, HpcirError, SourceLocation, user_call_site
+from .api import _as_kernel, annotated_kind, bind
+from .frontends.python.kernel import Kernel
+
+__all__ = ["as_jax", "as_torch", "JaxKernel", "TorchKernel"]
+
+
+def _placeholder(name: str, value: Any, site: SourceLocation | None) -> Any:
+    """A NumPy stand-in of the same dtype and shape for a traced JAX or Torch array (binds the launch)."""
+    if isinstance(value, (bool, int, float, np.generic, np.ndarray)):
+        return value
+    shape, dtype = getattr(value, "shape", None), getattr(value, "dtype", None)
+    if shape is None or dtype is None:
+        raise ArgumentError(f"argument `{name}` is a {type(value).__name__}, which kernels cannot take", site,
+                            hint="pass arrays (jax.Array / torch.Tensor) or Python numbers")
+    np_dtype = _numpy_dtype(dtype, name, site)
+    if len(shape) == 0:  # a 0-d array is a scalar argument
+        return np_dtype.type(0)
+    return np.empty(tuple(int(n) for n in shape), np_dtype)
+
+
+def _numpy_dtype(dtype: Any, name: str, site: SourceLocation | None) -> np.dtype:
+    text = str(dtype).removeprefix("torch.")
+    try:
+        return np.dtype(text)
+    except TypeError:
+        raise ArgumentError(f"argument `{name}` has dtype {text}, which kernels cannot take", site,
+                            hint="pass float64, float32, int64, int32 or bool arrays") from None
+
+
+def _entry_address(entry: Any) -> int:
+    return ctypes.cast(entry._fn, ctypes.c_void_p).value
+
+
+class _Interop:
+    """Common part of the JAX and Torch wrappers: the kernel, its kind and target, and binding."""
+
+    def __init__(self, k: Kernel, target: str, reducer: str | None, kind: str | None = None):
+        self.kernel, self.target, self.reducer = k, target, reducer
+        self.kind = kind or ("reduce" if reducer else annotated_kind(k))
+
+    def _bind(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> tuple[Any, list[str]]:
+        """The compiled launch for these argument shapes and dtypes, and the argument names in entry order."""
+        stand_ins = {n: _placeholder(n, v, site) for n, v in kwargs.items()}
+        bound = bind(self.kind, policy, self.kernel, stand_ins, self.target, self.reducer, site)
+        names = list(bound.loaded.spec.param_types)
+        return bound, names
+
+
+# ------------------------------------------------------------------------------------------ JAX
+
+
+class JaxKernel(_Interop):
+    """A kernel as a JAX-traceable function (an XLA FFI custom call into its Kokkos entry)."""
+
+    def __call__(self, policy: Any, **kwargs: Any) -> Any:
+        if self.kernel.adjoint is not None:
+            return self._call_with_vjp(policy, kwargs)
+        return self._call(policy, kwargs, user_call_site(2))
+
+    def _call_with_vjp(self, policy: Any, kwargs: dict[str, Any]) -> Any:
+        """The call as a jax.custom_vjp whose backward pass launches the adjoint kernel."""
+        import jax
+        import jax.numpy as jnp
+        site = user_call_site(3)
+        arrays = [n for n, v in kwargs.items() if getattr(v, "ndim", 0) > 0]
+        fixed = {n: v for n, v in kwargs.items() if n not in arrays}
+        out_names = self.outputs(policy, **kwargs)
+        adjoint = JaxKernel(_as_kernel(self.kernel.adjoint, site), self.target, None, "for")
+
+        @jax.custom_vjp
+        def run(*values):
+            return self._call(policy, {**fixed, **dict(zip(arrays, values))}, site)
+
+        def fwd(*values):
+            return run(*values), values
+
+        def bwd(values, cts):
+            primal = {**fixed, **dict(zip(arrays, values))}
+            cts = list(cts) if len(out_names) > 1 else [cts]
+            args = dict(primal)
+            args.update(adjoint_seeds(arrays, values, out_names, cts, self._acc_names(policy, primal)))
+            wanted = {p.name for p in adjoint.kernel.params}
+            args = {n: v for n, v in args.items() if n in wanted}
+            written = adjoint.outputs(policy, **args)
+            result = adjoint._call(policy, args, site)
+            result = list(result) if len(written) > 1 else [result]
+            bars = dict(zip(written, result))
+            return tuple(_cotangent(values[k], bars.get(f"{n}_bar", args.get(f"{n}_bar")))
+                         for k, n in enumerate(arrays))
+
+        def _cotangent(x, bar):
+            if not jnp.issubdtype(x.dtype, jnp.inexact):  # integer views: no tangent space
+                return np.zeros(x.shape, jax.dtypes.float0)
+            return jnp.zeros_like(x) if bar is None else bar
+
+        run.defvjp(fwd, bwd)
+        return run(*[jnp.asarray(kwargs[n]) for n in arrays])
+
+    def _acc_names(self, policy: Any, kwargs: dict[str, Any]) -> list[str]:
+        spec = self._bind(policy, kwargs, None)[0].loaded.spec
+        several = getattr(spec, "acc_params", None)
+        return list(several) if several else ([spec.acc_param] if spec.acc_param else [])
+
+    def _call(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> Any:
+        import jax
+        import jax.numpy as jnp
+        bound, names = self._bind(policy, kwargs, site)
+        entry = bound.entry
+        params = entry.params[entry.num_bounds:]
+        _register_jax_target()
+        operands, roles, out_types, aliases, written = [], [], [], {}, []
+        for name, p in zip(names, params):
+            v = kwargs[name]
+            if p.kind == "scalar":
+                operands.append(jnp.asarray(v, dtype=p.dtype))
+                roles.append(1)
+                continue
+            x = jnp.asarray(v)
+            if p.written:
+                aliases[len(operands)] = len(out_types)
+                roles.append(2 + len(out_types))
+                out_types.append(jax.ShapeDtypeStruct(x.shape, x.dtype))
+                written.append(name)
+            else:
+                roles.append(0)
+            operands.append(x)
+        values = [jax.ShapeDtypeStruct((), np.dtype(dt)) for dt in entry.results]
+        from .backends.xla_ffi import MAX_VALUES, TARGET_NAME
+        if len(values) > MAX_VALUES:
+            raise HpcirError(f"kernel {self.kernel.name} returns {len(values)} values; as_jax passes at most "
+                             f"{MAX_VALUES}", site)
+        call = jax.ffi.ffi_call(TARGET_NAME, out_types + values, input_output_aliases=aliases,
+                                vmap_method="sequential")
+        outs = call(*operands, entry=np.int64(_entry_address(entry)),
+                    bounds=np.asarray(bound.bounds, np.int64), roles=np.asarray(roles, np.int64),
+                    num_values=np.int64(len(values)))
+        return _results(list(outs))
+
+    def outputs(self, policy: Any, **kwargs: Any) -> list[str]:
+        """Names of what a call returns, in order: the written views, then "result" per reduction value."""
+        bound, names = self._bind(policy, kwargs, user_call_site(2))
+        params = bound.entry.params[bound.entry.num_bounds:]
+        return [n for n, p in zip(names, params) if p.kind == "view" and p.written] + ["result"] * len(bound.entry.results)
+
+    def __repr__(self) -> str:
+        return f"<hpcir {self.kind} kernel {self.kernel.name} as JAX on {self.target}>"
+
+
+def adjoint_seeds(arrays: list[str], values: list[Any], out_names: list[str], cts: list[Any],
+                  acc_names: list[str]) -> dict[str, Any]:
+    """The `_bar` arguments of an adjoint launch: each view's output cotangent (zeros for views the
+    forward only reads) and, for a reduction, each accumulator's cotangent as a scalar."""
+    import jax.numpy as jnp
+    seeds: dict[str, Any] = {f"{n}_bar": jnp.zeros_like(v) for n, v in zip(arrays, values)
+                             if jnp.issubdtype(jnp.asarray(v).dtype, jnp.inexact)}
+    values_ct = [c for n, c in zip(out_names, cts) if n == "result"]
+    for n, c in zip(out_names, cts):
+        if n != "result":
+            seeds[f"{n}_bar"] = c
+    for acc, c in zip(acc_names, values_ct):
+        seeds[f"{acc}_bar"] = c
+    return seeds
+
+
+def _results(outs: list[Any]) -> Any:
+    """None, the one output, or a tuple: written views in signature order, then reduction values."""
+    if not outs:
+        return None
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+_JAX_REGISTERED = False
+
+
+def _register_jax_target() -> None:
+    """Register the FFI handler with XLA once per process (built against jaxlib's own headers)."""
+    global _JAX_REGISTERED
+    if _JAX_REGISTERED:
+        return
+    import jax
+    import jaxlib
+    from .backends.xla_ffi import HANDLER, TARGET_NAME, handler_library
+    lib = handler_library(jax.ffi.include_dir(), jaxlib.__version__)
+    jax.ffi.register_ffi_target(TARGET_NAME, jax.ffi.pycapsule(getattr(lib, HANDLER)), platform="cpu")
+    _JAX_REGISTERED = True
+
+
+def as_jax(obj: Any, target: str = "cpu", reducer: str | None = None, kind: str | None = None) -> JaxKernel:
+    """A JAX-traceable function running the kernel's Kokkos build: f(policy, **arguments)."""
+    site = user_call_site(2)
+    k = _as_kernel(obj, site)
+    _check_host_target(target, "as_jax", site)
+    return JaxKernel(k, target, reducer, _check_kind(kind, site))
+
+
+def _check_kind(kind: str | None, site: SourceLocation | None) -> str | None:
+    if kind not in (None, "for", "reduce", "scan"):
+        raise ArgumentError(f"kind={kind!r} is not a launch kind", site, hint="use 'for', 'reduce' or 'scan' "
+                            "(needed only when the kernel's accumulator is not annotated hpcir.Acc[...])")
+    return kind
+
+
+def _check_host_target(target: str, what: str, site: SourceLocation | None) -> None:
+    from hpcir.core.targets import get_target
+    t = get_target(target, site)
+    if t.kind != "kokkos":
+        raise HpcirError(f"{what} runs kernels as Kokkos; {target!r} is not a Kokkos target", site,
+                         hint="use target='cpu' or 'serial' (or compile the kernel for jax/torch with hpcir.compile)")
+    if not t.runs_on_host:
+        raise HpcirError(f"{what} with target {target!r} is compile-checked only: this release runs the FFI call on "
+                         "host targets", site, hint="use target='cpu' or 'serial'")
+
+
+# ---------------------------------------------------------------------------------------- Torch
+
+_TORCH_SCALARS = {"f": "float", "i": "int", "u": "int", "b": "bool"}
+
+
+class TorchKernel(_Interop):
+    """A kernel as a registered torch custom op (mutating the views it writes) behind a launch-style call.
+
+    The call itself is plain Python over shapes and dtypes that TorchDynamo traces: the op is looked
+    up (compiled and registered on a new signature) by `_resolve_torch_op`, which Dynamo runs once at
+    trace time as a constant, so `torch.compile(fullgraph=True)` and `torch.export` see one custom op."""
+
+    def __init__(self, k: Kernel, target: str, reducer: str | None, kind: str | None = None):
+        super().__init__(k, target, reducer, kind)
+        self._ops: dict[tuple, tuple[str, tuple[str, ...], tuple[int, ...], tuple[str, ...]]] = {}
+        self._adjoint: TorchKernel | None = None
+        self._specs: dict[tuple, Any] = {}
+        _TORCH_KERNELS[id(self)] = self
+
+    def signature(self, policy: Any, kwargs: dict[str, Any]) -> tuple[tuple[str, ...], tuple[str, ...], list[str]]:
+        """(argument names in op order, written view names, accumulator names) of a call."""
+        arg_key = tuple((n, _arg_desc(v)) for n, v in kwargs.items())
+        _, names, _, written = self.resolve(_policy_key(policy), arg_key)
+        spec = self._specs[(_policy_key(policy), arg_key)]
+        several = getattr(spec, "acc_params", None)
+        return names, written, list(several) if several else ([spec.acc_param] if spec.acc_param else [])
+
+    def resolve(self, policy_key: tuple, arg_key: tuple) -> tuple[str, tuple[str, ...], tuple[int, ...], tuple[str, ...]]:
+        """(op name under torch.ops.hpcir, argument names in op order, policy bounds, written names)."""
+        hit = self._ops.get((policy_key, arg_key))
+        if hit is not None:
+            return hit
+        site = user_call_site(2)
+        stand_ins = {name: _stand_in(desc) for name, desc in arg_key}
+        bound = bind(self.kind, _policy_from_key(policy_key), self.kernel, stand_ins, self.target, self.reducer, site)
+        names = list(bound.loaded.spec.param_types)
+        op = _define_torch_op(self.kernel.name, bound.entry, names)
+        hit = (op.hpcir_name, tuple(names), tuple(bound.bounds), tuple(op.hpcir_written))
+        self._ops[(policy_key, arg_key)] = hit
+        self._specs[(policy_key, arg_key)] = bound.loaded.spec
+        return hit
+
+    def __call__(self, policy: Any, **kwargs: Any) -> Any:
+        import torch
+        if (self.kernel.adjoint is not None and torch.is_grad_enabled()
+                and any(isinstance(v, torch.Tensor) and v.requires_grad for v in kwargs.values())):
+            return self._call_with_grad(policy, kwargs)
+        return self._call(policy, kwargs)
+
+    def _call_with_grad(self, policy: Any, kwargs: dict[str, Any]) -> Any:
+        """The call as an autograd Function: written views come back as new tensors (autograd keeps the
+        inputs it saved intact) and the backward pass launches the adjoint kernel."""
+        import torch
+        names = [n for n, v in kwargs.items() if isinstance(v, torch.Tensor)]
+        fixed = {n: v for n, v in kwargs.items() if n not in names}
+        if self._adjoint is None:
+            self._adjoint = TorchKernel(_as_kernel(self.kernel.adjoint, user_call_site(3)), self.target, None, "for")
+        return _results(list(_KernelFunction.apply(self, policy, names, fixed, *[kwargs[n] for n in names])))
+
+    def _call(self, policy: Any, kwargs: dict[str, Any]) -> Any:
+        import torch
+        arg_key = tuple((n, _arg_desc(v)) for n, v in kwargs.items())
+        name, names, bounds, written = _resolve_torch_op(id(self), _policy_key(policy), arg_key)
+        op = getattr(torch.ops.hpcir, name)
+        out = op(list(bounds), *[kwargs[n] for n in names])
+        values = [] if out is None else (list(out) if isinstance(out, (list, tuple)) else [out])
+        return _results([kwargs[n] for n in written] + values)
+
+    def __repr__(self) -> str:
+        return f"<hpcir {self.kind} kernel {self.kernel.name} as a torch op on {self.target}>"
+
+
+_TORCH_KERNELS: dict[int, TorchKernel] = {}
+
+
+def _kernel_function() -> Any:
+    """torch.autograd.Function running a TorchKernel forward and its adjoint kernel backward (made on first use)."""
+    import torch
+
+    class KernelFunction(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, tk: TorchKernel, policy: Any, names: list[str], fixed: dict[str, Any], *tensors: Any) -> Any:
+            args = {**fixed, **dict(zip(names, tensors))}
+            _, written, accs = tk.signature(policy, args)
+            outs = {n: args[n].clone() for n in written}
+            result = tk._call(policy, {**args, **outs})
+            values = list(result[len(written):]) if isinstance(result, tuple) else ([result] if not written else [])
+            ctx.tk, ctx.policy, ctx.names, ctx.fixed, ctx.written, ctx.accs = tk, policy, names, fixed, written, accs
+            ctx.save_for_backward(*tensors)
+            return tuple(outs[n] for n in written) + tuple(values)
+
+        @staticmethod
+        def backward(ctx, *grads: Any) -> Any:
+            tensors = ctx.saved_tensors
+            primal = {**ctx.fixed, **dict(zip(ctx.names, tensors))}
+            bars = {f"{n}_bar": torch.zeros_like(t) for n, t in zip(ctx.names, tensors) if t.is_floating_point()}
+            for n, g in zip(ctx.written, grads):
+                if g is not None:
+                    bars[f"{n}_bar"] = g.contiguous().clone()
+            for acc, g in zip(ctx.accs, grads[len(ctx.written):]):
+                bars[f"{acc}_bar"] = 0.0 if g is None else g.item()
+            adjoint = ctx.tk._adjoint
+            wanted = {p.name for p in adjoint.kernel.params}
+            adjoint._call(ctx.policy, {n: v for n, v in {**primal, **bars}.items() if n in wanted})
+            return (None, None, None, None, *[bars.get(f"{n}_bar") if t.is_floating_point() else None
+                                              for n, t in zip(ctx.names, tensors)])
+
+    return KernelFunction
+
+
+class _LazyFunction:
+    """`_KernelFunction.apply`, with the autograd.Function class made when torch is first needed."""
+
+    _cls: Any = None
+
+    def apply(self, *args: Any) -> Any:
+        if self._cls is None:
+            type(self)._cls = _kernel_function()
+        return self._cls.apply(*args)
+
+
+_KernelFunction = _LazyFunction()
+
+
+def _resolve_torch_op(kernel_id: int, policy_key: tuple, arg_key: tuple) -> tuple:
+    return _TORCH_KERNELS[kernel_id].resolve(policy_key, arg_key)
+
+
+def _arg_desc(v: Any) -> tuple:
+    """What binding needs of an argument (Dynamo-traceable): ("tensor", shape, dtype) or ("scalar", type)."""
+    import torch
+    if isinstance(v, torch.Tensor):
+        return ("tensor", tuple(v.shape), v.dtype)
+    if isinstance(v, np.generic):  # a NumPy scalar keeps its dtype (float32 arguments stay float32)
+        return ("numpy", v.dtype.str)
+    return ("scalar", type(v).__name__)
+
+
+def _stand_in(desc: tuple) -> Any:
+    """A NumPy value with what `_arg_desc` kept of an argument (binds the launch)."""
+    if desc[0] == "tensor":
+        np_dtype = np.dtype(str(desc[2]).removeprefix("torch."))
+        return np_dtype.type(0) if len(desc[1]) == 0 else np.empty(desc[1], np_dtype)
+    if desc[0] == "numpy":
+        return np.dtype(desc[1]).type(0)
+    stand_ins = {"float": 0.0, "int": 0, "bool": False}
+    # other types: an instance of a stand-in class of the same name, refused by binding with that name
+    return stand_ins[desc[1]] if desc[1] in stand_ins else type(desc[1], (), {})()
+
+
+def _policy_key(policy: Any) -> tuple:
+    """A launch policy as constants (Dynamo-traceable)."""
+    from .frontends.python.policies import MDRangePolicy, RangePolicy, TeamPolicy
+    if isinstance(policy, RangePolicy):
+        return ("range", policy.begin, policy.end)
+    if isinstance(policy, TeamPolicy):
+        return ("team", policy.league_size, policy.team_size, policy.vector_length)
+    if isinstance(policy, MDRangePolicy):
+        return ("mdrange", tuple(policy.begin), tuple(policy.end), tuple(policy.tile) if policy.tile else None)
+    if isinstance(policy, int):
+        return ("range", 0, policy)
+    return ("other", policy)
+
+
+def _policy_from_key(key: tuple) -> Any:
+    from .frontends.python.policies import AUTO, MDRangePolicy, RangePolicy, TeamPolicy
+    if key[0] == "team":
+        return TeamPolicy(key[1], AUTO if key[2] is None else key[2], key[3])
+    if key[0] == "range":
+        return RangePolicy(key[1], key[2])
+    if key[0] == "mdrange":
+        return MDRangePolicy(list(key[1]), list(key[2]), tile=list(key[3]) if key[3] else None)
+    return key[1]
+
+
+def _define_torch_op(kernel_name: str, entry: Any, names: list[str]) -> Any:
+    """Register `hpcir::<kernel>_<hash>` with an eager implementation and a fake one for tracing."""
+    import torch
+    params = entry.params[entry.num_bounds:]
+    args, written = ["int[] bounds"], []
+    for k, (name, p) in enumerate(zip(names, params)):
+        if p.kind == "scalar":
+            args.append(f"{_TORCH_SCALARS[np.dtype(p.dtype).kind]} {name}")
+        elif p.written:
+            args.append(f"Tensor(a{k}!) {name}")
+            written.append(name)
+        else:
+            args.append(f"Tensor {name}")
+    results = [np.dtype(dt) for dt in entry.results]
+    ret = "()" if not results else "Tensor" if len(results) == 1 else "Tensor[]"
+    schema = f"({', '.join(args)}) -> {ret}"
+    digest = hashlib.sha256(f"{entry.lib.path}:{entry.name}:{schema}".encode()).hexdigest()[:12]
+    qualname = f"hpcir::{kernel_name}_{digest}"
+    torch_dtypes = [getattr(torch, str(dt)) for dt in results]
+
+    def impl(bounds, *values):
+        host = [_torch_to_kernel(v) for v in values]
+        out = entry(*bounds, *host)
+        if not results:
+            return None
+        outs = [out] if len(results) == 1 else list(out)
+        tensors = [torch.tensor(v, dtype=dt) for v, dt in zip(outs, torch_dtypes)]
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    def fake(bounds, *values):
+        if not results:
+            return None
+        tensors = [torch.empty((), dtype=dt) for dt in torch_dtypes]
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    op = torch.library.custom_op(qualname, impl, mutates_args=tuple(written), schema=schema)
+    op.register_fake(fake)
+    op.hpcir_name = qualname.split("::")[1]
+    op.hpcir_written = written
+    return op
+
+
+def _torch_to_kernel(v: Any) -> Any:
+    """A Torch tensor as the entry takes it: a NumPy view (CPU) or a device descriptor (GPU)."""
+    import torch
+    if not isinstance(v, torch.Tensor):
+        return v
+    if v.device.type == "cpu":
+        return v.detach().numpy()
+    from hpcir.core.arrays import device_array
+    return device_array(v.detach())
+
+
+def _mark_constant() -> None:
+    """Let Dynamo run the op lookup at trace time and keep its result as a constant."""
+    import torch
+    global _resolve_torch_op
+    if not getattr(_resolve_torch_op, "_hpcir_marked", False):
+        _resolve_torch_op = torch._dynamo.assume_constant_result(_resolve_torch_op)
+        _resolve_torch_op._hpcir_marked = True
+
+
+def as_torch(obj: Any, target: str = "cpu", reducer: str | None = None, kind: str | None = None) -> TorchKernel:
+    """The kernel as a torch custom op behind a launch-style call: op(policy, **arguments)."""
+    site = user_call_site(2)
+    k = _as_kernel(obj, site)
+    _check_host_target(target, "as_torch", site)
+    _mark_constant()
+    return TorchKernel(k, target, reducer, _check_kind(kind, site))
