@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import (DYNAMIC_INDEX, NoneAttr, DenseArrayBase, FloatAttr, IntegerAttr, IntegerType, MemRefType)
 from xdsl.ir import Attribute, Operation, SSAValue
 
@@ -346,7 +347,25 @@ def _load(em: FunctionEmitter, op: Operation) -> None:
         else:
             em.define(op.results[0], em.get(m))
         return
+    if m in em.mod.c_arrays:
+        em.value(op, op.results[0], f"{em.get(m)}{_c_indices(em, idx)}")
+        return
     em.value(op, op.results[0], f"{em.get(m)}({_indices(em, idx)})")
+
+
+def _c_indices(em: FunctionEmitter, idx: list) -> str:
+    """`[i][j]`: the subscripts of a C array."""
+    return "".join(f"[{em.expr(i)}]" for i in idx)
+
+
+def _only_indexed(res: SSAValue) -> bool:
+    """Every use of a memref loads, stores or asks an extent (no view is needed to pass it on)."""
+    for u in res.uses:
+        name = u.operation.name
+        if not ((name == "memref.load" and u.index == 0) or (name == "memref.store" and u.index == 1)
+                or (name == "memref.dim" and u.index == 0)):
+            return False
+    return True
 
 
 def _first_store(slot: SSAValue, alloca: Operation) -> Operation | None:
@@ -368,12 +387,23 @@ def _store(em: FunctionEmitter, op: Operation) -> None:
         decl = em.mod.declared_by.get(op)
         em.line(f"{decl} {em.get(m)} = {em.expr(v)};" if decl else em.assignment(em.get(m), v))
         return
+    if m in em.mod.c_arrays:
+        em.line(em.assignment(f"{em.get(m)}{_c_indices(em, idx)}", v))
+        return
     em.line(em.assignment(f"{em.get(m)}({_indices(em, idx)})", v))
 
 
 @handles("memref.dim")
 def _dim(em: FunctionEmitter, op: Operation) -> None:
     m, k = op.operands
+    if m in em.mod.c_arrays:  # a C array's extents are its static shape
+        shape = m.type.get_shape()
+        d = k.owner.value.value.data if isinstance(k.owner, arith.ConstantOp) else None
+        if d is None:
+            raise UnsupportedOpError("memref.dim of a local array with a non-constant dimension",
+                                     hint="ask the extent of a constant dimension")
+        em.bind_literal(op.results[0], f"int64_t({shape[d]})")
+        return
     em.value(op, op.results[0], f"static_cast<int64_t>({em.get(m)}.extent({em.expr(k)}))")
 
 
@@ -428,6 +458,12 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
         if any(d == DYNAMIC_INDEX for d in _static_shape(ty)):
             raise UnsupportedOpError(f"{op.name} with dynamic sizes inside a kernel",
                                      hint="use a static shape, or kokkos.scratch_alloc in a team kernel")
+        if op.name == "memref.alloca" and _only_indexed(res) and isinstance(ty.memory_space, NoneAttr):
+            # A local array of the kernel language (hpcir.local): a plain C array on the thread's stack.
+            em.line(f"{cpp_type(ty.element_type)} {name}{''.join(f'[{d}]' for d in _static_shape(ty))};")
+            em.mod.c_arrays.add(res)
+            em.bind(res, name)
+            return
         total = max(1, math.prod(_static_shape(ty)))
         em.line(f"{cpp_type(ty.element_type)} {name}_data[{total}];")
         em.line(f"const {em.ctype(res)} {name}({name}_data{''.join(', ' + s for s in sizes)});")
