@@ -259,6 +259,19 @@ def _is_i1(ty: Attribute) -> bool:
     return isinstance(ty, IntegerType) and ty.width.data == 1
 
 
+def _captured_expression(em: FunctionEmitter, op: Operation, res: SSAValue, x: str) -> bool:
+    """Is `res` an expression (not a variable or literal) used inside a launch that `op` is outside of?"""
+    if x.isidentifier() or op.operands[0] in em.literals:
+        return False
+    for u in res.uses:
+        p = u.operation.parent_op()
+        while p is not None and p is not op.parent_op():
+            if p.name.startswith("kokkos.parallel_"):
+                return True
+            p = p.parent_op()
+    return False
+
+
 @handles("arith.index_cast", "arith.index_castui", "arith.sitofp", "arith.fptosi", "arith.fptoui", "arith.extf",
          "arith.truncf", "arith.extsi", "arith.extui", "arith.trunci", "arith.uitofp", "arith.bitcast")
 def _cast(em: FunctionEmitter, op: Operation) -> None:
@@ -275,6 +288,9 @@ def _cast(em: FunctionEmitter, op: Operation) -> None:
     else:
         expr = f"static_cast<{to}>({x})"
     if cpp_type(src.type) == to and op.name != "arith.bitcast":
+        if _captured_expression(em, op, res, x):  # a functor member needs a name, not an expression
+            em.define(res, x)
+            return
         em.same_value(res, src)  # index <-> i64 casts are the identity in C++
         return
     em.value(op, res, expr)

@@ -73,6 +73,11 @@ def bind_array(self: Any, target: ast.expr, value: ast.expr, node: ast.AST, anno
         return
     if target.id.isidentifier() and target.id.isascii():
         arr.ssa.name_hint = target.id  # the C++ array keeps the user's name
+        if kind in ("scratch", "pk_scratch"):  # the extents are functor members: name them after the view
+            sizes = list(arr.ssa.owner.dynamic_sizes)
+            for d, s in enumerate(sizes):
+                if s.name_hint is None and not isinstance(s.owner, arith.ConstantOp):
+                    s.name_hint = f"{target.id}_extent{d if len(sizes) > 1 else ''}"
     self.scope.names[target.id] = arr
 
 
