@@ -181,7 +181,8 @@ def local_array(self: Any, node: ast.expr, kind: str | None) -> TV:
         shape_nodes = [count]
     for n, s in zip(shape, shape_nodes):
         if n < 1:
-            raise self.err(KernelTypeError, f"a local array needs a positive size, got {n}", s)
+            raise self.err(KernelTypeError, f"a local array needs a positive size, got {n}", s,
+                           hint="give every dimension at least one element")
     total = math.prod(shape)
     if total > MAX_LOCAL_ELEMENTS:
         raise self.err(KernelTypeError, f"a local array of {total} elements is too large for a thread's stack "
@@ -318,7 +319,8 @@ def _scratch_size(self: Any, node: ast.expr) -> Any:
     """A scratch extent as an `index`, computed before the launch (from arguments and constants)."""
     k = const_size(self, node, "a scratch size")
     if k is not None and k < 1:
-        raise self.err(KernelTypeError, f"a scratch view needs a positive size, got {k}", node)
+        raise self.err(KernelTypeError, f"a scratch view needs a positive size, got {k}", node,
+                       hint="give every dimension at least one element")
     for n in ast.walk(node):
         if isinstance(n, ast.Name) and self.scope.get(n.id) is not None and self.team_params.get(n.id) is not \
                 self.scope.get(n.id):

@@ -489,6 +489,6 @@ def _cases() -> list[Case]:
 
 CASES = _cases()
 
-from local_scratch_cases import SCRATCH_CASES  # noqa: E402  (local arrays and team scratch, issue 11 item 3)
+from local_scratch_cases import scratch_cases  # noqa: E402  (local arrays and team scratch, issue 11 item 3)
 
-CASES += SCRATCH_CASES
+CASES += scratch_cases()

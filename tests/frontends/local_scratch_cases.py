@@ -10,8 +10,6 @@ import numpy as np
 import hpcir
 import hpcir.pykokkos as pk
 
-from kernel_cases import Case, f64
-
 SORT_N = 9  # a module-level constant: the size of a local array
 TAPS = 5
 
@@ -157,7 +155,9 @@ def pk_scratch_sum(team, acc, x, m):
             acc += sv[j]
 
 
-def _scratch_cases() -> list[Case]:
+def scratch_cases() -> list:
+    """The cases (kernel_cases imports this module at its end: Case is imported here, not at the top)."""
+    from kernel_cases import Case, f64
     c: list[Case] = []
     r = lambda api: 37  # noqa: E731
     c.append(Case("local_sort", local_sort, "for", r, lambda g: dict(x=f64(g, 37, SORT_N), y=np.zeros((37, SORT_N))),
@@ -187,5 +187,3 @@ def _scratch_cases() -> list[Case]:
                   lambda g: dict(x=f64(g, 9 * 13), m=13), lambda a: float(2 * a["x"].sum()), rtol=1e-10))
     return c
 
-
-SCRATCH_CASES = _scratch_cases()
