@@ -371,3 +371,38 @@ def test_local_and_scratch_cases_compile_for_gpu(target: str):
     cpp = sources[f"scratch_{target}.cpp"]
     assert "double t[9];" in cpp and "hpcir::check_scratch(" in cpp
     compile_only(sources, get_target(target), install)
+
+
+# ---------------------------------------------------------------------------- local arrays elsewhere
+@hpcir.kernel
+def dot3(u: hpcir.View1D[float], v: hpcir.View1D[float]) -> float:
+    return u[0] * v[0] + u[1] * v[1] + u[2] * v[2]
+
+
+@hpcir.kernel
+def cross_norms(team: hpcir.TeamMember, a: hpcir.View2D[float], out: hpcir.View2D[float]):
+    # Local arrays in a nested range body, passed to a device function, and made inside an `if`.
+    row = team.league_rank()
+
+    def body(j: int):
+        u = hpcir.local(float, 3)
+        w = [a[row, 3 * j], a[row, 3 * j + 1], a[row, 3 * j + 2]]
+        for k in range(3):
+            u[k] = a[row, 3 * j + (k + 1) % 3]
+        out[row, j] = dot3(u, w)
+        if j == 0:
+            z = [1.0] * 2
+            out[row, j] += z[1]
+
+    hpcir.parallel_for(hpcir.TeamThreadRange(team, a.extent(1) // 3), body)
+
+
+@pytest.mark.parametrize("target", ["serial", "cpu"])
+def test_local_arrays_in_team_ranges_and_device_functions(target):
+    a = np.random.default_rng(7).normal(size=(5, 12))
+    out = np.zeros((5, 4))
+    hpcir.parallel_for(hpcir.TeamPolicy(5, hpcir.AUTO), cross_norms, a=a, out=out, target=target)
+    v = a.reshape(5, 4, 3)
+    ref = (v * np.roll(v, -1, axis=2)).sum(axis=2)
+    ref[:, 0] += 1.0
+    np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-13)
