@@ -406,3 +406,40 @@ def test_local_arrays_in_team_ranges_and_device_functions(target):
     ref = (v * np.roll(v, -1, axis=2)).sum(axis=2)
     ref[:, 0] += 1.0
     np.testing.assert_allclose(out, ref, rtol=1e-13, atol=1e-13)
+
+
+# ---------------------------------------------------------------------------- property tests
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+_sort_kernel = None
+_tree_kernel = None
+
+
+def _kernels():
+    global _sort_kernel, _tree_kernel
+    if _sort_kernel is None:
+        from local_scratch_cases import local_sort, scratch_tree_sum
+        _sort_kernel, _tree_kernel = hpcir.kernel(local_sort), hpcir.kernel(scratch_tree_sum)
+    return _sort_kernel, _tree_kernel
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(1, 40).flatmap(lambda rows: st.lists(
+    st.floats(allow_nan=False, width=64) | st.sampled_from([0.0, -0.0, 1.0, 1.0, -1.0]),
+    min_size=rows * 9, max_size=rows * 9)))
+def test_local_sort_property(values):
+    from local_scratch_cases import SORT_N
+    x = np.array(values, dtype=np.float64).reshape(-1, SORT_N)
+    y = np.zeros_like(x)
+    hpcir.parallel_for(len(x), _kernels()[0], x=x, y=y, target="serial")
+    np.testing.assert_array_equal(y, np.sort(x, axis=1))
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.integers(0, 6), st.integers(1, 9), st.integers(0, 2**32 - 1))
+def test_scratch_tree_sum_property(log_blk, teams, seed):
+    blk = 2 ** log_blk  # the scratch size changes from launch to launch: one compiled kernel
+    x = np.random.default_rng(seed).normal(size=teams * blk)
+    out = np.zeros(teams)
+    hpcir.parallel_for(hpcir.TeamPolicy(teams, hpcir.AUTO), _kernels()[1], x=x, out=out, blk=blk, target="cpu")
+    np.testing.assert_allclose(out, x.reshape(teams, blk).sum(axis=1), rtol=1e-12, atol=1e-12)
