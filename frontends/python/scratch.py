@@ -13,19 +13,19 @@ import ast
 import math
 from typing import Any
 
+import numpy as np
 from xdsl.dialects import arith, memref, scf
 from xdsl.dialects.builtin import DYNAMIC_INDEX, IndexType, MemRefType, StringAttr
 from xdsl.ir import Block, Region
 
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 
-from .scope import Scope, Var
-from .types import F64, I64, LocalArrayType, ScalarType, TeamMemberType, ViewType
+from .scope import Scope
+from .types import F64, LocalArrayType, ScalarType, TeamMemberType, ViewType
 from .values import TV, join_types
 
 # Local arrays live on each thread's stack (GPU registers or local memory): keep them small.
 MAX_LOCAL_ELEMENTS = 4096
-SCRATCH_RANKS = (1, 2, 3)
 _FOLD = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
          ast.FloorDiv: lambda a, b: a // b if b else None, ast.Mod: lambda a, b: a % b if b else None,
          ast.LShift: lambda a, b: a << b if 0 <= b < 63 else None}
@@ -91,7 +91,7 @@ def copy_array(self: Any, src: TV, dst: TV) -> None:
 
 
 # -- local arrays --------------------------------------------------------------------------------
-def const_size(self: Any, node: ast.expr, what: str) -> int | None:
+def const_size(self: Any, node: ast.expr) -> int | None:
     """The value of an integer expression made of literals and module-level / closure constants."""
     if isinstance(node, ast.Constant):
         v = node.value
@@ -100,20 +100,14 @@ def const_size(self: Any, node: ast.expr, what: str) -> int | None:
         if isinstance(node, ast.Name) and self.scope.get(node.id) is not None:
             return None  # a kernel variable or argument: a run-time value
         obj = self.global_object(node)
-        if isinstance(obj, int) and not isinstance(obj, bool):
-            return obj
-        try:
-            import numpy as np
-            if isinstance(obj, np.integer):
-                return int(obj)
-        except ImportError:  # pragma: no cover
-            pass
+        if isinstance(obj, (int, np.integer)) and not isinstance(obj, bool):
+            return int(obj)
         return None
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
-        v = const_size(self, node.operand, what)
+        v = const_size(self, node.operand)
         return None if v is None else -v
     if isinstance(node, ast.BinOp) and type(node.op) in _FOLD:
-        a, b = const_size(self, node.left, what), const_size(self, node.right, what)
+        a, b = const_size(self, node.left), const_size(self, node.right)
         return None if a is None or b is None else _FOLD[type(node.op)](a, b)
     return None
 
@@ -143,7 +137,7 @@ def local_array(self: Any, node: ast.expr, kind: str | None) -> TV:
         shape_nodes = _shape_nodes(node.args[1])
         shape = []
         for s in shape_nodes:
-            n = const_size(self, s, "a local array's size")
+            n = const_size(self, s)
             if n is None:
                 raise self.err(KernelTypeError, f"the size `{ast.unparse(s)}` of a local array is not a "
                                "compile-time constant", s,
@@ -169,7 +163,7 @@ def local_array(self: Any, node: ast.expr, kind: str | None) -> TV:
         if len(lst.elts) != 1 or isinstance(lst.elts[0], (ast.List, ast.ListComp)):
             raise self.err(KernelSyntaxError, "only a one-element list can be repeated in a kernel ([0.0] * n)",
                            node, hint="for a 2-D local array write hpcir.local(float, (n0, n1))")
-        n = const_size(self, count, "a local array's size")
+        n = const_size(self, count)
         if n is None:
             raise self.err(KernelTypeError, f"the size `{ast.unparse(count)}` of a local array is not a "
                            "compile-time constant", count,
@@ -293,7 +287,7 @@ def team_scratch(self: Any, node: ast.expr, kind: str, annotated: ViewType | Non
         dtype = annotated.dtype if annotated is not None else F64
     level = 0
     if level_node is not None:
-        lv = const_size(self, level_node, "a scratch level")
+        lv = const_size(self, level_node)
         if lv not in (0, 1):
             raise self.err(KernelTypeError, f"the scratch level must be the constant 0 or 1, got "
                            f"`{ast.unparse(level_node)}`", level_node,
@@ -317,7 +311,7 @@ def team_scratch(self: Any, node: ast.expr, kind: str, annotated: ViewType | Non
 
 def _scratch_size(self: Any, node: ast.expr) -> Any:
     """A scratch extent as an `index`, computed before the launch (from arguments and constants)."""
-    k = const_size(self, node, "a scratch size")
+    k = const_size(self, node)
     if k is not None and k < 1:
         raise self.err(KernelTypeError, f"a scratch view needs a positive size, got {k}", node,
                        hint="give every dimension at least one element")
