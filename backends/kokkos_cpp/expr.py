@@ -384,6 +384,36 @@ def _only_indexed(res: SSAValue) -> bool:
     return True
 
 
+def _const_index(v: SSAValue) -> int | None:
+    o = v.owner
+    return o.value.value.data if isinstance(o, arith.ConstantOp) and isinstance(o.value, IntegerAttr) else None
+
+
+def _zero_fill(arr: SSAValue, alloca: Operation) -> Operation | None:
+    """The `scf.for` nest that stores 0 into every element of `arr` when it is the first op of the
+    alloca's block to touch `arr` (the frontend's `hpcir.local` fill at the kernel's top level)."""
+    op = alloca.next_op
+    while op is not None and not any(v is arr for o in op.walk() for v in o.operands):
+        op = op.next_op
+    cur, ivs = op, []
+    for extent in arr.type.get_shape():  # a perfect nest: for i0 in [0, n0), for i1 in [0, n1), ...
+        if cur is None or cur.name != "scf.for" or [_const_index(v) for v in cur.operands[:3]] != [0, extent, 1]:
+            return None
+        block = cur.regions[0].block
+        body = list(block.ops)
+        if len(block.args) != 1 or len(body) != 2 or body[-1].name != "scf.yield":
+            return None
+        ivs.append(block.args[0])
+        cur = body[0]
+    if cur is None or cur.name != "memref.store" or cur.operands[1] is not arr or list(cur.operands[2:]) != ivs:
+        return None
+    value = cur.operands[0].owner
+    if not (isinstance(value, arith.ConstantOp) and isinstance(value.value, (IntegerAttr, FloatAttr))):
+        return None
+    v = value.value.value.data
+    return op if v == 0 and not (isinstance(v, float) and str(v).startswith("-")) else None
+
+
 def _first_store(slot: SSAValue, alloca: Operation) -> Operation | None:
     """The store into `slot` that comes before any other use of it, if it is in the alloca's block."""
     op = alloca.next_op
@@ -475,8 +505,13 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
             raise UnsupportedOpError(f"{op.name} with dynamic sizes inside a kernel",
                                      hint="use a static shape, or kokkos.scratch_alloc in a team kernel")
         if op.name == "memref.alloca" and _only_indexed(res) and isinstance(ty.memory_space, NoneAttr):
-            # A local array of the kernel language (hpcir.local): a plain C array on the thread's stack.
-            em.line(f"{cpp_type(ty.element_type)} {name}{''.join(f'[{d}]' for d in _static_shape(ty))};")
+            # A local array of the kernel language (hpcir.local): a plain C array on the thread's stack,
+            # zero-initialised in its declaration when the first thing done with it is a zero fill.
+            fill = _zero_fill(res, op)
+            if fill is not None:
+                em.mod.elided.update(fill.walk())
+            em.line(f"{cpp_type(ty.element_type)} {name}{''.join(f'[{d}]' for d in _static_shape(ty))}"
+                    f"{' = {}' if fill is not None else ''};")
             em.mod.c_arrays.add(res)
             em.bind(res, name)
             return

@@ -132,7 +132,7 @@ def _cpp(case_name: str) -> str:
 
 def test_cpp_local_arrays_are_c_arrays_and_scratch_views_unmanaged():
     body = _cpp("local_matmul").split("struct local_matmul")[1].split("\n};")[0]
-    assert "double m[3][3];" in body and "double p[3][3];" in body
+    assert "double m[3][3] = {};" in body and "double p[3][3] = {};" in body  # the zero fill, in C++
     assert "m[r][c] = a(i, r * 3 + c);" in body and "p[r][c] += m[r][k] * m[c][k];" in body
     assert "Kokkos::View" not in body and "_data" not in body  # no view over the stack array
     cpp = _cpp("scratch_matvec")
@@ -369,7 +369,7 @@ def test_local_and_scratch_cases_compile_for_gpu(target: str):
     module = lower_to_l3(build_module([spec_for(c, target) for c in scratch_cases()], target), target)
     sources = emit_cpp(module, target, f"scratch_{target}")
     cpp = sources[f"scratch_{target}.cpp"]
-    assert "double t[9];" in cpp and "hpcir::check_scratch(" in cpp
+    assert "double t[9] = {};" in cpp and "hpcir::check_scratch(" in cpp
     compile_only(sources, get_target(target), install)
 
 
@@ -443,3 +443,26 @@ def test_scratch_tree_sum_property(log_blk, teams, seed):
     out = np.zeros(teams)
     hpcir.parallel_for(hpcir.TeamPolicy(teams, hpcir.AUTO), _kernels()[1], x=x, out=out, blk=blk, target="cpu")
     np.testing.assert_allclose(out, x.reshape(teams, blk).sum(axis=1), rtol=1e-12, atol=1e-12)
+
+
+@hpcir.kernel
+def fresh_each_time(i: int, x: hpcir.View1D[float], y: hpcir.View2D[float]):
+    for r in range(3):
+        t = hpcir.local(float, 4)  # fresh zeros in every iteration, as in Python
+        for k in range(r + 1):
+            t[k] += x[i] + k
+        s = 0.0
+        for k in range(4):
+            s += t[k]
+        y[i, r] = s
+
+
+@pytest.mark.parametrize("target", ["serial", "cpu"])
+def test_a_local_array_made_in_a_loop_is_zeroed_every_time(target):
+    x = np.arange(5.0)
+    y = np.zeros((5, 3))
+    hpcir.parallel_for(5, fresh_each_time, x=x, y=y, target=target)
+    ref = np.stack([[sum(xi + k for k in range(r + 1)) for r in range(3)] for xi in x])
+    np.testing.assert_array_equal(y, ref)
+    cpp = hpcir.lower(fresh_each_time)
+    assert "double t[4];" in cpp and "t[i_" in cpp  # the fill stays a loop inside the loop
