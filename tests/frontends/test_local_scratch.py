@@ -466,3 +466,35 @@ def test_a_local_array_made_in_a_loop_is_zeroed_every_time(target):
     np.testing.assert_array_equal(y, ref)
     cpp = hpcir.lower(fresh_each_time)
     assert "double t[4];" in cpp and "t[i_" in cpp  # the fill stays a loop inside the loop
+
+
+@hpcir.kernel
+def shift_through_scratch(team: hpcir.TeamMember, x: hpcir.View1D[float], y: hpcir.View1D[float]):
+    s = team.scratch(float, x.extent(0))
+
+    def load(j: int):
+        s[j] = x[j]
+
+    hpcir.parallel_for(hpcir.TeamThreadRange(team, x.extent(0)), load)
+    team.team_barrier()
+
+    def store(j: int):
+        y[j] = s[j + 1]  # E-scratch-index
+
+    hpcir.parallel_for(hpcir.TeamThreadRange(team, y.extent(0)), store)
+
+
+def test_scratch_indices_are_checked_in_the_debug_mode():
+    hpcir.config(check_bounds=True)
+    try:
+        x = np.arange(6.0)
+        with pytest.raises(KernelIndexError) as e:
+            hpcir.parallel_for(hpcir.TeamPolicy(1, hpcir.AUTO), shift_through_scratch, x=x, y=np.zeros(6),
+                               target="cpu")
+        line, _ = where("# E-scratch-index", "s[")
+        assert str(e.value).startswith(f"{HERE}:{line}:") and "outside dimension 0 of `s`" in str(e.value)
+        y = np.zeros(5)
+        hpcir.parallel_for(hpcir.TeamPolicy(1, hpcir.AUTO), shift_through_scratch, x=x, y=y, target="cpu")
+        np.testing.assert_array_equal(y, x[1:])
+    finally:
+        hpcir.config(check_bounds=False)
