@@ -55,6 +55,11 @@ TARGET = "kokkos.target"
 """String, on `builtin.module`: the target the module is lowered for (`cpu`, `cuda`, ...), stamped once."""
 
 
+SOURCE_LOC = "kokkos.source_loc"
+"""String "FILE:LINE:COL", on a `kokkos.scratch_alloc`: the Python call that allocated it (for the
+launch-time check of the scratch size against the execution space's limit)."""
+
+
 @dataclass(frozen=True)
 class DiscardableAttr:
     """The declaration of one discardable attribute: its name, where it may appear, what its value is."""
@@ -89,7 +94,7 @@ def declarations() -> dict[str, DiscardableAttr]:
     from xdsl.dialects.func import FuncOp
     from xdsl.dialects.scf import ParallelOp
 
-    from .kokkos import LAUNCH_OPS
+    from .kokkos import LAUNCH_OPS, ScratchAllocOp
     from .kokkos_attrs import EntryAttr
 
     func, unit = ((FuncOp,), "func.func"), "a unit attribute"
@@ -102,6 +107,8 @@ def declarations() -> dict[str, DiscardableAttr]:
         DiscardableAttr(DEVICE_FUNCTION, *func, unit, _unit),
         DiscardableAttr(USER_TILE, LAUNCH_OPS, ", ".join(c.name for c in LAUNCH_OPS), unit, _unit),
         DiscardableAttr(TILE, (ParallelOp,), "scf.parallel", "an array of positive integers", _tile),
+        DiscardableAttr(SOURCE_LOC, (ScratchAllocOp,), "kokkos.scratch_alloc", "a string FILE:LINE:COL",
+                        lambda a: isinstance(a, StringAttr)),
         DiscardableAttr(TARGET, (ModuleOp,), "builtin.module", f"a string naming a target ({', '.join(TARGETS)})",
                         _target_name),
     )}
@@ -129,5 +136,5 @@ def verify_discardable_attributes(module: Operation) -> None:
                 verify_discardable_attribute(op, name)
 
 
-__all__ = ["ARG_NAMES", "DEVICE_FUNCTION", "ENTRY", "HOST_PROGRAM", "LAYOUT_FREE", "PREFIX",
+__all__ = ["ARG_NAMES", "DEVICE_FUNCTION", "ENTRY", "HOST_PROGRAM", "LAYOUT_FREE", "PREFIX", "SOURCE_LOC",
            "TARGET", "TILE", "USER_TILE", "DiscardableAttr", "declarations", "verify_discardable_attribute", "verify_discardable_attributes"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import api
-from .frontends.python.annotations import (Acc, TeamMember, View, View1D, View2D, View3D, View4D, View5D,
-                                           double, float32, float64, int32, int64)
+from .frontends.python.annotations import (Acc, ScratchView1D, ScratchView2D, ScratchView3D, TeamMember, View,
+                                           View1D, View2D, View3D, View4D, View5D, double, float32, float64,
+                                           int32, int64)
 from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
 from .frontends.python.kernel import kernel as workunit
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,

@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from xdsl.dialects import arith
 from xdsl.dialects.builtin import (DYNAMIC_INDEX, NoneAttr, DenseArrayBase, FloatAttr, IntegerAttr, IntegerType, MemRefType)
 from xdsl.ir import Attribute, Operation, SSAValue
 
@@ -258,6 +259,19 @@ def _is_i1(ty: Attribute) -> bool:
     return isinstance(ty, IntegerType) and ty.width.data == 1
 
 
+def _captured_expression(em: FunctionEmitter, op: Operation, res: SSAValue, x: str) -> bool:
+    """Is `res` an expression (not a variable or literal) used inside a launch that `op` is outside of?"""
+    if x.isidentifier() or op.operands[0] in em.literals:
+        return False
+    for u in res.uses:
+        p = u.operation.parent_op()
+        while p is not None and p is not op.parent_op():
+            if p.name.startswith("kokkos.parallel_"):
+                return True
+            p = p.parent_op()
+    return False
+
+
 @handles("arith.index_cast", "arith.index_castui", "arith.sitofp", "arith.fptosi", "arith.fptoui", "arith.extf",
          "arith.truncf", "arith.extsi", "arith.extui", "arith.trunci", "arith.uitofp", "arith.bitcast")
 def _cast(em: FunctionEmitter, op: Operation) -> None:
@@ -274,6 +288,9 @@ def _cast(em: FunctionEmitter, op: Operation) -> None:
     else:
         expr = f"static_cast<{to}>({x})"
     if cpp_type(src.type) == to and op.name != "arith.bitcast":
+        if _captured_expression(em, op, res, x):  # a functor member needs a name, not an expression
+            em.define(res, x)
+            return
         em.same_value(res, src)  # index <-> i64 casts are the identity in C++
         return
     em.value(op, res, expr)
@@ -346,7 +363,55 @@ def _load(em: FunctionEmitter, op: Operation) -> None:
         else:
             em.define(op.results[0], em.get(m))
         return
+    if m in em.mod.c_arrays:
+        em.value(op, op.results[0], f"{em.get(m)}{_c_indices(em, idx)}")
+        return
     em.value(op, op.results[0], f"{em.get(m)}({_indices(em, idx)})")
+
+
+def _c_indices(em: FunctionEmitter, idx: list) -> str:
+    """`[i][j]`: the subscripts of a C array."""
+    return "".join(f"[{em.expr(i)}]" for i in idx)
+
+
+def _only_indexed(res: SSAValue) -> bool:
+    """Every use of a memref loads, stores or asks an extent (no view is needed to pass it on)."""
+    for u in res.uses:
+        name = u.operation.name
+        if not ((name == "memref.load" and u.index == 0) or (name == "memref.store" and u.index == 1)
+                or (name == "memref.dim" and u.index == 0)):
+            return False
+    return True
+
+
+def _const_index(v: SSAValue) -> int | None:
+    o = v.owner
+    return o.value.value.data if isinstance(o, arith.ConstantOp) and isinstance(o.value, IntegerAttr) else None
+
+
+def _zero_fill(arr: SSAValue, alloca: Operation) -> Operation | None:
+    """The `scf.for` nest that stores 0 into every element of `arr` when it is the first op of the
+    alloca's block to touch `arr` (the frontend's `hpcir.local` fill at the kernel's top level)."""
+    op = alloca.next_op
+    while op is not None and not any(v is arr for o in op.walk() for v in o.operands):
+        op = op.next_op
+    cur, ivs = op, []
+    for extent in arr.type.get_shape():  # a perfect nest: for i0 in [0, n0), for i1 in [0, n1), ...
+        if cur is None or cur.name != "scf.for" or [_const_index(v) for v in cur.operands[:3]] != [0, extent, 1]:
+            return None
+        block = cur.regions[0].block
+        body = list(block.ops)
+        if len(block.args) != 1 or len(body) != 2 or body[-1].name != "scf.yield":
+            return None
+        ivs.append(block.args[0])
+        cur = body[0]
+    if cur is None or cur.name != "memref.store" or cur.operands[1] is not arr or list(cur.operands[2:]) != ivs:
+        return None
+    value = cur.operands[0].owner
+    if not (isinstance(value, arith.ConstantOp) and isinstance(value.value, (IntegerAttr, FloatAttr))):
+        return None
+    v = value.value.value.data
+    return op if v == 0 and not (isinstance(v, float) and str(v).startswith("-")) else None
 
 
 def _first_store(slot: SSAValue, alloca: Operation) -> Operation | None:
@@ -368,12 +433,23 @@ def _store(em: FunctionEmitter, op: Operation) -> None:
         decl = em.mod.declared_by.get(op)
         em.line(f"{decl} {em.get(m)} = {em.expr(v)};" if decl else em.assignment(em.get(m), v))
         return
+    if m in em.mod.c_arrays:
+        em.line(em.assignment(f"{em.get(m)}{_c_indices(em, idx)}", v))
+        return
     em.line(em.assignment(f"{em.get(m)}({_indices(em, idx)})", v))
 
 
 @handles("memref.dim")
 def _dim(em: FunctionEmitter, op: Operation) -> None:
     m, k = op.operands
+    if m in em.mod.c_arrays:  # a C array's extents are its static shape
+        shape = m.type.get_shape()
+        d = k.owner.value.value.data if isinstance(k.owner, arith.ConstantOp) else None
+        if d is None:
+            raise UnsupportedOpError("memref.dim of a local array with a non-constant dimension",
+                                     hint="ask the extent of a constant dimension")
+        em.bind_literal(op.results[0], f"int64_t({shape[d]})")
+        return
     em.value(op, op.results[0], f"static_cast<int64_t>({em.get(m)}.extent({em.expr(k)}))")
 
 
@@ -428,6 +504,17 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
         if any(d == DYNAMIC_INDEX for d in _static_shape(ty)):
             raise UnsupportedOpError(f"{op.name} with dynamic sizes inside a kernel",
                                      hint="use a static shape, or kokkos.scratch_alloc in a team kernel")
+        if op.name == "memref.alloca" and _only_indexed(res) and isinstance(ty.memory_space, NoneAttr):
+            # A local array of the kernel language (hpcir.local): a plain C array on the thread's stack,
+            # zero-initialised in its declaration when the first thing done with it is a zero fill.
+            fill = _zero_fill(res, op)
+            if fill is not None:
+                em.mod.elided.update(fill.walk())
+            em.line(f"{cpp_type(ty.element_type)} {name}{''.join(f'[{d}]' for d in _static_shape(ty))}"
+                    f"{' = {}' if fill is not None else ''};")
+            em.mod.c_arrays.add(res)
+            em.bind(res, name)
+            return
         total = max(1, math.prod(_static_shape(ty)))
         em.line(f"{cpp_type(ty.element_type)} {name}_data[{total}];")
         em.line(f"const {em.ctype(res)} {name}({name}_data{''.join(', ' + s for s in sizes)});")

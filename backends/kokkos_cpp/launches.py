@@ -5,7 +5,7 @@ from xdsl.dialects.builtin import DYNAMIC_INDEX, MemRefType, NoneAttr
 from xdsl.ir import Block, Operation, SSAValue
 
 from hpcir.dialects.kokkos_attrs import (MDRangePolicyAttr, RangePolicyAttr, ReducerKind, TeamPolicyAttr)
-from hpcir.dialects.kokkos_discardable import ENTRY
+from hpcir.dialects.kokkos_discardable import ENTRY, SOURCE_LOC
 from hpcir.core.errors import HpcirError, PolicyError, UnsupportedOpError
 
 from . import reducers
@@ -48,6 +48,7 @@ def _num_bounds(pol) -> int:
 def _scratch(em: FunctionEmitter, op: Operation, pol: TeamPolicyAttr, policy: str) -> None:
     """Request team scratch: the shmem_size of every kokkos.scratch_alloc, or the attribute's bytes."""
     per_level: dict[int, list[str]] = {0: [], 1: []}
+    where: dict[int, str] = {}  # per level: the first user allocation's "FILE:LINE:COL" (checked at the launch)
     inner: set = set()
     for o in op.walk():
         inner.update(o.results)
@@ -65,7 +66,11 @@ def _scratch(em: FunctionEmitter, op: Operation, pol: TeamPolicyAttr, policy: st
         ty = em.type_of(o.results[0].type, o)
         dyn = iter(em.get(s) for s in sizes)
         args = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in o.results[0].type.get_shape()]
-        per_level[o.properties["level"].value.data].append(f"{ty}::shmem_size({', '.join(args)})")
+        level = o.properties["level"].value.data
+        per_level[level].append(f"{ty}::shmem_size({', '.join(args)})")
+        loc = o.attributes.get(SOURCE_LOC)
+        if loc is not None:
+            where.setdefault(level, loc.data)
     attr_bytes = pol.scratch_bytes.data
     if unknown and attr_bytes == 0:
         raise PolicyError("a kokkos.scratch_alloc size depends on values computed inside the team body",
@@ -74,8 +79,21 @@ def _scratch(em: FunctionEmitter, op: Operation, pol: TeamPolicyAttr, policy: st
         total = " + ".join(terms) if terms else ""
         if level == 0 and attr_bytes:
             total = f"std::max<size_t>({attr_bytes}, {total})" if total else str(attr_bytes)
+        if total and level in where:
+            # The user's scratch (team.scratch): its size is checked against the space's limit first.
+            kname = op.properties["name"].data
+            nbytes = em.fresh(f"{kname}_scratch{level}_bytes")
+            em.line(f"const size_t {nbytes} = {total};")
+            em.line(f'hpcir::check_scratch({policy}, {level}, static_cast<int64_t>({nbytes}), "{_c_string(where[level])}", '
+                    f'"{kname}");')
+            total = nbytes
         if total:
             em.line(f"{policy}.set_scratch_size({level}, Kokkos::PerTeam({total}));")
+
+
+def _c_string(text: str) -> str:
+    """`text` inside a C++ string literal."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _member_type(em: FunctionEmitter, op: Operation, v) -> str:

@@ -241,6 +241,25 @@ template <class ExecSpace> struct check_flag {
   }
 };
 
+// Team scratch asked by a launch, checked against the execution space's limit before the launch
+// (Kokkos would abort); `where` is the "FILE:LINE:COL" of the Python call that allocated it.
+template <class Policy>
+void check_scratch(const Policy& policy, int level, int64_t bytes, const char* where, const char* kernel) {
+  const int64_t max = static_cast<int64_t>(policy.scratch_size_max(level));
+  if (bytes < 0)
+    throw check_failed((std::string(where) + ": ScratchSizeError: kernel " + kernel + " asks for team scratch " +
+                        "with a negative extent\nhint: compute scratch sizes that are >= 0").c_str());
+  if (bytes > max)
+    throw check_failed((std::string(where) + ": ScratchSizeError: kernel " + kernel + " asks for " +
+                        std::to_string(bytes) + " bytes of level-" + std::to_string(level) +
+                        " team scratch per team, more than this execution space's limit of " +
+                        std::to_string(max) + " bytes\nhint: " +
+                        (level == 0 ? "allocate it at level 1 (team.scratch(..., level=1): larger, slower), or "
+                                    : "") +
+                        "give each team less work (more teams, a smaller tile) or use a smaller element type")
+                           .c_str());
+}
+
 // Copies a C++ exception text into the caller's buffer (always NUL-terminated).
 inline void set_error(char* err, int errlen, const char* msg) {
   if (err == nullptr || errlen <= 0) return;

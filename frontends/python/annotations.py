@@ -122,6 +122,38 @@ class TeamMember:
     kernel_type = TEAM_MEMBER
 
 
+class _ScratchMeta(type):
+    def __getitem__(cls, item: Any) -> ViewAnnotation:
+        dtype = to_scalar(item)
+        if dtype is None:
+            raise TypeError(f"unsupported scratch view element type {item!r}")
+        return ViewAnnotation(ViewType(dtype, cls.rank, None, "scratch"))
+
+
+class ScratchView(metaclass=_ScratchMeta):
+    """PyKokkos' team scratch view: `s: pk.ScratchView1D[pk.double] = pk.ScratchView1D(team.team_scratch(0), n)`."""
+
+    rank = 1
+    __hpcir_intrinsic__ = "ScratchView"
+
+    def __init__(self, *args: Any) -> None:
+        raise TypeError(f"{type(self).__name__} can only be created inside a team kernel")
+
+    @classmethod
+    def shmem_size(cls, *extents: int, dtype: Any = F64) -> int:
+        """Bytes of a scratch view of these extents (PyKokkos: doubles unless dtype says otherwise)."""
+        n = 1
+        for e in extents:
+            n *= int(e)
+        st = to_scalar(dtype) or F64
+        return n * np.dtype(st.numpy).itemsize
+
+
+ScratchView1D = _ScratchMeta("ScratchView1D", (ScratchView,), {"rank": 1, "__hpcir_intrinsic__": "ScratchView1D"})
+ScratchView2D = _ScratchMeta("ScratchView2D", (ScratchView,), {"rank": 2, "__hpcir_intrinsic__": "ScratchView2D"})
+ScratchView3D = _ScratchMeta("ScratchView3D", (ScratchView,), {"rank": 3, "__hpcir_intrinsic__": "ScratchView3D"})
+
+
 def annotation_to_type(obj: Any) -> KernelType | None:
     """The kernel type an evaluated annotation stands for, or None if it is not one."""
     if isinstance(obj, (ViewAnnotation, AccAnnotation)):

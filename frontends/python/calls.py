@@ -46,6 +46,10 @@ def call(self: Any, node: ast.Call, want_value: bool) -> TV | None:
         if isinstance(base, TV) and isinstance(base.ty, TeamMemberType):
             if f.attr in TEAM_QUERIES and not node.args:
                 return self.team_query(base, f.attr, node)
+            if f.attr in ("scratch", "team_scratch"):
+                raise self.err(KernelSyntaxError, f"team.{f.attr}(...) must be assigned to a name", node,
+                               hint="write s = team.scratch(float, n) (or pk.ScratchView1D(team.team_scratch(0), n)) "
+                                    "at the top of the team kernel")
             if f.attr == "team_barrier" and not node.args:
                 from hpcir.dialects import kokkos as kk
                 self.emit(kk.TeamBarrierOp(base.ssa))
@@ -73,6 +77,9 @@ def call(self: Any, node: ast.Call, want_value: bool) -> TV | None:
     if name in BUILTINS and obj is getattr(__import__("builtins"), name):
         return self.builtin_call(name, node)
     tag = getattr(obj, "__hpcir_intrinsic__", None)
+    if tag == "local" or (isinstance(tag, str) and tag.startswith("ScratchView")):
+        raise self.err(KernelSyntaxError, f"`{ast.unparse(f)}(...)` must be assigned to a name", node,
+                       hint="write t = hpcir.local(float, 16), then use t[i]")
     if isinstance(tag, str) and tag.startswith("atomic_"):
         return self.atomic_call(tag, node, want_value)
     if tag in ("parallel_for", "parallel_reduce", "parallel_scan"):
@@ -151,6 +158,9 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
     view = self.expr(node.args[0])
     if not isinstance(view.ty, ViewType):
         raise self.err(KernelTypeError, f"the first argument of {tag} must be a view", node.args[0])
+    if view.ty.space == "local":  # a thread's own array: no other thread can race on it
+        raise self.err(KernelTypeError, f"{tag} on a local array: it belongs to one thread, no atomic is needed",
+                       node.args[0], hint="update it directly (t[i] += v)")
     idx_node = node.args[1]
     idx_nodes = list(idx_node.elts) if isinstance(idx_node, (ast.List, ast.Tuple)) else [idx_node]
     if len(idx_nodes) != view.ty.rank:

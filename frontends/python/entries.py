@@ -235,6 +235,7 @@ class ModuleBuilder:
             member = TV(args[0], TeamMemberType())
             bindings[spec.index_params[0]] = member
             low.member = member
+            low.team_outer, low.team_params, low.team_kernel = outer, dict(params), spec.kernel  # team.scratch sizes
             rest = args[1:]
         else:
             bindings.update(self._bind_indices(low, spec, args[:r]))

@@ -13,7 +13,7 @@ from xdsl.ir import Block, Region, SSAValue
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 from hpcir.dialects.arith_ext import RemFOp
 
-from .types import BOOL, F32, F64, I32, I64, ScalarType, ViewType
+from .types import BOOL, F32, F64, I32, I64, LocalArrayType, ScalarType, ViewType
 from .values import TV, Emitter, is_scalar, join_types
 
 # math.<fn> with one float argument → math dialect op
@@ -328,6 +328,8 @@ class ExprMixin(Emitter):
                 raise self.err(KernelSyntaxError, "slices are not supported inside kernels", n,
                                hint="index one element per iteration (v[i]); use a loop for ranges")
         indices = [self.to_index(self.as_int(n)) for n in idx_nodes]
+        if isinstance(view.ty, LocalArrayType):  # constant indices are checked now (scratch.py)
+            self.check_constant_indices(view, idx_nodes, indices, cur)  # type: ignore[attr-defined]
         if getattr(self, "check_bounds", False):
             self.check_indices(view, indices, cur, node)
         return view, indices, cur

@@ -73,3 +73,11 @@ class PerThread:
 def single(level: PerTeam | PerThread, fn: Callable[[], Any]) -> None:
     """Run fn once per team or per thread (inside team kernels)."""
     fn()
+
+
+@intrinsic("local")
+def local(dtype: Any, shape: int | Sequence[int]) -> np.ndarray:
+    """A per-thread array of constant shape, zero-filled (`t = hpcir.local(float, 16)`) inside kernels."""
+    from .annotations import to_scalar
+    st = to_scalar(dtype)
+    return np.zeros(shape, dtype=st.numpy if st is not None else dtype)

@@ -134,6 +134,18 @@ class TeamPolicy:
         """A team kernel takes one team member, no index."""
         return 0
 
+    def set_scratch_size(self, level: int, per_team: object, per_thread: object = None) -> "TeamPolicy":
+        """PyKokkos' `policy.set_scratch_size(0, pk.PerTeam(nbytes))`: accepted and checked; hpcir sizes each
+        launch's scratch from the kernel's own allocations (team.scratch, ScratchView1D), so it is not needed."""
+        if level not in (0, 1):
+            raise PolicyError(f"scratch level must be 0 or 1, got {level!r}")
+        for req in (per_team, per_thread):
+            n = getattr(req, "team", req)  # PerTeam(n) / PerThread(n) keep their argument as .team
+            if req is not None and (not isinstance(n, int) or isinstance(n, bool) or n < 0):
+                raise PolicyError(f"set_scratch_size needs a number of bytes >= 0, got {n!r}",
+                                  hint="write policy.set_scratch_size(0, pk.PerTeam(pk.ScratchView1D.shmem_size(n)))")
+        return self
+
 
 class _NestedRange:
     """Marker objects only meaningful inside kernels (the frontend reads them from the AST)."""

@@ -174,6 +174,9 @@ class StmtMixin(ExprMixin):
         if not isinstance(node.target, ast.Name):
             raise self.err(KernelSyntaxError, "annotated assignment needs a plain name", node)
         kt = self.kernel._eval_annotation(node.annotation)
+        if self.array_alloc_kind(node.value) and isinstance(kt, ViewType):  # s: pk.ScratchView1D[float] = ...
+            self.bind_array(node.target, node.value, node, annotated=kt)
+            return
         if not isinstance(kt, ScalarType):
             raise self.err(KernelTypeError, "local variables must be numbers or bools", node.annotation)
         name = node.target.id
@@ -206,6 +209,9 @@ class StmtMixin(ExprMixin):
             values = [self.scalar(v) for v in node.value.elts]
             for t, v in zip(target.elts, values):
                 self.assign(t, v, node)
+            return
+        if self.array_alloc_kind(node.value):  # a local array or a team scratch view (scratch.py)
+            self.bind_array(target, node.value, node)
             return
         if isinstance(node.value, ast.Lambda) and isinstance(target, ast.Name):
             lam = node.value
@@ -305,4 +311,9 @@ class StmtMixin(ExprMixin):
 
     from .loops import stmt_For, stmt_While, range_bounds  # noqa: E402  (loop lowering lives beside)
     from .calls import call, expr_Call, device_call, atomic_call, nested_launch, single_call, inline_closure  # noqa: E402
+    from .scratch import (array_alloc_kind, bind_array, check_constant_indices, copy_array, local_array,  # noqa: E402
+                          loop_nest, team_scratch)
+    team_outer: Block | None = None  # team kernels: the block before the launch, where scratch sizes go
+    team_params: dict = {}  # team kernels: the kernel's arguments (what scratch sizes may use)
+    team_kernel: Any = None  # the team kernel being lowered (not a device function it calls)
 

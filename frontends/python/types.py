@@ -108,6 +108,20 @@ class ViewType:
 
 
 @dataclass(frozen=True)
+class LocalArrayType(ViewType):
+    """A per-thread array of static shape (`hpcir.local(float, (4, 4))`): a C array in the C++."""
+
+    shape: tuple[int, ...] = ()
+
+    def mlir(self) -> MemRefType:
+        """memref<4x4xT> (no memory space: it lives on the thread's stack)."""
+        return MemRefType(self.dtype.mlir(), list(self.shape))
+
+    def __str__(self) -> str:
+        return f"local array of {self.dtype} {self.shape}"
+
+
+@dataclass(frozen=True)
 class AccType:
     """A reduction or scan accumulator of a scalar type."""
 

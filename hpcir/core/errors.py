@@ -134,19 +134,25 @@ class KernelIndexError(KernelCheckError, IndexError):
     """A view index outside its extent, found by the bounds-checking debug mode (HPCIR_CHECK_BOUNDS)."""
 
 
+class ScratchSizeError(PolicyError):
+    """Team scratch larger than the execution space allows (Kokkos' scratch_size_max), found at the launch."""
+
+
 # The Python exception a failed check's kind ("ZeroDivisionError", in its text) raises.
-CHECK_ERRORS: dict[str, type[KernelCheckError]] = {"ZeroDivisionError": KernelZeroDivisionError,
-                                                   "IndexError": KernelIndexError}
+CHECK_ERRORS: dict[str, type[HpcirError]] = {"ZeroDivisionError": KernelZeroDivisionError,
+                                             "IndexError": KernelIndexError, "ScratchSizeError": ScratchSizeError}
 
 
-def check_error(text: str) -> KernelCheckError:
-    """The located error of a failed kernel check from its text "FILE:LINE:COL: KIND: MESSAGE"."""
+def check_error(text: str) -> HpcirError:
+    """The located error of a failed kernel check from its text "FILE:LINE:COL: KIND: MESSAGE[\nhint: HINT]"."""
     import re
     m = re.fullmatch(r"(?s)(.*):(\d+):(\d+): (\w+): (.*)", text)
     if m is None:
         return KernelCheckError(text)
     filename, line, col, kind, message = m.groups()
-    return CHECK_ERRORS.get(kind, KernelCheckError)(message, SourceLocation(filename, int(line), int(col) - 1))
+    message, _, hint = message.partition("\nhint: ")
+    return CHECK_ERRORS.get(kind, KernelCheckError)(message, SourceLocation(filename, int(line), int(col) - 1),
+                                                    hint or None)
 
 
 class BuildError(HpcirError):

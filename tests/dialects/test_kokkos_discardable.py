@@ -35,6 +35,14 @@ _GOOD = """builtin.module attributes {kokkos.target = "cuda"} {
     }) {kokkos.tile = [8 : i64, 2 : i64]} : (index, index, index, index, index, index) -> ()
     func.return
   }
+  func.func @staged(%n: index) attributes {kokkos.entry = #kokkos.entry<for>} {
+    kokkos.parallel_for "staged" #kokkos.team<scratch_bytes = 0> on <cuda>(%n, %n, %n) {
+    ^bb0(%t: !kokkos.team_member):
+      %s = kokkos.scratch_alloc %t(%n) level 0 {kokkos.source_loc = "k.py:3:9"} : memref<?xf64, #kokkos.space<scratch>>
+      kokkos.yield
+    }
+    func.return
+  }
   func.func private @sq(%x: f64) -> f64 attributes {kokkos.device_function} {
     func.return %x : f64
   }

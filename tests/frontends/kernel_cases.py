@@ -488,3 +488,7 @@ def _cases() -> list[Case]:
 
 
 CASES = _cases()
+
+from local_scratch_cases import scratch_cases  # noqa: E402  (local arrays and team scratch, issue 11 item 3)
+
+CASES += scratch_cases()
