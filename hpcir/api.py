@@ -163,7 +163,7 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None,
         raise PolicyError(f"kernel {k.name} takes {k.rank} indices but the policy is 1-D", site,
                           hint=f"launch it with MDRangePolicy([0]*{k.rank}, [...])")
     target = check_launch_arrays(kwargs, _explicit_target(policy, target), site)  # hpcir.Array: live, readable
-    spec, values = bind_launch(k, kind, shape, rank, kwargs, site, reducer or k.reducer or "sum")
+    spec, values = bind_launch(k, kind, shape, rank, kwargs, site, reducer if reducer is not None else (k.reducer or "sum"))
     spec.check_bounds = check_bounds_enabled()
     check_launch_bounds(k, spec.index_params, _policy_ranges(policy), dict(zip(spec.param_types, values)), site)
     if isinstance(policy, MDRangePolicy) and policy.tile:

@@ -123,6 +123,7 @@ def reduction_accumulators(kernel: Kernel, rank: int, team: bool, reducer: Any,
     n_idx = 1 if team else rank
     annotated = annotated_accumulators(kernel, n_idx)
     many = isinstance(reducer, (tuple, list))
+    _check_no_return_value(kernel, annotated or [p.name for p in kernel.params[n_idx:n_idx + len(reducers)]])
     if not annotated:
         return reducers, len(reducers)
     if many and len(reducers) != len(annotated):
@@ -135,6 +136,19 @@ def reduction_accumulators(kernel: Kernel, rank: int, team: bool, reducer: Any,
     if not many:
         reducers = reducers * len(annotated)
     return reducers, len(annotated)
+
+
+def _check_no_return_value(kernel: Kernel, accs: list[str]) -> None:
+    """A reduction's results are its accumulators' final values: a `return value` is a mistake."""
+    for node in ast.walk(kernel.tree):
+        if isinstance(node, ast.Return) and node.value is not None:
+            n = len(node.value.elts) if isinstance(node.value, ast.Tuple) else 1
+            upd = " and ".join(f"`{a} += ...`" for a in accs[:2]) or "`acc += ...`"
+            raise KernelSyntaxError(f"kernel {kernel.name} is launched as a reduction but returns {n} value(s): a "
+                                    f"reduction's results are the final values of its accumulator(s) "
+                                    f"{', '.join(accs)}", kernel.loc(node),
+                                    hint=f"update the accumulators instead ({upd}); parallel_reduce returns "
+                                         "one value per accumulator")
 
 
 def acc_types(kernel: Kernel, names: list[str], reducers: tuple[str, ...]) -> tuple[ScalarType, ...]:
@@ -323,7 +337,7 @@ def annotated_spec(kernel: Kernel, kind: str | None = None, rank: int | None = N
             kind = "scan" if is_scan else "reduce"
     reducers, n_acc = (kernel.reducer or "sum",), 1
     if kind == "reduce":
-        reducers, n_acc = reduction_accumulators(kernel, r, team, kernel.reducer or "sum", None)
+        reducers, n_acc = reduction_accumulators(kernel, r, team, kernel.reducer or "sum", kernel.loc(kernel.tree))
     idx, acc, final, own = split_params(kernel, kind, r, team, n_acc)
     types: dict[str, KernelType] = {}
     for p in own:
