@@ -200,6 +200,9 @@ class StmtMixin(ExprMixin):
         if len(node.targets) != 1:
             raise self.err(KernelSyntaxError, "chained assignment is not supported in kernels", node)
         target = node.targets[0]
+        if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
+            self.unpack_call(target, node)  # `s, m = parallel_reduce(..., reducer=("sum", "max"))`
+            return
         if isinstance(target, ast.Tuple):
             if not (isinstance(node.value, ast.Tuple) and len(node.value.elts) == len(target.elts)):
                 raise self.err(KernelSyntaxError, "tuple assignment needs a tuple of the same length", node)
@@ -305,4 +308,5 @@ class StmtMixin(ExprMixin):
 
     from .loops import stmt_For, stmt_While, range_bounds  # noqa: E402  (loop lowering lives beside)
     from .calls import call, expr_Call, device_call, atomic_call, nested_launch, single_call, inline_closure  # noqa: E402
+    from .calls import reducer_keyword, unpack_call  # noqa: E402  (reductions with several accumulators)
 
