@@ -54,7 +54,7 @@ def reducer_keyword(self: Any, value: ast.expr, tag: str) -> list[str]:
     kinds = []
     for e in elts:
         if not (isinstance(e, ast.Constant) and e.value in REDUCERS):
-            raise self.err(KernelSyntaxError, f"unknown reducer `{ast.unparse(e)}` in a nested {tag}", e,
+            raise self.err(KernelSyntaxError, f"unknown reducer `{ast.unparse(e)}` in {tag}", e,
                            hint=f"write reducer='sum'|... or a tuple of them, one per accumulator "
                                 f"({', '.join(REDUCERS)})")
         kinds.append(e.value)
@@ -286,7 +286,7 @@ def nested_launch(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV |
     kinds = ["sum"]
     for kw in node.keywords:
         if kw.arg == "reducer" and tag == "parallel_reduce":
-            kinds = self.reducer_keyword(kw.value, tag)
+            kinds = self.reducer_keyword(kw.value, f"a nested {tag}")
         else:
             raise self.err(KernelSyntaxError, f"unsupported keyword `{kw.arg}` in a nested {tag}", kw.value,
                            hint=f"only reducer='sum'|... ({', '.join(REDUCERS)}) is accepted")
