@@ -364,6 +364,22 @@ def team_sum_max(team, s: hpcir.Acc[float], m: hpcir.Acc[float], a):
         m = max(m, a[row, 0])
 
 
+def team_nested_multi(team, s: hpcir.Acc[float], c: hpcir.Acc[int], a, rmax):
+    row = team.league_rank()
+
+    def inner(j, t: hpcir.Acc[float], m: hpcir.Acc[float], k: hpcir.Acc[int]):
+        t += a[row, j]
+        m = max(m, a[row, j])
+        if a[row, j] > 0.0:
+            k += 1
+
+    t, m, k = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, a.extent(1)), inner, reducer=("sum", "max", "sum"))
+    if team.team_rank() == 0:
+        s += t
+        c += k
+        rmax[row] = m
+
+
 def _cases() -> list[Case]:
     r = lambda api, n=N: n  # noqa: E731
     i = np.arange(N)
@@ -523,6 +539,9 @@ def _cases() -> list[Case]:
     add(Case("team_sum_max", team_sum_max, "reduce", lambda api: api.TeamPolicy(13, api.AUTO),
              lambda g: dict(a=f64(g, 13, 21)), lambda a: (float(a["a"].sum()), float(a["a"][:, 0].max())),
              reducer=("sum", "max"), rtol=1e-10))
+    add(Case("team_nested_multi", team_nested_multi, "reduce", lambda api: api.TeamPolicy(9, api.AUTO),
+             lambda g: dict(a=f64(g, 9, 29), rmax=np.zeros(9)),
+             lambda a: (float(a["a"].sum()), int((a["a"] > 0).sum())), reducer=("sum", "sum"), rtol=1e-10))
     return c
 
 

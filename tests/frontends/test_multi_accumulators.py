@@ -343,3 +343,128 @@ def test_unannotated_accumulators_count_from_the_tuple():
     x = np.random.default_rng(3).normal(size=30)
     s, m = hpcir.parallel_reduce(30, k, x=x, reducer=("sum", "max"), target="serial")
     assert m == x.max() and abs(s - x.sum()) < 1e-12
+
+
+# ------------------------------------------------------------------ nested team reductions, programs
+def test_nested_team_reduction_with_several_accumulators():
+    from kernel_cases import team_nested_multi
+    k = hpcir.kernel(team_nested_multi)
+    a = np.random.default_rng(4).normal(size=(9, 29))
+    for target in ("serial", "cpu"):
+        rmax = np.zeros(9)
+        s, c = hpcir.parallel_reduce(hpcir.TeamPolicy(9, hpcir.AUTO), k, a=a, rmax=rmax,
+                                     reducer=("sum", "sum"), target=target)
+        np.testing.assert_allclose(s, a.sum(), rtol=1e-12)
+        assert c == int((a > 0).sum())
+        np.testing.assert_array_equal(rmax, a.max(axis=1))  # the nested "max", per team
+    from kernel_cases import CASES
+    from test_kernel_ir import spec_for
+    case = next(c for c in CASES if c.name == "team_nested_multi")
+    cpp = emit_cpp(lower_to_l3(build_module([spec_for(case, "cuda")], "cuda"), "cuda"), "cuda", "nested")["nested.cpp"]
+    assert "struct alignas(8) t_and_m_and_k {" in cpp and "dst.m = hpcir::maximumf(dst.m, src.m);" in cpp
+
+
+def test_nested_reduction_bad_input(no_build):
+    @hpcir.kernel
+    def k1(team: hpcir.TeamMember, s: hpcir.Acc[float], a: hpcir.View2D[float]):
+        def inner(j, t, m):
+            t += a[0, j]
+            m = max(m, a[0, j])
+
+        t = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, 4), inner, reducer=("sum", "max"))  # E-one-name
+        s += t
+
+    @hpcir.kernel
+    def k2(team: hpcir.TeamMember, s: hpcir.Acc[float], a: hpcir.View2D[float]):
+        def inner(j, t, m):
+            t += a[0, j]
+
+        t, m, q = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, 4), inner, reducer=("sum", "max"))  # E-3names
+        s += t
+
+    @hpcir.kernel
+    def k3(team: hpcir.TeamMember, s: hpcir.Acc[float], a: hpcir.View2D[float]):
+        def inner(j, t, m):
+            t += a[0, j]
+
+        t, m = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, 4), inner, reducer=("sum", "avg"))  # E-avg
+        s += t
+
+    @hpcir.kernel
+    def k4(team: hpcir.TeamMember, s: hpcir.Acc[float], a: hpcir.View2D[float]):
+        def inner(j, t):
+            t += a[0, j]
+
+        t, m = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, 4), inner, reducer=("sum", "max"))  # E-params
+        s += t
+
+    @hpcir.kernel
+    def k5(team: hpcir.TeamMember, s: hpcir.Acc[float], a: hpcir.View2D[float]):
+        def inner(j, t, m: hpcir.Acc[float]):
+            t += a[0, j]
+
+        t, m = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, 4), inner, reducer=("sum", "bor"))  # E-bor
+        s += t
+
+    a = np.ones((2, 4))
+    pol = hpcir.TeamPolicy(2, 1)
+    with pytest.raises(KernelSyntaxError) as e:
+        hpcir.parallel_reduce(pol, k1, a=a)
+    check(e.value, "# E-one-name", "hpcir.parallel_reduce", "has 2 accumulators and returns 2 values")
+    with pytest.raises(KernelSyntaxError) as e:
+        hpcir.parallel_reduce(pol, k2, a=a)
+    check(e.value, "# E-3names", "t, m, q", "3 names are assigned from a call that returns 2 value(s)")
+    with pytest.raises(KernelSyntaxError) as e:
+        hpcir.parallel_reduce(pol, k3, a=a)
+    check(e.value, "# E-avg", '"avg"', "unknown reducer `'avg'` in a nested parallel_reduce")
+    with pytest.raises(KernelSyntaxError) as e:
+        hpcir.parallel_reduce(pol, k4, a=a)
+    check(e.value, "# E-params", "inner, reducer", "must take 3 parameter(s), it takes 2")
+    with pytest.raises(KernelTypeError) as e:
+        hpcir.parallel_reduce(pol, k5, a=a)
+    check(e.value, "# E-bor", "hpcir.parallel_reduce", "reducer 'bor' is not defined on float64 (accumulator `m`)")
+
+
+PROGRAM = '''import hpcir
+
+
+@hpcir.kernel
+def fill(i: int, x: hpcir.View1D[float]):
+    x[i] = 0.5 * i
+
+
+@hpcir.kernel
+def stats(i: int, s: hpcir.Acc[float], m: hpcir.Acc[float], x: hpcir.View1D[float]):
+    s += x[i]
+    m = max(m, x[i])
+
+
+@hpcir.program
+def main():
+    x = hpcir.View((100,), float)
+    hpcir.parallel_for(100, fill, x=x)
+    s, m = hpcir.parallel_reduce(100, stats, x=x, reducer=("sum", "max"))
+    print("sum", s, "max", m)
+'''
+
+
+def test_program_launches_a_reduction_with_several_accumulators(tmp_path, capsys):
+    from hpcir.cli import main
+    src = tmp_path / "prog.py"
+    src.write_text(PROGRAM)
+    assert main(["lower", str(src), "--emit=mlir", "--stage=L2"]) == 0
+    l2 = capsys.readouterr().out
+    assert re.search(r'%s\w*, %m\w* = "func.call"\(.*<\{callee = @stats\}> : .* -> \(f64, f64\)', l2), l2
+    verify_upstream(l2)  # the generic text the CLI prints is upstream MLIR
+    out = tmp_path / "cpp"
+    assert main(["lower", str(src), "-o", str(out)]) == 0
+    cpp = (out / "prog.cpp").read_text()
+    assert "const auto stats_values = stats(" in cpp
+    assert "const double s = stats_values.r0;" in cpp and "const double m = stats_values.r1;" in cpp
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("multi_acc_prog", src)  # the program also runs as Python
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    capsys.readouterr()
+    mod.main()
+    assert capsys.readouterr().out.strip() == f"sum {0.5 * sum(range(100))} max 49.5"
