@@ -214,7 +214,7 @@ class ModuleBuilder:
         low.block = outer
         par = low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body), [i.ssa for i in inits]))
         self._user_tile(par, spec)
-        for res, (_, _, acc_name) in zip(par.results, accs):
+        for res, (_, _, acc_name) in zip(par.results, accs if len(accs) > 1 else ()):
             res.name_hint = acc_name  # the C++ reduction value's members keep the accumulators' names
         return list(par.results)
 
@@ -268,7 +268,7 @@ class ModuleBuilder:
             low.emit(kk.YieldOp())
         low.block = outer
         low.emit(op)
-        for res, (_, _, acc_name) in zip(op.results, accs):
+        for res, (_, _, acc_name) in zip(op.results, accs if len(accs) > 1 else ()):
             res.name_hint = acc_name
         return list(op.results) if accs else []
 
