@@ -230,6 +230,8 @@ def compile(obj: Any, target: str = "cpu", reducer: str | tuple[str, ...] | None
     k = _as_kernel(obj, site)
     get_target(target, site)
     kind = annotated_kind(k)
+    if kind == "for" and reducer is not None:
+        kind = "reduce"  # unannotated accumulators: reducer= says it is a reduction
     return Compiled(k, target, kind, reducer)
 
 

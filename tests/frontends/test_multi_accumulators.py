@@ -343,6 +343,8 @@ def test_unannotated_accumulators_count_from_the_tuple():
     x = np.random.default_rng(3).normal(size=30)
     s, m = hpcir.parallel_reduce(30, k, x=x, reducer=("sum", "max"), target="serial")
     assert m == x.max() and abs(s - x.sum()) < 1e-12
+    s, m = hpcir.compile(k, target="serial", reducer=("sum", "max"))(30, x=x)  # reducer= makes it a reduction
+    assert m == x.max() and abs(s - x.sum()) < 1e-12
 
 
 # ------------------------------------------------------------------ nested team reductions, programs
