@@ -68,7 +68,7 @@ def split_params(kernel: Kernel, kind: str, rank: int, team: bool,
                  n_acc: int = 1) -> tuple[list[str], str | None, str | None, list]:
     """Index parameters, (first) accumulator, final flag and the kernel's own parameters for a launch kind.
 
-    A reduction takes `n_acc` accumulators after its indices (see accumulator_count)."""
+    A reduction takes `n_acc` accumulators after its indices (see reduction_accumulators)."""
     n_idx = 1 if team else rank
     n_extra = {"for": 0, "reduce": n_acc, "scan": 2}[kind]
     params = kernel.params
@@ -140,15 +140,23 @@ def reduction_accumulators(kernel: Kernel, rank: int, team: bool, reducer: Any,
 
 def _check_no_return_value(kernel: Kernel, accs: list[str]) -> None:
     """A reduction's results are its accumulators' final values: a `return value` is a mistake."""
-    for node in ast.walk(kernel.tree):
-        if isinstance(node, ast.Return) and node.value is not None:
-            n = len(node.value.elts) if isinstance(node.value, ast.Tuple) else 1
-            upd = " and ".join(f"`{a} += ...`" for a in accs[:2]) or "`acc += ...`"
-            raise KernelSyntaxError(f"kernel {kernel.name} is launched as a reduction but returns {n} value(s): a "
-                                    f"reduction's results are the final values of its accumulator(s) "
-                                    f"{', '.join(accs)}", kernel.loc(node),
-                                    hint=f"update the accumulators instead ({upd}); parallel_reduce returns "
-                                         "one value per accumulator")
+    node = _value_return(kernel)
+    if node is None:
+        return
+    n = len(node.value.elts) if isinstance(node.value, ast.Tuple) else 1
+    upd = " and ".join(f"`{a} += ...`" for a in accs[:2]) or "`acc += ...`"
+    raise KernelSyntaxError(f"kernel {kernel.name} is launched as a reduction but returns {n} value(s): a "
+                            f"reduction's results are the final values of its accumulator(s) {', '.join(accs)}",
+                            kernel.loc(node), hint=f"update the accumulators instead ({upd}); parallel_reduce "
+                            "returns one value per accumulator")
+
+
+def _value_return(kernel: Kernel) -> ast.Return | None:
+    """The kernel's first `return value`, found once per kernel (launches bind on every call)."""
+    if not hasattr(kernel, "_value_return"):
+        kernel._value_return = next((n for n in ast.walk(kernel.tree)  # type: ignore[attr-defined]
+                                     if isinstance(n, ast.Return) and n.value is not None), None)
+    return kernel._value_return  # type: ignore[attr-defined]
 
 
 def acc_types(kernel: Kernel, names: list[str], reducers: tuple[str, ...]) -> tuple[ScalarType, ...]:
