@@ -123,7 +123,7 @@ def _spec_key(spec: LaunchSpec, target: str) -> tuple:
     consts = tuple((n, k.globals.get(n)) for n in k.global_names
                    if isinstance(k.globals.get(n), (int, float, bool)))
     return (k.name, k.source_hash, consts, spec.kind, spec.policy, spec.rank, tuple(spec.param_types.items()),
-            spec.reducer, spec.acc_type, spec.tile, spec.check_bounds, target)
+            spec.reducers, spec.acc_types, spec.tile, spec.check_bounds, target)
 
 
 def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) -> _Loaded:
@@ -159,7 +159,7 @@ class BoundLaunch:
 
 
 def bind(kind: str, policy_arg: Any, kernel_obj: Any, kwargs: dict[str, Any], target: str | None,
-         reducer: str | None, site: SourceLocation | None) -> BoundLaunch:
+         reducer: str | tuple[str, ...] | None, site: SourceLocation | None) -> BoundLaunch:
     """Check a launch (policy, kernel, arguments) and compile its entry, without running it."""
     try:
         policy = as_policy(policy_arg)
@@ -173,7 +173,7 @@ def bind(kind: str, policy_arg: Any, kernel_obj: Any, kwargs: dict[str, Any], ta
         raise PolicyError(f"kernel {k.name} takes {k.rank} indices but the policy is 1-D", site,
                           hint=f"launch it with MDRangePolicy([0]*{k.rank}, [...])")
     target = check_launch_arrays(kwargs, _explicit_target(policy, target), site)  # hpcir.Array: live, readable
-    spec, values = bind_launch(k, kind, shape, rank, kwargs, site, reducer or k.reducer or "sum")
+    spec, values = bind_launch(k, kind, shape, rank, kwargs, site, reducer if reducer is not None else (k.reducer or "sum"))
     spec.check_bounds = check_bounds_enabled()
     check_launch_bounds(k, spec.index_params, _policy_ranges(policy), dict(zip(spec.param_types, values)), site)
     if isinstance(policy, MDRangePolicy) and policy.tile:
@@ -183,7 +183,8 @@ def bind(kind: str, policy_arg: Any, kernel_obj: Any, kwargs: dict[str, Any], ta
     return BoundLaunch(_compile(spec, tgt, site), _policy_bounds(policy), values)
 
 
-def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, reducer: str | None = None) -> Any:
+def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None,
+            reducer: str | tuple[str, ...] | None = None) -> Any:
     site = _call_site(3)
     if args and isinstance(args[0], str):  # optional leading label, as in Kokkos
         args = args[1:]
@@ -198,6 +199,8 @@ def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None, 
         if err.loc is None:  # failures reported by the C++ side: point at the launch
             raise type(err)(err.message, site, err.hint) from None
         raise
+    if isinstance(result, tuple):  # several accumulators: one Python scalar each, in parameter order
+        return tuple(r.item() if isinstance(r, np.generic) else r for r in result)
     return result.item() if isinstance(result, np.generic) else result  # Python scalars, as PyKokkos
 
 
@@ -206,8 +209,10 @@ def parallel_for(*args: Any, target: str | None = None, **kwargs: Any) -> None:
     _launch("for", args, kwargs, target)
 
 
-def parallel_reduce(*args: Any, target: str | None = None, reducer: str | None = None, **kwargs: Any) -> Any:
-    """Reduce `kernel` over a policy and return the result (reducer: sum, prod, min, max, land, lor, band, bor)."""
+def parallel_reduce(*args: Any, target: str | None = None, reducer: str | tuple[str, ...] | None = None,
+                    **kwargs: Any) -> Any:
+    """Reduce `kernel` over a policy and return the result (reducer: sum, prod, min, max, land, lor, band, bor),
+    or a tuple of results for a kernel with several accumulators (reducer: one name per accumulator)."""
     return _launch("reduce", args, kwargs, target, reducer)
 
 
@@ -223,7 +228,7 @@ for _name in ("parallel_for", "parallel_reduce", "parallel_scan"):
 class Compiled:
     """A kernel compiled for one target: call it with (policy, **arguments)."""
 
-    def __init__(self, k: Kernel, target: str, kind: str, reducer: str | None):
+    def __init__(self, k: Kernel, target: str, kind: str, reducer: str | tuple[str, ...] | None):
         self.kernel, self.target, self.kind, self.reducer = k, target, kind, reducer
 
     def __call__(self, policy: Any, **kwargs: Any) -> Any:
@@ -233,7 +238,7 @@ class Compiled:
         return f"<hpcir compiled {self.kind} kernel {self.kernel.name} for {self.target}>"
 
 
-def compile(obj: Any, target: str = "cpu", reducer: str | None = None) -> Any:  # noqa: A001 (public name)
+def compile(obj: Any, target: str = "cpu", reducer: str | tuple[str, ...] | None = None) -> Any:  # noqa: A001 (public name)
     """Compile a kernel (or a graph program) for a target; returns a callable."""
     from .graph_dispatch import compile_graph, is_graph
     if is_graph(obj):
@@ -245,6 +250,8 @@ def compile(obj: Any, target: str = "cpu", reducer: str | None = None) -> Any:  
     k = _as_kernel(obj, site)
     get_target(target, site)
     kind = annotated_kind(k)
+    if kind == "for" and reducer is not None:
+        kind = "reduce"  # unannotated accumulators: reducer= says it is a reduction
     return Compiled(k, target, kind, reducer)
 
 

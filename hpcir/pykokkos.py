@@ -1,7 +1,8 @@
 """PyKokkos-compatible names: `import hpcir.pykokkos as pk` runs PyKokkos workunit-style programs.
 
 Differences from PyKokkos, on purpose: workunits may be defined anywhere (inside functions too),
-every Kokkos reducer is available (`reducer="max"` ...), errors are raised as `hpcir.HpcirError`
+every Kokkos reducer is available (`reducer="max"` ...), a workunit may take several accumulators
+(`reducer=("sum", "max")`, one per `pk.Acc` parameter; `pk.parallel_reduce` then returns a tuple), errors are raised as `hpcir.HpcirError`
 with the file, line and column (PyKokkos exits), and the build cache is keyed on the emitted source,
 so an edited kernel never reuses a stale build. `pk.View(shape, dtype)` returns a numpy array.
 """

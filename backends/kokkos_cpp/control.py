@@ -119,8 +119,16 @@ def _call(em: FunctionEmitter, op: Operation) -> None:
     name = em.mod.func_names.get(sym, sym)
     args = ", ".join(em.expr(v) for v in op.operands)
     if len(op.results) > 1:
-        raise UnsupportedOpError("func.call with several results in the Kokkos C++ emitter",
-                                 hint="return one value (or write results into a view) from device functions")
+        # Only host entries return several values (a reduction with several accumulators): their
+        # `{name}_result` struct (members r0, r1, ...) is unpacked into the user's names.
+        if em.device:
+            raise UnsupportedOpError("func.call with several results in device code",
+                                     hint="return one value (or write results into a view) from device functions")
+        holder = em.fresh(name + "_values")
+        em.line(f"const auto {holder} = {name}({args});")
+        for k, res in enumerate(op.results):
+            em.bind(res, f"{holder}.r{k}")  # the holder is const: its members are read in place
+        return
     if op.results:
         em.value(op, op.results[0], f"{name}({args})")
     else:

@@ -10,7 +10,7 @@ from hpcir.dialects.kokkos_attrs import ReducerKind
 
 from xdsl.dialects.builtin import f32, f64
 
-from .context import FunctionEmitter, free_values
+from .context import FunctionEmitter, free_values, unique
 from .expr import literal
 from .types import cpp_type
 
@@ -65,10 +65,15 @@ class Reduction:
     builtin: bool  # a single Kokkos built-in reducer; else `struct_name`
     struct_name: str = ""
     value_name: str = ""
+    members: list[str] | None = None  # the value struct's member names (v0, v1, ... when None)
+
+    def member(self, k: int) -> str:
+        """The value struct's member holding accumulator `k`."""
+        return self.members[k] if self.members else f"v{k}"
 
     def acc_refs(self, acc: str) -> list[str]:
         """C++ lvalues of each accumulator given the functor/lambda value parameter name."""
-        return [acc] if self.builtin else [f"{acc}.v{k}" for k in range(len(self.kinds))]
+        return [acc] if self.builtin else [f"{acc}.{self.member(k)}" for k in range(len(self.kinds))]
 
     @property
     def value_type(self) -> str:
@@ -87,15 +92,17 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
             and not (types[0] in ("double", "float") and kinds[0] in ("min", "max")):
         return Reduction(list(kinds), types, True), []
     name = em.mod.fresh(base + "_reducer")
-    value = em.mod.fresh(base + "_value")
-    red = Reduction(list(kinds), types, False, name, value)
+    members = _member_names(results)
+    # Several named accumulators: the value struct is named after them (`struct e_and_n { double e; ... }`).
+    value = em.mod.fresh("_and_".join(members) if members and len(members) <= 3 else base + "_value")
+    red = Reduction(list(kinds), types, False, name, value, members)
     captures = []
     if join is not None and join.blocks:
         captures = [v for v in free_values([join], em.literals)]
     cap_names = list(dict.fromkeys(em.get(v) for v in captures))
     cap_types = {em.get(v): em.ctype(v) for v in captures}
     n = len(kinds)
-    lines = [f"struct alignas(8) {value} {{"] + [f"  {t} v{k};" for k, t in enumerate(types)] + ["};", ""]
+    lines = [f"struct alignas(8) {value} {{"] + [f"  {t} {red.member(k)};" for k, t in enumerate(types)] + ["};", ""]
     lines += [f"struct {name} {{",
               f"  using reducer = {name};",
               f"  using value_type = {value};",
@@ -113,18 +120,19 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
         custom_done = False
         for k, kind in enumerate(kinds):
             if kind != ReducerKind.CUSTOM.value:
-                body.line(f"dst.v{k} = {combine(kind, f'dst.v{k}', f'src.v{k}', types[k])};")
+                m = red.member(k)
+                body.line(f"dst.{m} = {combine(kind, f'dst.{m}', f'src.{m}', types[k])};")
             elif not custom_done:
                 # The join region combines all results at once: args (a_0..a_n-1, b_0..b_n-1).
                 custom_done = True
                 jb = join.block
                 for j in range(n):
-                    body.bind(jb.args[j], f"dst.v{j}")
-                    body.bind(jb.args[n + j], f"src.v{j}")
+                    body.bind(jb.args[j], f"dst.{red.member(j)}")
+                    body.bind(jb.args[n + j], f"src.{red.member(j)}")
                 body.emit_block(jb)
                 outs = [body.get(v) for v in jb.last_op.operands]
                 ck = [j for j, kd in enumerate(kinds) if kd == ReducerKind.CUSTOM.value]
-                body.assign([f"dst.v{j}" for j in ck], [outs[j] for j in ck], [types[j] for j in ck])
+                body.assign([f"dst.{red.member(j)}" for j in ck], [outs[j] for j in ck], [types[j] for j in ck])
         lines += body.lines
         lines.append("  }")
         if volatile:
@@ -132,7 +140,7 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
     lines.append("  KOKKOS_INLINE_FUNCTION void init(value_type& v) const {")
     for k, (kind, t) in enumerate(zip(kinds, types)):
         # Custom reducers take their identity from the op's init value (docs/IR.md).
-        lines.append(f"    v.v{k} = {f'init{k}' if kind == ReducerKind.CUSTOM.value else identity(kind, t)};")
+        lines.append(f"    v.{red.member(k)} = {f'init{k}' if kind == ReducerKind.CUSTOM.value else identity(kind, t)};")
     lines += ["  }",
               "  KOKKOS_INLINE_FUNCTION value_type& reference() const { return *value_; }",
               "  KOKKOS_INLINE_FUNCTION result_view_type view() const { return result_view_type(value_); }",
@@ -143,11 +151,21 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
     return red, ctor
 
 
+def _member_names(results: Sequence[SSAValue]) -> list[str] | None:
+    """C++ member names from the results' names (the user's accumulators), when there are several
+    and every one is named; None keeps v0, v1, ..."""
+    hints = [r.name_hint for r in results]
+    if len(hints) < 2 or any(h is None for h in hints):
+        return None
+    used: dict[str, int] = {}
+    return [unique(used, h, "v") for h in hints]
+
+
 def finish(em: FunctionEmitter, red: Reduction, kinds: Sequence[str], results: Sequence[SSAValue],
            inits: Sequence[SSAValue], holder: str) -> None:
     """Bind op results after the launch, folding in a non-identity init value of built-in kinds."""
     for k, (res, init) in enumerate(zip(results, inits)):
-        src = holder if red.builtin else f"{holder}.v{k}"
+        src = holder if red.builtin else f"{holder}.{red.member(k)}"
         kind = kinds[k]
         init_s = em.get(init)
         if kind == ReducerKind.CUSTOM.value or init_s in _IDENTITY_LITERALS.get(kind, ()):

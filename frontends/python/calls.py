@@ -25,8 +25,43 @@ BUILTINS = {"int", "float", "bool", "abs", "min", "max", "len"}
 def expr_Call(self: Any, node: ast.Call) -> TV:
     """A call used as a value."""
     v = self.call(node, want_value=True)
+    if isinstance(v, list):  # a reduction with several accumulators
+        names = ", ".join(f"r{k}" for k in range(len(v)))
+        raise self.err(KernelSyntaxError, f"this parallel_reduce has {len(v)} accumulators and returns {len(v)} "
+                       "values, which cannot be used as one", node,
+                       hint=f"unpack them into names: {names} = {ast.unparse(node.func)}(...)")
     assert v is not None
     return v
+
+
+def unpack_call(self: Any, target: ast.Tuple, node: ast.Assign) -> None:
+    """`a, b = call(...)`: a reduction with as many accumulators as names."""
+    v = self.call(node.value, want_value=True)
+    got = len(v) if isinstance(v, list) else 1
+    if got != len(target.elts):
+        raise self.err(KernelSyntaxError, f"{len(target.elts)} names are assigned from a call that returns {got} "
+                       "value(s)", node, hint="a parallel_reduce returns one value per accumulator (per reducer "
+                       "of its reducer=(...) tuple)")
+    for t, x in zip(target.elts, v):  # type: ignore[arg-type]
+        if isinstance(t, ast.Name) and x.ssa.name_hint is None:
+            x.ssa.name_hint = t.id  # the C++ value struct's members take the user's names
+        self.assign(t, x, node)
+
+
+def reducer_keyword(self: Any, value: ast.expr, tag: str) -> list[str]:
+    """The reducer(s) of `reducer="max"` or `reducer=("sum", "max")` (constants) in kernel code."""
+    elts = list(value.elts) if isinstance(value, (ast.Tuple, ast.List)) else [value]
+    kinds = []
+    for e in elts:
+        if not (isinstance(e, ast.Constant) and e.value in REDUCERS):
+            raise self.err(KernelSyntaxError, f"unknown reducer `{ast.unparse(e)}` in {tag}", e,
+                           hint=f"write reducer='sum'|... or a tuple of them, one per accumulator "
+                                f"({', '.join(REDUCERS)})")
+        kinds.append(e.value)
+    if not kinds:
+        raise self.err(KernelSyntaxError, "reducer=() names no reducer", value,
+                       hint="give one reducer per accumulator, e.g. reducer=('sum', 'max')")
+    return kinds
 
 
 def _local(self: Any, node: ast.expr) -> Any:
@@ -218,10 +253,11 @@ def inline_closure(self: Any, clo: Closure, bindings: dict[str, Var | TV]) -> No
     self.scope, self.ret_flag, self.loops = saved
 
 
-def _acc_type(self: Any, clo: Closure, kind: str) -> ScalarType:
+def _acc_type(self: Any, clo: Closure, kind: str, k: int = 0) -> ScalarType:
+    """The type of the closure's accumulator `k` (its parameter k + 1): its annotation, else the reducer's default."""
     node = clo.node
-    if isinstance(node, ast.FunctionDef) and len(node.args.args) > 1 and node.args.args[1].annotation is not None:
-        kt = self.kernel._eval_annotation(node.args.args[1].annotation)
+    if isinstance(node, ast.FunctionDef) and len(node.args.args) > k + 1 and node.args.args[k + 1].annotation is not None:
+        kt = self.kernel._eval_annotation(node.args.args[k + 1].annotation)
         if isinstance(kt, AccType):
             return kt.dtype
         if isinstance(kt, ScalarType):
@@ -257,10 +293,10 @@ def nested_launch(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV |
     else:
         b, e = self.as_int(rng.args[1], "a range bound"), self.as_int(rng.args[2], "a range bound")
     lo, hi = self.to_index(b), self.to_index(e)
-    kind = "sum"
+    kinds = ["sum"]
     for kw in node.keywords:
-        if kw.arg == "reducer" and isinstance(kw.value, ast.Constant) and kw.value.value in REDUCERS:
-            kind = kw.value.value
+        if kw.arg == "reducer" and tag == "parallel_reduce":
+            kinds = self.reducer_keyword(kw.value, f"a nested {tag}")
         else:
             raise self.err(KernelSyntaxError, f"unsupported keyword `{kw.arg}` in a nested {tag}", kw.value,
                            hint=f"only reducer='sum'|... ({', '.join(REDUCERS)}) is accepted")
@@ -274,23 +310,32 @@ def nested_launch(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV |
         self.block = outer
         self.emit(op)
         return _no_value(self, node, want_value)
-    clo = _closure(self, args[1], 2, f"a nested {tag}")
-    acc_t = _acc_type(self, clo, kind)
-    if not accepts(kind, acc_t):
-        raise self.err(KernelTypeError, f"reducer {kind!r} is not defined on {acc_t}", node)
-    init = self.const(identity(kind, acc_t), acc_t)
-    op = ops[level](member.ssa, lo, hi, init=[init.ssa], reducers=[kind])
+    n = len(kinds)  # one accumulator per reducer: the body takes (index, acc_0, ..., acc_n-1)
+    clo = _closure(self, args[1], 1 + n, f"a nested {tag}" + ("" if n == 1 else f" with {n} reducers"))
+    acc_ts = [_acc_type(self, clo, kind, k) for k, kind in enumerate(kinds)]
+    for k, (kind, acc_t) in enumerate(zip(kinds, acc_ts)):
+        if not accepts(kind, acc_t):
+            what = "" if n == 1 else f" (accumulator `{clo.params[k + 1]}`)"
+            raise self.err(KernelTypeError, f"reducer {kind!r} is not defined on {acc_t}{what}", node)
+    inits = [self.const(identity(kind, t), t).ssa for kind, t in zip(kinds, acc_ts)]
+    op = ops[level](member.ssa, lo, hi, init=inits, reducers=kinds)
     outer = self.block
     self.block = op.body.block
     idx = self.from_index(op.index)
-    acc_ref = self.emit(memref.AllocaOp.get(acc_t.mlir(), shape=[])).results[0]
-    acc = Var(acc_ref, acc_t)
-    self.store_var(acc, TV(op.accumulators[0], acc_t))
-    self.inline_closure(clo, {clo.params[0]: idx, clo.params[1]: acc})
-    self.emit(kk.YieldOp(self.emit(memref.LoadOp.get(acc_ref, [])).results[0]))
+    bindings: dict[str, Var | TV] = {clo.params[0]: idx}
+    refs = []
+    for k, acc_t in enumerate(acc_ts):
+        acc_ref = self.emit(memref.AllocaOp.get(acc_t.mlir(), shape=[])).results[0]
+        acc = Var(acc_ref, acc_t)
+        self.store_var(acc, TV(op.accumulators[k], acc_t))
+        bindings[clo.params[k + 1]] = acc
+        refs.append(acc_ref)
+    self.inline_closure(clo, bindings)
+    self.emit(kk.YieldOp(*[self.emit(memref.LoadOp.get(r, [])).results[0] for r in refs]))
     self.block = outer
     self.emit(op)
-    return TV(op.results[0], acc_t)
+    values = [TV(r, t) for r, t in zip(op.results, acc_ts)]
+    return values[0] if n == 1 else values  # type: ignore[return-value]  (several: unpacked by the assignment)
 
 
 def single_call(self: Any, node: ast.Call) -> None:

@@ -44,6 +44,19 @@ class LaunchSpec:
     index_params: list[str] = field(default_factory=list)
     acc_param: str | None = None
     final_param: str | None = None
+    # A reduction's accumulators, one reducer and type each (first = reducer/acc_type/acc_param above).
+    acc_params: list[str] = field(default_factory=list)
+    reducers: tuple[str, ...] = ()
+    acc_types: tuple[ScalarType, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.reducers:  # a one-accumulator spec written with the singular fields
+            self.reducers = (self.reducer,)
+            self.acc_types = (self.acc_type,) if self.acc_type is not None else ()
+            self.acc_params = [self.acc_param] if self.acc_param is not None else []
+        else:
+            self.reducer, self.acc_type = self.reducers[0], (self.acc_types[0] if self.acc_types else None)
+            self.acc_param = self.acc_params[0] if self.acc_params else None
 
 
 class KernelLowerer(StmtMixin):
@@ -137,13 +150,13 @@ class ModuleBuilder:
             self._l2_parallel(low, spec, bounds, params)
         elif spec.kind == "reduce" and spec.policy in ("range", "mdrange"):
             res = self._l2_reduce(low, spec, bounds, params)
-            result_types = [res.type]
-            low.emit(func.ReturnOp(res))
+            result_types = [v.type for v in res]
+            low.emit(func.ReturnOp(*res))
         else:
             res = self._l3_launch(low, spec, name, bounds, params)
-            if res is not None:
-                result_types = [res.type]
-                low.emit(func.ReturnOp(res))
+            if res:
+                result_types = [v.type for v in res]
+                low.emit(func.ReturnOp(*res))
         if not result_types:
             low.emit(func.ReturnOp())
         fn = func.FuncOp(name, (list(block.arg_types), result_types), Region(block))
@@ -175,32 +188,35 @@ class ModuleBuilder:
         low.block = outer
         self._user_tile(low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body))), spec)
 
-    def _l2_reduce(self, low: KernelLowerer, spec: LaunchSpec, bounds: list, params: dict) -> Any:
-        """`scf.parallel` with one reduction: each iteration runs the body on an accumulator that
-        starts at the reducer's identity and contributes its final value through `scf.reduce`."""
-        r, acc_t = spec.rank, spec.acc_type
-        assert acc_t is not None
-        if not accepts(spec.reducer, acc_t):
-            raise KernelTypeError(f"reducer {spec.reducer!r} is not defined on {acc_t} accumulators",
-                                  spec.kernel.loc(spec.kernel.tree))
-        init = low.const(identity(spec.reducer, acc_t), acc_t)
+    def _l2_reduce(self, low: KernelLowerer, spec: LaunchSpec, bounds: list, params: dict) -> list:
+        """`scf.parallel` with one reduction per accumulator: each iteration runs the body on
+        accumulators that start at their reducers' identities and contributes their final values
+        through `scf.reduce`."""
+        r = spec.rank
+        accs = _checked_accumulators(spec)
+        inits = [low.const(identity(kind, t), t) for kind, t, _ in accs]
         one = low.const_index(1)
         body = Block(arg_types=[bounds[0].type] * r)
         outer = low.block
         low.block = body
         bindings: dict[str, Var | TV] = {**params, **self._bind_indices(low, spec, list(body.args))}
-        if spec.acc_param is not None:
-            acc_var = low.new_var(spec.acc_param, acc_t, low.const(identity(spec.reducer, acc_t), acc_t))
-            del low.scope.names[spec.acc_param]
-            bindings[spec.acc_param] = acc_var
+        acc_vars = []
+        for kind, t, name in accs:
+            if name is None:
+                continue
+            acc_vars.append(low.new_var(name, t, low.const(identity(kind, t), t)))
+            del low.scope.names[name]
+            bindings[name] = acc_vars[-1]
         low.run(bindings)
-        contribution = (low.emit(memref.LoadOp.get(acc_var.ref, [])).results[0] if spec.acc_param is not None
-                        else low.const(identity(spec.reducer, acc_t), acc_t).ssa)
-        low.emit(scf.ReduceOp([contribution], [Region(combiner_block(spec.reducer, acc_t))]))
+        contributions = ([low.emit(memref.LoadOp.get(v.ref, [])).results[0] for v in acc_vars] if acc_vars
+                         else [low.const(identity(kind, t), t).ssa for kind, t, _ in accs])
+        low.emit(scf.ReduceOp(contributions, [Region(combiner_block(kind, t)) for kind, t, _ in accs]))
         low.block = outer
-        par = low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body), [init.ssa]))
+        par = low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body), [i.ssa for i in inits]))
         self._user_tile(par, spec)
-        return par.results[0]
+        for res, (_, _, acc_name) in zip(par.results, accs if len(accs) > 1 else ()):
+            res.name_hint = acc_name  # the C++ reduction value's members keep the accumulators' names
+        return list(par.results)
 
     @staticmethod
     def _user_tile(par: Any, spec: LaunchSpec) -> None:
@@ -208,25 +224,20 @@ class ModuleBuilder:
         if spec.tile:
             par.attributes[TILE] = ArrayAttr([IntegerAttr(t, i64) for t in spec.tile])
 
-    def _l3_launch(self, low: KernelLowerer, spec: LaunchSpec, name: str, bounds: list, params: dict) -> Any:
+    def _l3_launch(self, low: KernelLowerer, spec: LaunchSpec, name: str, bounds: list, params: dict) -> list:
         """A scan (scf has none) or a team-policy launch, written at L3 on the default execution space."""
         from hpcir.dialects import kokkos as kk
         es = "default"  # convert-scf-to-kokkos gives it the target's
-        init = []
-        acc_t = spec.acc_type
-        if spec.kind in ("reduce", "scan"):
-            assert acc_t is not None
-            if not accepts(spec.reducer, acc_t):
-                raise KernelTypeError(f"reducer {spec.reducer!r} is not defined on {acc_t} accumulators",
-                                      spec.kernel.loc(spec.kernel.tree))
-            init = [low.const(identity(spec.reducer, acc_t), acc_t).ssa]
+        accs = _checked_accumulators(spec) if spec.kind in ("reduce", "scan") else []
+        init = [low.const(identity(kind, t), t).ssa for kind, t, _ in accs]
         r = spec.rank
         if spec.kind == "scan":
             op = kk.ParallelScanOp(name, bounds[0], bounds[1], init[0], spec.reducer, es)
         else:
-            assert spec.policy == "team", "range and MDRange for/reduce launches are written at L2"
+            assert spec.policy == "team", "range and MDRange for/reduce launches are written at L3 only for teams"
             op = (kk.ParallelForOp.team(name, *bounds, exec_space=es) if spec.kind == "for" else
-                  kk.ParallelReduceOp.team(name, *bounds, init=init, reducers=[spec.reducer], exec_space=es))
+                  kk.ParallelReduceOp.team(name, *bounds, init=init, reducers=[k for k, _, _ in accs],
+                                           exec_space=es))
         outer = low.block
         low.block = op.body.block
         args = list(op.body.block.args)
@@ -240,23 +251,47 @@ class ModuleBuilder:
         else:
             bindings.update(self._bind_indices(low, spec, args[:r]))
             rest = args[r:]
-        acc_var = None
-        if spec.kind in ("reduce", "scan") and spec.acc_param is not None:
-            assert acc_t is not None
-            acc_var = low.new_var(spec.acc_param, acc_t, TV(rest[0], acc_t))
-            del low.scope.names[spec.acc_param]
-            bindings[spec.acc_param] = acc_var
-            if spec.kind == "scan" and spec.final_param is not None:
-                bindings[spec.final_param] = TV(rest[1], BOOL)
+        acc_vars = []
+        for (_, t, acc_name), arg in zip(accs, rest):
+            if acc_name is None:
+                continue
+            acc_vars.append(low.new_var(acc_name, t, TV(arg, t)))
+            del low.scope.names[acc_name]
+            bindings[acc_name] = acc_vars[-1]
+        if spec.kind == "scan" and spec.final_param is not None:
+            bindings[spec.final_param] = TV(rest[1], BOOL)
         low.run(bindings)
-        if acc_var is not None:
-            low.emit(kk.YieldOp(low.emit(memref.LoadOp.get(acc_var.ref, [])).results[0]))
-        elif spec.kind in ("reduce", "scan"):
-            low.emit(kk.YieldOp(rest[0]))
+        if acc_vars:
+            low.emit(kk.YieldOp(*[low.emit(memref.LoadOp.get(v.ref, [])).results[0] for v in acc_vars]))
+        elif accs:
+            low.emit(kk.YieldOp(*rest[:len(accs)]))
         else:
             low.emit(kk.YieldOp())
         low.block = outer
         low.emit(op)
-        return op.results[0] if spec.kind in ("reduce", "scan") else None
+        for res, (_, _, acc_name) in zip(op.results, accs if len(accs) > 1 else ()):
+            res.name_hint = acc_name
+        return list(op.results) if accs else []
 
 
+def _checked_accumulators(spec: LaunchSpec) -> list[tuple[str, ScalarType, str | None]]:
+    """(reducer, type, parameter name) of each accumulator; a reducer must be defined on its type."""
+    names: list[str | None] = list(spec.acc_params) or [None]
+    out = []
+    for kind, t, name in zip(spec.reducers, spec.acc_types, names + [None] * (len(spec.reducers) - len(names))):
+        if not accepts(kind, t):
+            k = spec.kernel
+            node = next((p.node for p in k.params if p.name == name), k.tree)
+            what = f"accumulator `{name}`" if name else "the accumulator"
+            raise KernelTypeError(f"reducer {kind!r} is not defined on {t}, the type of {what}", k.loc(node),
+                                  hint=_reducer_hint(kind))
+        out.append((kind, t, name))
+    return out
+
+
+def _reducer_hint(kind: str) -> str:
+    if kind in ("land", "lor"):
+        return f"{kind} reduces bool accumulators: annotate it Acc[bool]"
+    if kind in ("band", "bor"):
+        return f"{kind} reduces int or bool accumulators: annotate it Acc[int]"
+    return "annotate the accumulator with a number type, e.g. Acc[float] or Acc[int]"

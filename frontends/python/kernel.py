@@ -28,9 +28,9 @@ class Kernel:
     """A Python function written in the kernel language, with what the frontend needs to lower it."""
 
     def __init__(self, fn: Callable[..., Any], rank: int | None = None, name: str | None = None,
-                 reducer: str | None = None, adjoint: Any = None):
+                 reducer: str | tuple[str, ...] | None = None, adjoint: Any = None):
         self.fn = fn
-        self.reducer = reducer  # default reducer of a reduction kernel (sum when None)
+        self.reducer = reducer  # default reducer(s) of a reduction kernel, one per accumulator (sum when None)
         self.adjoint = adjoint  # the kernel computing its vector-Jacobian product (hpcir.as_jax / as_torch)
         self.name = name or fn.__name__
         self.rank = rank  # number of index parameters when no policy says (hpcir lower); else index_rank()
@@ -169,8 +169,9 @@ def _index_rank(tree: ast.FunctionDef, params: list[Param]) -> tuple[int, ast.Su
 
 
 def kernel(fn: Callable[..., Any] | None = None, *, rank: int | None = None,
-           name: str | None = None, reducer: str | None = None, adjoint: Any = None) -> Any:
-    """Decorator marking a Python function as an hpcir kernel (also @kernel(rank=2, reducer="max", adjoint=bwd))."""
+           name: str | None = None, reducer: str | tuple[str, ...] | None = None, adjoint: Any = None) -> Any:
+    """Decorator marking a Python function as an hpcir kernel (also @kernel(rank=2, reducer="max", adjoint=bwd),
+    or reducer=("sum", "max"): one per accumulator)."""
     if fn is None:
         return lambda f: Kernel(f, rank=rank, name=name, reducer=reducer, adjoint=adjoint)
     if isinstance(fn, Kernel):

@@ -13,7 +13,6 @@ from hpcir.dialects.kokkos_discardable import HOST_PROGRAM
 from .annotations import to_scalar
 from .entries import KernelLowerer, LaunchSpec, ModuleBuilder
 from .kernel import Kernel
-from .reducers import REDUCERS
 from .signature import split_params
 from .types import F64, I64, KernelType, ScalarType, ViewType
 from .values import TV
@@ -117,14 +116,17 @@ class ProgramLowerer(KernelLowerer):
         kwargs: dict[str, TV] = {}
         for kw in node.keywords:
             if kw.arg == "reducer":
-                if not (isinstance(kw.value, ast.Constant) and kw.value.value in REDUCERS):
-                    raise self.err(KernelSyntaxError, f"reducer must be one of {', '.join(REDUCERS)}", kw.value)
-                reducer = kw.value.value
+                kinds = self.reducer_keyword(kw.value, f"parallel_{kind}")
+                reducer = kinds[0] if isinstance(kw.value, ast.Constant) else tuple(kinds)
             elif kw.arg is None:
                 raise self.err(KernelSyntaxError, "**kwargs is not supported in programs", kw.value)
             else:
                 kwargs[kw.arg] = self.expr(kw.value)
-        idx, acc, final, own = split_params(kern, kind, rank, policy == "team")
+        from .signature import acc_type, acc_types, reduction_accumulators
+        reducers, n_acc = (reducer,) if isinstance(reducer, str) else tuple(reducer), 1
+        if kind == "reduce":
+            reducers, n_acc = reduction_accumulators(kern, rank, policy == "team", reducer, self.kernel.loc(node))
+        idx, acc, final, own = split_params(kern, kind, rank, policy == "team", n_acc)
         types: dict[str, KernelType] = {}
         for p in own:
             if p.name not in kwargs:
@@ -134,11 +136,13 @@ class ProgramLowerer(KernelLowerer):
         extra = set(kwargs) - set(types)
         if extra:
             raise self.err(KernelTypeError, f"kernel {kern.name} has no parameter(s) {', '.join(sorted(extra))}", node)
-        from .signature import acc_type
-        spec = LaunchSpec(kern, kind, policy, rank, types, reducer,
-                          acc_type(kern, acc, reducer) if kind != "for" else None,
-                          index_params=idx, acc_param=acc, final_param=final)
-        key = (id(kern), kind, policy, rank, tuple(types.items()), reducer)
+        accs = [p.name for p in kern.params[len(idx):len(idx) + n_acc]] if kind == "reduce" else ([acc] if acc else [])
+        spec = LaunchSpec(kern, kind, policy, rank, types, reducers[0],
+                          acc_type(kern, acc, reducers[0]) if kind != "for" else None,
+                          index_params=idx, acc_param=acc, final_param=final, acc_params=accs,
+                          reducers=reducers if kind != "for" else (),
+                          acc_types=acc_types(kern, accs, reducers) if kind != "for" else ())
+        key = (id(kern), kind, policy, rank, tuple(types.items()), reducers)
         name = self.module.launched.get(key)
         if name is None:
             spec.name = kern.name if kern.name not in self.module.entry_names else f"{kern.name}_{len(self.module.launched)}"
@@ -146,11 +150,12 @@ class ProgramLowerer(KernelLowerer):
             self.module.launched[key] = name
         vals = [self.convert(kwargs[n], t).ssa if isinstance(t, ScalarType) else kwargs[n].ssa
                 for n, t in types.items()]
-        res_types = [] if kind == "for" else [spec.acc_type.mlir()]  # type: ignore[union-attr]
+        res_types = [t.mlir() for t in spec.acc_types]
         op = self.emit(func.CallOp(name, [b.ssa for b in bounds] + vals, res_types))
         if kind == "for":
             return None
-        return TV(op.results[0], spec.acc_type)  # type: ignore[arg-type]
+        values = [TV(r, t) for r, t in zip(op.results, spec.acc_types)]
+        return values[0] if len(values) == 1 else values  # type: ignore[return-value]  (unpacked by the assignment)
 
     def policy_bounds(self, node: ast.expr) -> tuple[str, list[TV], int]:
         """Policy kind, i64 bound values and rank of a launch's policy expression."""

@@ -64,13 +64,17 @@ def value_type(value: Any) -> KernelType | None:
     return None
 
 
-def split_params(kernel: Kernel, kind: str, rank: int, team: bool) -> tuple[list[str], str | None, str | None, list]:
-    """Index parameters, accumulator, final flag and the kernel's own parameters for a launch kind."""
+def split_params(kernel: Kernel, kind: str, rank: int, team: bool,
+                 n_acc: int = 1) -> tuple[list[str], str | None, str | None, list]:
+    """Index parameters, (first) accumulator, final flag and the kernel's own parameters for a launch kind.
+
+    A reduction takes `n_acc` accumulators after its indices (see reduction_accumulators)."""
     n_idx = 1 if team else rank
-    n_extra = {"for": 0, "reduce": 1, "scan": 2}[kind]
+    n_extra = {"for": 0, "reduce": n_acc, "scan": 2}[kind]
     params = kernel.params
     if len(params) < n_idx + n_extra:
-        what = {"for": "", "reduce": " and an accumulator", "scan": ", an accumulator and a final flag"}[kind]
+        what = {"for": "", "reduce": " and an accumulator" if n_acc == 1 else f" and {n_acc} accumulators",
+                "scan": ", an accumulator and a final flag"}[kind]
         first = "a team member" if team else f"{n_idx} index parameter(s)"
         raise KernelSyntaxError(f"kernel {kernel.name} is launched as parallel_{kind} and must take {first}{what} "
                                 f"first, it takes {len(params)} parameters", kernel.loc(kernel.tree))
@@ -81,8 +85,83 @@ def split_params(kernel: Kernel, kind: str, rank: int, team: bool) -> tuple[list
             raise KernelTypeError(f"parameter `{p.name}` is annotated {p.annotation} but is the "
                                   f"{'team member' if team else 'index'} of this launch", kernel.loc(p.node))
     acc = params[n_idx].name if n_extra else None
-    final = params[n_idx + 1].name if n_extra == 2 else None
+    final = params[n_idx + 1].name if kind == "scan" else None
     return idx, acc, final, params[n_idx + n_extra:]
+
+
+def annotated_accumulators(kernel: Kernel, n_idx: int) -> list[str]:
+    """The parameters annotated Acc[T] that follow the indices (a reduction's accumulators)."""
+    out = []
+    for p in kernel.params[n_idx:]:
+        if not isinstance(p.annotation, AccType):
+            break
+        out.append(p.name)
+    return out
+
+
+def as_reducers(reducer: Any, call_site: SourceLocation | None) -> tuple[str, ...]:
+    """A launch's `reducer=`: one name, or a tuple/list of names (one per accumulator), checked."""
+    many = isinstance(reducer, (tuple, list))
+    names = tuple(reducer) if many else (reducer,)
+    if many and not names:
+        raise ArgumentError("reducer=() names no reducer", call_site,
+                            hint="give one reducer per accumulator, e.g. reducer=('sum', 'max')")
+    for r in names:
+        if r not in REDUCERS:
+            raise ArgumentError(f"unknown reducer {r!r}", call_site, hint=f"use one of {', '.join(REDUCERS)}")
+    return names
+
+
+def reduction_accumulators(kernel: Kernel, rank: int, team: bool, reducer: Any,
+                           call_site: SourceLocation | None) -> tuple[tuple[str, ...], int]:
+    """The reducers of a reduction, one per accumulator, and the accumulator count.
+
+    The accumulators are the parameters annotated Acc[T] after the indices (else as many as the
+    reducer tuple names, else one); one reducer name applies to every accumulator, a tuple must
+    name one per accumulator."""
+    reducers = as_reducers(reducer, call_site)
+    n_idx = 1 if team else rank
+    annotated = annotated_accumulators(kernel, n_idx)
+    many = isinstance(reducer, (tuple, list))
+    _check_no_return_value(kernel, annotated or [p.name for p in kernel.params[n_idx:n_idx + len(reducers)]])
+    if not annotated:
+        return reducers, len(reducers)
+    if many and len(reducers) != len(annotated):
+        node = next(p.node for p in kernel.params if p.name == annotated[0])
+        raise ArgumentError(f"reducer={tuple(reducers)!r} names {len(reducers)} reducer(s) but kernel {kernel.name} "
+                            f"has {len(annotated)} accumulator(s): {', '.join(annotated)} (at {kernel.loc(node)})",
+                            call_site, hint=f"give one reducer per accumulator, e.g. reducer=("
+                            + ", ".join(repr(reducers[k] if k < len(reducers) else "sum")
+                                        for k in range(len(annotated))) + ")")
+    if not many:
+        reducers = reducers * len(annotated)
+    return reducers, len(annotated)
+
+
+def _check_no_return_value(kernel: Kernel, accs: list[str]) -> None:
+    """A reduction's results are its accumulators' final values: a `return value` is a mistake."""
+    node = _value_return(kernel)
+    if node is None:
+        return
+    n = len(node.value.elts) if isinstance(node.value, ast.Tuple) else 1
+    upd = " and ".join(f"`{a} += ...`" for a in accs[:2]) or "`acc += ...`"
+    raise KernelSyntaxError(f"kernel {kernel.name} is launched as a reduction but returns {n} value(s): a "
+                            f"reduction's results are the final values of its accumulator(s) {', '.join(accs)}",
+                            kernel.loc(node), hint=f"update the accumulators instead ({upd}); parallel_reduce "
+                            "returns one value per accumulator")
+
+
+def _value_return(kernel: Kernel) -> ast.Return | None:
+    """The kernel's first `return value`, found once per kernel (launches bind on every call)."""
+    if not hasattr(kernel, "_value_return"):
+        kernel._value_return = next((n for n in ast.walk(kernel.tree)  # type: ignore[attr-defined]
+                                     if isinstance(n, ast.Return) and n.value is not None), None)
+    return kernel._value_return  # type: ignore[attr-defined]
+
+
+def acc_types(kernel: Kernel, names: list[str], reducers: tuple[str, ...]) -> tuple[ScalarType, ...]:
+    """The type of each accumulator (see acc_type)."""
+    return tuple(acc_type(kernel, n, r) for n, r in zip(names, reducers))
 
 
 def acc_type(kernel: Kernel, acc_name: str | None, reducer: str) -> ScalarType:
@@ -135,13 +214,17 @@ def check_index_rank(kernel: Kernel, rank: int, kwargs: dict[str, Any], call_sit
 
 
 def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[str, Any],
-                call_site: SourceLocation | None, reducer: str = "sum") -> tuple[LaunchSpec, list[Any]]:
+                call_site: SourceLocation | None, reducer: str | tuple[str, ...] = "sum") -> tuple[LaunchSpec, list[Any]]:
     """LaunchSpec and the ordered argument values of a JIT launch; validates every argument."""
-    if reducer not in REDUCERS:
-        raise ArgumentError(f"unknown reducer {reducer!r}", call_site, hint=f"use one of {', '.join(REDUCERS)}")
+    reducers, n_acc = as_reducers(reducer, call_site), 1
+    if kind == "reduce":
+        reducers, n_acc = reduction_accumulators(kernel, rank, policy == "team", reducer, call_site)
+    elif len(reducers) > 1:
+        raise ArgumentError(f"parallel_{kind} takes one reducer, not {tuple(reducers)!r}", call_site,
+                            hint="several accumulators are a parallel_reduce feature")
     if policy != "team":
         check_index_rank(kernel, rank, kwargs, call_site)
-    idx, acc, final, own = split_params(kernel, kind, rank, policy == "team")
+    idx, acc, final, own = split_params(kernel, kind, rank, policy == "team", n_acc)
     names = [p.name for p in own]
     missing = [n for n in names if n not in kwargs]
     if missing:
@@ -196,10 +279,17 @@ def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[
         values.append(v)
     check_aliasing(kernel, {n: v for n, v in zip(names, values) if isinstance(v, (np.ndarray, DeviceArray))},
                    call_site)
-    spec = LaunchSpec(kernel, kind, policy, rank if policy != "team" else 0, types, reducer,
-                      acc_type(kernel, acc, reducer) if kind != "for" else None,
-                      index_params=idx, acc_param=acc, final_param=final)
+    accs = _acc_names(kernel, idx, n_acc) if kind == "reduce" else ([acc] if acc else [])
+    spec = LaunchSpec(kernel, kind, policy, rank if policy != "team" else 0, types, reducers[0],
+                      acc_type(kernel, acc, reducers[0]) if kind != "for" else None,
+                      index_params=idx, acc_param=acc, final_param=final, acc_params=accs,
+                      reducers=reducers if kind != "for" else (),
+                      acc_types=acc_types(kernel, accs, reducers) if kind != "for" else ())
     return spec, values
+
+
+def _acc_names(kernel: Kernel, idx: list[str], n_acc: int) -> list[str]:
+    return [p.name for p in kernel.params[len(idx):len(idx) + n_acc]]
 
 
 def written_views(kernel: Kernel) -> set[str]:
@@ -261,7 +351,10 @@ def annotated_spec(kernel: Kernel, kind: str | None = None, rank: int | None = N
     n_idx = 1 if team else r
     if kind is None:
         kind = declared_kind(kernel, r)
-    idx, acc, final, own = split_params(kernel, kind, r, team)
+    reducers, n_acc = (kernel.reducer or "sum",), 1
+    if kind == "reduce":
+        reducers, n_acc = reduction_accumulators(kernel, r, team, kernel.reducer or "sum", kernel.loc(kernel.tree))
+    idx, acc, final, own = split_params(kernel, kind, r, team, n_acc)
     types: dict[str, KernelType] = {}
     for p in own:
         if p.annotation is None:
@@ -272,9 +365,11 @@ def annotated_spec(kernel: Kernel, kind: str | None = None, rank: int | None = N
     types = {n: (t.with_layout("right") if isinstance(t, ViewType) and t.layout is None else t)
              for n, t in types.items()}
     policy = "team" if team else ("range" if r == 1 else "mdrange")
-    reducer = kernel.reducer or "sum"
-    return LaunchSpec(kernel, kind, policy, 0 if team else r, types, reducer,
-                      acc_type(kernel, acc, reducer) if kind != "for" else None, layout_free=layout_free,
-                      index_params=idx, acc_param=acc, final_param=final)
+    accs = _acc_names(kernel, idx, n_acc) if kind == "reduce" else ([acc] if acc else [])
+    return LaunchSpec(kernel, kind, policy, 0 if team else r, types, reducers[0],
+                      acc_type(kernel, acc, reducers[0]) if kind != "for" else None, layout_free=layout_free,
+                      index_params=idx, acc_param=acc, final_param=final, acc_params=accs,
+                      reducers=reducers if kind != "for" else (),
+                      acc_types=acc_types(kernel, accs, reducers) if kind != "for" else ())
 
 

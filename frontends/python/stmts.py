@@ -203,6 +203,9 @@ class StmtMixin(ExprMixin):
         if len(node.targets) != 1:
             raise self.err(KernelSyntaxError, "chained assignment is not supported in kernels", node)
         target = node.targets[0]
+        if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
+            self.unpack_call(target, node)  # `s, m = parallel_reduce(..., reducer=("sum", "max"))`
+            return
         if isinstance(target, ast.Tuple):
             if not (isinstance(node.value, ast.Tuple) and len(node.value.elts) == len(target.elts)):
                 raise self.err(KernelSyntaxError, "tuple assignment needs a tuple of the same length", node)
@@ -316,4 +319,5 @@ class StmtMixin(ExprMixin):
     team_outer: Block | None = None  # team kernels: the block before the launch, where scratch sizes go
     team_params: dict = {}  # team kernels: the kernel's arguments (what scratch sizes may use)
     team_kernel: Any = None  # the team kernel being lowered (not a device function it calls)
+    from .calls import reducer_keyword, unpack_call  # noqa: E402  (reductions with several accumulators)
 

@@ -29,7 +29,7 @@ class Case:
     args: Callable[[np.random.Generator], dict[str, Any]]
     reference: Callable[[dict[str, Any]], Any]  # inputs (copied before the launch) -> expected
     outputs: tuple[str, ...] = ()  # arrays compared after the launch (reference returns their values)
-    reducer: str | None = None
+    reducer: str | tuple[str, ...] | None = None  # a tuple: one per accumulator (reference returns a tuple)
     rtol: float = 1e-12
     device_functions: list[Callable[..., Any]] = field(default_factory=list)
 
@@ -337,6 +337,49 @@ def team_vector(team, a, out):
     hpcir.single(hpcir.PerThread(team), write)
 
 
+# ------------------------------------------------------------ several accumulators in one reduction
+def energy_and_displaced(i, f: hpcir.Acc[float], n: hpcir.Acc[int], x, x0, cut):
+    d = x[i] - x0[i]
+    f += 0.5 * d * d
+    if abs(d) > cut:
+        n += 1
+
+
+def md_sum_min_count(i, j, s: hpcir.Acc[float], lo: hpcir.Acc[float], c: hpcir.Acc[hpcir.int32], a):
+    s += a[i, j]
+    lo = min(lo, a[i, j])
+    if a[i, j] > 0.0:
+        c += 1
+
+
+def team_sum_max(team, s: hpcir.Acc[float], m: hpcir.Acc[float], a):
+    row = team.league_rank()
+
+    def inner(j, t):
+        t += a[row, j]
+
+    t = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, a.extent(1)), inner)
+    if team.team_rank() == 0:
+        s += t
+        m = max(m, a[row, 0])
+
+
+def team_nested_multi(team, s: hpcir.Acc[float], c: hpcir.Acc[int], a, rmax):
+    row = team.league_rank()
+
+    def inner(j, t: hpcir.Acc[float], m: hpcir.Acc[float], k: hpcir.Acc[int]):
+        t += a[row, j]
+        m = max(m, a[row, j])
+        if a[row, j] > 0.0:
+            k += 1
+
+    t, m, k = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, a.extent(1)), inner, reducer=("sum", "max", "sum"))
+    if team.team_rank() == 0:
+        s += t
+        c += k
+        rmax[row] = m
+
+
 def _cases() -> list[Case]:
     r = lambda api, n=N: n  # noqa: E731
     i = np.arange(N)
@@ -484,6 +527,21 @@ def _cases() -> list[Case]:
              lambda g: dict(a=f64(g, 13, 21)), lambda a: float((a["a"] ** 2).sum()), rtol=1e-10))
     add(Case("team_vector", team_vector, "for", lambda api: api.TeamPolicy(7, 1),
              lambda g: dict(a=f64(g, 7, 33), out=np.zeros(7)), lambda a: [a["a"].max(axis=1)], ("out",)))
+    # several accumulators, each with its own reducer (one result each, in parameter order)
+    add(Case("energy_and_displaced", energy_and_displaced, "reduce", r,
+             lambda g: dict(x=f64(g, N), x0=f64(g, N), cut=0.75),
+             lambda a: (float((0.5 * (a["x"] - a["x0"]) ** 2).sum()), int((abs(a["x"] - a["x0"]) > .75).sum())),
+             reducer=("sum", "sum"), rtol=1e-10))
+    add(Case("md_sum_min_count", md_sum_min_count, "reduce", lambda api: api.MDRangePolicy([1, 0], [19, 11]),
+             lambda g: dict(a=f64(g, 19, 11)),
+             lambda a: (float(a["a"][1:].sum()), float(a["a"][1:].min()), int((a["a"][1:] > 0).sum())),
+             reducer=("sum", "min", "sum"), rtol=1e-10))
+    add(Case("team_sum_max", team_sum_max, "reduce", lambda api: api.TeamPolicy(13, api.AUTO),
+             lambda g: dict(a=f64(g, 13, 21)), lambda a: (float(a["a"].sum()), float(a["a"][:, 0].max())),
+             reducer=("sum", "max"), rtol=1e-10))
+    add(Case("team_nested_multi", team_nested_multi, "reduce", lambda api: api.TeamPolicy(9, api.AUTO),
+             lambda g: dict(a=f64(g, 9, 29), rmax=np.zeros(9)),
+             lambda a: (float(a["a"].sum()), int((a["a"] > 0).sum())), reducer=("sum", "sum"), rtol=1e-10))
     return c
 
 

@@ -49,11 +49,14 @@ def test_kernel_matches_numpy(case: Case, api: str, target: str, kernels):
     for k, v in views.items():  # results land in the caller's arrays: no copies
         assert args[k] is v and v.__array_interface__["data"][0] == pointers[k]
     if case.kind == "reduce":
-        assert type(result) in (float, int, bool), type(result)
-        if isinstance(expected, bool):
-            assert result is expected or result == expected
-        else:
-            np.testing.assert_allclose(result, expected, rtol=case.rtol, atol=1e-12)
+        several = isinstance(case.reducer, tuple)  # one result per accumulator, as a tuple
+        assert isinstance(result, tuple) == several and (not several or len(result) == len(case.reducer)), result
+        for got, exp in zip(result if several else (result,), expected if several else (expected,)):
+            assert type(got) in (float, int, bool) and (type(got) is type(exp) or not several), (got, exp)
+            if isinstance(exp, bool):
+                assert got is exp or got == exp
+            else:
+                np.testing.assert_allclose(got, exp, rtol=case.rtol, atol=1e-12)
     else:
         for name, exp in zip(case.outputs, expected):
             np.testing.assert_allclose(args[name], np.asarray(exp, dtype=args[name].dtype), rtol=case.rtol,

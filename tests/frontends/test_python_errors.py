@@ -226,7 +226,7 @@ def test_reducer_type_mismatch():
 
     with pytest.raises(KernelTypeError) as e:
         hpcir.parallel_reduce(8, k, x=x1, reducer="land")
-    check(e.value, "# E-land", "def k", "reducer 'land' is not defined on float64")
+    check(e.value, "# E-land", "acc: hpcir.Acc[float]", "reducer 'land' is not defined on float64")  # at the accumulator
 
 
 def test_scan_needs_range():
