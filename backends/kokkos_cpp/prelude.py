@@ -75,6 +75,11 @@ template <class T> KOKKOS_INLINE_FUNCTION T copysign(T x, T y) {
   T a = kmath::fabs(x);
   return signbit(y) ? -a : a;
 }
+// Complex numbers (MLIR complex<f32|f64>, NumPy complex64/128): Kokkos::complex has NumPy's
+// layout (real part, then imaginary part), so arrays are viewed in place.
+using complex64 = Kokkos::complex<float>;
+using complex128 = Kokkos::complex<double>;
+
 KOKKOS_INLINE_FUNCTION double fma(double a, double b, double c) { return ::fma(a, b, c); }
 KOKKOS_INLINE_FUNCTION float fma(float a, float b, float c) { return ::fmaf(a, b, c); }
 
