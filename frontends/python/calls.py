@@ -163,6 +163,11 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
                        idx_node)
     idx = [self.to_index(self.as_int(n)) for n in idx_nodes]
     et = view.ty.dtype
+    if et.is_complex:
+        # memref.atomic_rmw is defined on integers and floats only (upstream MLIR), so no complex atomics yet.
+        raise self.err(KernelTypeError, f"{tag} on a view of {et}: atomic operations on complex numbers are not "
+                       "supported", node, hint="sum complex contributions with parallel_reduce and an "
+                       "hpcir.Acc[complex] accumulator, or keep real and imaginary parts in two real views")
     val = self.convert(self.scalar(node.args[2]), et)
     if et.is_bool:
         raise self.err(KernelTypeError, f"{tag} is not defined on bool views", node)
