@@ -432,6 +432,16 @@ inline std::string format_value(int64_t x) { return std::to_string(x); }
 inline std::string format_value(int32_t x) { return std::to_string(x); }
 inline std::string format_value(int16_t x) { return std::to_string(x); }
 inline std::string format_value(int8_t x) { return std::to_string(static_cast<int>(x)); }
+// Python's repr of a complex: "(1.5-2j)", "2j" when the real part is +0.0, parts without a ".0".
+template <class T> inline std::string format_value(const Kokkos::complex<T>& z) {
+  auto part = [](T x) {
+    std::string s = format_value(x);
+    return s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0 ? s.substr(0, s.size() - 2) : s;
+  };
+  const std::string im = part(z.imag()) + "j";
+  if (z.real() == T(0) && !std::signbit(z.real())) return im;
+  return "(" + part(z.real()) + (im[0] == '-' ? "" : "+") + im + ")";
+}
 template <class T> inline std::string format_spec(const char* spec, T x) {
   char buf[128];
   std::snprintf(buf, sizeof buf, spec, x);
