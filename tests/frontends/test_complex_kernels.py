@@ -179,3 +179,20 @@ def test_complex_kernels_compile_for_gpu(tmp_path, target):
     sources = emit_cpp(lower_to_l3(l2, target), target, f"complex_{target}")
     assert "Kokkos::Sum<hpcir::complex64>" in sources[f"complex_{target}.cpp"]
     compile_only(sources, get_target(target), install)
+
+
+def _gpu_skip(target: str):
+    """Skip unless this machine runs `target` (a driver and a device)."""
+    from hpcir.api import cannot_run_reason
+    from hpcir.core.targets import get_target
+    why = cannot_run_reason(get_target(target))
+    return pytest.mark.skipif(why is not None, reason=f"{target}: {why}")
+
+
+@pytest.mark.gpu
+@pytest.mark.parametrize("target", [pytest.param(t, marks=_gpu_skip(t)) for t in ("cuda", "hip")])
+def test_each_feature_matches_numpy_on_gpu(tmp_path, target):
+    """The same cases on a GPU, from NumPy arrays (staged to the device and back)."""
+    res = cc.run_batch(cc.FIXED, target, tmp_path, seed=11, tag=f"fixed_{target}")
+    assert not res["mismatch"], res["mismatch"]
+    assert len(res["agreed"]) == len(cc.FIXED)
