@@ -192,7 +192,8 @@ class StmtMixin(ExprMixin):
         assert isinstance(vt, ScalarType)
         if vt.is_complex and not ty.is_complex:
             raise self.err(KernelTypeError, f"`{name}` is a {ty} but is assigned a {vt}: the imaginary part would "
-                           "be lost", node, hint="assign z.real, z.imag or abs(z), or use another variable")
+                           "be lost", node, hint="assign z.real, z.imag or abs(z), or use another variable (a reduction's "
+                           "accumulator is complex when annotated hpcir.Acc[complex] or hpcir.Acc[hpcir.complex64])")
         if ty.is_complex and not vt.is_bool:
             return  # a real or complex number into a complex local (complex64 <-> complex128 as float32 <-> float64)
         if vt == ty or (value.weak and not (vt.is_float and not ty.is_float)):
