@@ -72,3 +72,16 @@ def _angle(em: FunctionEmitter, op: Operation) -> None:
 def _pow(em: FunctionEmitter, op: Operation) -> None:
     a, b = (em.expr(v) for v in op.operands)
     em.value(op, op.results[0], f"Kokkos::pow({a}, {b})")
+
+
+@handles("kokkos.atomic_fetch_add")
+def _atomic_fetch_add(em: FunctionEmitter, op: Operation) -> None:
+    """Kokkos::atomic_add (atomic_fetch_add when the old value is used): the frontend's atomics on
+    complex views (Kokkos::complex has them on every backend, through a lock where no hardware
+    instruction is wide enough)."""
+    value, m, *idx = op.operands
+    target = f"&{em.get(m)}({', '.join(em.expr(v) for v in idx)})"
+    if op.results[0].uses:
+        em.define(op.results[0], f"Kokkos::atomic_fetch_add({target}, {em.expr(value)})")
+    else:
+        em.line(f"Kokkos::atomic_add({target}, {em.expr(value)});")

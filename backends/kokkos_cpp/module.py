@@ -114,8 +114,8 @@ def is_written(v: SSAValue) -> bool:
         seen.add(cur)
         for use in cur.uses:
             op, idx = use.operation, use.index
-            if (op.name in ("memref.store", "memref.atomic_rmw", "memref.copy") and idx == 1) or \
-               (op.name == "kokkos.deep_copy" and idx == 0) or op.name == "func.call":
+            if (op.name in ("memref.store", "memref.atomic_rmw", "memref.copy", "kokkos.atomic_fetch_add") and idx == 1) \
+               or (op.name == "kokkos.deep_copy" and idx == 0) or op.name == "func.call":
                 return True
             if op.name in _VIEW_FORWARD:
                 stack.extend(op.results)

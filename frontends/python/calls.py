@@ -7,6 +7,7 @@ import math as pymath
 from typing import Any
 
 from xdsl.dialects import arith, memref
+from xdsl.dialects import complex as cplx
 from xdsl.dialects.builtin import IntegerAttr, i64
 
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
@@ -164,10 +165,7 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
     idx = [self.to_index(self.as_int(n)) for n in idx_nodes]
     et = view.ty.dtype
     if et.is_complex:
-        # memref.atomic_rmw is defined on integers and floats only (upstream MLIR), so no complex atomics yet.
-        raise self.err(KernelTypeError, f"{tag} on a view of {et}: atomic operations on complex numbers are not "
-                       "supported", node, hint="sum complex contributions with parallel_reduce and an "
-                       "hpcir.Acc[complex] accumulator, or keep real and imaginary parts in two real views")
+        return _complex_atomic(self, tag, kind, view, idx, node, fetch or want_value)
     val = self.convert(self.scalar(node.args[2]), et)
     if et.is_bool:
         raise self.err(KernelTypeError, f"{tag} is not defined on bool views", node)
@@ -183,6 +181,22 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
                                    properties={"kind": IntegerAttr(RMW[rmw], i64)})
     self.emit(op)
     return TV(op.results[0], et) if fetch or want_value else None
+
+
+def _complex_atomic(self: Any, tag: str, kind: str, view: TV, idx: list, node: ast.Call, value: bool) -> TV | None:
+    """atomic_add / atomic_sub on a complex view: kokkos.atomic_fetch_add (memref.atomic_rmw has
+    no complex kinds upstream)."""
+    from hpcir.dialects.kokkos import AtomicFetchAddOp
+    assert isinstance(view.ty, ViewType)
+    et = view.ty.dtype
+    if kind not in ("add", "sub"):
+        raise self.err(KernelTypeError, f"{tag} on a view of {et}: complex numbers have atomic add and sub only",
+                       node, hint="use hpcir.atomic_add (or atomic_sub), or a reduction with an Acc[complex]")
+    val = self.convert(self.scalar(node.args[2]), et)
+    if kind == "sub":
+        val = TV(self.emit(cplx.NegOp(val.ssa)).results[0], et)
+    op = self.emit(AtomicFetchAddOp(val.ssa, view.ssa, idx))
+    return TV(op.results[0], et) if value else None
 
 
 def _closure(self: Any, node: ast.expr, nparams: int, what: str) -> Closure:

@@ -167,13 +167,22 @@ def test_complex_accumulator_with_max():
     assert str(e.value).startswith(f"{HERE}:"), str(e.value)
 
 
-def test_complex_atomic_add():
+def test_complex_atomic_max():
     @hpcir.kernel
     def k(i: int, z: C):
-        hpcir.atomic_add(z, [0], z[i])  # E-atomic
+        hpcir.atomic_max(z, [0], z[i])  # E-atomic
     with pytest.raises(KernelTypeError) as e:
         hpcir.lower(k)
-    check(e.value, "# E-atomic", "hpcir.atomic_add", "complex")
+    check(e.value, "# E-atomic", "hpcir.atomic_max", "atomic add and sub only")
+
+
+def test_complex_atomic_into_real_view():
+    @hpcir.kernel
+    def k(i: int, z: C, x: R):
+        hpcir.atomic_add(x, [0], z[i])  # E-atomic-real
+    with pytest.raises(KernelTypeError) as e:
+        hpcir.lower(k)
+    check(e.value, "# E-atomic-real", "hpcir.atomic_add", "imaginary part would be lost")
 
 
 def test_complex_array_for_real_view():

@@ -78,8 +78,40 @@ def test_launch_api_zero_copy_and_results(target):
 
 # -- IR ------------------------------------------------------------------------------------------
 
+@hpcir.kernel
+def scatter(i: int, z: hpcir.View1D[complex], k: hpcir.View1D[int], bins: hpcir.View1D[complex],
+            bins64: hpcir.View1D[hpcir.complex64], old: hpcir.View1D[hpcir.complex64]):
+    hpcir.atomic_add(bins, [k[i]], z[i])
+    hpcir.atomic_sub(bins, [0], 0.5j)
+    old[i] = hpcir.atomic_fetch_add(bins64, [i % 3], 1j * z[i])
+
+
+def _scatter_args(n: int = 500) -> dict:
+    rng = np.random.default_rng(5)
+    return {"z": rng.standard_normal(n) + 1j * rng.standard_normal(n), "k": rng.integers(0, 4, n),
+            "bins": np.zeros(4, np.complex128), "bins64": np.zeros(3, np.complex64),
+            "old": np.zeros(n, np.complex64)}
+
+
+@pytest.mark.parametrize("target", ["serial", "cpu"])
+def test_complex_atomics_match_numpy(target):
+    """atomic_add / atomic_sub / atomic_fetch_add on complex views (Kokkos::atomic_add of
+    Kokkos::complex) agree with np.add.at, whatever the thread count."""
+    a = _scatter_args()
+    n = len(a["z"])
+    hpcir.parallel_for(n, scatter, target=target, **a)
+    want = np.zeros(4, np.complex128)
+    np.add.at(want, a["k"], a["z"])
+    want[0] -= 0.5j * n
+    np.testing.assert_allclose(a["bins"], want, rtol=1e-12, atol=1e-12)
+    want64 = np.zeros(3, np.complex128)
+    np.add.at(want64, np.arange(n) % 3, (1j * a["z"]).astype(np.complex64))
+    np.testing.assert_allclose(a["bins64"], want64, rtol=1e-4, atol=1e-4)
+    assert np.count_nonzero(a["old"]) == n - 3  # each slot's first add saw 0
+
+
 def _l2(src_cases: list[cc.Case], tmp_path, tag: str, target: str = "cpu"):
-    """The L2 module of the cases, views in the target's memory space."""
+    """The L2 module of the cases (and of `scatter`, the atomics), views in the target's memory space."""
     from hpcir.core.targets import get_target
     from hpcir.frontends.python.types import ViewType
 
@@ -95,6 +127,9 @@ def _l2(src_cases: list[cc.Case], tmp_path, tag: str, target: str = "cpu"):
         spec.param_types = {n: t.with_space(space) if isinstance(t, ViewType) else t for n, t in spec.param_types.items()}
         spec.name = c.name
         specs.append(spec)
+    spec, _ = bind_launch(scatter, "for", "range", 1, _scatter_args(), None)
+    spec.param_types = {n: t.with_space(space) if isinstance(t, ViewType) else t for n, t in spec.param_types.items()}
+    specs.append(spec)
     return build_module(specs, target)
 
 
@@ -108,6 +143,7 @@ def test_complex_dialect_verifies_upstream(tmp_path, target):
     for op in ("add", "sub", "mul", "div", "neg", "abs", "re", "im", "create", "conj", "exp", "sqrt", "log",
                "angle", "eq", "neq", "pow", "constant"):
         assert f"complex.{op}" in names, op
+    assert "kokkos.atomic_fetch_add" in names
     l3 = lower_to_l3(l2.clone(), target)
     verify_upstream(l3)
     text = to_upstream_text(l3)
@@ -178,6 +214,7 @@ def test_complex_kernels_compile_for_gpu(tmp_path, target):
     l2 = _l2(cc.FIXED, tmp_path, f"gpu_{target}", target)
     sources = emit_cpp(lower_to_l3(l2, target), target, f"complex_{target}")
     assert "Kokkos::Sum<hpcir::complex64>" in sources[f"complex_{target}.cpp"]
+    assert "Kokkos::atomic_fetch_add(&bins64(" in sources[f"complex_{target}.cpp"]
     compile_only(sources, get_target(target), install)
 
 
