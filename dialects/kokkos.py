@@ -62,7 +62,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import (I64, AnyFloat, ArrayAttr, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
+from xdsl.dialects.builtin import (I64, AnyFloat, ArrayAttr, ComplexType, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
                                    StringAttr, i1, i64)
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, lazy_traits_def, operand_def,
@@ -75,7 +75,7 @@ from xdsl.traits import (HasAncestor, HasCanonicalizationPatternsTrait, HasParen
 from xdsl.transforms.canonicalization_patterns.utils import const_evaluate_operand
 from xdsl.utils.exceptions import VerifyException
 
-from .kokkos_data_ops import AllocOp, CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, verify_dynamic_sizes
+from .kokkos_data_ops import AllocOp, AtomicFetchAddOp, CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, verify_dynamic_sizes
 from .kokkos_attrs import (EntryAttr, EntryKind, ExecSpace, ExecSpaceAttr, Iterate, IterateAttr, MDRangePolicyAttr,
                            MemorySpace, RangePolicyAttr, ReducerAttr, ReducerKind, SingleLevel, SingleLevelAttr,
                            SpaceAttr, TeamMemberType, TeamPolicyAttr, layout_kind, layout_left, memory_space_of,
@@ -84,7 +84,7 @@ from .kokkos_attrs import (EntryAttr, EntryKind, ExecSpace, ExecSpaceAttr, Itera
 __all__ = [
     "Kokkos", "ParallelForOp", "ParallelReduceOp", "ParallelScanOp", "TeamThreadRangeOp", "ThreadVectorRangeOp",
     "TeamVectorRangeOp", "TeamBarrierOp", "SingleOp", "LeagueRankOp", "TeamRankOp", "TeamSizeOp", "LeagueSizeOp",
-    "ScratchAllocOp", "AllocOp", "CreateMirrorViewOp", "DeepCopyOp", "FenceOp", "PrintOp", "YieldOp",
+    "ScratchAllocOp", "AllocOp", "CreateMirrorViewOp", "DeepCopyOp", "FenceOp", "PrintOp", "YieldOp", "AtomicFetchAddOp",
     "SpaceAttr", "ExecSpaceAttr", "IterateAttr", "ReducerAttr", "EntryAttr", "SingleLevelAttr", "RangePolicyAttr",
     "MDRangePolicyAttr", "TeamPolicyAttr", "TeamMemberType", "MemorySpace", "ExecSpace", "Iterate", "ReducerKind",
     "EntryKind", "SingleLevel", "view_type", "layout_left", "layout_kind", "memory_space_of", "policy_rank",
@@ -139,7 +139,9 @@ def reducer_type_error(kind: ReducerKind, ty: Attribute) -> str | None:
         return None
     if isinstance(ty, IntegerType | IndexType | AnyFloat):
         return None
-    return f"reducer {kind.value} needs integer or float values, got {ty}"
+    if isinstance(ty, ComplexType) and kind in (ReducerKind.SUM, ReducerKind.PROD):
+        return None  # complex numbers have no order: sum and prod only
+    return f"reducer {kind.value} needs integer or float values (complex ones for sum and prod), got {ty}"
 
 
 def reducer_identity(kind: ReducerKind, ty: Attribute) -> Attribute | None:
@@ -672,7 +674,7 @@ Kokkos = Dialect(
     "kokkos",
     [ParallelForOp, ParallelReduceOp, ParallelScanOp, TeamThreadRangeOp, ThreadVectorRangeOp, TeamVectorRangeOp,
      TeamBarrierOp, SingleOp, LeagueRankOp, TeamRankOp, TeamSizeOp, LeagueSizeOp, ScratchAllocOp, AllocOp,
-     CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, YieldOp],
+     CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, YieldOp, AtomicFetchAddOp],
     [SpaceAttr, ExecSpaceAttr, IterateAttr, ReducerAttr, EntryAttr, SingleLevelAttr, RangePolicyAttr,
      MDRangePolicyAttr, TeamPolicyAttr, TeamMemberType],
 )

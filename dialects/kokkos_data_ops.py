@@ -177,3 +177,31 @@ class EraseRepeatedFence(RewritePattern):
     def match_and_rewrite(self, op: FenceOp, rewriter: PatternRewriter, /) -> None:
         if isinstance(op.prev_op, FenceOp) and not op.attributes:
             rewriter.erase(op)
+
+
+@irdl_op_definition
+class AtomicFetchAddOp(IRDLOperation):
+    """`%old = kokkos.atomic_fetch_add %value, %view[%i...]`: Kokkos::atomic_fetch_add on one element.
+
+    For element types upstream `memref.atomic_rmw` / `generic_atomic_rmw` refuse (complex numbers:
+    both take integers and floats only); Kokkos adds Kokkos::complex atomically on every backend."""
+
+    name = "kokkos.atomic_fetch_add"
+    value = operand_def()
+    view = operand_def(MemRefType)
+    indices = var_operand_def(IndexType)
+    result = result_def()
+
+    traits = traits_def(MemoryReadEffect(), MemoryWriteEffect())
+
+    def __init__(self, value: SSAValue, view: SSAValue, indices: Sequence[SSAValue]):
+        assert isinstance(view.type, MemRefType)
+        super().__init__(operands=[value, view, list(indices)], result_types=[view.type.element_type])
+
+    def verify_(self) -> None:
+        ty = self.view.type
+        assert isinstance(ty, MemRefType)
+        if len(self.indices) != len(ty.get_shape()):
+            raise VerifyException(f"{self.name}: {len(self.indices)} indices for a rank-{len(ty.get_shape())} view")
+        if self.value.type != ty.element_type or self.result.type != ty.element_type:
+            raise VerifyException(f"{self.name}: the value and the result must be of the element type {ty.element_type}")

@@ -93,7 +93,7 @@ ffi::Error call_entry(
     }
     ptrs.push_back(&views[k]);
   }
-  uint64_t results[16] = {0};
+  uint64_t results[2 * 16] = {0};  // 16 bytes a result slot (a complex128 fits), 16 slots
   char err[4096] = {0};
   int status;
   {
@@ -115,12 +115,12 @@ ffi::Error call_entry(
     if (ret.has_error()) return ret.error();
     size_t nbytes = (*ret)->size_bytes();
 #ifdef HPCIR_FFI_CUDA
-    if (cudaMemcpyAsync((*ret)->untyped_data(), &results[r], nbytes, cudaMemcpyHostToDevice, stream) != cudaSuccess ||
+    if (cudaMemcpyAsync((*ret)->untyped_data(), &results[2 * r], nbytes, cudaMemcpyHostToDevice, stream) != cudaSuccess ||
         cudaStreamSynchronize(stream) != cudaSuccess) {
       return ffi::Error::Internal("hpcir: copying a reduction value to the device failed");
     }
 #else
-    std::memcpy((*ret)->untyped_data(), &results[r], nbytes);
+    std::memcpy((*ret)->untyped_data(), &results[2 * r], nbytes);
 #endif
   }
   return ffi::Error::Success();

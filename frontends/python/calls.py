@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import ast
+import cmath as pycmath
 import math as pymath
 from typing import Any
 
 from xdsl.dialects import arith, memref
+from xdsl.dialects import complex as cplx
 from xdsl.dialects.builtin import IntegerAttr, i64
 
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
@@ -19,7 +21,7 @@ from .values import TV
 RMW = {"addf": 0, "addi": 1, "andi": 2, "maximumf": 4, "maxs": 6, "minimumf": 8, "mins": 10, "mulf": 12,
        "muli": 13, "ori": 14, "xori": 15}
 TEAM_QUERIES = ("league_rank", "team_rank", "team_size", "league_size")
-BUILTINS = {"int", "float", "bool", "abs", "min", "max", "len"}
+BUILTINS = {"int", "float", "bool", "abs", "min", "max", "len", "complex"}
 
 
 def expr_Call(self: Any, node: ast.Call) -> TV:
@@ -96,6 +98,8 @@ def call(self: Any, node: ast.Call, want_value: bool) -> TV | None:
                 return self.extent(base, node.args[0], node)
             raise self.err(KernelSyntaxError, f"views have no method `{f.attr}` in kernels", node,
                            hint="use v.extent(d) and v[i, j]")
+        if f.attr == "conjugate" and not node.args and self.global_object(f.value) is None:
+            return self.conjugate(self.scalar(f.value, "the operand of .conjugate()"))
     if isinstance(f, ast.Name) and isinstance(self.scope.get(f.id), Closure):
         raise self.err(KernelSyntaxError, f"nested function `{f.id}` can only be passed to a nested "
                        "parallel_for / parallel_reduce / single", node)
@@ -108,6 +112,8 @@ def call(self: Any, node: ast.Call, want_value: bool) -> TV | None:
         raise self.err(KernelSyntaxError, "keyword arguments are not supported in kernel calls", node)
     if getattr(obj, "__module__", None) == "math" or (callable(obj) and getattr(pymath, getattr(obj, "__name__", ""), None) is obj):
         return self.math_call(obj.__name__, node)
+    if getattr(obj, "__module__", None) == "cmath" or (callable(obj) and getattr(pycmath, getattr(obj, "__name__", ""), None) is obj):
+        return self.cmath_call(obj.__name__, node)
     name = getattr(obj, "__name__", None)
     if name in BUILTINS and obj is getattr(__import__("builtins"), name):
         return self.builtin_call(name, node)
@@ -203,6 +209,8 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
                        idx_node)
     idx = [self.to_index(self.as_int(n)) for n in idx_nodes]
     et = view.ty.dtype
+    if et.is_complex:
+        return _complex_atomic(self, tag, kind, view, idx, node, fetch or want_value)
     val = self.convert(self.scalar(node.args[2]), et)
     if et.is_bool:
         raise self.err(KernelTypeError, f"{tag} is not defined on bool views", node)
@@ -218,6 +226,22 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
                                    properties={"kind": IntegerAttr(RMW[rmw], i64)})
     self.emit(op)
     return TV(op.results[0], et) if fetch or want_value else None
+
+
+def _complex_atomic(self: Any, tag: str, kind: str, view: TV, idx: list, node: ast.Call, value: bool) -> TV | None:
+    """atomic_add / atomic_sub on a complex view: kokkos.atomic_fetch_add (memref.atomic_rmw has
+    no complex kinds upstream)."""
+    from hpcir.dialects.kokkos import AtomicFetchAddOp
+    assert isinstance(view.ty, ViewType)
+    et = view.ty.dtype
+    if kind not in ("add", "sub"):
+        raise self.err(KernelTypeError, f"{tag} on a view of {et}: complex numbers have atomic add and sub only",
+                       node, hint="use hpcir.atomic_add (or atomic_sub), or a reduction with an Acc[complex]")
+    val = self.convert(self.scalar(node.args[2]), et)
+    if kind == "sub":
+        val = TV(self.emit(cplx.NegOp(val.ssa)).results[0], et)
+    op = self.emit(AtomicFetchAddOp(val.ssa, view.ssa, idx))
+    return TV(op.results[0], et) if value else None
 
 
 def _closure(self: Any, node: ast.expr, nparams: int, what: str) -> Closure:

@@ -27,6 +27,7 @@ def every_op_module() -> ModuleOp:
     yv = bb.insert(memref.LoadOp.get(y, [i]))
     s = bb.insert(arith.AddfOp(bb.insert(arith.MulfOp(a, xv)), yv))
     bb.insert(memref.StoreOp.get(s, y, [i]))
+    bb.insert(kk.AtomicFetchAddOp(xv, y, [i]))
     bb.insert(kk.YieldOp())
 
     z = b.insert(arith.ConstantOp(FloatAttr(0.0, f64)))
