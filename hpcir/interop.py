@@ -228,7 +228,7 @@ def _check_host_target(target: str, what: str, site: SourceLocation | None) -> N
 
 # ---------------------------------------------------------------------------------------- Torch
 
-_TORCH_SCALARS = {"f": "float", "i": "int", "u": "int", "b": "bool"}
+_TORCH_SCALARS = {"f": "float", "i": "int", "u": "int", "b": "bool", "c": "complex"}
 
 
 class TorchKernel(_Interop):
