@@ -1,16 +1,18 @@
 """`fft.execute` -> C++ on the vendor FFT libraries: FFTW3 on host targets, cuFFT on CUDA, hipFFT on HIP.
 
-Each `fft.execute` of a func becomes one `extern "C"` function with the ABI below (extents and
-strides in elements, as in `struct hpcir_view`), whose kind, axes, norm and precision are fixed
-by the op and whose extents are read at run time: plans are made once per (shape, strides,
-alignment, in place, threads) and cached. FFTW plans are made under a lock on scratch buffers
-(FFTW_MEASURE overwrites its arrays) and executed with the new-array interface, which is
-thread-safe; c2r transforms work on a copy of their input (FFTW's multi-dimensional c2r destroys
-it, numpy.fft's does not) unless the caller allows it to be overwritten.
+The FFT runtime of a target is one generated translation unit with a C entry per kind and
+precision, `hpcir_fft_<kind>_<f32|f64>`; an `fft.execute` op lowers to a call of the entry of its
+kind and precision with its axes and norm as constants (`entry_symbol`). Extents and strides are
+read at run time (in elements, as in `struct hpcir_view`): plans are made once per (shape, strides,
+axes, alignment, in place, threads) and cached, so one build serves every shape. FFTW plans are
+made under a lock on scratch buffers (FFTW_MEASURE overwrites its arrays) and executed with the
+new-array interface, which is thread-safe; c2r transforms work on a copy of their input (FFTW's
+multi-dimensional c2r destroys it, numpy.fft's does not) unless the caller allows overwriting.
 
-    int NAME(const void* in, void* out, const int64_t* in_shape, const int64_t* in_strides,
-             const int64_t* out_shape, const int64_t* out_strides, int nthreads, int overwrite_input,
-             char* err, int errlen)     // 0 on success, else the message is in err
+    int hpcir_fft_KIND_PREC(const void* in, void* out, int rank, const int64_t* in_shape,
+        const int64_t* in_strides, const int64_t* out_shape, const int64_t* out_strides,
+        int n_axes, const int* axes, int norm, int nthreads, int overwrite_input, char* err, int errlen)
+    // 0 on success, else the message is in err; norm: 0 backward, 1 ortho, 2 forward
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from xdsl.dialects.builtin import ComplexType, MemRefType, f64
 from xdsl.ir import Operation
 
 from hpcir.core.targets import Target
-from hpcir.dialects.fft import ExecuteOp
+from hpcir.dialects.fft import KINDS, ExecuteOp
 
 
 @dataclass(frozen=True)
@@ -123,40 +125,30 @@ _KIND_CALL = {
 }
 
 
-def _scale_expr(spec: FftSpec) -> str | None:
-    """The C++ factor the output is multiplied by (None: no scaling), numpy.fft's `norm` rule."""
-    inverse = spec.kind in ("ifftn", "irfftn")
-    if spec.norm == "ortho":
-        return "1.0 / std::sqrt(double(n_total))"
-    if (spec.norm == "backward") == inverse:
-        return "1.0 / double(n_total)"
-    return None
+# numpy.fft's `norm` rule: which direction is scaled by 1/n (ortho: both by 1/sqrt(n)).
+NORM_CODES = {"backward": 0, "ortho": 1, "forward": 2}
 
 
-def _fftw_function(spec: FftSpec, threads: bool) -> str:
-    p = "fftw_" if spec.double else "fftwf_"
-    real = "double" if spec.double else "float"
-    planner, execute, tin, tout = _KIND_CALL[spec.kind][:4]
-    sign = _KIND_CALL[spec.kind][4]
+def _fftw_function(kind: str, double: bool, threads: bool) -> str:
+    p = "fftw_" if double else "fftwf_"
+    real = "double" if double else "float"
+    planner, execute, tin, tout, sign = _KIND_CALL[kind]
     ctype = {"complex": f"{p}complex", "real": real}
-    axes = ", ".join(str(a) for a in spec.axes)
     # Logical transform lengths: the real side's extents (rfftn: input, irfftn: output).
-    logical = "out_shape" if spec.kind == "irfftn" else "in_shape"
-    factor = _scale_expr(spec)
+    logical = "out_shape" if kind == "irfftn" else "in_shape"
+    inverse = kind in ("ifftn", "irfftn")
+    scaled_by_n = 0 if inverse else 2  # the norm that divides this direction by n (backward: the inverse)
     # The output is scaled as reals: a complex element is two reals at twice the stride.
-    if factor is None:
-        scale = ""
-    elif tout == "complex":
-        scale = (f"  {{\n    int64_t rshape[{spec.rank + 1}], rstrides[{spec.rank + 1}];\n"
-                 f"    for (int d = 0; d < {spec.rank}; ++d) {{ rshape[d] = out_shape[d]; rstrides[d] = 2 * out_strides[d]; }}\n"
-                 f"    rshape[{spec.rank}] = 2;\n    rstrides[{spec.rank}] = 1;\n"
-                 f"    hpcir_fft::scale(reinterpret_cast<{real}*>(out), {spec.rank + 1}, rshape, rstrides, {real}({factor}));\n  }}\n")
+    if tout == "complex":
+        scale = (f"    std::vector<int64_t> rshape(out_shape, out_shape + rank), rstrides(rank + 1);\n"
+                 f"    for (int d = 0; d < rank; ++d) rstrides[d] = 2 * out_strides[d];\n"
+                 f"    rshape.push_back(2);\n    rstrides[rank] = 1;\n"
+                 f"    hpcir_fft::scale(reinterpret_cast<{real}*>(out), rank + 1, rshape.data(), rstrides.data(), "
+                 f"{real}(factor));\n")
     else:
-        scale = (f"  hpcir_fft::scale(static_cast<{real}*>(out), {spec.rank}, out_shape, out_strides, "
-                 f"{real}({factor}));\n")
-    copy_input = spec.kind == "irfftn"
+        scale = f"    hpcir_fft::scale(static_cast<{real}*>(out), rank, out_shape, out_strides, {real}(factor));\n"
     copy_block = ""
-    if copy_input:
+    if kind == "irfftn":
         copy_block = (f"  const bool copy_input = !overwrite_input && !in_place;\n"
                       f"  std::vector<std::complex<{real}>> saved;  // c2r destroys its input: work on a copy unless allowed\n"
                       f"  if (copy_input) {{\n"
@@ -164,17 +156,16 @@ def _fftw_function(spec: FftSpec, threads: bool) -> str:
                       f"    std::memcpy(static_cast<void*>(saved.data()), src, sizeof(in_t) * in_span);\n"
                       f"    src = reinterpret_cast<in_t*>(saved.data());\n"
                       f"  }}\n")
-    threads_call = f"  {p}plan_with_nthreads(std::max(1, nthreads));\n" if threads else ""
+    threads_call = f"      {p}plan_with_nthreads(std::max(1, nthreads));\n" if threads else ""
     return f"""
-// {spec.kind} over axes ({axes}) of rank-{spec.rank} {real} data, norm="{spec.norm}".
-extern "C" int {spec.symbol}(const void* in, void* out, const int64_t* in_shape, const int64_t* in_strides,
-                             const int64_t* out_shape, const int64_t* out_strides, int nthreads,
-                             int overwrite_input, char* err, int errlen) {{
-  constexpr int rank = {spec.rank};
-  constexpr int axes[{len(spec.axes)}] = {{{axes}}};
-  constexpr int n_axes = {len(spec.axes)};
-  bool transformed[rank] = {{}};
-  {p}iodim64 dims[n_axes], batch[rank];
+// numpy.fft.{kind} of {real} data over `axes` (the last one is the halved one of a real transform);
+// norm: 0 backward, 1 ortho, 2 forward.
+extern "C" int hpcir_fft_{kind}_{"f64" if double else "f32"}(
+    const void* in, void* out, int rank, const int64_t* in_shape, const int64_t* in_strides,
+    const int64_t* out_shape, const int64_t* out_strides, int n_axes, const int* axes, int norm,
+    int nthreads, int overwrite_input, char* err, int errlen) {{
+  std::vector<bool> transformed(rank, false);
+  std::vector<{p}iodim64> dims(n_axes), batch;
   int64_t n_total = 1;
   for (int k = 0; k < n_axes; ++k) {{
     const int a = axes[k];
@@ -182,9 +173,8 @@ extern "C" int {spec.symbol}(const void* in, void* out, const int64_t* in_shape,
     dims[k] = {{{logical}[a], in_strides[a], out_strides[a]}};
     n_total *= {logical}[a];
   }}
-  int n_batch = 0;
   for (int d = 0; d < rank; ++d)
-    if (!transformed[d]) batch[n_batch++] = {{in_shape[d], in_strides[d], out_strides[d]}};
+    if (!transformed[d]) batch.push_back({{in_shape[d], in_strides[d], out_strides[d]}});
   for (int d = 0; d < rank; ++d)
     if (in_shape[d] == 0 || out_shape[d] == 0) return 0;  // nothing to transform
 
@@ -203,6 +193,7 @@ extern "C" int {spec.symbol}(const void* in, void* out, const int64_t* in_shape,
   key.insert(key.end(), in_strides, in_strides + rank);
   key.insert(key.end(), out_shape, out_shape + rank);
   key.insert(key.end(), out_strides, out_strides + rank);
+  key.insert(key.end(), axes, axes + n_axes);
   key.push_back(in_place);
   key.push_back(aligned);
   key.push_back(nthreads);
@@ -218,24 +209,27 @@ extern "C" int {spec.symbol}(const void* in, void* out, const int64_t* in_shape,
       out_t* scratch_out = in_place ? reinterpret_cast<out_t*>(scratch_in)
                                     : static_cast<out_t*>({p}malloc(sizeof(out_t) * std::max<int64_t>(out_span, 1)));
       const unsigned flags = hpcir_fft::planner_flags() | (aligned ? 0u : unsigned(FFTW_UNALIGNED));
-      plan = {p}{planner}(n_axes, dims, n_batch, batch, scratch_in, scratch_out{sign}, flags);
+      plan = {p}{planner}(n_axes, dims.data(), int(batch.size()), batch.data(), scratch_in, scratch_out{sign}, flags);
       if (!in_place) {p}free(scratch_out);
       {p}free(scratch_in);
       if (!plan) {{
-        hpcir_fft::set_error(err, errlen, "FFTW could not plan {spec.kind} for this layout");
+        hpcir_fft::set_error(err, errlen, "FFTW could not plan {kind} for this layout");
         return 1;
       }}
       plans.emplace(key, plan);
     }}
   }}
   {p}{execute}(plan, src, dst);
-{scale}  return 0;
+  if (n_total > 0 && (norm == 1 || norm == {scaled_by_n})) {{
+    const double factor = norm == 1 ? 1.0 / std::sqrt(double(n_total)) : 1.0 / double(n_total);
+{scale}  }}
+  return 0;
 }}
 """
 
 
-def emit_fftw(module_name: str, specs: list[FftSpec], threads: bool) -> str:
-    """One C++ translation unit with an FFTW function per spec (threads: OpenMP FFTW, for `cpu`)."""
+def emit_fftw(module_name: str, threads: bool) -> str:
+    """The host FFT runtime: one C entry per kind and precision on FFTW3 (threads: its OpenMP variant)."""
     omp_for = "#pragma omp parallel for schedule(static)" if threads else ""
     head = _FFTW_HEADER.format(module=module_name, threads="OpenMP threads" if threads else "one thread",
                                omp_for=omp_for)
@@ -250,22 +244,21 @@ def emit_fftw(module_name: str, specs: list[FftSpec], threads: bool) -> str:
             "  return true;",
             "}();",
             ""])
-    return head + init + "".join(_fftw_function(s, threads) for s in specs)
+    return head + init + "".join(_fftw_function(k, d, threads) for k in KINDS for d in (False, True))
 
 
-def specs_of(func_op: Operation, prefix: str) -> list[FftSpec]:
-    """The FftSpec of every fft.execute in func_op, named prefix_0, prefix_1, ..."""
-    ops = [o for o in func_op.walk() if isinstance(o, ExecuteOp)]
-    return [FftSpec.of(o, f"{prefix}_{k}") for k, o in enumerate(ops)]
+def entry_symbol(op: ExecuteOp) -> str:
+    """The runtime's C entry that runs `op` (by kind and precision)."""
+    return f"hpcir_fft_{op.kind.data}_{'f64' if FftSpec.of(op, '').double else 'f32'}"
 
 
-def emit_fft_source(func_op: Operation, prefix: str, target: Target) -> dict[str, str]:
-    """The C++ sources ({file name: text}) of the fft.execute ops of func_op for target."""
-    specs = specs_of(func_op, prefix)
+def runtime_source(target: Target) -> tuple[str, str]:
+    """(file name, C++ text) of the FFT runtime for target: FFTW3 on host targets, cuFFT / hipFFT on GPUs."""
     if target.kokkos_backend == "CUDA":
         from .fft_gpu import emit_gpu
-        return {f"{prefix}.cu": emit_gpu(prefix, specs, "cufft")}
+        return "hpcir_fft_cuda.cu", emit_gpu("cufft")
     if target.kokkos_backend == "HIP":
         from .fft_gpu import emit_gpu
-        return {f"{prefix}.cpp": emit_gpu(prefix, specs, "hipfft")}
-    return {f"{prefix}.cpp": emit_fftw(prefix, specs, threads=target.kokkos_backend == "OPENMP")}
+        return "hpcir_fft_hip.cpp", emit_gpu("hipfft")
+    threads = target.kokkos_backend == "OPENMP"
+    return f"hpcir_fft_{target.name}.cpp", emit_fftw(f"hpcir_fft_{target.name}", threads)

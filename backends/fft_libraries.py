@@ -122,3 +122,10 @@ def build_fft_library(sources: dict[str, str], target: Target, name: str) -> Pat
         return out
 
     return cached_build(key, build)
+
+
+def runtime_library(target: Target) -> Path:
+    """The built FFT runtime of a host target (generated C++ on FFTW3; cached)."""
+    from .fft_cpp import runtime_source
+    fname, text = runtime_source(target)
+    return build_fft_library({fname: text}, target, Path(fname).stem)

@@ -4,9 +4,9 @@
     a = hpcir.array(x, target="cpu"); b = hpcir.fft.fftn(a)    # hpcir.Array in, hpcir.Array out
 
 Each call is checked first (located HpcirError), then lowered through the `fft` dialect: a func
-holding one `fft.execute` on memrefs of dynamic extents, verified, emitted as C++ on the target's
-FFT library (backends/fft_cpp.py) and built once per (kind, precision, rank, axes, norm, target);
-the library caches one plan per shape and layout. On `cpu` FFTW runs with as many threads as the
+holding one `fft.execute` on memrefs of dynamic extents, verified, mapped to the entry of the target's
+FFT runtime (backends/fft_cpp.py: generated C++ on FFTW3, built once per target and cached) that
+runs it; the runtime caches one plan per shape, layout and axes. On `cpu` FFTW runs with as many threads as the
 OpenMP kernels (HPCIR_NUM_THREADS / OMP_NUM_THREADS, else all cores), on `serial` with one.
 """
 from __future__ import annotations
@@ -241,7 +241,7 @@ def _transform(kind: str, x: Any, s: Any, axes: Any, norm: str | None, out: Any,
         result = np.empty(out_shape_t, tout)
     else:
         result = dest
-    _call(fn, src, result, t, overwrite_x or src is not a, kind)
+    _call(fn, src, result, axs, norm, t, overwrite_x or src is not a, kind)
     if dest is not None and result is not dest:
         dest[...] = result
     final = dest if dest is not None else result
@@ -253,14 +253,17 @@ def _transform(kind: str, x: Any, s: Any, axes: Any, norm: str | None, out: Any,
     return out if out is not None else final
 
 
-def _call(fn: Any, src: np.ndarray, dst: np.ndarray, t: Target, overwrite: bool, kind: str) -> None:
-    def ints(v):
-        return (ctypes.c_int64 * max(1, len(v)))(*v)
+def _call(fn: Any, src: np.ndarray, dst: np.ndarray, axes: tuple[int, ...], norm: str, t: Target,
+          overwrite: bool, kind: str) -> None:
+    from hpcir.backends.fft_cpp import NORM_CODES
+
+    def ints(v, ctype=ctypes.c_int64):
+        return (ctype * max(1, len(v)))(*v)
     err = ctypes.create_string_buffer(_ERRLEN)
-    status = fn(ctypes.c_void_p(src.ctypes.data), ctypes.c_void_p(dst.ctypes.data),
+    status = fn(ctypes.c_void_p(src.ctypes.data), ctypes.c_void_p(dst.ctypes.data), src.ndim,
                 ints(src.shape), ints([st // src.itemsize for st in src.strides]),
                 ints(dst.shape), ints([st // dst.itemsize for st in dst.strides]),
-                _threads(t), int(overwrite), err, _ERRLEN)
+                len(axes), ints(axes, ctypes.c_int), NORM_CODES[norm], _threads(t), int(overwrite), err, _ERRLEN)
     if status != 0:
         raise HpcirError(f"hpcir.fft.{kind} failed: {err.value.decode(errors='replace')}",
                          hint="this is an hpcir bug: please report it with the shapes and strides")
@@ -298,24 +301,25 @@ def fft_module(kind: str, dtype_in: np.dtype, rank: int, axes: tuple[int, ...], 
 
 
 def _library_function(kind: str, dtype_in: np.dtype, rank: int, axes: tuple[int, ...], norm: str, t: Target) -> Any:
-    key = (kind, dtype_in.name, rank, axes, norm, t.name)
+    """The runtime entry that runs this transform: the call's IR is built and verified (fft.execute on
+    memrefs), then its entry is looked up in the target's FFT runtime (built once per target)."""
+    from hpcir.backends.fft_cpp import entry_symbol
+    module = fft_module(kind, dtype_in, rank, axes, norm, f"hpcir_fft_{kind}")
+    op = next(o for o in module.walk() if o.name == "fft.execute")
+    symbol = entry_symbol(op)
+    key = (symbol, t.name)
     fn = _BUILT.get(key)
     if fn is not None:
         return fn
     with _BUILD_LOCK:
         fn = _BUILT.get(key)
         if fn is None:
-            from hpcir.backends.fft_cpp import emit_fft_source
-            from hpcir.backends.fft_libraries import build_fft_library
-            tag = "c64" if dtype_in in (np.complex64, np.float32) else "c128"
-            name = f"hpcir_fft_{kind}_{tag}_r{rank}_a{'_'.join(map(str, axes))}_{norm}_{t.name}"
-            module = fft_module(kind, dtype_in, rank, axes, norm, name)
-            func_op = module.body.block.first_op
-            lib = build_fft_library(emit_fft_source(func_op, name, t), t, name)
-            cdll = ctypes.CDLL(str(lib))
-            fn = getattr(cdll, f"{name}_0")
+            from hpcir.backends.fft_libraries import runtime_library
+            cdll = ctypes.CDLL(str(runtime_library(t)))
+            fn = getattr(cdll, symbol)
             fn.restype = ctypes.c_int
-            fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p,
-                           ctypes.c_void_p, ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+            fn.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p,
+                           ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p, ctypes.c_int,
+                           ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
             _BUILT[key] = fn
     return fn
