@@ -229,7 +229,12 @@ def _transform(kind: str, x: Any, s: Any, axes: Any, norm: str | None, out: Any,
     if dest is not None and not in_place and share_memory(dest, a):
         raise _err(f"hpcir.fft.{kind}: out overlaps the input without being the same array", site,
                    "pass out=x (in place, same shape and dtype) or a separate array")
-    fn = _library_function(kind, tin, a.ndim, axs, norm, t)  # built before anything is written
+    try:  # built (once per target) before anything is written
+        fn = _library_function(kind, tin, a.ndim, axs, norm, t)
+    except HpcirError as e:  # a missing FFTW, a failed build: said at the call
+        if e.loc is not None:
+            raise
+        raise type(e)(e.message, site, e.hint) from None
     src = np.asarray(a_in, dtype=tin)
     if src.strides and (min(src.strides) < 0 or any(st % src.itemsize for st in src.strides)):
         src = np.ascontiguousarray(src)
