@@ -129,3 +129,34 @@ def runtime_library(target: Target) -> Path:
     from .fft_cpp import runtime_source
     fname, text = runtime_source(target)
     return build_fft_library({fname: text}, target, Path(fname).stem)
+
+
+def compile_check(target: Target) -> Path:
+    """Compile and link the FFT runtime of a GPU target (nvcc + cuFFT, hipcc + hipFFT) without running it;
+    returns the built library (cached). A missing compiler or library is an HpcirError naming it."""
+    from .fft_cpp import runtime_source
+    lib = fft_library(target)  # names the missing library first
+    compiler = "nvcc" if target.kokkos_backend == "CUDA" else "hipcc"
+    exe = shutil.which(compiler)
+    if exe is None:
+        raise BuildError(f"{compiler} was not found: the {target.name} FFT runtime cannot be compiled here",
+                         hint=f"install the {'CUDA toolkit' if compiler == 'nvcc' else 'ROCm hipcc'}")
+    fname, text = runtime_source(target)
+    arch = ["-arch=sm_90", "-Xcompiler", "-fPIC"] if compiler == "nvcc" else ["-fPIC", "--offload-arch=gfx908"]
+    flags = ["-std=c++17", "-O2", *arch, *lib.cflags]
+    key = cache_key("fft-gpu-check-v1", fname, text, flags, list(lib.libs), exe, _compiler_version(exe))
+
+    def build(work: Path) -> Path:
+        src = work / fname
+        src.write_text(text)
+        out = work / f"lib{Path(fname).stem}.so"
+        proc = subprocess.run([exe, *flags, "-shared", str(src), "-o", str(out), *lib.libs], cwd=work,
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise BuildError(f"compile check of the {target.name} FFT runtime against {lib.name} failed:\n"
+                             f"{first_error(proc.stdout + proc.stderr)}",
+                             hint="a bug in generated code is an hpcir bug: please report it")
+        src.unlink()
+        return out
+
+    return cached_build(key, build, kind="checks")
