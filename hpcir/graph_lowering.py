@@ -25,7 +25,8 @@ from hpcir.dialects.graph_program import GraphProgram
 from hpcir.dialects.kokkos_target import set_module_target
 
 # The graph L1 -> L2 pipeline: each is a pass of hpcir.passes (see their module docstrings).
-GRAPH_L1_TO_L2 = "graph-lift-constants,graph-reshapes-to-copies,graph-bufferize,graph-results-to-out-params"
+GRAPH_L1_TO_L2 = ("graph-lift-constants,graph-reshapes-to-copies,graph-fft-to-buffers,graph-bufferize,"
+                  "graph-results-to-out-params")
 
 
 def _check_kokkos_target(target: str) -> None:
