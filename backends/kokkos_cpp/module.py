@@ -16,7 +16,7 @@ from hpcir.dialects.kokkos_attrs import MDRangePolicyAttr, RangePolicyAttr, Team
 from hpcir.dialects.kokkos_discardable import DEVICE_FUNCTION, ENTRY, HOST_PROGRAM
 from hpcir.dialects.kokkos_target import stamped_target
 
-from . import control, expr, launches  # noqa: F401  (register op handlers)
+from . import control, expr, fft, launches  # noqa: F401  (register op handlers)
 from .context import FunctionEmitter, ModuleState, prop, unique
 from .prelude import PRELUDE, PRELUDE_FILE, target_prelude
 from .types import cpp_type, dtype_name, exec_space_expr, is_scalar, target_spaces, view_layout, view_space, view_spec
@@ -114,7 +114,7 @@ def is_written(v: SSAValue) -> bool:
         seen.add(cur)
         for use in cur.uses:
             op, idx = use.operation, use.index
-            if (op.name in ("memref.store", "memref.atomic_rmw", "memref.copy") and idx == 1) or \
+            if (op.name in ("memref.store", "memref.atomic_rmw", "memref.copy", "fft.execute") and idx == 1) or \
                (op.name == "kokkos.deep_copy" and idx == 0) or op.name == "func.call":
                 return True
             if op.name in _VIEW_FORWARD:
@@ -139,7 +139,8 @@ def read_only_views(f: Operation) -> set[SSAValue]:
 def _only_read(v: SSAValue) -> bool:
     for use in v.uses:
         op, idx = use.operation, use.index
-        if op.name in _READS or (op.name == "memref.copy" and idx == 0) or (op.name == "kokkos.deep_copy" and idx == 1):
+        if op.name in _READS or (op.name in ("memref.copy", "fft.execute") and idx == 0) or \
+                (op.name == "kokkos.deep_copy" and idx == 1):
             continue
         if op.name in _DERIVED and idx == 0 and all(_only_read(r) for r in op.results):
             continue
