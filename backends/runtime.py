@@ -138,7 +138,7 @@ class Entry:
         return self._invoke(self._device_fn, ptrs)
 
     def _invoke(self, fn: Any, ptrs: ctypes.Array) -> Any:
-        results = (ctypes.c_uint64 * max(1, len(self.results)))()
+        results = (ctypes.c_uint64 * (2 * max(1, len(self.results))))()  # 16 bytes a result (complex128)
         err = ctypes.create_string_buffer(ERRLEN)
         # ctypes releases the GIL: serialize launches, Kokkos host backends are not re-entrant.
         with _CALL_LOCK:
@@ -210,8 +210,13 @@ def _device_view(a: DeviceArray) -> HpcirView:
 _INT_RANGE = {t: (int(np.iinfo(t).min), int(np.iinfo(t).max)) for t in ("int64", "int32", "int16", "int8")}
 
 
-def _scalar(p: Param, a: Any, fname: str) -> ctypes._SimpleCData:
+def _scalar(p: Param, a: Any, fname: str) -> Any:
     kind = np.dtype(p.dtype).kind
+    if kind == "c":  # Kokkos::complex<T>: two Ts, the real part first (NumPy's layout)
+        if not isinstance(a, (int, float, complex, np.number)) or isinstance(a, (bool, np.bool_)):
+            raise ArgumentError(f"{fname}(): argument '{p.name}' must be a {p.dtype} scalar, got {type(a).__name__}")
+        z = complex(a)
+        return (_CTYPES["float32" if p.dtype == "complex64" else "float64"] * 2)(z.real, z.imag)
     ok = (isinstance(a, (bool, np.bool_)) if kind == "b" else
           isinstance(a, (int, np.integer)) and not isinstance(a, (bool, np.bool_)) if kind == "i" else
           isinstance(a, (int, float, np.integer, np.floating)) and not isinstance(a, (bool, np.bool_)))
@@ -274,7 +279,7 @@ def _check_aliasing(fname: str, views: list[tuple[Param, np.ndarray]]) -> None:
 
 
 def _read_result(buf: ctypes.Array, k: int, dtype: str) -> Any:
-    raw = bytes(memoryview(buf).cast("B")[8 * k: 8 * k + 8])
+    raw = bytes(memoryview(buf).cast("B")[16 * k: 16 * k + 16])
     return np.frombuffer(raw[: np.dtype(dtype).itemsize], dtype=dtype)[0]
 
 

@@ -62,7 +62,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import (I64, AnyFloat, ArrayAttr, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
+from xdsl.dialects.builtin import (I64, AnyFloat, ArrayAttr, ComplexType, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType,
                                    StringAttr, i1, i64)
 from xdsl.ir import Attribute, Block, Dialect, Operation, Region, SSAValue
 from xdsl.irdl import (AttrSizedOperandSegments, IRDLOperation, irdl_op_definition, lazy_traits_def, operand_def,
@@ -139,7 +139,9 @@ def reducer_type_error(kind: ReducerKind, ty: Attribute) -> str | None:
         return None
     if isinstance(ty, IntegerType | IndexType | AnyFloat):
         return None
-    return f"reducer {kind.value} needs integer or float values, got {ty}"
+    if isinstance(ty, ComplexType) and kind in (ReducerKind.SUM, ReducerKind.PROD):
+        return None  # complex numbers have no order: sum and prod only
+    return f"reducer {kind.value} needs integer or float values (complex ones for sum and prod), got {ty}"
 
 
 def reducer_identity(kind: ReducerKind, ty: Attribute) -> Attribute | None:

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from hpcir.core.errors import HpcirError, KernelCheckError, KernelIndexError, KernelZeroDivisionError
 from .frontends.python.annotations import (Acc, TeamMember, View, View1D, View2D, View3D, View4D, View5D,
-                                           bool_, double, float32, float64, int32, int64)
+                                           bool_, complex64, complex128, double, float32, float64, int32,
+                                           int64)
 from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,

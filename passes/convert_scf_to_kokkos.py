@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from xdsl.builder import Builder, InsertPoint
 from xdsl.context import Context
-from xdsl.dialects import arith, func, memref, scf
+from xdsl.dialects import arith, complex, func, memref, scf
 from xdsl.dialects.builtin import ArrayAttr, IndexType, IntegerAttr, MemRefType, ModuleOp, UnitAttr, i1
 from xdsl.ir import Attribute, Block, Operation, Region, SSAValue
 from xdsl.passes import ModulePass
@@ -47,6 +47,7 @@ _COMBINERS: dict[type[Operation], kk.ReducerKind] = {
     arith.MulfOp: kk.ReducerKind.PROD, arith.MuliOp: kk.ReducerKind.PROD,
     arith.MaximumfOp: kk.ReducerKind.MAX, arith.MaxnumfOp: kk.ReducerKind.MAX, arith.MaxSIOp: kk.ReducerKind.MAX,
     arith.MinimumfOp: kk.ReducerKind.MIN, arith.MinnumfOp: kk.ReducerKind.MIN, arith.MinSIOp: kk.ReducerKind.MIN,
+    complex.AddOp: kk.ReducerKind.SUM, complex.MulOp: kk.ReducerKind.PROD,
 }
 
 

@@ -303,7 +303,7 @@ class FunctionEmitter:
 
 
 # Ops whose C++ reads no memory and writes nothing: an expression may move across them.
-_PURE_PREFIXES = ("arith.", "math.")
+_PURE_PREFIXES = ("arith.", "math.", "complex.")
 # (A cf.assert only sets the check flag, which no expression reads.)
 _PURE = {"memref.load", "memref.dim", "memref.rank", "kokkos.league_rank", "kokkos.team_rank",
          "kokkos.team_size", "kokkos.league_size", "cf.assert"}
@@ -311,7 +311,8 @@ _PURE = {"memref.load", "memref.dim", "memref.rank", "kokkos.league_rank", "kokk
 _EXPR_USERS = {"memref.load", "memref.store", "memref.atomic_rmw", "kokkos.yield", "scf.yield", "scf.if",
                "func.return", "func.call", "kokkos.print", "cf.assert"}
 # Operand positions a translation writes twice (`a > b ? a : b`): those stay variables.
-_TWICE = {"arith.maxsi": (0, 1), "arith.minsi": (0, 1), "arith.maxui": (0, 1), "arith.minui": (0, 1)}
+_TWICE = {"arith.maxsi": (0, 1), "arith.minsi": (0, 1), "arith.maxui": (0, 1), "arith.minui": (0, 1),
+          "complex.angle": (0,)}
 
 
 def _before(a: Operation, b: Operation) -> bool:
@@ -344,7 +345,8 @@ def _inlinable(em: "FunctionEmitter", op: Operation, v: SSAValue, reads: Operati
     if user.name == "arith.cmpf" and _cmpf_twice(user):
         return False
     key = str(v.type)
-    if key not in ("f64", "f32", "i64", "i32", "index") and not (key == "i1" and op.name in ("arith.cmpi", "arith.cmpf")):
+    if key not in ("f64", "f32", "i64", "i32", "index", "complex<f64>", "complex<f32>") \
+            and not (key == "i1" and op.name in ("arith.cmpi", "arith.cmpf", "complex.eq", "complex.neq")):
         return False
     if op.name == "func.call":  # a call runs its launches: only straight into the next statement
         return user is op.next_op and user.name in ("memref.store", "func.return")

@@ -16,7 +16,7 @@ from hpcir.dialects.kokkos_attrs import MDRangePolicyAttr, RangePolicyAttr, Team
 from hpcir.dialects.kokkos_discardable import DEVICE_FUNCTION, ENTRY, HOST_PROGRAM
 from hpcir.dialects.kokkos_target import stamped_target
 
-from . import control, expr, fft, launches  # noqa: F401  (register op handlers)
+from . import complex, control, expr, launches  # noqa: F401  (register op handlers)
 from .context import FunctionEmitter, ModuleState, prop, unique
 from .prelude import PRELUDE, PRELUDE_FILE, target_prelude
 from .types import cpp_type, dtype_name, exec_space_expr, is_scalar, target_spaces, view_layout, view_space, view_spec
@@ -341,7 +341,7 @@ def _c_entry(ns: str, e: EntryInfo, f: Operation, mod: ModuleState, device_point
     if len(outs) == 1:
         lines.append("    std::memcpy(results, &r, sizeof(r));")
     for k in range(len(outs) if len(outs) > 1 else 0):
-        lines.append(f"    std::memcpy(static_cast<char*>(results) + {8 * k}, &r.r{k}, sizeof(r.r{k}));")
+        lines.append(f"    std::memcpy(static_cast<char*>(results) + {16 * k}, &r.r{k}, sizeof(r.r{k}));")
     lines += ["  });", "}", ""]
     return "\n".join(lines)
 

@@ -23,8 +23,9 @@ _COMBINE = {"sum": "({a} + {b})", "prod": "({a} * {b})", "min": "({b} < {a} ? {b
 
 # Literal spellings (see expr.literal) of each kind's identity, to skip a no-op combine with init.
 _IDENTITY_LITERALS = {"sum": {"0.0", "-0.0", "0.0f", "-0.0f", "int64_t(0LL)", "int32_t(0)", "int16_t(0)",
-                              "int8_t(0)"},
-                      "prod": {"1.0", "1.0f", "int64_t(1LL)", "int32_t(1)", "int16_t(1)", "int8_t(1)"},
+                              "int8_t(0)", "hpcir::complex128(0.0, 0.0)", "hpcir::complex64(0.0f, 0.0f)"},
+                      "prod": {"1.0", "1.0f", "int64_t(1LL)", "int32_t(1)", "int16_t(1)", "int8_t(1)",
+                               "hpcir::complex128(1.0, 0.0)", "hpcir::complex64(1.0f, 0.0f)"},
                       "land": {"true"}, "lor": {"false"}, "bor": {"int64_t(0LL)", "int32_t(0)"},
                       "band": {"int64_t(-1LL)", "int32_t(-1)"},
                       "min": {literal(float("inf"), t) for t in (f64, f32)},

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import Float32Type, Float64Type, IndexType, IntegerType, MemRefType
+from xdsl.dialects.builtin import ComplexType, Float32Type, Float64Type, IndexType, IntegerType, MemRefType
 from xdsl.ir import Attribute
 
 from hpcir.dialects.kokkos_attrs import MemorySpace, TeamMemberType, layout_kind, memory_space_of
@@ -20,6 +20,9 @@ _SCALARS: dict[str, tuple[str, str]] = {
     "i8": ("int8_t", "int8"),
     "i1": ("bool", "bool"),
     "index": ("int64_t", "int64"),
+    # complex<f32|f64>: Kokkos::complex<float|double> through the prelude's aliases
+    "c64": ("hpcir::complex64", "complex64"),
+    "c128": ("hpcir::complex128", "complex128"),
 }
 
 LAYOUTS = {"right": "Kokkos::LayoutRight", "left": "Kokkos::LayoutLeft", "stride": "Kokkos::LayoutStride"}
@@ -52,7 +55,8 @@ class ViewSpec:
     def alias(self, target: Target) -> str:
         """A readable name: `view_2d_const_double`, plus the layout and space where they are not the
         target's (`view_1d_double_host` on a GPU, `view_2d_float_left` on a CPU)."""
-        name = f"view_{self.rank}d_{'const_' if self.const else ''}{self.elem.removesuffix('_t')}"
+        elem = self.elem.removeprefix("hpcir::").removesuffix("_t")
+        name = f"view_{self.rank}d_{'const_' if self.const else ''}{elem}"
         if self.layout != (target.layout if self.rank >= 2 else "right"):  # rank 1: Left and Right alike
             name += f"_{self.layout}"
         if self.space != target.memory_space:
@@ -78,10 +82,12 @@ def scalar_key(ty: Attribute) -> str:
         return "f32"
     if isinstance(ty, IndexType):
         return "index"
+    if isinstance(ty, ComplexType) and isinstance(ty.element_type, (Float32Type, Float64Type)):
+        return "c64" if isinstance(ty.element_type, Float32Type) else "c128"
     if isinstance(ty, IntegerType) and f"i{ty.width.data}" in _SCALARS:
         return f"i{ty.width.data}"
     raise HpcirError(f"the Kokkos C++ emitter does not support the type {ty}",
-                     hint="use f64, f32, i64, i32, i16, i8, i1 or index")
+                     hint="use f64, f32, i64, i32, i16, i8, i1, index, complex<f32> or complex<f64>")
 
 
 def is_scalar(ty: Attribute) -> bool:

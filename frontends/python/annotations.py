@@ -7,7 +7,7 @@ import numpy as np
 
 from hpcir.core.arrays import MAX_VIEW_RANK
 
-from .types import BOOL, F32, F64, I32, I64, TEAM_MEMBER, AccType, KernelType, ScalarType, ViewType
+from .types import BOOL, C64, C128, F32, F64, I32, I64, TEAM_MEMBER, AccType, KernelType, ScalarType, ViewType
 
 # dtype names users write (pk.double, hpcir.float32, ...); each is a ScalarType.
 double = float64 = F64
@@ -15,6 +15,8 @@ float32 = F32
 int64 = I64
 int32 = I32
 bool_ = BOOL
+complex64 = C64
+complex128 = C128
 
 _LAYOUT_NAMES = {"right": "right", "left": "left", "stride": "stride", "LayoutRight": "right",
                  "LayoutLeft": "left", "LayoutStride": "stride", "C": "right", "F": "left"}
@@ -30,6 +32,8 @@ def to_scalar(obj: Any) -> ScalarType | None:
         return I64
     if obj is bool:
         return BOOL
+    if obj is complex:
+        return C128
     try:
         dt = np.dtype(obj)
     except TypeError:

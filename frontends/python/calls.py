@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import cmath as pycmath
 import math as pymath
 from typing import Any
 
@@ -19,7 +20,7 @@ from .values import TV
 RMW = {"addf": 0, "addi": 1, "andi": 2, "maximumf": 4, "maxs": 6, "minimumf": 8, "mins": 10, "mulf": 12,
        "muli": 13, "ori": 14, "xori": 15}
 TEAM_QUERIES = ("league_rank", "team_rank", "team_size", "league_size")
-BUILTINS = {"int", "float", "bool", "abs", "min", "max", "len"}
+BUILTINS = {"int", "float", "bool", "abs", "min", "max", "len", "complex"}
 
 
 def expr_Call(self: Any, node: ast.Call) -> TV:
@@ -57,6 +58,8 @@ def call(self: Any, node: ast.Call, want_value: bool) -> TV | None:
                 return self.extent(base, node.args[0], node)
             raise self.err(KernelSyntaxError, f"views have no method `{f.attr}` in kernels", node,
                            hint="use v.extent(d) and v[i, j]")
+        if f.attr == "conjugate" and not node.args and self.global_object(f.value) is None:
+            return self.conjugate(self.scalar(f.value, "the operand of .conjugate()"))
     if isinstance(f, ast.Name) and isinstance(self.scope.get(f.id), Closure):
         raise self.err(KernelSyntaxError, f"nested function `{f.id}` can only be passed to a nested "
                        "parallel_for / parallel_reduce / single", node)
@@ -69,6 +72,8 @@ def call(self: Any, node: ast.Call, want_value: bool) -> TV | None:
         raise self.err(KernelSyntaxError, "keyword arguments are not supported in kernel calls", node)
     if getattr(obj, "__module__", None) == "math" or (callable(obj) and getattr(pymath, getattr(obj, "__name__", ""), None) is obj):
         return self.math_call(obj.__name__, node)
+    if getattr(obj, "__module__", None) == "cmath" or (callable(obj) and getattr(pycmath, getattr(obj, "__name__", ""), None) is obj):
+        return self.cmath_call(obj.__name__, node)
     name = getattr(obj, "__name__", None)
     if name in BUILTINS and obj is getattr(__import__("builtins"), name):
         return self.builtin_call(name, node)
@@ -158,6 +163,11 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
                        idx_node)
     idx = [self.to_index(self.as_int(n)) for n in idx_nodes]
     et = view.ty.dtype
+    if et.is_complex:
+        # memref.atomic_rmw is defined on integers and floats only (upstream MLIR), so no complex atomics yet.
+        raise self.err(KernelTypeError, f"{tag} on a view of {et}: atomic operations on complex numbers are not "
+                       "supported", node, hint="sum complex contributions with parallel_reduce and an "
+                       "hpcir.Acc[complex] accumulator, or keep real and imaginary parts in two real views")
     val = self.convert(self.scalar(node.args[2]), et)
     if et.is_bool:
         raise self.err(KernelTypeError, f"{tag} is not defined on bool views", node)

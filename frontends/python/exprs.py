@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import ast
+import cmath as pycmath
 import math as pymath
 from typing import Any
 
 from xdsl.dialects import arith, cf, memref, scf
+from xdsl.dialects import complex as cplx
 from xdsl.dialects.builtin import IntegerAttr
 from xdsl.dialects import math as mmath
 from xdsl.ir import Block, Region, SSAValue
@@ -13,8 +15,8 @@ from xdsl.ir import Block, Region, SSAValue
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 from hpcir.dialects.arith_ext import RemFOp
 
-from .types import BOOL, F32, F64, I32, I64, ScalarType, ViewType
-from .values import TV, Emitter, is_scalar, join_types
+from .types import BOOL, C128, F32, F64, I32, I64, ScalarType, ViewType, complex_of
+from .values import TV, ComplexToRealError, Emitter, is_scalar, join_types
 
 # math.<fn> with one float argument → math dialect op
 UNARY_MATH = {
@@ -32,6 +34,12 @@ BINARY_MATH = {"pow": mmath.PowFOp, "atan2": mmath.Atan2Op, "copysign": mmath.Co
 MATH_CONSTANTS = {"pi": pymath.pi, "e": pymath.e, "tau": pymath.tau, "inf": pymath.inf, "nan": pymath.nan}
 # math functions whose Python result is an int (floor/ceil/trunc of a float)
 INT_RESULT_MATH = {"floor", "ceil", "trunc"}
+
+# cmath.<fn> with one argument → complex dialect op (a real argument is made complex first)
+CMATH_UNARY = {"exp": cplx.ExpOp, "sqrt": cplx.SqrtOp, "log": cplx.LogOp, "sin": cplx.SinOp, "cos": cplx.CosOp,
+               "tan": cplx.TanOp, "tanh": cplx.TanhOp}
+CMATH_CONSTANTS = {"pi": pycmath.pi, "e": pycmath.e, "tau": pycmath.tau, "inf": pycmath.inf, "nan": pycmath.nan}
+COMPLEX_BINOPS = {ast.Add: cplx.AddOp, ast.Sub: cplx.SubOp, ast.Mult: cplx.MulOp, ast.Div: cplx.DivOp}
 
 CMPF = {ast.Eq: "oeq", ast.NotEq: "une", ast.Lt: "olt", ast.LtE: "ole", ast.Gt: "ogt", ast.GtE: "oge"}
 CMPI = {ast.Eq: "eq", ast.NotEq: "ne", ast.Lt: "slt", ast.LtE: "sle", ast.Gt: "sgt", ast.GtE: "sge"}
@@ -80,6 +88,9 @@ class ExprMixin(Emitter):
         """Lower an expression that must be an integer."""
         v = self.scalar(node, what)
         assert isinstance(v.ty, ScalarType)
+        if v.ty.is_complex:
+            raise self.err(KernelTypeError, f"{what} must be an integer, got {v.ty}", node,
+                           hint="use int(z.real) or int(abs(z)) for an integer from a complex number")
         if v.ty.is_float:
             raise self.err(KernelTypeError, f"{what} must be an integer, got {v.ty}", node,
                            hint="convert with int(...)")
@@ -92,7 +103,30 @@ class ExprMixin(Emitter):
         if method is None:
             raise self.err(KernelSyntaxError, f"{type(node).__name__} expressions are not supported in kernels",
                            node, hint="use arithmetic, comparisons, calls to math functions and view indexing")
-        return method(node)
+        where = self.__dict__.setdefault("_where", [])
+        where.append(node)
+        try:
+            return method(node)
+        finally:
+            where.pop()
+
+    def convert(self, v: TV, to: ScalarType) -> TV:
+        """Emitter.convert, with a complex → real conversion reported at the expression or statement
+        being lowered (Python refuses it: float(1j) is a TypeError)."""
+        try:
+            return super().convert(v, to)
+        except ComplexToRealError as e:
+            where = self.__dict__.get("_where") or [self.__dict__.get("_stmt_node")]
+            node = where[-1]
+            loc = self.kernel.loc(node) if node is not None else None
+            raise KernelTypeError(f"a {e.src} value is used where a {e.to} is needed: the imaginary part would be "
+                                  "lost", loc, "take z.real, z.imag or abs(z) explicitly, or make the "
+                                  "destination complex") from None
+
+    def complex_op(self, op_cls: type, *args: TV, ty: ScalarType) -> TV:
+        """Emit a complex-dialect op on complex operands of type `ty` (converted first)."""
+        ssa = [self.convert(a, ty).ssa for a in args]
+        return TV(self.emit(op_cls(*ssa)).results[0], ty)
 
     def expr_Constant(self, node: ast.Constant) -> TV:
         v = node.value
@@ -102,6 +136,8 @@ class ExprMixin(Emitter):
             return TV(self.const(v, I64).ssa, I64, weak=True)
         if isinstance(v, float):
             return TV(self.const(v, F64).ssa, F64, weak=True)
+        if isinstance(v, complex):
+            return TV(self.const(v, C128).ssa, C128, weak=True)
         raise self.err(KernelSyntaxError, f"constant {v!r} of type {type(v).__name__} is not supported in kernels",
                        node, hint="kernels compute on numbers and bools only")
 
@@ -112,6 +148,13 @@ class ExprMixin(Emitter):
         base = self.global_object(node.value)  # type: ignore[attr-defined]
         if base is pymath and node.attr in MATH_CONSTANTS:
             return TV(self.const(MATH_CONSTANTS[node.attr], F64).ssa, F64, weak=True)
+        if base is pycmath and node.attr in CMATH_CONSTANTS:
+            return TV(self.const(CMATH_CONSTANTS[node.attr], F64).ssa, F64, weak=True)
+        if base is pycmath and node.attr in ("infj", "nanj"):
+            return TV(self.const(complex(0, pymath.inf if node.attr == "infj" else pymath.nan), C128).ssa, C128,
+                      weak=True)
+        if base is None and node.attr in ("real", "imag"):
+            return self.real_imag(self.scalar(node.value, f"the operand of .{node.attr}"), node.attr)
         value = self.global_value(node)  # type: ignore[attr-defined]
         if value is not None:
             return value
@@ -127,6 +170,10 @@ class ExprMixin(Emitter):
         assert isinstance(v.ty, ScalarType)
         if isinstance(node.op, ast.UAdd):
             return v
+        if v.ty.is_complex:
+            if isinstance(node.op, ast.USub):
+                return TV(self.emit(cplx.NegOp(v.ssa)).results[0], v.ty, v.weak)
+            raise self.err(KernelTypeError, f"`{ast.unparse(node)}`: ~ is not defined on complex numbers", node)
         if isinstance(node.op, ast.USub):
             if v.ty.is_float:
                 return TV(self.emit(arith.NegfOp(v.ssa)).results[0], v.ty, v.weak)
@@ -150,6 +197,12 @@ class ExprMixin(Emitter):
             return self.power(a, b, node)
         t = join_types(a, b)
         weak = a.weak and b.weak
+        if t.is_complex:
+            if type(op) not in COMPLEX_BINOPS:
+                raise self.err(KernelTypeError, f"`{ast.unparse(node)}`: //, % and bitwise operators are not defined "
+                               "on complex numbers", node, hint="use +, -, *, / and ** on complex numbers")
+            r = self.complex_op(COMPLEX_BINOPS[type(op)], a, b, ty=t)
+            return TV(r.ssa, t, weak)
         if isinstance(op, ast.Div):
             t = t if t.is_float else F64
         if isinstance(op, (ast.BitAnd, ast.BitOr, ast.BitXor, ast.LShift, ast.RShift)):
@@ -236,6 +289,8 @@ class ExprMixin(Emitter):
     def power(self, a: TV, b: TV, node: ast.AST) -> TV:
         """x ** y: float powers through math.powf / fpowi, integer powers through math.ipowi."""
         assert isinstance(a.ty, ScalarType) and isinstance(b.ty, ScalarType)
+        if a.ty.is_complex or b.ty.is_complex:
+            return self.complex_power(a, b)
         if a.ty.is_float or b.ty.is_float:
             t = join_types(a, b)
             t = t if t.is_float else F64
@@ -247,6 +302,35 @@ class ExprMixin(Emitter):
             return TV(self.emit(mmath.PowFOp(x.ssa, y.ssa)).results[0], t)
         x, y = self.convert(a, I64), self.convert(b, I64)
         return TV(self.emit(mmath.IPowIOp(x.ssa, y.ssa)).results[0], I64)
+
+    def complex_power(self, a: TV, b: TV) -> TV:
+        """z ** w. A constant integer exponent (|n| <= 100) is computed by repeated squaring as NumPy
+        does (exact for z ** 2, and 0j ** 2 is 0j, where exp(2 log 0) is nan); others are complex.pow."""
+        t = join_types(a, b)
+        n = constant_int(b.ssa) if isinstance(b.ty, ScalarType) and not b.ty.is_float and not b.ty.is_complex else None
+        if n is None or abs(n) > 100:
+            return self.complex_op(cplx.PowOp, a, b, ty=t)
+        x = self.convert(a, t)
+        result: TV | None = None
+        k = abs(n)
+        while k:
+            if k & 1:
+                result = x if result is None else self.complex_op(cplx.MulOp, result, x, ty=t)
+            k >>= 1
+            if k:
+                x = self.complex_op(cplx.MulOp, x, x, ty=t)
+        one = self.const(1, t)
+        if result is None:
+            return one
+        return self.complex_op(cplx.DivOp, one, result, ty=t) if n < 0 else result
+
+    def real_imag(self, v: TV, part: str) -> TV:
+        """`z.real` / `z.imag` (complex.re / complex.im); a real number's are itself and 0 as in Python."""
+        assert isinstance(v.ty, ScalarType)
+        if v.ty.is_complex:
+            op = cplx.ReOp(v.ssa) if part == "real" else cplx.ImOp(v.ssa)
+            return TV(self.emit(op).results[0], v.ty.real_type, v.weak)
+        return v if part == "real" else self.const(0, v.ty if not v.ty.is_bool else I64)
 
     def expr_BoolOp(self, node: ast.BoolOp) -> TV:
         result = self.as_bool(node.values[0])
@@ -282,6 +366,15 @@ class ExprMixin(Emitter):
                 raise self.err(KernelSyntaxError, f"comparison `{ast.unparse(node)}` is not supported", node,
                                hint="use ==, !=, <, <=, >, >=")
             t = join_types(left, right)
+            if t.is_complex:
+                if not isinstance(op, (ast.Eq, ast.NotEq)):
+                    raise self.err(KernelTypeError, f"`{ast.unparse(node)}`: complex numbers have no order", node,
+                                   hint="compare abs(z), z.real or z.imag; == and != are defined")
+                cls = cplx.EqualOp if isinstance(op, ast.Eq) else cplx.NotEqualOp
+                c = TV(self.emit(cls(self.convert(left, t).ssa, self.convert(right, t).ssa)).results[0], BOOL)
+                result = c if result is None else TV(self.emit(arith.AndIOp(result.ssa, c.ssa)).results[0], BOOL)
+                left = right
+                continue
             x, y = self.convert(left, t).ssa, self.convert(right, t).ssa
             cmp = arith.CmpfOp(x, y, CMPF[type(op)]) if t.is_float else arith.CmpiOp(x, y, CMPI[type(op)])
             c = TV(self.emit(cmp).results[0], BOOL)
@@ -383,12 +476,19 @@ class ExprMixin(Emitter):
                 raise self.err(KernelSyntaxError, f"{name}() takes one argument here", node)
             v = self.scalar(args[0])
             target = {"int": I64, "float": F64, "bool": BOOL}[name]
+            if isinstance(v.ty, ScalarType) and v.ty.is_complex and name != "bool":
+                raise self.err(KernelTypeError, f"{name}() of a {v.ty} value: the imaginary part would be lost", node,
+                               hint=f"write {name}(z.real), {name}(z.imag) or {name}(abs(z))")
             if name == "float" and isinstance(v.ty, ScalarType) and v.ty == F32:
                 target = F32
             return self.convert(v, target)
+        if name == "complex":
+            return self.complex_call(node)
         if name == "abs":
             v = self.scalar(args[0])
             assert isinstance(v.ty, ScalarType)
+            if v.ty.is_complex:
+                return TV(self.emit(cplx.AbsOp(v.ssa)).results[0], v.ty.real_type, v.weak)
             if v.ty.is_float:
                 return TV(self.emit(mmath.AbsFOp(v.ssa)).results[0], v.ty, v.weak)
             v = self.convert(v, I64 if v.ty.is_bool else v.ty)
@@ -399,6 +499,9 @@ class ExprMixin(Emitter):
             acc = self.scalar(args[0])
             for a in args[1:]:
                 b = self.scalar(a)
+                if join_types(acc, b).is_complex:
+                    raise self.err(KernelTypeError, f"{name}() of complex numbers: they have no order", node,
+                                   hint=f"compare abs(z), z.real or z.imag: {name}(abs(a), abs(b))")
                 t = join_types(acc, b)
                 t = I64 if t.is_bool else t
                 x, y = self.convert(acc, t).ssa, self.convert(b, t).ssa
@@ -422,6 +525,10 @@ class ExprMixin(Emitter):
     def math_call(self, fname: str, node: ast.Call) -> TV:
         """A call to a function of Python's math module."""
         args = [self.scalar(a) for a in node.args]
+        if any(isinstance(a.ty, ScalarType) and a.ty.is_complex for a in args):
+            raise self.err(KernelTypeError, f"math.{fname} takes real numbers, not complex ones", node,
+                           hint=f"use cmath.{fname} for complex arguments" if fname in CMATH_UNARY else
+                                "take z.real, z.imag or abs(z) first")
         if fname in UNARY_MATH and len(args) == 1:
             a = args[0]
             assert isinstance(a.ty, ScalarType)
@@ -450,3 +557,55 @@ class ExprMixin(Emitter):
                        node, hint=f"supported: {', '.join(sorted(list(UNARY_MATH) + list(BINARY_MATH) + ['fma', 'isnan', 'isinf', 'isfinite']))}")
 
 
+
+    def complex_call(self, node: ast.Call) -> TV:
+        """complex(re[, im]) of real numbers: complex64 when both parts are float32 (as float() keeps
+        float32 here), else complex128 as Python's complex()."""
+        if not 1 <= len(node.args) <= 2:
+            raise self.err(KernelSyntaxError, "complex() takes a real part and an optional imaginary part here",
+                           node)
+        parts = [self.scalar(a, "an argument of complex()") for a in node.args]
+        if len(parts) == 1 and isinstance(parts[0].ty, ScalarType) and parts[0].ty.is_complex:
+            return parts[0]
+        for a, p in zip(node.args, parts):
+            if isinstance(p.ty, ScalarType) and p.ty.is_complex:
+                raise self.err(KernelTypeError, "complex(re, im) takes real parts here", a,
+                               hint="write re + 1j * im for complex parts")
+        typed = [p.ty for p in parts if not p.weak]
+        t = complex_of(F32) if typed and all(ty == F32 for ty in typed) else C128
+        re = self.convert(parts[0], t.real_type)
+        im = self.convert(parts[1], t.real_type) if len(parts) == 2 else self.const(0.0, t.real_type)
+        return TV(self.emit(cplx.CreateOp(re.ssa, im.ssa, t.mlir())).results[0], t, all(p.weak for p in parts))
+
+    def cmath_call(self, fname: str, node: ast.Call) -> TV:
+        """A call to a function of Python's cmath module (a real argument is made complex)."""
+        args = [self.scalar(a) for a in node.args]
+        if len(args) != 1 or not (fname in CMATH_UNARY or fname in ("phase", "isnan", "isinf", "isfinite")):
+            raise self.err(KernelSyntaxError, f"cmath.{fname} with {len(args)} arguments is not supported in kernels",
+                           node, hint=f"supported: {', '.join(sorted(list(CMATH_UNARY) + ['phase', 'isnan', 'isinf', 'isfinite']))} "
+                                      "(one argument), abs(z), z.real, z.imag, z.conjugate()")
+        a = args[0]
+        assert isinstance(a.ty, ScalarType)
+        t = a.ty if a.ty.is_complex else complex_of(a.ty)
+        z = self.convert(a, t)
+        if fname == "phase":
+            return TV(self.emit(cplx.AngleOp(z.ssa)).results[0], t.real_type)
+        if fname in ("isnan", "isinf", "isfinite"):  # cmath's: nan if either part is, inf if either part is
+            re, im = self.real_imag(z, "real"), self.real_imag(z, "imag")
+            if fname == "isnan":
+                f = [self.emit(arith.CmpfOp(p.ssa, p.ssa, "uno")).results[0] for p in (re, im)]
+                return TV(self.emit(arith.OrIOp(*f)).results[0], BOOL)
+            inf = self.const(pymath.inf, t.real_type).ssa
+            pred = "oeq" if fname == "isinf" else "olt"
+            f = [self.emit(arith.CmpfOp(self.emit(mmath.AbsFOp(p.ssa)).results[0], inf, pred)).results[0]
+                 for p in (re, im)]
+            both = arith.OrIOp(*f) if fname == "isinf" else arith.AndIOp(*f)
+            return TV(self.emit(both).results[0], BOOL)
+        return TV(self.emit(CMATH_UNARY[fname](z.ssa)).results[0], t)
+
+    def conjugate(self, v: TV) -> TV:
+        """`z.conjugate()` (complex.conj); a real number's is itself, as in Python."""
+        assert isinstance(v.ty, ScalarType)
+        if not v.ty.is_complex:
+            return v
+        return TV(self.emit(cplx.ConjOp(v.ssa)).results[0], v.ty, v.weak)

@@ -95,7 +95,11 @@ class ProgramLowerer(KernelLowerer):
                         s += str(v.value).replace("{", "{{").replace("}", "}}")
                     else:
                         assert isinstance(v, ast.FormattedValue)
-                        values.append(self.scalar(v.value).ssa)
+                        fv = self.scalar(v.value)
+                        if v.format_spec is not None and getattr(fv.ty, "is_complex", False):
+                            raise self.err(KernelTypeError, "format specs of complex values are not supported in "
+                                           "programs", v, hint="format z.real and z.imag, or print z as it is")
+                        values.append(fv.ssa)
                         s += "{}"
                 parts.append(s)
             else:

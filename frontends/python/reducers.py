@@ -4,6 +4,7 @@ from __future__ import annotations
 import math
 
 from xdsl.dialects import arith, scf
+from xdsl.dialects import complex as cplx
 from xdsl.ir import Block
 
 from .types import BOOL, F32, F64, I32, I64, ScalarType
@@ -45,6 +46,8 @@ def accepts(kind: str, ty: ScalarType) -> bool:
     """Whether a reducer is defined on a type (land/lor on bool; band/bor on ints and bool)."""
     if kind in ("land", "lor"):
         return ty.is_bool
+    if ty.is_complex:
+        return kind in ("sum", "prod")  # complex numbers have no order and no bits
     if kind in ("band", "bor"):
         return not ty.is_float
     return ty in (F64, F32, I64, I32) or (kind in ("min", "max") and ty.is_bool)
@@ -56,7 +59,9 @@ def combiner_block(kind: str, ty: ScalarType) -> Block:
     convert-scf-to-kokkos maps each back to the Kokkos reducer (bool max/min are or/and)."""
     block = Block(arg_types=[ty.mlir(), ty.mlir()])
     a, b = block.args
-    if ty.is_float:
+    if ty.is_complex:
+        op_cls = {"sum": cplx.AddOp, "prod": cplx.MulOp}[kind]
+    elif ty.is_float:
         op_cls = {"sum": arith.AddfOp, "prod": arith.MulfOp, "max": arith.MaximumfOp, "min": arith.MinimumfOp}[kind]
     elif ty.is_bool:
         op_cls = {"max": arith.OrIOp, "min": arith.AndIOp, "land": arith.AndIOp, "lor": arith.OrIOp,

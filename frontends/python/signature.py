@@ -13,7 +13,7 @@ from hpcir.core.errors import ArgumentError, KernelSyntaxError, KernelTypeError,
 from .entries import LaunchSpec
 from .kernel import Kernel
 from .reducers import REDUCERS, default_type
-from .types import BOOL, F64, I32, I64, AccType, KernelType, ScalarType, TeamMemberType, ViewType, scalar_from_numpy
+from .types import BOOL, C128, F64, I32, I64, AccType, KernelType, ScalarType, TeamMemberType, ViewType, scalar_from_numpy
 
 
 def as_array(value: Any) -> np.ndarray | None:
@@ -51,6 +51,8 @@ def value_type(value: Any) -> KernelType | None:
         return I64
     if isinstance(value, float):
         return F64
+    if isinstance(value, complex):
+        return C128
     if isinstance(value, np.generic):
         return scalar_from_numpy(value.dtype)
     arr = as_array(value)
@@ -102,7 +104,8 @@ def _compatible(ann: KernelType, got: KernelType) -> bool:
     if isinstance(ann, ViewType) and isinstance(got, ViewType):
         return ann.dtype == got.dtype and ann.rank == got.rank and (ann.layout is None or ann.layout == got.layout)
     if isinstance(ann, ScalarType) and isinstance(got, ScalarType):
-        return ann == got or (ann.is_float and not got.is_bool) or (ann.is_int and got.is_int)
+        return ann == got or ((ann.is_float or ann.is_complex) and not got.is_bool and not got.is_complex) \
+            or (ann.is_int and got.is_int) or (ann.is_complex and got.is_complex)
     return False
 
 
@@ -168,7 +171,7 @@ def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[
                 arr = device_array(v)  # type: ignore[assignment]
             desc = f"an array of {arr.dtype}" if arr is not None else f"a {type(v).__name__}"
             raise ArgumentError(f"argument `{p.name}` of {kernel.name} is {desc}, which kernels cannot take",
-                                call_site, hint="pass numbers, bools or arrays of float64/float32/int64/int32/bool")
+                                call_site, hint="pass numbers, bools or arrays of float64/float32/int64/int32/bool/complex64/complex128")
         arr = as_array(v)
         if arr is None:
             arr = device_array(v)  # type: ignore[assignment]

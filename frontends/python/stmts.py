@@ -157,7 +157,9 @@ class StmtMixin(ExprMixin):
             raise self.err(KernelSyntaxError, f"`{type(node).__name__}` statements are not supported in kernels",
                            node, hint="kernels support assignments, if/elif/else, for over range, while, "
                                       "break, continue, return and calls")
+        outer, self._stmt_node = getattr(self, "_stmt_node", None), node  # where a conversion error points
         method(node)
+        self._stmt_node = outer
 
     def stmt_Pass(self, node: ast.Pass) -> None:
         pass
@@ -188,6 +190,11 @@ class StmtMixin(ExprMixin):
         """Locals keep one type: reject a value that would re-type the variable."""
         vt = value.ty
         assert isinstance(vt, ScalarType)
+        if vt.is_complex and not ty.is_complex:
+            raise self.err(KernelTypeError, f"`{name}` is a {ty} but is assigned a {vt}: the imaginary part would "
+                           "be lost", node, hint="assign z.real, z.imag or abs(z), or use another variable")
+        if ty.is_complex and not vt.is_bool:
+            return  # a real or complex number into a complex local (complex64 <-> complex128 as float32 <-> float64)
         if vt == ty or (value.weak and not (vt.is_float and not ty.is_float)):
             return
         if ty.is_float and vt.is_float:
@@ -245,7 +252,10 @@ class StmtMixin(ExprMixin):
         et = view.ty.dtype
         vt = value.ty
         assert isinstance(vt, ScalarType)
-        if vt.is_float and not et.is_float and not value.weak:
+        if vt.is_complex and not et.is_complex:
+            raise self.err(KernelTypeError, f"storing a {vt} value into a view of {et} would drop its imaginary part",
+                           node, hint="store z.real, z.imag or abs(z), or pass a complex array")
+        if vt.is_float and not et.is_float and not et.is_complex and not value.weak:
             raise self.err(KernelTypeError, f"storing a {vt} into a view of {et}", node,
                            hint="convert with int(...) first")
         self.emit(memref.StoreOp.get(self.convert(value, et).ssa, view.ssa, idx))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects.builtin import MemRefType, NoneAttr, StridedLayoutAttr, f32, f64, i1, i32, i64
+from xdsl.dialects.builtin import ComplexType, MemRefType, NoneAttr, StridedLayoutAttr, f32, f64, i1, i32, i64
 from xdsl.ir import Attribute
 
 from xdsl.dialects.builtin import DYNAMIC_INDEX as DYN  # noqa: E402  (dynamic dimension marker)
@@ -12,7 +12,7 @@ from xdsl.dialects.builtin import DYNAMIC_INDEX as DYN  # noqa: E402  (dynamic d
 
 @dataclass(frozen=True)
 class ScalarType:
-    """A scalar of the kernel language (f64, f32, i64, i32, bool)."""
+    """A scalar of the kernel language (f64, f32, i64, i32, bool, c64, c128)."""
 
     name: str
     numpy: type
@@ -29,6 +29,16 @@ class ScalarType:
         return self.name in ("i32", "i64")
 
     @property
+    def is_complex(self) -> bool:
+        """True for c64/c128 (complex64/complex128: Kokkos::complex<float|double>)."""
+        return self.name.startswith("c")
+
+    @property
+    def real_type(self) -> "ScalarType":
+        """The type of .real / .imag / abs() of a complex (the type itself for the others)."""
+        return {"c64": F32, "c128": F64}.get(self.name, self)
+
+    @property
     def is_bool(self) -> bool:
         """True for bool."""
         return self.name == "i1"
@@ -40,10 +50,12 @@ class ScalarType:
 
     def mlir(self) -> Attribute:
         """The MLIR type."""
+        if self.is_complex:
+            return ComplexType(self.real_type.mlir())
         return {"f64": f64, "f32": f32, "i64": i64, "i32": i32, "i1": i1}[self.name]
 
     def __str__(self) -> str:
-        return {"f64": "float64", "f32": "float32", "i64": "int64", "i32": "int32", "i1": "bool"}[self.name]
+        return np.dtype(self.numpy).name
 
 
 F64 = ScalarType("f64", np.float64, "double")
@@ -51,7 +63,11 @@ F32 = ScalarType("f32", np.float32, "float")
 I64 = ScalarType("i64", np.int64, "int64_t")
 I32 = ScalarType("i32", np.int32, "int32_t")
 BOOL = ScalarType("i1", np.bool_, "bool")
-SCALARS = (F64, F32, I64, I32, BOOL)
+# Complex numbers: NumPy's complex64 / complex128, MLIR's complex<f32> / complex<f64>, C++'s
+# Kokkos::complex<float|double> (same layout as NumPy's: real then imaginary part, no copies).
+C64 = ScalarType("c64", np.complex64, "Kokkos::complex<float>")
+C128 = ScalarType("c128", np.complex128, "Kokkos::complex<double>")
+SCALARS = (F64, F32, I64, I32, BOOL, C64, C128)
 
 
 def scalar_from_numpy(dtype: np.dtype) -> ScalarType | None:
@@ -64,7 +80,11 @@ def scalar_from_numpy(dtype: np.dtype) -> ScalarType | None:
 
 
 def promote(a: ScalarType, b: ScalarType) -> ScalarType:
-    """Result type of a binary arithmetic op, as in C++ (bool → int, int → float, wider wins)."""
+    """Result type of a binary arithmetic op, as in C++ (bool → int, int → float, wider wins);
+    with a complex operand, NumPy's np.result_type (float32 or bool with complex64 is complex64,
+    float64 or any int with complex64 is complex128)."""
+    if a.is_complex or b.is_complex:
+        return complex_promote(a, b)
     if a == b:
         return I64 if a.is_bool else a
     if a.is_float or b.is_float:
@@ -72,6 +92,17 @@ def promote(a: ScalarType, b: ScalarType) -> ScalarType:
             return F64
         return F32
     return I64  # mixed i32/i64/bool
+
+
+def complex_promote(a: ScalarType, b: ScalarType) -> ScalarType:
+    """np.result_type of two typed operands, one of them complex."""
+    return scalar_from_numpy(np.result_type(a.numpy, b.numpy)) or C128
+
+
+def complex_of(t: ScalarType) -> ScalarType:
+    """The complex type a real value becomes next to a Python complex literal (NumPy's rule for a
+    weak complex: float32 and complex64 give complex64, everything else complex128)."""
+    return C64 if t in (F32, C64) else C128
 
 
 @dataclass(frozen=True)

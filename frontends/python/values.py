@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.dialects import arith
-from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr
+from xdsl.dialects import complex as cplx
+from xdsl.dialects.builtin import ArrayAttr, FloatAttr, IndexType, IntegerAttr
 from xdsl.ir import Block, Operation, SSAValue
 
 from .types import BOOL, I64, KernelType, ScalarType
@@ -29,8 +30,12 @@ class Emitter:
         self.block.add_op(op)
         return op
 
-    def const(self, value: float | int | bool, ty: ScalarType) -> TV:
+    def const(self, value: complex | float | int | bool, ty: ScalarType) -> TV:
         """A constant of a kernel scalar type."""
+        if ty.is_complex:
+            z, part = complex(value), ty.real_type.mlir()
+            op = cplx.ConstantOp(ArrayAttr([FloatAttr(z.real, part), FloatAttr(z.imag, part)]), ty.mlir())
+            return TV(self.emit(op).results[0], ty)
         if ty.is_float:
             op = arith.ConstantOp(FloatAttr(float(value), ty.mlir()))
         else:
@@ -58,6 +63,8 @@ class Emitter:
         assert isinstance(src, ScalarType) and isinstance(to, ScalarType)
         if src == to:
             return TV(v.ssa, to)
+        if src.is_complex or to.is_complex:
+            return self.convert_complex(v, to)
         if to.is_bool:
             zero = self.const(0, src)
             if src.is_float:
@@ -78,6 +85,34 @@ class Emitter:
             op = arith.TruncIOp(v.ssa, t)
         return TV(self.emit(op).results[0], to)
 
+    def convert_complex(self, v: TV, to: ScalarType) -> TV:
+        """Conversions with a complex side: real → complex (imaginary part 0), complex64 ↔ complex128
+        part by part, complex → bool (z != 0). Complex → real drops the imaginary part, which Python
+        refuses (float(1j) is a TypeError): the frontend reports it, located, before calling this."""
+        src = v.ty
+        assert isinstance(src, ScalarType)
+        if to.is_bool:
+            zero = self.const(0, src)
+            return TV(self.emit(cplx.NotEqualOp(v.ssa, zero.ssa)).results[0], BOOL)
+        if not to.is_complex:
+            raise ComplexToRealError(src, to)
+        part = to.real_type
+        if src.is_complex:
+            re = TV(self.emit(cplx.ReOp(v.ssa)).results[0], src.real_type)
+            im = TV(self.emit(cplx.ImOp(v.ssa)).results[0], src.real_type)
+            re, im = self.convert(re, part), self.convert(im, part)
+        else:
+            re, im = self.convert(v, part), self.const(0.0, part)
+        return TV(self.emit(cplx.CreateOp(re.ssa, im.ssa, to.mlir())).results[0], to)
+
+
+class ComplexToRealError(Exception):
+    """Internal: a complex value reached a conversion to a real type (the frontend locates it)."""
+
+    def __init__(self, src: ScalarType, to: ScalarType):
+        super().__init__(f"a {src} value cannot be converted to {to}")
+        self.src, self.to = src, to
+
 
 def is_scalar(v: TV) -> bool:
     """True for scalar values (not views or team members)."""
@@ -88,6 +123,12 @@ def join_types(a: TV, b: TV) -> ScalarType:
     """The common type of a binary op's operands; weak literals adopt the other side's type."""
     ta, tb = a.ty, b.ty
     assert isinstance(ta, ScalarType) and isinstance(tb, ScalarType)
+    if (ta.is_complex or tb.is_complex) and a.weak != b.weak:
+        # NumPy (NEP 50): a Python number takes the typed side's precision; a Python complex
+        # beside a real array gives the complex of its precision (float32 → complex64, others → complex128).
+        from .types import complex_of
+        typed, weak = (tb, ta) if a.weak else (ta, tb)
+        return typed if typed.is_complex or not weak.is_complex else complex_of(typed)
     if a.weak and not b.weak:
         if tb.is_float or (ta.is_int and tb.is_int) or ta == tb:
             return tb if not tb.is_bool else (ta if not ta.is_bool else tb)

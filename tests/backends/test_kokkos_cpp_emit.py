@@ -100,7 +100,7 @@ def test_c_abi_and_manifest(cpu):
     assert 'extern "C" const char* hpcir_manifest(void)' in cpp
     stats = cpu.entries["stats"]
     assert stats.results == ["float64"] * 4
-    assert "std::memcpy(static_cast<char*>(results) + 24, &r.r3, sizeof(r.r3));" in cpp
+    assert "std::memcpy(static_cast<char*>(results) + 48, &r.r3, sizeof(r.r3));" in cpp  # 16-byte slots (complex128)
     assert cpu.entries["cumsum"].kind == "scan" and cpu.entries["prog"].kind == "host_program"
     assert [p.layout for p in cpu.entries["sq_strided"].params[-2:]] == ["stride", "right"]
     assert [p.layout for p in cpu.entries["affine_left"].params[-2:]] == ["left", "left"]
