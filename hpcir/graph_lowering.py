@@ -99,7 +99,7 @@ def compile_kokkos(prog: GraphProgram, target: str, bind_weights: bool = True) -
     (`cannot_run_reason`); elsewhere the error says what is missing.
     """
     from .backends.graph_kokkos import graph_callable
-    from .lowering import build_library, cannot_run_reason, emit_cpp
+    from .lowering import build_library, cannot_run_reason, emit_cpp, runtime_libraries
     _check_kokkos_target(target)
     why = cannot_run_reason(get_target(target))
     if why:
@@ -108,5 +108,5 @@ def compile_kokkos(prog: GraphProgram, target: str, bind_weights: bool = True) -
                               "the C++ for any Kokkos target")
     module = graph_l3(prog, target)
     name = f"hpcir_graph_{prog.name}"
-    entry = build_library(emit_cpp(module, target, name), target, name)[prog.name]
+    entry = build_library(emit_cpp(module, target, name), target, name, runtime_libraries(module, target))[prog.name]
     return graph_callable(entry, prog, target, lifted_constants(prog), bind_weights)
