@@ -142,8 +142,9 @@ class ExecuteOp(IRDLOperation):
 
     def __init__(self, x: SSAValue, out: SSAValue, kind: str, axes, norm: str):
         super().__init__(operands=[x, out],
-                         properties={"kind": StringAttr(kind), "norm": StringAttr(norm),
-                                     "axes": DenseArrayBase.from_list(i64, list(axes))})
+                         # (alphabetical, the order upstream MLIR prints them in)
+                         properties={"axes": DenseArrayBase.from_list(i64, list(axes)), "kind": StringAttr(kind),
+                                     "norm": StringAttr(norm)})
 
     def get_axes(self) -> tuple[int, ...]:
         """The transformed dimensions, in the order given (the last is the real one for r2c / c2r)."""

@@ -43,7 +43,7 @@ class FftToExecute(RewritePattern):
         alloc = memref.AllocOp.get(tout.get_element_type(), shape=tout.get_shape(), alignment=64)
         run = ExecuteOp(to_buf.memref, alloc.memref, kind, op.get_axes(), op.norm.data)
         back = bufferization.ToTensorOp(alloc.memref, restrict=True, writable=True)
-        rewriter.replace_op(op, [to_buf, alloc, run, back], [back.tensor])
+        rewriter.replace(op, [to_buf, alloc, run, back], [back.tensor])
 
 
 @dataclass(frozen=True)
