@@ -287,7 +287,7 @@ def _threads(t: Target) -> int:
 def fft_module(kind: str, dtype_in: np.dtype, rank: int, axes: tuple[int, ...], norm: str, name: str) -> Any:
     """The IR of one transform: `func.func @name(memref<?x..>, memref<?x..>)` holding one fft.execute."""
     from xdsl.dialects import func
-    from xdsl.dialects.builtin import ComplexType, MemRefType, ModuleOp, f32, f64
+    from xdsl.dialects.builtin import DYNAMIC_INDEX, ComplexType, MemRefType, ModuleOp, f32, f64
     from xdsl.ir import Block, Region
 
     from hpcir.dialects.fft import ExecuteOp
@@ -295,7 +295,7 @@ def fft_module(kind: str, dtype_in: np.dtype, rank: int, axes: tuple[int, ...], 
     cplx = ComplexType(real)
     tin = cplx if kind != "rfftn" else real
     tout = cplx if kind != "irfftn" else real
-    dyn = [-1] * rank
+    dyn = [DYNAMIC_INDEX] * rank
     block = Block(arg_types=[MemRefType(tin, dyn), MemRefType(tout, dyn)])
     block.args[0].name_hint, block.args[1].name_hint = "x", "out"
     block.add_ops([ExecuteOp(block.args[0], block.args[1], kind, axes, norm), func.ReturnOp()])

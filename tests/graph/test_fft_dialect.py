@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import pytest
-from xdsl.dialects.builtin import ComplexType, TensorType, f32, f64
+from xdsl.dialects.builtin import DYNAMIC_INDEX, ComplexType, TensorType, f32, f64
 from xdsl.ir import Block
 from xdsl.utils.exceptions import VerifyException
 
@@ -68,7 +68,7 @@ EXEC_GOOD = [
     ("fftn", (4, 6), C64, [1, 0], (4, 6), C64),  # any order: the transform is the same
     ("rfftn", (3, 7, 5), f64, [2, 1], (3, 4, 5), C128),  # the last of axes (1) is halved
     ("irfftn", (4, 4), C128, [0, 1], (4, 7), f64),  # odd real length
-    ("ifftn", (-1, -1), C128, [0], (-1, -1), C128),  # dynamic extents: checked at run time
+    ("ifftn", (DYNAMIC_INDEX, 6), C128, [0], (DYNAMIC_INDEX, 6), C128),  # dynamic extents: checked at run time
 ]
 EXEC_BAD = [
     ("fftn", (4, 6), C64, [0, 0], (4, 6), C64, "distinct"),
