@@ -95,6 +95,33 @@ int64_t span(int rank, const int64_t* shape, const int64_t* strides) {{
   return last + 1;
 }}
 
+// A per-thread buffer of at least `bytes`, SIMD-aligned, kept for the next call.
+void* scratch(size_t bytes) {{
+  struct buffer {{
+    void* data = nullptr;
+    size_t size = 0;
+    ~buffer() {{ fftw_free(data); }}
+  }};
+  static thread_local buffer b;
+  if (b.size < bytes) {{
+    fftw_free(b.data);
+    b.data = fftw_malloc(bytes);
+    b.size = bytes;
+  }}
+  return b.data;
+}}
+
+// memcpy in as many pieces as threads.
+void copy(void* dst, const void* src, size_t bytes) {{
+  const size_t chunk = 1 << 20;
+  const long pieces = long((bytes + chunk - 1) / chunk);
+{omp_for}
+  for (long k = 0; k < pieces; ++k) {{
+    const size_t off = size_t(k) * chunk;
+    std::memcpy(static_cast<char*>(dst) + off, static_cast<const char*>(src) + off, std::min(chunk, bytes - off));
+  }}
+}}
+
 // x[i] *= scale over every element of a strided array (innermost dimension contiguous in the loop).
 template <class T>
 void scale(T* x, int rank, const int64_t* shape, const int64_t* strides, T factor) {{
@@ -149,12 +176,13 @@ def _fftw_function(kind: str, double: bool, threads: bool) -> str:
         scale = f"    hpcir_fft::scale(static_cast<{real}*>(out), rank, out_shape, out_strides, {real}(factor));\n"
     copy_block = ""
     if kind == "irfftn":
+        # c2r destroys its input: work on a copy unless allowed not to. The copy goes to a
+        # per-thread buffer kept between calls (no page faults, no zero fill on each call).
         copy_block = (f"  const bool copy_input = !overwrite_input && !in_place;\n"
-                      f"  std::vector<std::complex<{real}>> saved;  // c2r destroys its input: work on a copy unless allowed\n"
                       f"  if (copy_input) {{\n"
-                      f"    saved.resize(in_span);\n"
-                      f"    std::memcpy(static_cast<void*>(saved.data()), src, sizeof(in_t) * in_span);\n"
-                      f"    src = reinterpret_cast<in_t*>(saved.data());\n"
+                      f"    in_t* saved = static_cast<in_t*>(hpcir_fft::scratch(sizeof(in_t) * in_span));\n"
+                      f"    hpcir_fft::copy(saved, src, sizeof(in_t) * in_span);\n"
+                      f"    src = saved;\n"
                       f"  }}\n")
     threads_call = f"      {p}plan_with_nthreads(std::max(1, nthreads));\n" if threads else ""
     return f"""

@@ -153,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                                "scipy.fft": lambda: (run_scipy(), None)[1],
                                "FFTW direct": run_direct}, warmup=args.warmup, reps=args.reps)
     ref_direct, ref_numpy = samples["FFTW direct"].median, samples["numpy.fft"].median
-    print(f"\nhpcir first call (runtime build or cache load + FFTW_MEASURE planning): {first_call:.2f} s")
+    print(f"\nhpcir first calls (runtime build or cache load + FFTW planning): {first_call:.2f} s")
     print(f"{'variant':15s} {'median ms':>10s} {'best ms':>9s} {'IQR/med':>8s} {'vs FFTW':>8s} {'vs numpy':>9s} "
           f"{'max err':>9s}")
     for name, smp in samples.items():

@@ -79,7 +79,12 @@ def lower_kokkos(prog: GraphProgram, target: str, stage: str, dump_after_all: bo
 def write_kokkos(prog: GraphProgram, target: str, out_dir: Path, dump_after_all: bool = False) -> list[Path]:
     """Write the C++ files of prog for a Kokkos target (plus its L1 MLIR)."""
     from .lowering import emit_cpp
-    files = emit_cpp(graph_l3(prog, target, dump_after_all), target, prog.name)
+    module = graph_l3(prog, target, dump_after_all)
+    files = emit_cpp(module, target, prog.name)
+    if any(op.name == "fft.execute" for op in module.walk()):  # the FFT runtime its host program calls
+        from .backends.fft_cpp import runtime_source
+        fname, text = runtime_source(get_target(target))
+        files[fname] = text
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -119,3 +119,44 @@ def test_fft_programs_compile_for_cuda():
     sources = emit_cpp(module, "cuda", "fft_cuda")
     assert "hpcir_fft_rfftn_f64(" in sources["fft_cuda.cpp"]
     compile_only(sources, get_target("cuda"), install)
+
+
+def test_written_sources_carry_the_fft_runtime_and_cmake_finds_fftw(tmp_path):
+    """`hpcir lower` of a graph program with FFTs writes the FFT runtime unit beside the module; the
+    CMake project links FFTW3 found with pkg-config (cuFFT / hipFFT through their CMake targets)."""
+    from hpcir.backends.cmake_project import render_cmakelists
+    from hpcir.core.targets import get_target
+    from hpcir.graph_lowering import write_kokkos
+    files = {p.name for p in write_kokkos(from_jax(odd_real, _rng(9).standard_normal((5, 4, 3)), name="odd"),
+                                          "cpu", tmp_path)}
+    assert {"odd.cpp", "odd.hpp", "hpcir_fft_cpu.cpp"} <= files
+    cml = render_cmakelists("odd", ["hpcir_fft_cpu.cpp", "odd.cpp"], ["odd.hpp"], get_target("cpu"), None, None)
+    assert "pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3 fftw3f)" in cml and "fftw3_omp" in cml
+    assert "PkgConfig::FFTW3" in cml
+    assert "CUDA::cufft" in render_cmakelists("odd", ["hpcir_fft_cuda.cu", "odd.cpp"], [], get_target("cuda"),
+                                              None, None)
+    assert "pkg_check_modules" not in render_cmakelists("odd", ["odd.cpp"], [], get_target("cpu"), None, None)
+
+
+@pytest.mark.slow
+def test_cmake_project_of_a_graph_fft_program_builds(tmp_path):
+    """The written C++ and CMakeLists build against the Kokkos hpcir uses and FFTW3 (pkg-config)."""
+    import os
+    import subprocess
+    from hpcir.backends.cmake_project import write_cmake_project
+    from hpcir.core.targets import get_target
+    from hpcir.graph_lowering import write_kokkos
+    from hpcir.lowering import kokkos_for
+    src = tmp_path / "src"
+    paths = write_kokkos(from_jax(odd_real, _rng(10).standard_normal((5, 4, 3)), name="oddp"), "cpu", src)
+    sources = {p.name: p.read_text() for p in paths if p.suffix in (".cpp", ".hpp")}
+    kokkos = kokkos_for(get_target("cpu"))
+    out = tmp_path / "proj"
+    write_cmake_project(out, "oddp", sources, get_target("cpu"), kokkos)
+    env = {**os.environ, **dict(kokkos.env)}
+    for cmd in (["cmake", "-S", str(out), "-B", str(out / "build")], ["cmake", "--build", str(out / "build"), "-j2"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "FFTW3 3." in subprocess.run(["cmake", "-S", str(out), "-B", str(out / "build")], capture_output=True,
+                                        text=True, env=env).stdout
+    assert any(p.name.startswith("liboddp") for p in (out / "build").iterdir())
