@@ -8,12 +8,6 @@ per shape; the norm is applied by a small scaling kernel on the device.
 """
 from __future__ import annotations
 
-import os
-import sys
-from pathlib import Path
-
-from .fft_libraries import FftLibrary, FftLibraryError
-
 _API = {
     # library: its header, function / type prefix, constant prefix, GPU runtime prefix
     "cufft": {"header": "cufft.h", "p": "cufft", "P": "CUFFT", "rt": "cuda"},
@@ -160,40 +154,3 @@ __global__ void scale(T* x, int64_t count, T factor) {{
 }}  // namespace hpcir_fft
 """
     return head + "".join(_entry(lib, k, d) for k in KINDS for d in (False, True))
-
-
-def _wheel_cufft() -> Path | None:
-    """The CUDA 13 cuFFT of the `nvidia-cufft` wheel (nvidia/cu13/{include,lib}), if installed."""
-    for base in map(Path, sys.path):
-        root = base / "nvidia" / "cu13"
-        if (root / "include" / "cufft.h").exists():
-            return root
-    return None
-
-
-def find_cufft() -> FftLibrary:
-    """cuFFT: the CUDA toolkit's (CUDA_HOME / nvcc's) or the nvidia-cufft wheel's."""
-    roots = [Path(os.environ[v]) for v in ("CUDA_HOME", "CUDA_PATH") if os.environ.get(v)]
-    roots += [Path("/usr/local/cuda")] + sorted(Path("/usr/local").glob("cuda-*"), reverse=True)
-    for r in roots:
-        if (r / "include" / "cufft.h").exists():
-            return FftLibrary("cuFFT", str(r), (f"-I{r / 'include'}",), (f"-L{r / 'lib64'}", "-lcufft"))
-    wheel = _wheel_cufft()
-    if wheel is not None:
-        libs = sorted((wheel / "lib").glob("libcufft.so*"))
-        # The wheel ships only the versioned file (libcufft.so.12): link it by path.
-        return FftLibrary("cuFFT", str(wheel), (f"-I{wheel / 'include'}",),
-                          tuple(x for p in libs[:1] for x in ("-Xlinker", str(p))))
-    raise FftLibraryError("cuFFT (cufft.h, libcufft) was not found in the CUDA toolkit or the nvidia-cufft wheel",
-                          hint="install the CUDA toolkit's cuFFT, or `pip install nvidia-cufft` (CUDA 13) / "
-                               "`pip install nvidia-cufft-cu12` (CUDA 12), or `pip install -e '.[gpu-check]'`")
-
-
-def find_hipfft() -> FftLibrary:
-    """hipFFT under ROCM_PATH (default /opt/rocm)."""
-    root = Path(os.environ.get("ROCM_PATH", "/opt/rocm"))
-    for inc in (root / "include", Path("/usr/include")):
-        if (inc / "hipfft" / "hipfft.h").exists():
-            return FftLibrary("hipFFT", str(inc.parent), (f"-I{inc}",), (f"-L{inc.parent / 'lib'}", "-lhipfft"))
-    raise FftLibraryError("hipFFT (hipfft/hipfft.h) was not found",
-                          hint="install ROCm's hipfft-dev / rocfft (set ROCM_PATH); Debian 12 does not package it")

@@ -136,9 +136,9 @@ def test_array_on_another_target():
 def test_missing_fftw_names_the_package(monkeypatch):
     """No FFTW: the error names it and how to install it, at the call (before any compiler runs)."""
     import hpcir.fft as hfft
-    from hpcir.backends import fft_libraries
+    from hpcir.backends import fft_find, fft_libraries
     monkeypatch.setattr(fft_libraries, "runtime_library", ORIGINAL_RUNTIME_LIBRARY)
-    monkeypatch.setattr(fft_libraries, "_pkg_config", lambda *a: None)
+    monkeypatch.setattr(fft_find, "_pkg_config", lambda *a: None)
     monkeypatch.setattr(fft_libraries, "_compiler", lambda: pytest.fail("the compiler ran"))
     monkeypatch.setattr(hfft, "_BUILT", {})
     with pytest.raises(fft_libraries.FftLibraryError) as e:

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from hpcir.backends import fft_gpu, fft_libraries
+from hpcir.backends import fft_find, fft_libraries
 from hpcir.backends.fft_cpp import runtime_source
 from hpcir.core.targets import get_target
 
@@ -15,7 +15,7 @@ def _cufft_reason() -> str | None:
     if shutil.which("nvcc") is None:
         return "nvcc is not on the PATH"
     try:
-        fft_gpu.find_cufft()
+        fft_find.find_cufft()
     except fft_libraries.FftLibraryError as e:
         return e.message
     return None
@@ -46,7 +46,7 @@ def test_hip_runtime_source_uses_hipfft():
 def test_hip_compile_check_says_what_is_missing():
     """hipFFT is not packaged for Debian 12 (nor on PyPI): where it is missing the check names it."""
     try:
-        fft_gpu.find_hipfft()
+        fft_find.find_hipfft()
     except fft_libraries.FftLibraryError as e:
         assert "hipFFT" in e.message and "ROCM_PATH" in (e.hint or "")
         with pytest.raises(fft_libraries.FftLibraryError):
@@ -58,12 +58,12 @@ def test_hip_compile_check_says_what_is_missing():
 
 
 def test_missing_cufft_names_the_wheel(monkeypatch, tmp_path):
-    monkeypatch.setattr(fft_gpu, "_wheel_cufft", lambda: None)
+    monkeypatch.setattr(fft_find, "_wheel_cufft", lambda: None)
     monkeypatch.setenv("CUDA_HOME", str(tmp_path))
-    monkeypatch.setattr(fft_gpu.Path, "glob", lambda self, pat: iter(()))
-    real_exists = fft_gpu.Path.exists
-    monkeypatch.setattr(fft_gpu.Path, "exists",
+    monkeypatch.setattr(fft_find.Path, "glob", lambda self, pat: iter(()))
+    real_exists = fft_find.Path.exists
+    monkeypatch.setattr(fft_find.Path, "exists",
                         lambda self: False if self.name == "cufft.h" else real_exists(self))
     with pytest.raises(fft_libraries.FftLibraryError) as e:
-        fft_gpu.find_cufft()
+        fft_find.find_cufft()
     assert "cuFFT" in e.value.message and "pip install nvidia-cufft" in (e.value.hint or "")
