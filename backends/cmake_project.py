@@ -79,7 +79,7 @@ def _fft_block(name: str, units: list[str], target: Target) -> list[str]:
     return ["# The FFT runtime calls FFTW3 (pkg-config: fftw3, fftw3f; set PKG_CONFIG_PATH for another install).",
             "find_package(PkgConfig REQUIRED)",
             "pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3 fftw3f)",
-            "message(STATUS \"FFTW3 ${FFTW3_fftw3_VERSION} from ${FFTW3_LIBDIR}\")",
+            "message(STATUS \"FFTW3 ${FFTW3_fftw3_VERSION} from ${FFTW3_fftw3_LIBDIR}\")",
             *([f"find_library(FFTW3_OMP fftw3_omp HINTS ${{FFTW3_LIBRARY_DIRS}})",
                f"find_library(FFTW3F_OMP fftw3f_omp HINTS ${{FFTW3_LIBRARY_DIRS}})",
                f"target_link_libraries({name} PUBLIC ${{FFTW3_OMP}} ${{FFTW3F_OMP}})"] if omp else []),

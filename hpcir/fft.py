@@ -61,6 +61,11 @@ def irfftn(x: Any, s: Sequence[int] | None = None, axes: Sequence[int] | None = 
     return _transform("irfftn", x, s, axes, norm, out, target, overwrite_x, user_call_site(2))
 
 
+# In @hpcir.program code lowered by `hpcir lower`, these calls become fft.execute ops (frontends/python/program.py).
+for _f in (fftn, ifftn, rfftn, irfftn):
+    _f.__hpcir_intrinsic__ = "fft"  # type: ignore[attr-defined]
+
+
 # ---- checks (everything before anything is built or run) -----------------------------------------
 def _err(msg: str, site: SourceLocation | None, hint: str) -> FftArgumentError:
     return FftArgumentError(msg, site, hint)
