@@ -59,8 +59,10 @@ def build_fft_library(sources: dict[str, str], target: Target, name: str) -> Pat
 
 
 def runtime_library(target: Target) -> Path:
-    """The built FFT runtime of a host target (generated C++ on FFTW3; cached)."""
+    """The built FFT runtime of a target (cached): FFTW3 on hosts; nvcc + cuFFT / hipcc + hipFFT on GPUs."""
     from .fft_cpp import runtime_source
+    if target.is_gpu:
+        return compile_check(target)  # compiled and linked: the same library a GPU module links
     fname, text = runtime_source(target)
     return build_fft_library({fname: text}, target, Path(fname).stem)
 

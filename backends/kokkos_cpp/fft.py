@@ -12,7 +12,10 @@ from xdsl.ir import Operation
 from hpcir.backends.fft_cpp import NORM_CODES, entry_symbol
 from hpcir.dialects.fft import ExecuteOp
 
+from hpcir.core.errors import UnsupportedOpError
+
 from .context import FunctionEmitter, handles
+from .types import view_layout
 
 _SIGNATURE = ("(const void* in, void* out, int rank, const int64_t* in_shape, const int64_t* in_strides, "
               "const int64_t* out_shape, const int64_t* out_strides, int n_axes, const int* axes, int norm, "
@@ -33,6 +36,13 @@ def _execute(em: FunctionEmitter, op: Operation) -> None:
     src, dst = em.get(op.input), em.get(op.output)
     rank = op.input.type.get_num_dims()
     axes = op.get_axes()
+    c_order = rank == 1 or all(view_layout(v.type) == "right" for v in (op.input, op.output))
+    if em.mod.target.is_gpu and (axes != tuple(range(rank - len(axes), rank)) or not c_order):
+        # cuFFT / hipFFT plans describe packed C-order arrays transformed over their trailing axes.
+        raise UnsupportedOpError(f"{op.kind.data} over axes {axes} of a rank-{rank} view has no "
+                                 f"{em.mod.target.name} FFT: cuFFT / hipFFT take the trailing axes of C-order views",
+                                 hint=f"transform axes {tuple(range(rank - len(axes), rank))} (move the others "
+                                      "first with a transpose), or run the program on cpu / serial")
     threads = "exec_space().concurrency()" if em.mod.target.kokkos_backend == "OPENMP" else "1"
     em.line(f"{{  // {op.kind.data} over axes {axes}, norm=\"{op.norm.data}\"")
     em.line(f"  const int64_t in_shape[] = {_extents(src, rank, 'extent')}, in_strides[] = "

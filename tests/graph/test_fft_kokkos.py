@@ -162,3 +162,21 @@ def test_cmake_project_of_a_graph_fft_program_builds(tmp_path):
     lib = next(p for p in (out / "build").iterdir() if p.name.startswith("liboddp"))
     if lib.suffix == ".so":  # a shared build records FFTW as a dependency
         assert "libfftw3_omp" in subprocess.run(["ldd", str(lib)], capture_output=True, text=True).stdout
+
+
+def test_gpu_fft_over_leading_axes_is_refused_before_anything_is_built():
+    """cuFFT / hipFFT plans take trailing axes of C-order views: other axes are an error at lowering."""
+    from hpcir.core.errors import HpcirError
+    class Leading(torch.nn.Module):
+        def forward(self, x):
+            return torch.fft.fftn(x, dim=(0, 1))  # (jnp.fft moves axes last itself; torch.fft does not)
+
+    x = torch.as_tensor(_rng(11).standard_normal((4, 6, 5)) + 0j)
+    prog = from_torch(Leading(), (x,))
+    assert "Kokkos::fence" in lower(prog, target="cpu")  # any axes on the host, and they run:
+    with torch.no_grad():
+        assert_close(compile(prog, target="cpu")(x), Leading()(x).numpy(), "torch fftn over leading axes")
+    with pytest.raises(HpcirError, match="cuFFT / hipFFT take the trailing axes"):
+        lower(prog, target="cuda")
+    assert "hpcir_fft_rfftn_f64(" in lower(from_jax(spectral_smooth, _rng(12).standard_normal((2, 4, 6, 8))),
+                                           target="cuda")
