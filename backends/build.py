@@ -236,27 +236,30 @@ def check_install(install: KokkosInstall) -> None:
     _CHECKED_INSTALLS.add(memo)
 
 
-def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, name: str) -> str:
+def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, name: str,
+              libraries: tuple[str, ...] = ()) -> str:
     """The cache key of a module build: sources, target, compiler + version, flags, Kokkos config
-    (and the host CPU when the flags tune for it)."""
+    (and the host CPU when the flags tune for it), extra libraries linked in."""
     tc = install.toolchain()
     cpu = host_cpu_id() if "-march=native" in target.cxx_flags else ""
+    extra = (list(libraries),) if libraries else ()  # (keys of modules without any stay as they were)
     return cache_key("shared-library-v1", name, sorted(sources.items()),
                      dataclasses.asdict(target), tc.compiler, tc.compiler_version,
                      list(tc.compile_args), list(tc.link_args), list(tc.env),
-                     install.config_id(), cpu)
+                     install.config_id(), cpu, *extra)
 
 
 def build_shared_library(sources: dict[str, str], target: Target, install: KokkosInstall,
-                         name: str) -> Path:
-    """Compile `sources` into one shared library `lib<name>.so` (cached) and return its path."""
+                         name: str, libraries: tuple[str, ...] = ()) -> Path:
+    """Compile `sources` into one shared library `lib<name>.so` (cached) and return its path;
+    `libraries`: more linker inputs (e.g. the path of the FFT runtime the module calls)."""
     units = _check_sources(sources)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise BuildError(f"module name {name!r} is not a C identifier")
     check_install(install)  # before anything loads or links its libraries
     tc = install.toolchain()
     flags = _target_flags(target, tc)
-    key = build_key(sources, target, install, name)
+    key = build_key(sources, target, install, name, libraries)
     found = lookup(key)  # verified against what was built
     if found is not None:  # cached: skip even the precompiled-header lookup
         return found
@@ -294,7 +297,7 @@ def build_shared_library(sources: dict[str, str], target: Target, install: Kokko
                     compile_unit(pch)
             objects.append(str(obj))
         lib = work / f"lib{name}.so"
-        _run([tc.compiler, *flags, "-shared", "-fPIC", *objects, "-o", str(lib), *tc.link_args],
+        _run([tc.compiler, *flags, "-shared", "-fPIC", *objects, "-o", str(lib), *libraries, *tc.link_args],
              tc, work, src, label, f"linking module {name!r}")
         for obj in objects:
             os.unlink(obj)

@@ -66,6 +66,26 @@ endif()
     return ""
 
 
+def _fft_block(name: str, units: list[str], target: Target) -> list[str]:
+    """Find and link the FFT library the project's FFT runtime unit (hpcir_fft_*) calls, the usual way."""
+    if not any(u.startswith("hpcir_fft_") for u in units):
+        return []
+    if target.kokkos_backend == "CUDA":
+        return ["# The FFT runtime calls cuFFT.", f"target_link_libraries({name} PUBLIC CUDA::cufft)", ""]
+    if target.kokkos_backend == "HIP":
+        return ["# The FFT runtime calls hipFFT (ROCm; set CMAKE_PREFIX_PATH=/opt/rocm).",
+                "find_package(hipfft REQUIRED)", f"target_link_libraries({name} PUBLIC hip::hipfft)", ""]
+    omp = target.kokkos_backend == "OPENMP"
+    return ["# The FFT runtime calls FFTW3 (pkg-config: fftw3, fftw3f; set PKG_CONFIG_PATH for another install).",
+            "find_package(PkgConfig REQUIRED)",
+            "pkg_check_modules(FFTW3 REQUIRED IMPORTED_TARGET fftw3 fftw3f)",
+            "message(STATUS \"FFTW3 ${FFTW3_fftw3_VERSION} from ${FFTW3_fftw3_LIBDIR}\")",
+            *([f"find_library(FFTW3_OMP fftw3_omp HINTS ${{FFTW3_LIBRARY_DIRS}})",
+               f"find_library(FFTW3F_OMP fftw3f_omp HINTS ${{FFTW3_LIBRARY_DIRS}})",
+               f"target_link_libraries({name} PUBLIC ${{FFTW3_OMP}} ${{FFTW3F_OMP}})"] if omp else []),
+            f"target_link_libraries({name} PUBLIC PkgConfig::FFTW3)", ""]
+
+
 def render_cmakelists(name: str, units: list[str], headers: list[str], target: Target,
                       kokkos: KokkosInstall | None, executable: str | None) -> str:
     """The text of CMakeLists.txt for the project."""
@@ -99,6 +119,7 @@ def render_cmakelists(name: str, units: list[str], headers: list[str], target: T
             f"target_include_directories({name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})",
             f"target_link_libraries({name} PUBLIC Kokkos::kokkos)",
             f"set_target_properties({name} PROPERTIES POSITION_INDEPENDENT_CODE ON)", ""]
+    out += _fft_block(name, units, target)
     if executable is not None:
         out += [f"add_executable({name}_main {executable})",
                 f"target_link_libraries({name}_main PRIVATE {name})", ""]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from xdsl.dialects.builtin import (
-    ComplexType, DenseArrayBase, StringAttr, TensorType, i64,
+    ComplexType, DenseArrayBase, MemRefType, StringAttr, TensorType, f32, f64, i64,
 )
 from xdsl.ir import Dialect, SSAValue
 from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, prop_def, result_def, traits_def
@@ -113,4 +113,79 @@ class IrfftnOp(_FftBase):
 
 FFT_OPS = (FftnOp, IfftnOp, RfftnOp, IrfftnOp)
 
-FFT = Dialect("fft", list(FFT_OPS), [])
+
+# ---- buffer level ------------------------------------------------------------------------------
+# The tensor ops above are values; `fft.execute` is the same transform on buffers (memrefs, i.e.
+# Kokkos views), writing its result into an output buffer that may be the input itself (in
+# place). It is what a host program runs between launches and what the C++ emitters map to one
+# FFTW / cuFFT / hipFFT plan execution. Extents may be dynamic: plans are made per shape at run time.
+KINDS = ("fftn", "ifftn", "rfftn", "irfftn")
+_TENSOR_OP = {"fftn": FftnOp, "ifftn": IfftnOp, "rfftn": RfftnOp, "irfftn": IrfftnOp}
+
+
+@irdl_op_definition
+class ExecuteOp(IRDLOperation):
+    """Run one n-dimensional FFT of `kind` over `axes` from buffer `input` into buffer `output`.
+
+    numpy.fft semantics: every dimension not in `axes` is a batch dimension; for rfftn / irfftn the
+    last entry of `axes` is the halved one (n -> n//2 + 1), and irfftn's output extent along it
+    says which n (odd or even) was meant.
+    """
+
+    name = "fft.execute"
+
+    input = operand_def(MemRefType)
+    output = operand_def(MemRefType)
+    kind = prop_def(StringAttr)
+    axes = prop_def(DenseArrayBase)
+    norm = prop_def(StringAttr)
+
+    def __init__(self, x: SSAValue, out: SSAValue, kind: str, axes, norm: str):
+        super().__init__(operands=[x, out],
+                         # (alphabetical, the order upstream MLIR prints them in)
+                         properties={"axes": DenseArrayBase.from_list(i64, list(axes)), "kind": StringAttr(kind),
+                                     "norm": StringAttr(norm)})
+
+    def get_axes(self) -> tuple[int, ...]:
+        """The transformed dimensions, in the order given (the last is the real one for r2c / c2r)."""
+        return tuple(int(a) for a in self.axes.get_values())
+
+    def verify_(self) -> None:
+        kind = self.kind.data
+        if kind not in KINDS:
+            raise VerifyException(f"fft.execute: kind must be one of {KINDS}, got {kind!r}")
+        if self.norm.data not in NORMS:
+            raise VerifyException(f"fft.execute: norm must be one of {NORMS}, got {self.norm.data!r}")
+        tin, tout = self.input.type, self.output.type
+        assert isinstance(tin, MemRefType) and isinstance(tout, MemRefType)
+        rank = tin.get_num_dims()
+        axes = self.get_axes()
+        if not axes or len(set(axes)) != len(axes) or min(axes) < 0 or max(axes) >= rank:
+            raise VerifyException(f"fft.execute: axes {axes} must be distinct and within rank {rank}")
+        if tout.get_num_dims() != rank:
+            raise VerifyException("fft.execute: output rank differs from input rank")
+        op = _TENSOR_OP[kind]
+        for t, want, what in ((tin, op.IN_COMPLEX, "input"), (tout, op.OUT_COMPLEX, "output")):
+            if isinstance(t.get_element_type(), ComplexType) != want:
+                raise VerifyException(f"fft.execute: {kind} {what} must be {'complex' if want else 'real'}")
+        ein, eout = tin.get_element_type(), tout.get_element_type()
+        fin = ein.element_type if isinstance(ein, ComplexType) else ein
+        fout = eout.element_type if isinstance(eout, ComplexType) else eout
+        if fin != fout or fin not in (f32, f64):
+            raise VerifyException("fft.execute: input and output must share one precision, f32 or f64")
+        sin, sout = tuple(tin.get_shape()), tuple(tout.get_shape())
+        last = axes[-1]
+        for d, (a, b) in enumerate(zip(sin, sout)):
+            if a < 0 or b < 0:
+                continue  # dynamic: checked when the plan is made
+            if kind == "rfftn" and d == last:
+                ok = b == a // 2 + 1
+            elif kind == "irfftn" and d == last:
+                ok = b // 2 + 1 == a
+            else:
+                ok = a == b
+            if not ok:
+                raise VerifyException(f"fft.execute: {kind} output shape {sout} does not match input {sin}")
+
+
+FFT = Dialect("fft", [*FFT_OPS, ExecuteOp], [])

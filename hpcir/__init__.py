@@ -33,4 +33,7 @@ def __getattr__(name: str):  # graph frontends load JAX / torch lazily
     if name in ("from_jax", "from_torch", "export"):
         from . import graph_api
         return getattr(graph_api, name)
+    if name == "fft":  # hpcir.fft.fftn / ifftn / rfftn / irfftn (FFTW between launches)
+        import importlib
+        return importlib.import_module("hpcir.fft")
     raise AttributeError(f"module 'hpcir' has no attribute {name!r}")

@@ -25,7 +25,8 @@ from hpcir.dialects.graph_program import GraphProgram
 from hpcir.dialects.kokkos_target import set_module_target
 
 # The graph L1 -> L2 pipeline: each is a pass of hpcir.passes (see their module docstrings).
-GRAPH_L1_TO_L2 = "graph-lift-constants,graph-reshapes-to-copies,graph-bufferize,graph-results-to-out-params"
+GRAPH_L1_TO_L2 = ("graph-lift-constants,graph-reshapes-to-copies,graph-fft-to-buffers,graph-bufferize,"
+                  "graph-results-to-out-params")
 
 
 def _check_kokkos_target(target: str) -> None:
@@ -78,7 +79,12 @@ def lower_kokkos(prog: GraphProgram, target: str, stage: str, dump_after_all: bo
 def write_kokkos(prog: GraphProgram, target: str, out_dir: Path, dump_after_all: bool = False) -> list[Path]:
     """Write the C++ files of prog for a Kokkos target (plus its L1 MLIR)."""
     from .lowering import emit_cpp
-    files = emit_cpp(graph_l3(prog, target, dump_after_all), target, prog.name)
+    module = graph_l3(prog, target, dump_after_all)
+    files = emit_cpp(module, target, prog.name)
+    if any(op.name == "fft.execute" for op in module.walk()):  # the FFT runtime its host program calls
+        from .backends.fft_cpp import runtime_source
+        fname, text = runtime_source(get_target(target))
+        files[fname] = text
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
@@ -98,7 +104,7 @@ def compile_kokkos(prog: GraphProgram, target: str, bind_weights: bool = True) -
     (`cannot_run_reason`); elsewhere the error says what is missing.
     """
     from .backends.graph_kokkos import graph_callable
-    from .lowering import build_library, cannot_run_reason, emit_cpp
+    from .lowering import build_library, cannot_run_reason, emit_cpp, runtime_libraries
     _check_kokkos_target(target)
     why = cannot_run_reason(get_target(target))
     if why:
@@ -107,5 +113,5 @@ def compile_kokkos(prog: GraphProgram, target: str, bind_weights: bool = True) -
                               "the C++ for any Kokkos target")
     module = graph_l3(prog, target)
     name = f"hpcir_graph_{prog.name}"
-    entry = build_library(emit_cpp(module, target, name), target, name)[prog.name]
+    entry = build_library(emit_cpp(module, target, name), target, name, runtime_libraries(module, target))[prog.name]
     return graph_callable(entry, prog, target, lifted_constants(prog), bind_weights)

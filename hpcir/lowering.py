@@ -127,12 +127,20 @@ def kokkos_for(t: Target) -> Any:
     return ensure_kokkos(t)
 
 
-def build_library(sources: dict[str, str], target: str, name: str) -> Any:
-    """Build (or fetch from the cache) and load the shared library of emitted sources."""
+def build_library(sources: dict[str, str], target: str, name: str, libraries: tuple[str, ...] = ()) -> Any:
+    """Build (or fetch from the cache) and load the shared library of emitted sources (linked with `libraries`)."""
     from hpcir.backends.build import build_shared_library
     from hpcir.backends.runtime import load_module
     t = get_target(target)
-    return load_module(build_shared_library(sources, t, kokkos_for(t), name))
+    return load_module(build_shared_library(sources, t, kokkos_for(t), name, libraries))
+
+
+def runtime_libraries(module: ModuleOp, target: str) -> tuple[str, ...]:
+    """The runtime libraries an L3 module's C++ calls into: the target's FFT runtime when it has fft.execute."""
+    if not any(op.name == "fft.execute" for op in module.walk()):
+        return ()
+    from hpcir.backends.fft_libraries import runtime_library
+    return (str(runtime_library(get_target(target))),)
 
 
 def build_l3_module(module: ModuleOp, name: str) -> Any:

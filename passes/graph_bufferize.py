@@ -11,7 +11,8 @@ buffers (`graph-results-to-out-params` turns those into output views). Upstream 
 deallocations. The names of function arguments (`%x`, `%fc1_weight`, ...) survive the round trip:
 upstream MLIR prints its own (`%arg0`), so they are restored by position. The pass is
 target-neutral: memrefs carry no memory space; the L2 -> L3 pipeline places them. Ops without a
-bufferization (the `fft` dialect) are refused with an HpcirError before anything runs.
+bufferization (the `fft` dialect's tensor ops: graph-fft-to-buffers gives them their buffer form
+first) are refused with an HpcirError before anything runs.
 """
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class GraphBufferizePass(ModulePass):
         from hpcir.dialects.upstream import run_upstream_passes_in_place
 
         for o in op.walk():
-            if o.name.startswith("fft."):
-                raise HpcirError(f"{o.name} has no Kokkos lowering yet",
-                                 hint="lower programs with FFTs to target='jax' or target='torch'")
+            if o.name in ("fft.fftn", "fft.ifftn", "fft.rfftn", "fft.irfftn"):
+                raise HpcirError(f"{o.name} on tensors cannot be bufferized by upstream MLIR",
+                                 hint="run graph-fft-to-buffers first (it is in the graph L1 -> L2 pipeline)")
         run_upstream_passes_in_place(op, UPSTREAM_PIPELINE)

@@ -114,8 +114,8 @@ def is_written(v: SSAValue) -> bool:
         seen.add(cur)
         for use in cur.uses:
             op, idx = use.operation, use.index
-            if (op.name in ("memref.store", "memref.atomic_rmw", "memref.copy", "kokkos.atomic_fetch_add") and idx == 1) \
-               or (op.name == "kokkos.deep_copy" and idx == 0) or op.name == "func.call":
+            if (op.name in ("memref.store", "memref.atomic_rmw", "memref.copy", "kokkos.atomic_fetch_add", "fft.execute")
+                and idx == 1) or (op.name == "kokkos.deep_copy" and idx == 0) or op.name == "func.call":
                 return True
             if op.name in _VIEW_FORWARD:
                 stack.extend(op.results)
@@ -139,7 +139,8 @@ def read_only_views(f: Operation) -> set[SSAValue]:
 def _only_read(v: SSAValue) -> bool:
     for use in v.uses:
         op, idx = use.operation, use.index
-        if op.name in _READS or (op.name == "memref.copy" and idx == 0) or (op.name == "kokkos.deep_copy" and idx == 1):
+        if op.name in _READS or (op.name in ("memref.copy", "fft.execute") and idx == 0) or \
+                (op.name == "kokkos.deep_copy" and idx == 1):
             continue
         if op.name in _DERIVED and idx == 0 and all(_only_read(r) for r in op.results):
             continue

@@ -77,7 +77,55 @@ class ProgramLowerer(KernelLowerer):
             from hpcir.dialects import kokkos as kk
             self.emit(kk.FenceOp())
             return None
+        if tag == "fft":
+            return self.fft_call(node)
         return super().call(node, want_value)
+
+    def fft_call(self, node: ast.Call) -> TV:
+        """hpcir.fft.KIND(x, axes=(..), norm="..", out=y) between launches -> fft.execute(x, y); returns y."""
+        from hpcir.dialects.fft import ExecuteOp
+        kind = self.global_object(node.func).__name__
+        where = f"hpcir.fft.{kind} in a program"
+        kw = {k.arg: k.value for k in node.keywords}
+        unknown = set(kw) - {"axes", "norm", "out"}
+        if len(node.args) != 1 or unknown:
+            raise self.err(KernelSyntaxError, f"{where} takes (x, axes=..., norm=..., out=...)", node,
+                           hint="s= and target= are for calls from Python; allocate out with View((...), dtype)")
+        if "out" not in kw:
+            raise self.err(KernelSyntaxError, f"{where} needs out=: programs write FFTs into views they allocate",
+                           node, hint=f"y = View(shape, complex); hpcir.fft.{kind}(x, out=y)")
+        x, out = self.expr(node.args[0]), self.expr(kw["out"])
+        for v, n in ((x, node.args[0]), (out, kw["out"])):
+            if not isinstance(v.ty, ViewType):
+                raise self.err(KernelTypeError, f"{where}: `{ast.unparse(n)}` is not a view", n)
+        rank = x.ty.rank
+        axes: tuple[int, ...] = tuple(range(rank))
+        if "axes" in kw:
+            try:
+                raw = ast.literal_eval(kw["axes"])
+                raw = tuple(raw) if isinstance(raw, (tuple, list)) else (raw,)
+                assert raw and all(isinstance(a, int) for a in raw)
+            except (ValueError, AssertionError, TypeError):
+                raise self.err(KernelSyntaxError, f"{where}: axes must be a literal tuple of integers",
+                               kw["axes"], hint="axes=(1, 2)") from None
+            if any(not -rank <= a < rank for a in raw) or len({a % rank for a in raw}) != len(raw):
+                raise self.err(KernelTypeError, f"{where}: axes {raw} must be distinct axes of a rank-{rank} view",
+                               kw["axes"])
+            axes = tuple(a % rank for a in raw)
+        norm = "backward"
+        if "norm" in kw:
+            if not (isinstance(kw["norm"], ast.Constant) and kw["norm"].value in ("backward", "ortho", "forward")):
+                raise self.err(KernelSyntaxError, f'{where}: norm must be "backward", "ortho" or "forward"', kw["norm"])
+            norm = kw["norm"].value
+        op = ExecuteOp(x.ssa, out.ssa, kind, axes, norm)
+        try:
+            op.verify()
+        except Exception as e:  # noqa: BLE001 - the verifier's text names the mismatch
+            raise self.err(KernelTypeError, f"{where}: {e}".split("\n")[0], node,
+                           hint="fftn/ifftn: complex -> complex; rfftn: real -> complex; irfftn: complex -> real; "
+                                "one precision") from None
+        self.emit(op)
+        return out
 
     def print_call(self, node: ast.Call) -> None:
         """print(a, b, f"x = {x}") → kokkos.print with a {}-format."""

@@ -145,6 +145,10 @@ def run(args: argparse.Namespace) -> int:
     from ..api import emit_cpp
     from ..backends.cmake_project import write_cmake_project
     sources = emit_cpp(l3, args.target, name)
+    if any(op.name == "fft.execute" for op in l3.walk()):  # programs calling hpcir.fft: the FFT runtime unit
+        from ..backends.fft_cpp import runtime_source
+        fname, text = runtime_source(t)
+        sources[fname] = text
     exe = sources.pop(f"{name}_main.cpp", None)
     kokkos, missing = project_kokkos(t)
     out = args.output or Path(f"{name}_{args.target}")

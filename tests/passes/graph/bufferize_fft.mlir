@@ -1,5 +1,6 @@
 // RUN: not hpcir opt %s -p graph-bufferize 2>&1 | filecheck %s
-// FFT ops have no bufferization (and no Kokkos lowering yet): refused before upstream MLIR runs.
+// Tensor FFT ops have no upstream bufferization: graph-bufferize refuses them before upstream MLIR
+// runs and names the pass that gives them their buffer form (graph-fft-to-buffers).
 
 builtin.module {
   func.func @spectrum(%x: tensor<8xf32>) -> tensor<5xcomplex<f32>> {
@@ -8,5 +9,5 @@ builtin.module {
   }
 }
 
-// CHECK: error: fft.rfftn has no Kokkos lowering yet
-// CHECK: hint: lower programs with FFTs to target='jax' or target='torch'
+// CHECK: error: fft.rfftn on tensors cannot be bufferized by upstream MLIR
+// CHECK: hint: run graph-fft-to-buffers first
