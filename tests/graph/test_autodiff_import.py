@@ -1,6 +1,6 @@
 """Functions transformed by JAX's autodiff import: `from_jax(jax.value_and_grad(F), ...)` with the
 primitives reverse mode emits (add_any, transpose, dynamic_update_slice, symbolic zeros), checked
-against jax.grad on the jax and torch targets, and on Kokkos where the program has no FFT."""
+against jax.grad on the jax, torch and cpu (Kokkos + FFTW) targets."""
 from __future__ import annotations
 
 import jax
@@ -28,7 +28,7 @@ def _tier_a_functional(kernel_k: np.ndarray):
     return F
 
 
-@pytest.mark.parametrize("target", ["jax", "torch"])
+@pytest.mark.parametrize("target", ["jax", "torch", "cpu"])
 def test_value_and_grad_of_an_fft_functional(target):
     rng = np.random.default_rng(0)
     F = _tier_a_functional(rng.standard_normal((N, N, N)) * 0.01)
