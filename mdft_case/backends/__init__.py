@@ -8,8 +8,9 @@ from __future__ import annotations
 from .base import Backend, Evaluator, Problem, chain, problem_of
 from .jax_backend import JaxBackend
 from .numpy_backend import NumpyBackend
+from .torch_backend import TorchBackend
 
-BACKENDS: dict[str, Backend] = {b.name: b for b in (NumpyBackend(), JaxBackend())}
+BACKENDS: dict[str, Backend] = {b.name: b for b in (NumpyBackend(), JaxBackend(), TorchBackend())}
 
 
 def get(name: str) -> Backend:
