@@ -8,9 +8,12 @@ from __future__ import annotations
 from .base import Backend, Evaluator, Problem, chain, problem_of
 from .jax_backend import JaxBackend
 from .numpy_backend import NumpyBackend
+from .pending import HpcirBackend, KokkosCppBackend
 from .torch_backend import TorchBackend
 
-BACKENDS: dict[str, Backend] = {b.name: b for b in (NumpyBackend(), JaxBackend(), TorchBackend())}
+BACKENDS: dict[str, Backend] = {b.name: b for b in (
+    NumpyBackend(), HpcirBackend("serial"), HpcirBackend("cpu"), HpcirBackend("cuda"), HpcirBackend("hip"),
+    HpcirBackend("jax"), HpcirBackend("torch"), JaxBackend(), TorchBackend(), KokkosCppBackend())}
 
 
 def get(name: str) -> Backend:
