@@ -39,6 +39,7 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     p_cmp.add_argument("--ctable", choices=("dense", "model"), default="dense",
                        help="c-table of Tier B runs (default dense: every coefficient allowed at mmax)")
     p_cmp.add_argument("--repeats", type=int, default=3, help="timed calls per median (default 3)")
+    p_cmp.add_argument("--threads", type=int, help="worker threads per backend (default: the number of cores)")
     p_cmp.add_argument("--no-minimise", action="store_true", help="skip the minimisations (timings and fixed-xi checks only)")
     p_cmp.add_argument("-o", "--output", default="mdft-compare", help="output directory (default mdft-compare)")
     p_cmp.set_defaults(func=cmd_compare)
@@ -111,7 +112,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     cfg = config_mod.load(args.config)
     out = Path(args.output)
     rep = compare(cfg, names, sizes, mmaxes, out, ctable=args.ctable, repeats=max(1, args.repeats),
-                  minimise=not args.no_minimise)
+                  minimise=not args.no_minimise, threads=args.threads)
     failed = [r for r in rep["runs"] if r["status"].startswith("failed")]
     print(f"mdft compare: {len(rep['runs'])} runs, {sum(r['status'] == 'ok' for r in rep['runs'])} ok, "
           f"{len(failed)} failed; report in {out / 'report.md'}")

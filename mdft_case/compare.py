@@ -7,6 +7,7 @@ F and dF/dxi at the fixed xi for the others to compare with.
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import resource
 import statistics
@@ -114,9 +115,14 @@ def _blank(backend: str, nodes: int, mmax: int, status: str) -> dict:
 
 
 def compare(cfg: Config, backends: list[str], sizes: list[int] | None, mmaxes: list[int] | None, outdir: Path,
-            ctable: str = "dense", repeats: int = 3, minimise: bool = True,
+            ctable: str = "dense", repeats: int = 3, minimise: bool = True, threads: int | None = None,
             progress: TextIO | None = sys.stderr) -> dict:
-    """Run every backend on every sweep point, write report.md / report.json / plots to `outdir`; the report dict."""
+    """Run every backend on every sweep point, write report.md / report.json / plots to `outdir`; the report dict.
+
+    `threads`: worker threads of every backend (NumPy/SciPy FFT workers, OpenMP/MKL of torch, XLA's
+    Eigen pool); default: the number of cores.
+    """
+    threads = threads or os.cpu_count() or 1
     from . import report
 
     outdir.mkdir(parents=True, exist_ok=True)
@@ -141,7 +147,7 @@ def compare(cfg: Config, backends: list[str], sizes: list[int] | None, mmaxes: l
             if reason:
                 run = _blank(name, n_label, m_label, f"skipped: {reason}")
             else:
-                run = _child(case, name, reference, work / f"{name}_{n_label}_{m_label}", repeats, minimise)
+                run = _child(case, name, reference, work / f"{name}_{n_label}_{m_label}", repeats, minimise, threads)
                 run = {"backend": name, "nodes": n_label, "mmax": m_label} | run
                 if run["status"] == "ok" and name != "numpy":
                     bad = _agreement(run, ref_run)
@@ -152,17 +158,28 @@ def compare(cfg: Config, backends: list[str], sizes: list[int] | None, mmaxes: l
             runs.append(run)
             if progress is not None:
                 print(_progress_line(count, total, run, time.perf_counter() - t0), file=progress, flush=True)
-    rep = report.build(cfg, runs, order, ctable, repeats)
+    rep = report.build(cfg, runs, order, ctable, repeats, threads)
     report.write(rep, outdir)
     return rep
 
 
-def _child(case: Config, backend: str, reference: Path, stem: Path, repeats: int, minimise: bool) -> dict:
+def _thread_env(threads: int) -> dict[str, str]:
+    """The environment that gives a child `threads` worker threads in every library it may load."""
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads),
+               OPENBLAS_NUM_THREADS=str(threads), HPCIR_MDFT_THREADS=str(threads))
+    if threads == 1:
+        env["XLA_FLAGS"] = (env.get("XLA_FLAGS", "") + " --xla_cpu_multi_thread_eigen=false").strip()
+    return env
+
+
+def _child(case: Config, backend: str, reference: Path, stem: Path, repeats: int, minimise: bool,
+           threads: int) -> dict:
     """run_one in a child process; {'status': 'ok', ...} or {'status': 'failed: ...'}."""
     job, result = stem.with_suffix(".job"), stem.with_suffix(".json")
     job.write_bytes(pickle.dumps({"cfg": case, "backend": backend, "reference": str(reference),
                                   "repeats": repeats, "minimise": minimise, "result": str(result)}))
-    proc = subprocess.run([sys.executable, "-m", "hpcir.mdft_case.compare", str(job)], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-m", "hpcir.mdft_case.compare", str(job)], capture_output=True, text=True,
+                          env=_thread_env(threads))
     if proc.returncode != 0 or not result.exists():
         lines = [ln for ln in proc.stderr.strip().splitlines() if ln.strip()]
         return _blank(backend, case.nodes[0], case.mmax,
@@ -181,6 +198,8 @@ def _progress_line(i: int, total: int, run: dict, seconds: float) -> str:
 
 
 def _worker(job_path: str) -> int:
+    from . import kernels
+    kernels.WORKERS = int(os.environ.get("HPCIR_MDFT_THREADS", kernels.WORKERS))
     job = pickle.loads(Path(job_path).read_bytes())
     out = run_one(job["cfg"], job["backend"], Path(job["reference"]), job["repeats"], job["minimise"])
     Path(job["result"]).write_text(json.dumps(out))

@@ -61,7 +61,7 @@ def lines_of_code() -> dict[str, dict]:
     return out
 
 
-def machine() -> dict:
+def machine(threads: int | None = None) -> dict:
     """The machine, threads, load and library versions the numbers were taken with."""
     import numpy
     import scipy
@@ -76,13 +76,11 @@ def machine() -> dict:
     except OSError:
         pass
     versions = {"python": platform.python_version(), "numpy": numpy.__version__, "scipy": scipy.__version__}
-    threads = {"numpy/scipy FFT workers": kernels.WORKERS}
+    n = threads or kernels.WORKERS
+    threads = {"per backend (NumPy/SciPy FFT workers, OMP/MKL/OpenBLAS, XLA Eigen pool)": n}
     for mod in ("jax", "torch", "matplotlib"):
         try:
-            m = __import__(mod)
-            versions[mod] = m.__version__
-            if mod == "torch":
-                threads["torch intra-op threads"] = m.get_num_threads()
+            versions[mod] = __import__(mod).__version__
         except ImportError:
             versions[mod] = "not installed"
     try:
@@ -95,10 +93,10 @@ def machine() -> dict:
             "threads": threads, "versions": versions}
 
 
-def build(cfg: Config, runs: list[dict], order: list[str], ctable: str, repeats: int) -> dict:
+def build(cfg: Config, runs: list[dict], order: list[str], ctable: str, repeats: int, threads: int | None = None) -> dict:
     """The report.json dict."""
-    return {"config": cfg.source, "box": list(cfg.box), "ctable": ctable, "repeats": repeats,
-            "backends": order, "machine": machine(), "runs": runs, "lines_of_code": lines_of_code(),
+    return {"config": cfg.source, "box": list(cfg.box), "ctable": ctable, "repeats": repeats, "threads": threads,
+            "backends": order, "machine": machine(threads), "runs": runs, "lines_of_code": lines_of_code(),
             "unavailable": {name: BACKENDS[name].unavailable() for name in order if BACKENDS[name].unavailable()}}
 
 
