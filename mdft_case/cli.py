@@ -112,7 +112,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     cfg = config_mod.load(args.config)
     out = Path(args.output)
     rep = compare(cfg, names, sizes, mmaxes, out, ctable=args.ctable, repeats=max(1, args.repeats),
-                  minimise=not args.no_minimise, threads=args.threads)
+                  minimise=not args.no_minimise, threads=args.threads, progress=sys.stderr)
     failed = [r for r in rep["runs"] if r["status"].startswith("failed")]
     print(f"mdft compare: {len(rep['runs'])} runs, {sum(r['status'] == 'ok' for r in rep['runs'])} ok, "
           f"{len(failed)} failed; report in {out / 'report.md'}")
