@@ -104,6 +104,11 @@ def _f(x, fmt: str = ".4f", none: str = "–") -> str:
     return none if x is None else format(x, fmt)
 
 
+def _short(status: str) -> str:
+    """A table cell: `ok`, or `skipped` / `failed` pointing at the list with the reason."""
+    return status if status == "ok" else status.split(":")[0] + " (reason below)"
+
+
 def _speedup(run: dict, ref: dict | None, key: str) -> str:
     if ref is None or run.get(key) is None or not ref.get(key):
         return "–"
@@ -131,7 +136,7 @@ def markdown(rep: dict) -> str:
         out.append(f"| {r['backend']} | {r['nodes']}³ | {r['mmax']} | {_f(r['seconds_per_eval'])} | "
                    f"{_speedup(r, ref, 'seconds_per_eval')} | {_f(r['minimisation_seconds'], '.2f')} | "
                    f"{_speedup(r, ref, 'minimisation_seconds')} | {_f(r['evaluations'], 'd')} | "
-                   f"{_f(r.get('iterations'), 'd')} | {_f(r['free_energy'], '.8f')} | {r['status']} |")
+                   f"{_f(r.get('iterations'), 'd')} | {_f(r['free_energy'], '.8f')} | {_short(r['status'])} |")
     names = KERNELS_B if any(r["mmax"] for r in ok) else KERNELS_A
     allnames = list(dict.fromkeys(list(KERNELS_B) + list(KERNELS_A)))
     used = [n for n in allnames if any(n in r["kernel_seconds"] for r in ok)] or list(names)
@@ -161,9 +166,10 @@ def markdown(rep: dict) -> str:
     for name, loc in rep["lines_of_code"].items():
         out.append(f"| {name} | {loc['lines'] if loc['lines'] is not None else loc['status']} | "
                    f"{', '.join(loc['files'])} |")
-    if rep["unavailable"]:
-        out += ["", "## Backends that cannot run here", ""]
-        out += [f"- `{name}`: {why}" for name, why in rep["unavailable"].items()]
+    missing = dict.fromkeys((r["backend"], r["status"]) for r in runs if r["status"] != "ok")
+    if missing:
+        out += ["", "## Runs that did not run or did not agree", ""]
+        out += [f"- `{name}`: {status}" for name, status in missing]
     out += ["", "## Plots", ""]
     out += [f"![{p}]({p})" for p in rep.get("plots", [])] or [rep.get("plots_note", "none")]
     return "\n".join(out) + "\n"

@@ -30,7 +30,7 @@ def test_compare_end_to_end(tmp_path, capsys):
         expected = BACKENDS[run["backend"]].unavailable()
         if expected:      # never silently dropped: listed with its reason
             assert run["status"] == f"skipped: {expected}"
-            assert f"`{run['backend']}`: {expected}" in md
+            assert f"`{run['backend']}`: skipped: {expected}" in md
         else:
             assert run["status"] == "ok", run["status"]
             assert run["grad_rel_error"] <= 1e-10 and run["peak_memory_bytes"] > 0
