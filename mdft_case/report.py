@@ -78,16 +78,13 @@ def machine(threads: int | None = None) -> dict:
     versions = {"python": platform.python_version(), "numpy": numpy.__version__, "scipy": scipy.__version__}
     n = threads or kernels.WORKERS
     threads = {"per backend (NumPy/SciPy FFT workers, OMP/MKL/OpenBLAS, XLA Eigen pool)": n}
-    for mod in ("jax", "torch", "matplotlib"):
+    # distribution metadata, not imports: the report process need not load torch or jax
+    from importlib.metadata import PackageNotFoundError, version
+    for dist in ("jax", "jaxlib", "torch", "matplotlib", "hpcir"):
         try:
-            versions[mod] = __import__(mod).__version__
-        except ImportError:
-            versions[mod] = "not installed"
-    try:
-        from importlib.metadata import version
-        versions["hpcir"] = version("hpcir")
-    except Exception:                  # not installed as a distribution (source checkout)
-        versions["hpcir"] = "source"
+            versions[dist] = version(dist)
+        except PackageNotFoundError:
+            versions[dist] = "not installed"
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
     return {"cpu": cpu, "cores": os.cpu_count(), "platform": platform.platform(), "load_average": load,
             "threads": threads, "versions": versions}
