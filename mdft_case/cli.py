@@ -23,6 +23,8 @@ def add_arguments(sub: argparse._SubParsersAction) -> None:
     p_run.add_argument("--json", action="store_true", help="print one JSON object with the results")
     p_run.add_argument("--rdf", metavar="FILE", help="write r (Å) and n(r)/n0 around the first solute site")
     p_run.add_argument("--quiet", action="store_true", help="no per-iteration progress on stderr")
+    p_run.add_argument("--backend", default="numpy",
+                       help="hot kernels: numpy (default), jax or torch (see `hpcir mdft compare`)")
     p_run.set_defaults(func=cmd_run)
     p_val = sub.add_parser("validate", help="run every physics/numerics check; non-zero exit on failure")
     p_val.add_argument("--quick", action="store_true", help="skip the grid/box convergence sweep")
@@ -51,10 +53,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         cfg = config_mod.from_mdft(args.config, args.solute)
     else:
         cfg = config_mod.load(args.config)
-    res = run(cfg, progress=None if args.quiet else sys.stderr)
+    res = run(cfg, progress=None if args.quiet else sys.stderr, backend=args.backend)
     if args.rdf:
         np.savetxt(args.rdf, np.column_stack([res.rdf_r, res.rdf_g]), header="r_A g(r)=n(r)/n0")
-    summary = res.summary() | {"mmax": cfg.mmax, "nodes": list(cfg.nodes), "box": list(cfg.box),
+    summary = res.summary() | {"backend": args.backend, "mmax": cfg.mmax, "nodes": list(cfg.nodes), "box": list(cfg.box),
                                "solvent": cfg.solvent.model, "temperature": cfg.temperature}
     if args.json:
         print(json.dumps(summary))

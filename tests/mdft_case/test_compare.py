@@ -92,3 +92,17 @@ def test_sweep_points():
     assert b.mmax == 3 and b.solvent.ctable == "dense" and b.nodes == cfg.nodes
     none, why = case_config(a, None, 1, "dense")
     assert none is None and "no orientations" in why
+
+
+def test_run_with_a_backend(capsys):
+    """`hpcir mdft run --backend jax` minimises with the jax kernels and the shared L-BFGS: numpy's F_min."""
+    if BACKENDS["jax"].unavailable():
+        pytest.skip(BACKENDS["jax"].unavailable())
+    out = {}
+    for name in ("numpy", "jax"):
+        assert cli.main(["run", TINY, "--json", "--quiet", "--backend", name]) == 0
+        out[name] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert out["jax"]["backend"] == "jax"
+    assert abs(out["jax"]["free_energy"] - out["numpy"]["free_energy"]) <= 1e-8 * abs(out["numpy"]["free_energy"])
+    with pytest.raises(ConfigError, match="cannot run here"):
+        cli.main(["run", TINY, "--backend", "hpcir-cpu"])
