@@ -6,7 +6,8 @@ TOML layout (lengths Å, energies kJ/mol, charges e, temperature K):
                   lj_cutoff (optional, default = shortest box length), vmax_kt (default 100)
     [solvent]     model = "lj" | "stockmayer", sigma, epsilon, density,
                   dipole (e Å, stockmayer only), dipole_length (Å, default 1.0),
-                  mrso (orientation symmetry order; default 2 for stockmayer, 1 for lj)
+                  mrso (orientation symmetry order; default 2 for stockmayer, 1 for lj),
+                  ctable = "model" (default) | "dense" (every c^{mn}_{mu nu chi} allowed at mmax; ctable.dense)
     [minimiser]   ftol, gtol, max_iter (optional)
     [[solute.site]] charge, sigma, epsilon, position = [x, y, z] (relative to the box centre)
 """
@@ -43,6 +44,7 @@ class Solvent:
     dipole: float = 0.0          # e Å
     dipole_length: float = 1.0   # Å: the dipole is two charges +-dipole/length at +-length/2 on z
     mrso: int = 1
+    ctable: str = "model"        # "dense": every coefficient allowed at mmax (ctable.dense)
 
 
 @dataclass(frozen=True)
@@ -96,13 +98,16 @@ def _solvent(name: str, table: dict, path: str) -> Solvent:
     mrso = int(table.get("mrso", 2 if name == "stockmayer" else 1))
     return Solvent(name, float(table.get("sigma", sigma)), float(table.get("epsilon", eps)),
                    float(table.get("density", dens)), float(table.get("dipole", dip)),
-                   float(table.get("dipole_length", 1.0)), mrso)
+                   float(table.get("dipole_length", 1.0)), mrso, str(table.get("ctable", "model")))
 
+
+# c-table choices: the solvent model's own table, or the dense one of ctable.dense
+CTABLES = ("model", "dense")
 
 # Every key the TOML format has, per table: anything else is a typo that would otherwise run silently.
 TOML_KEYS = {
     "system": {"temperature", "box", "nodes", "mmax", "lj_cutoff", "vmax_kt"},
-    "solvent": {"model", "sigma", "epsilon", "density", "dipole", "dipole_length", "mrso"},
+    "solvent": {"model", "sigma", "epsilon", "density", "dipole", "dipole_length", "mrso", "ctable"},
     "minimiser": {"ftol", "gtol", "max_iter"},
     "solute": {"site"},
     "solute.site": {"charge", "sigma", "epsilon", "position"},
@@ -174,6 +179,11 @@ def check(cfg: Config) -> Config:
     if cfg.solvent.model == "stockmayer" and cfg.mmax < 1:
         raise ConfigError(f"{where}: the stockmayer solvent needs mmax >= 1 to carry its dipole")
     sv = cfg.solvent
+    if sv.ctable not in CTABLES:
+        raise ConfigError(f"{where}: unknown ctable {sv.ctable!r}", hint=f"use one of {', '.join(CTABLES)}")
+    if sv.ctable == "dense" and cfg.mmax < 1:
+        raise ConfigError(f"{where}: ctable = \"dense\" needs orientations (mmax >= 1)",
+                          hint="set mmax >= 1 with the stockmayer solvent, or drop `ctable`")
     positive = {"temperature": cfg.temperature, "solvent sigma": sv.sigma, "solvent density": sv.density,
                 "solvent dipole_length": sv.dipole_length, "vmax_kt": cfg.vmax_kt, "ftol": cfg.ftol,
                 "gtol": cfg.gtol, "max_iter": cfg.max_iter, "mrso": sv.mrso,

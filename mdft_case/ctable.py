@@ -104,3 +104,36 @@ def symmetrise(entries: np.ndarray, values: np.ndarray, mrso: int) -> tuple[np.n
         d = s * full[pos[(n, m, -nu, -mu, chi)]]
         out[i] = 0.25 * (a + b + c + d)
     return np.array(keys, int), out
+
+
+def dense_entries(mmax: int, mrso: int) -> list[tuple[int, int, int, int, int]]:
+    """Every (m, n, mu, nu, chi) a k-frame table can hold at `mmax`: |mu| <= m, |nu| <= n, |chi| <= min(m, n),
+    mu and nu multiples of mrso (252 at mmax 3, mrso 2)."""
+    return [(m, n, mu, nu, chi) for m in range(mmax + 1) for n in range(mmax + 1)
+            for mu in range(-m, m + 1) if mu % mrso == 0 for nu in range(-n, n + 1) if nu % mrso == 0
+            for chi in range(-min(m, n), min(m, n) + 1)]
+
+
+def dense(bulk: BulkSolution, dipole: float, sigma: float, mmax: int, mrso: int, strength: float = 0.1,
+          seed: int = 13) -> CTable:
+    """The stockmayer table plus every other coefficient allowed at `mmax`, with MDFT's symmetries.
+
+    A benchmark table, not a solvent model: each extra c^{mn}_{mu nu chi}(k) is a fixed pseudo-random
+    complex amplitude (|re|, |im| <= `strength`) times the dipolar c_D(k) (so it has a real kernel's
+    range and decay), projected onto the real, exchange-symmetric tables (`symmetrise`). Only mu >= 0
+    is stored, as the contraction uses (the rest follows from the field being real): 178 entries at
+    mmax 3, mrso 2, the size of MDFT's water table, so the k-space contraction costs what it costs
+    with a real molecular solvent.
+    """
+    base = stockmayer(bulk, dipole, sigma)
+    keys = dense_entries(mmax, mrso)
+    rng = np.random.default_rng(seed)
+    amp = strength * (rng.uniform(-1.0, 1.0, len(keys)) + 1j * rng.uniform(-1.0, 1.0, len(keys)))
+    cd = dipolar_ck(base.k, COULOMB * dipole * dipole / bulk.kt, sigma)
+    values = amp[:, None] * cd[None, :]
+    pos = {key: i for i, key in enumerate(keys)}
+    for e, row in enumerate(base.entries.tolist()):
+        values[pos[tuple(row)]] += base.values[e]
+    entries, values = symmetrise(np.array(keys), values, mrso)
+    keep = entries[:, 2] >= 0
+    return CTable(base.k, entries[keep], values[keep])

@@ -5,7 +5,7 @@ import numpy as np
 
 from . import external, kernels
 from .angular import AngularGrid
-from .ctable import CTable, coupling_y, scalar, stockmayer
+from .ctable import CTable, coupling_y, dense, scalar, stockmayer
 from .grid import Grid
 from .solvent_oz import BulkSolution, bulk_solvent
 from .wigner import kframe_angles, wigner_small_d
@@ -150,7 +150,8 @@ def build_orient(cfg, frame: np.ndarray | None = None) -> tuple[OrientFunctional
             from .config import ConfigError
             raise ConfigError(f"{cfg.source}: dipolar coupling y = {y:.2f} >= 1 makes the linearised "
                               "dipolar c(k) unstable", hint="lower `dipole` or `density`")
-        table = stockmayer(bulk, sv.dipole, sv.sigma)
+        table = (dense(bulk, sv.dipole, sv.sigma, cfg.mmax, sv.mrso) if sv.ctable == "dense"
+                 else stockmayer(bulk, sv.dipole, sv.sigma))
         sites = stockmayer_sites(sv.sigma, sv.epsilon, sv.dipole, sv.dipole_length)
     else:
         table = scalar(bulk)

@@ -76,15 +76,26 @@ def build_scalar(cfg: Config) -> tuple[ScalarFunctional, BulkSolution]:
     return ScalarFunctional(grid, vext, bulk.ck_at(grid.knorm(half=True)), sv.density, kt), bulk
 
 
-def run(cfg: Config, progress: TextIO | None = sys.stderr) -> RunResult:
-    """Minimise the functional of `cfg` and return the observables."""
+def run(cfg: Config, progress: TextIO | None = sys.stderr, backend: str = "numpy") -> RunResult:
+    """Minimise the functional of `cfg` with the hot kernels of `backend` and return the observables."""
     t0 = time.perf_counter()
     if cfg.mmax == 0:
         func, bulk = build_scalar(cfg)
     else:
         from .functional_orient import build_orient
         func, bulk = build_orient(cfg)
-    res: MinimiseResult = lbfgs(func.evaluate, func.initial_xi(), ftol=cfg.ftol, gtol=cfg.gtol,
+    evaluate, counter = func.evaluate, func
+    if backend != "numpy":
+        from .backends import BACKENDS, problem_of
+        from .config import ConfigError
+        if backend not in BACKENDS:
+            raise ConfigError(f"unknown backend {backend!r}", hint=f"use one of {', '.join(BACKENDS)}")
+        why = BACKENDS[backend].unavailable()
+        if why:
+            raise ConfigError(f"backend {backend} cannot run here: {why}", hint="use --backend numpy, jax or torch")
+        counter = BACKENDS[backend].evaluator(problem_of(func))
+        evaluate = counter.evaluate
+    res: MinimiseResult = lbfgs(evaluate, func.initial_xi(), ftol=cfg.ftol, gtol=cfg.gtol,
                                 max_iter=cfg.max_iter, progress=progress)
     n0, kt = cfg.solvent.density, kt_of(cfg.temperature)
     dn = func.delta_n(res.xi)
@@ -94,5 +105,5 @@ def run(cfg: Config, progress: TextIO | None = sys.stderr) -> RunResult:
     grid = func.grid
     centre = grid.centre + np.asarray(cfg.solute[0].position, float)
     rr, gg = radial_profile(grid, nrel, centre, 0.5 * float(np.min(grid.spacing)))
-    return RunResult(res.energy, pc, pcp, dn, pressure, func.evaluations, res.iterations, res.converged,
+    return RunResult(res.energy, pc, pcp, dn, pressure, counter.evaluations, res.iterations, res.converged,
                      time.perf_counter() - t0, rr, gg, nrel)

@@ -1,0 +1,74 @@
+"""Backends of issue 13 whose kernels cannot run in this build: each says why, from feature checks."""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+from pathlib import Path
+
+from .base import Backend, Evaluator, Problem
+
+HERE = Path(__file__).resolve().parent.parent      # mdft_case/
+
+
+def _gpu(target: str) -> str | None:
+    """Why `target` (cuda / hip) has no device here, or None."""
+    if target == "cuda" and shutil.which("nvidia-smi") is None and not os.path.exists("/dev/nvidia0"):
+        return "no NVIDIA GPU on this machine"
+    if target == "hip" and not os.path.exists("/dev/kfd"):
+        return "no AMD GPU on this machine"
+    return None
+
+
+def hpcir_missing() -> list[str]:
+    """The kernel-language features the hpcir MDFT kernels need that this hpcir build lacks."""
+    import hpcir
+
+    need = {"complex numbers (hpcir.complex128)": hasattr(hpcir, "complex128"),
+            "hpcir.fft": hasattr(hpcir, "fft")}
+    return [name for name, have in need.items() if not have]
+
+
+class HpcirBackend(Backend):
+    """`hpcir-<target>`: the hot kernels written once as @hpcir.kernel code, run on one target."""
+
+    module = "hpcir.mdft_case.hpcir_kernels"
+
+    def __init__(self, target: str):
+        self.target = target
+        self.name = f"hpcir-{target}"
+        self.source = str(HERE / "hpcir_kernels.py")
+
+    def unavailable(self) -> str | None:
+        reasons = []
+        missing = hpcir_missing()
+        if missing:
+            reasons.append(f"hpcir kernels need {' and '.join(missing)}, not available in this build")
+        if importlib.util.find_spec(self.module) is None:
+            reasons.append("the hpcir version of the MDFT kernels (mdft_case/hpcir_kernels.py) is not written yet")
+        gpu = _gpu(self.target) if self.target in ("cuda", "hip") else None
+        if gpu:
+            reasons.append(gpu)
+        # every reason holds today; the interface is ready for the kernels once they exist
+        return "; ".join(reasons) or "hpcir_kernels exists but is not wired to the backend interface yet"
+
+    def evaluator(self, problem: Problem) -> Evaluator:
+        raise RuntimeError(self.unavailable())
+
+
+class KokkosCppBackend(Backend):
+    """`kokkos-cpp`: hand-written Kokkos C++ with FFTW, built by the top-level CMake, called via a C ABI."""
+
+    name = "kokkos-cpp"
+
+    def __init__(self):
+        self.source = str(HERE / "kokkos_cpp" / "mdft_kernels.cpp")
+
+    def unavailable(self) -> str | None:
+        if not os.path.exists(self.source):
+            return ("not built: the hand-written Kokkos C++ kernels (mdft_case/kokkos_cpp/) are not written yet "
+                    "(issue 13, step 5)")
+        return "not built: mdft_case/kokkos_cpp has no C ABI loader yet"
+
+    def evaluator(self, problem: Problem) -> Evaluator:
+        raise RuntimeError(self.unavailable())
