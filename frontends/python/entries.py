@@ -283,13 +283,15 @@ def _checked_accumulators(spec: LaunchSpec) -> list[tuple[str, ScalarType, str |
             k = spec.kernel
             node = next((p.node for p in k.params if p.name == name), k.tree)
             what = f"accumulator `{name}`" if name else "the accumulator"
-            raise KernelTypeError(f"reducer {kind!r} is not defined on {t}, the type of {what}", k.loc(node),
-                                  hint=_reducer_hint(kind))
+            raise KernelTypeError(f"reducer {kind!r} is not defined on {t} accumulators ({what})", k.loc(node),
+                                  hint=_reducer_hint(kind, t))
         out.append((kind, t, name))
     return out
 
 
-def _reducer_hint(kind: str) -> str:
+def _reducer_hint(kind: str, t: ScalarType) -> str:
+    if str(t).startswith("complex"):
+        return "complex accumulators reduce with sum or prod; reduce abs(z) or z.real for an ordering"
     if kind in ("land", "lor"):
         return f"{kind} reduces bool accumulators: annotate it Acc[bool]"
     if kind in ("band", "bor"):

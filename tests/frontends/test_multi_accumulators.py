@@ -309,8 +309,8 @@ def test_unknown_reducer_in_a_tuple(no_build):
 def test_reducer_not_defined_on_the_dtype(no_build):
     with pytest.raises(KernelTypeError) as e:
         hpcir.parallel_reduce(8, two, x=X, reducer=("band", "sum"))
-    check(e.value, "# E-two", "f: hpcir.Acc[float]", "reducer 'band' is not defined on float64, the type of "
-          "accumulator `f`")
+    check(e.value, "# E-two", "f: hpcir.Acc[float]", "reducer 'band' is not defined on float64 accumulators "
+          "(accumulator `f`)")
     with pytest.raises(KernelTypeError) as e:
         hpcir.parallel_reduce(8, two, x=X, reducer=("sum", "land"))
     check(e.value, "# E-two", "n: hpcir.Acc[int]", "reducer 'land' is not defined on int64")
