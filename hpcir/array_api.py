@@ -1,0 +1,184 @@
+"""Kernels on the `jax` and `torch` targets: lowered to L3 like a Kokkos launch, then emitted as
+vectorised array code (backends/kernel_array_emitter.py) and run by the array library.
+
+    f = hpcir.compile(axpy, target="jax"); y2 = f(n, a=2.0, x=x, y=y)   # pure: returns written views
+    hpcir.compile(axpy, target="torch")(n, a=2.0, x=xt, y=yt)          # in place, like Kokkos
+"""
+from __future__ import annotations
+
+import ast
+from typing import Any
+
+import numpy as np
+
+from hpcir.core.errors import ArgumentError, HpcirError, PolicyError, SourceLocation, user_call_site
+from hpcir.core.targets import get_target
+from hpcir.backends.kernel_array_emitter import NotArrayExpressible, emit_module_source, load_source
+
+from .frontends.python.entries import LaunchSpec
+from .frontends.python.kernel import Kernel
+from .frontends.python.policies import MDRangePolicy, RangePolicy, TeamPolicy, as_policy
+from .frontends.python.signature import annotated_spec, bind_launch
+from .lowering import build_module, lower_to_l3
+
+# The array targets lower through the host pipeline: layouts and tiles do not matter to array
+# code, which indexes by element.
+_L3_VIA = "serial"
+
+
+def is_array_target(target: str) -> bool:
+    """True for targets that run kernels as array code (jax, torch)."""
+    return get_target(target).kind in ("jax", "torch")
+
+
+def _locator(k: Kernel):
+    """Source location of the statement writing a view (else the kernel's def line)."""
+    def locate(view: str | None) -> SourceLocation:
+        if view is not None:
+            for node in ast.walk(k.tree):
+                targets: list[ast.AST] = []
+                if isinstance(node, ast.Assign):
+                    targets = list(node.targets)
+                elif isinstance(node, ast.AugAssign):
+                    targets = [node.target]
+                elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name) \
+                        and node.args[0].id == view:
+                    return k.loc(node)
+                for t in targets:
+                    base = t
+                    while isinstance(base, ast.Subscript):
+                        base = base.value
+                    if isinstance(base, ast.Name) and base.id == view and base is not t:
+                        return k.loc(node)
+        fdef = k.tree.body[0] if isinstance(k.tree, ast.Module) else k.tree
+        return k.loc(fdef)
+    return locate
+
+
+def module_source(module: Any, lib: str, k: Kernel | None = None) -> str:
+    """Array source (JAX or Torch) of the kernel entries of an L3 module."""
+    return emit_module_source(module, lib, _locator(k) if k is not None else None)
+
+
+def lower_spec(spec: LaunchSpec, target: str) -> str:
+    """Array source of one kernel specialised by `spec`."""
+    module = lower_to_l3(build_module([spec], _L3_VIA), _L3_VIA)
+    return module_source(module, get_target(target).kind, spec.kernel)
+
+
+def lower_kernel(k: Kernel, target: str, kind: str | None = None) -> str:
+    """Array source of an annotated kernel (hpcir.lower(k, target='jax'|'torch'))."""
+    spec = annotated_spec(k, kind)
+    spec.name = k.name
+    return lower_spec(spec, target)
+
+
+_TORCH_DTYPES: dict[Any, np.dtype] = {}
+
+
+def _np_dtype(x: Any) -> np.dtype:
+    dt = x.dtype
+    if type(dt).__module__.startswith("torch"):
+        if not _TORCH_DTYPES:
+            import torch
+            for t, n in ((torch.float64, np.float64), (torch.float32, np.float32), (torch.int64, np.int64),
+                         (torch.int32, np.int32), (torch.bool, np.bool_), (torch.float16, np.float16)):
+                _TORCH_DTYPES[t] = np.dtype(n)
+        return _TORCH_DTYPES.get(dt, np.dtype("O"))
+    return np.dtype(dt)
+
+
+def _stand_in(v: Any) -> Any:
+    """What bind_launch sees of an argument: its type only (arrays may be tracers or tensors)."""
+    if isinstance(v, (bool, int, float, np.generic, np.ndarray)):
+        return v
+    if hasattr(v, "shape") and hasattr(v, "dtype"):
+        dt = _np_dtype(v)
+        if len(v.shape) == 0:
+            return dt.type(0)
+        return np.empty((0,) * len(v.shape), dtype=dt)
+    return v
+
+
+def _bounds(policy: Any) -> list[int]:
+    if isinstance(policy, MDRangePolicy):
+        return list(policy.begin) + list(policy.end)
+    return [policy.begin, policy.end]
+
+
+class ArrayCompiled:
+    """A kernel compiled for `jax` or `torch`: call it with (policy, **arguments)."""
+
+    def __init__(self, k: Kernel, target: str, kind: str, reducer: str | None):
+        self.kernel, self.target, self.kind, self.reducer = k, target, kind, reducer
+        self.lib = get_target(target).kind
+        self._fns: dict[tuple, Any] = {}
+
+    def __repr__(self) -> str:
+        return f"<hpcir compiled {self.kind} kernel {self.kernel.name} for {self.target} (array code)>"
+
+    def source(self, policy: Any, **kwargs: Any) -> str:
+        """The generated array source for a launch with these arguments."""
+        return self._prepare(policy, kwargs, user_call_site(2))[1]
+
+    def _prepare(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> tuple[Any, str, Any]:
+        try:
+            pol = as_policy(policy)
+        except PolicyError as err:
+            raise PolicyError(err.message, site, err.hint) from None
+        if isinstance(pol, TeamPolicy):
+            raise NotArrayExpressible(f"kernel {self.kernel.name} is not expressible as array code: team policies "
+                                      "are not translated yet", site,
+                                      hint="launch it with an MDRangePolicy, or on a Kokkos target (cpu, serial)")
+        if self.kind == "scan" and not isinstance(pol, RangePolicy):
+            raise PolicyError("parallel_scan needs a 1-D range policy", site, hint="pass an int or a RangePolicy")
+        shape, rank = ("mdrange", pol.rank) if isinstance(pol, MDRangePolicy) else ("range", 1)
+        stand = {n: _stand_in(v) for n, v in kwargs.items()}
+        spec, _ = bind_launch(self.kernel, self.kind, shape, rank, stand, site, self.reducer or self.kernel.reducer
+                              or "sum")
+        key = (spec.kind, spec.policy, spec.rank, tuple((n, str(t)) for n, t in spec.param_types.items()),
+               spec.reducer, str(spec.acc_type))
+        hit = self._fns.get(key)
+        if hit is None:
+            spec.name = self.kernel.name
+            try:
+                src = lower_spec(spec, self.target)
+            except NotArrayExpressible as err:
+                raise NotArrayExpressible(err.message, err.loc or site, err.hint) from None
+            ns = load_source(src, f"<hpcir {self.lib} {self.kernel.name}>")
+            hit = self._fns[key] = (ns[self.kernel.name], src, spec)
+        return pol, hit[1], hit
+
+    def __call__(self, policy: Any, **kwargs: Any) -> Any:
+        site = user_call_site(2)
+        pol, _, (fn, _, spec) = self._prepare(policy, kwargs, site)
+        args = [_convert(kwargs[n], self.lib) for n in spec.param_types]
+        if self.lib == "jax":
+            import jax
+            with jax.enable_x64(True):  # float64 / int64 views keep their type (scoped: no global change)
+                return fn(*_bounds(pol), *args)
+        out = fn(*_bounds(pol), *args)
+        return out
+
+
+def _convert(v: Any, lib: str) -> Any:
+    """NumPy arrays become the library's arrays (torch: sharing memory, so writes land in the array)."""
+    if isinstance(v, np.ndarray):
+        if lib == "torch":
+            import torch
+            return torch.from_numpy(v)
+        import jax.numpy as jnp
+        with __import__("jax").enable_x64(True):
+            return jnp.asarray(v)
+    return v
+
+
+def compile_array(k: Kernel, target: str, kind: str, reducer: str | None) -> ArrayCompiled:
+    """The array-code callable of a kernel on `jax` / `torch`."""
+    if not is_array_target(target):
+        raise HpcirError(f"{target!r} is not an array target", hint="use 'jax' or 'torch'")
+    return ArrayCompiled(k, target, kind, reducer)
+
+
+__all__ = ["ArrayCompiled", "compile_array", "lower_kernel", "lower_spec", "module_source", "is_array_target",
+           "NotArrayExpressible", "ArgumentError"]
