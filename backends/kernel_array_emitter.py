@@ -265,8 +265,8 @@ class KernelArrayEmitter:
             return self.constant(op)
         if isinstance(op, kk.LAUNCH_OPS):
             return self.launch(op)
-        if isinstance(op, kk.YieldOp) or isinstance(op, scf.YieldOp):
-            return
+        if isinstance(op, (kk.YieldOp, scf.YieldOp, scf.ConditionOp)):
+            return  # terminators: their parents read the operands
         if name in T.INFIX:
             return self.infix(op)
         if name in T.UNARY:

@@ -128,7 +128,7 @@ class ArrayCompiled:
             raise PolicyError(err.message, site, err.hint) from None
         if isinstance(pol, TeamPolicy):
             raise NotArrayExpressible(f"kernel {self.kernel.name} is not expressible as array code: team policies "
-                                      "are not translated yet", site,
+                                      "are not translated yet", _locator(self.kernel)(None),
                                       hint="launch it with an MDRangePolicy, or on a Kokkos target (cpu, serial)")
         if self.kind == "scan" and not isinstance(pol, RangePolicy):
             raise PolicyError("parallel_scan needs a 1-D range policy", site, hint="pass an int or a RangePolicy")
