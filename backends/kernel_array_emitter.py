@@ -614,19 +614,12 @@ class KernelArrayEmitter:
     def loop(self, op: Operation, bounds: str, t: str, body, kind: str, cond=None) -> None:
         """Emit a loop whose body changes slots and views: a carry in JAX, rebinding in Torch."""
         if self.lib == "torch":
-            if kind == "for":
-                self.emit(f"for {t} in range({bounds.split(', ', 1)[1]}):")
-                self.depth += 1
-                body()
-                self.emit("pass")
-                self.depth -= 1
-            else:
-                self.emit(f"while bool({cond()}.any()):")
-                self.depth += 1
-                body()
-                self.depth -= 1
-            for s in list(self.slots):
-                self.slots[s] = self.slots[s]
+            names = self.torch_carry_enter(op)
+            self.emit(f"for {t} in range({bounds.split(', ', 1)[1]}):")
+            self.depth += 1
+            body()
+            self.torch_carry_exit(names)
+            self.depth -= 1
             return
         slots, views = self.carried(op)
         carry_in = []
@@ -666,6 +659,22 @@ class KernelArrayEmitter:
         for m, n in zip(views, res[len(slots):]):
             self.views[m] = n
 
+    def torch_carry_enter(self, op: Operation) -> dict[SSAValue, str]:
+        """Torch loops are Python loops: each local the body changes gets one variable, rebound at
+        the end of every iteration."""
+        names = {}
+        for s in self.carried(op)[0]:
+            names[s] = self.fresh(s.name_hint or "s")
+            self.emit(f"{names[s]} = {self.slots[s].text}")
+            self.slots[s] = V(names[s])
+        return names
+
+    def torch_carry_exit(self, names: dict[SSAValue, str]) -> None:
+        for s, n in names.items():
+            if self.slots[s].text != n:
+                self.emit(f"{n} = {self.slots[s].text}")
+            self.slots[s] = V(n)
+
     def while_(self, op: scf.WhileOp) -> None:
         if op.arguments or op.results:
             self.fail("while loops with loop-carried SSA values are not translated yet")
@@ -686,13 +695,15 @@ class KernelArrayEmitter:
         self.slot_types[key] = "bool"  # type: ignore[index]
         saved = (self.mask, self.mask_uniform)
         if self.lib == "torch":
-            self.emit(f"while bool({self.slots[key].text}.any()):")  # type: ignore[index]
+            names = self.torch_carry_enter(op)
+            act = self.slots[key].text  # type: ignore[index]
+            self.emit(f"while bool({act}.any()):")
             self.depth += 1
-            self.mask, self.mask_uniform = self.slots[key].text, False  # type: ignore[index]
+            self.mask, self.mask_uniform = act, False
             self.block(after)
             c = condition()
-            self.slots[key] = V(self.slots[key].text)  # type: ignore[index]
-            self.emit(f"{self.slots[key].text} = {self.slots[key].text} & {c}")  # type: ignore[index]
+            self.emit(f"{act} = {act} & {c}")
+            self.torch_carry_exit(names)
             self.depth -= 1
             self.mask, self.mask_uniform = saved
             del self.slots[key]  # type: ignore[arg-type]
