@@ -162,6 +162,8 @@ class KernelArrayEmitter:
         x = self.get(v)
         if x.lit is not None and self.lib == "torch":
             return f"torch.tensor({x.text}, dtype={self.dt(dtype_key(v.type))}, device=_dev)"
+        if x.uniform and self.lib == "torch":  # may be a Python number (a scalar argument)
+            return f"torch.as_tensor({x.text}, dtype={self.dt(dtype_key(v.type))}, device=_dev)"
         return x.text
 
     def as_array(self, x: V, key: str) -> str:
@@ -277,9 +279,19 @@ class KernelArrayEmitter:
             return self.bind(op, f"{fn}({self.arg(x)})")
         if name in T.BINARY:
             tpl = T.BINARY[name][0 if self.lib == "jax" else 1]
-            return self.bind(op, tpl.format(a=self.arg(op.operands[0]), b=self.arg(op.operands[1])))
+            b = self.arg(op.operands[1])
+            if self.lib == "torch" and name in T.INT_DIVISION and self.get(op.operands[1]).lit is None:
+                b = f"torch.where({b} == 0, 1, {b})"  # lanes a mask turns off may divide by zero
+            return self.bind(op, tpl.format(a=self.arg(op.operands[0]), b=b))
         if name == "arith.negf":
-            return self.bind(op, f"(-{self.get(op.operands[0]).text})")
+            x = self.get(op.operands[0])
+            if x.lit is not None:
+                self.env[op.results[0]] = V(py_literal(-x.lit, dtype_key(op.results[0].type)), lit=-x.lit,
+                                            aff=Aff({}, None))
+                return
+            return self.bind(op, f"(-{x.text})")
+        if name == "cf.assert":
+            return self.check(op)
         if name == "arith.cmpi":
             return self.cmpi(op)
         if name == "arith.cmpf":
@@ -354,9 +366,22 @@ class KernelArrayEmitter:
             self.env[op.results[0]] = V(lit, lit=int(lit), aff=Aff({}, int(lit)))
             return
         text = f"({a.text} {sym} {b.text})"
+        if self.lib == "torch" and op.name in T.INT_DIVISION and b.lit is None:
+            text = f"({a.text} {sym} torch.where({b.text} == 0, 1, {b.text}))"
         if op.name == "arith.xori" and b.lit is not None and dtype_key(op.results[0].type) == "bool" and b.lit:
             text = self.logical_not(self.arg(op.operands[0]))  # `not x` (x ^ true)
         self.bind(op, text, aff)
+
+    def check(self, op: Operation) -> None:
+        """cf.assert (the frontend's integer zero-divisor check): raised after the fact, like the
+        Kokkos build does; under jax.jit, where no value is known, JAX skips it."""
+        c = self.get(op.operands[0])
+        if c.lit is not None and c.lit:
+            return
+        helper = "_jax_check" if self.lib == "jax" else "_torch_check"
+        self.helpers.add(helper)
+        failed = self.and_mask(self.logical_not(self.arg(op.operands[0])))
+        self.emit(f"{helper}({failed}, {op.msg.data!r})")  # type: ignore[attr-defined]
 
     def cmpi(self, op: Operation) -> None:
         pred = op.predicate.value.data  # type: ignore[attr-defined]
@@ -878,11 +903,25 @@ def emit_module_source(module: ModuleOp, lib: str, locate: Any = None) -> str:
 
 
 def load_source(source: str, filename: str) -> dict[str, Any]:
-    """Execute generated source and return its namespace (functions by name)."""
-    ns: dict[str, Any] = {"__name__": f"hpcir_array_{abs(hash(source))}"}
-    code = compile(source, filename, "exec")
-    exec(code, ns)  # noqa: S102 (hpcir's own generated source)
-    return ns
+    """Import generated source as a module and return its namespace (functions by name).
+
+    The module is registered in sys.modules and its text in linecache, so tracebacks show the
+    generated lines and torch.compile (which re-imports a function's module) can trace it."""
+    import hashlib
+    import linecache
+    import sys
+    import types
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    modname = f"hpcir_array_{digest}"
+    mod = sys.modules.get(modname)
+    if mod is None:
+        fname = f"<{filename} {digest}>"
+        mod = types.ModuleType(modname)
+        mod.__file__ = fname
+        linecache.cache[fname] = (len(source), None, source.splitlines(True), fname)
+        exec(compile(source, fname, "exec"), mod.__dict__)  # noqa: S102 (hpcir's own generated source)
+        sys.modules[modname] = mod
+    return mod.__dict__
 
 
 __all__ = ["NotArrayExpressible", "KernelArrayEmitter", "emit_kernel", "emit_module_source", "load_source",

@@ -59,6 +59,9 @@ CMPF = {0: "({a} != {a}) & False", 1: "({a} == {b})", 2: "({a} > {b})", 3: "({a}
         8: "{N}(({a} < {b}) | ({a} > {b}))", 9: "{N}({a} <= {b})", 10: "{N}({a} < {b})", 11: "{N}({a} >= {b})",
         12: "{N}({a} > {b})", 13: "({a} != {b})", 14: "(({a} != {a}) | ({b} != {b}))", 15: "({a} == {a}) | True"}
 
+# Integer division and remainder (Torch traps on a zero divisor, even in lanes a mask turns off).
+INT_DIVISION = {"arith.floordivsi", "arith.divsi", "arith.remsi", "arith.ceildivsi"}
+
 # Casts: op -> how the value changes (the emitter writes `astype` / `.to`).
 CASTS = {"arith.sitofp", "arith.uitofp", "arith.fptosi", "arith.fptoui", "arith.extf", "arith.truncf",
          "arith.extsi", "arith.extui", "arith.trunci", "arith.index_cast", "arith.index_castui"}
@@ -89,6 +92,11 @@ SCATTER = {"add": ("add", "index_put_({idx}, {v}, accumulate=True)"),
 
 # Helpers a generated module defines when it uses them (names above starting with `_`).
 HELPERS = {
+    "_jax_check": "def _jax_check(failed, message):\n    # a failed kernel check raises when values are known; "
+                  "under jax.jit (tracers) it cannot\n    if not isinstance(failed, jax.core.Tracer) and bool(failed.any()):\n"
+                  "        raise ZeroDivisionError(message)\n",
+    "_torch_check": "def _torch_check(failed, message):\n    if bool(torch.as_tensor(failed).any()):\n"
+                    "        raise ZeroDivisionError(message)\n",
     "_jax_round_away": "def _jax_round_away(x):\n    return lax.round(x, lax.RoundingMethod.AWAY_FROM_ZERO)\n",
     "_torch_round_away": "def _torch_round_away(x):\n    return torch.sign(x) * torch.floor(torch.abs(x) + 0.5)\n",
     "_torch_cbrt": "def _torch_cbrt(x):\n    return torch.sign(x) * torch.abs(x) ** (1.0 / 3.0)\n",

@@ -123,6 +123,14 @@ class ArrayCompiled:
 
     def _prepare(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> tuple[Any, str, Any]:
         try:
+            return self._prepare_at(policy, kwargs, site)
+        except HpcirError as err:
+            if err.loc is None:  # errors of the launch itself: point at the user's call
+                raise type(err)(err.message, user_call_site(3), err.hint) from None
+            raise
+
+    def _prepare_at(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> tuple[Any, str, Any]:
+        try:
             pol = as_policy(policy)
         except PolicyError as err:
             raise PolicyError(err.message, site, err.hint) from None
@@ -150,15 +158,28 @@ class ArrayCompiled:
         return pol, hit[1], hit
 
     def __call__(self, policy: Any, **kwargs: Any) -> Any:
-        site = user_call_site(2)
-        pol, _, (fn, _, spec) = self._prepare(policy, kwargs, site)
+        pol, _, (fn, _, spec) = self._prepare(policy, kwargs, None)
         args = [_convert(kwargs[n], self.lib) for n in spec.param_types]
-        if self.lib == "jax":
-            import jax
-            with jax.enable_x64(True):  # float64 / int64 views keep their type (scoped: no global change)
-                return fn(*_bounds(pol), *args)
-        out = fn(*_bounds(pol), *args)
-        return out
+        try:
+            if self.lib == "jax":
+                import jax
+                with jax.enable_x64(True):  # float64 / int64 views keep their type (scoped: no global change)
+                    return fn(*_bounds(pol), *args)
+            return fn(*_bounds(pol), *args)
+        except ZeroDivisionError as err:  # the kernel's own check: "file:line:col: ZeroDivisionError: ..."
+            raise _kernel_zero_division(str(err)) from None
+
+
+def _kernel_zero_division(message: str) -> HpcirError:
+    from hpcir.core.errors import KernelZeroDivisionError
+    where, _, what = message.partition(": ZeroDivisionError: ")
+    path, _, rest = where.rpartition(":")
+    path, _, line = path.rpartition(":")
+    try:
+        loc = SourceLocation(path, int(line), int(rest) - 1)
+    except ValueError:
+        return KernelZeroDivisionError(message)
+    return KernelZeroDivisionError(f"ZeroDivisionError: {what}", loc)
 
 
 def _convert(v: Any, lib: str) -> Any:
