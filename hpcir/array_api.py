@@ -154,7 +154,13 @@ class ArrayCompiled:
             except NotArrayExpressible as err:
                 raise NotArrayExpressible(err.message, err.loc or site, err.hint) from None
             ns = load_source(src, f"<hpcir {self.lib} {self.kernel.name}>")
-            hit = self._fns[key] = (ns[self.kernel.name], src, spec)
+            fn = ns[self.kernel.name]
+            if self.lib == "jax" and "_jax_check" not in ns:
+                # One XLA computation per launch shape instead of one per op (bounds are static);
+                # kernels with run-time checks stay eager so that a failed check can raise.
+                import jax
+                fn = jax.jit(fn, static_argnums=tuple(range(len(_bounds(pol)))))
+            hit = self._fns[key] = (fn, src, spec)
         return pol, hit[1], hit
 
     def __call__(self, policy: Any, **kwargs: Any) -> Any:
