@@ -60,9 +60,23 @@ def module_source(module: Any, lib: str, k: Kernel | None = None) -> str:
     return emit_module_source(module, lib, _locator(k) if k is not None else None)
 
 
+_l3_cache: dict[tuple, Any] = {}
+
+
+def _spec_key(spec: LaunchSpec) -> tuple:
+    k = spec.kernel
+    consts = tuple((n, k.globals.get(n)) for n in k.global_names
+                   if isinstance(k.globals.get(n), (int, float, bool)))
+    return (id(k), k.source_hash, consts, spec.kind, spec.policy, spec.rank,
+            tuple((n, str(t)) for n, t in spec.param_types.items()), spec.reducer, str(spec.acc_type))
+
+
 def lower_spec(spec: LaunchSpec, target: str) -> str:
-    """Array source of one kernel specialised by `spec`."""
-    module = lower_to_l3(build_module([spec], _L3_VIA), _L3_VIA)
+    """Array source of one kernel specialised by `spec` (the L3 module is shared by jax and torch)."""
+    key = _spec_key(spec)
+    module = _l3_cache.get(key)
+    if module is None:
+        module = _l3_cache[key] = lower_to_l3(build_module([spec], _L3_VIA), _L3_VIA)
     return module_source(module, get_target(target).kind, spec.kernel)
 
 
@@ -144,8 +158,7 @@ class ArrayCompiled:
         stand = {n: _stand_in(v) for n, v in kwargs.items()}
         spec, _ = bind_launch(self.kernel, self.kind, shape, rank, stand, site, self.reducer or self.kernel.reducer
                               or "sum")
-        key = (spec.kind, spec.policy, spec.rank, tuple((n, str(t)) for n, t in spec.param_types.items()),
-               spec.reducer, str(spec.acc_type))
+        key = _spec_key(spec)
         hit = self._fns.get(key)
         if hit is None:
             spec.name = self.kernel.name
