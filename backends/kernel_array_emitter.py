@@ -202,6 +202,8 @@ class KernelArrayEmitter:
                 self.view_types[a] = dtype_key(a.type.element_type)
             else:
                 self.env[a] = V(n, aff=Aff({}, None))
+        self.stored_views = {o.operands[1] for o in fn.walk()
+                             if isinstance(o, memref.StoreOp) or o.name == "memref.atomic_rmw"}
         body_start = len(self.lines)
         result: list[str] = []
         for op in fn.body.block.ops:
@@ -222,7 +224,10 @@ class KernelArrayEmitter:
             self.emit(f"return {', '.join(outs)}")
         else:
             self.emit("return None")
+        self.lines = _drop_unused(self.lines)
         prologue = []
+        if self.lib == "jax":  # NumPy inputs work too (a no-op for JAX arrays and tracers)
+            prologue += [f"    {n} = jnp.asarray({n})" for n in self.view_names.values()]
         if self.lib == "torch":
             tensors = list(self.view_names.values())
             prologue.append(f"    _dev = {tensors[0]}.device" if tensors else "    _dev = torch.device('cpu')")
@@ -455,6 +460,20 @@ class KernelArrayEmitter:
         xs = [self.get(v) for v in vals]
         return ", ".join(x.text for x in xs), [x.aff for x in xs]
 
+    def subscript(self, vals, affs: list[Aff | None]) -> str:
+        """`[idx]` of an access: a slice of the grid's box when the access is the launch index plus
+        a constant in every dimension (x[i + 1, j]: contiguous, no gather), else a gather."""
+        if affs and len(affs) == self.rank and all(
+                a is not None and a.coeffs == {d: 1} and a.offset is not None for d, a in enumerate(affs)):
+            parts = []
+            for d, a in enumerate(affs):
+                c = a.offset  # type: ignore[union-attr]
+                sh = "" if c == 0 else f" {'+' if c > 0 else '-'} {abs(c)}"
+                parts.append(f"{self.grid_lo[d]}{sh}:{self.grid_hi[d]}{sh}")
+            return f"[{', '.join(parts)}]"
+        idx = ", ".join(self.get(v).text for v in vals)
+        return f"[{idx}]" if affs else "[()]"
+
     def load(self, op: memref.LoadOp) -> None:
         m = op.memref
         if m in self.slots:
@@ -465,7 +484,10 @@ class KernelArrayEmitter:
         idx, affs = self.indices(op.indices)
         self.loads.setdefault(m, []).append((affs, idx))  # type: ignore[arg-type]
         uniform = all(a is not None and not a.coeffs for a in affs)
-        text = f"{self.views[m]}[{idx}]" if affs else f"{self.views[m]}[()]"
+        sub = self.subscript(op.indices, affs)
+        text = f"{self.views[m]}{sub}"
+        if self.lib == "torch" and m in self.stored_views and ":" in sub:
+            text += ".clone()"  # a Torch slice is a view: keep the value loaded before later writes
         self.env[op.res] = self.define(text, op.res.name_hint or f"{self.view_names[m]}_v",
                                        Aff({}, None) if uniform else None)
 
@@ -498,7 +520,7 @@ class KernelArrayEmitter:
             self.written.append(m)
         key = self.view_types[m]
         cur = self.views[m]
-        sub = f"[{idx}]" if affs else "[()]"
+        sub = self.subscript(op.indices, affs)
         v = val
         if self.mask is not None:
             v = V(self.where(self.mask, val, V(f"{cur}{sub}"), key))
@@ -776,6 +798,8 @@ class KernelArrayEmitter:
         highs = [self.get(v) for v in op.upper_bounds]  # type: ignore[attr-defined]
         dev = "" if self.lib == "jax" else ", device=_dev"
         extents = []
+        self.grid_lo = [lo.text for lo in lows]
+        self.grid_hi = [hi.text for hi in highs]
         for d, (lo, hi, arg) in enumerate(zip(lows, highs, op.indices)):  # type: ignore[attr-defined]
             shape = ", ".join("-1" if e == d else "1" for e in range(r))
             name = self.fresh(arg.name_hint or f"i{d}")
@@ -861,6 +885,24 @@ class KernelArrayEmitter:
         tpl = T.REDUCE[kind][2]
         a = self.as_array(init, key) if init.lit is not None else init.text
         return self.define(tpl.format(a=a, b=total.text, L=self.L), hint or "result")
+
+
+def _drop_unused(lines: list[str]) -> list[str]:
+    """Remove `name = expr` lines whose name nothing reads (index arithmetic that became a slice).
+
+    Every assignment the emitter writes is side-effect free (JAX `.at[]` updates are values; Torch
+    writes are statements, not assignments), so an unread one can go."""
+    import re
+    assign = re.compile(r"^\s*([A-Za-z_]\w*) = ")
+    while True:
+        words: dict[str, int] = {}
+        for ln in lines:
+            for w in re.findall(r"[A-Za-z_]\w*", ln):
+                words[w] = words.get(w, 0) + 1
+        keep = [ln for ln in lines if not ((m := assign.match(ln)) and words.get(m.group(1), 0) == 1)]
+        if len(keep) == len(lines):
+            return lines
+        lines = keep
 
 
 def _header(lib: str, helpers: set[str]) -> list[str]:

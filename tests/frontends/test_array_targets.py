@@ -214,3 +214,20 @@ def test_zero_divisor_raises_like_the_kokkos_build():
         assert err.value.loc is not None and err.value.loc.filename == __file__
     out = hpcir.compile(idiv, target="jax")(4, c=np.array([1, 2, -3, 4]), y=np.zeros(4, np.int64))
     np.testing.assert_array_equal(np.asarray(out), [100, 50, -34, 25])
+
+
+@hpcir.kernel
+def swap_in_place(i: int, y: hpcir.View1D[float], z: hpcir.View1D[float]):
+    old = y[i]
+    y[i] = 0.0
+    z[i] = old + y[i]
+
+
+@pytest.mark.parametrize("target", ["jax", "torch"])
+def test_a_loaded_value_is_not_changed_by_a_later_store(target):
+    y0 = _x()
+    y, z = y0.copy(), np.zeros(N)
+    out = hpcir.compile(swap_in_place, target=target)(N, y=y, z=z)
+    yz = [np.asarray(o) for o in out] if target == "jax" else [y, z]
+    np.testing.assert_array_equal(yz[0], np.zeros(N))
+    np.testing.assert_array_equal(yz[1], y0)
