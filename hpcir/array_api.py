@@ -177,7 +177,13 @@ class ArrayCompiled:
         return pol, hit[1], hit
 
     def __call__(self, policy: Any, **kwargs: Any) -> Any:
-        pol, _, (fn, _, spec) = self._prepare(policy, kwargs, None)
+        prepare = self._prepare
+        if self.lib == "torch":
+            import torch
+            # Checking the launch is host work on types: torch.compile runs it as plain Python and
+            # traces only the generated array code.
+            prepare = torch.compiler.disable(self._prepare)
+        pol, _, (fn, _, spec) = prepare(policy, kwargs, None)
         args = [_convert(kwargs[n], self.lib) for n in spec.param_types]
         try:
             if self.lib == "jax":
