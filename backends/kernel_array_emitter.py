@@ -117,7 +117,9 @@ class KernelArrayEmitter:
         self.mask: str | None = None
         self.mask_uniform = True
         self.rank = 0
-        self.shape = "()"
+        self.active_axes: list[int] = []
+        self.league_rank = ""
+        self.extents: list[str] = []
         self.written: list[SSAValue] = []
         self.loads: dict[SSAValue, list[tuple[Aff | None, str]]] = {}
         self.stores: dict[SSAValue, list[tuple[Aff | None, str]]] = {}
@@ -251,7 +253,7 @@ class KernelArrayEmitter:
 
     def covers_grid(self, affs: list[Aff | None]) -> bool:
         """Whether distinct iterations of the launch grid store to distinct elements."""
-        for d in range(self.rank):
+        for d in self.active_axes:
             if self.extent_one(d):
                 continue
             if not any(a is not None and set(a.coeffs) == {d} and a.coeffs[d] != 0 for a in affs):
@@ -321,10 +323,28 @@ class KernelArrayEmitter:
             return self.for_(op)
         if isinstance(op, scf.WhileOp):
             return self.while_(op)
-        if isinstance(op, (kk.TeamThreadRangeOp, kk.ThreadVectorRangeOp, kk.TeamVectorRangeOp, kk.SingleOp,
-                           kk.TeamBarrierOp, kk.LeagueRankOp, kk.TeamRankOp, kk.ScratchAllocOp)):
-            self.fail("team policies (league x team-thread ranges) are not translated yet",
-                      hint="write the kernel as an MDRangePolicy launch, or run it on a Kokkos target")
+        if isinstance(op, kk.NESTED_RANGE_OPS):
+            return self.nested(op)
+        if isinstance(op, kk.LeagueRankOp):
+            self.env[op.result] = V(self.league_rank, aff=Aff({0: 1}, 0))
+            return
+        if isinstance(op, kk.LeagueSizeOp):
+            self.env[op.result] = V(self.grid_hi[0], aff=Aff({}, None))
+            return
+        # Array code runs each team as one thread of one lane (team_size() == 1): a race-free team
+        # kernel computes the same for any team size, and a nested range is a whole axis at once.
+        if isinstance(op, kk.TeamRankOp):
+            self.env[op.result] = V("0", lit=0, aff=Aff({}, 0))
+            return
+        if isinstance(op, kk.TeamSizeOp):
+            self.env[op.result] = V("1", lit=1, aff=Aff({}, 1))
+            return
+        if isinstance(op, kk.TeamBarrierOp):
+            return  # one thread per team: nothing to wait for
+        if isinstance(op, kk.SingleOp):
+            return self.block(op.body.block)
+        if isinstance(op, kk.ScratchAllocOp):
+            self.fail("team scratch memory is not translated yet")
         self.fail(f"'{name}' has no array-code translation")
 
     def bind(self, op: Operation, text: str, aff: Aff | None = None, hint: str | None = None) -> None:
@@ -811,11 +831,86 @@ class KernelArrayEmitter:
                 self.static_extents[d] = hi.lit - lo.lit
         self.emit(f"_shape = ({', '.join(extents)}{',' if r == 1 else ''})")
 
+    def team_grid(self, op: Operation) -> None:
+        """A team launch: axis 0 is the league, each level of nested ranges one more axis."""
+        def depth(o: Operation) -> int:
+            inner = [depth(c) for r in o.regions for b in r.blocks for c in b.ops]
+            return (1 if isinstance(o, kk.NESTED_RANGE_OPS) else 0) + max(inner, default=0)
+        r = 1 + max((depth(c) for c in op.body.block.ops), default=0)  # type: ignore[attr-defined]
+        self.rank, self.static_extents, self.active_axes = r, {}, [0]
+        league = self.get(op.bounds[0])  # type: ignore[attr-defined]
+        dev = "" if self.lib == "jax" else ", device=_dev"
+        self.league_rank = self.fresh("league_rank")
+        shape = ", ".join(["-1"] + ["1"] * (r - 1))
+        self.emit(f"{self.league_rank} = {self.L}.arange(0, {league.text}{dev})"
+                  + (f".reshape({shape})" if r > 1 else ""))
+        self.grid_lo, self.grid_hi = ["0"] + ["0"] * (r - 1), [league.text] + ["1"] * (r - 1)
+        self.extents = [league.text] + ["1"] * (r - 1)
+        if league.lit is not None:
+            self.static_extents[0] = league.lit
+        self.emit(f"_shape = ({', '.join(self.extents)}{',' if r == 1 else ''})")
+
+    def nested(self, op: Operation) -> None:
+        """A TeamThreadRange / ThreadVectorRange / TeamVectorRange: the next axis of the grid."""
+        d = len(self.active_axes)
+        lo, hi = self.get(op.begin), self.get(op.end)  # type: ignore[attr-defined]
+        if not (lo.uniform and hi.uniform):
+            self.fail("a nested range whose bounds differ between teams",
+                      hint="give every team the same range (mask inside the body instead)")
+        if op.join is not None and op.join.blocks:  # type: ignore[attr-defined]
+            self.fail("custom reducers (join regions) are not translated yet")
+        arg = op.body.block.args[0]  # type: ignore[attr-defined]
+        name = self.fresh(arg.name_hint or f"j{d}")
+        dev = "" if self.lib == "jax" else ", device=_dev"
+        shape = ", ".join("-1" if e == d else "1" for e in range(self.rank))
+        self.emit(f"{name} = {self.L}.arange({lo.text}, {hi.text}{dev}).reshape({shape})")
+        self.env[arg] = V(name, aff=Aff({d: 1}, 0))
+        saved = (list(self.extents), list(self.grid_lo), list(self.grid_hi), dict(self.static_extents))
+        self.extents[d] = f"({hi.text}) - ({lo.text})"
+        self.grid_lo[d], self.grid_hi[d] = lo.text, hi.text
+        if lo.lit is not None and hi.lit is not None:
+            self.static_extents[d] = hi.lit - lo.lit
+        self.active_axes.append(d)
+        self.emit(f"_shape = ({', '.join(self.extents)},)")
+        body = op.body.block  # type: ignore[attr-defined]
+        results = []
+        if op.results:
+            kinds = [r.data.value for r in op.reducers.data]  # type: ignore[attr-defined]
+            for a, kind, ty in zip(op.accumulators, kinds, [r.type for r in op.results]):  # type: ignore[attr-defined]
+                self.env[a] = self.identity(kind, ty)
+            self.block(body)
+            contribs = [self.get(v) for v in body.last_op.operands]  # type: ignore[union-attr]
+            for kind, r, c in zip(kinds, op.results, contribs):
+                key = dtype_key(r.type)
+                fn = T.REDUCE[kind][0 if self.lib == "jax" else 1]
+                if fn.startswith("_"):
+                    self.fail(f"the {kind} reducer in a nested range is not translated yet")
+                kw = f"axis={d}, keepdims=True" if self.lib == "jax" else f"dim={d}, keepdim=True"
+                results.append((r, kind, key, self.define(f"{fn}({self.lanes(c, key)}, {kw})", "partial")))
+        else:
+            self.block(body)
+        self.active_axes.pop()
+        self.extents, self.grid_lo, self.grid_hi, self.static_extents = saved
+        self.emit(f"_shape = ({', '.join(self.extents)},)")
+        for (r, kind, key, total), init in zip(results, op.init):  # type: ignore[attr-defined]
+            self.env[r] = self.combine(kind, key, self.get(init), total, r.name_hint)
+
+    def identity(self, kind: str, ty: Attribute) -> V:
+        if kind == "custom":
+            self.fail("custom reducers (join regions) are not translated yet")
+        attr = kk.reducer_identity(kk.ReducerKind(kind), ty)
+        key = dtype_key(ty)
+        value = attr.value.data  # type: ignore[union-attr]
+        if key == "bool":
+            value = bool(value)
+        return V(py_literal(value, key), lit=value, aff=Aff({}, None))
+
     def launch(self, op: Operation) -> None:
         if isinstance(op.policy, kk.TeamPolicyAttr):  # type: ignore[attr-defined]
-            self.fail("team policies (league x team-thread ranges) are not translated yet",
-                      hint="write the kernel as an MDRangePolicy launch, or run it on a Kokkos target")
-        self.grid(op)
+            self.team_grid(op)
+        else:
+            self.grid(op)
+            self.active_axes = list(range(self.rank))
         body = op.body.block  # type: ignore[attr-defined]
         if isinstance(op, kk.ParallelForOp):
             self.block(body)

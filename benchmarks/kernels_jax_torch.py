@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, default=None)
     args = ap.parse_args(argv)
     sizes = {"triad": 2 ** 12, "jacobi7": 12, "ideal_fe": 10} if args.small else \
-        {"triad": 2 ** 23, "jacobi7": 160, "ideal_fe": 128}
+        {"triad": 2 ** 22, "jacobi7": 128, "ideal_fe": 96}
     rng = np.random.default_rng(0)
     report = {"machine": machine_info(), "load_before": load_average(), "kernels": {}}
     print(f"| kernel | size | {' | '.join(['hpcir Kokkos cpu', 'hpcir->JAX', 'jnp', 'hpcir->Torch', 'torch'])} "

@@ -28,7 +28,7 @@ _L3_VIA = "serial"
 
 def is_array_target(target: str) -> bool:
     """True for targets that run kernels as array code (jax, torch)."""
-    return get_target(target).kind in ("jax", "torch")
+    return get_target(target).is_array
 
 
 def _locator(k: Kernel):
@@ -115,6 +115,8 @@ def _stand_in(v: Any) -> Any:
 
 
 def _bounds(policy: Any) -> list[int]:
+    if isinstance(policy, TeamPolicy):
+        return [policy.league_size, policy.team_size or 0, policy.vector_length]
     if isinstance(policy, MDRangePolicy):
         return list(policy.begin) + list(policy.end)
     return [policy.begin, policy.end]
@@ -148,13 +150,10 @@ class ArrayCompiled:
             pol = as_policy(policy)
         except PolicyError as err:
             raise PolicyError(err.message, site, err.hint) from None
-        if isinstance(pol, TeamPolicy):
-            raise NotArrayExpressible(f"kernel {self.kernel.name} is not expressible as array code: team policies "
-                                      "are not translated yet", _locator(self.kernel)(None),
-                                      hint="launch it with an MDRangePolicy, or on a Kokkos target (cpu, serial)")
         if self.kind == "scan" and not isinstance(pol, RangePolicy):
             raise PolicyError("parallel_scan needs a 1-D range policy", site, hint="pass an int or a RangePolicy")
-        shape, rank = ("mdrange", pol.rank) if isinstance(pol, MDRangePolicy) else ("range", 1)
+        shape, rank = ("mdrange", pol.rank) if isinstance(pol, MDRangePolicy) else \
+            ("team", 0) if isinstance(pol, TeamPolicy) else ("range", 1)
         stand = {n: _stand_in(v) for n, v in kwargs.items()}
         spec, _ = bind_launch(self.kernel, self.kind, shape, rank, stand, site, self.reducer or self.kernel.reducer
                               or "sum")

@@ -20,10 +20,6 @@ pytest.importorskip("torch")
 APIS = {"hpcir": (hpcir, hpcir.kernel), "pykokkos": (pk, pk.workunit)}
 # Kernels the array targets refuse, and why (docs/kernels-jax-torch.md lists the same).
 REFUSED = {
-    "team_rowsum": "team policies",
-    "team_scale": "team policies",
-    "team_reduce": "team policies",
-    "team_vector": "team policies",
 }
 
 

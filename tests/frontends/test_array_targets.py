@@ -193,11 +193,42 @@ def test_unexpressible_kernels_get_a_located_error_before_running(target, kern, 
         np.testing.assert_array_equal(v, before[k])  # nothing ran
 
 
+@hpcir.kernel
+def triangle(team: hpcir.TeamMember, a: hpcir.View2D[float], out: hpcir.View1D[float]):
+    row = team.league_rank()
+
+    def inner(j, s):
+        s += a[row, j]
+
+    total = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, row + 1), inner)
+
+    def write():
+        out[row] = total
+
+    hpcir.single(hpcir.PerTeam(team), write)
+
+
 @pytest.mark.parametrize("target", ["jax", "torch"])
-def test_team_kernels_are_refused_with_the_reason(target):
-    with pytest.raises(NotArrayExpressible, match="team policies") as err:
-        hpcir.compile(rowsum, target=target)(hpcir.TeamPolicy(4, hpcir.AUTO), a=np.zeros((4, 3)), out=np.zeros(4))
+def test_team_kernels_become_batched_reductions(target):
+    a = np.random.default_rng(4).uniform(size=(6, 5))
+    out = np.zeros(6)
+    res = hpcir.compile(rowsum, target=target)(hpcir.TeamPolicy(6, hpcir.AUTO), a=a, out=out)
+    got = np.asarray(res) if target == "jax" else out
+    np.testing.assert_allclose(got, a.sum(axis=1), rtol=1e-14)
+    src = hpcir.compile(rowsum, target=target).source(hpcir.TeamPolicy(6, hpcir.AUTO), a=a, out=out)
+    assert ("axis=1, keepdims=True" in src) or ("dim=1, keepdim=True" in src)
+
+
+@pytest.mark.parametrize("target", ["jax", "torch"])
+def test_team_ranges_that_differ_between_teams_are_refused(target):
+    with pytest.raises(NotArrayExpressible, match="nested range whose bounds differ between teams") as err:
+        hpcir.compile(triangle, target=target)(hpcir.TeamPolicy(4, hpcir.AUTO), a=np.zeros((4, 4)), out=np.zeros(4))
     assert err.value.loc is not None and err.value.loc.filename == __file__
+
+
+def test_parallel_for_on_an_array_target_points_to_compile():
+    with pytest.raises(hpcir.HpcirError, match=r"hpcir.compile\(kernel, target='jax'\)"):
+        hpcir.parallel_for(N, axpy, a=1.0, x=np.zeros(N), y=np.zeros(N), target="jax")
 
 
 def test_zero_divisor_raises_like_the_kokkos_build():
