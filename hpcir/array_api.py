@@ -129,6 +129,7 @@ class ArrayCompiled:
         self.kernel, self.target, self.kind, self.reducer = k, target, kind, reducer
         self.lib = get_target(target).kind
         self._fns: dict[tuple, Any] = {}
+        self._launches: dict[tuple, Any] = {}
 
     def __repr__(self) -> str:
         return f"<hpcir compiled {self.kind} kernel {self.kernel.name} for {self.target} (array code)>"
@@ -175,7 +176,44 @@ class ArrayCompiled:
             hit = self._fns[key] = (fn, src, spec)
         return pol, hit[1], hit
 
+    def _fast_key(self, policy: Any, kwargs: dict[str, Any]) -> tuple | None:
+        """A cheap key of a launch's types (a repeated launch skips the checks it already passed)."""
+        if not isinstance(policy, (int, RangePolicy, MDRangePolicy, TeamPolicy)) or isinstance(policy, bool):
+            return None
+        k = self.kernel
+        parts: list[Any] = [type(policy), repr(policy) if not isinstance(policy, int) else policy,
+                            tuple((n, k.globals.get(n)) for n in k.global_names
+                                  if isinstance(k.globals.get(n), (int, float, bool)))]
+        for n, v in kwargs.items():
+            if isinstance(v, np.ndarray):
+                return None  # NumPy arrays: the full checks (aliasing) every launch, as on Kokkos targets
+            if hasattr(v, "shape") and hasattr(v, "dtype"):
+                parts.append((n, str(v.dtype), len(v.shape), type(v).__module__.split(".")[0]))
+            elif isinstance(v, (bool, int, float)):
+                parts.append((n, type(v)))
+            else:
+                return None
+        return tuple(parts)
+
     def __call__(self, policy: Any, **kwargs: Any) -> Any:
+        key = self._fast_key(policy, kwargs)
+        hit = self._launches.get(key) if key is not None else None
+        if hit is None:
+            hit = self._checked_launch(policy, kwargs)
+            if key is not None:
+                self._launches[key] = hit
+        bounds, fn, names = hit
+        args = [_convert(kwargs[n], self.lib) for n in names]
+        try:
+            if self.lib == "jax":
+                import jax
+                with jax.enable_x64(True):  # float64 / int64 views keep their type (scoped: no global change)
+                    return fn(*bounds, *args)
+            return fn(*bounds, *args)
+        except ZeroDivisionError as err:  # the kernel's own check: "file:line:col: ZeroDivisionError: ..."
+            raise _kernel_zero_division(str(err)) from None
+
+    def _checked_launch(self, policy: Any, kwargs: dict[str, Any]) -> tuple[list[int], Any, list[str]]:
         prepare = self._prepare
         if self.lib == "torch":
             import torch
@@ -183,15 +221,7 @@ class ArrayCompiled:
             # traces only the generated array code.
             prepare = torch.compiler.disable(self._prepare)
         pol, _, (fn, _, spec) = prepare(policy, kwargs, None)
-        args = [_convert(kwargs[n], self.lib) for n in spec.param_types]
-        try:
-            if self.lib == "jax":
-                import jax
-                with jax.enable_x64(True):  # float64 / int64 views keep their type (scoped: no global change)
-                    return fn(*_bounds(pol), *args)
-            return fn(*_bounds(pol), *args)
-        except ZeroDivisionError as err:  # the kernel's own check: "file:line:col: ZeroDivisionError: ..."
-            raise _kernel_zero_division(str(err)) from None
+        return _bounds(pol), fn, list(spec.param_types)
 
 
 def _kernel_zero_division(message: str) -> HpcirError:

@@ -124,7 +124,7 @@ def test_torch_writes_in_place_and_returns_the_views():
 
 def test_lower_prints_the_generated_source():
     src = hpcir.lower(axpy, target="jax")
-    assert "def axpy(begin, end, a, x, y):" in src and "jnp.arange(begin, end)" in src and ".at[" in src
+    assert "def axpy(begin, end, a, x, y):" in src and "y.at[begin:end].set(" in src
     tsrc = hpcir.lower(smooth, target="torch")
     assert "import torch" in tsrc and "torch.where" in tsrc
     compile(src, "<jax>", "exec")
