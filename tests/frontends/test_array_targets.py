@@ -262,3 +262,45 @@ def test_a_loaded_value_is_not_changed_by_a_later_store(target):
     yz = [np.asarray(o) for o in out] if target == "jax" else [y, z]
     np.testing.assert_array_equal(yz[0], np.zeros(N))
     np.testing.assert_array_equal(yz[1], y0)
+
+
+KERNELS_FILE = '''
+import hpcir
+
+
+@hpcir.kernel
+def axpy(i: int, a: float, x: hpcir.View1D[float], y: hpcir.View1D[float]):
+    y[i] = a * x[i] + y[i]
+
+
+@hpcir.kernel
+def dot(i: int, acc: hpcir.Acc[float], x: hpcir.View1D[float], y: hpcir.View1D[float]):
+    acc += x[i] * y[i]
+'''
+
+
+@pytest.mark.parametrize("target", ["jax", "torch"])
+def test_cli_lower_writes_one_python_module(tmp_path, target):
+    import importlib.util
+    import subprocess
+    import sys
+    src = tmp_path / "kernels.py"
+    src.write_text(KERNELS_FILE)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "hpcir", "lower", str(src), f"--target={target}", "-o", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "kernels.py").is_file() and "axpy, dot" in proc.stdout
+    spec = importlib.util.spec_from_file_location(f"gen_{target}", out / "kernels.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    x, y = np.arange(4.0), np.ones(4)
+    if target == "torch":
+        yt = torch.from_numpy(y)
+        mod.axpy(0, 4, 2.0, torch.from_numpy(x), yt)
+        np.testing.assert_allclose(y, 2 * x + 1)
+        assert float(mod.dot(0, 4, torch.from_numpy(x), torch.from_numpy(x))) == 14.0
+    else:
+        with jax.enable_x64(True):
+            np.testing.assert_allclose(np.asarray(mod.axpy(0, 4, 2.0, x, y)), 2 * x + 1)
+            assert float(mod.dot(0, 4, x, x)) == 14.0
