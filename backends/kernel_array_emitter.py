@@ -23,7 +23,7 @@ from xdsl.dialects import arith, func, memref, scf
 from xdsl.dialects.builtin import (AnyFloat, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType, ModuleOp)
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
-from hpcir.core.errors import HpcirError, SourceLocation
+from hpcir.core.errors import HpcirError
 from hpcir.dialects import kokkos as kk
 
 from . import kernel_array_ops as T
@@ -87,13 +87,6 @@ def py_literal(value: Any, key: str) -> str:
     w = int(key[3:])
     v = (int(value) + (1 << (w - 1))) % (1 << w) - (1 << (w - 1))
     return str(v)
-
-
-class _Scope:
-    """Emission state that loop bodies save and restore: the mask and the current slot values."""
-
-    def __init__(self, mask: str | None, mask_uniform: bool):
-        self.mask, self.mask_uniform = mask, mask_uniform
 
 
 class KernelArrayEmitter:
@@ -678,7 +671,7 @@ class KernelArrayEmitter:
 
         self.loop(op, f"0, {n}", t, body, kind="for")
 
-    def loop(self, op: Operation, bounds: str, t: str, body, kind: str, cond=None) -> None:
+    def loop(self, op: Operation, bounds: str, t: str, body, kind: str) -> None:
         """Emit a loop whose body changes slots and views: a carry in JAX, rebinding in Torch."""
         if self.lib == "torch":
             names = self.torch_carry_enter(op)
@@ -754,8 +747,6 @@ class KernelArrayEmitter:
             return self.as_array(c, "bool") if c.lit is not None else c.text
 
         # The active-lane mask is a slot of its own: the loop runs while any lane is active.
-        active_slot = SSAValue.get(op.results[0]) if op.results else None  # never: kept for clarity
-        del active_slot
         first = self.define(self.and_mask(condition()), "active", None)
         key = object()
         self.slots[key] = first  # type: ignore[index]
@@ -1062,4 +1053,4 @@ def load_source(source: str, filename: str) -> dict[str, Any]:
 
 
 __all__ = ["NotArrayExpressible", "KernelArrayEmitter", "emit_kernel", "emit_module_source", "load_source",
-           "ArrayKernel", "SourceLocation"]
+           "ArrayKernel"]
