@@ -238,8 +238,12 @@ class Compiled:
         return f"<hpcir compiled {self.kind} kernel {self.kernel.name} for {self.target}>"
 
 
-def compile(obj: Any, target: str = "cpu", reducer: str | tuple[str, ...] | None = None) -> Any:  # noqa: A001 (public name)
-    """Compile a kernel (or a graph program) for a target; returns a callable."""
+def compile(obj: Any, target: str = "cpu", reducer: str | tuple[str, ...] | None = None,  # noqa: A001 (public name)
+            kind: str | None = None) -> Any:
+    """Compile a kernel (or a graph program) for a target; returns a callable.
+
+    On `jax` / `torch` the kernel runs as vectorised array code (hpcir/array_api.py); `kind`
+    (for / reduce / scan) overrides what the annotations say."""
     from .graph_dispatch import compile_graph, is_graph
     if is_graph(obj):
         return compile_graph(obj, target)
@@ -248,10 +252,13 @@ def compile(obj: Any, target: str = "cpu", reducer: str | tuple[str, ...] | None
         return obj.compile(target)
     site = _call_site()
     k = _as_kernel(obj, site)
-    get_target(target, site)
-    kind = annotated_kind(k)
+    t = get_target(target, site)
+    kind = kind or annotated_kind(k)
     if kind == "for" and reducer is not None:
         kind = "reduce"  # unannotated accumulators: reducer= says it is a reduction
+    if not t.is_kokkos:
+        from .array_api import compile_array
+        return compile_array(k, target, kind, reducer)
     return Compiled(k, target, kind, reducer)
 
 
@@ -279,6 +286,9 @@ def lower(obj: Any, target: str = "cpu", stage: str | None = None, kind: str | N
     module = build_module([spec], target)  # target-neutral IR, the target stamped on the module
     if stage in ("L2", "l2"):
         return str(module)
+    if t.kind in ("jax", "torch") and stage in (None, "py", "python"):
+        from .array_api import lower_kernel
+        return lower_kernel(k, target, kind)
     if t.kind != "kokkos":
         raise HpcirError(f"kernels lower to Kokkos targets ({', '.join(KOKKOS_TARGETS)}), not {target!r}", site)
     module = lower_to_l3(module, target)

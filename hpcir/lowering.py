@@ -102,6 +102,9 @@ def emit_cpp(module: ModuleOp, target: str, name: str) -> dict[str, str]:
 def cannot_run_reason(t: Target) -> str | None:
     """Why kernels of target `t` cannot run here (None: they can): host targets always run; a GPU
     target needs a driver and a visible device."""
+    if t.is_array:
+        return (f"{t.name} runs kernels as array code, through hpcir.compile(kernel, target={t.name!r}) "
+                "(pure in JAX: it returns the views the kernel writes)")
     if t.kind != "kokkos":
         return f"{t.name} is not a Kokkos target"
     if t.runs_on_host:

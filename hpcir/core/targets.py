@@ -43,6 +43,11 @@ class Target:
         return self.kind == "kokkos"
 
     @property
+    def is_array(self) -> bool:
+        """True for the targets kernels run on as generated array code (jax, torch)."""
+        return self.kind in ("jax", "torch")
+
+    @property
     def exec_space_attr(self) -> str:
         """The `#kokkos.exec<...>` value of the target's launches (`default` for non-Kokkos targets)."""
         return (self.kokkos_backend or "default").lower()
@@ -66,6 +71,7 @@ TARGETS: dict[str, Target] = {
 }
 
 KOKKOS_TARGETS = tuple(n for n, t in TARGETS.items() if t.kind == "kokkos")
+ARRAY_TARGETS = tuple(n for n, t in TARGETS.items() if t.is_array)
 
 
 def target_of_exec_space(exec_space_attr: str) -> Target | None:
