@@ -13,12 +13,11 @@ from . import api
 from .frontends.python.annotations import (Acc, TeamMember, View, View1D, View2D, View3D, View4D, View5D,
                                            double, float32, float64, int32, int64)
 from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
-from .frontends.python.kernel import kernel as workunit
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from hpcir.core.errors import HpcirError, user_call_site
 from .program import fence
-from .api import parallel_for, parallel_reduce, parallel_scan
+from .pykokkos_functors import function, functor, main, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
 int = int64  # noqa: A001
@@ -49,3 +48,46 @@ def get_default_space() -> ExecutionSpace:
 def is_host_execution_space(space: ExecutionSpace) -> Any:
     """True for OpenMP / Serial."""
     return space in (ExecutionSpace.OpenMP, ExecutionSpace.Serial, ExecutionSpace.Default)
+
+
+def _launch(launch: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
+    """Launch through hpcir, a functor's `obj.method` first turned into a kernel and its fields."""
+    args = list(args)
+    at = 2 if args and isinstance(args[0], str) else 1
+    if len(args) > at:
+        args[at], kwargs = resolve(args[at], kwargs)
+    return launch(*args, **kwargs)
+
+
+def parallel_for(*args: Any, **kwargs: Any) -> None:
+    """pk.parallel_for([label,] policy, workunit, **arguments); workunit may be obj.method."""
+    _launch(api.parallel_for, args, kwargs)
+
+
+def parallel_reduce(*args: Any, **kwargs: Any) -> Any:
+    """pk.parallel_reduce([label,] policy, workunit, **arguments): the reduced value."""
+    return _launch(api.parallel_reduce, args, kwargs)
+
+
+def parallel_scan(*args: Any, **kwargs: Any) -> Any:
+    """pk.parallel_scan([label,] policy, workunit, **arguments): the scan's total."""
+    return _launch(api.parallel_scan, args, kwargs)
+
+
+for _name in ("parallel_for", "parallel_reduce", "parallel_scan"):
+    globals()[_name].__hpcir_intrinsic__ = _name  # nested launches inside kernels, as hpcir's own
+
+
+def execute(space: ExecutionSpace, obj: Any) -> Any:
+    """pk.execute(space, workload): run the workload's @pk.main method with `space` as the default."""
+    name = getattr(type(obj), "__pk_main_name__", None)
+    if name is None:
+        raise HpcirError(f"pk.execute needs an object of a @pk.workload class, got {type(obj).__name__}",
+                         user_call_site(), hint="decorate the class with @pk.workload and its driver with @pk.main")
+    old = get_default_space()
+    if isinstance(space, ExecutionSpace) and space is not ExecutionSpace.Default:
+        set_default_space(space)
+    try:
+        return getattr(obj, name)()
+    finally:
+        set_default_space(old)
