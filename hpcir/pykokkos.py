@@ -7,17 +7,24 @@ so an edited kernel never reuses a stale build. `pk.View(shape, dtype)` returns 
 """
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
+import numpy as np
+
 from . import api
-from .frontends.python.annotations import (Acc, TeamMember, View, View1D, View2D, View3D, View4D, View5D,
-                                           double, float32, float64, int32, int64)
+from .frontends.python.annotations import Acc, TeamMember
 from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from hpcir.core.errors import HpcirError, user_call_site
 from .program import fence
-from .pykokkos_functors import function, functor, main, resolve, workload, workunit
+from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, HIPManagedSpace, HIPSpace, HostSpace, LAnd,
+                             Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
+                             Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
+                             float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
+                             uint64)
+from .pykokkos_functors import function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
 int = int64  # noqa: A001
@@ -53,10 +60,21 @@ def is_host_execution_space(space: ExecutionSpace) -> Any:
 def _launch(launch: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
     """Launch through hpcir, a functor's `obj.method` first turned into a kernel and its fields."""
     args = list(args)
+    kwargs = {n: _scalar(v) for n, v in kwargs.items()}
     at = 2 if args and isinstance(args[0], str) else 1
-    if len(args) > at:
-        args[at], kwargs = resolve(args[at], kwargs)
-    return launch(*args, **kwargs)
+    with pk_errors():
+        if len(args) > at:
+            args[at], kwargs = resolve(args[at], kwargs)
+        return launch(*args, **kwargs)
+
+
+def _scalar(value: Any) -> Any:
+    """NumPy scalars of the narrower / unsigned types pass as Python numbers (as PyKokkos converts them)."""
+    if isinstance(value, np.integer) and value.dtype not in (np.int32, np.int64):
+        return builtins.int(value)
+    if isinstance(value, np.floating) and value.dtype not in (np.float32, np.float64):
+        return builtins.float(value)
+    return value
 
 
 def parallel_for(*args: Any, **kwargs: Any) -> None:
@@ -91,3 +109,35 @@ def execute(space: ExecutionSpace, obj: Any) -> Any:
         return getattr(obj, name)()
     finally:
         set_default_space(old)
+
+
+# Names of PyKokkos that hpcir.pykokkos does not provide, with the reason and what to write instead.
+_UNSUPPORTED = {
+    "printf": ("kernels do not print", "return values through a view or a reduction and print on the host"),
+    "classtype": ("user classes inside kernels are not supported", "pass each field as a view or a scalar"),
+    "ScratchView1D": ("team scratch views are not supported by the pk layer", "use a view argument"),
+    "ScratchView2D": ("team scratch views are not supported by the pk layer", "use a view argument"),
+    "ScratchView3D": ("team scratch views are not supported by the pk layer", "use a view argument"),
+    "TeamThreadMDRange": ("multi-dimensional team ranges are not supported", "nest pk.TeamThreadRange loops"),
+    "ThreadVectorMDRange": ("multi-dimensional vector ranges are not supported", "nest pk.ThreadVectorRange loops"),
+    "MinLoc": ("value+location reducers are not supported", "reduce the value, then find its index"),
+    "MaxLoc": ("value+location reducers are not supported", "reduce the value, then find its index"),
+    "MinMax": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
+    "MinMaxLoc": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
+}
+for _op in ("div", "mod", "lshift", "rshift", "nand", "inc", "dec", "compare_exchange", "exchange"):
+    _UNSUPPORTED.setdefault(f"atomic_fetch_{_op}", ("this atomic has no MLIR atomic_rmw kind in hpcir",
+                                                    "use pk.atomic_fetch_add/sub/mul/min/max/and/or/xor"))
+    _UNSUPPORTED.setdefault(f"atomic_{_op}", _UNSUPPORTED[f"atomic_fetch_{_op}"])
+
+
+class UnsupportedName(HpcirError, AttributeError):
+    """A PyKokkos name hpcir.pykokkos does not provide (an AttributeError too, so hasattr() works)."""
+
+
+def __getattr__(name: str) -> Any:
+    if name.startswith("__"):
+        raise AttributeError(name)
+    why, instead = _UNSUPPORTED.get(name, ("hpcir.pykokkos does not provide it", "see docs/pykokkos.md for the "
+                                                                                   "supported names"))
+    raise UnsupportedName(f"pk.{name} is not supported: {why}", user_call_site(), hint=instead)

@@ -7,6 +7,7 @@ object at each launch (views are passed by reference, so stores into them are se
 from __future__ import annotations
 
 import ast
+import contextlib
 import copy
 import hashlib
 from collections.abc import Iterator, Mapping
@@ -180,20 +181,47 @@ class FunctorKernel(Kernel):
         self._index_rank = None
 
 
+_PK_SPELLING = (("@hpcir.kernel", "@pk.workunit"), ("hpcir.kernel", "pk.workunit"), ("hpcir.", "pk."))
+
+
+def pk_spelling(text: str | None) -> str | None:
+    """A message or hint with hpcir's spellings replaced by PyKokkos' (`hpcir.View1D` -> `pk.View1D`)."""
+    if text is None:
+        return None
+    for old, new in _PK_SPELLING:
+        text = text.replace(old, new)
+    return text
+
+
+@contextlib.contextmanager
+def pk_errors() -> Iterator[None]:
+    """Re-raise hpcir errors with hints in PyKokkos' spelling, for users who came through hpcir.pykokkos."""
+    try:
+        yield
+    except HpcirError as err:
+        if err.hint is None or "hpcir." not in err.hint:
+            raise
+        raise type(err)(err.message, err.loc, pk_spelling(err.hint)) from None
+
+
 def workunit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
     """@pk.workunit: a kernel function, or (first parameter `self`) a method of a functor class."""
+    # pk.ViewTypeInfo options declare view layouts; hpcir takes layouts from the arrays passed.
+    options = {k: v for k, v in options.items() if type(v).__name__ != "ViewTypeInfo"}
     if fn is None:
         return lambda f: workunit(f, **options)
     if _is_method(fn):
         return Method(fn, "workunit")
-    return kernel(fn, **options)
+    with pk_errors():
+        return kernel(fn, **options)
 
 
 def function(fn: Callable[..., Any]) -> Any:
     """@pk.function: a device function (or a functor method called as self.fn(...))."""
     if _is_method(fn):
         return Method(fn, "function")
-    return kernel(fn)
+    with pk_errors():
+        return kernel(fn)
 
 
 def _is_method(fn: Any) -> bool:
