@@ -24,6 +24,7 @@ from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, HIPManagedSpace
                              Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
+from .pykokkos_ufuncs import UFUNCS, array, matmul, mean, var
 from .pykokkos_functors import function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
@@ -37,6 +38,7 @@ HIP = ExecutionSpace.HIP
 Default = ExecutionSpace.Default
 
 globals().update(ATOMICS)
+globals().update(UFUNCS)  # pk.add, pk.sqrt, ...: hpcir kernels
 
 
 def set_default_space(space: ExecutionSpace) -> None:
