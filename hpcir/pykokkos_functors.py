@@ -10,33 +10,55 @@ import ast
 import contextlib
 import copy
 import hashlib
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
 from hpcir.core.errors import HpcirError, KernelSyntaxError, user_call_site
 
 from .frontends.python.kernel import Kernel, kernel
+from .pykokkos_rewrite import rewrite
+
+
+def _math_names() -> dict[str, Any]:
+    """Python's math functions and constants, which PyKokkos workunits may use without importing."""
+    names = {n: getattr(math, n) for n in dir(math) if not n.startswith("_")}
+    if "exp2" not in names:  # math.exp2 is Python 3.11+; the kernel frontend maps math functions by name
+        def exp2(x: float) -> float:
+            return 2.0 ** x
+        exp2.__module__ = "math"
+        names["exp2"] = exp2
+    return names
+
+
+MATH_NAMES = _math_names()
 
 
 class _Overlay(Mapping):
-    """A kernel's free names with the functor's device-function methods in front."""
+    """A kernel's free names: the functor's device-function methods, its own names, then math's."""
 
-    def __init__(self, front: dict[str, Any], back: Mapping) -> None:
-        self._front, self._back = front, back
+    def __init__(self, front: dict[str, Any], back: Mapping, fallback: dict[str, Any] | None = None) -> None:
+        self._front, self._back, self._fallback = front, back, MATH_NAMES if fallback is None else fallback
 
     def closure(self) -> dict[str, Any]:
         """The closure cells of the method (read by annotation evaluation)."""
         return self._back.closure()  # type: ignore[attr-defined]
 
     def __getitem__(self, name: str) -> Any:
-        return self._front[name] if name in self._front else self._back[name]
+        if name in self._front:
+            return self._front[name]
+        try:
+            return self._back[name]
+        except KeyError:
+            return self._fallback[name]
 
     def __iter__(self) -> Iterator[str]:
         yield from self._front
         yield from self._back
+        yield from self._fallback
 
     def __len__(self) -> int:
-        return len(self._front) + len(self._back)
+        return len(self._front) + len(self._back) + len(self._fallback)
 
 
 class Method:
@@ -165,6 +187,8 @@ class FunctorKernel(Kernel):
                 return node
 
         tree.body = [Rewrite().visit(s) for s in tree.body]
+        tree = rewrite(tree) or tree
+        self.truncate_float_stores = True
         for a in ast.walk(tree):  # annotations and defaults may not mention self
             if isinstance(a, ast.arg) and a.annotation is not None and any(
                     isinstance(n, ast.Name) and n.id == self_name for n in ast.walk(a.annotation)):
@@ -204,6 +228,20 @@ def pk_errors() -> Iterator[None]:
         raise type(err)(err.message, err.loc, pk_spelling(err.hint)) from None
 
 
+def with_math_names(k: Any) -> Any:
+    """A kernel read as PyKokkos reads it: bare math names (`sqrt(x)`), nonlocal, variable range steps,
+    float values stored into integer views truncated as in C++."""
+    if isinstance(k, Kernel) and not isinstance(k.globals, _Overlay):
+        k.globals = _Overlay({}, k.globals)  # type: ignore[assignment]
+        k.truncate_float_stores = True  # type: ignore[attr-defined]
+        tree = rewrite(k.tree)
+        if tree is not None:
+            k.tree = tree
+            k.global_names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
+            k._written, k._index_rank = None, None
+    return k
+
+
 def workunit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
     """@pk.workunit: a kernel function, or (first parameter `self`) a method of a functor class."""
     # pk.ViewTypeInfo options declare view layouts; hpcir takes layouts from the arrays passed.
@@ -213,7 +251,7 @@ def workunit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
     if _is_method(fn):
         return Method(fn, "workunit")
     with pk_errors():
-        return kernel(fn, **options)
+        return with_math_names(kernel(fn, **options))
 
 
 def function(fn: Callable[..., Any]) -> Any:
@@ -221,7 +259,7 @@ def function(fn: Callable[..., Any]) -> Any:
     if _is_method(fn):
         return Method(fn, "function")
     with pk_errors():
-        return kernel(fn)
+        return with_math_names(kernel(fn))
 
 
 def _is_method(fn: Any) -> bool:

@@ -18,6 +18,7 @@ from . import api
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import MDRangePolicy
 from .frontends.python.types import scalar_from_numpy
+from .pykokkos_functors import MATH_NAMES
 
 # name -> (kernel expression of the element(s) a / b, NumPy ufunc giving the result dtype)
 UNARY: dict[str, tuple[str, Any]] = {
@@ -47,10 +48,6 @@ BINARY: dict[str, tuple[str, Any]] = {
     "logaddexp": ("max(a, b) + log1p(exp(-fabs(a - b)))", np.logaddexp),
 }
 ALIASES = {"abs": "absolute", "true_divide": "divide"}
-_MATH = {n: getattr(math, n) for n in dir(math) if not n.startswith("_")}
-_MATH["exp2"] = lambda x: 2.0 ** x  # math.exp2 is Python 3.11+; the kernel frontend maps it by name
-_MATH["exp2"].__name__ = "exp2"
-_MATH["exp2"].__module__ = "math"
 _kernels: dict[tuple[str, int], Kernel] = {}
 
 
@@ -58,7 +55,7 @@ def _source_kernel(name: str, src: str) -> Kernel:
     """A kernel from generated source (registered in linecache so errors can show its lines)."""
     filename = f"<hpcir.pykokkos {name}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-    scope: dict[str, Any] = dict(_MATH)
+    scope: dict[str, Any] = dict(MATH_NAMES)
     exec(compile(src, filename, "exec"), scope)  # noqa: S102  (our own generated kernel text)
     return kernel(scope[name])
 

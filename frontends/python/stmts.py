@@ -240,12 +240,14 @@ class StmtMixin(ExprMixin):
                            "assigned", target, hint="copy it into a local first (v = param)")
 
     def store_element(self, view: TV, idx: list[SSAValue], value: TV, node: ast.AST) -> None:
-        """v[i...] = value, converting numbers like C++ would (float → int is an error)."""
+        """v[i...] = value, converting numbers like C++ would (float → int is an error, unless the kernel
+        asks for C++'s truncation: PyKokkos workunits do)."""
         assert isinstance(view.ty, ViewType)
         et = view.ty.dtype
         vt = value.ty
         assert isinstance(vt, ScalarType)
-        if vt.is_float and not et.is_float and not value.weak:
+        if vt.is_float and not et.is_float and not value.weak and not getattr(self.kernel, "truncate_float_stores",
+                                                                               False):
             raise self.err(KernelTypeError, f"storing a {vt} into a view of {et}", node,
                            hint="convert with int(...) first")
         self.emit(memref.StoreOp.get(self.convert(value, et).ssa, view.ssa, idx))
