@@ -64,10 +64,35 @@ def _launch(launch: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
     args = list(args)
     kwargs = {n: _scalar(v) for n, v in kwargs.items()}
     at = 2 if args and isinstance(args[0], str) else 1
+    if len(args) > at and isinstance(args[at], (list, tuple)):
+        return _launch_list(launch, args, at, kwargs)
     with pk_errors():
         if len(args) > at:
             args[at], kwargs = resolve(args[at], kwargs)
         return launch(*args, **kwargs)
+
+
+def _launch_list(launch: Any, args: list, at: int, kwargs: dict[str, Any]) -> Any:
+    """parallel_for(n, [k1, k2], args_1={...}, args_2={...}): each workunit over the same policy, in order.
+
+    PyKokkos fuses the list into one launch; running the kernels one after another gives the same
+    result for kernels that touch each index only (a fused kernel reading another index is a race)."""
+    kernels = list(args[at])
+    if launch is not api.parallel_for:
+        raise HpcirError("a list of workunits can only be launched by pk.parallel_for", user_call_site())
+    base = 0 if "args_0" in kwargs else 1  # PyKokkos numbers them from 1; accept 0-based lists too
+    names = {f"args_{base + n}" for n in range(len(kernels))}
+    extra = sorted(set(kwargs) - names)
+    if extra:
+        raise HpcirError(f"a list of {len(kernels)} workunits takes its arguments as "
+                         f"{', '.join(sorted(names))}, not {extra[0]}=", user_call_site(),
+                         hint="pass one dict per workunit: args_1={'view': v}, args_2={...}")
+    for n, k in enumerate(kernels):
+        one = kwargs.get(f"args_{base + n}", {})
+        if not isinstance(one, dict):
+            raise HpcirError(f"args_{base + n} must be a dict of the workunit's arguments", user_call_site())
+        _launch(launch, tuple(args[:at]) + (k,) + tuple(args[at + 1:]), dict(one))
+    return None
 
 
 def _scalar(value: Any) -> Any:

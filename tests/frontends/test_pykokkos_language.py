@@ -1,0 +1,94 @@
+"""PyKokkos kernel-language details: bare math names, nonlocal, run-time range steps, truncating
+stores into integer views, and kernel lists."""
+from __future__ import annotations
+
+from math import *  # noqa: F403  (PyKokkos programs do this; the workunits below name sqrt, fabs bare)
+
+import numpy as np
+import pytest
+
+import hpcir.pykokkos as pk
+from hpcir import HpcirError
+
+
+@pk.workunit
+def bare_math(i: int, x: pk.View1D[pk.double], out: pk.View1D[pk.double]):
+    out[i] = sqrt(fabs(x[i])) + exp2(x[i]) - pi  # noqa: F405
+
+
+@pk.workunit
+def stepped_sum(i: int, lo: int, hi: int, step: int, out: pk.View1D[pk.int64]):
+    total: int = 0
+    for k in range(lo + i, hi, step):
+        total += k
+    out[i] = total
+
+
+@pk.workunit
+def truncating(i: int, x: pk.View1D[pk.double], out: pk.View1D[pk.int32]):
+    out[i] = x[i] * 1.5
+
+
+@pk.workunit
+def team_nonlocal(team: pk.TeamMember, out: pk.View1D[pk.double]):
+    j: int = team.league_rank()
+    total: float = 0.0
+
+    def count(i: int):
+        nonlocal total
+        total += i * j
+
+    pk.parallel_for(pk.TeamThreadRange(team, 5), count)
+    out[j] = total
+
+
+def test_bare_math_names():
+    x = np.linspace(-3.0, 3.0, 41)
+    out = np.zeros_like(x)
+    pk.parallel_for(41, bare_math, x=x, out=out)
+    np.testing.assert_allclose(out, np.sqrt(np.abs(x)) + np.exp2(x) - np.pi, rtol=1e-13)
+
+
+@pytest.mark.parametrize("lo,hi,step", [(0, 20, 3), (5, 50, 7), (20, 0, -3), (10, -10, -1), (0, 10, 0), (3, 3, 2),
+                                         (9, 2, 4)])
+def test_range_with_run_time_step_matches_python(lo, hi, step):
+    out = np.zeros(4, np.int64)
+    pk.parallel_for(4, stepped_sum, lo=lo, hi=hi, step=step, out=out)
+    want = [sum(range(lo + i, hi, step)) if step else 0 for i in range(4)]
+    np.testing.assert_array_equal(out, want)
+
+
+def test_float_stores_into_int_views_truncate_like_cpp():
+    x = np.array([1.0, -1.0, 0.3, -0.3, 2.9, -2.9, 1e6])
+    out = np.zeros(x.size, np.int32)
+    pk.parallel_for(x.size, truncating, x=x, out=out)
+    np.testing.assert_array_equal(out, np.trunc(x * 1.5).astype(np.int32))
+
+
+def test_nonlocal_in_nested_function():
+    out = np.zeros(4)
+    pk.parallel_for(pk.TeamPolicy(4, 1), team_nonlocal, out=out)
+    np.testing.assert_array_equal(out, [10.0 * j for j in range(4)])
+
+
+@pk.workunit
+def init_view(i, view, init):
+    view[i] = init
+
+
+@pk.workunit
+def add_views(i: int, view_1: pk.View1D[pk.int64], view_2: pk.View1D[pk.int64]):
+    view_1[i] += view_2[i]
+
+
+def test_kernel_lists():
+    v1, v2 = pk.View([10], pk.int64), pk.View([10], pk.double)
+    pk.parallel_for(10, [init_view, init_view], args_1={"view": v1, "init": 5}, args_2={"view": v2, "init": 6.5})
+    np.testing.assert_array_equal(v1, 5)
+    np.testing.assert_array_equal(v2, 6.5)
+    ones = np.ones(10, np.int64)
+    pk.parallel_for(10, [add_views, add_views], args_0={"view_1": v1, "view_2": ones},
+                    args_1={"view_1": v1, "view_2": ones})
+    np.testing.assert_array_equal(v1, 7)
+    with pytest.raises(HpcirError, match="args_1, args_2"):
+        pk.parallel_for(10, [init_view, init_view], view=v1)
