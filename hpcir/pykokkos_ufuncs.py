@@ -89,7 +89,8 @@ def _launch_elementwise(name: str, expr: str, ufunc: Any, arrays: list[np.ndarra
     except ValueError:
         raise HpcirError(f"pk.{name}: operands of shapes {' and '.join(str(a.shape) for a in arrays)} do not "
                          "broadcast", user_call_site()) from None
-    rtype = ufunc(*(np.ones(1, a.dtype) for a in arrays)).dtype  # NumPy's promotion rules only
+    with np.errstate(all="ignore"):
+        rtype = ufunc(*(np.ones(1, a.dtype) for a in arrays)).dtype  # NumPy's promotion rules only
     for a in arrays:
         if scalar_from_numpy(a.dtype) is None:
             raise HpcirError(f"pk.{name} on {a.dtype} views is not supported", user_call_site(),
