@@ -8,6 +8,7 @@ so an edited kernel never reuses a stale build. `pk.View(shape, dtype)` returns 
 from __future__ import annotations
 
 import builtins
+import math
 from typing import Any
 
 import numpy as np
@@ -24,7 +25,7 @@ from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, HIPManagedSpace
                              Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
-from .pykokkos_ufuncs import UFUNCS, array, matmul, mean, var
+from .pykokkos_ufuncs import UFUNCS, array, matmul, mean, ones, sum, var, zeros  # noqa: A004
 from .pykokkos_functors import function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
@@ -39,6 +40,13 @@ Default = ExecutionSpace.Default
 
 globals().update(ATOMICS)
 globals().update(UFUNCS)  # pk.add, pk.sqrt, ...: hpcir kernels
+np_matmul = matmul
+pi, e, inf, nan = math.pi, math.e, math.inf, math.nan
+View1d, View2d, View3d = View1D, View2D, View3D  # PyKokkos' tests spell them so too
+# Shape-only operations: NumPy views of the same memory (no element is computed).
+reshape, ravel, transpose, expand_dims, asarray, atleast_2d = (np.reshape, np.ravel, np.transpose, np.expand_dims,
+                                                               np.asarray, np.atleast_2d)  # PyKokkos' name for the NumPy-semantics product
+Atomic, RandomAccess, Restrict, Unmanaged = Trait.Atomic, Trait.RandomAccess, Trait.Restrict, Trait.Unmanaged
 
 
 def set_default_space(space: ExecutionSpace) -> None:

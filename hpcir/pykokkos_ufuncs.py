@@ -17,7 +17,8 @@ from hpcir.core.errors import HpcirError, user_call_site
 from . import api
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import MDRangePolicy
-from .frontends.python.types import scalar_from_numpy
+from .frontends.python.annotations import Acc
+from .frontends.python.types import I64, scalar_from_numpy
 from .pykokkos_functors import MATH_NAMES
 
 # name -> (kernel expression of the element(s) a / b, NumPy ufunc giving the result dtype)
@@ -46,16 +47,20 @@ BINARY: dict[str, tuple[str, Any]] = {
     "logical_and": ("bool(a) and bool(b)", np.logical_and), "logical_or": ("bool(a) or bool(b)", np.logical_or),
     "logical_xor": ("bool(a) != bool(b)", np.logical_xor),
     "logaddexp": ("max(a, b) + log1p(exp(-fabs(a - b)))", np.logaddexp),
+    "logaddexp2": ("max(a, b) + log2(1.0 + exp2(-fabs(a - b)))", np.logaddexp2),
+    "fmax": ("b if a != a or (b == b and b > a) else a", np.fmax),
+    "fmin": ("b if a != a or (b == b and b < a) else a", np.fmin),
+    "floor_divide": ("a // b", np.floor_divide),
 }
 ALIASES = {"abs": "absolute", "true_divide": "divide"}
 _kernels: dict[tuple[str, int], Kernel] = {}
 
 
-def _source_kernel(name: str, src: str) -> Kernel:
+def _source_kernel(name: str, src: str, extra: dict[str, Any] | None = None) -> Kernel:
     """A kernel from generated source (registered in linecache so errors can show its lines)."""
     filename = f"<hpcir.pykokkos {name}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-    scope: dict[str, Any] = dict(MATH_NAMES)
+    scope: dict[str, Any] = {**MATH_NAMES, **(extra or {})}
     exec(compile(src, filename, "exec"), scope)  # noqa: S102  (our own generated kernel text)
     return kernel(scope[name])
 
@@ -160,7 +165,7 @@ _SQDEV = """def pk_sqdev(i: int, acc, x, m: float):
 def _builtin(name: str, src: str) -> Kernel:
     k = _kernels.get((name, 0))
     if k is None:
-        k = _kernels[(name, 0)] = _source_kernel(name, src)
+        k = _kernels[(name, 0)] = _source_kernel(name, src, {"Acc": Acc, "int64": I64})
     return k
 
 
@@ -210,6 +215,41 @@ def var(view: Any) -> float:
         return math.nan
     m = api.parallel_reduce(x.size, _builtin("pk_sum", _SUM), x=x) / x.size
     return api.parallel_reduce(x.size, _builtin("pk_sqdev", _SQDEV), x=x, m=m) / x.size
+
+
+def sum(view: Any, axis: Any = None) -> Any:  # noqa: A001 (PyKokkos' name)
+    """pk.sum(view): the sum of every element, as a reduction kernel (axis= is not supported)."""
+    if axis is not None:
+        raise HpcirError("pk.sum(axis=...) is not supported", user_call_site(), hint="sum all elements, or launch "
+                         "a workunit that reduces each row")
+    x = _flat(view, "sum")
+    if x.dtype.kind == "f":
+        return api.parallel_reduce(x.size, _builtin("pk_sum", _SUM), x=x.astype(np.float64, copy=False))
+    return api.parallel_reduce(x.size, _builtin("pk_isum", _ISUM), x=x.astype(np.int64, copy=False))
+
+
+_ISUM = """def pk_isum(i: int, acc: Acc[int64], x):
+    acc += x[i]
+"""
+
+
+def zeros(shape: Any, dtype: Any = None) -> np.ndarray:
+    """pk.zeros(shape, dtype): a new zeroed view."""
+    from .pykokkos_names import View
+    return View(shape, np.float64 if dtype is None else dtype)
+
+
+def ones(shape: Any, dtype: Any = None) -> np.ndarray:
+    """pk.ones(shape, dtype): a new view of ones, filled by a kernel."""
+    out = zeros(shape, dtype)
+    if out.size:
+        api.parallel_for(out.size, _builtin("pk_fill", _FILL), out=out.reshape(-1), v=1)
+    return out
+
+
+_FILL = """def pk_fill(i: int, out, v: int):
+    out[i] = v
+"""
 
 
 def array(data: Any, dtype: Any = None, space: Any = None, layout: Any = None) -> np.ndarray:
