@@ -26,7 +26,7 @@ from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, HIPManagedSpace
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
 from .pykokkos_ufuncs import UFUNCS, array, matmul, mean, ones, sum, var, zeros  # noqa: A004
-from .pykokkos_functors import function, functor, main, pk_errors, resolve, workload, workunit
+from .pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
 int = int64  # noqa: A001
@@ -132,7 +132,8 @@ for _name in ("parallel_for", "parallel_reduce", "parallel_scan"):
 
 
 def execute(space: ExecutionSpace, obj: Any) -> Any:
-    """pk.execute(space, workload): run the workload's @pk.main method with `space` as the default."""
+    """pk.execute(space, workload): run the workload's @pk.main method with `space` as the default,
+    then its @pk.callback methods."""
     name = getattr(type(obj), "__pk_main_name__", None)
     if name is None:
         raise HpcirError(f"pk.execute needs an object of a @pk.workload class, got {type(obj).__name__}",
@@ -141,9 +142,12 @@ def execute(space: ExecutionSpace, obj: Any) -> Any:
     if isinstance(space, ExecutionSpace) and space is not ExecutionSpace.Default:
         set_default_space(space)
     try:
-        return getattr(obj, name)()
+        result = getattr(obj, name)()
     finally:
         set_default_space(old)
+    for cb in getattr(type(obj), "__pk_callbacks__", ()):
+        getattr(obj, cb)()
+    return result
 
 
 # Names of PyKokkos that hpcir.pykokkos does not provide, with the reason and what to write instead.

@@ -39,6 +39,7 @@ class _Overlay(Mapping):
 
     def __init__(self, front: dict[str, Any], back: Mapping, fallback: dict[str, Any] | None = None) -> None:
         self._front, self._back, self._fallback = front, back, MATH_NAMES if fallback is None else fallback
+        self.owner: Any = None  # the kernel whose names these are
 
     def closure(self) -> dict[str, Any]:
         """The closure cells of the method (read by annotation evaluation)."""
@@ -48,9 +49,12 @@ class _Overlay(Mapping):
         if name in self._front:
             return self._front[name]
         try:
-            return self._back[name]
+            value = self._back[name]
         except KeyError:
             return self._fallback[name]
+        if value is self.owner and name in self._fallback:
+            return self._fallback[name]  # a workunit named `sin` calling sin(): math's, as PyKokkos reads it
+        return value
 
     def __iter__(self) -> Iterator[str]:
         yield from self._front
@@ -233,6 +237,7 @@ def with_math_names(k: Any) -> Any:
     float values stored into integer views truncated as in C++."""
     if isinstance(k, Kernel) and not isinstance(k.globals, _Overlay):
         k.globals = _Overlay({}, k.globals)  # type: ignore[assignment]
+        k.globals.owner = k
         k.truncate_float_stores = True  # type: ignore[attr-defined]
         tree = rewrite(k.tree)
         if tree is not None:
@@ -268,8 +273,12 @@ def _is_method(fn: Any) -> bool:
         "." in fn.__qualname__ and not fn.__qualname__.endswith(f"<locals>.{fn.__name__}")
 
 
-def functor(cls: type) -> type:
-    """@pk.functor: marks a class whose @pk.workunit methods are launched as obj.method."""
+def functor(cls: type | None = None, **view_info: Any) -> Any:
+    """@pk.functor: marks a class whose @pk.workunit methods are launched as obj.method.
+
+    `@pk.functor(field=pk.ViewTypeInfo(...))` is accepted: hpcir reads layouts from the arrays."""
+    if cls is None:
+        return functor
     if not isinstance(cls, type):
         raise HpcirError("@pk.functor decorates a class", user_call_site())
     cls.__pk_functor__ = True  # type: ignore[attr-defined]
@@ -282,14 +291,23 @@ def main(fn: Callable[..., Any]) -> Callable[..., Any]:
     return fn
 
 
-def workload(cls: type) -> type:
+def callback(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """@pk.callback: a workload method pk.execute runs on the host after @pk.main."""
+    fn.__pk_callback__ = True  # type: ignore[attr-defined]
+    return fn
+
+
+def workload(cls: type | None = None, **view_info: Any) -> Any:
     """@pk.workload: a functor class with one @pk.main method, run by pk.execute(space, obj)."""
+    if cls is None:
+        return workload
     functor(cls)
     mains = [n for n, v in vars(cls).items() if getattr(v, "__pk_main__", False)]
     if len(mains) != 1:
         raise HpcirError(f"workload {cls.__name__} must have exactly one @pk.main method, it has "
                          f"{len(mains) or 'none'}", user_call_site(), hint="decorate the driver method with @pk.main")
     cls.__pk_main_name__ = mains[0]  # type: ignore[attr-defined]
+    cls.__pk_callbacks__ = [n for n, v in vars(cls).items() if getattr(v, "__pk_callback__", False)]  # type: ignore[attr-defined]
     return cls
 
 

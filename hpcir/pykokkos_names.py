@@ -79,6 +79,29 @@ def _dtype(dtype: Any) -> np.dtype:
                          hint="use pk.double, pk.float, pk.int32, pk.int64, pk.bool or a NumPy dtype") from None
 
 
+class PkArray(np.ndarray):
+    """A NumPy array that also answers PyKokkos' view queries (`v.layout`, `v.space`)."""
+
+    _pk_layout: Any = None
+
+    def __array_finalize__(self, obj: Any) -> None:
+        self._pk_layout = getattr(obj, "_pk_layout", None) if obj is not None and self.base is None else None
+
+    @property
+    def layout(self) -> Layout:
+        """The layout the view was made with, else the one its strides show."""
+        if self._pk_layout is not None:
+            return self._pk_layout
+        if self.ndim > 1 and self.flags.f_contiguous and not self.flags.c_contiguous:
+            return Layout.LayoutLeft
+        return Layout.LayoutRight if self.flags.c_contiguous else Layout.LayoutStride
+
+    @property
+    def space(self) -> MemorySpace:
+        """Always HostSpace: pk views are host arrays."""
+        return MemorySpace.HostSpace
+
+
 class View(_View):
     """pk.View(shape, dtype, space=, layout=, trait=): a new zeroed host array (numpy); also an annotation."""
 
@@ -88,8 +111,11 @@ class View(_View):
         shape = (int(shape),) if isinstance(shape, (int, np.integer)) else tuple(int(s) for s in shape)
         if cls.rank is not None and len(shape) != cls.rank:
             raise HpcirError(f"{cls.__name__} needs a shape of rank {cls.rank}, got {shape}", user_call_site())
-        order = "F" if layout is not None and Layout(layout) is Layout.LayoutLeft else "C"
-        return np.zeros(shape, dtype=_dtype(dtype), order=order)
+        chosen = Layout(layout) if layout is not None else None
+        order = "F" if chosen is Layout.LayoutLeft else "C"
+        out = np.zeros(shape, dtype=_dtype(dtype), order=order).view(PkArray)
+        out._pk_layout = chosen
+        return out
 
 
 def _ranked(rank: int) -> type:

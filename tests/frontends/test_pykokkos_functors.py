@@ -102,6 +102,10 @@ class SquareSum:
     def fill(self, i: int):
         self.squares[i] = i * i
 
+    @pk.callback
+    def check(self):
+        self.checked = self.total == int(self.squares.sum())
+
     @pk.workunit
     def squaresum(self, i: int, acc: pk.Acc[pk.int64]):
         acc += self.squares[i]
@@ -115,6 +119,7 @@ def test_workload_execute(space):
     assert pk.get_default_space() is before
     np.testing.assert_array_equal(w.squares, np.arange(300) ** 2)
     assert w.total == int((np.arange(300) ** 2).sum())
+    assert w.checked  # @pk.callback ran after @pk.main
 
 
 @pk.function
@@ -172,3 +177,20 @@ def test_workload_needs_a_main():
             pass
     with pytest.raises(HpcirError, match="@pk.workload"):
         pk.execute(pk.OpenMP, Bad())
+
+
+@pk.functor(tail=pk.ViewTypeInfo(trait=pk.Unmanaged))
+class WithSubviewField:
+    def __init__(self, n: int):
+        self.base = pk.View([n], pk.int32)
+        self.base[:] = np.arange(n)
+        self.tail = self.base[n // 2:]
+
+    @pk.workunit
+    def total(self, i: int, acc: pk.Acc[pk.int64]):
+        acc += self.tail[i]
+
+
+def test_functor_with_view_type_info_and_subview_field():
+    f = WithSubviewField(11)
+    assert pk.parallel_reduce(f.tail.size, f.total) == int(np.arange(5, 11).sum())

@@ -92,3 +92,15 @@ def test_kernel_lists():
     np.testing.assert_array_equal(v1, 7)
     with pytest.raises(HpcirError, match="args_1, args_2"):
         pk.parallel_for(10, [init_view, init_view], view=v1)
+
+
+@pk.workunit
+def sin(tid: int, view: pk.View1D[pk.double]):  # noqa: F811  (a workunit named like the math function it calls)
+    view[tid] = sin(view[tid])
+
+
+def test_workunit_named_like_the_math_function_it_calls():
+    v = pk.array(np.linspace(0.0, 3.0, 7))
+    want = np.sin(v)
+    pk.parallel_for(7, sin, view=v)
+    np.testing.assert_allclose(v, want, rtol=1e-15)

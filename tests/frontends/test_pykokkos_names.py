@@ -99,3 +99,11 @@ def test_hints_use_pk_spelling():
         def bad(i: int, x: "pk.Timer"):
             pass
     assert "pk.View1D" in err.value.hint and "hpcir." not in err.value.hint
+
+
+def test_views_answer_layout_and_space():
+    left = pk.View([6], pk.int64, layout=pk.Layout.LayoutLeft)
+    assert left.layout is pk.LayoutLeft and left.space is pk.HostSpace
+    assert pk.View([2, 3], pk.double).layout is pk.LayoutRight
+    assert pk.View([2, 3], pk.double, layout=pk.LayoutLeft)[1, :].layout is pk.LayoutStride
+    assert isinstance(left, np.ndarray)
