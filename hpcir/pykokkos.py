@@ -3,7 +3,9 @@
 Differences from PyKokkos, on purpose: workunits may be defined anywhere (inside functions too),
 every Kokkos reducer is available (`reducer="max"` ...), errors are raised as `hpcir.HpcirError`
 with the file, line and column (PyKokkos exits), and the build cache is keyed on the emitted source,
-so an edited kernel never reuses a stale build. `pk.View(shape, dtype)` returns a numpy array.
+so an edited kernel never reuses a stale build. `pk.View(shape, dtype)` returns a NumPy array
+(a subclass answering `.layout` and `.space`). Functor and workload classes: pykokkos_functors.py;
+the array API: pykokkos_ufuncs.py; the other names: pykokkos_names.py. See docs/pykokkos.md.
 """
 from __future__ import annotations
 

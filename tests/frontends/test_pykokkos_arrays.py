@@ -93,3 +93,13 @@ def test_array_copies_and_rejects_unsupported():
         pk.sqrt(view=np.ones(3, np.uint16))
     with pytest.raises(HpcirError, match="do not broadcast"):
         pk.add(viewA=np.ones(3), viewB=np.ones(4))
+
+
+def test_sum_ones_zeros():
+    x = RNG.normal(size=(6, 5))
+    assert pk.sum(x) == pytest.approx(float(x.sum()), rel=1e-12)
+    assert pk.sum(np.arange(100, dtype=np.int32)) == 4950
+    np.testing.assert_array_equal(pk.ones((3, 4), pk.int32), np.ones((3, 4), np.int32))
+    assert pk.zeros([5]).dtype == np.float64 and not pk.zeros([5]).any()
+    with pytest.raises(HpcirError, match="axis"):
+        pk.sum(x, axis=0)
