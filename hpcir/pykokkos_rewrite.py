@@ -3,7 +3,9 @@
 - `nonlocal x` in a nested function: dropped, since hpcir's nested functions already share the
   enclosing kernel's variables (the statement only matters to Python);
 - `range(a, b, step)` with a step only known at run time: a unit-step loop over the trip count,
-  the index computed as a + t * step (the trip count follows Python: none when step is 0).
+  the index computed as a + t * step (the trip count follows Python: none when step is 0);
+- `x: List[int] = [a, b]` read only as `x[0]`, `x[1]`: one scalar local per element (`x_0`, `x_1`);
+  a list indexed otherwise is left alone, and the kernel frontend reports it.
 """
 from __future__ import annotations
 
@@ -51,12 +53,51 @@ class _Rewrite(ast.NodeTransformer):
         return new
 
 
+def _small_lists(tree: ast.FunctionDef) -> dict[str, int]:
+    """Locals `x: List[...] = [e0, e1, ...]` assigned once and only read as x[<int constant>]."""
+    lists: dict[str, int] = {}
+    for n in ast.walk(tree):
+        if isinstance(n, ast.AnnAssign) and isinstance(n.target, ast.Name) and isinstance(n.value, ast.List) and \
+                "List" in ast.unparse(n.annotation):
+            lists[n.target.id] = -1 if n.target.id in lists else len(n.value.elts)
+    ok_uses = set()
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in lists and \
+                isinstance(n.slice, ast.Constant) and isinstance(n.slice.value, int) and \
+                0 <= n.slice.value < lists[n.value.id] and isinstance(n.ctx, ast.Load):
+            ok_uses.add(id(n.value))
+    for n in ast.walk(tree):
+        if isinstance(n, ast.Name) and n.id in lists and isinstance(n.ctx, ast.Load) and id(n) not in ok_uses:
+            lists[n.id] = -1
+    return {k: v for k, v in lists.items() if v >= 0}
+
+
+class _Lists(ast.NodeTransformer):
+    def __init__(self, lists: dict[str, int]) -> None:
+        self.lists = lists
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | list[ast.AST]:
+        if isinstance(node.target, ast.Name) and node.target.id in self.lists and isinstance(node.value, ast.List):
+            return [ast.copy_location(ast.Assign([ast.Name(f"{node.target.id}_{k}", ast.Store())],
+                                                 self.visit(e)), node) for k, e in enumerate(node.value.elts)]
+        return self.generic_visit(node)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        if isinstance(node.value, ast.Name) and node.value.id in self.lists and isinstance(node.slice, ast.Constant):
+            return ast.copy_location(ast.Name(f"{node.value.id}_{node.slice.value}", ast.Load()), node)
+        return self.generic_visit(node)
+
+
 def rewrite(tree: ast.FunctionDef) -> ast.FunctionDef | None:
     """A rewritten copy of a kernel's AST, or None when nothing needed rewriting."""
     fresh = copy.deepcopy(tree)
     r = _Rewrite()
     fresh.body = [x for s in fresh.body for x in _as_list(r.visit(s))]
-    return fresh if r.changed else None
+    lists = _small_lists(fresh)
+    if lists:
+        lt = _Lists(lists)
+        fresh.body = [x for s in fresh.body for x in _as_list(lt.visit(s))]
+    return fresh if r.changed or lists else None
 
 
 def _as_list(x: ast.AST | list[ast.AST]) -> list[ast.AST]:

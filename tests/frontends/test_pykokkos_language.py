@@ -3,6 +3,7 @@ stores into integer views, and kernel lists."""
 from __future__ import annotations
 
 from math import *  # noqa: F403  (PyKokkos programs do this; the workunits below name sqrt, fabs bare)
+from typing import List  # noqa: F401
 
 import numpy as np
 import pytest
@@ -104,3 +105,20 @@ def test_workunit_named_like_the_math_function_it_calls():
     want = np.sin(v)
     pk.parallel_for(7, sin, view=v)
     np.testing.assert_allclose(v, want, rtol=1e-15)
+
+
+@pk.functor
+class Lists:
+    def __init__(self, a: int, b: int):
+        self.i_1: int = a
+        self.i_2: int = b
+
+    @pk.workunit
+    def list_type(self, tid: int, acc: pk.Acc[pk.double]) -> None:
+        x: List[int] = [self.i_1, self.i_2 * tid]
+        acc += x[0]
+        acc += x[1]
+
+
+def test_small_list_locals_with_constant_indices():
+    assert pk.parallel_reduce(10, Lists(3, 4).list_type) == 10 * 3 + 4 * 45
