@@ -18,13 +18,13 @@ import numpy as np
 from . import api
 from .frontends.python.annotations import Acc, TeamMember
 from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
-from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,
+from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from hpcir.core.errors import HpcirError, user_call_site
 from .program import fence
 from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, HIPManagedSpace, HIPSpace, HostSpace, LAnd,
                              Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
-                             Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
+                             TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
 from .pykokkos_ufuncs import UFUNCS, array, matmul, mean, ones, sum, var, zeros  # noqa: A004

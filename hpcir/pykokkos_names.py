@@ -11,6 +11,8 @@ from hpcir.core.errors import HpcirError, user_call_site
 
 from .frontends.python.annotations import View as _View
 from .frontends.python.annotations import _ViewMeta, to_scalar
+from .frontends.python.policies import AUTO
+from .frontends.python.policies import TeamPolicy as _TeamPolicy
 from .frontends.python.types import F32, F64, I32, I64
 
 # The dtypes hpcir kernels compute with; the narrower and unsigned ones are host dtypes only
@@ -158,3 +160,10 @@ class Timer:
 
 # Reducer names of parallel_reduce(..., reducer=pk.Max): hpcir's reducer strings.
 Sum, Prod, Min, Max, LAnd, LOr, BAnd, BOr = "sum", "prod", "min", "max", "land", "lor", "band", "bor"
+
+
+class TeamPolicy(_TeamPolicy):
+    """pk.TeamPolicy([space,] league_size, team_size[, vector_length]); "auto" is accepted for pk.AUTO."""
+
+    def __init__(self, *args: object):
+        super().__init__(*(AUTO if isinstance(a, str) and a.lower() == "auto" else a for a in args))

@@ -107,3 +107,14 @@ def test_views_answer_layout_and_space():
     assert pk.View([2, 3], pk.double).layout is pk.LayoutRight
     assert pk.View([2, 3], pk.double, layout=pk.LayoutLeft)[1, :].layout is pk.LayoutStride
     assert isinstance(left, np.ndarray)
+
+
+@pk.workunit
+def per_team(team: pk.TeamMember, out: pk.View1D[pk.int64]):
+    out[team.league_rank()] = team.league_rank() + 1
+
+
+def test_team_policy_accepts_auto_string():
+    out = pk.View([5], pk.int64)
+    pk.parallel_for(pk.TeamPolicy(5, "auto"), per_team, out=out)
+    np.testing.assert_array_equal(out, np.arange(1, 6))
