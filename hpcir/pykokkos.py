@@ -27,7 +27,7 @@ from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, HIPManagedSpace
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
-from .pykokkos_ufuncs import UFUNCS, array, matmul, mean, ones, sum, var, zeros  # noqa: A004
+from .pykokkos_ufuncs import UFUNCS, array, copyto, matmul, mean, ones, sum, var, zeros  # noqa: A004
 from .pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)

@@ -192,7 +192,7 @@ class FunctorKernel(Kernel):
 
         tree.body = [Rewrite().visit(s) for s in tree.body]
         tree = rewrite(tree) or tree
-        self.truncate_float_stores = True
+        self.cpp_conversions = True
         for a in ast.walk(tree):  # annotations and defaults may not mention self
             if isinstance(a, ast.arg) and a.annotation is not None and any(
                     isinstance(n, ast.Name) and n.id == self_name for n in ast.walk(a.annotation)):
@@ -238,7 +238,7 @@ def with_math_names(k: Any) -> Any:
     if isinstance(k, Kernel) and not isinstance(k.globals, _Overlay):
         k.globals = _Overlay({}, k.globals)  # type: ignore[assignment]
         k.globals.owner = k
-        k.truncate_float_stores = True  # type: ignore[attr-defined]
+        k.cpp_conversions = True  # type: ignore[attr-defined]
         tree = rewrite(k.tree)
         if tree is not None:
             k.tree = tree

@@ -102,6 +102,15 @@ def _launch_elementwise(name: str, expr: str, ufunc: Any, arrays: list[np.ndarra
                              hint="use views of pk.double, pk.float, pk.int32, pk.int64 or pk.bool")
     if out is None:
         out = np.zeros(shape if shape else (1,), rtype)
+    else:
+        rtype = out.dtype
+        try:
+            fits = np.broadcast_shapes(shape, out.shape) == out.shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise HpcirError(f"pk.{name}: operands of shape {shape} do not broadcast to {out.shape}", user_call_site())
+        shape = out.shape
     if len(shape) > 5:
         raise HpcirError(f"pk.{name} on rank-{len(shape)} views: Kokkos views have at most 5 dimensions",
                          user_call_site())
@@ -250,6 +259,13 @@ def ones(shape: Any, dtype: Any = None) -> np.ndarray:
 _FILL = """def pk_fill(i: int, out, v: int):
     out[i] = v
 """
+
+
+def copyto(dst: np.ndarray, src: Any) -> None:
+    """pk.copyto(dst, src): copy (broadcast) `src` into the view `dst` with a kernel, as np.copyto."""
+    if not isinstance(dst, np.ndarray):
+        raise HpcirError("pk.copyto needs a view as its destination", user_call_site())
+    _launch_elementwise("copyto", "a", lambda a: np.ones(1, dst.dtype), [_operand(src, "src")], dst)
 
 
 def array(data: Any, dtype: Any = None, space: Any = None, layout: Any = None) -> np.ndarray:

@@ -190,6 +190,8 @@ class StmtMixin(ExprMixin):
         assert isinstance(vt, ScalarType)
         if vt == ty or (value.weak and not (vt.is_float and not ty.is_float)):
             return
+        if getattr(self.kernel, "cpp_conversions", False) and not vt.is_bool and not ty.is_bool:
+            return  # kernels asking for C++'s implicit number conversions (PyKokkos workunits)
         if ty.is_float and vt.is_float:
             return  # float32 <-> float64 as in C++
         raise self.err(KernelTypeError, f"`{name}` is a {ty} but is assigned a {vt}", node,
@@ -246,8 +248,7 @@ class StmtMixin(ExprMixin):
         et = view.ty.dtype
         vt = value.ty
         assert isinstance(vt, ScalarType)
-        if vt.is_float and not et.is_float and not value.weak and not getattr(self.kernel, "truncate_float_stores",
-                                                                               False):
+        if vt.is_float and not et.is_float and not value.weak and not getattr(self.kernel, "cpp_conversions", False):
             raise self.err(KernelTypeError, f"storing a {vt} into a view of {et}", node,
                            hint="convert with int(...) first")
         self.emit(memref.StoreOp.get(self.convert(value, et).ssa, view.ssa, idx))

@@ -103,3 +103,11 @@ def test_sum_ones_zeros():
     assert pk.zeros([5]).dtype == np.float64 and not pk.zeros([5]).any()
     with pytest.raises(HpcirError, match="axis"):
         pk.sum(x, axis=0)
+
+
+def test_copyto_broadcasts_with_a_kernel():
+    dst = pk.View([3, 4], pk.int32)
+    pk.copyto(dst, np.arange(4, dtype=np.int32))
+    np.testing.assert_array_equal(dst, np.broadcast_to(np.arange(4), (3, 4)))
+    with pytest.raises(HpcirError, match="do not broadcast"):
+        pk.copyto(dst, np.ones(5))

@@ -122,3 +122,25 @@ class Lists:
 
 def test_small_list_locals_with_constant_indices():
     assert pk.parallel_reduce(10, Lists(3, 4).list_type) == 10 * 3 + 4 * 45
+
+
+@pk.functor
+class Conversions:
+    def __init__(self, n: int):
+        self.v32 = pk.View([n], pk.int32)
+        self.v32[:] = np.arange(n) - 3
+
+    @pk.function
+    def widened(self, i: int) -> int:
+        return self.v32[i]  # an int32 element returned as int (int64), as C++ converts it
+
+    @pk.workunit
+    def total(self, i: int, acc: pk.Acc[pk.double]):
+        half: int = self.v32[i] * 0.5  # a float assigned to an int local truncates, as in C++
+        acc += self.widened(i) + half
+
+
+def test_cpp_number_conversions_in_locals_and_returns():
+    got = pk.parallel_reduce(9, Conversions(9).total)
+    v = np.arange(9) - 3
+    assert got == float((v + np.trunc(v * 0.5)).sum())
