@@ -36,7 +36,22 @@ UNARY: dict[str, tuple[str, Any]] = {
     "sign": ("a if a != a else (1 if a > 0 else (-1 if a < 0 else 0))", np.sign),
     "logical_not": ("not bool(a)", np.logical_not), "isnan": ("isnan(a)", np.isnan), "isinf": ("isinf(a)", np.isinf),
     "isfinite": ("isfinite(a)", np.isfinite),
+    "round": ("pk_round_half_even(float(a))", np.round),
 }
+# Device functions the expressions above may call (generated with each ufunc kernel).
+_HELPERS = """@kernel
+def pk_round_half_even(a: float) -> float:
+    if a != a or a - a != 0.0:
+        return a
+    t = a - fmod(a, 1.0)
+    fl = t - 1.0 if t > a else t
+    d = a - fl
+    r = fl + 1.0 if d > 0.5 else fl
+    if d == 0.5:
+        r = fl if fmod(fl, 2.0) == 0.0 else fl + 1.0
+    return copysign(r, a)
+
+"""
 BINARY: dict[str, tuple[str, Any]] = {
     "add": ("a + b", np.add), "subtract": ("a - b", np.subtract), "multiply": ("a * b", np.multiply),
     "divide": ("a / b", np.divide), "power": ("pow(a, b)", np.power), "fmod": ("fmod(a, b)", np.fmod),
@@ -60,7 +75,7 @@ def _source_kernel(name: str, src: str, extra: dict[str, Any] | None = None) -> 
     """A kernel from generated source (registered in linecache so errors can show its lines)."""
     filename = f"<hpcir.pykokkos {name}>"
     linecache.cache[filename] = (len(src), None, src.splitlines(True), filename)
-    scope: dict[str, Any] = {**MATH_NAMES, **(extra or {})}
+    scope: dict[str, Any] = {**MATH_NAMES, "kernel": kernel, **(extra or {})}
     exec(compile(src, filename, "exec"), scope)  # noqa: S102  (our own generated kernel text)
     return kernel(scope[name])
 
@@ -74,7 +89,7 @@ def _elementwise(name: str, expr: str, nin: int, rank: int, cast: str) -> Kernel
         params = ", ".join([f"i{d}: int" for d in range(rank)] + [f"{v}_view" for v in ins] + ["out"])
         loads = "".join(f"    {v} = {v}_view[{idx}]\n" for v in ins)
         kname = f"pk_{name}_{cast}_{rank}d"
-        src = f"def {kname}({params}):\n{loads}    out[{idx}] = {cast}({expr})\n"
+        src = _HELPERS + f"def {kname}({params}):\n{loads}    out[{idx}] = {cast}({expr})\n"
         k = _kernels[key] = _source_kernel(kname, src)
     return k
 

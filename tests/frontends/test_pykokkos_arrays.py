@@ -111,3 +111,12 @@ def test_copyto_broadcasts_with_a_kernel():
     np.testing.assert_array_equal(dst, np.broadcast_to(np.arange(4), (3, 4)))
     with pytest.raises(HpcirError, match="do not broadcast"):
         pk.copyto(dst, np.ones(5))
+
+
+def test_round_half_to_even_like_numpy():
+    x = np.array([0.5, 1.5, 2.5, -0.5, -1.5, -2.5, 2.4, 2.6, -2.6, np.nan, np.inf, -np.inf, 1e17, 0.0, -0.4])
+    for dt in (np.float64, np.float32):
+        got, want = pk.round(view=x.astype(dt)), np.round(x.astype(dt))
+        assert got.dtype == want.dtype
+        np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
