@@ -27,7 +27,7 @@ from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, HIPManagedSpace
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
-from .pykokkos_ufuncs import UFUNCS, array, copyto, matmul, mean, ones, sum, var, zeros  # noqa: A004
+from .pykokkos_ufuncs import UFUNCS, array, copyto, matmul, np_matmul, mean, ones, sum, var, zeros  # noqa: A004
 from .pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
@@ -42,7 +42,6 @@ Default = ExecutionSpace.Default
 
 globals().update(ATOMICS)
 globals().update(UFUNCS)  # pk.add, pk.sqrt, ...: hpcir kernels
-np_matmul = matmul
 pi, e, inf, nan = math.pi, math.e, math.inf, math.nan
 View1d, View2d, View3d = View1D, View2D, View3D  # PyKokkos' tests spell them so too
 # Shape-only operations: NumPy views of the same memory (no element is computed).

@@ -193,6 +193,29 @@ def _builtin(name: str, src: str) -> Kernel:
     return k
 
 
+class ShapeMismatch(HpcirError, RuntimeError):
+    """Operands of incompatible shapes; a RuntimeError too, and args[0] is PyKokkos' message."""
+
+    def __init__(self, message: str, loc: Any = None, hint: str | None = None):
+        super().__init__(message, loc, hint)
+        self._formatted = Exception.__str__(self)
+        self.args = (message,)
+
+    def __str__(self) -> str:
+        return self._formatted
+
+
+def np_matmul(viewA: Any, viewB: Any) -> np.ndarray:  # noqa: N803
+    """pk.np_matmul(a, b): pk.matmul with PyKokkos' np_matmul error message."""
+    a, b = np.asarray(viewA), np.asarray(viewB)
+    inner_a = a.shape[-1] if a.ndim else None
+    inner_b = b.shape[0] if b.ndim else None
+    if inner_a != inner_b:
+        raise ShapeMismatch(f"Matrix dimensions are not compatible for multiplication: {a.shape} and {b.shape}",
+                            user_call_site())
+    return matmul(a, b)
+
+
 def matmul(viewA: Any, viewB: Any) -> np.ndarray:  # noqa: N803
     """pk.matmul(a, b): the matrix product (1-D operands are a row / a column, as np.matmul)."""
     a, b = np.asarray(viewA), np.asarray(viewB)
@@ -201,8 +224,8 @@ def matmul(viewA: Any, viewB: Any) -> np.ndarray:  # noqa: N803
     a2 = a.reshape(1, -1) if a.ndim == 1 else a
     b2 = b.reshape(-1, 1) if b.ndim == 1 else b
     if a2.shape[1] != b2.shape[0]:
-        raise HpcirError(f"pk.matmul: input operand 1 has a mismatch in its core dimension (size {a2.shape[1]} "
-                         f"is different from {b2.shape[0]})", user_call_site())
+        raise ShapeMismatch(f"Input operand 1 has a mismatch in its core dimension (Size {a2.shape[1]} is different "
+                            f"from {b2.shape[0]})", user_call_site())
     rtype = np.result_type(a.dtype, b.dtype)
     out = np.zeros((a2.shape[0], b2.shape[1]), rtype)
     if out.size:

@@ -69,8 +69,12 @@ def test_sign_and_sqrt_special_values():
 def test_matmul(sa, sb):
     a, b = RNG.normal(size=sa), RNG.normal(size=sb)
     np.testing.assert_allclose(pk.matmul(a, b), np.matmul(a, b), rtol=1e-12)
-    with pytest.raises(HpcirError, match="mismatch in its core dimension"):
+    with pytest.raises(HpcirError, match="mismatch in its core dimension") as err:
         pk.matmul(np.ones(sa[-1] + 1), b)
+    assert isinstance(err.value, RuntimeError) and "test_pykokkos_arrays.py" in str(err.value)
+    with pytest.raises(RuntimeError, match="not compatible for multiplication"):
+        pk.np_matmul(np.ones(sa[-1] + 1), b)
+    np.testing.assert_allclose(pk.np_matmul(a, b), np.matmul(a, b), rtol=1e-12)
 
 
 @pytest.mark.parametrize("shape", [(1,), (100,), (7, 9)])
