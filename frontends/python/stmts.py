@@ -201,6 +201,8 @@ class StmtMixin(ExprMixin):
             return  # a real or complex number into a complex local (complex64 <-> complex128 as float32 <-> float64)
         if vt == ty or (value.weak and not (vt.is_float and not ty.is_float)):
             return
+        if getattr(self.kernel, "cpp_conversions", False) and not vt.is_bool and not ty.is_bool:
+            return  # kernels asking for C++'s implicit number conversions (PyKokkos workunits)
         if ty.is_float and vt.is_float:
             return  # float32 <-> float64 as in C++
         raise self.err(KernelTypeError, f"`{name}` is a {ty} but is assigned a {vt}", node,
@@ -257,7 +259,8 @@ class StmtMixin(ExprMixin):
                            "assigned", target, hint="copy it into a local first (v = param)")
 
     def store_element(self, view: TV, idx: list[SSAValue], value: TV, node: ast.AST) -> None:
-        """v[i...] = value, converting numbers like C++ would (float → int is an error)."""
+        """v[i...] = value, converting numbers like C++ would (float → int is an error, unless the kernel
+        asks for C++'s truncation: PyKokkos workunits do)."""
         assert isinstance(view.ty, ViewType)
         et = view.ty.dtype
         vt = value.ty
@@ -265,7 +268,8 @@ class StmtMixin(ExprMixin):
         if vt.is_complex and not et.is_complex:
             raise self.err(KernelTypeError, f"storing a {vt} value into a view of {et} would drop its imaginary part",
                            node, hint="store z.real, z.imag or abs(z), or pass a complex array")
-        if vt.is_float and not et.is_float and not et.is_complex and not value.weak:
+        if (vt.is_float and not et.is_float and not et.is_complex and not value.weak
+                and not getattr(self.kernel, "cpp_conversions", False)):  # PyKokkos kernels truncate, as C++
             raise self.err(KernelTypeError, f"storing a {vt} into a view of {et}", node,
                            hint="convert with int(...) first")
         self.emit(memref.StoreOp.get(self.convert(value, et).ssa, view.ssa, idx))
