@@ -76,10 +76,6 @@ def _as_input(x: Any, kind: str, site: SourceLocation | None) -> tuple[np.ndarra
     from hpcir.ndarray import Array
     if isinstance(x, Array):
         x._check_live(site, "the input")
-        if x.on_device:
-            raise _err(f"hpcir.fft.{kind} of an Array on {x.target!r} (GPU memory) cannot run on this build",
-                       site, "GPU FFTs are generated and compile-checked (cuFFT / hipFFT), not yet callable from "
-                             "Python: use x.numpy() and a host target")
         return x.numpy(), x
     if isinstance(x, (str, bytes, dict, set)) or x is None:
         raise _err(f"hpcir.fft.{kind} takes an array, got {type(x).__name__}", site,
@@ -190,6 +186,9 @@ def _check_out(out: Any, shape: tuple[int, ...], dtype: np.dtype, kind: str, sit
 def _transform(kind: str, x: Any, s: Any, axes: Any, norm: str | None, out: Any, target: str | None,
                overwrite_x: bool, site: SourceLocation | None) -> Any:
     from hpcir.lowering import default_target
+    from hpcir.ndarray import Array
+    if isinstance(x, Array) and x.on_device:
+        return _device_transform(kind, x, s, axes, norm, out, target, site)
     a, src_array = _as_input(x, kind, site)
     if src_array is not None and target is not None and get_target(target).name != src_array.target:
         raise _err(f"hpcir.fft.{kind}: the input is an Array on {src_array.target!r}, target={target!r}", site,
@@ -263,16 +262,101 @@ def _transform(kind: str, x: Any, s: Any, axes: Any, norm: str | None, out: Any,
     return out if out is not None else final
 
 
+def _device_transform(kind: str, x: Any, s: Any, axes: Any, norm: str | None, out: Any, target: str | None,
+                      site: SourceLocation | None) -> Any:
+    """An FFT of an Array in GPU memory by the target's cuFFT / hipFFT runtime: no data leaves the device.
+
+    The GPU runtime plans C-contiguous batches over trailing axes (backends/fft_gpu.py), so the
+    transformed axes must be the trailing ones, in order; the input's dtype must be the transform's
+    (no conversion in device memory), and `s` may not crop or pad."""
+    from hpcir.ndarray import Array, empty
+    x._check_live(site, "the input")
+    t = x._target
+    if target is not None and get_target(target).name != t.name:
+        raise _err(f"hpcir.fft.{kind}: the input is an Array on {t.name!r}, target={target!r}", site,
+                   "leave target out (the Array's target is used), or copy it with hpcir.array(x, target=...)")
+    norm = "backward" if norm is None else norm
+    if norm not in NORMS:
+        raise _err(f"hpcir.fft.{kind}: norm={norm!r} is not one of {NORMS}", site, 'use norm="ortho", say')
+    # A stand-in of the input's shape and dtype (no memory) for the checks shared with host FFTs.
+    probe = np.lib.stride_tricks.as_strided(np.zeros(1, x.dtype), x.shape, (0,) * x.ndim)
+    if x.ndim == 0:
+        raise _err(f"hpcir.fft.{kind} needs at least one dimension, got a scalar", site, "pass an array")
+    axs = _axes(probe, s, axes, kind, site)
+    lens = _lengths(probe, s, axs, kind, site)
+    tin, tout = _precision(probe, kind, site)
+    if x.dtype != tin:
+        raise _err(f"hpcir.fft.{kind} of a {x.dtype} Array on {t.name!r}: the transform reads {tin}, and device "
+                   "memory is not converted", site, f"allocate the Array as {tin} (hpcir.array(x.astype(np.{tin.name}), "
+                   f"target={t.name!r}))")
+    trailing = tuple(range(x.ndim - len(axs), x.ndim))
+    if axs != trailing:
+        raise _err(f"hpcir.fft.{kind} on {t.name!r} transforms trailing axes in order ({trailing} here), not {axs}",
+                   site, "transpose the data so the transformed axes come last (MDFT's layout: batch first)")
+    out_shape = list(x.shape)
+    if kind == "irfftn":
+        n_last = lens[-1] if lens else 2 * (x.shape[axs[-1]] - 1)
+        if n_last // 2 + 1 != x.shape[axs[-1]] or (lens and list(lens[:-1]) != [x.shape[d] for d in axs[:-1]]):
+            raise _err(f"hpcir.fft.irfftn on {t.name!r}: s={s} would crop or pad the input", site,
+                       "crop or pad on the host, or pass s with the input's lengths (the last: the real output's)")
+        if n_last < 1:
+            raise _err(f"hpcir.fft.irfftn: axis {axs[-1]} gives an output length of {n_last}", site,
+                       "pass s=(..., n) with the real output length")
+        out_shape[axs[-1]] = n_last
+    else:
+        if lens and list(lens) != [x.shape[d] for d in axs]:
+            raise _err(f"hpcir.fft.{kind} on {t.name!r}: s={s} would crop or pad the input", site,
+                       "crop or pad on the host, or leave s out")
+        if kind == "rfftn":
+            out_shape[axs[-1]] = x.shape[axs[-1]] // 2 + 1
+    if any(x.shape[d] == 0 for d in axs):
+        raise _err(f"hpcir.fft.{kind}: a transformed axis has no values", site, "transform non-empty axes")
+    out_shape_t = tuple(out_shape)
+    if out is not None:
+        if not isinstance(out, Array) or out.target != t.name:
+            raise _err(f"hpcir.fft.{kind}: out must be an Array on {t.name!r} like the input", site,
+                       f"pass out=hpcir.empty({out_shape_t}, np.{tout.name}, target={t.name!r})")
+        out._check_live(site, "out")
+        if out.shape != out_shape_t or out.dtype != tout:
+            raise _err(f"hpcir.fft.{kind}: out has shape {out.shape} and dtype {out.dtype}, the result has shape "
+                       f"{out_shape_t} and dtype {tout}", site,
+                       f"pass out=hpcir.empty({out_shape_t}, np.{tout.name}, target={t.name!r})")
+    try:  # built (once per target) before anything is allocated or written
+        fn = _library_function(kind, tin, x.ndim, axs, norm, t)
+    except HpcirError as e:
+        if e.loc is not None:
+            raise
+        raise type(e)(e.message, site, e.hint) from None
+    result = out if out is not None else empty(out_shape_t, tout, target=t.name)
+    src = x
+    if kind == "irfftn" and result is not x:  # cuFFT / hipFFT c2r overwrite their input: work on a device copy
+        src = empty(x.shape, x.dtype, target=t.name)
+        src.copy_from(x)
+    _call_pointers(fn, src._ptr, src.shape, src.strides, src.dtype.itemsize, result._ptr, result.shape,
+                   result.strides, result.dtype.itemsize, axs, norm, t, True, kind)
+    if src is not x:
+        src.free()
+    return result
+
+
 def _call(fn: Any, src: np.ndarray, dst: np.ndarray, axes: tuple[int, ...], norm: str, t: Target,
           overwrite: bool, kind: str) -> None:
+    _call_pointers(fn, src.ctypes.data, src.shape, src.strides, src.itemsize, dst.ctypes.data, dst.shape,
+                   dst.strides, dst.itemsize, axes, norm, t, overwrite, kind)
+
+
+def _call_pointers(fn: Any, src: int, src_shape: tuple[int, ...], src_strides: tuple[int, ...], src_item: int,
+                   dst: int, dst_shape: tuple[int, ...], dst_strides: tuple[int, ...], dst_item: int,
+                   axes: tuple[int, ...], norm: str, t: Target, overwrite: bool, kind: str) -> None:
+    """Run one runtime entry on raw pointers (host memory, or device memory on GPU targets)."""
     from hpcir.backends.fft_cpp import NORM_CODES
 
     def ints(v, ctype=ctypes.c_int64):
         return (ctype * max(1, len(v)))(*v)
     err = ctypes.create_string_buffer(_ERRLEN)
-    status = fn(ctypes.c_void_p(src.ctypes.data), ctypes.c_void_p(dst.ctypes.data), src.ndim,
-                ints(src.shape), ints([st // src.itemsize for st in src.strides]),
-                ints(dst.shape), ints([st // dst.itemsize for st in dst.strides]),
+    status = fn(ctypes.c_void_p(src), ctypes.c_void_p(dst), len(src_shape),
+                ints(src_shape), ints([st // src_item for st in src_strides]),
+                ints(dst_shape), ints([st // dst_item for st in dst_strides]),
                 len(axes), ints(axes, ctypes.c_int), NORM_CODES[norm], _threads(t), int(overwrite), err, _ERRLEN)
     if status != 0:
         raise HpcirError(f"hpcir.fft.{kind} failed: {err.value.decode(errors='replace')}",
