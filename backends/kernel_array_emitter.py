@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from xdsl.dialects import arith, func, memref, scf
-from xdsl.dialects.builtin import (AnyFloat, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType, ModuleOp)
+from xdsl.dialects.builtin import (AnyFloat, ComplexType, FloatAttr, IndexType, IntegerAttr, IntegerType, MemRefType, ModuleOp)
 from xdsl.ir import Attribute, Block, Operation, SSAValue
 
 from hpcir.core.errors import HpcirError
@@ -71,12 +71,17 @@ def dtype_key(ty: Attribute) -> str:
         return "bool" if w == 1 else f"int{w}"
     if isinstance(ty, AnyFloat):
         return {16: "float16", 32: "float32", 64: "float64"}[ty.bitwidth]
+    if isinstance(ty, ComplexType) and isinstance(ty.element_type, AnyFloat) and ty.element_type.bitwidth in (32, 64):
+        return "complex64" if ty.element_type.bitwidth == 32 else "complex128"
     raise NotArrayExpressible(f"values of type {ty} are not supported in array code")
 
 
 def py_literal(value: Any, key: str) -> str:
     if key == "bool":
         return "True" if value else "False"
+    if key.startswith("complex"):
+        z = complex(value)
+        return f"complex({py_literal(z.real, 'float64')}, {py_literal(z.imag, 'float64')})"
     if key.startswith("float"):
         x = float(value)
         if math.isnan(x):
@@ -265,6 +270,8 @@ class KernelArrayEmitter:
         name = op.name
         if isinstance(op, arith.ConstantOp):
             return self.constant(op)
+        if name == "complex.constant":
+            return self.complex_constant(op)
         if isinstance(op, kk.LAUNCH_OPS):
             return self.launch(op)
         if isinstance(op, (kk.YieldOp, scf.YieldOp, scf.ConditionOp)):
@@ -282,7 +289,10 @@ class KernelArrayEmitter:
             b = self.arg(op.operands[1])
             if self.lib == "torch" and name in T.INT_DIVISION and self.get(op.operands[1]).lit is None:
                 b = f"torch.where({b} == 0, 1, {b})"  # lanes a mask turns off may divide by zero
-            return self.bind(op, tpl.format(a=self.arg(op.operands[0]), b=b))
+            real = ""
+            if name == "complex.create":
+                real = f"{self.L}.{'float32' if dtype_key(op.results[0].type) == 'complex64' else 'float64'}"
+            return self.bind(op, tpl.format(a=self.arg(op.operands[0]), b=b, R=real))
         if name == "arith.negf":
             x = self.get(op.operands[0])
             if x.lit is not None:
@@ -346,6 +356,12 @@ class KernelArrayEmitter:
             ops = [self.get(v) for v in op.operands]
             aff = Aff({}, None) if all(o.uniform for o in ops) else None
         self.env[res] = self.define(text, hint or res.name_hint, aff)
+
+    def complex_constant(self, op: Operation) -> None:
+        """complex.constant [re, im]: a Python complex literal."""
+        re_, im_ = (a.value.data for a in op.value.data)  # type: ignore[attr-defined]
+        z = complex(re_, im_)
+        self.env[op.results[0]] = V(py_literal(z, dtype_key(op.results[0].type)), lit=z, aff=Aff({}, None))
 
     def constant(self, op: arith.ConstantOp) -> None:
         attr = op.value
@@ -889,8 +905,11 @@ class KernelArrayEmitter:
     def identity(self, kind: str, ty: Attribute) -> V:
         if kind == "custom":
             self.fail("custom reducers (join regions) are not translated yet")
-        attr = kk.reducer_identity(kk.ReducerKind(kind), ty)
         key = dtype_key(ty)
+        if key.startswith("complex"):  # sum and prod only (the dialect's verifier says so)
+            z = 0j if kind == "sum" else 1 + 0j
+            return V(py_literal(z, key), lit=z, aff=Aff({}, None))
+        attr = kk.reducer_identity(kk.ReducerKind(kind), ty)
         value = attr.value.data  # type: ignore[union-attr]
         if key == "bool":
             value = bool(value)
@@ -912,12 +931,7 @@ class KernelArrayEmitter:
         types = [r.type for r in op.results]
         idents = []
         for kind, ty in zip(reducers, types):
-            attr = kk.reducer_identity(kk.ReducerKind(kind), ty)
-            key = dtype_key(ty)
-            value = attr.value.data  # type: ignore[union-attr]
-            if key == "bool":
-                value = bool(value)
-            idents.append(V(py_literal(value, key), lit=value, aff=Aff({}, None)))
+            idents.append(self.identity(kind, ty))
         inits = [self.get(v) for v in ([op.init] if isinstance(op, kk.ParallelScanOp) else op.init)]  # type: ignore[attr-defined]
         accs = op.accumulators  # type: ignore[attr-defined]
         if isinstance(op, kk.ParallelReduceOp):

@@ -9,7 +9,9 @@ from __future__ import annotations
 # Infix operators shared by both libraries (operands broadcast lane-wise).
 INFIX = {"arith.addf": "+", "arith.addi": "+", "arith.subf": "-", "arith.subi": "-", "arith.mulf": "*",
          "arith.muli": "*", "arith.divf": "/", "arith.andi": "&", "arith.ori": "|", "arith.xori": "^",
-         "arith.shli": "<<", "arith.shrsi": ">>", "arith.floordivsi": "//"}
+         "arith.shli": "<<", "arith.shrsi": ">>", "arith.floordivsi": "//",
+         "complex.add": "+", "complex.sub": "-", "complex.mul": "*", "complex.div": "/",
+         "complex.eq": "==", "complex.neq": "!="}
 
 # Element-wise functions of one operand: op -> (jax spelling, torch spelling).
 UNARY = {
@@ -26,6 +28,14 @@ UNARY = {
     "math.floor": ("jnp.floor", "torch.floor"), "math.ceil": ("jnp.ceil", "torch.ceil"),
     "math.trunc": ("jnp.trunc", "torch.trunc"), "math.round": ("_jax_round_away", "_torch_round_away"),
     "math.roundeven": ("jnp.round", "torch.round"),
+    # complex numbers (the upstream complex dialect); torch.conj_physical: torch.conj is a lazy view
+    "complex.abs": ("jnp.abs", "torch.abs"), "complex.sqrt": ("jnp.sqrt", "torch.sqrt"),
+    "complex.exp": ("jnp.exp", "torch.exp"), "complex.log": ("jnp.log", "torch.log"),
+    "complex.sin": ("jnp.sin", "torch.sin"), "complex.cos": ("jnp.cos", "torch.cos"),
+    "complex.tan": ("jnp.tan", "torch.tan"), "complex.tanh": ("jnp.tanh", "torch.tanh"),
+    "complex.conj": ("jnp.conj", "torch.conj_physical"), "complex.neg": ("jnp.negative", "torch.neg"),
+    "complex.re": ("jnp.real", "torch.real"), "complex.im": ("jnp.imag", "torch.imag"),
+    "complex.angle": ("jnp.angle", "torch.angle"),
 }
 
 # Element-wise functions of two operands: op -> (jax template, torch template).
@@ -46,6 +56,11 @@ BINARY = {
     "math.fpowi": ("jnp.power({a}, {b})", "torch.pow({a}, {b})"),
     "math.ipowi": ("jnp.power({a}, {b})", "torch.pow({a}, {b})"),
     "math.copysign": ("jnp.copysign({a}, {b})", "torch.copysign({a}, {b})"),
+    # {R}: the parts' real dtype; both libraries want equal dtypes and shapes for the two parts
+    "complex.create": ("lax.complex(*jnp.broadcast_arrays(jnp.asarray({a}, {R}), jnp.asarray({b}, {R})))",
+                       "torch.complex(*torch.broadcast_tensors(torch.as_tensor({a}, dtype={R}), "
+                       "torch.as_tensor({b}, dtype={R})))"),
+    "complex.pow": ("jnp.power({a}, {b})", "torch.pow({a}, {b})"),
 }
 
 # arith.cmpi predicates (signed and unsigned read alike: kernels index with signed integers).

@@ -253,9 +253,10 @@ def compile(obj: Any, target: str = "cpu", reducer: str | tuple[str, ...] | None
     site = _call_site()
     k = _as_kernel(obj, site)
     t = get_target(target, site)
-    kind = kind or annotated_kind(k)
-    if kind == "for" and reducer is not None:
-        kind = "reduce"  # unannotated accumulators: reducer= says it is a reduction
+    if kind is None:
+        kind = annotated_kind(k)
+        if kind == "for" and reducer is not None:
+            kind = "reduce"  # unannotated accumulators: reducer= says it is a reduction
     if not t.is_kokkos:
         from .array_api import compile_array
         return compile_array(k, target, kind, reducer)

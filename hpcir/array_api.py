@@ -96,7 +96,8 @@ def _np_dtype(x: Any) -> np.dtype:
         if not _TORCH_DTYPES:
             import torch
             for t, n in ((torch.float64, np.float64), (torch.float32, np.float32), (torch.int64, np.int64),
-                         (torch.int32, np.int32), (torch.bool, np.bool_), (torch.float16, np.float16)):
+                         (torch.int32, np.int32), (torch.bool, np.bool_), (torch.float16, np.float16),
+                         (torch.complex64, np.complex64), (torch.complex128, np.complex128)):
                 _TORCH_DTYPES[t] = np.dtype(n)
         return _TORCH_DTYPES.get(dt, np.dtype("O"))
     return np.dtype(dt)

@@ -233,3 +233,46 @@ def test_each_feature_matches_numpy_on_gpu(tmp_path, target):
     res = cc.run_batch(cc.FIXED, target, tmp_path, seed=11, tag=f"fixed_{target}")
     assert not res["mismatch"], res["mismatch"]
     assert len(res["agreed"]) == len(cc.FIXED)
+
+
+def _run_as_array_code(cases, target, workdir, seed, tag):
+    """Each case through hpcir.compile(target='jax' | 'torch') (vectorised array code), against NumPy."""
+    mod = cc.load(cases, workdir, tag)
+    rng = np.random.default_rng(seed)
+    bad = []
+    for c in cases:
+        args = cc.inputs(rng, c)
+        kwargs = dict(args)
+        out = np.zeros((cc.N,) * c.rank, cc.CTYPES[c.ctype][2])
+        if c.kind == "for":
+            kwargs["out"] = out
+        if target == "torch":
+            import torch
+            kwargs = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+        policy = cc.N if c.rank == 1 else hpcir.MDRangePolicy([0] * c.rank, [cc.N] * c.rank)
+        got = hpcir.compile(getattr(mod, c.name), target=target, kind=c.kind, reducer=c.reducer)(policy, **kwargs)
+        if c.kind == "for":
+            value = out if target == "torch" else np.asarray(got)  # torch writes in place; JAX returns the view
+            ok = cc.close(c, value, cc.oracle(c, args))
+        else:
+            want, terms = cc.oracle(c, args)
+            ok = cc.close(c, complex(np.asarray(got)), want, terms)
+        if not ok:
+            bad.append(c.name)
+    return bad
+
+
+@pytest.mark.parametrize("target", ["jax", "torch"])
+def test_each_feature_matches_numpy_as_array_code(tmp_path, target):
+    """The same complex kernels emitted as JAX / Torch code (complex64 / complex128 arrays there)."""
+    pytest.importorskip(target)
+    bad = _run_as_array_code(cc.FIXED, target, tmp_path, 11, f"array_{target}")
+    assert not bad, (bad, cc.kernel_source([c for c in cc.FIXED if c.name in bad]))
+
+
+@pytest.mark.parametrize("target", ["jax", "torch"])
+def test_random_complex_expressions_match_numpy_as_array_code(tmp_path, target):
+    pytest.importorskip(target)
+    cases = cc.random_cases(5, 30)
+    bad = _run_as_array_code(cases, target, tmp_path, 5, f"array_rand_{target}")
+    assert not bad, (bad, [c.expr.np_src for c in cases if c.name in bad])
