@@ -105,3 +105,59 @@ def kspace_contract(i: int, f: View2D[complex], fsrc: View1D[int], fsign: View1D
         for c in range(width):
             acc += dk[n, jj, c, i] * gprime[(n * width + c) * nout + u, i]
         res[p, i] = acc * phase[jj, i].conjugate()
+
+
+@hpcir.kernel
+def kspace_contract_team(team: hpcir.TeamMember, f: View2D[complex], fsrc: View1D[int], fsign: View1D[float],
+                         phase: View2D[complex], dk: View4D[float], src: View1D[int], order: View1D[int],
+                         offset: View1D[int], coef: View2D[complex], outidx: View1D[int], ny: int, nz: int,
+                         mm: int, nslot: int, nout: int, nfp: int, ngp: int, res: View2D[complex]):
+    # a team per k-vector; f' and g' (the k-frame projections, nfp and ngp values) live in team scratch
+    i = team.league_rank()
+    width = 2 * mm + 1
+    fp = team.scratch(complex, nfp)
+    gp = team.scratch(complex, ngp)
+    nx = f.extent(1) // (ny * nz)
+    npj = f.extent(0)
+    ix = i // (ny * nz)
+    iy = (i // nz) % ny
+    iz = i % nz
+    j = (((nx - ix) % nx) * ny + (ny - iy) % ny) * nz + (nz - iz) % nz
+
+    def rotate_in(q: int):
+        # q = (n, chi, slot(nu)): complete nu < 0 from f(-k) and rotate to the k-frame
+        n = q // (width * nslot)
+        c = (q // nslot) % width
+        v = q % nslot
+        acc = complex(0.0, 0.0)
+        for jj in range(width):
+            row = fsrc[(n * width + jj) * nslot + v]
+            if row < 2 * npj:
+                val = f[row, i] if row < npj else f[row - npj, j].conjugate()
+                acc += (dk[n, jj, c, i] * fsign[(n * width + jj) * nslot + v]) * val * phase[jj, i]
+        fp[q] = acc
+
+    hpcir.parallel_for(hpcir.TeamThreadRange(team, nfp), rotate_in)
+    team.team_barrier()
+
+    def contract(g: int):
+        # the table entries of output g, grouped by the host (no two threads write one g)
+        acc = complex(0.0, 0.0)
+        for e in range(offset[g], offset[g + 1]):
+            acc += coef[order[e], i] * fp[src[order[e]]]
+        gp[g] = acc
+
+    hpcir.parallel_for(hpcir.TeamThreadRange(team, ngp), contract)
+    team.team_barrier()
+
+    def rotate_out(p: int):
+        o = outidx[p]
+        n = o // (width * nout)
+        jj = (o // nout) % width
+        u = o % nout
+        acc = complex(0.0, 0.0)
+        for c in range(width):
+            acc += dk[n, jj, c, i] * gp[(n * width + c) * nout + u]
+        res[p, i] = acc * phase[jj, i].conjugate()
+
+    hpcir.parallel_for(hpcir.TeamThreadRange(team, npj), rotate_out)

@@ -12,11 +12,13 @@ import numpy as np
 from .base import Evaluator, Problem, chain
 from .plan import make_plan
 
+SCRATCH_BYTES = 32768     # Kokkos' level-0 team scratch per team on every target
+
 
 class HpcirKernels:
     """The hot kernels of one Problem on one Kokkos target, on preallocated NumPy buffers."""
 
-    def __init__(self, p: Problem, target: str):
+    def __init__(self, p: Problem, target: str, team: bool | None = None):
         import hpcir
 
         from .. import hpcir_kernels as hk
@@ -54,6 +56,16 @@ class HpcirKernels:
             fprime=np.empty(((plan.mmax + 1) * width * plan.nslot, s), np.complex128),
             gprime=np.empty(((plan.mmax + 1) * width * plan.nout, s), np.complex128))
         self.back = np.empty((npj, s), np.complex128)
+        # a team per k-vector with f', g' in team scratch when they fit Kokkos' level-0 limit, else one
+        # thread per k-vector on global work arrays
+        scratch = 16 * (len(self.cargs["fprime"]) + len(self.cargs["gprime"]))
+        self.team = team if team is not None else scratch <= SCRATCH_BYTES
+        if self.team:
+            order = np.argsort(plan.dst, kind="stable")
+            offset = np.searchsorted(plan.dst[order], np.arange(len(self.cargs["gprime"]) + 1))
+            self.targs = {k: v for k, v in self.cargs.items() if k not in ("fprime", "gprime", "dst")}
+            self.targs |= dict(order=order.astype(np.int64), offset=offset.astype(np.int64),
+                               nfp=len(self.cargs["fprime"]), ngp=len(self.cargs["gprime"]))
 
     def _for(self, policy: Any, kernel: Any, **kw: Any) -> None:
         self.hp.parallel_for(policy, kernel, target=self.t, **kw)
@@ -97,7 +109,11 @@ class HpcirKernels:
         return self.projk
 
     def kspace_contract(self, projk: np.ndarray) -> np.ndarray:
-        self._for(self.nspace, self.hk.kspace_contract, f=projk, res=self.back, **self.cargs)
+        if self.team:
+            policy = self.hp.TeamPolicy(self.nspace, self.hp.AUTO)
+            self._for(policy, self.hk.kspace_contract_team, f=projk, res=self.back, **self.targs)
+        else:
+            self._for(self.nspace, self.hk.kspace_contract, f=projk, res=self.back, **self.cargs)
         return self.back
 
     def ifft3_batched(self, gk: np.ndarray) -> np.ndarray:
@@ -131,10 +147,10 @@ class HpcirKernels:
 class HpcirEvaluator(Evaluator):
     """F and dF/dxi through the hpcir kernels; the fused path is the same chain (each launch is compiled)."""
 
-    def __init__(self, problem: Problem, target: str):
+    def __init__(self, problem: Problem, target: str, team: bool | None = None):
         super().__init__(problem)
         self.name = f"hpcir-{target}"
-        self.k = HpcirKernels(problem, target)
+        self.k = HpcirKernels(problem, target, team)
 
     def fused(self, xi: np.ndarray) -> tuple[Any, Any]:
         return chain(self.k, self.problem.tier, xi)

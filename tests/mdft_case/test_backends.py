@@ -65,6 +65,19 @@ def test_torch_compile_agrees():
     assert abs(f - f_ref) <= 1e-10 * abs(f_ref) and _rel(g, g_ref) <= 1e-10
 
 
+@pytest.mark.parametrize("team", [True, False])
+def test_hpcir_contraction_team_and_fallback(case, team):
+    """Both forms of the hpcir k-space contraction agree: team scratch per k-vector, one thread per k-vector."""
+    problem, xi, (f_ref, g_ref) = case
+    if problem.tier == "A" or BACKENDS["hpcir-cpu"].unavailable():
+        pytest.skip("no contraction at mmax 0" if problem.tier == "A" else BACKENDS["hpcir-cpu"].unavailable())
+    from hpcir.mdft_case.backends.hpcir_backend import HpcirEvaluator
+    ev = HpcirEvaluator(problem, "cpu", team=team)
+    assert ev.k.team is team
+    f, g = ev.evaluate(xi)
+    assert abs(f - f_ref) <= 1e-10 * abs(f_ref) and _rel(g, g_ref) <= 1e-10
+
+
 @pytest.mark.parametrize("name", ["hpcir-serial", "hpcir-cpu"])
 @pytest.mark.parametrize("mmax", [0, 1])
 def test_minimisation_agrees(name, mmax):
