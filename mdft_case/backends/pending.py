@@ -1,4 +1,4 @@
-"""Backends of issue 13 whose kernels cannot run in this build: each says why, from feature checks."""
+"""Backends of issue 13 gated by feature checks: hpcir-* (serial and cpu run; the rest say why) and kokkos-cpp."""
 from __future__ import annotations
 
 import importlib.util
