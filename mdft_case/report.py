@@ -21,7 +21,7 @@ APPROACH_FILES = {
     "numpy": ["kernels.py", "backends/numpy_backend.py"],
     "jax": ["backends/jax_backend.py", "backends/plan.py"],
     "torch": ["backends/torch_backend.py", "backends/plan.py"],
-    "hpcir (all hpcir-* backends)": ["hpcir_kernels.py"],
+    "hpcir (all hpcir-* backends)": ["hpcir_kernels.py", "backends/hpcir_backend.py", "backends/plan.py"],
     "kokkos-cpp": ["kokkos_cpp/mdft_kernels.cpp", "kokkos_cpp/mdft_kernels.hpp"],
 }
 

@@ -1,4 +1,4 @@
-"""Backends of issue 13 whose kernels cannot run in this build: each says why, from feature checks."""
+"""Backends of issue 13 gated by feature checks: hpcir-* (serial and cpu run; the rest say why) and kokkos-cpp."""
 from __future__ import annotations
 
 import importlib.util
@@ -9,6 +9,7 @@ from pathlib import Path
 from .base import Backend, Evaluator, Problem
 
 HERE = Path(__file__).resolve().parent.parent      # mdft_case/
+HOST_TARGETS = ("serial", "cpu")                   # the hpcir targets whose backends run today
 
 
 def _gpu(target: str) -> str | None:
@@ -49,11 +50,20 @@ class HpcirBackend(Backend):
         gpu = _gpu(self.target) if self.target in ("cuda", "hip") else None
         if gpu:
             reasons.append(gpu)
-        # every reason holds today; the interface is ready for the kernels once they exist
-        return "; ".join(reasons) or "hpcir_kernels exists but is not wired to the backend interface yet"
+        if not reasons and self.target in HOST_TARGETS:
+            return None
+        if not reasons and self.target in ("cuda", "hip"):
+            reasons.append("the device path (data resident on the GPU between kernels) is not wired yet")
+        if not reasons:
+            reasons.append(f"hpcir-{self.target} (the kernels emitted as {self.target} code) is not wired yet")
+        return "; ".join(reasons)
 
     def evaluator(self, problem: Problem) -> Evaluator:
-        raise RuntimeError(self.unavailable())
+        why = self.unavailable()
+        if why:
+            raise RuntimeError(why)
+        from .hpcir_backend import HpcirEvaluator
+        return HpcirEvaluator(problem, self.target)
 
 
 class KokkosCppBackend(Backend):

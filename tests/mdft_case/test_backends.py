@@ -39,10 +39,10 @@ def _rel(a, b) -> float:
     return float(np.max(np.abs(np.asarray(a) - b)) / np.max(np.abs(b)))
 
 
-@pytest.mark.parametrize("name", ["numpy", "jax", "torch-eager"])
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch-eager", "hpcir-serial", "hpcir-cpu"])
 def test_fixed_xi_agreement(case, name):
     problem, xi, (f_ref, g_ref) = case
-    backend = get(name.split("-")[0])
+    backend = get("torch" if name == "torch-eager" else name)
     if backend.unavailable():
         pytest.skip(backend.unavailable())
     ev = TorchEvaluator(problem, compiled=False) if name == "torch-eager" else backend.evaluator(problem)
@@ -63,6 +63,39 @@ def test_torch_compile_agrees():
     f_ref, g_ref = func.evaluate(xi)
     f, g = get("torch").evaluator(problem_of(func)).evaluate(xi)
     assert abs(f - f_ref) <= 1e-10 * abs(f_ref) and _rel(g, g_ref) <= 1e-10
+
+
+@pytest.mark.parametrize("team", [True, False])
+def test_hpcir_contraction_team_and_fallback(case, team):
+    """Both forms of the hpcir k-space contraction agree: team scratch per k-vector, one thread per k-vector."""
+    problem, xi, (f_ref, g_ref) = case
+    if problem.tier == "A" or BACKENDS["hpcir-cpu"].unavailable():
+        pytest.skip("no contraction at mmax 0" if problem.tier == "A" else BACKENDS["hpcir-cpu"].unavailable())
+    from hpcir.mdft_case.backends.hpcir_backend import HpcirEvaluator
+    ev = HpcirEvaluator(problem, "cpu", team=team)
+    assert ev.k.team is team
+    f, g = ev.evaluate(xi)
+    assert abs(f - f_ref) <= 1e-10 * abs(f_ref) and _rel(g, g_ref) <= 1e-10
+
+
+@pytest.mark.parametrize("name", ["hpcir-serial", "hpcir-cpu"])
+@pytest.mark.parametrize("mmax", [0, 1])
+def test_minimisation_agrees(name, mmax):
+    """The shared L-BFGS on the hpcir kernels: numpy's F_min to 1e-8 relative, iterations +-2."""
+    if BACKENDS[name].unavailable():
+        pytest.skip(BACKENDS[name].unavailable())
+    from hpcir.mdft_case.minimise import lbfgs
+    cfg = _config(mmax, 1)
+    func = build_scalar(cfg)[0] if mmax == 0 else build_orient(cfg)[0]
+    run = {}
+    for which in ("numpy", name):
+        ev = get(which).evaluator(problem_of(func))
+        run[which] = lbfgs(ev.evaluate, func.initial_xi(), ftol=cfg.ftol, gtol=cfg.gtol, max_iter=cfg.max_iter,
+                           progress=None)
+    ref, got = run["numpy"], run[name]
+    assert ref.converged and got.converged
+    assert abs(got.energy - ref.energy) <= 1e-8 * abs(ref.energy)
+    assert abs(got.iterations - ref.iterations) <= 2
 
 
 def test_a_wrong_kernel_is_caught(case):
