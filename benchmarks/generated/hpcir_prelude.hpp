@@ -66,6 +66,11 @@ template <class T> KOKKOS_INLINE_FUNCTION T copysign(T x, T y) {
   T a = kmath::fabs(x);
   return signbit(y) ? -a : a;
 }
+// Complex numbers (MLIR complex<f32|f64>, NumPy complex64/128): Kokkos::complex has NumPy's
+// layout (real part, then imaginary part), so arrays are viewed in place.
+using complex64 = Kokkos::complex<float>;
+using complex128 = Kokkos::complex<double>;
+
 KOKKOS_INLINE_FUNCTION double fma(double a, double b, double c) { return ::fma(a, b, c); }
 KOKKOS_INLINE_FUNCTION float fma(float a, float b, float c) { return ::fmaf(a, b, c); }
 
@@ -231,6 +236,25 @@ template <class ExecSpace> struct check_flag {
     if (id != 0) throw check_failed(messages[id - 1]);
   }
 };
+
+// Team scratch asked by a launch, checked against the execution space's limit before the launch
+// (Kokkos would abort); `where` is the "FILE:LINE:COL" of the Python call that allocated it.
+template <class Policy>
+void check_scratch(const Policy& policy, int level, int64_t bytes, const char* where, const char* kernel) {
+  const int64_t max = static_cast<int64_t>(policy.scratch_size_max(level));
+  if (bytes < 0)
+    throw check_failed((std::string(where) + ": ScratchSizeError: kernel " + kernel + " asks for team scratch " +
+                        "with a negative extent\nhint: compute scratch sizes that are >= 0").c_str());
+  if (bytes > max)
+    throw check_failed((std::string(where) + ": ScratchSizeError: kernel " + kernel + " asks for " +
+                        std::to_string(bytes) + " bytes of level-" + std::to_string(level) +
+                        " team scratch per team, more than this execution space's limit of " +
+                        std::to_string(max) + " bytes\nhint: " +
+                        (level == 0 ? "allocate it at level 1 (team.scratch(..., level=1): larger, slower), or "
+                                    : "") +
+                        "give each team less work (more teams, a smaller tile) or use a smaller element type")
+                           .c_str());
+}
 
 // Copies a C++ exception text into the caller's buffer (always NUL-terminated).
 inline void set_error(char* err, int errlen, const char* msg) {
@@ -418,6 +442,16 @@ inline std::string format_value(int64_t x) { return std::to_string(x); }
 inline std::string format_value(int32_t x) { return std::to_string(x); }
 inline std::string format_value(int16_t x) { return std::to_string(x); }
 inline std::string format_value(int8_t x) { return std::to_string(static_cast<int>(x)); }
+// Python's repr of a complex: "(1.5-2j)", "2j" when the real part is +0.0, parts without a ".0".
+template <class T> inline std::string format_value(const Kokkos::complex<T>& z) {
+  auto part = [](T x) {
+    std::string s = format_value(x);
+    return s.size() > 2 && s.compare(s.size() - 2, 2, ".0") == 0 ? s.substr(0, s.size() - 2) : s;
+  };
+  const std::string im = part(z.imag()) + "j";
+  if (z.real() == T(0) && !std::signbit(z.real())) return im;
+  return "(" + part(z.real()) + (im[0] == '-' ? "" : "+") + im + ")";
+}
 template <class T> inline std::string format_spec(const char* spec, T x) {
   char buf[128];
   std::snprintf(buf, sizeof buf, spec, x);

@@ -56,9 +56,10 @@ def array_alloc_kind(self: Any, node: ast.expr | None) -> str | None:
 
 def bind_array(self: Any, target: ast.expr, value: ast.expr, node: ast.AST, annotated: ViewType | None = None) -> None:
     """`t = hpcir.local(float, 16)`, `t = [0.0] * 16`, `s = team.scratch(float, n)`, ...: bind a name."""
-    if not isinstance(target, ast.Name):
-        raise self.err(KernelSyntaxError, "a local array or scratch view must be assigned to a plain name",
-                       target, hint="write t = hpcir.local(float, 16), then t[i] = ...")
+    if not isinstance(target, ast.Name):  # located at the array expression: it is what cannot go there
+        raise self.err(KernelSyntaxError, f"a local array or scratch view must be assigned to a plain name, not "
+                       f"stored into `{ast.unparse(target)}`", value,
+                       hint="write t = hpcir.local(float, 16), then t[i] = ...; a view element takes one number")
     kind = array_alloc_kind(self, value)
     if kind in ("scratch", "pk_scratch"):
         arr = self.team_scratch(value, kind, annotated)
