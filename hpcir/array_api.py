@@ -90,7 +90,8 @@ def lower_kernel(k: Kernel, target: str, kind: str | None = None) -> str:
 _TORCH_DTYPES: dict[Any, np.dtype] = {}
 
 
-def _np_dtype(x: Any) -> np.dtype:
+def numpy_dtype(x: Any) -> np.dtype:
+    """The NumPy dtype of a NumPy, JAX or Torch array (object dtype for a Torch dtype kernels cannot take)."""
     dt = x.dtype
     if type(dt).__module__.startswith("torch"):
         if not _TORCH_DTYPES:
@@ -108,7 +109,7 @@ def _stand_in(v: Any) -> Any:
     if isinstance(v, (bool, int, float, np.generic, np.ndarray)):
         return v
     if hasattr(v, "shape") and hasattr(v, "dtype"):
-        dt = _np_dtype(v)
+        dt = numpy_dtype(v)
         if len(v.shape) == 0:
             return dt.type(0)
         return np.empty((0,) * len(v.shape), dtype=dt)

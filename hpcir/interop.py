@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import hashlib
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -27,19 +28,17 @@ def _placeholder(name: str, value: Any, site: SourceLocation | None) -> Any:
     if shape is None or dtype is None:
         raise ArgumentError(f"argument `{name}` is a {type(value).__name__}, which kernels cannot take", site,
                             hint="pass arrays (jax.Array / torch.Tensor) or Python numbers")
-    np_dtype = _numpy_dtype(dtype, name, site)
+    from .array_api import numpy_dtype  # the one JAX / Torch -> NumPy dtype mapping
+    try:
+        np_dtype = numpy_dtype(value)
+    except TypeError:
+        np_dtype = np.dtype(object)
+    if np_dtype == object:
+        raise ArgumentError(f"argument `{name}` has dtype {dtype}, which kernels cannot take", site,
+                            hint="pass float64, float32, int64, int32, bool or complex arrays")
     if len(shape) == 0:  # a 0-d array is a scalar argument
         return np_dtype.type(0)
     return np.empty(tuple(int(n) for n in shape), np_dtype)
-
-
-def _numpy_dtype(dtype: Any, name: str, site: SourceLocation | None) -> np.dtype:
-    text = str(dtype).removeprefix("torch.")
-    try:
-        return np.dtype(text)
-    except TypeError:
-        raise ArgumentError(f"argument `{name}` has dtype {text}, which kernels cannot take", site,
-                            hint="pass float64, float32, int64, int32 or bool arrays") from None
 
 
 def _entry_address(entry: Any) -> int:
@@ -367,7 +366,8 @@ def _arg_desc(v: Any) -> tuple:
 def _stand_in(desc: tuple) -> Any:
     """A NumPy value with what `_arg_desc` kept of an argument (binds the launch)."""
     if desc[0] == "tensor":
-        np_dtype = np.dtype(str(desc[2]).removeprefix("torch."))
+        from .array_api import numpy_dtype
+        np_dtype = numpy_dtype(SimpleNamespace(dtype=desc[2]))
         return np_dtype.type(0) if len(desc[1]) == 0 else np.empty(desc[1], np_dtype)
     if desc[0] == "numpy":
         return np.dtype(desc[1]).type(0)
