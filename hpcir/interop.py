@@ -121,7 +121,12 @@ class JaxKernel(_Interop):
         bound, names = self._bind(policy, kwargs, site)
         entry = bound.entry
         params = entry.params[entry.num_bounds:]
-        _register_jax_target()
+        try:
+            _register_jax_target()
+        except HpcirError as err:  # no compiler, a failed handler build: said at the user's call
+            if err.loc is not None:
+                raise
+            raise type(err)(err.message, site, err.hint) from None
         operands, roles, out_types, aliases, written = [], [], [], {}, []
         for name, p in zip(names, params):
             v = kwargs[name]

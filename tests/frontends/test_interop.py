@@ -239,3 +239,19 @@ def test_torch_autograd_through_the_adjoint_kernel_passes_gradcheck():
     y0 = y.detach().clone()
     out = op(n, a=1.5, x=x, y=y)
     assert out is not y and torch.equal(y.detach(), y0)  # recorded for autograd: inputs left intact
+
+
+def test_handler_build_failure_is_located(monkeypatch):
+    """No C++ compiler (or a failed FFI handler build): a located HpcirError at the call, nothing run."""
+    import hpcir.interop as interop
+    from hpcir.backends import xla_ffi
+
+    def no_compiler(*args):
+        raise HpcirError("no C++ compiler on the PATH to build the XLA FFI handler", hint="install g++")
+
+    monkeypatch.setattr(interop, "_JAX_REGISTERED", False)
+    monkeypatch.setattr(xla_ffi, "handler_library", no_compiler)
+    f = hpcir.as_jax(axpy)
+    with pytest.raises(HpcirError, match="no C\\+\\+ compiler") as err:
+        f(4, a=1.0, x=jnp.zeros(4), y=jnp.zeros(4))
+    assert err.value.loc is not None and err.value.loc.filename == __file__
