@@ -143,7 +143,7 @@ def render_embedded_data(spec: ModelSpec) -> str:
            "#include <cmath>", "#include <cstdint>", "", f"namespace {spec.name} {{", "namespace embedded {", ""]
     for t in spec.params:
         elem = _c_elem(t.dtype)
-        value = np.ascontiguousarray(spec.params_values[t.name])
+        value = np.asarray(spec.params_values[t.name], order="C")
         flat = value.view(np.float32 if t.dtype.name == "complex64" else np.float64).ravel() \
             if t.dtype.kind == "c" else value.ravel()
         lits = [_c_literal(x, elem) for x in flat] or ["0"]
@@ -171,6 +171,7 @@ def render_main(spec: ModelSpec) -> str:
         "#include <cstdio>", "#include <exception>", "#include <string>", "",
         f'#include "{n}_model.hpp"', f'#include "{READER}"', "",
         "int main(int argc, char* argv[]) {",
+        "  hpcir::apply_openmp_defaults(argv);  // OpenMP defaults (docs/threads.md); the user's variables win",
         "  Kokkos::ScopeGuard kokkos(argc, argv);",
         "  try {",
         "    // Baked in at configure time, so that the check runs from any working directory.",

@@ -29,7 +29,7 @@ def write_tensors(path: Path | str, tensors: dict[str, np.ndarray], metadata: di
     header: dict[str, object] = {"__metadata__": dict(metadata)} if metadata else {}
     blobs, offset = [], 0
     for name, value in tensors.items():
-        a = np.ascontiguousarray(value)
+        a = np.asarray(value, order="C")  # (ascontiguousarray would make 0-d arrays 1-d)
         if a.dtype.name not in DTYPE_CODES:
             raise HpcirError(f"cannot store {name!r} of dtype {a.dtype} in a tensor file",
                              hint=f"use one of {', '.join(DTYPE_CODES)}")

@@ -76,7 +76,7 @@ def _checked(values: list[np.ndarray], specs: list, what: str, entry: Any) -> li
         if tuple(v.shape) != t.shape:
             raise HpcirError(f"hpcir.export({entry.name!r}): {what} {t.name!r} has shape {v.shape}, the lowered "
                              f"entry {t.shape}", loc=entry.loc, hint="pass example arguments of the shapes to lower for")
-        out.append(np.ascontiguousarray(v.astype(t.dtype, copy=False)))
+        out.append(np.asarray(v.astype(t.dtype, copy=False), order="C"))
     return out
 
 
@@ -112,7 +112,7 @@ def model_spec(entry: Any, prog: GraphProgram, target: str, dump_after_all: bool
     headers = sorted(f for f in sources if f.endswith((".hpp", ".h")))
     spec = ModelSpec(prog.name, ins, params, outs, units, headers,
                      embedded=bool(entry.options.get("embed_weights")),
-                     params_values={t.name: np.ascontiguousarray(v) for t, v in zip(params, values)})
+                     params_values={t.name: np.asarray(v, order="C") for t, v in zip(params, values)})
     data = dict(zip((t.name for t in ins), _checked(inputs, ins, "inputs", entry)))
     data.update({f"expected.{t.name}": v for t, v in zip(outs, _checked(expected, outs, "outputs", entry))})
     return spec, sources, data
