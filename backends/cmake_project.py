@@ -53,7 +53,11 @@ endif()
         return """\
 # HIP: hipcc, run with HIP_PLATFORM=amd (hipcc picks NVIDIA whenever nvcc is installed too).
 if(NOT CMAKE_CXX_COMPILER AND NOT DEFINED ENV{CXX})
-  find_program(HPCIR_HIPCC hipcc HINTS "$ENV{ROCM_PATH}/bin" /opt/rocm/bin)
+  set(HPCIR_ROCM_BIN /opt/rocm/bin)
+  if(DEFINED ENV{ROCM_PATH})
+    list(PREPEND HPCIR_ROCM_BIN "$ENV{ROCM_PATH}/bin")
+  endif()
+  find_program(HPCIR_HIPCC hipcc HINTS ${HPCIR_ROCM_BIN})
   if(NOT HPCIR_HIPCC)
     message(FATAL_ERROR "no hipcc: install ROCm (or put its bin/ on PATH, or set ROCM_PATH), or pass "
                         "-DCMAKE_CXX_COMPILER=<hipcc>")
