@@ -58,10 +58,7 @@ class ModelSpec:
     embedded: bool = False
     params_values: dict[str, np.ndarray] = field(default_factory=dict)
 
-    @property
-    def data_macro(self) -> str:
-        """The compile definition naming the folder with the model's data files."""
-        return f"HPCIR_{self.name.upper()}_DATA_DIR"
+    data_macro = "HPCIR_MODEL_DATA_DIR"  # the compile definition naming the folder of the data files
 
 
 def render_model_header(spec: ModelSpec) -> str:
@@ -198,22 +195,31 @@ def render_project_cmake(project: str, specs: list[ModelSpec], target: Target, k
     at = out.index(f"project({project} LANGUAGES CXX)") + 1
     out[at:at] = ["if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)",
                   "  set(CMAKE_BUILD_TYPE Release CACHE STRING \"build type\" FORCE)", "endif()"]
+    out += ["# Where the weights and the samples are, baked in: found from any working directory.",
+            f"add_compile_definitions({ModelSpec.data_macro}=\"${{CMAKE_CURRENT_SOURCE_DIR}}\")",
+            "# Libraries and checks compiled alike, so that they share one precompiled Kokkos header.",
+            "set(CMAKE_POSITION_INDEPENDENT_CODE ON)", ""]
+    pch = target.kokkos_backend in ("OPENMP", "SERIAL")  # (nvcc_wrapper and hipcc: no shared PCH)
+    if pch:
+        out += ['option(HPCIR_PCH "parse Kokkos_Core.hpp once for every target of the project" ON)', ""]
+    first = specs[0].name if specs else None
     for s in specs:
         units = s.units + [f"{s.name}_model.cpp"] + ([f"{s.name}_weights.cpp"] if s.embedded and s.params else [])
         files = " ".join(units + s.headers + [f"{s.name}_model.hpp", READER])
-        data = f"{s.data_macro}=\"${{CMAKE_CURRENT_SOURCE_DIR}}\""
         out += [f"# {s.name}: the generated Kokkos C++ and {s.name}::Model; link it with target_link_libraries(app PRIVATE {s.name}).",
                 f"add_library({s.name} {files})",
                 f"target_include_directories({s.name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})",
                 f"target_link_libraries({s.name} PUBLIC Kokkos::kokkos)",
-                f"set_target_properties({s.name} PROPERTIES POSITION_INDEPENDENT_CODE ON)",
-                "# Where the weights and the sample are, baked in: found from any working directory.",
-                f"target_compile_definitions({s.name} PRIVATE {data})", ""]
+                ""]
         out += _fft_block(s.name, units, target)
         out += [f"# {s.name}_main: runs the saved sample and checks the Python model's outputs (exit status 1 if not).",
                 f"add_executable({s.name}_main {s.name}_main.cpp)",
-                f"target_link_libraries({s.name}_main PRIVATE {s.name})",
-                f"target_compile_definitions({s.name}_main PRIVATE {data})", ""]
+                f"target_link_libraries({s.name}_main PRIVATE {s.name})", ""]
+        if pch:
+            reuse = [f"  target_precompile_headers({s.name} PRIVATE <Kokkos_Core.hpp>)"] if s.name == first else \
+                [f"  target_precompile_headers({s.name} REUSE_FROM {first})"]
+            out += ["if(HPCIR_PCH)", *reuse, f"  target_precompile_headers({s.name}_main REUSE_FROM {first})",
+                    "endif()", ""]
     return "\n".join(out)
 
 

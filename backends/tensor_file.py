@@ -258,7 +258,7 @@ template <class T> double distance(Kokkos::complex<T> a, Kokkos::complex<T> b) {
 template <class T> double magnitude(T a) { return std::fabs(static_cast<double>(a)); }
 template <class T> double magnitude(Kokkos::complex<T> a) { return Kokkos::abs(a); }
 
-// Whether `got` matches `file`'s tensor `name` elementwise: |got - want| <= atol * max|want| + rtol * |want|
+// Whether `got` matches `file`'s tensor `name` elementwise: |got - want| <= atol * max(1, max|want|) + rtol * |want|
 // (NaN matches NaN); prints the largest difference either way.
 template <class View>
 bool check_close(const View& got, const File& file, const std::string& name, double rtol, double atol) {
@@ -266,7 +266,9 @@ bool check_close(const View& got, const File& file, const std::string& name, dou
   const auto host = Kokkos::create_mirror_view_and_copy(Kokkos::HostSpace(), got);
   std::vector<T> want(host.size());
   std::memcpy(static_cast<void*>(want.data()), checked_bytes(file, name, host), want.size() * sizeof(T));
-  double scale = 0.0;
+  // atol is relative to the outputs' size, but not below 1: an output that cancels to about 0
+  // (a sum of signed terms) is compared on the scale of its terms, not of its rounding error.
+  double scale = 1.0;
   for (const T& w : want) scale = std::fmax(scale, magnitude(w));
   std::size_t bad = 0;
   double worst = 0.0;
@@ -276,7 +278,7 @@ bool check_close(const View& got, const File& file, const std::string& name, dou
     if (!both_nan && !(d <= atol * scale + rtol * magnitude(want[i]))) ++bad;
     if (!both_nan) worst = std::fmax(worst, d);
   }
-  std::printf("  %-24s max |got - want| = %.3g (rtol %.1g, atol %.1g x max|want| = %.3g)%s\n", name.c_str(),
+  std::printf("  %-24s max |got - want| = %.3g (rtol %.1g, atol %.1g x max(1, max|want|) = %.3g)%s\n", name.c_str(),
               worst, rtol, atol, scale, bad ? " MISMATCH" : "");
   if (bad) std::printf("  %zu of %zu elements differ\n", bad, want.size());
   return bad == 0;

@@ -124,7 +124,7 @@ def write_project(entries: list, target: str, out: Path, model_file: Path, dump_
     import sys
 
     from hpcir.backends.model_project import render_readme, write_model_project
-    from hpcir.commands.lower import project_kokkos
+    from hpcir.lowering import project_kokkos
     t: Target = get_target(target)
     specs, sources, samples = [], {}, {}
     for e in entries:
