@@ -35,14 +35,15 @@ class Net(torch.nn.Module):
         return torch.relu(self.fc(torch.relu(self.conv(image)).flatten(1)))
 
 
-def stats(u, scale):
-    v = jnp.tanh(u * scale)
+def stats(u, scale, w):
+    v = jnp.tanh(u * scale) * w
     return {"smoothed": 0.5 * v[1:-1] + 0.25 * (v[2:] + v[:-2]), "total": v.sum()}
 
 
 torch.manual_seed(3)
 hpcir.export(Net().eval(), (torch.randn(2, 2, 5, 4),), name="net")
-hpcir.export(stats, (np.linspace(-1.0, 1.0, 11), 1.5), name="stats")
+hpcir.export(stats, (np.linspace(-1.0, 1.0, 11), 1.5, np.linspace(0.5, 1.5, 11)), name="stats",
+             weights=(2,), embed_weights=True)   # w compiled into the library
 '''
 
 
@@ -66,7 +67,8 @@ def test_cpu_project_builds_checks_and_refuses_damaged_weights(tmp_path: Path, c
     header = (out / "net_model.hpp").read_text()
     assert "void operator()(image_view image, output_view output) const;" in header, header
     entry = (out / "stats.hpp").read_text()
-    assert re.search(r"void stats\(\w+ u, \w+ scale, \w+ smoothed, \w+ total\);", entry), entry
+    assert re.search(r"void stats\(\w+ u, \w+ scale, \w+ const_\w+, \w+ smoothed, \w+ total\);", entry), entry
+    assert (out / "stats_weights.cpp").exists() and not (out / "stats.safetensors").exists()  # embedded
     assert re.search(r"void net\(\w+ image, \w+ conv_weight, \w+ conv_bias, \w+ fc_weight, \w+ fc_bias, \w+ output\)",
                      (out / "net.hpp").read_text())
     assert "target_link_libraries(my_app PRIVATE net stats)" in (out / "README.md").read_text()
