@@ -90,8 +90,8 @@ def test_cpu_project_builds_checks_and_refuses_damaged_weights(tmp_path: Path, c
         assert f"{name}: the outputs match the Python model" in run.stdout
         assert "OMP_PROC_BIND" not in run.stderr
 
-    # Damaged weights: one changed value is a mismatch (exit 1); a truncated file is refused (exit 2).
-    weights["fc_weight"][0, 0] += 0.5
+    # Damaged weights: changed values are a mismatch (exit 1); a truncated file is refused (exit 2).
+    weights["fc_bias"] += 1.0
     write_tensors(out / "net.safetensors", weights)
     run = subprocess.run([str(out / "build" / "net_main")], capture_output=True, text=True, env=_env(), cwd=elsewhere)
     assert run.returncode == 1 and "MISMATCH" in run.stdout, run.stdout + run.stderr
