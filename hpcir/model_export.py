@@ -137,7 +137,8 @@ def write_project(entries: list, target: str, out: Path, model_file: Path, dump_
     root = "" if kokkos is not None else f" -DKokkos_ROOT=<a Kokkos with {t.kokkos_backend}>"
     build = f"cmake -S {q(out)} -B {q(out / 'build')}{root} && cmake --build {q(out / 'build')} -j"
     project = sanitize(model_file.stem)
-    readme = render_readme(project, specs, t, build, str(out / "build"), model_file.name)
+    here = f"cmake -S . -B build{root} && cmake --build build -j"
+    readme = render_readme(project, specs, t, here, "build", model_file.name)
     for p in write_model_project(out, project, specs, sources, samples, t, kokkos, readme):
         print(p)
     if kokkos is not None:
