@@ -199,7 +199,9 @@ def render_project_cmake(project: str, specs: list[ModelSpec], target: Target, k
             "set(CMAKE_POSITION_INDEPENDENT_CODE ON)", ""]
     pch = target.kokkos_backend in ("OPENMP", "SERIAL")  # (nvcc_wrapper and hipcc: no shared PCH)
     if pch:
-        out += ['option(HPCIR_PCH "parse Kokkos_Core.hpp once for every target of the project" ON)', ""]
+        # Off by default: measured no faster for a two-export project (it serializes the header's
+        # compile before the units; benchmarks/model_project_build.py); -DHPCIR_PCH=ON to try.
+        out += ['option(HPCIR_PCH "parse Kokkos_Core.hpp once for every target of the project" OFF)', ""]
     first = specs[0].name if specs else None
     for s in specs:
         units = s.units + ([f"{s.name}_weights.cpp"] if s.embedded and s.params else [])
