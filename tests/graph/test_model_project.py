@@ -127,3 +127,12 @@ def test_gpu_project_stops_at_configure_without_its_compiler(tmp_path: Path, cap
                           capture_output=True, text=True, env=env)
     assert proc.returncode != 0
     assert f"no {compiler}" in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+
+
+def test_output_names_follow_the_model_else_output_k():
+    from hpcir.model_export import output_names
+    assert output_names(["mean", "var"], {"x"}) == ["mean", "var"]
+    assert output_names([""], {"x"}) == ["output"]
+    assert output_names(["", ""], set()) == ["output0", "output1"]
+    assert output_names(["x", "y"], {"x"}) == ["x_out", "y"]          # never an argument's name
+    assert output_names(["a", "a"], set()) == ["output0", "output1"]  # not unique: positional names
