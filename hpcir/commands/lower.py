@@ -12,7 +12,7 @@ from types import ModuleType
 from xdsl.dialects.builtin import ModuleOp
 
 from hpcir.core.errors import HpcirError
-from hpcir.core.targets import TARGETS, Target, get_target
+from hpcir.core.targets import TARGETS, get_target
 from hpcir.dialects.kokkos_target import set_module_target
 from hpcir.dialects.upstream import printed_for_upstream, to_upstream_text
 from hpcir.lowering import project_kokkos
