@@ -14,6 +14,7 @@ from hpcir.core.errors import BuildError, KokkosNotFoundError
 from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 from hpcir.backends.toolchain.kokkos_probe import KokkosToolchain
 from hpcir.core.machine import host_cpu_id
+from hpcir.core.progress import progress
 from hpcir.core.targets import Target
 
 _CXX_SUFFIXES = (".cpp", ".cc", ".cxx", ".cu")
@@ -250,9 +251,10 @@ def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, n
 
 
 def build_shared_library(sources: dict[str, str], target: Target, install: KokkosInstall,
-                         name: str, libraries: tuple[str, ...] = ()) -> Path:
+                         name: str, libraries: tuple[str, ...] = (), label: str | None = None) -> Path:
     """Compile `sources` into one shared library `lib<name>.so` (cached) and return its path;
-    `libraries`: more linker inputs (e.g. the path of the FFT runtime the module calls)."""
+    `libraries`: more linker inputs (e.g. the path of the FFT runtime the module calls); `label`:
+    what the progress line of a slow build calls it (default: name)."""
     units = _check_sources(sources)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise BuildError(f"module name {name!r} is not a C identifier")
@@ -303,7 +305,9 @@ def build_shared_library(sources: dict[str, str], target: Target, install: Kokko
             os.unlink(obj)
         return lib
 
-    return cached_build(key, build)
+    # A build can take a minute (large models): say so on a terminal (hpcir.core.progress).
+    with progress(f"compiling {label or name} for {target.name}"):
+        return cached_build(key, build)
 
 
 def warm_precompiled_headers(install: KokkosInstall, targets: list[Target]) -> int:

@@ -53,6 +53,15 @@ endif()
         return """\
 # HIP: hipcc, run with HIP_PLATFORM=amd (hipcc picks NVIDIA whenever nvcc is installed too).
 if(NOT CMAKE_CXX_COMPILER AND NOT DEFINED ENV{CXX})
+  set(HPCIR_ROCM_BIN /opt/rocm/bin)
+  if(DEFINED ENV{ROCM_PATH})
+    list(PREPEND HPCIR_ROCM_BIN "$ENV{ROCM_PATH}/bin")
+  endif()
+  find_program(HPCIR_HIPCC hipcc HINTS ${HPCIR_ROCM_BIN})
+  if(NOT HPCIR_HIPCC)
+    message(FATAL_ERROR "no hipcc: install ROCm (or put its bin/ on PATH, or set ROCM_PATH), or pass "
+                        "-DCMAKE_CXX_COMPILER=<hipcc>")
+  endif()
   set(CMAKE_CXX_COMPILER "${CMAKE_CURRENT_SOURCE_DIR}/cmake/hipcc-amd")
 endif()
 """
@@ -86,9 +95,8 @@ def _fft_block(name: str, units: list[str], target: Target) -> list[str]:
             f"target_link_libraries({name} PUBLIC PkgConfig::FFTW3)", ""]
 
 
-def render_cmakelists(name: str, units: list[str], headers: list[str], target: Target,
-                      kokkos: KokkosInstall | None, executable: str | None) -> str:
-    """The text of CMakeLists.txt for the project."""
+def render_preamble(name: str, target: Target, kokkos: KokkosInstall | None) -> list[str]:
+    """CMakeLists.txt lines up to a found and checked Kokkos: its prefix, the compiler, project(name)."""
     out = ["cmake_minimum_required(VERSION 3.16)", ""]
     if kokkos is not None:
         out += [f"# Lowered against Kokkos {kokkos.version} ({', '.join(kokkos.backends)}); "
@@ -114,6 +122,13 @@ def render_cmakelists(name: str, units: list[str], headers: list[str], target: T
             f"message(STATUS \"{name}: Kokkos ${{Kokkos_VERSION}} from ${{Kokkos_DIR}}\")", ""]
     if target.kokkos_backend:
         out += [f"kokkos_check(DEVICES {target.kokkos_backend})", ""]
+    return out
+
+
+def render_cmakelists(name: str, units: list[str], headers: list[str], target: Target,
+                      kokkos: KokkosInstall | None, executable: str | None) -> str:
+    """The text of CMakeLists.txt for the project."""
+    out = render_preamble(name, target, kokkos)
     files = " ".join(units + headers)
     out += [f"add_library({name} {files})",
             f"target_include_directories({name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})",
@@ -124,6 +139,16 @@ def render_cmakelists(name: str, units: list[str], headers: list[str], target: T
         out += [f"add_executable({name}_main {executable})",
                 f"target_link_libraries({name}_main PRIVATE {name})", ""]
     return "\n".join(out)
+
+
+def write_compiler_wrapper(out: Path, target: Target) -> None:
+    """The cmake/hipcc-amd script a HIP project compiles with (nothing for other targets)."""
+    if target.kokkos_backend == "HIP":
+        wrapper = out / "cmake" / "hipcc-amd"
+        wrapper.parent.mkdir(exist_ok=True)
+        wrapper.write_text('#!/bin/sh\n# hipcc for AMD GPUs even where nvcc is installed.\n'
+                           'HIP_PLATFORM="${HIP_PLATFORM:-amd}" exec hipcc "$@"\n')
+        wrapper.chmod(0o755)
 
 
 def write_cmake_project(out_dir: Path | str, name: str, sources: dict[str, str], target: Target,
@@ -148,12 +173,7 @@ def write_cmake_project(out_dir: Path | str, name: str, sources: dict[str, str],
     if executable_source is not None:
         exe = f"{name}_main.cpp"
         (out / exe).write_text(executable_source)
-    if target.kokkos_backend == "HIP":
-        wrapper = out / "cmake" / "hipcc-amd"
-        wrapper.parent.mkdir(exist_ok=True)
-        wrapper.write_text('#!/bin/sh\n# hipcc for AMD GPUs even where nvcc is installed.\n'
-                           'HIP_PLATFORM="${HIP_PLATFORM:-amd}" exec hipcc "$@"\n')
-        wrapper.chmod(0o755)
+    write_compiler_wrapper(out, target)
     cml = out / "CMakeLists.txt"
     cml.write_text(render_cmakelists(name, units, headers, target, kokkos, exe))
     return cml

@@ -139,7 +139,8 @@ def _compile(spec: LaunchSpec, target: str, site: SourceLocation | None = None) 
     spec.name = f"{spec.kernel.name}_{spec.kind}"
     module = lower_to_l3(build_module([spec], target), target)
     sources = emit_cpp(module, target, f"hpcir_{spec.kernel.name}")
-    loaded = _Loaded(build_library(sources, target, f"hpcir_{spec.kernel.name}"), spec.name, spec)
+    loaded = _Loaded(build_library(sources, target, f"hpcir_{spec.kernel.name}", label=spec.kernel.name), spec.name,
+                     spec)
     _loaded[key] = loaded
     return loaded
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from hpcir.core.errors import HpcirError
+from hpcir.core.errors import HpcirError, SourceLocation, user_call_site
 from hpcir.dialects.upstream import printed_for_upstream
 from hpcir.dialects.graph_program import GraphProgram
 from hpcir.core.targets import get_target
@@ -102,6 +102,7 @@ class ExportEntry:
     example_args: tuple
     name: str
     options: dict = field(default_factory=dict)
+    loc: SourceLocation | None = None  # the hpcir.export call, for errors about this entry
 
     def program(self) -> GraphProgram:
         """Import the entry with the frontend its object calls for."""
@@ -120,7 +121,8 @@ def export(fn_or_module, example_args, name: str | None = None, **options):
     if not isinstance(example_args, (tuple, list)):
         example_args = (example_args,)
     entry = ExportEntry(fn_or_module, tuple(example_args),
-                        name or getattr(fn_or_module, "__name__", type(fn_or_module).__name__.lower()), options)
+                        name or getattr(fn_or_module, "__name__", type(fn_or_module).__name__.lower()), options,
+                        user_call_site())
     if _EXPORTS is not None:
         _EXPORTS.append(entry)
     return fn_or_module
@@ -196,6 +198,9 @@ def lower_exports(path: str | Path, target: str, out_dir: str | Path | None, emi
         raise HpcirError(f"{path}: no hpcir.export(...) entry points found")
     out = Path(out_dir) if out_dir else Path(path).with_suffix("").parent / f"{Path(path).stem}_{target}"
     t = get_target(target)
+    if emit != "mlir" and t.kind not in GRAPH_TARGETS:  # Kokkos C++: one CMake project for every entry
+        from .model_export import write_project
+        return write_project(entries, target, out, Path(path), dump_after_all)
     for e in entries:
         prog = e.program()
         if emit == "mlir":
@@ -205,11 +210,8 @@ def lower_exports(path: str | Path, target: str, out_dir: str | Path | None, emi
             text = lower(prog, target=target, stage=st, dump_after_all=dump_after_all)
             p.write_text(text if pretty else printed_for_upstream(text) + "\n")
             files = [p]
-        elif t.kind in GRAPH_TARGETS:
-            files = write_graph_module(prog, t.kind, out)
         else:
-            from .graph_lowering import write_kokkos
-            files = write_kokkos(prog, target, out, dump_after_all)
+            files = write_graph_module(prog, t.kind, out)
         for f in files:
             print(f)
     return 0

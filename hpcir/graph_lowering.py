@@ -113,5 +113,6 @@ def compile_kokkos(prog: GraphProgram, target: str, bind_weights: bool = True) -
                               "the C++ for any Kokkos target")
     module = graph_l3(prog, target)
     name = f"hpcir_graph_{prog.name}"
-    entry = build_library(emit_cpp(module, target, name), target, name, runtime_libraries(module, target))[prog.name]
+    entry = build_library(emit_cpp(module, target, name), target, name, runtime_libraries(module, target),
+                          label=prog.name)[prog.name]
     return graph_callable(entry, prog, target, lifted_constants(prog), bind_weights)

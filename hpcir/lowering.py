@@ -4,7 +4,7 @@ stencil and graph entry points share these; none of them imports another for it.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from xdsl.dialects.builtin import ModuleOp
 
@@ -13,6 +13,9 @@ from hpcir.core.targets import Target, get_target
 from hpcir.dialects.kokkos_target import set_module_target, stamped_target
 from hpcir.frontends.python.entries import LaunchSpec, ModuleBuilder
 from hpcir.passes import kokkos_tile
+
+if TYPE_CHECKING:
+    from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 
 
 _default_target = os.environ.get("HPCIR_TARGET", "cpu")
@@ -130,12 +133,14 @@ def kokkos_for(t: Target) -> Any:
     return ensure_kokkos(t)
 
 
-def build_library(sources: dict[str, str], target: str, name: str, libraries: tuple[str, ...] = ()) -> Any:
-    """Build (or fetch from the cache) and load the shared library of emitted sources (linked with `libraries`)."""
+def build_library(sources: dict[str, str], target: str, name: str, libraries: tuple[str, ...] = (),
+                  label: str | None = None) -> Any:
+    """Build (or fetch from the cache) and load the shared library of emitted sources (linked with `libraries`;
+    `label` names it in the progress line of a slow build)."""
     from hpcir.backends.build import build_shared_library
     from hpcir.backends.runtime import load_module
     t = get_target(target)
-    return load_module(build_shared_library(sources, t, kokkos_for(t), name, libraries))
+    return load_module(build_shared_library(sources, t, kokkos_for(t), name, libraries, label))
 
 
 def runtime_libraries(module: ModuleOp, target: str) -> tuple[str, ...]:
@@ -157,3 +162,22 @@ def build_l3_module(module: ModuleOp, name: str) -> Any:
 kokkos_tile.use_module_builder(build_l3_module)
 
 
+def project_kokkos(t: Target) -> tuple[KokkosInstall | None, str]:
+    """The Kokkos a lowered project builds against, and what to do when there is none.
+
+    Host targets always get one: found, else built into hpcir's cache now (as the JIT does), so
+    the printed build command works on a fresh machine. GPU Kokkos builds are not started
+    implicitly (minutes, and the arch is the user's choice): the message says what to pass.
+    """
+    from hpcir.backends.toolchain.kokkos_install import search_kokkos
+    backend = t.kokkos_backend.lower()
+    if backend in ("openmp", "serial"):
+        return kokkos_for(t), ""
+    inst, passed_over = search_kokkos(backend)
+    if inst is not None:
+        return inst, ""
+    why = "".join(f"\n  - {x}" for x in passed_over)
+    return None, (f"hpcir: no Kokkos with {t.kokkos_backend} found{why}\n"
+                  f"  pass -DKokkos_ROOT=<prefix of a Kokkos built with Kokkos_ENABLE_{t.kokkos_backend}=ON> "
+                  f"to the configure command below, or run `hpcir kokkos install --backend {backend}` "
+                  f"(hpcir then records it in the project)")
