@@ -25,7 +25,8 @@ from xdsl.passes import ModulePass
 from hpcir.core.errors import HpcirError
 
 UPSTREAM_PIPELINE = ("builtin.module(one-shot-bufferize{bufferize-function-boundaries "
-                     "function-boundary-type-conversion=identity-layout-map},"
+                     "function-boundary-type-conversion=identity-layout-map "
+                     "allow-return-allocs-from-loops},"
                      "convert-linalg-to-parallel-loops,lower-affine,canonicalize,cse)")
 
 
