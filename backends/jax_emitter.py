@@ -122,6 +122,15 @@ class JaxVocab(Vocab):
         return f'jnp.fft.{kind}({x}, {s_arg}axes={tup(axes)}, norm="{norm}")'
 
 
+    functional_control = True
+
+    def dynamic_slice(self, x, offsets, sizes) -> str:
+        return f"lax.dynamic_slice({x}, ({', '.join(offsets)},), {tup(sizes)})"
+
+    def dynamic_update(self, name, x, upd, offsets, sizes, in_place) -> list[str]:
+        return [f"{name} = lax.dynamic_update_slice({x}, {upd}, ({', '.join(offsets)},))"]
+
+
 def lower_jax(prog: GraphProgram, const_max: int = INLINE_CONST_MAX) -> tuple[str, dict[str, np.ndarray]]:
     """(JAX module source, its large constants)."""
     return module_source(prog, JaxVocab(), const_max)
