@@ -15,11 +15,11 @@ from xdsl.dialects.linalg import ops as linalg
 from xdsl.ir import Block, Operation, SSAValue
 
 from hpcir.core.errors import HpcirError
-from hpcir.dialects.graph_types import shape_of
+from hpcir.dialects.graph_types import np_dtype, shape_of
 
-from .graph_expr import _CMP, literal, _scalar_value
+from .graph_expr import _CMP, Expr, literal, _scalar_value
 
-_SCALAR_OPS = (arith.SubiOp, arith.AddiOp, arith.CmpiOp, arith.IndexCastOp)
+_SCALAR_OPS = (arith.SubiOp, arith.AddiOp, arith.CmpiOp, arith.IndexCastOp, arith.MaxSIOp, arith.MinSIOp)
 
 
 def handles(op: Operation) -> bool:
@@ -64,6 +64,10 @@ def emit_control(em, op: Operation) -> None:
         em.bind(op.results[0], f"({em.ref(op.lhs)} {_CMP[pred]} {em.ref(op.rhs)})", op)
     elif isinstance(op, arith.IndexCastOp):
         em.names[op.results[0]] = em.ref(op.operands[0])
+    elif isinstance(op, (arith.MaxSIOp, arith.MinSIOp)):  # clamping a traced slice start
+        kind = "max" if isinstance(op, arith.MaxSIOp) else "min"
+        a, b = (_scalar_expr(em, v) for v in op.operands)
+        em.bind(op.results[0], em.v.binary(kind, a, b, np_dtype(op.results[0].type)), op)
     else:  # subi / addi on indices
         sign = "-" if isinstance(op, arith.SubiOp) else "+"
         em.bind(op.results[0], f"({em.ref(op.lhs)} {sign} {em.ref(op.rhs)})", op)
@@ -72,6 +76,12 @@ def emit_control(em, op: Operation) -> None:
 def scalar_constant(em, op: arith.ConstantOp) -> None:
     """A scalar constant read outside a linalg body (loop bounds, branch indices): a Python literal."""
     em.names[op.results[0]] = literal(_scalar_value(op))
+
+
+def _scalar_expr(em, v: SSAValue) -> Expr:
+    text = em.ref(v)
+    lit = _scalar_value(v.owner) if isinstance(v.owner, arith.ConstantOp) else None
+    return Expr(text, (), lit=lit)
 
 
 def _offsets(em, op) -> list[str]:

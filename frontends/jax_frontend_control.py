@@ -20,7 +20,7 @@ from xdsl.ir import Block, SSAValue
 from hpcir.core.errors import HpcirError
 from hpcir.dialects.graph_types import elem_of, mlir_elem, shape_of, tensor_type
 
-from .jax_frontend_ops import Ctx, _reg
+from .jax_frontend_ops import JAX_OPS, Ctx, _reg
 
 
 @dataclass(frozen=True)
@@ -171,3 +171,49 @@ def _while(cx: Ctx, eqn, ins: list[Any]) -> list[SSAValue]:
         gb.emit(scf.YieldOp(*[_as_tensor(cx, v, a) for v, a in zip(outs, avals)]))
     gb.name = name
     return list(gb.emit(scf.WhileOp(init_v, types, [before], [after])).results)
+
+
+# ---- slices at traced positions (x[i] with i a loop counter) -----------------------------------------
+def _offsets(cx: Ctx, starts: list[Any], dims: tuple[int, ...], sizes: tuple[int, ...]) -> list[SSAValue | int]:
+    """Start offsets clamped into [0, dim - size] as XLA does: static ints, or index SSA values."""
+    gb = cx.gb
+    out: list[SSAValue | int] = []
+    for s, n, k in zip(starts, dims, sizes):
+        if isinstance(s, np.ndarray):
+            out.append(int(np.clip(int(s), 0, n - k)))
+            continue
+        v = _scalar(cx, s)
+        lo = gb.emit(arith.ConstantOp(IntegerAttr(0, v.type))).results[0]
+        hi = gb.emit(arith.ConstantOp(IntegerAttr(n - k, v.type))).results[0]
+        v = gb.emit(arith.MinSIOp(gb.emit(arith.MaxSIOp(v, lo)).results[0], hi)).results[0]
+        out.append(gb.emit(arith.IndexCastOp(v, IndexType())).results[0])
+    return out
+
+
+_static_dynamic_slice = JAX_OPS["dynamic_slice"]
+_static_dynamic_update_slice = JAX_OPS["dynamic_update_slice"]
+
+
+@_reg("dynamic_slice")
+def _dynamic_slice(cx: Ctx, eqn, ins: list[Any]) -> list[SSAValue]:
+    """lax.dynamic_slice at traced starts -> tensor.extract_slice with dynamic offsets."""
+    if all(isinstance(s, np.ndarray) for s in ins[1:]):
+        return _static_dynamic_slice(cx, eqn, ins)
+    x = cx.val(ins[0])
+    sizes = tuple(int(k) for k in eqn.params["slice_sizes"])
+    offs = _offsets(cx, ins[1:], shape_of(x.type), sizes)
+    t = tensor_type(sizes, elem_of(x.type))
+    return [cx.gb.emit(tensor.ExtractSliceOp(x, offs, list(sizes), [1] * len(sizes), t)).results[0]]
+
+
+@_reg("dynamic_update_slice")
+def _dynamic_update_slice(cx: Ctx, eqn, ins: list[Any]) -> list[SSAValue]:
+    """lax.dynamic_update_slice (x.at[i].set(v)) at traced starts -> tensor.insert_slice."""
+    if all(isinstance(s, np.ndarray) for s in ins[2:]):
+        return _static_dynamic_update_slice(cx, eqn, ins)
+    x, upd = cx.val(ins[0]), cx.val(ins[1])
+    sizes = tuple(shape_of(upd.type))
+    offs = _offsets(cx, ins[2:], shape_of(x.type), sizes)
+    static = [o if isinstance(o, int) else DYNAMIC_INDEX for o in offs]
+    dyn = [o for o in offs if not isinstance(o, int)]
+    return [cx.gb.emit(tensor.InsertSliceOp.get(upd, x, list(sizes), static, offsets=dyn)).results[0]]
