@@ -81,6 +81,10 @@ def _scan(cx: Ctx, eqn, ins: list[Any]) -> list[SSAValue]:
     schedule hint for XLA with no effect on the result: the loop is kept rolled)."""
     p = eqn.params
     nc, nk, n = p["num_consts"], p["num_carry"], int(p["length"])
+    if n == 0:  # its body would slice rows of empty arrays
+        raise HpcirError("lax.scan over zero steps is not supported",
+                         hint="a zero-length scan returns its initial carry and empty outputs: skip the scan when "
+                              "the scanned arrays are empty")
     consts, init, xs = ins[:nc], ins[nc:nc + nk], ins[nc + nk:]
     carry_avals = [v.aval for v in eqn.outvars[:nk]]
     ys_avals = [v.aval for v in eqn.outvars[nk:]]

@@ -60,6 +60,12 @@ def fori_traced_bound(x, n):
     return lax.fori_loop(0, n, body, jnp.zeros((T, x.shape[0]), x.dtype))
 
 
+def update_rows(xs):
+    """A loop carrying an input and updating rows of it (the caller's array must stay unchanged)."""
+    xs = jnp.asarray(xs)
+    return lax.fori_loop(0, 3, lambda i, y: lax.dynamic_update_index_in_dim(y, y[i] + y[i + 1], i, 0), xs)
+
+
 def nested(x, xs):
     """Control flow inside control flow: a cond and a scan in a fori_loop body."""
     xs = jnp.asarray(xs)
@@ -73,7 +79,7 @@ def nested(x, xs):
 def everything(xs, w, u, x, k, n):
     """All the cases in one program: one Kokkos build covers them."""
     return (cumsum_scan(xs), rnn_scan(xs, w, u), reverse_scan(xs), cond_on_data(x), switch_on_input(x, k),
-            while_halving(x), fori_indexed(xs), fori_traced_bound(x, n), nested(x, xs))
+            while_halving(x), fori_indexed(xs), fori_traced_bound(x, n), nested(x, xs), update_rows(xs))
 
 
 def inputs(rng: np.random.Generator) -> dict[str, np.ndarray]:
@@ -94,4 +100,5 @@ CASES = {
     fori_indexed: (("xs",), ("scf.for",)),
     fori_traced_bound: (("x", "n"), ("scf.while",)),
     nested: (("x", "xs"), ("scf.for", "scf.if")),
+    update_rows: (("xs",), ("scf.for", "tensor.insert_slice")),
 }
