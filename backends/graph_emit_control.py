@@ -109,7 +109,7 @@ def _flush_pending(em, op: Operation) -> None:
             em.ref(v)
 
 
-def _body(em, block: Block, args_as: list[str] | None = None) -> tuple[list[str], Operation]:
+def _body(em, block: Block) -> tuple[list[str], Operation]:
     """Lines of a region's ops (its terminator excluded), and the terminator."""
     saved, em.lines = em.lines, []
     ops = list(block.ops)

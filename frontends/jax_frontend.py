@@ -5,7 +5,8 @@ version to parse), it keeps JAX's own primitive names and parameters (so `hpcir 
 the user's vocabulary), and every equation carries the user's source line for error messages.
 Nested calls (jit, custom_jvp/custom_vjp, remat) are inlined; equations whose inputs are all
 compile-time constants are folded by running the primitive itself, which is what makes indices
-built with jnp.array([...]) "static".
+built with jnp.array([...]) "static". Structured control flow (scan, cond, while) becomes scf ops
+whose regions are imported by this same walker (jax_frontend_control.py).
 """
 from __future__ import annotations
 
