@@ -2,7 +2,8 @@
 
 Runs, through the upstream-MLIR bridge (`hpcir.dialects.upstream.run_upstream_passes_in_place`):
 
-    one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map},
+    one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map
+                       allow-return-allocs-from-loops},
     convert-linalg-to-parallel-loops, lower-affine, canonicalize, cse
 
 so tensors become memrefs with identity layouts (LayoutRight views), every linalg op an
@@ -10,10 +11,12 @@ so tensors become memrefs with identity layouts (LayoutRight views), every linal
 buffers (`graph-results-to-out-params` turns those into output views). Upstream inserts no
 deallocations. The names of function arguments (`%x`, `%fc1_weight`, ...) survive the round trip:
 upstream MLIR prints its own (`%arg0`), so they are restored by position. The pass is
-target-neutral: memrefs carry no memory space; function arguments (the caller's arrays) are marked
-`bufferization.writable = false` for the run, so loops that update a carried input copy it first; the L2 -> L3 pipeline places them. Ops without a
-bufferization (the `fft` dialect's tensor ops: graph-fft-to-buffers gives them their buffer form
-first) are refused with an HpcirError before anything runs.
+target-neutral: memrefs carry no memory space; the L2 -> L3 pipeline places them. Function
+arguments (the caller's arrays) are marked `bufferization.writable = false` for the run, so a loop
+that updates a carried input copies it first; `allow-return-allocs-from-loops` lets loop-carried
+tensors (scf.for / scf.while iter_args from lax.scan and friends) take fresh buffers each step.
+Ops without a bufferization (the `fft` dialect's tensor ops: graph-fft-to-buffers gives them their
+buffer form first) are refused with an HpcirError before anything runs.
 """
 from __future__ import annotations
 
