@@ -22,6 +22,7 @@ from hpcir.dialects.graph_types import SRC_ATTR
 from hpcir.dialects.graph_program import GraphProgram
 from hpcir.dialects.graph_types import dense_value, elem_of, np_dtype, shape_of
 
+from .graph_emit_control import emit_control, handles as is_control, scalar_constant
 from .graph_emit_generic import emit_generic
 from .graph_expr import _IDENTITY, INLINE_CONST_MAX, Expr, _scalar_value, literal
 
@@ -55,6 +56,11 @@ class Vocab:
     def conv2d(self, x: str, w: str, strides, dilations, groups: int) -> str: raise NotImplementedError
     def max_pool2d(self, x: str, kernel, strides, dilations) -> str: raise NotImplementedError
     def fft(self, kind: str, x: str, axes, norm: str, s) -> str: raise NotImplementedError
+    # control flow (graph_emit_control.py): lax.* loops with nested functions, or Python statements
+    functional_control = False
+    def dynamic_slice(self, x: str, offsets: list[str], sizes) -> str: raise NotImplementedError
+    def dynamic_update(self, name: str, x: str, upd: str, offsets: list[str], sizes, in_place: bool) -> list[str]:
+        raise NotImplementedError
 
 
 class Emitter:
@@ -121,6 +127,8 @@ class Emitter:
                                            else "(" + ", ".join(outs) + ("," if len(outs) == 1 else "") + ")"))
         elif isinstance(op, arith.ConstantOp):
             self.constant(op)
+        elif is_control(op):
+            emit_control(self, op)
         elif isinstance(op, tensor.EmptyOp):
             pass  # destinations only; an op that reads one is reported below
         elif isinstance(op, linalg.FillOp):
@@ -149,7 +157,8 @@ class Emitter:
         if not isinstance(val, DenseIntOrFPElementsAttr):
             if all(isinstance(u.operation, linalg.FillOp) for u in op.results[0].uses):
                 return  # read by the fill itself
-            raise HpcirError(f"scalar constant outside a linalg body: {op}")
+            scalar_constant(self, op)  # a loop bound or branch index
+            return
         arr = dense_value(val)
         if arr.size <= self.const_max or np.all(arr.reshape(-1) == arr.reshape(-1)[0]):
             if arr.size > self.const_max:  # splat: a full() reads better than a table

@@ -23,11 +23,11 @@ def graph_callable(entry: Callable[..., Any], prog: GraphProgram, target: str, c
     """Wrap a compiled host-program entry of prog: allocate its output views, bind weights and constants."""
     f = prog.func
     out_specs = [(tuple(r.get_shape()), np_dtype(r.get_element_type())) for r in f.function_type.outputs.data]
-    weights = [np.ascontiguousarray(prog.weights[n]) for n in prog.weight_names] if bind_weights else []
-    consts = [np.ascontiguousarray(c) for c in constants]
+    weights = [_contiguous(prog.weights[n]) for n in prog.weight_names] if bind_weights else []
+    consts = [_contiguous(c) for c in constants]
 
     def run(*inputs):
-        arrays = [np.ascontiguousarray(_to_numpy(a)) for a in inputs] + weights + consts
+        arrays = [_contiguous(_to_numpy(a)) for a in inputs] + weights + consts
         outs = [np.empty(s, dtype=d) for s, d in out_specs]
         entry(*arrays, *outs)
         return outs[0] if prog.single_output and len(outs) == 1 else tuple(outs)
@@ -35,6 +35,11 @@ def graph_callable(entry: Callable[..., Any], prog: GraphProgram, target: str, c
     run.__name__ = prog.name
     run.__doc__ = f"{prog.name} compiled for Kokkos target {target!r} (inputs: {', '.join(prog.input_names)})."
     return run
+
+
+def _contiguous(a) -> np.ndarray:
+    # not np.ascontiguousarray: it turns 0-d arrays (loop counters, scalar carries) into 1-d ones
+    return np.asarray(a, order="C")
 
 
 def _to_numpy(a) -> np.ndarray:

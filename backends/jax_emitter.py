@@ -122,6 +122,20 @@ class JaxVocab(Vocab):
         return f'jnp.fft.{kind}({x}, {s_arg}axes={tup(axes)}, norm="{norm}")'
 
 
+    functional_control = True
+
+    def dynamic_slice(self, x, offsets, sizes) -> str:
+        return f"lax.dynamic_slice({x}, {_starts(offsets)}, {tup(sizes)})"
+
+    def dynamic_update(self, name, x, upd, offsets, sizes, in_place) -> list[str]:
+        return [f"{name} = lax.dynamic_update_slice({x}, {upd}, {_starts(offsets)})"]
+
+
+def _starts(offsets) -> str:
+    # lax wants start indices of one integer type: loop counters are int64 under x64, literals follow
+    return "(" + ", ".join(f"jnp.int32({o})" for o in offsets) + ",)"
+
+
 def lower_jax(prog: GraphProgram, const_max: int = INLINE_CONST_MAX) -> tuple[str, dict[str, np.ndarray]]:
     """(JAX module source, its large constants)."""
     return module_source(prog, JaxVocab(), const_max)

@@ -138,6 +138,18 @@ class TorchVocab(Vocab):
         return f'torch.fft.{kind}({x}, {s_arg}dim={tup(axes)}, norm="{norm}")'
 
 
+    def dynamic_slice(self, x, offsets, sizes) -> str:
+        return f"{x}[{_box(offsets, sizes)}]"
+
+    def dynamic_update(self, name, x, upd, offsets, sizes, in_place) -> list[str]:
+        # writes into a clone unless the loop owns x (a scan's stacked output: no copy per step)
+        return [f"{name} = {x if in_place else x + '.clone()'}", f"{name}[{_box(offsets, sizes)}] = {upd}"]
+
+
+def _box(offsets, sizes) -> str:
+    return ", ".join(f"{o}:{o} + {s}" if not o.isdigit() else f"{o}:{int(o) + int(s)}" for o, s in zip(offsets, sizes))
+
+
 def lower_torch(prog: GraphProgram, const_max: int = INLINE_CONST_MAX) -> tuple[str, dict[str, np.ndarray]]:
     """(Torch module source, its large constants)."""
     return module_source(prog, TorchVocab(), const_max)

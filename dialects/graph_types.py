@@ -99,9 +99,9 @@ def dense_value(attr: DenseIntOrFPElementsAttr) -> np.ndarray:
         if np.issubdtype(dt, np.complexfloating):
             vals = [complex(*v) for v in vals]
         arr = np.array(vals, dtype=dt)
-        return np.broadcast_to(arr, shape).copy() if arr.size == 1 else arr.reshape(shape)
+        return np.broadcast_to(arr.reshape(()), shape).copy() if arr.size == 1 else arr.reshape(shape)
     arr = np.frombuffer(attr.data.data, dtype=dt.newbyteorder("<")).astype(dt)
-    return np.broadcast_to(arr, shape).copy() if arr.size == 1 else arr.reshape(shape)
+    return np.broadcast_to(arr.reshape(()), shape).copy() if arr.size == 1 else arr.reshape(shape)
 
 
 SRC_ATTR = "hpcir.src"  # discardable attribute: "file:line" of the user code that produced the op

@@ -6,7 +6,8 @@ one place (and the emitters only need to understand these shapes).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +104,19 @@ class GraphBuilder:
         ftype = ([a.type for a in self.block.args], [r.type for r in results])
         f = func.FuncOp(self.func_name, ftype, Region(self.block))
         return ModuleOp([f])
+
+    @contextmanager
+    def nested(self, block: Block) -> Iterator[Block]:
+        """Append ops to `block` (a region body of scf.for / scf.if / scf.while) inside the with."""
+        outer, self.block = self.block, block
+        try:
+            yield block
+        finally:
+            self.block = outer
+
+    def emit(self, op: Operation) -> Operation:
+        """Append an op built by a frontend (control flow, scalar index arithmetic)."""
+        return self._emit(op)
 
     # ---- constants and initial values ------------------------------------------------------
     def value(self, x) -> SSAValue:

@@ -5,7 +5,8 @@ version to parse), it keeps JAX's own primitive names and parameters (so `hpcir 
 the user's vocabulary), and every equation carries the user's source line for error messages.
 Nested calls (jit, custom_jvp/custom_vjp, remat) are inlined; equations whose inputs are all
 compile-time constants are folded by running the primitive itself, which is what makes indices
-built with jnp.array([...]) "static".
+built with jnp.array([...]) "static". Structured control flow (scan, cond, while) becomes scf ops
+whose regions are imported by this same walker (jax_frontend_control.py).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from .graph_builder import GraphBuilder
 from hpcir.dialects.graph_program import GraphProgram
 from hpcir.dialects.graph_types import mlir_elem, tensor_type
 from .jax_frontend_ops import JAX_OPS, Ctx
+from . import jax_frontend_control  # noqa: F401 - registers scan / cond / while in JAX_OPS
 
 # primitives whose body is another jaxpr to inline: primitive name -> param holding the jaxpr
 _CALLS = {"pjit": "jaxpr", "jit": "jaxpr", "closed_call": "call_jaxpr", "core_call": "call_jaxpr",
@@ -44,6 +46,8 @@ class _Importer:
 
     def __init__(self, gb: GraphBuilder):
         self.cx = Ctx(gb)
+        self.cx.run = lambda jaxpr, consts, args: self.run(jaxpr, consts, args, self.scope)
+        self.scope: str | None = None
 
     def run(self, jaxpr, consts, args, scope: str | None = None) -> list[Any]:
         env: dict[Any, Any] = {}
@@ -91,6 +95,7 @@ class _Importer:
         gb.loc = f"{loc.filename}:{loc.line}" if loc else None
         gb.name = scope or name
         self.cx.loc = loc
+        self.scope = scope
         try:
             outs = handler(self.cx, eqn, ins)
         except HpcirError as err:

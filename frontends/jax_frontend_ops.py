@@ -19,6 +19,8 @@ class Ctx:
     def __init__(self, gb: GraphBuilder):
         self.gb = gb
         self.loc: SourceLocation | None = None
+        # imports a sub-jaxpr at the builder's insertion block (set by the importer; control flow uses it)
+        self.run: Callable[[Any, Any, list], list] | None = None
 
     def val(self, x: Any) -> SSAValue:
         """An SSA tensor for x (constants are materialized as arith.constant)."""

@@ -1,11 +1,11 @@
 """`graph-lift-constants`: dense tensor constants of a graph function become trailing arguments.
 
-Kokkos C++ has no global buffers, so an L1 `arith.constant dense<...> : tensor<...>` at the top
-level of a function cannot stay an op: it becomes a new argument of the function, appended after
+Kokkos C++ has no global buffers, so an L1 `arith.constant dense<...> : tensor<...>` of a function
+(at its top level or inside an scf.for / scf.if / scf.while region) cannot stay an op: it becomes a new argument of the function, appended after
 the existing ones in the order the constants appear, named `%const_<name>` after the constant's
 SSA name. Whoever calls the lowered function binds the values: `lifted_constants(f)` returns them,
 read from the L1 function, in the order this pass appends the arguments (the JIT driver uses it).
-Scalar constants and constants inside regions (linalg bodies) are left alone. The pass is
+Scalar constants (as in linalg bodies) are left alone. The pass is
 target-neutral; a function that is called from inside the module is refused (its callers would
 lose their arguments' match).
 
@@ -31,10 +31,11 @@ PREFIX = "const_"
 
 
 def liftable_constants(f: func.FuncOp) -> list[arith.ConstantOp]:
-    """The dense tensor constants at the top level of f's body, in order (what the pass lifts)."""
+    """The dense tensor constants of f's body, in order (what the pass lifts); those inside loop and
+    branch regions too, else bufferization would make them memref.globals no Kokkos target emits."""
     if not f.body.blocks:
         return []
-    return [op for op in f.body.block.ops
+    return [op for op in f.body.walk()
             if isinstance(op, arith.ConstantOp) and isinstance(op.value, DenseIntOrFPElementsAttr)
             and isinstance(op.results[0].type, TensorType)]
 
