@@ -17,7 +17,7 @@ from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, 
 from xdsl.ir import Block, Region
 
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
-from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE, TILE
+from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE, ORDERED, TILE
 
 from .kernel import Kernel
 from .reducers import accepts, combiner_block, identity
@@ -214,6 +214,8 @@ class ModuleBuilder:
         low.block = outer
         par = low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body), [i.ssa for i in inits]))
         self._user_tile(par, spec)
+        if spec.kernel.ordered:
+            par.attributes[ORDERED] = UnitAttr()
         for res, (_, _, acc_name) in zip(par.results, accs if len(accs) > 1 else ()):
             res.name_hint = acc_name  # the C++ reduction value's members keep the accumulators' names
         return list(par.results)
@@ -233,6 +235,8 @@ class ModuleBuilder:
         r = spec.rank
         if spec.kind == "scan":
             op = kk.ParallelScanOp(name, bounds[0], bounds[1], init[0], spec.reducer, es)
+            if spec.kernel.ordered:
+                op.attributes[ORDERED] = UnitAttr()
         else:
             assert spec.policy == "team", "range and MDRange for/reduce launches are written at L3 only for teams"
             op = (kk.ParallelForOp.team(name, *bounds, exec_space=es) if spec.kind == "for" else
