@@ -488,6 +488,58 @@ template <class T> inline std::string format_spec(const char* spec, T x) {
   return std::string(buf);
 }
 
+// maxloc / minloc: Kokkos' own MaxLoc / MinLoc reducers, with the identity of the value at -inf / +inf
+// for floats (Kokkos starts from the largest finite value) and ties going to the lower index (Kokkos
+// keeps whichever partial it joins first; NumPy's argmax / argmin give the first index).
+template <class T> KOKKOS_INLINE_FUNCTION T lowest_value() {
+  return std::is_floating_point<T>::value ? -infinity<T>() : Kokkos::reduction_identity<T>::max();
+}
+template <class T> KOKKOS_INLINE_FUNCTION T highest_value() {
+  return std::is_floating_point<T>::value ? infinity<T>() : Kokkos::reduction_identity<T>::min();
+}
+template <class T, class Space = Kokkos::HostSpace>
+struct max_loc : Kokkos::MaxLoc<T, int64_t, Space> {
+  using reducer = max_loc;
+  using value_type = Kokkos::ValLocScalar<T, int64_t>;
+  using Kokkos::MaxLoc<T, int64_t, Space>::MaxLoc;
+  KOKKOS_INLINE_FUNCTION void join(value_type& dst, const value_type& src) const {
+    if (src.val > dst.val || (src.val == dst.val && src.loc < dst.loc)) dst = src;
+  }
+#if KOKKOS_VERSION < 40000
+  KOKKOS_INLINE_FUNCTION void join(volatile value_type& dst, const volatile value_type& src) const {
+    if (src.val > dst.val || (src.val == dst.val && src.loc < dst.loc)) {
+      dst.val = src.val;
+      dst.loc = src.loc;
+    }
+  }
+#endif
+  KOKKOS_INLINE_FUNCTION void init(value_type& v) const {
+    v.val = lowest_value<T>();
+    v.loc = Kokkos::reduction_identity<int64_t>::min();
+  }
+};
+template <class T, class Space = Kokkos::HostSpace>
+struct min_loc : Kokkos::MinLoc<T, int64_t, Space> {
+  using reducer = min_loc;
+  using value_type = Kokkos::ValLocScalar<T, int64_t>;
+  using Kokkos::MinLoc<T, int64_t, Space>::MinLoc;
+  KOKKOS_INLINE_FUNCTION void join(value_type& dst, const value_type& src) const {
+    if (src.val < dst.val || (src.val == dst.val && src.loc < dst.loc)) dst = src;
+  }
+#if KOKKOS_VERSION < 40000
+  KOKKOS_INLINE_FUNCTION void join(volatile value_type& dst, const volatile value_type& src) const {
+    if (src.val < dst.val || (src.val == dst.val && src.loc < dst.loc)) {
+      dst.val = src.val;
+      dst.loc = src.loc;
+    }
+  }
+#endif
+  KOKKOS_INLINE_FUNCTION void init(value_type& v) const {
+    v.val = highest_value<T>();
+    v.loc = Kokkos::reduction_identity<int64_t>::min();
+  }
+};
+
 // Host reductions and sum scans over a 1-D range, vectorised (docs/reductions-and-scans.md). Each
 // index of the launch's policy is a block of `lane_block` indices; a block runs the user's functor
 // in W independent partial values (lanes), so the compiler turns W iterations into vector
