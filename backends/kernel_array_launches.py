@@ -182,7 +182,7 @@ class LaunchMixin:
         lib = "jnp" if self.lib == "jax" else "torch"
         v = self.define(f"{lib}.reshape({self.lanes(val, vkey)}, (-1,))", "values")
         at = self.define(f"{lib}.reshape({self.lanes(loc, 'int64')}, (-1,))", "indices")
-        first = self.define(f"{lib}.arg{kind[:3]}({v.text})", "first")
+        first = self.define(f"0 if {v.text}.shape[0] == 0 else {lib}.arg{kind[:3]}({v.text})", "first")
         ident = self.identity(kind[:3], types[0])
         self.env[op.results[0]] = self.define(  # a static shape: an empty range keeps the identities
             f"{self.as_array(ident, vkey)} if {v.text}.shape[0] == 0 else {v.text}[{first.text}]",
