@@ -38,6 +38,13 @@ def itotal(i: int, acc: hpcir.Acc[int], k: hpcir.View1D[int]):
     acc += k[i]
 
 
+@hpcir.kernel(reducer="maxloc")
+def maxloc(i: int, best: hpcir.Acc[float], at: hpcir.Acc[int], x: hpcir.View1D[float]):
+    if x[i] > best:
+        best = x[i]
+        at = i
+
+
 @hpcir.kernel
 def cumsum(i: int, acc: hpcir.Acc[float], final: bool, x: hpcir.View1D[float], out: hpcir.View1D[float]):
     acc += x[i]
@@ -61,9 +68,10 @@ def _cases(n: int) -> list[tuple[str, object, object]]:
              ("sum int64", lambda: f_isum(n, k=k), lambda: np.sum(k)),
              ("cumsum float64 (NumPy out=)", lambda: f_scan(n, x=x, out=out), lambda: np.cumsum(x, out=buf)),
              ("cumsum float64 (NumPy allocates)", lambda: f_scan(n, x=x, out=out), lambda: np.cumsum(x))]
-    maxloc = globals().get("maxloc_cases")
-    if maxloc is not None:
-        cases += maxloc(n, x)
+    f_loc = hpcir.compile(maxloc, target="cpu")
+    cases += [("maxloc float64 (NumPy max + argmax)", lambda: f_loc(n, x=x), lambda: (x.max(), x.argmax())),
+              ("maxloc float64 (NumPy argmax alone)", lambda: f_loc(n, x=x), lambda: x.argmax())]
+    assert f_loc(n, x=x) == (x.max(), int(x.argmax()))
     # Correctness first: a fast wrong answer is not a result.
     assert abs(f_sum(n, x=x) - x.sum()) <= 1e-9 * np.abs(x).sum()
     assert f_max(n, x=x) == x.max() and f_isum(n, k=k) == k.sum()
