@@ -98,23 +98,27 @@ template <class T> KOKKOS_INLINE_FUNCTION T minimumf(T a, T b) {
   return a < b ? a : b;
 }
 #else
-// Host compilers: without branches, so that a reduction's lanes vectorise (compares and blends): a
-// NaN `a` is kept, a NaN `b` loses every compare and is taken; equal values (+0 and -0 included)
-// combine bitwise: AND clears the sign unless both are -0 (maximum), OR sets it (minimum).
+// Host compilers: without branches, so that a reduction's lanes vectorise. `b > a ? b : a` is one
+// vmaxpd (it keeps `a` when `a` is NaN or on a tie); then a +0 `b` clears the sign (max(-0, +0) is
+// +0) and a NaN `b` is taken. The minimum mirrors it (a -0 `b` sets the sign).
 template <class T> struct float_bits;
 template <> struct float_bits<double> { using type = uint64_t; };
 template <> struct float_bits<float> { using type = uint32_t; };
 template <class T> KOKKOS_INLINE_FUNCTION T maximumf(T a, T b) {
   using U = typename float_bits<T>::type;
-  const T both = __builtin_bit_cast(T, static_cast<U>(__builtin_bit_cast(U, a) & __builtin_bit_cast(U, b)));
-  const T larger = ((a > b) | (a != a)) ? a : b;
-  return a == b ? both : larger;
+  constexpr U sign = U(1) << (8 * sizeof(U) - 1);
+  const T larger = b > a ? b : a;
+  const U keep = __builtin_bit_cast(U, b) == 0 ? static_cast<U>(~sign) : static_cast<U>(~U(0));
+  const T r = __builtin_bit_cast(T, static_cast<U>(__builtin_bit_cast(U, larger) & keep));
+  return b != b ? b : r;
 }
 template <class T> KOKKOS_INLINE_FUNCTION T minimumf(T a, T b) {
   using U = typename float_bits<T>::type;
-  const T both = __builtin_bit_cast(T, static_cast<U>(__builtin_bit_cast(U, a) | __builtin_bit_cast(U, b)));
-  const T smaller = ((a < b) | (a != a)) ? a : b;
-  return a == b ? both : smaller;
+  constexpr U sign = U(1) << (8 * sizeof(U) - 1);
+  const T smaller = b < a ? b : a;
+  const U set = __builtin_bit_cast(U, b) == sign ? sign : U(0);
+  const T r = __builtin_bit_cast(T, static_cast<U>(__builtin_bit_cast(U, smaller) | set));
+  return b != b ? b : r;
 }
 #endif
 
