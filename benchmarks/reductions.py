@@ -80,23 +80,25 @@ def _cases(n: int) -> list[tuple[str, object, object]]:
     return cases
 
 
-def _time(fn) -> float:
-    t0 = time.perf_counter()
+def _time(fn) -> tuple[float, float]:
+    """(wall ms, process CPU ms) of one call; on one thread the CPU time leaves out the time the
+    process waited for a core (a loaded machine), so it is the steadier figure there."""
+    t0, c0 = time.perf_counter(), time.process_time()
     fn()
-    return (time.perf_counter() - t0) * 1e3
+    return (time.perf_counter() - t0) * 1e3, (time.process_time() - c0) * 1e3
 
 
 def child(n: int, reps: int, warmup: int) -> dict[str, list[float]]:
-    """Round-robin timings in this process: {case: [hpcir median ms, NumPy median ms]}."""
+    """Round-robin timings in this process: {case: [hpcir, NumPy wall medians, hpcir, NumPy CPU medians] ms}."""
     cases = _cases(n)
-    times: dict[str, list[list[float]]] = {name: [[], []] for name, _, _ in cases}
+    times: dict[str, list[list[float]]] = {name: [[], [], [], []] for name, _, _ in cases}
     for r in range(warmup + reps):
         for name, ours, theirs in cases:
-            a, b = _time(ours), _time(theirs)
+            (a, ac), (b, bc) = _time(ours), _time(theirs)
             if r >= warmup:
-                times[name][0].append(a)
-                times[name][1].append(b)
-    return {name: [statistics.median(t[0]), statistics.median(t[1])] for name, t in times.items()}
+                for k, v in enumerate((a, b, ac, bc)):
+                    times[name][k].append(v)
+    return {name: [statistics.median(v) for v in t] for name, t in times.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -116,9 +118,13 @@ def main(argv: list[str] | None = None) -> int:
         out = subprocess.run([sys.executable, __file__, "--child", "--n", str(a.n), "--reps", str(a.reps),
                               "--warmup", str(a.warmup)], env=env, capture_output=True, text=True, check=True)
         res = json.loads(out.stdout.strip().splitlines()[-1])
-        print(f"\n{t} thread(s)\n| case | hpcir ms | NumPy ms | NumPy / hpcir |\n|---|---|---|---|")
-        for name, (ours, theirs) in res.items():
-            print(f"| {name} | {ours:.2f} | {theirs:.2f} | {theirs / ours:.2f}x |")
+        cpu = t == 1  # CPU time is comparable only when each side runs on one thread
+        print(f"\n{t} thread(s), wall-clock medians" + (" (and process CPU-time medians)" if cpu else "")
+              + "\n| case | hpcir ms | NumPy ms | NumPy / hpcir |" + (" hpcir CPU ms | NumPy CPU ms | ratio |" if cpu else "")
+              + "\n|---|---|---|---|" + ("---|---|---|" if cpu else ""))
+        for name, (ours, theirs, ours_c, theirs_c) in res.items():
+            extra = f" {ours_c:.2f} | {theirs_c:.2f} | {theirs_c / ours_c:.2f}x |" if cpu else ""
+            print(f"| {name} | {ours:.2f} | {theirs:.2f} | {theirs / ours:.2f}x |{extra}")
     print(f"\nload after: {os.getloadavg()}")
     return 0
 
