@@ -384,3 +384,20 @@ def test_no_maxloc_scan(no_build):
     with pytest.raises(ArgumentError) as e:
         hpcir.parallel_scan(4, running, x=X, out=np.zeros(4))  # E-scan
     check(e.value, "# E-scan", "hpcir.parallel_scan", "parallel_scan has no 'maxloc' reducer")
+
+
+@hpcir.kernel
+def team_argmax(team: hpcir.TeamMember, x: hpcir.View1D[float], out: hpcir.View1D[float]):
+    def body(j: int, best: hpcir.Acc[float], at: hpcir.Acc[int]):
+        if x[j] > best:
+            best = x[j]
+            at = j
+
+    b, a = hpcir.parallel_reduce(hpcir.TeamThreadRange(team, 4), body, reducer="maxloc")  # E-nested
+    out[team.league_rank()] = b
+
+
+def test_no_maxloc_in_a_nested_range(no_build):
+    with pytest.raises(HpcirError) as e:
+        hpcir.parallel_for(hpcir.TeamPolicy(2, 1), team_argmax, x=X, out=np.zeros(2))
+    check(e.value, "# E-nested", '"maxloc"', "reducer 'maxloc' is not available in")
