@@ -14,9 +14,9 @@ from hpcir.dialects.kokkos_discardable import ORDERED
 
 _HOST = ("openmp", "serial")
 _EXACT_TYPES = ("int64_t", "int32_t", "int16_t", "int8_t", "bool")
-# Ops after which a body is not a plain vector loop: nested parallelism, atomics, prints, run-time
-# checks (their flag is shared) and calls.
-_OPAQUE = ("cf.assert", "func.call")
+# Ops after which a body is not a plain vector loop: nested parallelism, atomics (kokkos.* and
+# memref.atomic_rmw), prints, run-time checks (their flag is shared) and calls.
+_OPAQUE = ("cf.assert", "func.call", "memref.atomic_rmw", "memref.generic_atomic_rmw")
 
 
 def lanes_allowed(op: Operation, kinds: Sequence[str], types: Sequence[str]) -> bool:

@@ -233,6 +233,18 @@ def test_cpp_uses_lanes_and_kokkos_maxloc():
     assert "struct max_loc : Kokkos::MaxLoc<T, int64_t, Space>" in prelude
 
 
+@hpcir.kernel
+def counted(i: int, acc: hpcir.Acc[int], k: hpcir.View1D[int], h: hpcir.View1D[int]):
+    hpcir.atomic_add(h, k[i], 1)
+    acc += 1
+
+
+def test_bodies_with_atomics_checks_or_other_policies_keep_the_plain_functor():
+    cpp = hpcir.lower(counted, kind="reduce")
+    assert "hpcir::lane_reduce" not in cpp and "Kokkos::parallel_reduce(\"counted\", counted_policy, counted_functor{" in cpp
+    assert "hpcir::lane_reduce" not in hpcir.lower(fsum, target="cuda", kind="reduce")
+
+
 @pytest.mark.parametrize("target", ["jax", "torch"])
 def test_maxloc_on_array_targets(target):
     pytest.importorskip(target)
