@@ -126,6 +126,9 @@ class LaunchMixin:
         if any(r == "custom" for r in reducers):
             self.fail("custom reducers (join regions) are not translated yet")
         types = [r.type for r in op.results]
+        if reducers[0] in ("maxloc", "minloc"):
+            self.loc_reduce(op, reducers[0], types)
+            return
         idents = []
         for kind, ty in zip(reducers, types):
             idents.append(self.identity(kind, ty))
@@ -166,6 +169,27 @@ class LaunchMixin:
         total = self.define(f"{self.as_array(idents[0], key)} if {incl.text}.shape[0] == 0 else {incl.text}[-1]",
                             "total")
         self.env[op.results[0]] = self.combine(kind, key, inits[0], total, op.results[0].name_hint)
+
+    def loc_reduce(self, op: Operation, kind: str, types: list[Attribute]) -> None:
+        """maxloc / minloc: the body's (value, index) contributions, and the first position of the
+        largest (smallest) value, as numpy.argmax (argmin); the inits are the identities."""
+        body = op.body.block  # type: ignore[attr-defined]
+        vkey = dtype_key(types[0])
+        self.env[op.accumulators[0]] = self.identity(kind[:3], types[0])  # type: ignore[attr-defined]
+        self.env[op.accumulators[1]] = V(py_literal(2**63 - 1, "int64"), lit=2**63 - 1, aff=Aff({}, None))  # type: ignore[attr-defined]
+        self.block(body)
+        val, loc = (self.get(v) for v in body.last_op.operands)  # type: ignore[union-attr]
+        lib = "jnp" if self.lib == "jax" else "torch"
+        v = self.define(f"{lib}.reshape({self.lanes(val, vkey)}, (-1,))", "values")
+        at = self.define(f"{lib}.reshape({self.lanes(loc, 'int64')}, (-1,))", "indices")
+        first = self.define(f"0 if {v.text}.shape[0] == 0 else {lib}.arg{kind[:3]}({v.text})", "first")
+        ident = self.identity(kind[:3], types[0])
+        self.env[op.results[0]] = self.define(  # a static shape: an empty range keeps the identities
+            f"{self.as_array(ident, vkey)} if {v.text}.shape[0] == 0 else {v.text}[{first.text}]",
+            op.results[0].name_hint or "value")
+        none = self.as_array(V(py_literal(2**63 - 1, "int64"), lit=2**63 - 1), "int64")
+        self.env[op.results[1]] = self.define(f"{none} if {v.text}.shape[0] == 0 else {at.text}[{first.text}]",
+                                              op.results[1].name_hint or "index")
 
     def reduce_all(self, kind: str, key: str, c: V, init: V, hint: str | None) -> V:
         fn = T.REDUCE[kind][0 if self.lib == "jax" else 1]

@@ -137,6 +137,8 @@ def reducer_type_error(kind: ReducerKind, ty: Attribute) -> str | None:
         return None if isinstance(ty, IntegerType) else f"reducer {kind.value} needs integer values, got {ty}"
     if kind == ReducerKind.CUSTOM:
         return None
+    if kind in (ReducerKind.MAXLOC, ReducerKind.MINLOC) and ty == i1:
+        return f"reducer {kind.value} needs integer or float values, got {ty}"
     if isinstance(ty, IntegerType | IndexType | AnyFloat):
         return None
     if isinstance(ty, ComplexType) and kind in (ReducerKind.SUM, ReducerKind.PROD):
@@ -198,6 +200,7 @@ def _verify_reduction(op: Operation, init: Sequence[SSAValue], results: Sequence
     for k, (red, r) in enumerate(zip(reds, results)):
         if (why := reducer_type_error(red.data, r.type)) is not None:
             raise VerifyException(f"'{op.name}' result #{k}: {why}")
+    _verify_loc_pair(op, reds, results)
     has_custom = any(r.data == ReducerKind.CUSTOM for r in reds)
     has_join = join is not None and bool(join.blocks)
     if has_custom and not has_join:
@@ -208,6 +211,20 @@ def _verify_reduction(op: Operation, init: Sequence[SSAValue], results: Sequence
         types = [r.type for r in results]
         _verify_block_args(op, join, "join", types + types)
         _verify_terminator(op, join, "join", types)
+
+
+def _verify_loc_pair(op: Operation, reds: Sequence[ReducerAttr], results: Sequence[SSAValue]) -> None:
+    """maxloc / minloc reduce a (value, i64 index) pair: exactly two results, both with that reducer."""
+    locs = [r.data for r in reds if r.data in (ReducerKind.MAXLOC, ReducerKind.MINLOC)]
+    if not locs:
+        return
+    if len(reds) != 2 or reds[0].data != reds[1].data:
+        raise VerifyException(f"'{op.name}' reducer {locs[0].value} takes exactly two results (value, index) "
+                              "and no other reducer")
+    if results[1].type != i64:
+        raise VerifyException(f"'{op.name}' {locs[0].value}: the index result must be i64, got {results[1].type}")
+    if op.name == "kokkos.parallel_scan":
+        raise VerifyException(f"'{op.name}' has no {locs[0].value} reducer")
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,10 @@ class ReducerKind(StrEnum):
     LOR = auto()
     BAND = auto()
     BOR = auto()
+    # A value and its i64 index, as two consecutive results (Kokkos::MaxLoc / MinLoc; ties to the
+    # lower index); inits are the identities (-inf or +inf / the type's limit, and 2^63 - 1).
+    MAXLOC = auto()
+    MINLOC = auto()
     CUSTOM = auto()
 
 
@@ -118,7 +122,7 @@ class IterateAttr(_AngleEnum, EnumAttribute[Iterate]):
 
 @irdl_attr_definition
 class ReducerAttr(_AngleEnum, EnumAttribute[ReducerKind]):
-    """`#kokkos.reducer<sum|prod|min|max|land|lor|band|bor|custom>`."""
+    """`#kokkos.reducer<sum|prod|min|max|land|lor|band|bor|maxloc|minloc|custom>`."""
 
     name = "kokkos.reducer"
 

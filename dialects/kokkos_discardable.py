@@ -51,6 +51,11 @@ TILE = "kokkos.tile"
 """Array of positive integers, on an L2 `scf.parallel`: the MDRange tile the user asked for
 (`MDRangePolicy(..., tile=...)`); convert-scf-to-kokkos gives it to the launch and marks it `user_tile`."""
 
+ORDERED = "kokkos.ordered"
+"""Unit, on an L2 `scf.parallel` or a launch (`kokkos.parallel_reduce|scan`): the user asked for the
+reduction's sequential order (`@hpcir.kernel(ordered=True)`): float sums and products are not split
+into vector lanes (one thread then gives Python's result exactly)."""
+
 TARGET = "kokkos.target"
 """String, on `builtin.module`: the target the module is lowered for (`cpu`, `cuda`, ...), stamped once."""
 
@@ -106,6 +111,7 @@ def declarations() -> dict[str, DiscardableAttr]:
         DiscardableAttr(LAYOUT_FREE, *func, unit, _unit),
         DiscardableAttr(DEVICE_FUNCTION, *func, unit, _unit),
         DiscardableAttr(USER_TILE, LAUNCH_OPS, ", ".join(c.name for c in LAUNCH_OPS), unit, _unit),
+        DiscardableAttr(ORDERED, (ParallelOp, *LAUNCH_OPS), "scf.parallel or a launch", unit, _unit),
         DiscardableAttr(TILE, (ParallelOp,), "scf.parallel", "an array of positive integers", _tile),
         DiscardableAttr(SOURCE_LOC, (ScratchAllocOp,), "kokkos.scratch_alloc", "a string FILE:LINE:COL",
                         lambda a: isinstance(a, StringAttr)),
@@ -136,5 +142,5 @@ def verify_discardable_attributes(module: Operation) -> None:
                 verify_discardable_attribute(op, name)
 
 
-__all__ = ["ARG_NAMES", "DEVICE_FUNCTION", "ENTRY", "HOST_PROGRAM", "LAYOUT_FREE", "PREFIX", "SOURCE_LOC",
+__all__ = ["ARG_NAMES", "DEVICE_FUNCTION", "ENTRY", "HOST_PROGRAM", "LAYOUT_FREE", "ORDERED", "PREFIX", "SOURCE_LOC",
            "TARGET", "TILE", "USER_TILE", "DiscardableAttr", "declarations", "verify_discardable_attribute", "verify_discardable_attributes"]

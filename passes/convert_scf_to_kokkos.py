@@ -37,7 +37,7 @@ from hpcir.dialects import kokkos as kk
 from hpcir.core.errors import HpcirError
 from hpcir.core.targets import Target
 from hpcir.dialects.kokkos_target import module_target, set_module_target
-from hpcir.dialects.kokkos_discardable import ENTRY, HOST_PROGRAM, TILE, USER_TILE
+from hpcir.dialects.kokkos_discardable import ENTRY, HOST_PROGRAM, ORDERED, TILE, USER_TILE
 
 MAX_MDRANGE_RANK = 6
 
@@ -267,6 +267,8 @@ def _convert_launch(par: scf.ParallelOp, name: str, target: Target, rewriter: Pa
         launch = kk.ParallelForOp(name, policy, [*lowers, *uppers], exec_space)
     if user_tile is not None and dims > 1:
         launch.attributes[USER_TILE] = UnitAttr()
+    if ORDERED in par.attributes:  # the user's sequential order travels to the launch (C++ emitter)
+        launch.attributes[ORDERED] = UnitAttr()
     b.insert(launch)
     kb = Builder(InsertPoint.at_end(launch.body.block))
     ivs: list[SSAValue] = []

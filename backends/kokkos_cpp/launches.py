@@ -8,7 +8,7 @@ from hpcir.dialects.kokkos_attrs import (MDRangePolicyAttr, RangePolicyAttr, Red
 from hpcir.dialects.kokkos_discardable import ENTRY, SOURCE_LOC
 from hpcir.core.errors import HpcirError, PolicyError, UnsupportedOpError
 
-from . import reducers
+from . import lanes, reducers
 from .context import FunctionEmitter, free_values, handles
 from .types import cpp_type, exec_space_expr
 
@@ -251,9 +251,16 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
     lines += ["  }", "};", ""]
     em.mod.structs.append("\n".join(lines))
 
-    policy = _policy(em, op, exec_)
     fobj = f"{functor}{{{', '.join(members)}}}"
     label = f'"{kname}"'
+    types = [cpp_type(r.type) for r in op.results]
+    if is_reduce and lanes.lanes_allowed(op, kinds, types):
+        _lane_reduce(em, op, red, ctor, kinds, inits, functor, fobj, exec_)
+        return
+    if is_scan and lanes.host_scan(op):
+        _host_scan(em, op, functor, fobj, exec_, lanes.lanes_allowed(op, kinds, types), scan_offset)
+        return
+    policy = _policy(em, op, exec_)
     if is_reduce:
         holder = em.fresh(kname + "_result")
         em.line(f"{red.value_type} {holder};")
@@ -272,6 +279,54 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
         em.line(f"Kokkos::parallel_for({label}, {policy}, {fobj});")
     if checks:  # a failed check throws here, with its file and line
         em.line(f"{checks}.throw_if_failed({em.mod.check_table});")
+
+
+def _lane_policy(em: FunctionEmitter, op: Operation, exec_: str) -> tuple[str, str, str]:
+    """A policy over the blocks of hpcir::lane_reduce / lane_scan; returns (policy, begin, end)."""
+    begin, end = em.get(op.operands[0]), em.get(op.operands[1])
+    name = em.fresh(op.properties["name"].data + "_policy")
+    em.line(f"const Kokkos::RangePolicy<{exec_}, Kokkos::IndexType<int64_t>> {name}(0, hpcir::lane_blocks({begin}, {end}));")
+    return name, begin, end
+
+
+def _lane_reduce(em: FunctionEmitter, op: Operation, red: reducers.Reduction, ctor: list[str], kinds: list[str],
+                 inits: list, functor: str, fobj: str, exec_: str) -> None:
+    """A reduction whose reducer allows reassociation: blocks of indices in vector lanes."""
+    kname = op.properties["name"].data
+    em.line("// In vector lanes: the reducer allows reassociation (docs/reductions-and-scans.md).")
+    policy, begin, end = _lane_policy(em, op, exec_)
+    holder = em.fresh(kname + "_result")
+    em.line(f"{red.value_type} {holder};")
+    rv = em.fresh(kname + "_reduction")
+    em.line(f"const auto {rv} = {reducers.reducer_arg(red, holder, ctor)};")
+    em.line(f'Kokkos::parallel_reduce("{kname}", {policy}, hpcir::lane_reduce<{functor}, decltype({rv})>'
+            f"{{{fobj}, {rv}, {begin}, {end}}}, {rv});")
+    reducers.finish(em, red, kinds, op.results, inits, holder)
+
+
+def _host_scan(em: FunctionEmitter, op: Operation, functor: str, fobj: str, exec_: str, in_lanes: bool,
+               scan_offset: str | None) -> None:
+    """A sum scan on the host: one ordered pass on one thread; else Kokkos' two passes, the first
+    (block totals) in vector lanes where the sum may be reassociated."""
+    kname = op.properties["name"].data
+    ty = cpp_type(op.results[0].type)
+    holder = em.fresh(kname + "_total")
+    em.line(f"{ty} {holder} = {ty}();")
+    em.line(f"if ({exec_}().concurrency() == 1) {{  // one pass in order: Kokkos would run the body twice")
+    em.line(f"  {holder} = hpcir::ordered_scan<{functor}, {ty}>({fobj}, {em.get(op.operands[0])}, "
+            f"{em.get(op.operands[1])});")
+    with em.indented("} else {"):
+        if in_lanes:
+            policy, begin, end = _lane_policy(em, op, exec_)
+            em.line(f'Kokkos::parallel_scan("{kname}", {policy}, hpcir::lane_scan<{functor}, {ty}>'
+                    f"{{{fobj}, {begin}, {end}}}, {holder});")
+        else:
+            policy = _policy(em, op, exec_)
+            em.line(f'Kokkos::parallel_scan("{kname}", {policy}, {fobj}, {holder});')
+    if scan_offset is not None:
+        em.define(op.results[0], f"{holder} + {scan_offset}")
+    else:
+        em.bind(op.results[0], holder)
 
 
 def kname_of(op: Operation) -> str:

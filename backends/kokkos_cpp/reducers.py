@@ -67,6 +67,7 @@ class Reduction:
     struct_name: str = ""
     value_name: str = ""
     members: list[str] | None = None  # the value struct's member names (v0, v1, ... when None)
+    loc: bool = False  # maxloc / minloc: struct_name is hpcir::max_loc<T> (a Kokkos::MaxLoc), value a ValLocScalar
 
     def member(self, k: int) -> str:
         """The value struct's member holding accumulator `k`."""
@@ -86,6 +87,11 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
          inits: Sequence[SSAValue], join: Region | None) -> tuple[Reduction, list[str]]:
     """Choose built-in or struct reducer; emit the struct if needed. Returns (plan, reducer ctor captures)."""
     types = [cpp_type(r.type) for r in results]
+    if kinds and kinds[0] in LOC_KINDS:
+        # Kokkos' own value-and-location reducer; hpcir::max_loc only adds ties to the lower index.
+        helper = f"hpcir::{kinds[0][:3]}_loc<{types[0]}>"
+        return Reduction(list(kinds), types, False, helper, f"Kokkos::ValLocScalar<{types[0]}, int64_t>",
+                         ["val", "loc"], loc=True), []
     # Sub-int value types go through the struct (padded): Kokkos' HIP backend requires
     # sizeof(value_type) to be a multiple of sizeof(int).
     # Float min/max too: their Kokkos identities are finite (see identity()).
@@ -152,6 +158,9 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
     return red, ctor
 
 
+LOC_KINDS = (ReducerKind.MAXLOC.value, ReducerKind.MINLOC.value)
+
+
 def _member_names(results: Sequence[SSAValue]) -> list[str] | None:
     """C++ member names from the results' names (the user's accumulators), when there are several
     and every one is named; None keeps v0, v1, ..."""
@@ -169,7 +178,7 @@ def finish(em: FunctionEmitter, red: Reduction, kinds: Sequence[str], results: S
         src = holder if red.builtin else f"{holder}.{red.member(k)}"
         kind = kinds[k]
         init_s = em.get(init)
-        if kind == ReducerKind.CUSTOM.value or init_s in _IDENTITY_LITERALS.get(kind, ()):
+        if kind in LOC_KINDS or kind == ReducerKind.CUSTOM.value or init_s in _IDENTITY_LITERALS.get(kind, ()):
             if red.builtin or res.name_hint is None:
                 em.bind(res, src)  # the holder is never written again
             else:
@@ -182,4 +191,6 @@ def reducer_arg(red: Reduction, holder: str, ctor: list[str]) -> str:
     """The reducer object passed to Kokkos::parallel_reduce."""
     if red.builtin:
         return f"{BUILTIN[red.kinds[0]]}<{red.types[0]}>({holder})"
+    if red.loc:
+        return f"{red.struct_name}({holder})"
     return f"{red.struct_name}{{&{holder}{''.join(', ' + c for c in ctor)}}}"

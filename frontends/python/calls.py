@@ -12,7 +12,7 @@ from xdsl.dialects.builtin import IntegerAttr, i64
 
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 
-from .reducers import REDUCERS, accepts, identity
+from .reducers import LOC_REDUCERS, REDUCERS, accepts, identity
 from .scope import Closure, Scope, Var
 from .types import AccType, I64, ScalarType, TeamMemberType, ViewType
 from .values import TV
@@ -59,6 +59,11 @@ def reducer_keyword(self: Any, value: ast.expr, tag: str) -> list[str]:
             raise self.err(KernelSyntaxError, f"unknown reducer `{ast.unparse(e)}` in {tag}", e,
                            hint=f"write reducer='sum'|... or a tuple of them, one per accumulator "
                                 f"({', '.join(REDUCERS)})")
+        if e.value in LOC_REDUCERS:
+            raise self.err(KernelSyntaxError, f"reducer {e.value!r} is not available in {tag}: maxloc / minloc "
+                           "run over a launch's 1-D range", e,
+                           hint="launch the reduction with hpcir.parallel_reduce(n, kernel) (reducer='maxloc'), "
+                                "or compare and keep the index by hand in a 'max' reduction of the values")
         kinds.append(e.value)
     if not kinds:
         raise self.err(KernelSyntaxError, "reducer=() names no reducer", value,

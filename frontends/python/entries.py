@@ -17,10 +17,10 @@ from xdsl.dialects.builtin import ArrayAttr, IntegerAttr, ModuleOp, StringAttr, 
 from xdsl.ir import Block, Region
 
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
-from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE, TILE
+from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE, ORDERED, TILE
 
 from .kernel import Kernel
-from .reducers import accepts, combiner_block, identity
+from .reducers import LOC_REDUCERS, accepts, combiner_block, identity, loc_identities
 from .scope import Scope, Var
 from .stmts import StmtMixin
 from .types import BOOL, I64, KernelType, ScalarType, TeamMemberType
@@ -148,7 +148,7 @@ class ModuleBuilder:
         result_types = []
         if spec.kind == "for" and spec.policy in ("range", "mdrange"):
             self._l2_parallel(low, spec, bounds, params)
-        elif spec.kind == "reduce" and spec.policy in ("range", "mdrange"):
+        elif spec.kind == "reduce" and spec.policy in ("range", "mdrange") and spec.reducers[0] not in LOC_REDUCERS:
             res = self._l2_reduce(low, spec, bounds, params)
             result_types = [v.type for v in res]
             low.emit(func.ReturnOp(*res))
@@ -214,6 +214,8 @@ class ModuleBuilder:
         low.block = outer
         par = low.emit(scf.ParallelOp(bounds[:r], bounds[r:2 * r], [one] * r, Region(body), [i.ssa for i in inits]))
         self._user_tile(par, spec)
+        if spec.kernel.ordered:
+            par.attributes[ORDERED] = UnitAttr()
         for res, (_, _, acc_name) in zip(par.results, accs if len(accs) > 1 else ()):
             res.name_hint = acc_name  # the C++ reduction value's members keep the accumulators' names
         return list(par.results)
@@ -225,14 +227,21 @@ class ModuleBuilder:
             par.attributes[TILE] = ArrayAttr([IntegerAttr(t, i64) for t in spec.tile])
 
     def _l3_launch(self, low: KernelLowerer, spec: LaunchSpec, name: str, bounds: list, params: dict) -> list:
-        """A scan (scf has none) or a team-policy launch, written at L3 on the default execution space."""
+        """A scan (scf has none), a team-policy launch or a maxloc/minloc reduction (scf.reduce combines
+        each value alone), written at L3 on the default execution space."""
         from hpcir.dialects import kokkos as kk
         es = "default"  # convert-scf-to-kokkos gives it the target's
         accs = _checked_accumulators(spec) if spec.kind in ("reduce", "scan") else []
         init = [low.const(identity(kind, t), t).ssa for kind, t, _ in accs]
         r = spec.rank
-        if spec.kind == "scan":
+        if accs and accs[0][0] in LOC_REDUCERS:
+            value, loc = loc_identities(accs[0][0], accs[0][1])
+            init = [low.const(value, accs[0][1]).ssa, low.const(loc, I64).ssa]
+            op = kk.ParallelReduceOp(name, kk.RangePolicyAttr(), bounds[:2], init, [k for k, _, _ in accs], es)
+        elif spec.kind == "scan":
             op = kk.ParallelScanOp(name, bounds[0], bounds[1], init[0], spec.reducer, es)
+            if spec.kernel.ordered:
+                op.attributes[ORDERED] = UnitAttr()
         else:
             assert spec.policy == "team", "range and MDRange for/reduce launches are written at L3 only for teams"
             op = (kk.ParallelForOp.team(name, *bounds, exec_space=es) if spec.kind == "for" else
@@ -286,6 +295,13 @@ def _checked_accumulators(spec: LaunchSpec) -> list[tuple[str, ScalarType, str |
             raise KernelTypeError(f"reducer {kind!r} is not defined on {t} accumulators ({what})", k.loc(node),
                                   hint=_reducer_hint(kind, t))
         out.append((kind, t, name))
+    if out and out[0][0] in LOC_REDUCERS and out[1][1] != I64:
+        k = spec.kernel
+        node = next((p.node for p in k.params if p.name == out[1][2]), k.tree)
+        raise KernelTypeError(f"the second accumulator of a {out[0][0]} reduction is the index of the "
+                              f"{'largest' if out[0][0] == 'maxloc' else 'smallest'} value and must be an int, "
+                              f"not {out[1][1]} (`{out[1][2]}`)", k.loc(node),
+                              hint=f"annotate it `{out[1][2]}: hpcir.Acc[int]`")
     return out
 
 

@@ -28,8 +28,11 @@ class Kernel:
     """A Python function written in the kernel language, with what the frontend needs to lower it."""
 
     def __init__(self, fn: Callable[..., Any], rank: int | None = None, name: str | None = None,
-                 reducer: str | tuple[str, ...] | None = None, adjoint: Any = None):
+                 reducer: str | tuple[str, ...] | None = None, adjoint: Any = None, ordered: bool = False):
         self.fn = fn
+        # Reductions and scans in sequential order: float sums/products are not split into vector
+        # lanes (docs/reductions-and-scans.md, "Order and speed").
+        self.ordered = bool(ordered)
         self.reducer = reducer  # default reducer(s) of a reduction kernel, one per accumulator (sum when None)
         self.adjoint = adjoint  # the kernel computing its vector-Jacobian product (hpcir.as_jax / as_torch)
         self.name = name or fn.__name__
@@ -169,14 +172,15 @@ def _index_rank(tree: ast.FunctionDef, params: list[Param]) -> tuple[int, ast.Su
 
 
 def kernel(fn: Callable[..., Any] | None = None, *, rank: int | None = None,
-           name: str | None = None, reducer: str | tuple[str, ...] | None = None, adjoint: Any = None) -> Any:
+           name: str | None = None, reducer: str | tuple[str, ...] | None = None, adjoint: Any = None,
+           ordered: bool = False) -> Any:
     """Decorator marking a Python function as an hpcir kernel (also @kernel(rank=2, reducer="max", adjoint=bwd),
-    or reducer=("sum", "max"): one per accumulator)."""
+    or reducer=("sum", "max"): one per accumulator; ordered=True keeps float sums in sequential order)."""
     if fn is None:
-        return lambda f: Kernel(f, rank=rank, name=name, reducer=reducer, adjoint=adjoint)
+        return lambda f: Kernel(f, rank=rank, name=name, reducer=reducer, adjoint=adjoint, ordered=ordered)
     if isinstance(fn, Kernel):
         return fn
-    return Kernel(fn, rank=rank, name=name, reducer=reducer, adjoint=adjoint)
+    return Kernel(fn, rank=rank, name=name, reducer=reducer, adjoint=adjoint, ordered=ordered)
 
 
 class _LiveNames(Mapping):

@@ -9,7 +9,11 @@ from xdsl.ir import Block
 
 from .types import BOOL, F32, F64, I32, I64, ScalarType
 
-REDUCERS = ("sum", "prod", "min", "max", "land", "lor", "band", "bor")
+REDUCERS = ("sum", "prod", "min", "max", "land", "lor", "band", "bor", "maxloc", "minloc")
+# Value-and-location reducers: they take two accumulators, the value and its int64 index
+# (Kokkos::MaxLoc / MinLoc; ties go to the lowest index, as numpy.argmax).
+LOC_REDUCERS = ("maxloc", "minloc")
+LOC_NONE = 2**63 - 1  # the location's identity (Kokkos' reduction_identity<int64_t>::min()): no index yet
 _INT_LIMITS = {I64: (-(2**63), 2**63 - 1), I32: (-(2**31), 2**31 - 1)}
 
 
@@ -19,6 +23,8 @@ def identity(kind: str, ty: ScalarType) -> float | int | bool:
         return 0
     if kind == "prod":
         return 1
+    if kind in LOC_REDUCERS:  # the value's identity; the location's is LOC_NONE (loc_identities)
+        kind = kind[:3]
     if kind in ("min", "max"):
         if ty.is_float:
             return math.inf if kind == "min" else -math.inf
@@ -37,6 +43,11 @@ def identity(kind: str, ty: ScalarType) -> float | int | bool:
     raise ValueError(kind)
 
 
+def loc_identities(kind: str, ty: ScalarType) -> tuple[float | int, int]:
+    """(value, location) identities of maxloc / minloc on values of type `ty`."""
+    return identity(kind, ty), LOC_NONE  # type: ignore[return-value]
+
+
 def default_type(kind: str) -> ScalarType:
     """The accumulator type used when nothing says otherwise."""
     return {"land": BOOL, "lor": BOOL, "band": I64, "bor": I64}.get(kind, F64)
@@ -50,6 +61,8 @@ def accepts(kind: str, ty: ScalarType) -> bool:
         return kind in ("sum", "prod")  # complex numbers have no order and no bits
     if kind in ("band", "bor"):
         return not ty.is_float
+    if kind in LOC_REDUCERS:
+        return ty in (F64, F32, I64, I32)
     return ty in (F64, F32, I64, I32) or (kind in ("min", "max") and ty.is_bool)
 
 

@@ -12,7 +12,7 @@ from hpcir.core.errors import ArgumentError, KernelSyntaxError, KernelTypeError,
 
 from .entries import LaunchSpec
 from .kernel import Kernel
-from .reducers import REDUCERS, default_type
+from .reducers import LOC_REDUCERS, REDUCERS, default_type
 from .types import BOOL, C128, F64, I32, I64, AccType, KernelType, ScalarType, TeamMemberType, ViewType, scalar_from_numpy
 
 
@@ -126,6 +126,8 @@ def reduction_accumulators(kernel: Kernel, rank: int, team: bool, reducer: Any,
     annotated = annotated_accumulators(kernel, n_idx)
     many = isinstance(reducer, (tuple, list))
     _check_no_return_value(kernel, annotated or [p.name for p in kernel.params[n_idx:n_idx + len(reducers)]])
+    if any(r in LOC_REDUCERS for r in reducers):
+        return _loc_accumulators(kernel, reducers, annotated, n_idx, team, rank, call_site)
     if not annotated:
         return reducers, len(reducers)
     if many and len(reducers) != len(annotated):
@@ -138,6 +140,32 @@ def reduction_accumulators(kernel: Kernel, rank: int, team: bool, reducer: Any,
     if not many:
         reducers = reducers * len(annotated)
     return reducers, len(annotated)
+
+
+def _loc_accumulators(kernel: Kernel, reducers: tuple[str, ...], annotated: list[str], n_idx: int, team: bool,
+                      rank: int, call_site: SourceLocation | None) -> tuple[tuple[str, ...], int]:
+    """maxloc / minloc: the kernel's only reducer, over two accumulators (value, int64 index), on a
+    1-D range; returns (kind, kind), 2."""
+    kind = next(r for r in reducers if r in LOC_REDUCERS)
+    node = next((p.node for p in kernel.params if annotated and p.name == annotated[0]), kernel.tree)
+    example = (f"@hpcir.kernel(reducer={kind!r})\ndef {kernel.name}(i: int, best: hpcir.Acc[float], "
+               f"at: hpcir.Acc[int], x: hpcir.View1D[float]):\n    if x[i] {'>' if kind == 'maxloc' else '<'} best:\n"
+               "        best = x[i]\n        at = i")
+    if any(r != kind for r in reducers) or len(reducers) > 2:
+        raise ArgumentError(f"reducer {kind!r} takes the kernel's two accumulators (the value and its index) and "
+                            f"cannot be combined with other reducers: reducer={tuple(reducers)!r}", call_site,
+                            hint=f"launch a separate reduction for the others, and write\n{example}")
+    if team or rank != 1:
+        where = "a TeamPolicy" if team else f"a {rank}-D MDRangePolicy"
+        raise ArgumentError(f"reducer {kind!r} runs over a 1-D range, not over {where} (kernel {kernel.name})",
+                            call_site, hint="flatten the index (i = row * ncols + col) and launch over "
+                                            "range(nrows * ncols)")
+    names = annotated or [p.name for p in kernel.params[n_idx:n_idx + 2]]
+    if len(names) != 2:
+        raise ArgumentError(f"reducer {kind!r} needs two accumulators, the value and its index, but kernel "
+                            f"{kernel.name} has {len(names)}: {', '.join(names)} (at {kernel.loc(node)})",
+                            call_site, hint=f"write\n{example}")
+    return (kind, kind), 2
 
 
 def _check_no_return_value(kernel: Kernel, accs: list[str]) -> None:
@@ -225,6 +253,10 @@ def bind_launch(kernel: Kernel, kind: str, policy: str, rank: int, kwargs: dict[
     elif len(reducers) > 1:
         raise ArgumentError(f"parallel_{kind} takes one reducer, not {tuple(reducers)!r}", call_site,
                             hint="several accumulators are a parallel_reduce feature")
+    elif kind == "scan" and reducers[0] in LOC_REDUCERS:
+        raise ArgumentError(f"parallel_scan has no {reducers[0]!r} reducer (kernel {kernel.name})", call_site,
+                            hint="maxloc / minloc are parallel_reduce reducers; a running maximum is a scan "
+                                 "with reducer='max'")
     if policy != "team":
         check_index_rank(kernel, rank, kwargs, call_site)
     idx, acc, final, own = split_params(kernel, kind, rank, policy == "team", n_acc)

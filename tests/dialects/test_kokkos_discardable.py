@@ -32,7 +32,7 @@ _GOOD = """builtin.module attributes {kokkos.target = "cuda"} {
     "scf.parallel"(%b, %b, %e, %e, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
     ^bb0(%i: index, %j: index):
       scf.reduce
-    }) {kokkos.tile = [8 : i64, 2 : i64]} : (index, index, index, index, index, index) -> ()
+    }) {kokkos.tile = [8 : i64, 2 : i64], kokkos.ordered} : (index, index, index, index, index, index) -> ()
     func.return
   }
   func.func @staged(%n: index) attributes {kokkos.entry = #kokkos.entry<for>} {

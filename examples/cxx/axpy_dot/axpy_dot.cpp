@@ -73,16 +73,20 @@ void axpy(int64_t begin, int64_t end, double a, view_1d_const_double x, view_1d_
 }
 
 double dot(int64_t begin, int64_t end, view_1d_const_double x, view_1d_const_double y) {
-  const Kokkos::RangePolicy<Kokkos::OpenMP, Kokkos::IndexType<int64_t>> dot_policy(begin, end);
+  // In vector lanes: the reducer allows reassociation (docs/reductions-and-scans.md).
+  const Kokkos::RangePolicy<Kokkos::OpenMP, Kokkos::IndexType<int64_t>> dot_policy(0, hpcir::lane_blocks(begin, end));
   double dot_result;
-  Kokkos::parallel_reduce("dot", dot_policy, dot_functor{x, y}, Kokkos::Sum<double>(dot_result));
+  const auto dot_reduction = Kokkos::Sum<double>(dot_result);
+  Kokkos::parallel_reduce("dot", dot_policy, hpcir::lane_reduce<dot_functor, decltype(dot_reduction)>{dot_functor{x, y}, dot_reduction, begin, end}, dot_reduction);
   return dot_result;
 }
 
 double vmax(int64_t begin, int64_t end, view_1d_const_double x) {
-  const Kokkos::RangePolicy<Kokkos::OpenMP, Kokkos::IndexType<int64_t>> vmax_policy(begin, end);
+  // In vector lanes: the reducer allows reassociation (docs/reductions-and-scans.md).
+  const Kokkos::RangePolicy<Kokkos::OpenMP, Kokkos::IndexType<int64_t>> vmax_policy(0, hpcir::lane_blocks(begin, end));
   vmax_value vmax_result;
-  Kokkos::parallel_reduce("vmax", vmax_policy, vmax_functor{x}, vmax_reducer{&vmax_result});
+  const auto vmax_reduction = vmax_reducer{&vmax_result};
+  Kokkos::parallel_reduce("vmax", vmax_policy, hpcir::lane_reduce<vmax_functor, decltype(vmax_reduction)>{vmax_functor{x}, vmax_reduction, begin, end}, vmax_reduction);
   return vmax_result.v0;
 }
 

@@ -75,6 +75,7 @@ KOKKOS_INLINE_FUNCTION double fma(double a, double b, double c) { return ::fma(a
 KOKKOS_INLINE_FUNCTION float fma(float a, float b, float c) { return ::fmaf(a, b, c); }
 
 // arith.maximumf / minimumf: NaN-propagating, -0 < +0 (IEEE 754-2019 maximum/minimum).
+#if defined(__CUDACC__) || defined(__HIPCC__)
 template <class T> KOKKOS_INLINE_FUNCTION T maximumf(T a, T b) {
   if (a != a) return a;
   if (b != b) return b;
@@ -87,6 +88,30 @@ template <class T> KOKKOS_INLINE_FUNCTION T minimumf(T a, T b) {
   if (a == b) return signbit(a) ? a : b;
   return a < b ? a : b;
 }
+#else
+// Host compilers: without branches, so that a reduction's lanes vectorise. `b > a ? b : a` is one
+// vmaxpd (it keeps `a` when `a` is NaN or on a tie); then a +0 `b` clears the sign (max(-0, +0) is
+// +0) and a NaN `b` is taken. The minimum mirrors it (a -0 `b` sets the sign).
+template <class T> struct float_bits;
+template <> struct float_bits<double> { using type = uint64_t; };
+template <> struct float_bits<float> { using type = uint32_t; };
+template <class T> KOKKOS_INLINE_FUNCTION T maximumf(T a, T b) {
+  using U = typename float_bits<T>::type;
+  constexpr U sign = U(1) << (8 * sizeof(U) - 1);
+  const T larger = b > a ? b : a;
+  const U keep = __builtin_bit_cast(U, b) == 0 ? static_cast<U>(~sign) : static_cast<U>(~U(0));
+  const T r = __builtin_bit_cast(T, static_cast<U>(__builtin_bit_cast(U, larger) & keep));
+  return b != b ? b : r;
+}
+template <class T> KOKKOS_INLINE_FUNCTION T minimumf(T a, T b) {
+  using U = typename float_bits<T>::type;
+  constexpr U sign = U(1) << (8 * sizeof(U) - 1);
+  const T smaller = b < a ? b : a;
+  const U set = __builtin_bit_cast(U, b) == sign ? sign : U(0);
+  const T r = __builtin_bit_cast(T, static_cast<U>(__builtin_bit_cast(U, smaller) | set));
+  return b != b ? b : r;
+}
+#endif
 
 // Integer helpers with MLIR semantics.
 template <class T> struct unsigned_of { using type = typename std::make_unsigned<T>::type; };
@@ -457,6 +482,125 @@ template <class T> inline std::string format_spec(const char* spec, T x) {
   std::snprintf(buf, sizeof buf, spec, x);
   return std::string(buf);
 }
+
+// maxloc / minloc: Kokkos' own MaxLoc / MinLoc reducers, with the identity of the value at -inf / +inf
+// for floats (Kokkos starts from the largest finite value) and ties going to the lower index (Kokkos
+// keeps whichever partial it joins first; NumPy's argmax / argmin give the first index).
+template <class T> KOKKOS_INLINE_FUNCTION T lowest_value() {
+  return std::is_floating_point<T>::value ? -infinity<T>() : Kokkos::reduction_identity<T>::max();
+}
+template <class T> KOKKOS_INLINE_FUNCTION T highest_value() {
+  return std::is_floating_point<T>::value ? infinity<T>() : Kokkos::reduction_identity<T>::min();
+}
+template <class T, class Space = Kokkos::HostSpace>
+struct max_loc : Kokkos::MaxLoc<T, int64_t, Space> {
+  using reducer = max_loc;
+  using value_type = Kokkos::ValLocScalar<T, int64_t>;
+  using Kokkos::MaxLoc<T, int64_t, Space>::MaxLoc;
+  KOKKOS_INLINE_FUNCTION void join(value_type& dst, const value_type& src) const {
+    if (src.val > dst.val || (src.val == dst.val && src.loc < dst.loc)) dst = src;
+  }
+#if KOKKOS_VERSION < 40000
+  KOKKOS_INLINE_FUNCTION void join(volatile value_type& dst, const volatile value_type& src) const {
+    if (src.val > dst.val || (src.val == dst.val && src.loc < dst.loc)) {
+      dst.val = src.val;
+      dst.loc = src.loc;
+    }
+  }
+#endif
+  KOKKOS_INLINE_FUNCTION void init(value_type& v) const {
+    v.val = lowest_value<T>();
+    v.loc = Kokkos::reduction_identity<int64_t>::min();
+  }
+};
+template <class T, class Space = Kokkos::HostSpace>
+struct min_loc : Kokkos::MinLoc<T, int64_t, Space> {
+  using reducer = min_loc;
+  using value_type = Kokkos::ValLocScalar<T, int64_t>;
+  using Kokkos::MinLoc<T, int64_t, Space>::MinLoc;
+  KOKKOS_INLINE_FUNCTION void join(value_type& dst, const value_type& src) const {
+    if (src.val < dst.val || (src.val == dst.val && src.loc < dst.loc)) dst = src;
+  }
+#if KOKKOS_VERSION < 40000
+  KOKKOS_INLINE_FUNCTION void join(volatile value_type& dst, const volatile value_type& src) const {
+    if (src.val < dst.val || (src.val == dst.val && src.loc < dst.loc)) {
+      dst.val = src.val;
+      dst.loc = src.loc;
+    }
+  }
+#endif
+  KOKKOS_INLINE_FUNCTION void init(value_type& v) const {
+    v.val = highest_value<T>();
+    v.loc = Kokkos::reduction_identity<int64_t>::min();
+  }
+};
+
+// Host reductions and sum scans over a 1-D range, vectorised (docs/reductions-and-scans.md). Each
+// index of the launch's policy is a block of `lane_block` indices; a block runs the user's functor
+// in W independent partial values (lanes), so the compiler turns W iterations into vector
+// instructions instead of one long dependency chain, then joins the lanes with the reducer's own
+// join. This reassociates: it is used only where the reducer allows it (integers, max/min, and
+// float sum/prod unless the kernel asked for ordered=True).
+constexpr int64_t lane_block = 4096;
+KOKKOS_INLINE_FUNCTION int64_t lane_blocks(int64_t begin, int64_t end) {
+  return end > begin ? (end - begin + lane_block - 1) / lane_block : 0;
+}
+template <class Value> constexpr int lanes_of() { return sizeof(Value) <= 8 ? int(128 / sizeof(Value)) : 4; }
+#if !defined(__CUDACC__) && !defined(__HIPCC__)
+template <class Functor, class Reducer>
+struct lane_reduce {
+  using value_type = typename Reducer::value_type;
+  static constexpr int W = lanes_of<value_type>();
+  Functor functor;
+  Reducer reducer;
+  int64_t begin, end;
+  inline void operator()(const int64_t block, value_type& acc) const {
+    const int64_t lo = begin + block * lane_block;
+    const int64_t hi = end - lo < lane_block ? end : lo + lane_block;
+    value_type lane[W];
+    for (int l = 0; l < W; ++l) reducer.init(lane[l]);
+    int64_t i = lo;
+    for (; i + W <= hi; i += W) {
+#pragma omp simd
+      for (int l = 0; l < W; ++l) functor(i + l, lane[l]);
+    }
+    for (; i < hi; ++i) functor(i, lane[0]);
+    for (int l = 0; l < W; ++l) reducer.join(acc, lane[l]);
+  }
+};
+// A sum scan: Kokkos runs the body twice per index, and the first pass only needs each block's
+// total, so that pass is a lane reduction (reads only); the final pass runs the body in order.
+template <class Functor, class Value>
+struct lane_scan {
+  static constexpr int W = lanes_of<Value>();
+  Functor functor;
+  int64_t begin, end;
+  inline void operator()(const int64_t block, Value& update, const bool final_pass) const {
+    const int64_t lo = begin + block * lane_block;
+    const int64_t hi = end - lo < lane_block ? end : lo + lane_block;
+    if (final_pass) {
+      for (int64_t i = lo; i < hi; ++i) functor(i, update, true);
+      return;
+    }
+    Value lane[W];
+    for (int l = 0; l < W; ++l) lane[l] = Value();
+    int64_t i = lo;
+    for (; i + W <= hi; i += W) {
+#pragma omp simd
+      for (int l = 0; l < W; ++l) functor(i + l, lane[l], false);
+    }
+    for (; i < hi; ++i) functor(i, lane[0], false);
+    for (int l = 0; l < W; ++l) update += lane[l];
+  }
+};
+// One thread: a scan is one pass in order with final = true (Kokkos would run the body twice).
+template <class Functor, class Value>
+inline Value ordered_scan(const Functor& functor, int64_t begin, int64_t end) {
+  Value update = Value();
+  for (int64_t i = begin; i < end; ++i) functor(i, update, true);
+  return update;
+}
+#endif
 
 }  // namespace hpcir
 #endif  // HPCIR_PRELUDE_V1
