@@ -23,7 +23,7 @@ from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, Ran
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from hpcir.core.errors import HpcirError, user_call_site
 from .program import fence
-from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, HIPManagedSpace, HIPSpace, HostSpace, LAnd,
+from .pykokkos_names import (BAnd, BOr, CudaSpace, DataType, DType, CudaUVMSpace, HIPManagedSpace, HIPSpace, HostSpace, LAnd,
                              Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
@@ -163,9 +163,9 @@ _UNSUPPORTED = {
     "MinMax": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
     "MinMaxLoc": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
 }
-for _op in ("div", "mod", "lshift", "rshift", "nand", "inc", "dec", "compare_exchange", "exchange"):
+for _op in ("nand", "inc", "dec", "compare_exchange", "exchange"):
     _UNSUPPORTED.setdefault(f"atomic_fetch_{_op}", ("this atomic has no MLIR atomic_rmw kind in hpcir",
-                                                    "use pk.atomic_fetch_add/sub/mul/min/max/and/or/xor"))
+                                                    "use pk.atomic_fetch_add/sub/mul/div/mod/min/max/and/or/xor/lshift/rshift"))
     _UNSUPPORTED.setdefault(f"atomic_{_op}", _UNSUPPORTED[f"atomic_fetch_{_op}"])
 
 
