@@ -8,6 +8,7 @@ beside the ops they rewrite: `kokkos.deep_copy %v, %v` becomes `kokkos.fence` (a
 """
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Sequence
 
@@ -245,3 +246,44 @@ class AtomicFetchOp(IRDLOperation):
             raise VerifyException(f"{self.name}: the value and the result must be of the element type {ty.element_type}")
         if kind in INTEGER_ONLY_ATOMICS and not isinstance(ty.element_type, IntegerType):
             raise VerifyException(f"{self.name} {kind!r} needs an integer element type, not {ty.element_type}")
+
+
+# One C printf conversion: flags, width, precision, length modifier, conversion character. `*`
+# widths (which take an argument) and %s / %n / %p (pointers) are not accepted.
+PRINTF_CONVERSION = re.compile(r"%(?P<flags>[-+ #0]*)(?P<width>\d*)(?P<prec>\.\d*)?"
+                               r"(?P<length>hh|h|ll|l|j|z|t|L)?(?P<conv>[diouxXeEfFgGaAc%])")
+
+
+def printf_conversions(fmt: str) -> list[re.Match[str]] | None:
+    """The value-taking conversions of a C format, or None when it has one this op does not take."""
+    out, pos = [], 0
+    for m in PRINTF_CONVERSION.finditer(fmt):
+        if "%" in fmt[pos:m.start()]:
+            return None
+        pos = m.end()
+        if m.group("conv") != "%":
+            out.append(m)
+    return None if "%" in fmt[pos:] else out
+
+
+@irdl_op_definition
+class PrintfOp(IRDLOperation):
+    """`kokkos.printf "x = %d\\n"(%x : i64)`: C printf inside a kernel (printf in device code works
+    on CUDA and HIP); the backend converts each value to the type its conversion names."""
+
+    name = "kokkos.printf"
+    values = var_operand_def()
+    format = prop_def(StringAttr)
+    traits = traits_def(MemoryWriteEffect())  # output is a write, as for gpu.printf
+    assembly_format = "$format (`(` $values^ `:` type($values) `)`)? attr-dict"
+
+    def __init__(self, format: str, values: Sequence[Value] = ()):
+        super().__init__(operands=[_values(values)], properties={"format": StringAttr(format)})
+
+    def verify_(self) -> None:
+        convs = printf_conversions(self.format.data)
+        if convs is None:
+            raise VerifyException(f"'{self.name}' format {self.format.data!r} has a conversion other than "
+                                  "%d %i %o %u %x %X %e %E %f %F %g %G %a %A %c %%")
+        if len(convs) != len(self.values):
+            raise VerifyException(f"'{self.name}' format has {len(convs)} conversions but {len(self.values)} values")

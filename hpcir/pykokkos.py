@@ -18,7 +18,7 @@ import numpy as np
 
 from . import api
 from .frontends.python.annotations import Acc, ScratchView1D, ScratchView2D, ScratchView3D, TeamMember
-from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
+from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, printf, single
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from hpcir.core.errors import HpcirError, user_call_site
@@ -154,7 +154,6 @@ def execute(space: ExecutionSpace, obj: Any) -> Any:
 
 # Names of PyKokkos that hpcir.pykokkos does not provide, with the reason and what to write instead.
 _UNSUPPORTED = {
-    "printf": ("kernels do not print", "return values through a view or a reduction and print on the host"),
     "classtype": ("user classes inside kernels are not supported", "pass each field as a view or a scalar"),
     "TeamThreadMDRange": ("multi-dimensional team ranges are not supported", "nest pk.TeamThreadRange loops"),
     "ThreadVectorMDRange": ("multi-dimensional vector ranges are not supported", "nest pk.ThreadVectorRange loops"),

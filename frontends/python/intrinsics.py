@@ -65,6 +65,15 @@ for _k in ATOMIC_KINDS:
         ATOMICS[_fn.__name__] = _fn
 
 
+@intrinsic("printf")
+def printf(fmt: str, *values: Any) -> None:
+    """C printf inside a kernel (`printf("x = %d\\n", x)`); outside kernels it prints the same text."""
+    import re
+    import sys
+    # Python's % formatting takes C's conversions but not all of its length modifiers.
+    sys.stdout.write(re.sub(r"(%[-+ #0]*\d*(?:\.\d*)?)(?:hh|h|ll|l|j|z|t|L)", r"\1", fmt) % values)
+
+
 class PerTeam:
     """`single(PerTeam(team), fn)`: fn runs once per team."""
 
