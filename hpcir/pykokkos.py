@@ -29,6 +29,7 @@ from .pykokkos_names import (BAnd, BOr, CudaSpace, DataType, DType, CudaUVMSpace
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
 from .pykokkos_ufuncs import UFUNCS, array, copyto, matmul, np_matmul, mean, ones, sum, var, zeros  # noqa: A004
+from .pykokkos_lambdas import is_lambda, lambda_launch
 from .pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
@@ -77,7 +78,11 @@ def _launch(launch: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
     if len(args) > at and isinstance(args[at], (list, tuple)):
         return _launch_list(launch, args, at, kwargs)
     with pk_errors():
-        if len(args) > at:
+        if len(args) > at and is_lambda(args[at]):  # PyKokkos' lambda workunits: the views follow them
+            kind = {api.parallel_for: "for", api.parallel_reduce: "reduce"}.get(launch, "scan")
+            args[at], captured = lambda_launch(args[at], kind, tuple(args[at + 1:]))
+            args, kwargs = args[:at + 1], {**kwargs, **captured}
+        elif len(args) > at:
             args[at], kwargs = resolve(args[at], kwargs)
         return launch(*args, **kwargs)
 
