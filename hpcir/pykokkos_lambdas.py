@@ -6,14 +6,14 @@ import ast
 import copy
 import hashlib
 import inspect
-import textwrap
+import linecache
 from typing import Any
 
 from hpcir.core.errors import HpcirError, KernelSyntaxError, user_call_site
 
 from .frontends.python.kernel import Kernel, _LiveNames
 
-_KERNELS: dict[tuple[Any, str, frozenset], "LambdaKernel"] = {}
+_KERNELS: dict[tuple[Any, str, frozenset, bool], "LambdaKernel"] = {}
 
 
 def is_lambda(obj: Any) -> bool:
@@ -40,20 +40,18 @@ class LambdaKernel(Kernel):
     """A lambda as a kernel: its index (and accumulator) parameters, then one parameter per captured
     value (`self.x` of the enclosing object, a local of the enclosing function), then the output view."""
 
-    def __init__(self, fn: Any, kind: str, aliased: frozenset = frozenset()) -> None:
+    def __init__(self, fn: Any, kind: str, aliased: frozenset = frozenset(), stores: bool = True) -> None:
         self.fn, self.reducer, self.adjoint, self.rank = fn, None, None, None
         self.name = f"pk_lambda_{fn.__code__.co_firstlineno}"
         self.filename = inspect.getsourcefile(fn) or "<unknown>"
         site = user_call_site()
-        try:
-            lines, first = inspect.getsourcelines(fn)
-            raw = "".join(lines)
-            self.col_offset = len(lines[0]) - len(lines[0].lstrip())
-            fragment = ast.parse(textwrap.dedent(raw))
-        except (OSError, SyntaxError):
+        try:  # the whole file: a lambda may sit on a continuation line of a longer call
+            text = "".join(linecache.getlines(self.filename)) or inspect.getsource(inspect.getmodule(fn))
+            fragment = ast.parse(text)
+        except (OSError, TypeError, SyntaxError):
             raise HpcirError("cannot read the source of this lambda", site,
                              hint="write the workunit as a def decorated with @pk.workunit") from None
-        self.line_offset = first - 1
+        self.line_offset, self.col_offset = 0, 0
         lam = _find(fn, fragment, self.line_offset, self.col_offset)
         if lam is None:
             raise HpcirError("cannot find this lambda in its source line", site,
@@ -98,7 +96,8 @@ class LambdaKernel(Kernel):
                     return self.param(node.id, None, node)
                 return node
 
-        if kind == "for":
+        self.stores, self.reduces = kind == "for" and stores, kind == "reduce"
+        if self.stores:
             self.out_name = "out" if "out" not in taken else "out_"
             taken.add(self.out_name)
         if kind == "reduce":  # acc + value: the value each index adds to the sum
@@ -110,14 +109,17 @@ class LambdaKernel(Kernel):
             value = body.right if isinstance(body.left, ast.Name) and body.left.id == acc else body.left
             stmt: ast.stmt = ast.AugAssign(ast.Name(acc, ast.Store()), ast.Add(), Capture().visit(value))
         else:  # the value of index i, stored into the launch's view
-            stmt = ast.Assign([ast.Subscript(ast.Name(self.out_name, ast.Load()), ast.Name(params[0], ast.Load()), ast.Store())],
+            if not stores:  # `lambda i: pk.printf(...)` with no view after it: the body is the statement
+                stmt = ast.Expr(Capture().visit(body))
+            else:
+                stmt = ast.Assign([ast.Subscript(ast.Name(self.out_name, ast.Load()), ast.Name(params[0], ast.Load()), ast.Store())],
                               Capture().visit(body))
         ast.fix_missing_locations(ast.copy_location(stmt, lam.body))
         for n in ast.walk(stmt):
             if not hasattr(n, "lineno") or n.lineno is None:
                 ast.copy_location(n, lam.body)
         args = [ast.copy_location(ast.arg(p), lam) for p in params + list(self.captures)]
-        if kind == "for":
+        if self.stores:
             args.append(ast.copy_location(ast.arg(self.out_name), lam))
         self.tree = ast.FunctionDef(self.name, ast.arguments([], args, None, [], [], None, []), [stmt], [], None)
         ast.copy_location(self.tree, lam)
@@ -143,28 +145,30 @@ class LambdaKernel(Kernel):
     def arguments(self, fn: Any, views: tuple) -> dict[str, Any]:
         """The launch's keyword arguments: the captured values and the output view."""
         out = self.captured(fn)
-        if hasattr(self, "out_name"):
+        if self.stores:
             if len(views) != 1:
                 raise HpcirError(f"a parallel_for lambda stores into one view, passed after it; got {len(views)}",
                                  user_call_site(), hint="pk.parallel_for(n, lambda i: value, view)")
             out[self.out_name] = views[0]
         elif views:
-            raise HpcirError("a parallel_reduce lambda takes no view after it", user_call_site())
+            raise HpcirError(f"a {'parallel_reduce ' if self.reduces else ''}lambda that stores nothing takes no "
+                             "view after it", user_call_site())
         return out
 
 
 def lambda_launch(fn: Any, kind: str, views: tuple) -> tuple[Kernel, dict[str, Any]]:
     """The kernel of a lambda workunit (built once per lambda) and its launch arguments."""
-    k = _kernel(fn, kind, frozenset())
-    if kind == "for" and len(views) == 1:  # a captured view that is the output: read it as the output
+    stores = kind == "for" and bool(views)
+    k = _kernel(fn, kind, frozenset(), stores)
+    if stores and len(views) == 1:  # a captured view that is the output: read it as the output
         aliased = frozenset(k.captures[p] for p, v in k.captured(fn).items() if v is views[0])
-        k = _kernel(fn, kind, aliased) if aliased else k
+        k = _kernel(fn, kind, aliased, stores) if aliased else k
     return k, k.arguments(fn, views)
 
 
-def _kernel(fn: Any, kind: str, aliased: frozenset) -> LambdaKernel:
-    key = (fn.__code__, kind, aliased)
+def _kernel(fn: Any, kind: str, aliased: frozenset, stores: bool) -> LambdaKernel:
+    key = (fn.__code__, kind, aliased, stores)
     k = _KERNELS.get(key)
     if k is None:
-        k = _KERNELS[key] = LambdaKernel(fn, kind, aliased)
+        k = _KERNELS[key] = LambdaKernel(fn, kind, aliased, stores)
     return k
