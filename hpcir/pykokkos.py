@@ -52,6 +52,26 @@ reshape, ravel, transpose, expand_dims, asarray, atleast_2d = (np.reshape, np.ra
 Atomic, RandomAccess, Restrict, Unmanaged = Trait.Atomic, Trait.RandomAccess, Trait.Restrict, Trait.Unmanaged
 
 
+class _MDRange:
+    """A multi-dimensional nested range, `pk.TeamThreadMDRange(team, n0, n1, ...)`: inside a workunit
+    it is read as the one-dimensional range over n0 * n1 * ... (see pykokkos_rewrite)."""
+
+    def __init__(self, team: Any, *extents: int) -> None:
+        self.team, self.extents = team, extents
+
+
+class TeamThreadMDRange(_MDRange):
+    """The team's threads over a multi-dimensional index space."""
+
+
+class ThreadVectorMDRange(_MDRange):
+    """A thread's vector lanes over a multi-dimensional index space."""
+
+
+class TeamVectorMDRange(_MDRange):
+    """The team's threads and vector lanes over a multi-dimensional index space."""
+
+
 def set_default_space(space: ExecutionSpace) -> None:
     """Run launches that name no execution space on `space` (pk.OpenMP, pk.Serial, ...)."""
     if not isinstance(space, ExecutionSpace):
@@ -160,8 +180,6 @@ def execute(space: ExecutionSpace, obj: Any) -> Any:
 # Names of PyKokkos that hpcir.pykokkos does not provide, with the reason and what to write instead.
 _UNSUPPORTED = {
     "classtype": ("user classes inside kernels are not supported", "pass each field as a view or a scalar"),
-    "TeamThreadMDRange": ("multi-dimensional team ranges are not supported", "nest pk.TeamThreadRange loops"),
-    "ThreadVectorMDRange": ("multi-dimensional vector ranges are not supported", "nest pk.ThreadVectorRange loops"),
     "MinLoc": ("value+location reducers are not supported", "reduce the value, then find its index"),
     "MaxLoc": ("value+location reducers are not supported", "reduce the value, then find its index"),
     "MinMax": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
