@@ -168,3 +168,27 @@ def test_atomics_and_printf_compile_for_gpu(target):
         assert f"Kokkos::atomic_fetch_{kind}(&" in cpp
     assert 'printf("i=%d x=%.2f big=%lld hex=%x 100%% \\"q\\"\\n", static_cast<int>(' in cpp
     compile_only(sources, get_target(target), install)
+
+
+def test_the_ops_verifiers():
+    """kokkos.atomic_fetch and kokkos.printf refuse what Kokkos' functions / C's printf do not take."""
+    from xdsl.dialects import arith
+    from xdsl.dialects.builtin import FloatAttr, IndexType, IntegerAttr, f64, i32
+    from xdsl.utils.exceptions import VerifyException
+    from hpcir.dialects import kokkos as kk
+    from xdsl.ir import Block
+
+    blk = Block(arg_types=[kk.view_type(f64, 1, "host"), kk.view_type(i32, 1, "host"), IndexType()])
+    fv, iv, i = blk.args
+    x = arith.ConstantOp(FloatAttr(2.0, f64))
+    n = arith.ConstantOp(IntegerAttr(3, i32))
+    kk.AtomicFetchOp("mod", n.result, iv, [i]).verify()
+    kk.AtomicFetchOp("div", x.result, fv, [i]).verify()
+    kk.PrintfOp("%d %% %5.2f\n", [n.result, x.result]).verify()
+    for bad, words in [(kk.AtomicFetchOp("mod", x.result, fv, [i]), "needs an integer element type"),
+                       (kk.AtomicFetchOp("nand", n.result, iv, [i]), "unknown kind"),
+                       (kk.AtomicFetchOp("div", x.result, fv, []), "0 indices"),
+                       (kk.PrintfOp("%s\n", [x.result]), "conversion other than"),
+                       (kk.PrintfOp("%d %d\n", [n.result]), "2 conversions but 1 values")]:
+        with pytest.raises(VerifyException, match=words):
+            bad.verify()
