@@ -243,7 +243,8 @@ class AtomicFetchOp(IRDLOperation):
         if len(self.indices) != len(ty.get_shape()):
             raise VerifyException(f"{self.name}: {len(self.indices)} indices for a rank-{len(ty.get_shape())} view")
         if self.value.type != ty.element_type or self.result.type != ty.element_type:
-            raise VerifyException(f"{self.name}: the value and the result must be of the element type {ty.element_type}")
+            raise VerifyException(f"{self.name}: the value and the result must be of the element type "
+                                  f"{ty.element_type}")
         if kind in INTEGER_ONLY_ATOMICS and not isinstance(ty.element_type, IntegerType):
             raise VerifyException(f"{self.name} {kind!r} needs an integer element type, not {ty.element_type}")
 

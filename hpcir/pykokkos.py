@@ -23,7 +23,8 @@ from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, Ran
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from hpcir.core.errors import HpcirError, user_call_site
 from .program import fence
-from .pykokkos_names import (BAnd, BOr, CudaSpace, DataType, DType, CudaUVMSpace, HIPManagedSpace, HIPSpace, HostSpace, LAnd,
+from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DType, HIPManagedSpace, HIPSpace, HostSpace,
+                             LAnd,
                              Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,

@@ -112,8 +112,9 @@ class LambdaKernel(Kernel):
             if not stores:  # `lambda i: pk.printf(...)` with no view after it: the body is the statement
                 stmt = ast.Expr(Capture().visit(body))
             else:
-                stmt = ast.Assign([ast.Subscript(ast.Name(self.out_name, ast.Load()), ast.Name(params[0], ast.Load()), ast.Store())],
-                              Capture().visit(body))
+                target = ast.Subscript(ast.Name(self.out_name, ast.Load()), ast.Name(params[0], ast.Load()),
+                                       ast.Store())
+                stmt = ast.Assign([target], Capture().visit(body))
         ast.fix_missing_locations(ast.copy_location(stmt, lam.body))
         for n in ast.walk(stmt):
             if not hasattr(n, "lineno") or n.lineno is None:

@@ -478,7 +478,8 @@ def _print(em: FunctionEmitter, op: Operation) -> None:
 _PRINTF_INT = {"": "int", "hh": "int", "h": "int", "l": "long", "ll": "long long", "j": "intmax_t",
                "z": "size_t", "t": "ptrdiff_t", "L": "long long"}
 _PRINTF_UNSIGNED = {"": "unsigned", "hh": "unsigned", "h": "unsigned", "l": "unsigned long",
-                    "ll": "unsigned long long", "j": "uintmax_t", "z": "size_t", "t": "size_t", "L": "unsigned long long"}
+                    "ll": "unsigned long long", "j": "uintmax_t", "z": "size_t", "t": "size_t",
+                    "L": "unsigned long long"}
 
 
 @handles("kokkos.printf")
