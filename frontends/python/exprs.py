@@ -177,7 +177,7 @@ class ExprMixin(Emitter):
         if isinstance(node.op, ast.USub):
             if v.ty.is_float:
                 return TV(self.emit(arith.NegfOp(v.ssa)).results[0], v.ty, v.weak)
-            t = I64 if v.ty.is_bool else v.ty
+            t = I64 if v.ty.is_bool else (I32 if v.ty.is_int and v.ty.bits < 32 else v.ty)
             v = self.convert(v, t)
             zero = self.const(0, t)
             return TV(self.emit(arith.SubiOp(zero.ssa, v.ssa)).results[0], t, v.weak)
@@ -196,6 +196,8 @@ class ExprMixin(Emitter):
         if isinstance(op, ast.Pow):
             return self.power(a, b, node)
         t = join_types(a, b)
+        if t.is_int and t.bits < 32:  # C++'s integer promotion: 8- and 16-bit operands compute as int
+            t = I32
         weak = a.weak and b.weak
         if t.is_complex:
             if type(op) not in COMPLEX_BINOPS:

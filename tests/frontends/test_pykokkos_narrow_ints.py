@@ -1,0 +1,47 @@
+"""Kernels on int8 / int16 views and scalars (PyKokkos' pk.int8, pk.int16): C++'s integer promotion
+(arithmetic as int), truncation on store, the C ABI of 8/16-bit scalars; compared with NumPy."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import hpcir
+import hpcir.pykokkos as pk
+
+
+@pk.workunit
+def narrow(i: int, a: pk.View1D[pk.int8], b: pk.View1D[pk.int16], wide: pk.View1D[pk.int32],
+           a_out: pk.View1D[pk.int8], b_out: pk.View1D[pk.int16], k: int):
+    wide[i] = (a[i] + a[i]) // 2 + b[i] * 3 - (-a[i])  # as int: a[i] + a[i] does not wrap at 8 bits
+    a_out[i] = a[i] * 3 + k  # stored back into 8 bits: wraps as C++'s conversion
+    b_out[i] += b[i] ^ (b[i] >> 3)
+    if a[i] < b[i]:
+        b_out[i] -= 1
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_int8_int16_views_against_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 40))
+    a = rng.integers(-128, 128, n).astype(np.int8)
+    b = rng.integers(-32768, 32768, n).astype(np.int16)
+    b_out = rng.integers(-1000, 1000, n).astype(np.int16)
+    k = int(rng.integers(-100, 100))
+    wide, a_out, b0 = np.zeros(n, np.int32), pk.View([n], pk.int8), b_out.copy()
+    pk.parallel_for(n, narrow, a=a, b=b, wide=wide, a_out=a_out, b_out=b_out, k=np.int8(k))
+    A, B = a.astype(np.int64), b.astype(np.int64)
+    np.testing.assert_array_equal(wide, ((A + A) // 2 + B * 3 + A).astype(np.int32))
+    np.testing.assert_array_equal(a_out, (A * 3 + k).astype(np.int8))
+    np.testing.assert_array_equal(b_out, (b0 + (B ^ (B >> 3)) - (A < B)).astype(np.int16))
+    assert a_out.dtype.value is np.int8 and type(a_out[0]) is np.int8
+
+
+@hpcir.kernel
+def shift_store(i: int, s: np.int16, x: hpcir.View1D[np.int16]):
+    x[i] = s + i
+
+
+def test_int16_scalar_through_the_c_abi():
+    x = np.zeros(5, np.int16)
+    hpcir.parallel_for(5, shift_store, s=np.int16(-32768), x=x)  # an int16 kernel parameter
+    np.testing.assert_array_equal(x, (-32768 + np.arange(5)).astype(np.int16))
