@@ -36,6 +36,30 @@ def _find(fn: Any, tree: ast.AST, line0: int, col0: int) -> ast.Lambda | None:
     return None
 
 
+def _terms(node: ast.expr, sign: int = 1) -> list[tuple[int, ast.expr]]:
+    """The signed terms of a chain of + and - (`a + b - c`: +a, +b, -c)."""
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Add, ast.Sub)):
+        return _terms(node.left, sign) + _terms(node.right, sign if isinstance(node.op, ast.Add) else -sign)
+    return [(sign, node)]
+
+
+def _without_acc(body: ast.expr, acc: str) -> ast.expr | None:
+    """The value a reduce lambda adds: its sum without the one `+acc` term (`acc + x - y`: x - y),
+    or None when the body is not such a sum."""
+    terms = _terms(body)
+    at = [k for k, (sg, t) in enumerate(terms) if isinstance(t, ast.Name) and t.id == acc]
+    rest = [st for k, st in enumerate(terms) if k not in at]
+    if len(at) != 1 or terms[at[0]][0] != 1 or not rest or \
+            any(isinstance(n, ast.Name) and n.id == acc for _, t in rest for n in ast.walk(t)):
+        return None
+    sign, out = rest[0]
+    if sign < 0:
+        out = ast.copy_location(ast.UnaryOp(ast.USub(), out), out)
+    for sg, t in rest[1:]:
+        out = ast.copy_location(ast.BinOp(out, ast.Add() if sg > 0 else ast.Sub(), t), t)
+    return out
+
+
 class LambdaKernel(Kernel):
     """A lambda as a kernel: its index (and accumulator) parameters, then one parameter per captured
     value (`self.x` of the enclosing object, a local of the enclosing function), then the output view."""
@@ -102,11 +126,10 @@ class LambdaKernel(Kernel):
             taken.add(self.out_name)
         if kind == "reduce":  # acc + value: the value each index adds to the sum
             acc = params[1]
-            if not (isinstance(body, ast.BinOp) and isinstance(body.op, ast.Add) and
-                    any(isinstance(s, ast.Name) and s.id == acc for s in (body.left, body.right))):
+            value = _without_acc(body, acc)
+            if value is None:
                 raise KernelSyntaxError(f"a parallel_reduce lambda returns `{acc} + value` (a sum)", self.loc(lam.body),
                                         hint="write the workunit as a def with pk.Acc for other reductions")
-            value = body.right if isinstance(body.left, ast.Name) and body.left.id == acc else body.left
             stmt: ast.stmt = ast.AugAssign(ast.Name(acc, ast.Store()), ast.Add(), Capture().visit(value))
         else:  # the value of index i, stored into the launch's view
             if not stores:  # `lambda i: pk.printf(...)` with no view after it: the body is the statement

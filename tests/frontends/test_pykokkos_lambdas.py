@@ -21,7 +21,7 @@ class Lambdas:
     @pk.main
     def run(self):
         scale = 0.5
-        self.total = pk.parallel_reduce("sum", self.n, lambda i, acc: self.x[i] * scale + acc)
+        self.total = pk.parallel_reduce("sum", self.n, lambda i, acc: self.x[i] * scale + acc - i)
         pk.parallel_for("fill", self.n, lambda i: self.x[i] * self.x[i] - scale, self.out)
         pk.parallel_for(self.n, lambda i: self.c, self.count)
         pk.parallel_for(self.n, lambda i: self.count[i] + i, self.count)  # reads the view it stores into
@@ -33,7 +33,7 @@ def test_lambdas_in_a_workload_against_numpy(seed):
     x, c = rng.uniform(-2, 2, int(rng.integers(1, 30))), int(rng.integers(-5, 5))
     w = Lambdas(x, c)
     pk.execute(pk.OpenMP, w)
-    np.testing.assert_allclose(w.total, 0.5 * x.sum(), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(w.total, 0.5 * x.sum() - np.arange(len(x)).sum(), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(w.out, x * x - 0.5, rtol=1e-12)
     np.testing.assert_array_equal(w.count, c + np.arange(len(x)))
 
@@ -57,6 +57,8 @@ def test_lambda_errors_are_located():
     with pytest.raises(HpcirError, match="returns `acc \\+ value`") as err:
         pk.parallel_reduce(4, lambda i, acc: acc * x[i])
     assert "test_pykokkos_lambdas.py" in str(err.value)
+    with pytest.raises(HpcirError, match="returns `acc \\+ value`"):
+        pk.parallel_reduce(4, lambda i, acc: x[i] - acc)
     with pytest.raises(HpcirError, match="stores into one view"):
         pk.parallel_for(4, lambda i: 1.0, x, x)
     with pytest.raises(HpcirError, match="takes 1 parameter"):
