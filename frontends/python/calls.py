@@ -215,6 +215,9 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
     from hpcir.dialects.kokkos_data_ops import ATOMIC_FETCH_KINDS, INTEGER_ONLY_ATOMICS, AtomicFetchOp
     if et.is_complex:
         return _complex_atomic(self, tag, kind, view, idx, node, fetch or want_value)
+    if et.is_unsigned:
+        raise self.err(KernelTypeError, f"{tag} on a view of {et}: atomics on unsigned views are not supported", node,
+                       hint="use a view of int32 or int64")
     val = self.convert(self.scalar(node.args[2]), et)
     if et.is_bool:
         raise self.err(KernelTypeError, f"{tag} is not defined on bool views", node)

@@ -45,3 +45,39 @@ def test_int16_scalar_through_the_c_abi():
     x = np.zeros(5, np.int16)
     hpcir.parallel_for(5, shift_store, s=np.int16(-32768), x=x)  # an int16 kernel parameter
     np.testing.assert_array_equal(x, (-32768 + np.arange(5)).astype(np.int16))
+
+
+@pk.workunit
+def unsigned(i: int, a: pk.View1D[pk.uint8], b: pk.View1D[pk.uint16], c: pk.View1D[pk.uint32],
+             out: pk.View1D[pk.int64], c2: pk.View1D[pk.uint32], f: pk.View1D[pk.double], k: int):
+    out[i] = a[i] + a[i] + b[i] * 2 - c[i] + (~a[i]) + (a[i] < b[i]) + c[i] // (a[i] + 1)
+    c2[i] = c[i] - 5 * a[i] + k  # wraps modulo 2^32 when stored, as C++
+    f[i] = c[i] * 0.5 + float(b[i])
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_unsigned_views_against_numpy(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 30))
+    a = rng.integers(0, 256, n).astype(np.uint8)
+    b = rng.integers(0, 65536, n).astype(np.uint16)
+    c = rng.integers(0, 2**32, n).astype(np.uint32)
+    c[0] = 2**32 - 1
+    out, c2, f, k = np.zeros(n, np.int64), pk.View([n], pk.uint32), np.zeros(n), int(rng.integers(-9, 9))
+    pk.parallel_for(n, unsigned, a=a, b=b, c=c, out=out, c2=c2, f=f, k=np.uint8(k) if k >= 0 else k)
+    A, B, C = a.astype(np.int64), b.astype(np.int64), c.astype(np.int64)
+    np.testing.assert_array_equal(out, A + A + B * 2 - C + (~A) + (A < B) + C // (A + 1))
+    np.testing.assert_array_equal(c2, (C - 5 * A + k).astype(np.uint32))
+    np.testing.assert_allclose(f, C * 0.5 + B, rtol=1e-15)
+    assert c2.dtype.value is np.uint32 and type(c2[0]) is np.uint32
+
+
+def test_unsigned_atomics_and_uint64_are_refused():
+    @pk.workunit
+    def bump(i: int, v: pk.View1D[pk.uint16]):
+        pk.atomic_add(v, [0], 1)
+
+    with pytest.raises(hpcir.HpcirError, match="atomics on unsigned views are not supported"):
+        pk.parallel_for(2, bump, v=np.zeros(1, np.uint16))
+    with pytest.raises(hpcir.HpcirError, match="uint64"):
+        pk.parallel_for(2, shift_store, s=1, x=np.zeros(2, np.uint64))
