@@ -120,7 +120,12 @@ def _launch_elementwise(name: str, expr: str, ufunc: Any, arrays: list[np.ndarra
     for a in arrays:
         if scalar_from_numpy(a.dtype) is None:
             raise HpcirError(f"pk.{name} on {a.dtype} views is not supported", user_call_site(),
-                             hint="use views of pk.double, pk.float, pk.int32, pk.int64 or pk.bool")
+                             hint="use views of pk.double, pk.float, pk.int8..pk.int64, pk.uint8..pk.uint32 or pk.bool")
+    if scalar_from_numpy(rtype) is None and out is None:  # NumPy's sqrt of int8 is float16
+        kinds = " and ".join(str(a.dtype) for a in arrays)
+        raise HpcirError(f"pk.{name} on {kinds} views gives {rtype} (NumPy's rule), which kernels do not compute with",
+                         user_call_site(),
+                         hint="convert the view first, e.g. v.astype(np.float32)")
     if out is None:
         out = _new_view(shape if shape else (1,), rtype)
     else:

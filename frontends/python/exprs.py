@@ -199,7 +199,7 @@ class ExprMixin(Emitter):
         if isinstance(op, ast.Pow):
             return self.power(a, b, node)
         t = join_types(a, b)
-        if (t.is_int or t.is_unsigned) and t.bits < 32:  # C++'s integer promotion: 8- and 16-bit operands compute as int
+        if (t.is_int or t.is_unsigned) and t.bits < 32:  # C++'s integer promotion: 8/16-bit operands compute as int
             t = I32
         elif t.is_unsigned:  # uint32 values compute exactly as int64
             t = I64
