@@ -81,3 +81,26 @@ def test_unsigned_atomics_and_uint64_are_refused():
         pk.parallel_for(2, bump, v=np.zeros(1, np.uint16))
     with pytest.raises(hpcir.HpcirError, match="uint64"):
         pk.parallel_for(2, shift_store, s=1, x=np.zeros(2, np.uint64))
+
+
+def test_narrow_and_unsigned_ir_verifies_upstream():
+    """The kernels' IR (unsigned element types, unrealized casts, signless arith) passes MLIR 22's
+    verifier at L2 and L3."""
+    from hpcir.dialects.upstream import verify_upstream
+    from hpcir.frontends.python.signature import bind_launch
+    from hpcir.lowering import build_module, lower_to_l3
+
+    n = 4
+    specs = []
+    for k, args in [(narrow, dict(a=np.zeros(n, np.int8), b=np.zeros(n, np.int16), wide=np.zeros(n, np.int32),
+                                  a_out=np.zeros(n, np.int8), b_out=np.zeros(n, np.int16), k=1)),
+                    (unsigned, dict(a=np.zeros(n, np.uint8), b=np.zeros(n, np.uint16), c=np.zeros(n, np.uint32),
+                                    out=np.zeros(n, np.int64), c2=np.zeros(n, np.uint32), f=np.zeros(n), k=1))]:
+        spec, _ = bind_launch(k, "for", "range", 1, args, None, "sum")
+        specs.append(spec)
+    l2 = build_module(specs, "cpu")
+    l2.verify()
+    verify_upstream(l2)
+    text = str(l2)
+    assert "ui8" in text and "builtin.unrealized_conversion_cast" in text and "arith.extui" in text
+    verify_upstream(lower_to_l3(l2, "cpu"))
