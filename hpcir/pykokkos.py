@@ -35,7 +35,7 @@ from .pykokkos_functors import callback, function, functor, main, pk_errors, res
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
 int = int64  # noqa: A001
-bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool  # noqa: A001
+bool = DataType.bool  # noqa: A001  (PyKokkos' pk.bool: a DataType member, accepted where NumPy's bool is)
 
 OpenMP = ExecutionSpace.OpenMP
 Serial = ExecutionSpace.Serial
