@@ -37,7 +37,8 @@ class HpcirView(ctypes.Structure):
 
 
 _CTYPES = {"float64": ctypes.c_double, "float32": ctypes.c_float, "int64": ctypes.c_int64,
-           "int32": ctypes.c_int32, "int16": ctypes.c_int16, "int8": ctypes.c_int8, "bool": ctypes.c_bool}
+           "int32": ctypes.c_int32, "int16": ctypes.c_int16, "int8": ctypes.c_int8, "bool": ctypes.c_bool,
+           "uint32": ctypes.c_uint32, "uint16": ctypes.c_uint16, "uint8": ctypes.c_uint8}
 
 
 @dataclass(frozen=True)
@@ -207,7 +208,8 @@ def _device_view(a: DeviceArray) -> HpcirView:
     return v
 
 
-_INT_RANGE = {t: (int(np.iinfo(t).min), int(np.iinfo(t).max)) for t in ("int64", "int32", "int16", "int8")}
+_INT_RANGE = {t: (int(np.iinfo(t).min), int(np.iinfo(t).max))
+              for t in ("int64", "int32", "int16", "int8", "uint32", "uint16", "uint8")}
 
 
 def _scalar(p: Param, a: Any, fname: str) -> Any:

@@ -75,7 +75,7 @@ from xdsl.traits import (HasAncestor, HasCanonicalizationPatternsTrait, HasParen
 from xdsl.transforms.canonicalization_patterns.utils import const_evaluate_operand
 from xdsl.utils.exceptions import VerifyException
 
-from .kokkos_data_ops import AllocOp, AtomicFetchAddOp, CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, verify_dynamic_sizes
+from .kokkos_data_ops import AllocOp, AtomicFetchAddOp, AtomicFetchOp, PrintfOp, CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, verify_dynamic_sizes
 from .kokkos_attrs import (EntryAttr, EntryKind, ExecSpace, ExecSpaceAttr, Iterate, IterateAttr, MDRangePolicyAttr,
                            MemorySpace, RangePolicyAttr, ReducerAttr, ReducerKind, SingleLevel, SingleLevelAttr,
                            SpaceAttr, TeamMemberType, TeamPolicyAttr, layout_kind, layout_left, memory_space_of,
@@ -85,6 +85,7 @@ __all__ = [
     "Kokkos", "ParallelForOp", "ParallelReduceOp", "ParallelScanOp", "TeamThreadRangeOp", "ThreadVectorRangeOp",
     "TeamVectorRangeOp", "TeamBarrierOp", "SingleOp", "LeagueRankOp", "TeamRankOp", "TeamSizeOp", "LeagueSizeOp",
     "ScratchAllocOp", "AllocOp", "CreateMirrorViewOp", "DeepCopyOp", "FenceOp", "PrintOp", "YieldOp", "AtomicFetchAddOp",
+    "AtomicFetchOp", "PrintfOp",
     "SpaceAttr", "ExecSpaceAttr", "IterateAttr", "ReducerAttr", "EntryAttr", "SingleLevelAttr", "RangePolicyAttr",
     "MDRangePolicyAttr", "TeamPolicyAttr", "TeamMemberType", "MemorySpace", "ExecSpace", "Iterate", "ReducerKind",
     "EntryKind", "SingleLevel", "view_type", "layout_left", "layout_kind", "memory_space_of", "policy_rank",
@@ -691,7 +692,7 @@ Kokkos = Dialect(
     "kokkos",
     [ParallelForOp, ParallelReduceOp, ParallelScanOp, TeamThreadRangeOp, ThreadVectorRangeOp, TeamVectorRangeOp,
      TeamBarrierOp, SingleOp, LeagueRankOp, TeamRankOp, TeamSizeOp, LeagueSizeOp, ScratchAllocOp, AllocOp,
-     CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, YieldOp, AtomicFetchAddOp],
+     CreateMirrorViewOp, DeepCopyOp, FenceOp, PrintOp, YieldOp, AtomicFetchAddOp, AtomicFetchOp, PrintfOp],
     [SpaceAttr, ExecSpaceAttr, IterateAttr, ReducerAttr, EntryAttr, SingleLevelAttr, RangePolicyAttr,
      MDRangePolicyAttr, TeamPolicyAttr, TeamMemberType],
 )

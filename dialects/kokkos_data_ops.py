@@ -8,10 +8,11 @@ beside the ops they rewrite: `kokkos.deep_copy %v, %v` becomes `kokkos.fence` (a
 """
 from __future__ import annotations
 
+import re
 import string
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import IndexType, MemRefType, StringAttr
+from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, StringAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, prop_def, result_def, traits_def, var_operand_def
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
@@ -205,3 +206,85 @@ class AtomicFetchAddOp(IRDLOperation):
             raise VerifyException(f"{self.name}: {len(self.indices)} indices for a rank-{len(ty.get_shape())} view")
         if self.value.type != ty.element_type or self.result.type != ty.element_type:
             raise VerifyException(f"{self.name}: the value and the result must be of the element type {ty.element_type}")
+
+
+# Kokkos' read-modify-write atomics that upstream `memref.atomic_rmw` has no kind for; each is
+# Kokkos::atomic_fetch_<kind> (a compare-and-swap loop inside Kokkos), with C++'s meaning of the
+# operator: / truncates integers toward zero, % takes the dividend's sign, << and >> shift.
+ATOMIC_FETCH_KINDS = ("div", "mod", "lshift", "rshift")
+INTEGER_ONLY_ATOMICS = ("mod", "lshift", "rshift")
+
+
+@irdl_op_definition
+class AtomicFetchOp(IRDLOperation):
+    """`%old = kokkos.atomic_fetch "div" %value, %view[%i...]`: view[i] = view[i] <kind> value,
+    atomically, returning the old value (Kokkos::atomic_fetch_div / _mod / _lshift / _rshift)."""
+
+    name = "kokkos.atomic_fetch"
+    value = operand_def()
+    view = operand_def(MemRefType)
+    indices = var_operand_def(IndexType)
+    kind = prop_def(StringAttr)
+    result = result_def()
+
+    traits = traits_def(MemoryReadEffect(), MemoryWriteEffect())
+
+    def __init__(self, kind: str, value: SSAValue, view: SSAValue, indices: Sequence[SSAValue]):
+        assert isinstance(view.type, MemRefType)
+        super().__init__(operands=[value, view, list(indices)], result_types=[view.type.element_type],
+                         properties={"kind": StringAttr(kind)})
+
+    def verify_(self) -> None:
+        ty = self.view.type
+        assert isinstance(ty, MemRefType)
+        kind = self.kind.data
+        if kind not in ATOMIC_FETCH_KINDS:
+            raise VerifyException(f"{self.name}: unknown kind {kind!r} (one of {', '.join(ATOMIC_FETCH_KINDS)})")
+        if len(self.indices) != len(ty.get_shape()):
+            raise VerifyException(f"{self.name}: {len(self.indices)} indices for a rank-{len(ty.get_shape())} view")
+        if self.value.type != ty.element_type or self.result.type != ty.element_type:
+            raise VerifyException(f"{self.name}: the value and the result must be of the element type "
+                                  f"{ty.element_type}")
+        if kind in INTEGER_ONLY_ATOMICS and not isinstance(ty.element_type, IntegerType):
+            raise VerifyException(f"{self.name} {kind!r} needs an integer element type, not {ty.element_type}")
+
+
+# One C printf conversion: flags, width, precision, length modifier, conversion character. `*`
+# widths (which take an argument) and %s / %n / %p (pointers) are not accepted.
+PRINTF_CONVERSION = re.compile(r"%(?P<flags>[-+ #0]*)(?P<width>\d*)(?P<prec>\.\d*)?"
+                               r"(?P<length>hh|h|ll|l|j|z|t|L)?(?P<conv>[diouxXeEfFgGaAc%])")
+
+
+def printf_conversions(fmt: str) -> list[re.Match[str]] | None:
+    """The value-taking conversions of a C format, or None when it has one this op does not take."""
+    out, pos = [], 0
+    for m in PRINTF_CONVERSION.finditer(fmt):
+        if "%" in fmt[pos:m.start()]:
+            return None
+        pos = m.end()
+        if m.group("conv") != "%":
+            out.append(m)
+    return None if "%" in fmt[pos:] else out
+
+
+@irdl_op_definition
+class PrintfOp(IRDLOperation):
+    """`kokkos.printf "x = %d\\n"(%x : i64)`: C printf inside a kernel (printf in device code works
+    on CUDA and HIP); the backend converts each value to the type its conversion names."""
+
+    name = "kokkos.printf"
+    values = var_operand_def()
+    format = prop_def(StringAttr)
+    traits = traits_def(MemoryWriteEffect())  # output is a write, as for gpu.printf
+    assembly_format = "$format (`(` $values^ `:` type($values) `)`)? attr-dict"
+
+    def __init__(self, format: str, values: Sequence[Value] = ()):
+        super().__init__(operands=[_values(values)], properties={"format": StringAttr(format)})
+
+    def verify_(self) -> None:
+        convs = printf_conversions(self.format.data)
+        if convs is None:
+            raise VerifyException(f"'{self.name}' format {self.format.data!r} has a conversion other than "
+                                  "%d %i %o %u %x %X %e %E %f %F %g %G %a %A %c %%")
+        if len(convs) != len(self.values):
+            raise VerifyException(f"'{self.name}' format has {len(convs)} conversions but {len(self.values)} values")

@@ -12,7 +12,7 @@ from hpcir.core.errors import HpcirError, KernelCheckError, KernelIndexError, Ke
 from .frontends.python.annotations import (Acc, TeamMember, View, View1D, View2D, View3D, View4D, View5D,
                                            bool_, complex64, complex128, double, float32, float64, int32,
                                            int64)
-from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, local, single
+from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, local, printf, single
 from .frontends.python.kernel import Kernel, kernel
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy, TeamPolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)

@@ -18,22 +18,24 @@ import numpy as np
 
 from . import api
 from .frontends.python.annotations import Acc, ScratchView1D, ScratchView2D, ScratchView3D, TeamMember
-from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, single
+from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, printf, single
 from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from hpcir.core.errors import HpcirError, user_call_site
 from .program import fence
-from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, HIPManagedSpace, HIPSpace, HostSpace, LAnd,
+from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DType, HIPManagedSpace, HIPSpace, HostSpace,
+                             LAnd,
                              Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
 from .pykokkos_ufuncs import UFUNCS, array, copyto, matmul, np_matmul, mean, ones, sum, var, zeros  # noqa: A004
+from .pykokkos_lambdas import is_lambda, lambda_launch
 from .pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
 int = int64  # noqa: A001
-bool = __builtins__["bool"] if isinstance(__builtins__, dict) else __builtins__.bool  # noqa: A001
+bool = DataType.bool  # noqa: A001  (PyKokkos' pk.bool: a DataType member, accepted where NumPy's bool is)
 
 OpenMP = ExecutionSpace.OpenMP
 Serial = ExecutionSpace.Serial
@@ -49,6 +51,26 @@ View1d, View2d, View3d = View1D, View2D, View3D  # PyKokkos' tests spell them so
 reshape, ravel, transpose, expand_dims, asarray, atleast_2d = (np.reshape, np.ravel, np.transpose, np.expand_dims,
                                                                np.asarray, np.atleast_2d)  # PyKokkos' name for the NumPy-semantics product
 Atomic, RandomAccess, Restrict, Unmanaged = Trait.Atomic, Trait.RandomAccess, Trait.Restrict, Trait.Unmanaged
+
+
+class _MDRange:
+    """A multi-dimensional nested range, `pk.TeamThreadMDRange(team, n0, n1, ...)`: inside a workunit
+    it is read as the one-dimensional range over n0 * n1 * ... (see pykokkos_rewrite)."""
+
+    def __init__(self, team: Any, *extents: int) -> None:
+        self.team, self.extents = team, extents
+
+
+class TeamThreadMDRange(_MDRange):
+    """The team's threads over a multi-dimensional index space."""
+
+
+class ThreadVectorMDRange(_MDRange):
+    """A thread's vector lanes over a multi-dimensional index space."""
+
+
+class TeamVectorMDRange(_MDRange):
+    """The team's threads and vector lanes over a multi-dimensional index space."""
 
 
 def set_default_space(space: ExecutionSpace) -> None:
@@ -77,7 +99,11 @@ def _launch(launch: Any, args: tuple, kwargs: dict[str, Any]) -> Any:
     if len(args) > at and isinstance(args[at], (list, tuple)):
         return _launch_list(launch, args, at, kwargs)
     with pk_errors():
-        if len(args) > at:
+        if len(args) > at and is_lambda(args[at]):  # PyKokkos' lambda workunits: the views follow them
+            kind = {api.parallel_for: "for", api.parallel_reduce: "reduce"}.get(launch, "scan")
+            args[at], captured = lambda_launch(args[at], kind, tuple(args[at + 1:]))
+            args, kwargs = args[:at + 1], {**kwargs, **captured}
+        elif len(args) > at:
             args[at], kwargs = resolve(args[at], kwargs)
         return launch(*args, **kwargs)
 
@@ -154,18 +180,15 @@ def execute(space: ExecutionSpace, obj: Any) -> Any:
 
 # Names of PyKokkos that hpcir.pykokkos does not provide, with the reason and what to write instead.
 _UNSUPPORTED = {
-    "printf": ("kernels do not print", "return values through a view or a reduction and print on the host"),
     "classtype": ("user classes inside kernels are not supported", "pass each field as a view or a scalar"),
-    "TeamThreadMDRange": ("multi-dimensional team ranges are not supported", "nest pk.TeamThreadRange loops"),
-    "ThreadVectorMDRange": ("multi-dimensional vector ranges are not supported", "nest pk.ThreadVectorRange loops"),
     "MinLoc": ("value+location reducers are not supported", "reduce the value, then find its index"),
     "MaxLoc": ("value+location reducers are not supported", "reduce the value, then find its index"),
     "MinMax": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
     "MinMaxLoc": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
 }
-for _op in ("div", "mod", "lshift", "rshift", "nand", "inc", "dec", "compare_exchange", "exchange"):
+for _op in ("nand", "inc", "dec", "compare_exchange", "exchange"):
     _UNSUPPORTED.setdefault(f"atomic_fetch_{_op}", ("this atomic has no MLIR atomic_rmw kind in hpcir",
-                                                    "use pk.atomic_fetch_add/sub/mul/min/max/and/or/xor"))
+                                                    "use pk.atomic_fetch_add/sub/mul/div/mod/min/max/and/or/xor/lshift/rshift"))
     _UNSUPPORTED.setdefault(f"atomic_{_op}", _UNSUPPORTED[f"atomic_fetch_{_op}"])
 
 

@@ -13,17 +13,91 @@ from .frontends.python.annotations import View as _View
 from .frontends.python.annotations import _ViewMeta, to_scalar
 from .frontends.python.policies import AUTO
 from .frontends.python.policies import TeamPolicy as _TeamPolicy
-from .frontends.python.types import F32, F64, I32, I64
+from .frontends.python.types import F64
 
-# The dtypes hpcir kernels compute with; the narrower and unsigned ones are host dtypes only
-# (views of them can be made, filled and read, but kernels reject them with an HpcirError).
-double = float64 = F64
-float32 = F32
-int32 = I32
-int64 = I64
-real = F64  # PyKokkos' generic floating type; hpcir's default precision
-int8, int16 = np.int8, np.int16
-uint8, uint16, uint32, uint64 = np.uint8, np.uint16, np.uint32, np.uint64
+class DataType(enum.Enum):
+    """PyKokkos' dtypes, as its `DataType` enum: `.value` is the NumPy scalar type and `.dtype` the
+    NumPy dtype, so NumPy (`np.zeros(n, pk.int8)`) and hpcir's annotations (`pk.View1D[pk.double]`)
+    take a member as it is. Kernels compute with float64, float32, int64, int32 and bool; views of
+    the narrower and unsigned types are host data (made, filled and read outside kernels)."""
+
+    int8 = np.int8
+    int16 = np.int16
+    int32 = np.int32
+    int64 = np.int64
+    uint8 = np.uint8
+    uint16 = np.uint16
+    uint32 = np.uint32
+    uint64 = np.uint64
+    float = np.float32  # noqa: A003  (PyKokkos' pk.float is 32-bit)
+    double = np.float64
+    float32 = np.float32  # an alias of float
+    float64 = np.float64  # an alias of double
+    real = np.float64  # PyKokkos' generic floating type (an alias of double): hpcir's default precision
+    bool = np.bool_  # noqa: A003
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype (what np.dtype(member) returns)."""
+        return np.dtype(self.value)
+
+    def __call__(self, value: Any) -> Any:
+        """pk.int32(5): a NumPy scalar of the type."""
+        return self.value(value)
+
+
+int8, int16, int32, int64 = DataType.int8, DataType.int16, DataType.int32, DataType.int64
+uint8, uint16, uint32, uint64 = DataType.uint8, DataType.uint16, DataType.uint32, DataType.uint64
+double = float64 = real = DataType.double
+float32 = DataType.float
+
+
+class _DTypeMeta(type):
+    """Class attributes of a DType class are those of NumPy's dtype class (NumPy reads
+    `type(a.dtype)._is_numeric` and the like)."""
+
+    def __getattr__(cls, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(cls._np_class, name)
+
+
+class DType(metaclass=_DTypeMeta):
+    """A pk view's `.dtype`: the NumPy dtype in every use (attributes, ==, hash, np.dtype(d)), plus
+    PyKokkos' `.value` (the NumPy scalar type, equal to the DataType member's `.value`)."""
+
+    __slots__ = ("dtype",)
+    _np_class: type = np.dtype
+    _classes: dict[type, type] = {}
+
+    def __new__(cls, dtype: np.dtype) -> "DType":
+        sub = DType._classes.get(type(dtype))
+        if sub is None:  # one class per NumPy dtype class, answering that class's attributes
+            sub = DType._classes[type(dtype)] = _DTypeMeta(f"DType[{dtype}]", (DType,),
+                                                           {"__slots__": (), "_np_class": type(dtype)})
+        out = object.__new__(sub)
+        out.dtype = dtype
+        return out
+
+    @property
+    def value(self) -> type:
+        """The NumPy scalar type, as `DataType.<name>.value`."""
+        return self.dtype.type
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.dtype, name)
+
+    def __eq__(self, other: object) -> bool:
+        return self.dtype == (other.dtype if isinstance(other, DType) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.dtype)
+
+    def __repr__(self) -> str:
+        return repr(self.dtype)
+
+    def __str__(self) -> str:
+        return str(self.dtype)
 
 
 class Layout(str, enum.Enum):
@@ -97,6 +171,16 @@ class PkArray(np.ndarray):
         if self.ndim > 1 and self.flags.f_contiguous and not self.flags.c_contiguous:
             return Layout.LayoutLeft
         return Layout.LayoutRight if self.flags.c_contiguous else Layout.LayoutStride
+
+    @property
+    def dtype(self) -> DType:  # type: ignore[override]
+        """The element type, answering PyKokkos' `v.dtype.value` too (NumPy's own C code reads the
+        array's descriptor directly and is not affected)."""
+        return DType(np.ndarray.dtype.__get__(self))
+
+    @dtype.setter
+    def dtype(self, value: Any) -> None:
+        np.ndarray.dtype.__set__(self, np.dtype(value))
 
     @property
     def space(self) -> MemorySpace:

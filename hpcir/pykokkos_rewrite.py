@@ -5,7 +5,11 @@
 - `range(a, b, step)` with a step only known at run time: a unit-step loop over the trip count,
   the index computed as a + t * step (the trip count follows Python: none when step is 0);
 - `x: List[int] = [a, b]` read only as `x[0]`, `x[1]`: one scalar local per element (`x_0`, `x_1`);
-  a list indexed otherwise is left alone, and the kernel frontend reports it.
+  a list indexed otherwise is left alone, and the kernel frontend reports it;
+- `parallel_for(TeamThreadMDRange(team, n0, n1), f)` with `def f(i0, i1, ...)` nested in the kernel
+  (also ThreadVectorMDRange, TeamVectorMDRange and parallel_reduce): a one-dimensional
+  TeamThreadRange over n0 * n1 whose function computes i0, i1 from the collapsed index (Kokkos
+  gives no order to an MDRange's iterations either).
 """
 from __future__ import annotations
 
@@ -88,10 +92,93 @@ class _Lists(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
+_MD_RANGES = {"TeamThreadMDRange": "TeamThreadRange", "ThreadVectorMDRange": "ThreadVectorRange",
+              "TeamVectorMDRange": "TeamVectorRange"}
+_NESTED_LAUNCHES = ("parallel_for", "parallel_reduce")
+
+
+def _name_of(f: ast.expr) -> str | None:
+    return f.id if isinstance(f, ast.Name) else (f.attr if isinstance(f, ast.Attribute) else None)
+
+
+def _md_launch(value: ast.expr | None) -> ast.Call | None:
+    """`parallel_for(TeamThreadMDRange(team, n0, ...), f)` (or parallel_reduce) with f a name."""
+    if isinstance(value, ast.Call) and _name_of(value.func) in _NESTED_LAUNCHES and len(value.args) == 2 and \
+            isinstance(value.args[0], ast.Call) and _name_of(value.args[0].func) in _MD_RANGES and \
+            len(value.args[0].args) >= 3 and not value.args[0].keywords and isinstance(value.args[1], ast.Name):
+        return value
+    return None
+
+
+class _MDRanges:
+    """Multi-dimensional team ranges as one-dimensional ones over the collapsed index space."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = False
+
+    def block(self, stmts: list[ast.stmt], defs: dict[str, ast.FunctionDef]) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        defs = dict(defs)
+        for st in stmts:
+            if isinstance(st, ast.FunctionDef):
+                defs[st.name] = st
+            for field in ("body", "orelse", "finalbody"):
+                inner = getattr(st, field, None)
+                if isinstance(inner, list) and inner and isinstance(inner[0], ast.stmt):
+                    setattr(st, field, self.block(inner, defs))
+            value = st.value if isinstance(st, (ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign)) else None
+            call = _md_launch(value)
+            fdef = defs.get(call.args[1].id) if call is not None else None  # type: ignore[union-attr]
+            if call is not None and fdef is not None and len(fdef.args.args) >= len(call.args[0].args) - 1:
+                out.extend(self.collapse(st, call, fdef))
+            out.append(st)
+        return out
+
+    def collapse(self, st: ast.stmt, call: ast.Call, fdef: ast.FunctionDef) -> list[ast.stmt]:
+        """The extents bound to locals and the collapsed function; `call` is changed in place."""
+        self.changed = True
+        n, md = self.count, call.args[0]
+        self.count += 1
+        assert isinstance(md, ast.Call)
+        team, extents = md.args[0], md.args[1:]
+        ext = [f"pk_md{n}_n{d}" for d in range(len(extents))]
+        k = f"pk_md{n}_k"
+        indices = [a.arg for a in fdef.args.args[:len(extents)]]
+        src = "".join(f"{e}: int = {ast.unparse(x)}\n" for e, x in zip(ext, extents))
+        rest = ", ".join(ast.unparse(a) for a in fdef.args.args[len(extents):])
+        src += f"def {fdef.name}_md{n}({k}: int{', ' + rest if rest else ''}):\n"
+        for d, name in enumerate(indices):  # row-major: the last index varies fastest
+            stride = " * ".join(ext[d + 1:])
+            q = f"({k} // ({stride}))" if stride else k
+            src += f"    {name}: int = {q} % {ext[d]}\n" if d else f"    {name}: int = {q}\n"
+        new = ast.parse(src).body
+        for stmt in new:
+            for sub in ast.walk(stmt):
+                ast.copy_location(sub, st)
+        new[-1].body += copy.deepcopy(fdef.body)  # type: ignore[attr-defined]
+        total: ast.expr = ast.Name(ext[0], ast.Load())
+        for e in ext[1:]:
+            total = ast.BinOp(total, ast.Mult(), ast.Name(e, ast.Load()))
+        one_d = copy.deepcopy(md.func)
+        if isinstance(one_d, ast.Attribute):
+            one_d.attr = _MD_RANGES[one_d.attr]
+        else:
+            assert isinstance(one_d, ast.Name)
+            one_d.id = _MD_RANGES[one_d.id]
+        call.args = [ast.copy_location(ast.Call(one_d, [team, total], []), md),
+                     ast.copy_location(ast.Name(f"{fdef.name}_md{n}", ast.Load()), call.args[1])]
+        ast.fix_missing_locations(call)
+        return new
+
+
 def rewrite(tree: ast.FunctionDef) -> ast.FunctionDef | None:
     """A rewritten copy of a kernel's AST, or None when nothing needed rewriting."""
     fresh = copy.deepcopy(tree)
+    md = _MDRanges()
+    fresh.body = md.block(fresh.body, {})
     r = _Rewrite()
+    r.changed = md.changed
     fresh.body = [x for s in fresh.body for x in _as_list(r.visit(s))]
     lists = _small_lists(fresh)
     if lists:

@@ -103,6 +103,12 @@ def _operand(x: Any, what: str) -> np.ndarray:
                      user_call_site())
 
 
+def _new_view(shape: tuple, dtype: np.dtype) -> np.ndarray:
+    """A zeroed result view (a pk view, so that it answers `.dtype.value` as PyKokkos' views do)."""
+    from .pykokkos_names import PkArray
+    return np.zeros(shape, dtype).view(PkArray)
+
+
 def _launch_elementwise(name: str, expr: str, ufunc: Any, arrays: list[np.ndarray], out: Any) -> np.ndarray:
     try:
         shape = np.broadcast_shapes(*(a.shape for a in arrays))
@@ -114,9 +120,14 @@ def _launch_elementwise(name: str, expr: str, ufunc: Any, arrays: list[np.ndarra
     for a in arrays:
         if scalar_from_numpy(a.dtype) is None:
             raise HpcirError(f"pk.{name} on {a.dtype} views is not supported", user_call_site(),
-                             hint="use views of pk.double, pk.float, pk.int32, pk.int64 or pk.bool")
+                             hint="use views of pk.double, pk.float, pk.int8..pk.int64, pk.uint8..pk.uint32 or pk.bool")
+    if scalar_from_numpy(rtype) is None and out is None:  # NumPy's sqrt of int8 is float16
+        kinds = " and ".join(str(a.dtype) for a in arrays)
+        raise HpcirError(f"pk.{name} on {kinds} views gives {rtype} (NumPy's rule), which kernels do not compute with",
+                         user_call_site(),
+                         hint="convert the view first, e.g. v.astype(np.float32)")
     if out is None:
-        out = np.zeros(shape if shape else (1,), rtype)
+        out = _new_view(shape if shape else (1,), rtype)
     else:
         rtype = out.dtype
         try:
@@ -227,7 +238,7 @@ def matmul(viewA: Any, viewB: Any) -> np.ndarray:  # noqa: N803
         raise ShapeMismatch(f"Input operand 1 has a mismatch in its core dimension (Size {a2.shape[1]} is different "
                             f"from {b2.shape[0]})", user_call_site())
     rtype = np.result_type(a.dtype, b.dtype)
-    out = np.zeros((a2.shape[0], b2.shape[1]), rtype)
+    out = _new_view((a2.shape[0], b2.shape[1]), rtype)
     if out.size:
         api.parallel_for(MDRangePolicy([0, 0], list(out.shape)), _builtin("pk_matmul", _MATMUL),
                          a=a2.astype(rtype, copy=False), b=b2.astype(rtype, copy=False), out=out)
@@ -308,7 +319,7 @@ def copyto(dst: np.ndarray, src: Any) -> None:
 
 def array(data: Any, dtype: Any = None, space: Any = None, layout: Any = None) -> np.ndarray:
     """pk.array(data): a new host view holding a copy of `data` (a pk view is a NumPy array)."""
-    from .pykokkos_names import Layout, _dtype, _host_space
+    from .pykokkos_names import Layout, PkArray, _dtype, _host_space
     _host_space(space)
     order = "F" if layout is not None and Layout(layout) is Layout.LayoutLeft else "C"
-    return np.array(data, dtype=None if dtype is None else _dtype(dtype), order=order, copy=True)
+    return np.array(data, dtype=None if dtype is None else _dtype(dtype), order=order, copy=True).view(PkArray)

@@ -476,6 +476,27 @@ def _atomic(em: FunctionEmitter, op: Operation) -> None:
     em.define(op.results[0], f"Kokkos::{_ATOMIC[k]}(&{em.get(m)}({_indices(em, idx)}), {em.expr(value)})")
 
 
+@handles("builtin.unrealized_conversion_cast")
+def _reinterpret(em: FunctionEmitter, op: Operation) -> None:
+    """The frontend's unsigned <-> signless integer of one width (the same bits): a C++ conversion,
+    modular in both directions."""
+    if len(op.operands) != 1 or len(op.results) != 1:
+        raise UnsupportedOpError("builtin.unrealized_conversion_cast with several values")
+    em.value(op, op.results[0], f"static_cast<{cpp_type(op.results[0].type)}>({em.expr(op.operands[0])})")
+
+
+@handles("kokkos.atomic_fetch")
+def _atomic_fetch(em: FunctionEmitter, op: Operation) -> None:
+    """Kokkos::atomic_fetch_div / _mod / _lshift / _rshift (a statement when the old value is unused)."""
+    value, m, *idx = op.operands
+    kind = prop(op, "kind").data
+    target = f"&{em.get(m)}({_indices(em, idx)})"
+    if op.results[0].uses:
+        em.define(op.results[0], f"Kokkos::atomic_fetch_{kind}({target}, {em.expr(value)})")
+    else:
+        em.line(f"Kokkos::atomic_fetch_{kind}({target}, {em.expr(value)});")
+
+
 def _static_shape(ty: MemRefType) -> list[int]:
     return list(ty.get_shape())
 

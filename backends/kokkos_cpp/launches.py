@@ -529,6 +529,35 @@ def _print(em: FunctionEmitter, op: Operation) -> None:
     em.line(f"std::cout << {' << '.join(parts + ['std::endl'])};" if parts else "std::cout << std::endl;")
 
 
+# The C type printf reads for a conversion and length modifier (what each value is converted to).
+_PRINTF_INT = {"": "int", "hh": "int", "h": "int", "l": "long", "ll": "long long", "j": "intmax_t",
+               "z": "size_t", "t": "ptrdiff_t", "L": "long long"}
+_PRINTF_UNSIGNED = {"": "unsigned", "hh": "unsigned", "h": "unsigned", "l": "unsigned long",
+                    "ll": "unsigned long long", "j": "uintmax_t", "z": "size_t", "t": "size_t",
+                    "L": "unsigned long long"}
+
+
+@handles("kokkos.printf")
+def _printf(em: FunctionEmitter, op: Operation) -> None:
+    """printf in a kernel (host or device code); each value is converted to the type its conversion
+    reads, so that `%d` with an int64_t value prints it as C++'s printf("%d", int(x)) would."""
+    from hpcir.dialects.kokkos_data_ops import printf_conversions
+    fmt = op.properties["format"].data
+    args = []
+    for m, v in zip(printf_conversions(fmt) or [], op.operands):
+        conv, length = m.group("conv"), m.group("length") or ""
+        if conv in "eEfFgGaA":
+            ctype = "long double" if length == "L" else "double"
+        elif conv in "ouxX":
+            ctype = _PRINTF_UNSIGNED[length]
+        else:
+            ctype = _PRINTF_INT[length]
+        args.append(f"static_cast<{ctype}>({em.expr(v)})")
+    text = "".join({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t"}.get(c, c) if c >= " " or c in "\n\t"
+                   else f"\\{ord(c):03o}" for c in fmt)  # a C string literal of the format
+    em.line(f'printf("{text}"{"".join(", " + a for a in args)});')
+
+
 @handles("kokkos.yield")
 def _stray_yield(em: FunctionEmitter, op: Operation) -> None:
     raise HpcirError("internal: kokkos.yield outside its parent op")

@@ -114,7 +114,8 @@ def is_written(v: SSAValue) -> bool:
         seen.add(cur)
         for use in cur.uses:
             op, idx = use.operation, use.index
-            if (op.name in ("memref.store", "memref.atomic_rmw", "memref.copy", "kokkos.atomic_fetch_add", "fft.execute")
+            if (op.name in ("memref.store", "memref.atomic_rmw", "memref.copy", "kokkos.atomic_fetch_add",
+                            "kokkos.atomic_fetch", "fft.execute")
                 and idx == 1) or (op.name == "kokkos.deep_copy" and idx == 0) or op.name == "func.call":
                 return True
             if op.name in _VIEW_FORWARD:

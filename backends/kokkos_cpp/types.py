@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from xdsl.dialects.builtin import ComplexType, Float32Type, Float64Type, IndexType, IntegerType, MemRefType
+from xdsl.dialects.builtin import (ComplexType, Float32Type, Float64Type, IndexType, IntegerType, MemRefType,
+                                   Signedness)
 from xdsl.ir import Attribute
 
 from hpcir.dialects.kokkos_attrs import MemorySpace, TeamMemberType, layout_kind, memory_space_of
@@ -18,6 +19,9 @@ _SCALARS: dict[str, tuple[str, str]] = {
     "i32": ("int32_t", "int32"),
     "i16": ("int16_t", "int16"),
     "i8": ("int8_t", "int8"),
+    "u32": ("uint32_t", "uint32"),
+    "u16": ("uint16_t", "uint16"),
+    "u8": ("uint8_t", "uint8"),
     "i1": ("bool", "bool"),
     "index": ("int64_t", "int64"),
     # complex<f32|f64>: Kokkos::complex<float|double> through the prelude's aliases
@@ -84,7 +88,9 @@ def scalar_key(ty: Attribute) -> str:
         return "index"
     if isinstance(ty, ComplexType) and isinstance(ty.element_type, (Float32Type, Float64Type)):
         return "c64" if isinstance(ty.element_type, Float32Type) else "c128"
-    if isinstance(ty, IntegerType) and f"i{ty.width.data}" in _SCALARS:
+    if isinstance(ty, IntegerType) and ty.signedness.data == Signedness.UNSIGNED and f"u{ty.width.data}" in _SCALARS:
+        return f"u{ty.width.data}"
+    if isinstance(ty, IntegerType) and ty.signedness.data == Signedness.SIGNLESS and f"i{ty.width.data}" in _SCALARS:
         return f"i{ty.width.data}"
     raise HpcirError(f"the Kokkos C++ emitter does not support the type {ty}",
                      hint="use f64, f32, i64, i32, i16, i8, i1, index, complex<f32> or complex<f64>")

@@ -128,6 +128,9 @@ def call(self: Any, node: ast.Call, want_value: bool) -> TV | None:
                        hint="write t = hpcir.local(float, 16), then use t[i]")
     if isinstance(tag, str) and tag.startswith("atomic_"):
         return self.atomic_call(tag, node, want_value)
+    if tag == "printf":
+        printf_call(self, node)
+        return _no_value(self, node, want_value)
     if tag in ("parallel_for", "parallel_reduce", "parallel_scan"):
         return self.nested_launch(tag, node, want_value)
     if tag == "single":
@@ -214,11 +217,20 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
                        idx_node)
     idx = [self.to_index(self.as_int(n)) for n in idx_nodes]
     et = view.ty.dtype
+    from hpcir.dialects.kokkos_data_ops import ATOMIC_FETCH_KINDS, INTEGER_ONLY_ATOMICS, AtomicFetchOp
     if et.is_complex:
         return _complex_atomic(self, tag, kind, view, idx, node, fetch or want_value)
+    if et.is_unsigned:
+        raise self.err(KernelTypeError, f"{tag} on a view of {et}: atomics on unsigned views are not supported", node,
+                       hint="use a view of int32 or int64")
     val = self.convert(self.scalar(node.args[2]), et)
     if et.is_bool:
         raise self.err(KernelTypeError, f"{tag} is not defined on bool views", node)
+    if kind in ATOMIC_FETCH_KINDS:  # no memref.atomic_rmw kind: Kokkos' own atomic_fetch_<kind>
+        if kind in INTEGER_ONLY_ATOMICS and not et.is_int:
+            raise self.err(KernelTypeError, f"{tag} needs an integer view, not {et}", node)
+        fetched = self.emit(AtomicFetchOp(kind, val.ssa, view.ssa, idx))
+        return TV(fetched.results[0], et) if fetch or want_value else None
     if kind == "sub":
         neg = arith.NegfOp(val.ssa) if et.is_float else arith.SubiOp(self.const(0, et).ssa, val.ssa)
         val, kind = TV(self.emit(neg).results[0], et), "add"
@@ -231,6 +243,32 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
                                    properties={"kind": IntegerAttr(RMW[rmw], i64)})
     self.emit(op)
     return TV(op.results[0], et) if fetch or want_value else None
+
+
+def printf_call(self: Any, node: ast.Call) -> None:
+    """printf("i = %d, x = %f\\n", i, x) → kokkos.printf: the format a string constant, one number
+    per conversion (the backend converts each to the type its conversion names, as C's printf needs)."""
+    from hpcir.dialects.kokkos_data_ops import PrintfOp, printf_conversions
+    if not node.args or not isinstance(node.args[0], ast.Constant) or not isinstance(node.args[0].value, str):
+        raise self.err(KernelSyntaxError, "printf needs a format string constant as its first argument", node,
+                       hint='write printf("i = %d\\n", i)')
+    fmt = node.args[0].value
+    convs = printf_conversions(fmt)
+    if convs is None:
+        raise self.err(KernelSyntaxError, f"printf format {fmt!r}: kernels print numbers only", node.args[0],
+                       hint="use %d %i %u %x %o %c for integers and %f %e %g %a for floats, %% for a percent sign "
+                            "(no %s, %p, %n or * widths)")
+    if len(convs) != len(node.args) - 1:
+        raise self.err(KernelTypeError, f"printf format {fmt!r} has {len(convs)} conversions but "
+                       f"{len(node.args) - 1} values follow it", node)
+    values = []
+    for m, a in zip(convs, node.args[1:]):
+        v = self.scalar(a)
+        if not isinstance(v.ty, ScalarType) or v.ty.is_complex:
+            raise self.err(KernelTypeError, f"printf prints numbers and bools, not {v.ty}", a,
+                           hint="print z.real and z.imag" if getattr(v.ty, "is_complex", False) else None)
+        values.append(v.ssa)
+    self.emit(PrintfOp(fmt, values))
 
 
 def _complex_atomic(self: Any, tag: str, kind: str, view: TV, idx: list, node: ast.Call, value: bool) -> TV | None:

@@ -177,13 +177,16 @@ class ExprMixin(Emitter):
         if isinstance(node.op, ast.USub):
             if v.ty.is_float:
                 return TV(self.emit(arith.NegfOp(v.ssa)).results[0], v.ty, v.weak)
-            t = I64 if v.ty.is_bool else v.ty
+            t = I64 if v.ty.is_bool else (I32 if (v.ty.is_int or v.ty.is_unsigned) and v.ty.bits < 32 else
+                                          (I64 if v.ty.is_unsigned else v.ty))
             v = self.convert(v, t)
             zero = self.const(0, t)
             return TV(self.emit(arith.SubiOp(zero.ssa, v.ssa)).results[0], t, v.weak)
         if isinstance(node.op, ast.Invert):
             if v.ty.is_float:
                 raise self.err(KernelTypeError, "~ needs an integer operand", node)
+            if v.ty.is_unsigned or (v.ty.is_int and v.ty.bits < 32):  # promoted first, as C++ does
+                v = self.convert(v, I32 if v.ty.bits < 32 else I64)
             ones = self.const(-1, v.ty) if not v.ty.is_bool else self.const(True, BOOL)
             return TV(self.emit(arith.XOrIOp(v.ssa, ones.ssa)).results[0], v.ty)
         raise self.err(KernelSyntaxError, "unsupported unary operator", node)
@@ -196,6 +199,10 @@ class ExprMixin(Emitter):
         if isinstance(op, ast.Pow):
             return self.power(a, b, node)
         t = join_types(a, b)
+        if (t.is_int or t.is_unsigned) and t.bits < 32:  # C++'s integer promotion: 8/16-bit operands compute as int
+            t = I32
+        elif t.is_unsigned:  # uint32 values compute exactly as int64
+            t = I64
         weak = a.weak and b.weak
         if t.is_complex:
             if type(op) not in COMPLEX_BINOPS:

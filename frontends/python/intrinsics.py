@@ -9,7 +9,20 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-ATOMIC_KINDS = ("add", "sub", "mul", "max", "min", "and", "or", "xor")
+ATOMIC_KINDS = ("add", "sub", "mul", "max", "min", "and", "or", "xor", "div", "mod", "lshift", "rshift")
+
+
+def _c_div(a: Any, b: Any) -> Any:
+    """C++'s a / b: integers truncate toward zero (Python's // floors)."""
+    if isinstance(a, (int, np.integer)) and isinstance(b, (int, np.integer)):
+        q = abs(int(a)) // abs(int(b))
+        return type(a)(q if (a < 0) == (b < 0) else -q)
+    return a / b
+
+
+def _c_mod(a: Any, b: Any) -> Any:
+    """C++'s a % b: the remainder has the dividend's sign (Python's % takes the divisor's)."""
+    return type(a)(int(a) - int(b) * int(_c_div(int(a), int(b))))
 
 
 def intrinsic(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -25,7 +38,8 @@ def _host_atomic(kind: str, view: np.ndarray, index: Sequence[int] | int, value:
     old = view[idx]
     new = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
            "max": max, "min": min, "and": lambda a, b: a & b, "or": lambda a, b: a | b,
-           "xor": lambda a, b: a ^ b}[kind](old, value)
+           "xor": lambda a, b: a ^ b, "div": _c_div, "mod": _c_mod, "lshift": lambda a, b: a << b,
+           "rshift": lambda a, b: a >> b}[kind](old, type(old)(value))
     view[idx] = new
     return old
 
@@ -49,6 +63,15 @@ for _k in ATOMIC_KINDS:
     for _fetch in (False, True):
         _fn = _make_atomic(_k, _fetch)
         ATOMICS[_fn.__name__] = _fn
+
+
+@intrinsic("printf")
+def printf(fmt: str, *values: Any) -> None:
+    """C printf inside a kernel (`printf("x = %d\\n", x)`); outside kernels it prints the same text."""
+    import re
+    import sys
+    # Python's % formatting takes C's conversions but not all of its length modifiers.
+    sys.stdout.write(re.sub(r"(%[-+ #0]*\d*(?:\.\d*)?)(?:hh|h|ll|l|j|z|t|L)", r"\1", fmt) % values)
 
 
 class PerTeam:

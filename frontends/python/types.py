@@ -4,7 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from xdsl.dialects.builtin import ComplexType, MemRefType, NoneAttr, StridedLayoutAttr, f32, f64, i1, i32, i64
+from xdsl.dialects.builtin import (ComplexType, IntegerType, MemRefType, NoneAttr, Signedness, StridedLayoutAttr, f32,
+                                   f64, i1, i32, i64)
 from xdsl.ir import Attribute
 
 from xdsl.dialects.builtin import DYNAMIC_INDEX as DYN  # noqa: E402  (dynamic dimension marker)
@@ -25,8 +26,13 @@ class ScalarType:
 
     @property
     def is_int(self) -> bool:
-        """True for i32/i64 (not bool)."""
-        return self.name in ("i32", "i64")
+        """True for i8/i16/i32/i64 (not bool)."""
+        return self.name in ("i32", "i64", "i16", "i8")
+
+    @property
+    def is_unsigned(self) -> bool:
+        """True for u8/u16/u32: element types of views, computed with as int / int64 (see promote())."""
+        return self.name.startswith("u")
 
     @property
     def is_complex(self) -> bool:
@@ -52,7 +58,10 @@ class ScalarType:
         """The MLIR type."""
         if self.is_complex:
             return ComplexType(self.real_type.mlir())
-        return {"f64": f64, "f32": f32, "i64": i64, "i32": i32, "i1": i1}[self.name]
+        if self.is_unsigned:  # MLIR's ui8..ui32: the signedness reaches the C++ types and the C ABI
+            return IntegerType(self.bits, Signedness.UNSIGNED)
+        return {"f64": f64, "f32": f32, "i64": i64, "i32": i32, "i1": i1, "i16": IntegerType(16),
+                "i8": IntegerType(8)}[self.name]
 
     def __str__(self) -> str:
         return np.dtype(self.numpy).name
@@ -67,7 +76,17 @@ BOOL = ScalarType("i1", np.bool_, "bool")
 # Kokkos::complex<float|double> (same layout as NumPy's: real then imaginary part, no copies).
 C64 = ScalarType("c64", np.complex64, "Kokkos::complex<float>")
 C128 = ScalarType("c128", np.complex128, "Kokkos::complex<double>")
-SCALARS = (F64, F32, I64, I32, BOOL, C64, C128)
+# 8- and 16-bit integers: element types of views (C++ promotes them to int in arithmetic, and so
+# does the frontend: see promote()).
+I16 = ScalarType("i16", np.int16, "int16_t")
+I8 = ScalarType("i8", np.int8, "int8_t")
+# Unsigned 8-, 16- and 32-bit integers: element types of views. Their values are widened (zero-
+# extended) to int (8, 16 bits, as C++'s promotion) or int64 (32 bits: every value exact) before any
+# arithmetic, and converted back, wrapping, when stored. (uint64 has values int64 cannot hold.)
+U8 = ScalarType("u8", np.uint8, "uint8_t")
+U16 = ScalarType("u16", np.uint16, "uint16_t")
+U32 = ScalarType("u32", np.uint32, "uint32_t")
+SCALARS = (F64, F32, I64, I32, BOOL, C64, C128, I16, I8, U8, U16, U32)
 
 
 def scalar_from_numpy(dtype: np.dtype) -> ScalarType | None:
@@ -86,7 +105,8 @@ def promote(a: ScalarType, b: ScalarType) -> ScalarType:
     if a.is_complex or b.is_complex:
         return complex_promote(a, b)
     if a == b:
-        return I64 if a.is_bool else a
+        return I64 if a.is_bool else (I32 if (a.is_int or a.is_unsigned) and a.bits < 32 else
+                                      (I64 if a.is_unsigned else a))
     if a.is_float or b.is_float:
         if a == F64 or b == F64:
             return F64

@@ -65,6 +65,8 @@ class Emitter:
             return TV(v.ssa, to)
         if src.is_complex or to.is_complex:
             return self.convert_complex(v, to)
+        if src.is_unsigned or to.is_unsigned:
+            return self.convert_unsigned(v, to)
         if to.is_bool:
             zero = self.const(0, src)
             if src.is_float:
@@ -84,6 +86,41 @@ class Emitter:
         else:
             op = arith.TruncIOp(v.ssa, t)
         return TV(self.emit(op).results[0], to)
+
+    def convert_unsigned(self, v: TV, to: ScalarType) -> TV:
+        """Conversions with an unsigned side (C++'s): through the signless integer of the same width
+        (`builtin.unrealized_conversion_cast`, a reinterpretation of the bits), zero-extended to a
+        wider type, truncated (wrapping) to a narrower one; unsigned → float is uitofp, float →
+        unsigned fptoui."""
+        from xdsl.dialects.builtin import IntegerType, UnrealizedConversionCastOp
+        src = v.ty
+        assert isinstance(src, ScalarType)
+        ssa = v.ssa
+        if src.is_unsigned:  # the same bits as a signless integer
+            ssa = self.emit(UnrealizedConversionCastOp.get([ssa], [IntegerType(src.bits)])).results[0]
+            if to.is_bool:
+                zero = self.emit(arith.ConstantOp.from_int_and_width(0, src.bits)).results[0]
+                return TV(self.emit(arith.CmpiOp(ssa, zero, "ne")).results[0], BOOL)
+            if to.is_float:
+                return TV(self.emit(arith.UIToFPOp(ssa, to.mlir())).results[0], to)
+            if not to.is_unsigned:
+                if to.bits == src.bits:
+                    return TV(ssa, to)
+                op: Operation = arith.ExtUIOp(ssa, to.mlir()) if to.bits > src.bits else arith.TruncIOp(ssa, to.mlir())
+                return TV(self.emit(op).results[0], to)
+            src_bits = src.bits
+        else:
+            src_bits = src.bits
+            if src.is_float:
+                ssa = self.emit(arith.FPToUIOp(ssa, IntegerType(to.bits))).results[0]
+                src_bits = to.bits
+        signless = IntegerType(to.bits)
+        if src_bits > to.bits:
+            ssa = self.emit(arith.TruncIOp(ssa, signless)).results[0]
+        elif src_bits < to.bits:
+            ext = arith.ExtUIOp if src.is_bool or src.is_unsigned else arith.ExtSIOp
+            ssa = self.emit(ext(ssa, signless)).results[0]
+        return TV(self.emit(UnrealizedConversionCastOp.get([ssa], [to.mlir()])).results[0], to)
 
     def convert_complex(self, v: TV, to: ScalarType) -> TV:
         """Conversions with a complex side: real → complex (imaginary part 0), complex64 ↔ complex128

@@ -28,6 +28,8 @@ def every_op_module() -> ModuleOp:
     s = bb.insert(arith.AddfOp(bb.insert(arith.MulfOp(a, xv)), yv))
     bb.insert(memref.StoreOp.get(s, y, [i]))
     bb.insert(kk.AtomicFetchAddOp(xv, y, [i]))
+    bb.insert(kk.AtomicFetchOp("div", xv, y, [i]))
+    bb.insert(kk.PrintfOp("y = %f, x = %8.3e\n", [yv, xv]))
     bb.insert(kk.YieldOp())
 
     z = b.insert(arith.ConstantOp(FloatAttr(0.0, f64)))

@@ -93,8 +93,12 @@ def test_array_copies_and_rejects_unsupported():
     c = pk.array(src)
     c[0] = 9.0
     assert src[0] == 0.0
-    with pytest.raises(HpcirError, match="uint16 views is not supported"):
-        pk.sqrt(view=np.ones(3, np.uint16))
+    with pytest.raises(HpcirError, match="uint64 views is not supported"):
+        pk.sqrt(view=np.ones(3, np.uint64))
+    with pytest.raises(HpcirError, match="gives float16") as err:
+        pk.sqrt(view=np.ones(3, np.int8))
+    assert "test_pykokkos_arrays.py" in str(err.value)
+    np.testing.assert_allclose(pk.sqrt(view=np.full(3, 9, np.uint16)), np.full(3, 3.0, np.float32))
     with pytest.raises(HpcirError, match="do not broadcast"):
         pk.add(viewA=np.ones(3), viewB=np.ones(4))
 
