@@ -169,7 +169,7 @@ def load() -> ctypes.CDLL:
     global _LIB
     if _LIB is None:
         path, _ = build()
-        lib = ctypes.CDLL(str(path))
+        lib = _load_with_openmp_defaults(path)
         lib.mdft_create.restype = ctypes.c_void_p
         lib.mdft_create.argtypes = [ctypes.POINTER(Tables)]
         lib.mdft_destroy.argtypes = [ctypes.c_void_p]
@@ -181,6 +181,23 @@ def load() -> ctypes.CDLL:
         _check(lib, lib.mdft_initialize(int(os.environ.get("HPCIR_MDFT_THREADS", "-1"))))
         _LIB = lib
     return _LIB
+
+
+def _load_with_openmp_defaults(path: Path) -> ctypes.CDLL:
+    """CDLL(path) with hpcir's OpenMP defaults (docs/threads.md) in the environment while libgomp reads it,
+    so that kokkos-cpp and hpcir-cpu run under the same OpenMP settings."""
+    added = {}
+    if os.environ.get("HPCIR_OMP_DEFAULTS", "1").lower() not in ("0", "false", "off", "no"):
+        added["OMP_PROC_BIND"] = "true" if "OMP_PLACES" in os.environ else "false"
+        if "GOMP_SPINCOUNT" not in os.environ:
+            added["OMP_WAIT_POLICY"] = "passive"
+        added = {k: v for k, v in added.items() if k not in os.environ}
+    os.environ.update(added)
+    try:
+        return ctypes.CDLL(str(path))
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
 
 
 def _check(lib: ctypes.CDLL, rc: int) -> None:

@@ -39,7 +39,7 @@ def _rel(a, b) -> float:
     return float(np.max(np.abs(np.asarray(a) - b)) / np.max(np.abs(b)))
 
 
-@pytest.mark.parametrize("name", ["numpy", "jax", "torch-eager", "hpcir-serial", "hpcir-cpu"])
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch-eager", "hpcir-serial", "hpcir-cpu", "kokkos-cpp"])
 def test_fixed_xi_agreement(case, name):
     problem, xi, (f_ref, g_ref) = case
     backend = get("torch" if name == "torch-eager" else name)
@@ -78,10 +78,11 @@ def test_hpcir_contraction_team_and_fallback(case, team):
     assert abs(f - f_ref) <= 1e-10 * abs(f_ref) and _rel(g, g_ref) <= 1e-10
 
 
-@pytest.mark.parametrize("name", ["hpcir-serial", "hpcir-cpu"])
+@pytest.mark.parametrize("name", ["hpcir-serial", "hpcir-cpu", "kokkos-cpp"])
 @pytest.mark.parametrize("mmax", [0, 1])
 def test_minimisation_agrees(name, mmax):
-    """The shared L-BFGS on the hpcir kernels: numpy's F_min to 1e-8 relative, iterations +-2."""
+    """The shared L-BFGS on the hpcir kernels and the hand-written Kokkos C++: numpy's F_min to 1e-8 relative,
+    iterations +-2."""
     if BACKENDS[name].unavailable():
         pytest.skip(BACKENDS[name].unavailable())
     from hpcir.mdft_case.minimise import lbfgs
