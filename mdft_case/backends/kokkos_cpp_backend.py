@@ -261,22 +261,3 @@ class KokkosCppEvaluator(Evaluator):
 def _ptr(a: np.ndarray) -> Any:
     assert a.dtype == np.float64 and a.flags.c_contiguous
     return a.ctypes.data_as(_f64)
-
-
-def main(argv: list[str]) -> int:
-    """`python -m hpcir.mdft_case.backends.kokkos_cpp_backend CONFIG FILE`: the problem file of CONFIG's
-    functional at its initial xi, for mdft_kokkos_main."""
-    from ..config import load as load_config
-    from ..functional_orient import build_orient
-    from ..run import build_scalar
-    from .base import problem_of
-    cfg = load_config(argv[0])
-    func = build_scalar(cfg)[0] if cfg.mmax == 0 else build_orient(cfg)[0]
-    write_problem(Path(argv[1]), problem_of(func), func.initial_xi())
-    f, g = func.evaluate(func.initial_xi())
-    print(f"numpy: F = {f!r} kJ/mol, |grad F| = {float(np.linalg.norm(g))!r}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

@@ -1,5 +1,5 @@
 // The hand-written Kokkos MDFT kernels as a program: reads a problem file (the functional's tables
-// and a xi, written by `python -m hpcir.mdft_case.backends.kokkos_cpp_backend CONFIG FILE`), prints
+// and a xi, written by `python -m hpcir.mdft_case.export_problem CONFIG FILE`), prints
 // F, |dF/dxi| and the time of one evaluation and of each kernel.
 //
 //   mdft_kokkos_main PROBLEM [--repeats N] [--threads T]

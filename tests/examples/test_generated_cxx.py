@@ -124,7 +124,7 @@ def test_top_level_cmake_builds_and_runs_on_openmp(tmp_path: Path):
     mdft = build / "mdft_case" / "kokkos_cpp"
     assert (mdft / "libmdft_kokkos.so").is_file()
     problem = tmp_path / "tiny_compare.bin"
-    ref = _run([sys.executable, "-m", "hpcir.mdft_case.backends.kokkos_cpp_backend", str(MDFT_TINY), str(problem)],
+    ref = _run([sys.executable, "-m", "hpcir.mdft_case.export_problem", str(MDFT_TINY), str(problem)],
                env, timeout=300)
     run = _run([str(mdft / "mdft_kokkos_main"), str(problem), "--repeats", "1"], {**env, "OMP_NUM_THREADS": "2"},
                timeout=120)
