@@ -9,6 +9,7 @@ from __future__ import annotations
 import ctypes
 import fcntl
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -139,12 +140,20 @@ def build() -> tuple[Path, float]:
         raise KokkosCppBuildError(f"the kokkos-cpp MDFT backend cannot be built: {why}",
                                   hint="install it, or leave kokkos-cpp out of --backends")
     t0 = time.perf_counter()
-    prefix, kenv = _kokkos_prefix()
+    root = _cache_root() / "mdft_kokkos_cpp"
+    root.mkdir(parents=True, exist_ok=True)
+    # the prefix `hpcir kokkos install` gave last time, while that install is still there (asking
+    # again costs a Python start-up, seconds on a loaded machine)
+    known = root / "kokkos_prefix.json"
+    remembered = json.loads(known.read_text()) if known.exists() else None
+    if remembered and (Path(remembered[0]) / "lib" / "cmake" / "Kokkos" / "KokkosConfig.cmake").exists():
+        prefix, kenv = remembered
+    else:
+        prefix, kenv = _kokkos_prefix()
+        known.write_text(json.dumps([prefix, kenv]))
     digest = hashlib.sha256(prefix.encode())
     for name in SOURCES:
         digest.update((SOURCE_DIR / name).read_bytes())
-    root = _cache_root() / "mdft_kokkos_cpp"
-    root.mkdir(parents=True, exist_ok=True)
     build_dir = root / digest.hexdigest()[:16]
     lib = build_dir / "libmdft_kokkos.so"
     with open(root / f"{build_dir.name}.lock", "w") as lock:
