@@ -131,3 +131,21 @@ def test_dense_table_size_and_symmetries():
     assert checked > 100
     # the stockmayer part is still there: c^{000} and the dipolar c^{11}_{00chi}
     assert np.abs(table.values[pos[(0, 0, 0, 0, 0)]]).max() > 0
+
+
+def test_kokkos_cpp_says_what_is_missing(monkeypatch, tmp_path):
+    """Without cmake (or FFTW3) kokkos-cpp is listed as skipped with the reason, and building it is an HpcirError
+    that says what to install, raised before anything is configured."""
+    import shutil
+
+    from hpcir import HpcirError
+    from hpcir.mdft_case.backends import kokkos_cpp_backend as kc
+    real_which = shutil.which
+    monkeypatch.setenv("HPCIR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(kc.shutil, "which", lambda name: None if name == "cmake" else real_which(name))
+    assert "cmake is not installed" in BACKENDS["kokkos-cpp"].unavailable()
+    with pytest.raises(HpcirError, match="cmake is not installed"):
+        kc.build()
+    monkeypatch.setattr(kc.shutil, "which", lambda name: None if name == "pkg-config" else real_which(name))
+    assert "FFTW3 was not found" in BACKENDS["kokkos-cpp"].unavailable()
+    assert not any(tmp_path.iterdir())     # nothing was written
