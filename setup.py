@@ -12,4 +12,4 @@ for root in MAPPED:
     packages += [f"hpcir.{root}.{p}" for p in find_packages(root)]
 
 setup(packages=packages, package_dir=package_dir, include_package_data=True,
-      package_data={"hpcir": ["data/*"], "hpcir.backends": ["templates/*"], "hpcir.mdft_case": ["configs/*", "data/*"]})
+      package_data={"hpcir": ["data/*"], "hpcir.backends": ["templates/*"], "hpcir.mdft_case": ["configs/*", "data/*", "kokkos_cpp/*"]})

@@ -86,7 +86,7 @@ def kspace_contract(i: int, f: View2D[complex], fsrc: View1D[int], fsign: View1D
         for c in range(width):
             for v in range(nslot):
                 acc = complex(0.0, 0.0)
-                for jj in range(width):
+                for jj in range(mm - n, mm + n + 1):   # nu' = -n..n
                     row = fsrc[(n * width + jj) * nslot + v]
                     if row < 2 * npj:
                         val = f[row, i] if row < npj else f[row - npj, j].conjugate()
@@ -102,7 +102,7 @@ def kspace_contract(i: int, f: View2D[complex], fsrc: View1D[int], fsign: View1D
         jj = (o // nout) % width
         u = o % nout
         acc = complex(0.0, 0.0)
-        for c in range(width):
+        for c in range(mm - n, mm + n + 1):   # chi = -n..n
             acc += dk[n, jj, c, i] * gprime[(n * width + c) * nout + u, i]
         res[p, i] = acc * phase[jj, i].conjugate()
 
@@ -130,11 +130,12 @@ def kspace_contract_team(team: hpcir.TeamMember, f: View2D[complex], fsrc: View1
         c = (q // nslot) % width
         v = q % nslot
         acc = complex(0.0, 0.0)
-        for jj in range(width):
-            row = fsrc[(n * width + jj) * nslot + v]
-            if row < 2 * npj:
-                val = f[row, i] if row < npj else f[row - npj, j].conjugate()
-                acc += (dk[n, jj, c, i] * fsign[(n * width + jj) * nslot + v]) * val * phase[jj, i]
+        if c >= mm - n and c <= mm + n:   # d^n_{nu' chi} vanishes for |chi| > n: only nu', chi in -n..n
+            for jj in range(mm - n, mm + n + 1):
+                row = fsrc[(n * width + jj) * nslot + v]
+                if row < 2 * npj:
+                    val = f[row, i] if row < npj else f[row - npj, j].conjugate()
+                    acc += (dk[n, jj, c, i] * fsign[(n * width + jj) * nslot + v]) * val * phase[jj, i]
         fp[q] = acc
 
     hpcir.parallel_for(hpcir.TeamThreadRange(team, nfp), rotate_in)
@@ -156,7 +157,7 @@ def kspace_contract_team(team: hpcir.TeamMember, f: View2D[complex], fsrc: View1
         jj = (o // nout) % width
         u = o % nout
         acc = complex(0.0, 0.0)
-        for c in range(width):
+        for c in range(mm - n, mm + n + 1):
             acc += dk[n, jj, c, i] * gp[(n * width + c) * nout + u]
         res[p, i] = acc * phase[jj, i].conjugate()
 

@@ -22,7 +22,8 @@ APPROACH_FILES = {
     "jax": ["backends/jax_backend.py", "backends/plan.py"],
     "torch": ["backends/torch_backend.py", "backends/plan.py"],
     "hpcir (all hpcir-* backends)": ["hpcir_kernels.py", "backends/hpcir_backend.py", "backends/plan.py"],
-    "kokkos-cpp": ["kokkos_cpp/mdft_kernels.cpp", "kokkos_cpp/mdft_kernels.hpp"],
+    "kokkos-cpp": ["kokkos_cpp/mdft_kernels.cpp", "kokkos_cpp/mdft_kernels.hpp", "kokkos_cpp/mdft_capi.h",
+                   "backends/plan.py"],
 }
 
 

@@ -40,7 +40,8 @@ class HpcirKernels:
         self.spec = np.empty((nt, nphi, plan.nhalf, s), np.complex128)
         self.proj, self.projk = np.empty((npj, s), np.complex128), np.empty((npj, s), np.complex128)
         self.tmp = np.empty((npj, s), np.complex128)
-        self.fwd, self.bwd = np.ascontiguousarray(p.fwd, np.float64), np.ascontiguousarray(p.bwd, np.float64)
+        # bwd carries the inverse 3-D FFT's 1/N: ifft3_batched runs unscaled (hpcir.fft's 1/N is a pass of its own)
+        self.fwd, self.bwd = np.ascontiguousarray(p.fwd, np.float64), np.ascontiguousarray(p.bwd, np.float64) / s
         self.iphi, self.ipsi = np.asarray(p.iphi, np.int64), np.asarray(p.ipsi, np.int64)
         self.mix = None if p.mix is None else np.ascontiguousarray(p.mix, np.complex128)
         self.mix_h = None if p.mix is None else np.ascontiguousarray(np.conj(p.mix).T, np.complex128)
@@ -122,8 +123,8 @@ class HpcirKernels:
 
     def ifft3_batched(self, gk: np.ndarray) -> np.ndarray:
         shape = (len(gk),) + self.p.shape[1:]
-        # in place: gk is this backend's own contraction buffer
-        self.hp.fft.ifftn(gk.reshape(shape), axes=(1, 2, 3), out=gk.reshape(shape), target=self.t)
+        # in place (gk is this backend's own contraction buffer), unscaled: 1/N is in self.bwd
+        self.hp.fft.ifftn(gk.reshape(shape), axes=(1, 2, 3), norm="forward", out=gk.reshape(shape), target=self.t)
         return gk
 
     def proj_to_angle(self, proj: np.ndarray) -> np.ndarray:

@@ -1,4 +1,5 @@
-"""Backends of issue 13 gated by feature checks: hpcir-* (serial and cpu run; the rest say why) and kokkos-cpp."""
+"""Backends of issue 13 gated by feature checks: hpcir-* (serial and cpu run; the rest say why) and kokkos-cpp
+(runs where CMake and FFTW3 are installed)."""
 from __future__ import annotations
 
 import importlib.util
@@ -75,10 +76,9 @@ class KokkosCppBackend(Backend):
         self.source = str(HERE / "kokkos_cpp" / "mdft_kernels.cpp")
 
     def unavailable(self) -> str | None:
-        if not os.path.exists(self.source):
-            return ("not built: the hand-written Kokkos C++ kernels (mdft_case/kokkos_cpp/) are not written yet "
-                    "(issue 13, step 5)")
-        return "not built: mdft_case/kokkos_cpp has no C ABI loader yet"
+        from .kokkos_cpp_backend import missing_tools
+        return missing_tools()
 
     def evaluator(self, problem: Problem) -> Evaluator:
-        raise RuntimeError(self.unavailable())
+        from .kokkos_cpp_backend import KokkosCppEvaluator
+        return KokkosCppEvaluator(problem)

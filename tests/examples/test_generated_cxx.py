@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +19,7 @@ from hpcir.core.errors import KokkosNotFoundError
 
 ROOT = Path(__file__).resolve().parents[2]
 REGENERATE = "python examples/regenerate_cxx.py"
+MDFT_TINY = ROOT / "tests" / "mdft_case" / "data" / "tiny_compare.toml"
 
 
 def _regenerate_module():
@@ -117,6 +119,18 @@ def test_top_level_cmake_builds_and_runs_on_openmp(tmp_path: Path):
     libs = [build / "benchmarks" / f"libhpcir_bench_{n}.so" for n in ("handwritten", "hdiff_body")]
     check = _run([sys.executable, "-c", _BENCH_CHECK, *map(str, libs)], env, timeout=120)
     assert "benchmark libraries OK" in check.stdout
+    # The hand-written Kokkos MDFT kernels (mdft_case/kokkos_cpp): the library the kokkos-cpp backend
+    # loads, and the program, run on the 16^3 problem file the backend writes: numpy's F to 1e-10.
+    mdft = build / "mdft_case" / "kokkos_cpp"
+    assert (mdft / "libmdft_kokkos.so").is_file()
+    problem = tmp_path / "tiny_compare.bin"
+    ref = _run([sys.executable, "-m", "hpcir.mdft_case.export_problem", str(MDFT_TINY), str(problem)],
+               env, timeout=300)
+    run = _run([str(mdft / "mdft_kokkos_main"), str(problem), "--repeats", "1"], {**env, "OMP_NUM_THREADS": "2"},
+               timeout=120)
+    f_ref, f = (float(re.search(r"F = (\S+) kJ/mol", out).group(1)) for out in (ref.stdout, run.stdout))
+    assert abs(f - f_ref) <= 1e-10 * abs(f_ref), (run.stdout, ref.stdout)
+    assert "kernel kspace_contract" in run.stdout and "|grad F| = " in run.stdout
     # Each generated example is also a project of its own (what a C++ user copies out).
     alone = tmp_path / "alone"
     _run(["cmake", "-S", str(ROOT / "examples" / "cxx" / "axpy_dot"), "-B", str(alone),

@@ -39,7 +39,7 @@ def _rel(a, b) -> float:
     return float(np.max(np.abs(np.asarray(a) - b)) / np.max(np.abs(b)))
 
 
-@pytest.mark.parametrize("name", ["numpy", "jax", "torch-eager", "hpcir-serial", "hpcir-cpu"])
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch-eager", "hpcir-serial", "hpcir-cpu", "kokkos-cpp"])
 def test_fixed_xi_agreement(case, name):
     problem, xi, (f_ref, g_ref) = case
     backend = get("torch" if name == "torch-eager" else name)
@@ -78,10 +78,11 @@ def test_hpcir_contraction_team_and_fallback(case, team):
     assert abs(f - f_ref) <= 1e-10 * abs(f_ref) and _rel(g, g_ref) <= 1e-10
 
 
-@pytest.mark.parametrize("name", ["hpcir-serial", "hpcir-cpu"])
+@pytest.mark.parametrize("name", ["hpcir-serial", "hpcir-cpu", "kokkos-cpp"])
 @pytest.mark.parametrize("mmax", [0, 1])
 def test_minimisation_agrees(name, mmax):
-    """The shared L-BFGS on the hpcir kernels: numpy's F_min to 1e-8 relative, iterations +-2."""
+    """The shared L-BFGS on the hpcir kernels and the hand-written Kokkos C++: numpy's F_min to 1e-8 relative,
+    iterations +-2."""
     if BACKENDS[name].unavailable():
         pytest.skip(BACKENDS[name].unavailable())
     from hpcir.mdft_case.minimise import lbfgs
@@ -130,3 +131,21 @@ def test_dense_table_size_and_symmetries():
     assert checked > 100
     # the stockmayer part is still there: c^{000} and the dipolar c^{11}_{00chi}
     assert np.abs(table.values[pos[(0, 0, 0, 0, 0)]]).max() > 0
+
+
+def test_kokkos_cpp_says_what_is_missing(monkeypatch, tmp_path):
+    """Without cmake (or FFTW3) kokkos-cpp is listed as skipped with the reason, and building it is an HpcirError
+    that says what to install, raised before anything is configured."""
+    import shutil
+
+    from hpcir import HpcirError
+    from hpcir.mdft_case.backends import kokkos_cpp_backend as kc
+    real_which = shutil.which
+    monkeypatch.setenv("HPCIR_CACHE_DIR", str(tmp_path))
+    monkeypatch.setattr(kc.shutil, "which", lambda name: None if name == "cmake" else real_which(name))
+    assert "cmake is not installed" in BACKENDS["kokkos-cpp"].unavailable()
+    with pytest.raises(HpcirError, match="cmake is not installed"):
+        kc.build()
+    monkeypatch.setattr(kc.shutil, "which", lambda name: None if name == "pkg-config" else real_which(name))
+    assert "FFTW3 was not found" in BACKENDS["kokkos-cpp"].unavailable()
+    assert not any(tmp_path.iterdir())     # nothing was written
