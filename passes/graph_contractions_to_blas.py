@@ -107,14 +107,15 @@ def _operand_roles(maps, batch: tuple[int, ...], m: int, n: int, k: int):
 
 def _gemm_roles(op: Operation):
     """For a contraction: ((A, transpose_a), (B, transpose_b)); None when op is no BLAS-shaped contraction."""
-    if op.name == "linalg.matmul":
-        if "indexing_maps" in op.properties or len(op.operands) != 3:
-            return None  # (a matmul with explicit maps: left to the loops)
-        return (op.operands[0], False), (op.operands[1], False)
-    if op.name != "linalg.generic" or len(op.operands) != 3:
+    if op.name not in ("linalg.generic", "linalg.matmul") or len(op.operands) != 3:
         return None
-    iters = [str(t.data) for t in op.properties["iterator_types"].data]
-    maps = [_map_dims(m) for m in op.properties["indexing_maps"].data]
+    if op.name == "linalg.matmul":  # its maps (transposed operands) if given, else (m, k) x (k, n)
+        iters = ["parallel", "parallel", "reduction"]
+        given = op.properties.get("indexing_maps")
+        maps = [_map_dims(m) for m in given.data] if given is not None else [(0, 2), (2, 1), (0, 1)]
+    else:
+        iters = [str(t.data) for t in op.properties["iterator_types"].data]
+        maps = [_map_dims(m) for m in op.properties["indexing_maps"].data]
     if None in maps or iters.count("reduction") != 1 or len(iters) not in (3, 4) or not _mul_add_body(op):
         return None
     k = iters.index("reduction")
@@ -154,7 +155,7 @@ def _erase_if_dead(rewriter: PatternRewriter, v: SSAValue) -> None:
     if isinstance(op, Operation) and op.name in ("linalg.fill", "linalg.generic", "tensor.empty") \
             and not any(r.uses for r in op.results):
         inits = list(op.operands[-1:]) if op.name != "tensor.empty" else []
-        rewriter.erase_op(op)
+        rewriter.erase(op)
         for i in inits:
             _erase_if_dead(rewriter, i)
 
@@ -181,7 +182,7 @@ class ContractionToGemm(RewritePattern):
         gemm = GemmOp(ab.results[0], bb.results[0], c, ta, tb, beta)
         back = bufferization.ToTensorOp(c, restrict=True, writable=True)
         init = op.operands[2]
-        rewriter.replace_op(op, [ab, bb, *init_ops, gemm, back], [back.tensor])
+        rewriter.replace(op, [ab, bb, *init_ops, gemm, back], [back.tensor])
         for v in (*folded, init):
             _erase_if_dead(rewriter, v)
 
@@ -209,7 +210,7 @@ class ConvToIm2colGemm(RewritePattern):
         init_ops, out, beta = _result_buffer(init)
         conv = Conv2dOp(xb.results[0], wb.results[0], out, scratch.memref, layout, steps[0], steps[1], beta)
         back = bufferization.ToTensorOp(out, restrict=True, writable=True)
-        rewriter.replace_op(op, [xb, wb, scratch, *init_ops, conv, back], [back.tensor])
+        rewriter.replace(op, [xb, wb, scratch, *init_ops, conv, back], [back.tensor])
         _erase_if_dead(rewriter, init)
 
 
