@@ -1,0 +1,115 @@
+"""Matrix products and convolutions of graph programs on the host targets go to OpenBLAS
+(graph-contractions-to-blas -> blas.gemm / blas.conv_2d -> cblas_?gemm): the generated C++ calls
+the BLAS, and the results match torch and JAX. All torch cases are one module (one build), the
+JAX cases another, to keep the compile time small."""
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from hpcir.graph_api import compile, from_jax, from_torch, lower
+
+from .conftest import assert_close
+
+
+class TorchCases(nn.Module):
+    """Dense layers (Linear: a transposed weight), bmm, x @ W^T, strided / padded / 1x1 convolutions,
+    a small CNN (conv, batch norm, ReLU, pooling, residual, Linear head) and an MLP."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(12, 32), nn.Linear(32, 5)
+        self.conv_s2 = nn.Conv2d(3, 6, 3, stride=2, padding=1)
+        self.conv_pad2 = nn.Conv2d(3, 4, 5, padding=2, bias=False)
+        self.conv_1x1 = nn.Conv2d(6, 8, 1)
+        self.cnn1, self.bn1 = nn.Conv2d(3, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8)
+        self.cnn2, self.bn2 = nn.Conv2d(8, 8, 3, padding=1, bias=False), nn.BatchNorm2d(8)
+        self.head = nn.Linear(8 * 4 * 4, 10)
+
+    def forward(self, x, img, a, b):
+        mlp = self.fc2(F.gelu(self.fc1(x)))
+        y = self.conv_1x1(torch.relu(self.conv_s2(img)))
+        h = F.max_pool2d(torch.relu(self.bn1(self.cnn1(img))), 2)
+        h = torch.relu(self.bn2(self.cnn2(h)) + h)
+        cnn = self.head(h.flatten(1))
+        return mlp, torch.bmm(a, b), x @ self.fc1.weight.T, y, self.conv_pad2(img), cnn
+
+
+def _torch_cases():
+    torch.manual_seed(0)
+    m = TorchCases().eval()
+    for bn in (m.bn1, m.bn2):  # non-trivial running statistics
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 1.5)
+    g = torch.Generator().manual_seed(1)
+    args = (torch.randn(7, 12, generator=g), torch.randn(2, 3, 8, 8, generator=g),
+            torch.randn(3, 5, 9, generator=g), torch.randn(3, 9, 4, generator=g))
+    return m, args
+
+
+def test_torch_contractions_and_convolutions_call_blas_and_match_torch():
+    """One build: every contraction / convolution is a cblas_sgemm call, and each output matches torch."""
+    m, args = _torch_cases()
+    prog = from_torch(m, args)
+    cpp = lower(prog, target="cpu")
+    assert cpp.count("cblas_sgemm(CblasRowMajor") == 10 and "openblas_set_num_threads" in cpp
+    assert "Im2colNchw" in cpp and "#include <cblas.h>" in cpp
+    l2 = lower(prog, target="cpu", stage="L2")
+    assert "linalg" not in l2 and l2.count("blas.conv_2d") == 5 and l2.count("blas.gemm") == 5
+    with torch.no_grad():
+        want = m(*args)
+    got = compile(prog, target="cpu")(*args)
+    for k, (g, w) in enumerate(zip(got, want)):
+        assert_close(g, w, f"output {k}")
+
+
+def jax_cases(x, w1, b1, w2, img, kernel, q, k):
+    """flax-like dense layers, an NHWC convolution (strided, SAME), and attention-shaped einsums."""
+    h = jnp.tanh(x @ w1 + b1) @ w2
+    c = jax.lax.conv_general_dilated(img, kernel, (2, 2), "SAME", dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    s = jax.nn.softmax(jnp.einsum("bqd,bkd->bqk", q, k) / 4.0, axis=-1)
+    return h, jax.nn.relu(c), jnp.einsum("bqk,bkd->bqd", s, k)
+
+
+def test_jax_dense_conv_attention_float64_match_jax():
+    """float64 (cblas_dgemm): JAX dense layers, an NHWC convolution and batched einsums match jax.jit."""
+    rng = np.random.default_rng(3)
+    args = (rng.normal(size=(6, 10)), rng.normal(size=(10, 16)), rng.normal(size=16), rng.normal(size=(16, 3)),
+            rng.normal(size=(2, 9, 9, 3)), rng.normal(size=(3, 3, 3, 4)), rng.normal(size=(2, 5, 8)),
+            rng.normal(size=(2, 7, 8)))
+    prog = from_jax(jax_cases, *args)
+    cpp = lower(prog, target="cpu")
+    assert "cblas_dgemm(CblasRowMajor" in cpp and "cblas_sgemm" not in cpp
+    want = jax.jit(jax_cases)(*args)
+    got = compile(prog, target="cpu")(*args)
+    for k, (g, w) in enumerate(zip(got, want)):
+        assert_close(g, w, f"output {k}")
+
+
+def test_gpu_targets_keep_contraction_loops():
+    """cuda / hip: no BLAS call (no cuBLAS / hipBLAS yet): the contraction stays a Kokkos loop nest."""
+    m, args = _torch_cases()
+    prog = from_torch(m, args)
+    l2 = lower(prog, target="cuda", stage="L2")
+    assert "blas." not in l2 and "scf.parallel" in l2
+
+
+def test_missing_blas_is_named_before_building(monkeypatch):
+    """No BLAS installed: an HpcirError naming how to install one, raised before any compiler runs."""
+    from hpcir.backends import blas_find, build
+    monkeypatch.setattr(blas_find, "_wheel", lambda: None)
+    monkeypatch.setattr(blas_find, "_pkg_config", lambda: None)
+    monkeypatch.setattr(build, "build_shared_library", lambda *a, **k: pytest.fail("the compiler ran"))
+    blas_find.blas_library.cache_clear()
+    try:
+        prog = from_jax(lambda x, w: x @ w, np.ones((2, 3)), np.ones((3, 4)))
+        with pytest.raises(blas_find.BlasLibraryError) as e:
+            compile(prog, target="cpu")
+        assert "scipy-openblas32" in str(e.value) and "libopenblas-dev" in str(e.value)
+    finally:
+        blas_find.blas_library.cache_clear()
