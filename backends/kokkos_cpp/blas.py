@@ -18,18 +18,21 @@ from .context import FunctionEmitter, handles
 from .types import view_layout
 
 _IM2COL = {
+    # One launch index per row of `col`; the inner loops run along contiguous memory (unit-stride
+    # writes, reads strided by the convolution stride) with no index division per element.
     "nchw_fchw": """\
 // im2col of image n of an NCHW input: col(c*KH*KW + kh*KW + kw, oh*OW + ow) = in(n, c, oh*SH + kh*DH, ow*SW + kw*DW)
 template <class In, class Col>
 struct Im2colNchw {
   In in;
   Col col;
-  int64_t n, kh_extent, kw_extent, ow_extent, sh, sw, dh, dw;
+  int64_t n, kh_extent, kw_extent, oh_extent, ow_extent, sh, sw, dh, dw;
 
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t row, const int64_t pix) const {
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t row) const {
     const int64_t c = row / (kh_extent * kw_extent), kh = row / kw_extent % kh_extent, kw = row % kw_extent;
-    const int64_t oh = pix / ow_extent, ow = pix % ow_extent;
-    col(row, pix) = in(n, c, oh * sh + kh * dh, ow * sw + kw * dw);
+    for (int64_t oh = 0; oh < oh_extent; ++oh)
+      for (int64_t ow = 0; ow < ow_extent; ++ow)
+        col(row, oh * ow_extent + ow) = in(n, c, oh * sh + kh * dh, ow * sw + kw * dw);
   }
 };""",
     "nhwc_hwcf": """\
@@ -38,12 +41,14 @@ template <class In, class Col>
 struct Im2colNhwc {
   In in;
   Col col;
-  int64_t n, c_extent, kw_extent, ow_extent, sh, sw, dh, dw;
+  int64_t n, kh_extent, kw_extent, c_extent, ow_extent, sh, sw, dh, dw;
 
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t pix, const int64_t col_index) const {
-    const int64_t c = col_index % c_extent, kw = col_index / c_extent % kw_extent, kh = col_index / (c_extent * kw_extent);
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t pix) const {
     const int64_t oh = pix / ow_extent, ow = pix % ow_extent;
-    col(pix, col_index) = in(n, oh * sh + kh * dh, ow * sw + kw * dw, c);
+    for (int64_t kh = 0; kh < kh_extent; ++kh)
+      for (int64_t kw = 0; kw < kw_extent; ++kw)
+        for (int64_t c = 0; c < c_extent; ++c)
+          col(pix, (kh * kw_extent + kw) * c_extent + c) = in(n, oh * sh + kh * dh, ow * sw + kw * dw, c);
   }
 };""",
 }
@@ -132,13 +137,11 @@ def _conv(em: FunctionEmitter, op: Operation) -> None:
     else:
         src = f"{col}.data()"
         if layout == "nchw_fchw":
-            args = f"{i}, {p['kh']}, {p['kw']}, {p['ow']}"
-            dims = f"{{{rows}, {pixels}}}"
+            args, extent = f"{i}, {p['kh']}, {p['kw']}, {p['oh']}, {p['ow']}", rows
         else:
-            args = f"{i}, {p['c']}, {p['kw']}, {p['ow']}"
-            dims = f"{{{pixels}, {rows}}}"
-        em.line(f"    Kokkos::parallel_for(\"im2col\", Kokkos::MDRangePolicy<exec_space, Kokkos::Rank<2>>({{0, 0}}, "
-                f"{dims}),")
+            args, extent = f"{i}, {p['kh']}, {p['kw']}, {p['c']}, {p['ow']}", pixels
+        em.line(f"    Kokkos::parallel_for(\"im2col\", Kokkos::RangePolicy<exec_space, Kokkos::IndexType<int64_t>>(0, "
+                f"{extent}),")
         em.line(f"        {functor}<decltype({x}), decltype({col})>{{{x}, {col}, {args}, {p['sh']}, {p['sw']}, "
                 f"{p['dh']}, {p['dw']}}});")
         em.line("    Kokkos::fence();")
