@@ -113,3 +113,27 @@ def test_missing_blas_is_named_before_building(monkeypatch):
         assert "scipy-openblas32" in str(e.value) and "libopenblas-dev" in str(e.value)
     finally:
         blas_find.blas_library.cache_clear()
+
+
+NHWC_L1 = """builtin.module {
+  func.func @nhwc(%x: tensor<2x9x8x3xf64>, %w: tensor<3x2x3x4xf64>, %b: tensor<2x3x5x4xf64>) -> tensor<2x3x5x4xf64> {
+    %y = linalg.conv_2d_nhwc_hwcf {strides = dense<[2, 1]> : tensor<2xi64>, dilations = dense<[2, 3]> : tensor<2xi64>} ins(%x, %w : tensor<2x9x8x3xf64>, tensor<3x2x3x4xf64>) outs(%b : tensor<2x3x5x4xf64>) -> tensor<2x3x5x4xf64>
+    func.return %y : tensor<2x3x5x4xf64>
+  }
+}"""
+
+
+def test_nhwc_convolution_with_strides_dilations_and_initial_value():
+    """linalg.conv_2d_nhwc_hwcf (no frontend gives it yet: JAX's NHWC arrives transposed to NCHW), with
+    unequal strides and dilations and a non-zero initial output (beta = 1), matches lax.conv + b."""
+    from xdsl.parser import Parser
+
+    from hpcir.dialects import context
+    from hpcir.dialects.graph_program import GraphProgram
+    prog = GraphProgram(Parser(context(), NHWC_L1).parse_module(), "nhwc", ["x", "w", "b"])
+    assert "Im2colNhwc" in lower(prog, target="cpu")
+    rng = np.random.default_rng(5)
+    x, w, b = rng.normal(size=(2, 9, 8, 3)), rng.normal(size=(3, 2, 3, 4)), rng.normal(size=(2, 3, 5, 4))
+    want = jax.lax.conv_general_dilated(x, w, (2, 1), "VALID", rhs_dilation=(2, 3),
+                                        dimension_numbers=("NHWC", "HWIO", "NHWC")) + b
+    assert_close(compile(prog, target="cpu")(x, w, b), want, "nhwc conv")
