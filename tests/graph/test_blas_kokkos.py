@@ -137,3 +137,29 @@ def test_nhwc_convolution_with_strides_dilations_and_initial_value():
     want = jax.lax.conv_general_dilated(x, w, (2, 1), "VALID", rhs_dilation=(2, 3),
                                         dimension_numbers=("NHWC", "HWIO", "NHWC")) + b
     assert_close(compile(prog, target="cpu")(x, w, b), want, "nhwc conv")
+
+
+def test_cmake_project_of_a_blas_graph_program_builds(tmp_path):
+    """`hpcir lower`'s CMake project of a program with products links the OpenBLAS hpcir used (the wheel's
+    folder recorded, the CBLAS names mapped as in the JIT build) and builds."""
+    import os
+    import subprocess
+
+    from hpcir.backends.cmake_project import write_cmake_project
+    from hpcir.core.targets import get_target
+    from hpcir.graph_lowering import write_kokkos
+    from hpcir.lowering import kokkos_for
+    prog = from_jax(lambda x, w: jnp.tanh(x @ w), np.ones((3, 4)), np.ones((4, 2)), name="dense")
+    paths = write_kokkos(prog, "cpu", tmp_path / "src")
+    sources = {p.name: p.read_text() for p in paths if p.suffix in (".cpp", ".hpp")}
+    kokkos = kokkos_for(get_target("cpu"))
+    out = tmp_path / "proj"
+    cml = write_cmake_project(out, "dense", sources, get_target("cpu"), kokkos).read_text()
+    assert "HPCIR_OPENBLAS_WHEEL" in cml and "pkg_check_modules(OPENBLAS" in cml
+    env = {**os.environ, **dict(kokkos.env)}
+    for cmd in (["cmake", "-S", str(out), "-B", str(out / "build")], ["cmake", "--build", str(out / "build"), "-j2"]):
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    lib = next(p for p in (out / "build").iterdir() if p.name.startswith("libdense"))
+    if lib.suffix == ".so":  # a shared build records the BLAS as a dependency
+        assert "openblas" in subprocess.run(["ldd", str(lib)], capture_output=True, text=True).stdout
