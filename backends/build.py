@@ -238,12 +238,13 @@ def check_install(install: KokkosInstall) -> None:
 
 
 def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, name: str,
-              libraries: tuple[str, ...] = ()) -> str:
+              libraries: tuple[str, ...] = (), cflags: tuple[str, ...] = ()) -> str:
     """The cache key of a module build: sources, target, compiler + version, flags, Kokkos config
-    (and the host CPU when the flags tune for it), extra libraries linked in."""
+    (and the host CPU when the flags tune for it), extra libraries linked in, extra compile flags."""
     tc = install.toolchain()
     cpu = host_cpu_id() if "-march=native" in target.cxx_flags else ""
     extra = (list(libraries),) if libraries else ()  # (keys of modules without any stay as they were)
+    extra += (list(cflags),) if cflags else ()
     return cache_key("shared-library-v1", name, sorted(sources.items()),
                      dataclasses.asdict(target), tc.compiler, tc.compiler_version,
                      list(tc.compile_args), list(tc.link_args), list(tc.env),
@@ -251,17 +252,19 @@ def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, n
 
 
 def build_shared_library(sources: dict[str, str], target: Target, install: KokkosInstall,
-                         name: str, libraries: tuple[str, ...] = (), label: str | None = None) -> Path:
+                         name: str, libraries: tuple[str, ...] = (), label: str | None = None,
+                         cflags: tuple[str, ...] = ()) -> Path:
     """Compile `sources` into one shared library `lib<name>.so` (cached) and return its path;
     `libraries`: more linker inputs (e.g. the path of the FFT runtime the module calls); `label`:
-    what the progress line of a slow build calls it (default: name)."""
+    what the progress line of a slow build calls it (default: name); `cflags`: more compile flags
+    (e.g. the include folder of the BLAS it calls)."""
     units = _check_sources(sources)
     if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
         raise BuildError(f"module name {name!r} is not a C identifier")
     check_install(install)  # before anything loads or links its libraries
     tc = install.toolchain()
     flags = _target_flags(target, tc)
-    key = build_key(sources, target, install, name, libraries)
+    key = build_key(sources, target, install, name, libraries, cflags)
     found = lookup(key)  # verified against what was built
     if found is not None:  # cached: skip even the precompiled-header lookup
         return found
@@ -279,7 +282,7 @@ def build_shared_library(sources: dict[str, str], target: Target, install: Kokko
             obj = work / (Path(unit).stem + ".o")
 
             def compile_unit(pch_args: list[str]) -> None:
-                _run([tc.compiler, *tc.compile_args, *flags, *pch_args, "-c", str(src / unit),
+                _run([tc.compiler, *tc.compile_args, *flags, *cflags, *pch_args, "-c", str(src / unit),
                       "-o", str(obj)],
                      tc, work, src, label, f"compiling module {name!r} ({unit})", pch=pch_args)
 

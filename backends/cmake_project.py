@@ -95,6 +95,35 @@ def _fft_block(name: str, units: list[str], target: Target) -> list[str]:
             f"target_link_libraries({name} PUBLIC PkgConfig::FFTW3)", ""]
 
 
+def _blas_block(name: str) -> list[str]:
+    """Find and link the OpenBLAS the module's cblas_?gemm calls: the scipy-openblas32 wheel hpcir used when
+    lowering (its folder recorded, symbols renamed as hpcir compiles them), else pkg-config `openblas`."""
+    from .blas_find import CALLED, BlasLibraryError, blas_library
+    wheel = ""
+    try:
+        lib = blas_library()
+        if "wheel" in lib.name:
+            wheel = str(Path(lib.libs[0]).parent.parent)
+    except BlasLibraryError:
+        pass
+    renames = " ".join(f"{n}=scipy_{n}" for n in CALLED)
+    return ["# The module calls OpenBLAS (cblas_sgemm / cblas_dgemm): the scipy-openblas32 wheel's folder, or",
+            "# an OpenBLAS pkg-config finds (-DHPCIR_OPENBLAS_WHEEL= to use that one).",
+            f"set(HPCIR_OPENBLAS_WHEEL {_cmake_str(wheel)} CACHE PATH \"scipy_openblas32 package folder\")",
+            "if(HPCIR_OPENBLAS_WHEEL)",
+            f"  target_include_directories({name} PRIVATE ${{HPCIR_OPENBLAS_WHEEL}}/include)",
+            f"  target_compile_definitions({name} PRIVATE {renames})",
+            f"  target_link_libraries({name} PUBLIC ${{HPCIR_OPENBLAS_WHEEL}}/lib/libscipy_openblas.so)",
+            "  message(STATUS \"OpenBLAS from ${HPCIR_OPENBLAS_WHEEL}\")",
+            "else()",
+            "  find_package(PkgConfig REQUIRED)",
+            "  pkg_check_modules(OPENBLAS REQUIRED IMPORTED_TARGET openblas)",
+            f"  target_link_libraries({name} PUBLIC PkgConfig::OPENBLAS)",
+            "  message(STATUS \"OpenBLAS ${OPENBLAS_VERSION} from ${OPENBLAS_LIBDIR}\")",
+            "endif()", ""]
+
+
+
 def render_preamble(name: str, target: Target, kokkos: KokkosInstall | None) -> list[str]:
     """CMakeLists.txt lines up to a found and checked Kokkos: its prefix, the compiler, project(name)."""
     out = ["cmake_minimum_required(VERSION 3.16)", ""]
@@ -126,8 +155,8 @@ def render_preamble(name: str, target: Target, kokkos: KokkosInstall | None) -> 
 
 
 def render_cmakelists(name: str, units: list[str], headers: list[str], target: Target,
-                      kokkos: KokkosInstall | None, executable: str | None) -> str:
-    """The text of CMakeLists.txt for the project."""
+                      kokkos: KokkosInstall | None, executable: str | None, blas: bool = False) -> str:
+    """The text of CMakeLists.txt for the project (`blas`: its C++ calls a CBLAS)."""
     out = render_preamble(name, target, kokkos)
     files = " ".join(units + headers)
     out += [f"add_library({name} {files})",
@@ -135,6 +164,7 @@ def render_cmakelists(name: str, units: list[str], headers: list[str], target: T
             f"target_link_libraries({name} PUBLIC Kokkos::kokkos)",
             f"set_target_properties({name} PROPERTIES POSITION_INDEPENDENT_CODE ON)", ""]
     out += _fft_block(name, units, target)
+    out += _blas_block(name) if blas else []
     if executable is not None:
         out += [f"add_executable({name}_main {executable})",
                 f"target_link_libraries({name}_main PRIVATE {name})", ""]
@@ -175,5 +205,6 @@ def write_cmake_project(out_dir: Path | str, name: str, sources: dict[str, str],
         (out / exe).write_text(executable_source)
     write_compiler_wrapper(out, target)
     cml = out / "CMakeLists.txt"
-    cml.write_text(render_cmakelists(name, units, headers, target, kokkos, exe))
+    blas = any("#include <cblas.h>" in text for text in sources.values())
+    cml.write_text(render_cmakelists(name, units, headers, target, kokkos, exe, blas))
     return cml

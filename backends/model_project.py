@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hpcir.backends.cmake_project import _fft_block, render_preamble, write_compiler_wrapper
+from hpcir.backends.cmake_project import _blas_block, _fft_block, render_preamble, write_compiler_wrapper
 from hpcir.backends.tensor_file import CXX_TYPES, READER_HEADER, write_tensors
 from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 from hpcir.core.targets import Target
@@ -189,8 +189,10 @@ def render_main(spec: ModelSpec) -> str:
         "}", ""])
 
 
-def render_project_cmake(project: str, specs: list[ModelSpec], target: Target, kokkos: KokkosInstall | None) -> str:
-    """CMakeLists.txt: one library and one check executable per export."""
+def render_project_cmake(project: str, specs: list[ModelSpec], target: Target, kokkos: KokkosInstall | None,
+                         sources: dict[str, str] | None = None) -> str:
+    """CMakeLists.txt: one library and one check executable per export (`sources`: their text, to see
+    which ones call a CBLAS)."""
     out = render_preamble(project, target, kokkos)
     at = out.index(f"project({project} LANGUAGES CXX)") + 1
     out[at:at] = ["if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)",
@@ -214,6 +216,8 @@ def render_project_cmake(project: str, specs: list[ModelSpec], target: Target, k
                 f"target_compile_definitions({s.name} PUBLIC {ModelSpec.data_macro}=\"${{CMAKE_CURRENT_SOURCE_DIR}}\")",
                 ""]
         out += _fft_block(s.name, units, target)
+        if any("#include <cblas.h>" in (sources or {}).get(u, "") for u in s.units + s.headers):
+            out += _blas_block(s.name)
         out += [f"# {s.name}_main: runs the saved sample and checks the Python model's outputs (exit status 1 if not).",
                 f"add_executable({s.name}_main {s.name}_main.cpp)",
                 f"target_link_libraries({s.name}_main PRIVATE {s.name})", ""]
@@ -268,7 +272,7 @@ def write_model_project(out: Path, project: str, specs: list[ModelSpec], sources
         files[f"{s.name}_main.cpp"] = render_main(s)
         if s.embedded and s.params:
             files[f"{s.name}_weights.cpp"] = render_embedded_data(s)
-    files["CMakeLists.txt"] = render_project_cmake(project, specs, target, kokkos)
+    files["CMakeLists.txt"] = render_project_cmake(project, specs, target, kokkos, sources)
     files["README.md"] = readme
     written = []
     for fname, text in files.items():

@@ -47,3 +47,5 @@ def context(allow_unregistered: bool = False) -> Context:
 # The graph (L1) op sets: our FFT ops and xDSL's complex dialect (complex FFT data, complex math).
 register_dialect("fft", lambda: __import__("hpcir.dialects.fft", fromlist=["FFT"]).FFT)
 register_dialect("complex", lambda: __import__("xdsl.dialects.complex", fromlist=["Complex"]).Complex)
+# Dense contractions on buffers that host programs hand to a BLAS (graph-contractions-to-blas).
+register_dialect("blas", lambda: __import__("hpcir.dialects.blas", fromlist=["BLAS"]).BLAS)

@@ -5,8 +5,10 @@
       --l2_to_l3_pipeline(target)--> L3: kokkos dialect (the same pipeline as kernels and stencils)
       --emit_cpp--> Kokkos C++ --build_library--> JIT entry, wrapped by backends.graph_kokkos.graph_callable
 
-`GRAPH_L1_TO_L2` is target-neutral (the same for cpu, serial, cuda and hip); the target enters
-with the L2 -> L3 pipeline, whose first pass stamps it on the module. Every step can be replayed
+`GRAPH_L1_TO_L2` is target-neutral (the same for cpu, serial, cuda and hip); host targets run
+`graph-contractions-to-blas` before it (`GRAPH_L1_TO_L2_HOST`: matrix products and convolutions
+become BLAS calls); the target enters the IR with the L2 -> L3 pipeline, whose first pass stamps it
+on the module. Every step can be replayed
 on its own: `hpcir opt prog.l1.mlir -p "graph-lift-constants,graph-reshapes-to-copies,..."`, and
 `hpcir lower model.py --target=T --dump-ir-after-all` prints the IR after each pass.
 """
@@ -27,6 +29,14 @@ from hpcir.dialects.kokkos_target import set_module_target
 # The graph L1 -> L2 pipeline: each is a pass of hpcir.passes (see their module docstrings).
 GRAPH_L1_TO_L2 = ("graph-lift-constants,graph-reshapes-to-copies,graph-fft-to-buffers,graph-bufferize,"
                   "graph-results-to-out-params")
+# On host targets (cpu, serial) matrix products and convolutions go to the BLAS first; GPU targets
+# keep them as Kokkos loops (no cuBLAS / hipBLAS calls yet: docs/blas.md).
+GRAPH_L1_TO_L2_HOST = "graph-contractions-to-blas," + GRAPH_L1_TO_L2
+
+
+def graph_l1_to_l2(target: str | None) -> str:
+    """The L1 -> L2 pass pipeline for a target (None: the target-neutral one, without BLAS calls)."""
+    return GRAPH_L1_TO_L2_HOST if target is not None and not get_target(target).is_gpu else GRAPH_L1_TO_L2
 
 
 def _check_kokkos_target(target: str) -> None:
@@ -34,17 +44,17 @@ def _check_kokkos_target(target: str) -> None:
         raise HpcirError(f"{target!r} is not a Kokkos target", hint="use cpu, serial, cuda or hip")
 
 
-def graph_l2(prog: GraphProgram, dump_after_all: bool = False) -> ModuleOp:
-    """L2 of a graph program: GRAPH_L1_TO_L2 run on a copy of its L1 module (target-neutral)."""
+def graph_l2(prog: GraphProgram, dump_after_all: bool = False, target: str | None = None) -> ModuleOp:
+    """L2 of a graph program: graph_l1_to_l2(target) run on a copy of its L1 module."""
     from .pipeline import run_pipeline
-    return run_pipeline(prog.module.clone(), GRAPH_L1_TO_L2, dump_after_all=dump_after_all)
+    return run_pipeline(prog.module.clone(), graph_l1_to_l2(target), dump_after_all=dump_after_all)
 
 
 def graph_l3(prog: GraphProgram, target: str, dump_after_all: bool = False) -> ModuleOp:
     """L3 (kokkos dialect) of a graph program for a Kokkos target: GRAPH_L1_TO_L2, then the L2 -> L3 pipeline."""
     from .lowering import lower_to_l3
     _check_kokkos_target(target)
-    return lower_to_l3(graph_l2(prog, dump_after_all), target, dump_after_all)
+    return lower_to_l3(graph_l2(prog, dump_after_all, target), target, dump_after_all)
 
 
 def lifted_constants(prog: GraphProgram) -> list[np.ndarray]:
@@ -65,7 +75,7 @@ def lower_kokkos(prog: GraphProgram, target: str, stage: str, dump_after_all: bo
     from .lowering import emit_cpp
     _check_kokkos_target(target)
     if stage == "L2":  # target-neutral, with the target stamped on the module (as for kernels)
-        l2 = graph_l2(prog, dump_after_all)
+        l2 = graph_l2(prog, dump_after_all, target)
         set_module_target(l2, target)
         return _text(l2)
     if stage == "L3":
@@ -104,7 +114,7 @@ def compile_kokkos(prog: GraphProgram, target: str, bind_weights: bool = True) -
     (`cannot_run_reason`); elsewhere the error says what is missing.
     """
     from .backends.graph_kokkos import graph_callable
-    from .lowering import build_library, cannot_run_reason, emit_cpp, runtime_libraries
+    from .lowering import build_library, cannot_run_reason, emit_cpp, runtime_cflags, runtime_libraries
     _check_kokkos_target(target)
     why = cannot_run_reason(get_target(target))
     if why:
@@ -113,6 +123,7 @@ def compile_kokkos(prog: GraphProgram, target: str, bind_weights: bool = True) -
                               "the C++ for any Kokkos target")
     module = graph_l3(prog, target)
     name = f"hpcir_graph_{prog.name}"
-    entry = build_library(emit_cpp(module, target, name), target, name, runtime_libraries(module, target),
-                          label=prog.name)[prog.name]
+    libs, cflags = runtime_libraries(module, target), runtime_cflags(module)  # (a missing library: named here)
+    entry = build_library(emit_cpp(module, target, name), target, name, libs, label=prog.name,
+                          cflags=cflags)[prog.name]
     return graph_callable(entry, prog, target, lifted_constants(prog), bind_weights)

@@ -134,21 +134,35 @@ def kokkos_for(t: Target) -> Any:
 
 
 def build_library(sources: dict[str, str], target: str, name: str, libraries: tuple[str, ...] = (),
-                  label: str | None = None) -> Any:
-    """Build (or fetch from the cache) and load the shared library of emitted sources (linked with `libraries`;
-    `label` names it in the progress line of a slow build)."""
+                  label: str | None = None, cflags: tuple[str, ...] = ()) -> Any:
+    """Build (or fetch from the cache) and load the shared library of emitted sources (linked with `libraries`,
+    compiled with `cflags` too; `label` names it in the progress line of a slow build)."""
     from hpcir.backends.build import build_shared_library
     from hpcir.backends.runtime import load_module
     t = get_target(target)
-    return load_module(build_shared_library(sources, t, kokkos_for(t), name, libraries, label))
+    return load_module(build_shared_library(sources, t, kokkos_for(t), name, libraries, label, cflags))
 
 
 def runtime_libraries(module: ModuleOp, target: str) -> tuple[str, ...]:
-    """The runtime libraries an L3 module's C++ calls into: the target's FFT runtime when it has fft.execute."""
-    if not any(op.name == "fft.execute" for op in module.walk()):
+    """The runtime libraries an L3 module's C++ calls into: the target's FFT runtime when it has fft.execute,
+    the BLAS when it has blas.* ops."""
+    names = {op.name for op in module.walk()}
+    libs: tuple[str, ...] = ()
+    if "fft.execute" in names:
+        from hpcir.backends.fft_libraries import runtime_library
+        libs += (str(runtime_library(get_target(target))),)
+    if names & {"blas.gemm", "blas.conv_2d"}:
+        from hpcir.backends.blas_find import blas_library
+        libs += blas_library().libs
+    return libs
+
+
+def runtime_cflags(module: ModuleOp) -> tuple[str, ...]:
+    """Compile flags the C++ of an L3 module needs for the libraries it calls (the BLAS headers)."""
+    if not any(op.name in ("blas.gemm", "blas.conv_2d") for op in module.walk()):
         return ()
-    from hpcir.backends.fft_libraries import runtime_library
-    return (str(runtime_library(get_target(target))),)
+    from hpcir.backends.blas_find import blas_library
+    return blas_library().cflags
 
 
 def build_l3_module(module: ModuleOp, name: str) -> Any:

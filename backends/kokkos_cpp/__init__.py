@@ -29,6 +29,7 @@ back only if the kernel may write it); `hpcir_ENTRY_device` takes device pointer
 """
 from __future__ import annotations
 
+from . import blas  # noqa: F401  (registers the blas.* handlers: cblas_?gemm calls)
 from . import fft  # noqa: F401  (registers the fft.execute handler: calls of the FFT runtime)
 from .module import EmittedModule, EntryInfo, ParamInfo, emit_module
 

@@ -54,6 +54,7 @@ class ModuleState:
 
     target: Target
     structs: list[str] = field(default_factory=list)  # functors and reducers, in definition order
+    includes: list[str] = field(default_factory=list)  # library headers the .cpp includes (e.g. <cblas.h>)
     scalar_slots: set = field(default_factory=set)  # rank-0 allocas emitted as plain C++ locals
     c_arrays: set = field(default_factory=set)  # static allocas in kernels emitted as C arrays (t[i][j])
     read_only: set = field(default_factory=set)  # view values spelled View<const T*> (module.read_only_views)

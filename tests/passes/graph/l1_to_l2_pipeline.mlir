@@ -2,7 +2,8 @@
 // The graph L1 -> L2 pipeline hpcir.graph_dispatch runs (GRAPH_L1_TO_L2), on the L1 of
 // `lambda x: (x.reshape(6, 2) * 2.0 + [1.0, 2.0]).reshape(3, 4)`: a kokkos.host_program of
 // parallel loops over memrefs, the constant an input view after the user's, the result the output
-// view the last loop writes.
+// view the loop writes: the multiply and the add are fused (linalg-fuse-elementwise-ops) into one
+// loop with no temporary between them.
 
 builtin.module {
   func.func @jax_fn(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
@@ -31,12 +32,15 @@ builtin.module {
 // CHECK-LABEL: func.func @jax_fn(%x: memref<3x4xf32>, %const_add_const: memref<2xf32>, %out0: memref<3x4xf32>) attributes {kokkos.host_program} {
 // CHECK-NOT:     tensor
 // CHECK-NOT:     linalg.
+// CHECK-NOT:     memref.alloc
 // CHECK:         "scf.parallel"
 // CHECK:           arith.divsi
 // CHECK:           memref.load %x[%{{.*}}, %{{.*}}] : memref<3x4xf32>
 // CHECK:           memref.load %const_add_const[%{{.*}}] : memref<2xf32>
-// CHECK:         "scf.parallel"
-// CHECK:           memref.store %{{.*}}, %out0[%{{.*}}, %{{.*}}] : memref<3x4xf32>
+// CHECK-NOT:     "scf.parallel"
+// CHECK:           arith.mulf
+// CHECK-NEXT:      arith.addf
+// CHECK-NEXT:      memref.store %{{.*}}, %out0[%{{.*}}, %{{.*}}] : memref<3x4xf32>
 // CHECK-NEXT:      scf.reduce
 // CHECK-NEXT:    }) : (index, index, index, index, index, index) -> ()
 // CHECK-NEXT:    func.return{{$}}
