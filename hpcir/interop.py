@@ -66,6 +66,12 @@ class _Interop:
 class JaxKernel(_Interop):
     """A kernel as a JAX-traceable function (an XLA FFI custom call into its Kokkos entry)."""
 
+    def __init__(self, k: Kernel, target: str, reducer: str | None, kind: str | None = None):
+        super().__init__(k, target, reducer, kind)
+        from hpcir.core.targets import get_target
+        self.gpu = not get_target(target).runs_on_host
+        self._plans: dict[tuple, SimpleNamespace] = {}
+
     def __call__(self, policy: Any, **kwargs: Any) -> Any:
         if self.kernel.adjoint is not None:
             return self._call_with_vjp(policy, kwargs)
@@ -118,42 +124,63 @@ class JaxKernel(_Interop):
     def _call(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> Any:
         import jax
         import jax.numpy as jnp
+        key = (_policy_key(policy), tuple((n, _jax_desc(v)) for n, v in kwargs.items()))
+        plan = self._plans.get(key)
+        if plan is None:  # a new signature: check, compile, lay the call out (once)
+            plan = self._plans[key] = self._plan(policy, kwargs, site)
+        elif self.gpu:
+            _check_jax_device(self.target, kwargs, site)
+        operands, roles, constants = [], list(plan.roles), []
+        for k, (name, dtype) in enumerate(plan.args):
+            v = kwargs[name]
+            if dtype is None:  # a view
+                operands.append(v if isinstance(v, jax.Array) else jnp.asarray(v))
+            elif self.gpu and dtype.kind != "c" and not isinstance(v, jax.core.Tracer):
+                # known now: an attribute, so that the GPU handler need not copy it from the device
+                roles[k] = -1 - len(constants)
+                constants.append(_scalar_bits(v, dtype))
+            else:
+                operands.append(jnp.asarray(v, dtype=dtype))
+        call = plan.calls.get(len(constants)) if not constants else _ffi_call(plan, roles)
+        outs = call(*operands, entry=plan.entry, bounds=plan.bounds, roles=np.asarray(roles, np.int64),
+                    constants=np.asarray(constants, np.int64), num_values=plan.num_values)
+        return _results(list(outs))
+
+    def _plan(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> SimpleNamespace:
+        """What every call of one signature shares: the compiled entry, argument roles and the FFI call."""
+        import jax
+        if self.gpu:
+            _check_jax_device(self.target, kwargs, site)
         bound, names = self._bind(policy, kwargs, site)
         entry = bound.entry
         params = entry.params[entry.num_bounds:]
+        platform = "host" if not self.gpu else self.target
         try:
-            _register_jax_target()
+            _register_jax_target(platform)
         except HpcirError as err:  # no compiler, a failed handler build: said at the user's call
             if err.loc is not None:
                 raise
             raise type(err)(err.message, site, err.hint) from None
-        operands, roles, out_types, aliases, written = [], [], [], {}, []
+        args, roles, out_types = [], [], []
         for name, p in zip(names, params):
-            v = kwargs[name]
             if p.kind == "scalar":
-                operands.append(jnp.asarray(v, dtype=p.dtype))
+                args.append((name, np.dtype(p.dtype)))
                 roles.append(1)
-                continue
-            x = jnp.asarray(v)
-            if p.written:
-                aliases[len(operands)] = len(out_types)
-                roles.append(2 + len(out_types))
-                out_types.append(jax.ShapeDtypeStruct(x.shape, x.dtype))
-                written.append(name)
             else:
-                roles.append(0)
-            operands.append(x)
+                args.append((name, None))
+                roles.append(2 + len(out_types) if p.written else 0)
+                if p.written:
+                    out_types.append(jax.ShapeDtypeStruct(tuple(kwargs[name].shape), np.dtype(p.dtype)))
         values = [jax.ShapeDtypeStruct((), np.dtype(dt)) for dt in entry.results]
-        from .backends.xla_ffi import MAX_VALUES, TARGET_NAME
+        from .backends.xla_ffi import MAX_VALUES
         if len(values) > MAX_VALUES:
             raise HpcirError(f"kernel {self.kernel.name} returns {len(values)} values; as_jax passes at most "
                              f"{MAX_VALUES}", site)
-        call = jax.ffi.ffi_call(TARGET_NAME, out_types + values, input_output_aliases=aliases,
-                                vmap_method="sequential")
-        outs = call(*operands, entry=np.int64(_entry_address(entry)),
-                    bounds=np.asarray(bound.bounds, np.int64), roles=np.asarray(roles, np.int64),
-                    num_values=np.int64(len(values)))
-        return _results(list(outs))
+        plan = SimpleNamespace(args=args, roles=roles, results=out_types + values, calls={},
+                               entry=np.int64(entry.address), bounds=np.asarray(bound.bounds, np.int64),
+                               num_values=np.int64(len(values)))
+        plan.calls[0] = _ffi_call(plan, roles)
+        return plan
 
     def outputs(self, policy: Any, **kwargs: Any) -> list[str]:
         """Names of what a call returns, in order: the written views, then "result" per reduction value."""
@@ -163,6 +190,53 @@ class JaxKernel(_Interop):
 
     def __repr__(self) -> str:
         return f"<hpcir {self.kind} kernel {self.kernel.name} as JAX on {self.target}>"
+
+
+def _ffi_call(plan: SimpleNamespace, roles: list[int]) -> Any:
+    """The jax.ffi call of a plan, each written view's operand aliased to its result (operands: the
+    roles >= 0; scalars passed as constants take none)."""
+    import jax
+    from .backends.xla_ffi import TARGET_NAME
+    operands = [r for r in roles if r >= 0]
+    aliases = {k: r - 2 for k, r in enumerate(operands) if r >= 2}
+    return jax.ffi.ffi_call(TARGET_NAME, plan.results, input_output_aliases=aliases, vmap_method="sequential")
+
+
+def _jax_desc(v: Any) -> tuple:
+    """What a JAX call's plan depends on in an argument: an array's shape and dtype, a scalar's type."""
+    shape = getattr(v, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return ("array", tuple(shape), str(v.dtype))
+    if shape is not None:
+        return ("0-d", str(v.dtype))
+    return ("scalar", type(v).__name__)
+
+
+def _scalar_bits(v: Any, dtype: np.dtype) -> int:
+    """A scalar's bytes as the entry reads them (little-endian, in the low bytes of an int64)."""
+    raw = np.asarray(v).astype(dtype).tobytes()
+    return int(np.frombuffer(raw.ljust(8, b"\0"), np.int64)[0])
+
+
+def _check_jax_device(target: str, kwargs: dict[str, Any], site: SourceLocation | None) -> None:
+    """A GPU as_jax call takes arrays on the GPU (XLA's buffers are the views): refuse others, located."""
+    import jax
+    for name, v in kwargs.items():
+        if isinstance(v, jax.core.Tracer):
+            if jax.default_backend() != "gpu":
+                raise ArgumentError(f"as_jax(target={target!r}) is traced for the {jax.default_backend()} backend, "
+                                    f"but its kernel runs on the GPU", site,
+                                    hint="trace it where JAX's default backend is the GPU, or use target='cpu'")
+        elif isinstance(v, np.ndarray) and v.ndim > 0:
+            raise ArgumentError(f"argument `{name}` is a NumPy array in host memory; as_jax(target={target!r}) "
+                                "runs on the GPU and takes XLA's device buffers as its views", site,
+                                hint=f"pass jax.device_put({name}, jax.devices('gpu')[0])")
+        elif isinstance(v, jax.Array) and v.ndim > 0:
+            where = {d.platform for d in v.devices()}
+            if where != {"gpu"}:
+                raise ArgumentError(f"argument `{name}` is on {', '.join(sorted(where))}, not on the GPU; "
+                                    f"as_jax(target={target!r}) takes XLA's device buffers as its views", site,
+                                    hint=f"pass jax.device_put({name}, jax.devices('gpu')[0]), or use target='cpu'")
 
 
 def adjoint_seeds(arrays: list[str], values: list[Any], out_names: list[str], cts: list[Any],
@@ -188,27 +262,28 @@ def _results(outs: list[Any]) -> Any:
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 
-_JAX_REGISTERED = False
+_JAX_REGISTERED: set[str] = set()
 
 
-def _register_jax_target() -> None:
-    """Register the FFI handler with XLA once per process (built against jaxlib's own headers)."""
-    global _JAX_REGISTERED
-    if _JAX_REGISTERED:
+def _register_jax_target(platform: str = "host") -> None:
+    """Register the FFI handler with XLA once per process and platform (host, cuda, hip), built
+    against jaxlib's own headers."""
+    if platform in _JAX_REGISTERED:
         return
     import jax
     import jaxlib
-    from .backends.xla_ffi import HANDLER, TARGET_NAME, handler_library
-    lib = handler_library(jax.ffi.include_dir(), jaxlib.__version__)
-    jax.ffi.register_ffi_target(TARGET_NAME, jax.ffi.pycapsule(getattr(lib, HANDLER)), platform="cpu")
-    _JAX_REGISTERED = True
+    from .backends import xla_ffi
+    lib = xla_ffi.handler_library(jax.ffi.include_dir(), jaxlib.__version__, platform)
+    jax.ffi.register_ffi_target(xla_ffi.TARGET_NAME, jax.ffi.pycapsule(getattr(lib, xla_ffi.HANDLER)),
+                                platform=xla_ffi.XLA_PLATFORMS[platform])
+    _JAX_REGISTERED.add(platform)
 
 
 def as_jax(obj: Any, target: str = "cpu", reducer: str | None = None, kind: str | None = None) -> JaxKernel:
     """A JAX-traceable function running the kernel's Kokkos build: f(policy, **arguments)."""
     site = user_call_site(2)
     k = _as_kernel(obj, site)
-    _check_host_target(target, "as_jax", site)
+    _check_kokkos_target(target, "as_jax", site)
     return JaxKernel(k, target, reducer, _check_kind(kind, site))
 
 
@@ -219,15 +294,14 @@ def _check_kind(kind: str | None, site: SourceLocation | None) -> str | None:
     return kind
 
 
-def _check_host_target(target: str, what: str, site: SourceLocation | None) -> None:
+def _check_kokkos_target(target: str, what: str, site: SourceLocation | None) -> None:
+    """cpu / serial run on host arrays; cuda / hip on the device's arrays, on the caller's stream."""
     from hpcir.core.targets import get_target
     t = get_target(target, site)
     if t.kind != "kokkos":
         raise HpcirError(f"{what} runs kernels as Kokkos; {target!r} is not a Kokkos target", site,
-                         hint="use target='cpu' or 'serial' (or compile the kernel for jax/torch with hpcir.compile)")
-    if not t.runs_on_host:
-        raise HpcirError(f"{what} with target {target!r} is compile-checked only: this release runs the FFI call on "
-                         "host targets", site, hint="use target='cpu' or 'serial'")
+                         hint="use target='cpu', 'serial', 'cuda' or 'hip' (or compile the kernel for jax/torch "
+                              "with hpcir.compile)")
 
 
 # ---------------------------------------------------------------------------------------- Torch
@@ -472,6 +546,6 @@ def as_torch(obj: Any, target: str = "cpu", reducer: str | None = None, kind: st
     """The kernel as a torch custom op behind a launch-style call: op(policy, **arguments)."""
     site = user_call_site(2)
     k = _as_kernel(obj, site)
-    _check_host_target(target, "as_torch", site)
+    _check_kokkos_target(target, "as_torch", site)
     _mark_constant()
     return TorchKernel(k, target, reducer, _check_kind(kind, site))

@@ -249,7 +249,7 @@ def test_handler_build_failure_is_located(monkeypatch):
     def no_compiler(*args):
         raise HpcirError("no C++ compiler on the PATH to build the XLA FFI handler", hint="install g++")
 
-    monkeypatch.setattr(interop, "_JAX_REGISTERED", False)
+    monkeypatch.setattr(interop, "_JAX_REGISTERED", set())
     monkeypatch.setattr(xla_ffi, "handler_library", no_compiler)
     f = hpcir.as_jax(axpy)
     with pytest.raises(HpcirError, match="no C\\+\\+ compiler") as err:
