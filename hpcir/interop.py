@@ -16,6 +16,7 @@ import numpy as np
 from hpcir.core.errors import ArgumentError, HpcirError, SourceLocation, user_call_site
 from .api import _as_kernel, annotated_kind, bind
 from .frontends.python.kernel import Kernel
+from .frontends.python.policies import MDRangePolicy, RangePolicy, TeamPolicy
 
 __all__ = ["as_jax", "as_torch", "JaxKernel", "TorchKernel"]
 
@@ -318,7 +319,10 @@ class TorchKernel(_Interop):
 
     def __init__(self, k: Kernel, target: str, reducer: str | None, kind: str | None = None):
         super().__init__(k, target, reducer, kind)
+        from hpcir.core.targets import get_target
+        self.gpu = not get_target(target).runs_on_host
         self._ops: dict[tuple, tuple[str, tuple[str, ...], tuple[int, ...], tuple[str, ...]]] = {}
+        self._eager: dict[tuple, tuple[Any, tuple[str, ...], list[int], tuple[str, ...]]] = {}
         self._adjoint: TorchKernel | None = None
         self._specs: dict[tuple, Any] = {}
         _TORCH_KERNELS[id(self)] = self
@@ -337,10 +341,11 @@ class TorchKernel(_Interop):
         if hit is not None:
             return hit
         site = user_call_site(2)
+        _check_torch_device(self.target, self.gpu, arg_key, site)
         stand_ins = {name: _stand_in(desc) for name, desc in arg_key}
         bound = bind(self.kind, _policy_from_key(policy_key), self.kernel, stand_ins, self.target, self.reducer, site)
         names = list(bound.loaded.spec.param_types)
-        op = _define_torch_op(self.kernel.name, bound.entry, names)
+        op = _define_torch_op(self.kernel.name, bound.entry, names, self.gpu)
         hit = (op.hpcir_name, tuple(names), tuple(bound.bounds), tuple(op.hpcir_written))
         self._ops[(policy_key, arg_key)] = hit
         self._specs[(policy_key, arg_key)] = bound.loaded.spec
@@ -366,8 +371,15 @@ class TorchKernel(_Interop):
     def _call(self, policy: Any, kwargs: dict[str, Any]) -> Any:
         import torch
         arg_key = tuple((n, _arg_desc(v)) for n, v in kwargs.items())
-        name, names, bounds, written = _resolve_torch_op(id(self), _policy_key(policy), arg_key)
-        op = getattr(torch.ops.hpcir, name)
+        key = (_policy_key(policy), arg_key)
+        hit = None if torch.compiler.is_compiling() else self._eager.get(key)
+        if hit is not None:  # eager, a signature seen before: the op overload itself, no lookups
+            op, names, bounds, written = hit
+        else:  # traced (Dynamo keeps the lookup's result as a constant), or a new signature
+            name, names, bounds, written = _resolve_torch_op(id(self), *key)
+            op = getattr(torch.ops.hpcir, name).default
+            if not torch.compiler.is_compiling():
+                self._eager[key] = (op, names, list(bounds), written)
         out = op(list(bounds), *[kwargs[n] for n in names])
         values = [] if out is None else (list(out) if isinstance(out, (list, tuple)) else [out])
         return _results([kwargs[n] for n in written] + values)
@@ -436,10 +448,21 @@ def _arg_desc(v: Any) -> tuple:
     """What binding needs of an argument (Dynamo-traceable): ("tensor", shape, dtype) or ("scalar", type)."""
     import torch
     if isinstance(v, torch.Tensor):
-        return ("tensor", tuple(v.shape), v.dtype)
+        return ("tensor", tuple(v.shape), v.dtype, v.device.type)
     if isinstance(v, np.generic):  # a NumPy scalar keeps its dtype (float32 arguments stay float32)
         return ("numpy", v.dtype.str)
     return ("scalar", type(v).__name__)
+
+
+def _check_torch_device(target: str, gpu: bool, arg_key: tuple, site: SourceLocation | None) -> None:
+    """as_torch runs where its target's memory is: CPU tensors for cpu / serial, GPU tensors for
+    cuda / hip (torch calls both 'cuda'); refuse others, located, before anything runs."""
+    want = "cuda" if gpu else "cpu"
+    for name, desc in arg_key:
+        if desc[0] == "tensor" and len(desc[1]) > 0 and desc[3] != want:
+            raise ArgumentError(f"argument `{name}` is a {desc[3]} tensor; as_torch(target={target!r}) takes "
+                                f"{'GPU' if gpu else 'CPU'} tensors as its views, without copies", site,
+                                hint=f"pass {name}.to({want!r})" + ("" if gpu else ", or use target='cuda'"))
 
 
 def _stand_in(desc: tuple) -> Any:
@@ -457,15 +480,14 @@ def _stand_in(desc: tuple) -> Any:
 
 def _policy_key(policy: Any) -> tuple:
     """A launch policy as constants (Dynamo-traceable)."""
-    from .frontends.python.policies import MDRangePolicy, RangePolicy, TeamPolicy
+    if isinstance(policy, int):
+        return ("range", 0, policy)
     if isinstance(policy, RangePolicy):
         return ("range", policy.begin, policy.end)
     if isinstance(policy, TeamPolicy):
         return ("team", policy.league_size, policy.team_size, policy.vector_length)
     if isinstance(policy, MDRangePolicy):
         return ("mdrange", tuple(policy.begin), tuple(policy.end), tuple(policy.tile) if policy.tile else None)
-    if isinstance(policy, int):
-        return ("range", 0, policy)
     return ("other", policy)
 
 
@@ -480,9 +502,19 @@ def _policy_from_key(key: tuple) -> Any:
     return key[1]
 
 
-def _define_torch_op(kernel_name: str, entry: Any, names: list[str]) -> Any:
-    """Register `hpcir::<kernel>_<hash>` with an eager implementation and a fake one for tracing."""
+_TORCH_LIBRARY: Any = None  # the torch.library.Library "hpcir" fragment the ops are defined in
+_TORCH_OPS: dict[str, Any] = {}  # qualified name -> its marshaller (an op is defined once per process)
+
+
+def _define_torch_op(kernel_name: str, entry: Any, names: list[str], gpu: bool = False) -> Any:
+    """Define `hpcir::<kernel>_<hash>` with its implementation (CPU, or CUDA for GPU targets: ROCm
+    builds of torch dispatch HIP tensors under CUDA too) and a fake one for tracing.
+
+    Through torch.library.Library rather than torch.library.custom_op: the latter's Python autograd
+    and in-place layers cost about 25 us a call; this op bumps the version counters of the views it
+    writes itself, and autograd goes through TorchKernel's own Function."""
     import torch
+    global _TORCH_LIBRARY
     params = entry.params[entry.num_bounds:]
     args, written = ["int[] bounds"], []
     for k, (name, p) in enumerate(zip(names, params)):
@@ -496,30 +528,120 @@ def _define_torch_op(kernel_name: str, entry: Any, names: list[str]) -> Any:
     results = [np.dtype(dt) for dt in entry.results]
     ret = "()" if not results else "Tensor" if len(results) == 1 else "Tensor[]"
     schema = f"({', '.join(args)}) -> {ret}"
-    digest = hashlib.sha256(f"{entry.lib.path}:{entry.name}:{schema}".encode()).hexdigest()[:12]
-    qualname = f"hpcir::{kernel_name}_{digest}"
-    torch_dtypes = [getattr(torch, str(dt)) for dt in results]
+    digest = hashlib.sha256(f"{entry.lib.path}:{entry.name}:{schema}:{gpu}".encode()).hexdigest()[:12]
+    name = f"{kernel_name}_{digest}"
+    marshal = _TORCH_OPS.get(name)
+    if marshal is not None:
+        return marshal
+    marshal = _TORCH_OPS[name] = _TorchOp(entry, params, name, written, gpu)
+    if _TORCH_LIBRARY is None:
+        _TORCH_LIBRARY = torch.library.Library("hpcir", "FRAGMENT")
+    _TORCH_LIBRARY.define(f"{name}{schema}")
+    _TORCH_LIBRARY.impl(name, marshal, "CUDA" if gpu else "CPU")
+    torch.library.register_fake(f"hpcir::{name}", marshal.fake, lib=_TORCH_LIBRARY)
+    return marshal
 
-    def impl(bounds, *values):
-        host = [_torch_to_kernel(v) for v in values]
-        out = entry(*bounds, *host)
-        if not results:
+
+class _TorchOp:
+    """The implementation of one hpcir torch op: checks each call's tensors against the entry with a
+    few attribute reads, writes them into a PreparedCall's argument block and runs the entry (on the
+    current CUDA / HIP stream for GPU targets). Anything unusual (a dtype, layout or device the entry
+    does not take, overlapping views, an int out of range) goes through the entry's full checks,
+    which say what is wrong."""
+
+    def __init__(self, entry: Any, params: list[Any], name: str, written: list[str], gpu: bool):
+        import torch
+        from .backends.runtime import PreparedCall
+        self.entry, self.hpcir_name, self.hpcir_written, self.gpu = entry, name, written, gpu
+        self.prepared = PreparedCall(entry, on_stream=gpu)
+        self.device_type = "cuda" if gpu else "cpu"
+        self.result_dtypes = [getattr(torch, str(np.dtype(dt))) for dt in entry.results]
+        # per argument: None for a float / bool / complex scalar, (lo, hi) for an int one, else the view's
+        # (torch dtype, rank, layout, static shape or None, written)
+        self.checks: list[Any] = []
+        for p in params:
+            if p.kind == "scalar":
+                kind = np.dtype(p.dtype).kind
+                self.checks.append((int(np.iinfo(p.dtype).min), int(np.iinfo(p.dtype).max)) if kind in "iu" else None)
+            else:
+                static = tuple(p.shape) if any(d >= 0 for d in p.shape) else None
+                self.checks.append((getattr(torch, p.dtype), p.rank, p.layout, static, p.written))
+        self.any_written = any(c is not None and not isinstance(c[0], int) and c[4] for c in self.checks)
+
+    def __call__(self, bounds: list[int], *values: Any) -> Any:
+        import torch
+        args: list[Any] = list(bounds)
+        spans, device = [], None
+        for check, v in zip(self.checks, values):
+            if check is None:
+                args.append(v)
+                continue
+            if isinstance(check[0], int):  # an int scalar
+                if not check[0] <= v <= check[1]:
+                    return self._checked_call(bounds, values)
+                args.append(v)
+                continue
+            dtype, rank, layout, static, written = check
+            strides = v.stride()
+            if (v.dtype != dtype or v.dim() != rank or v.device.type != self.device_type
+                    or (static is not None and any(s >= 0 and s != n for s, n in zip(static, v.shape)))
+                    or not _dense(layout, v.shape, strides)):
+                return self._checked_call(bounds, values)
+            ptr = v.data_ptr()
+            if self.any_written:
+                spans.append((ptr, ptr + v.numel() * v.element_size(), written))
+            device = v.device
+            args.append((ptr, v.shape, strides))
+        if self.any_written and _overlap(spans):
+            return self._checked_call(bounds, values)
+        stream = torch.cuda.current_stream(device).cuda_stream if self.gpu and device is not None else 0
+        out = self.prepared(args, stream)
+        for check, v in zip(self.checks, values):  # what autograd and torch.compile's checks rely on
+            if check is not None and not isinstance(check[0], int) and check[4]:
+                torch.autograd.graph.increment_version(v)
+        return self._results(out, device)
+
+    def _checked_call(self, bounds: list[int], values: tuple) -> Any:
+        """The call through the entry's full argument checks (they raise the error that says why)."""
+        out = self.entry(*bounds, *[_torch_to_kernel(v) for v in values])
+        return self._results(out, next((v.device for v in values if hasattr(v, "device")), None))
+
+    def _results(self, out: Any, device: Any) -> Any:
+        import torch
+        if not self.result_dtypes:
             return None
-        outs = [out] if len(results) == 1 else list(out)
-        tensors = [torch.tensor(v, dtype=dt) for v, dt in zip(outs, torch_dtypes)]
+        outs = [out] if len(self.result_dtypes) == 1 else list(out)
+        tensors = [torch.tensor(v, dtype=dt, device=device) for v, dt in zip(outs, self.result_dtypes)]
         return tensors[0] if len(tensors) == 1 else tensors
 
-    def fake(bounds, *values):
-        if not results:
+    def fake(self, bounds: list[int], *values: Any) -> Any:
+        import torch
+        if not self.result_dtypes:
             return None
-        tensors = [torch.empty((), dtype=dt) for dt in torch_dtypes]
+        device = next((v.device for v in values if isinstance(v, torch.Tensor)), None)
+        tensors = [torch.empty((), dtype=dt, device=device) for dt in self.result_dtypes]
         return tensors[0] if len(tensors) == 1 else tensors
 
-    op = torch.library.custom_op(qualname, impl, mutates_args=tuple(written), schema=schema)
-    op.register_fake(fake)
-    op.hpcir_name = qualname.split("::")[1]
-    op.hpcir_written = written
-    return op
+
+def _dense(layout: str, shape: Any, strides: tuple[int, ...]) -> bool:
+    """Can a view of `layout` wrap a tensor of these extents and strides (in elements) as it is?"""
+    if layout == "stride":
+        return True
+    expect = 1
+    dims = range(len(shape) - 1, -1, -1) if layout == "right" else range(len(shape))
+    for k in dims:
+        if shape[k] != 1 and strides[k] != expect:
+            return False
+        expect *= shape[k]
+    return True
+
+
+def _overlap(spans: list[tuple[int, int, bool]]) -> bool:
+    """Does a written view's address range meet another view's? (then the exact check decides)"""
+    for i, (lo, hi, written) in enumerate(spans):
+        if written and any(i != j and lo < b and a < hi for j, (a, b, _) in enumerate(spans)):
+            return True
+    return False
 
 
 def _torch_to_kernel(v: Any) -> Any:

@@ -162,8 +162,14 @@ def test_bad_input_is_located_and_runs_nothing():
     assert err.value.loc is not None and err.value.loc.filename == __file__
     with pytest.raises(HpcirError, match="not a Kokkos target"):
         hpcir.as_torch(axpy, target="jax")
-    with pytest.raises(HpcirError, match="compile-checked only"):
-        hpcir.as_jax(axpy, target="cuda")
+    g = hpcir.as_jax(axpy, target="cuda")  # accepted: it runs on the GPU's arrays, on XLA's stream
+    with pytest.raises(HpcirError, match="not on the GPU") as err:
+        g(10, a=1.0, x=x, y=x + 1)
+    assert err.value.loc is not None and err.value.loc.filename == __file__
+    t = hpcir.as_torch(axpy, target="cuda")
+    with pytest.raises(HpcirError, match="is a cpu tensor") as err:
+        t(5, a=1.0, x=torch.zeros(5, dtype=torch.float64), y=torch.zeros(5, dtype=torch.float64))
+    assert err.value.loc is not None and err.value.loc.filename == __file__
     op = hpcir.as_torch(axpy)
     y = torch.zeros(5, dtype=torch.float64)
     with pytest.raises(HpcirError):  # the policy reads past the end of the views: refused before the launch
