@@ -131,6 +131,8 @@ class JaxKernel(_Interop):
             plan = self._plans[key] = self._plan(policy, kwargs, site)
         elif self.gpu:
             _check_jax_device(self.target, kwargs, site)
+        if not self.gpu:  # one jitted function per signature: JAX's C++ dispatch on eager calls
+            return _results(list(plan.jitted(*[kwargs[name] for name, _ in plan.args])))
         operands, roles, constants = [], list(plan.roles), []
         for k, (name, dtype) in enumerate(plan.args):
             v = kwargs[name]
@@ -180,7 +182,15 @@ class JaxKernel(_Interop):
         plan = SimpleNamespace(args=args, roles=roles, results=out_types + values, calls={},
                                entry=np.int64(entry.address), bounds=np.asarray(bound.bounds, np.int64),
                                num_values=np.int64(len(values)))
-        plan.calls[0] = _ffi_call(plan, roles)
+        plan.calls[0] = call = _ffi_call(plan, roles)
+        attrs = dict(entry=plan.entry, bounds=plan.bounds, roles=np.asarray(roles, np.int64),
+                     constants=np.zeros(0, np.int64), num_values=plan.num_values)
+
+        def run(*values: Any) -> Any:  # the scalars are converted inside: traced, not re-dispatched
+            return call(*[v if dt is None else jax.numpy.asarray(v, dtype=dt) for (_, dt), v in zip(args, values)],
+                        **attrs)
+
+        plan.jitted = jax.jit(run)
         return plan
 
     def outputs(self, policy: Any, **kwargs: Any) -> list[str]:
@@ -207,9 +217,9 @@ def _jax_desc(v: Any) -> tuple:
     """What a JAX call's plan depends on in an argument: an array's shape and dtype, a scalar's type."""
     shape = getattr(v, "shape", None)
     if shape is not None and len(shape) > 0:
-        return ("array", tuple(shape), str(v.dtype))
+        return ("array", tuple(shape), v.dtype)
     if shape is not None:
-        return ("0-d", str(v.dtype))
+        return ("0-d", v.dtype)
     return ("scalar", type(v).__name__)
 
 
