@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import shutil
 import subprocess
 from functools import cache
@@ -47,6 +48,14 @@ def compile_command(include_dir: str, src: Path, out: Path, cuda: bool = False, 
     return [_compiler(), "-std=c++17", "-O2", "-shared", "-fPIC", "-w", f"-I{include_dir}", str(src), "-o", str(out)]
 
 
+def compile_env(platform: str) -> dict[str, str]:
+    """The compiler's environment: hipcc targets AMD GPUs unless the user says otherwise."""
+    env = dict(os.environ)
+    if platform == "hip":
+        env.setdefault("HIP_PLATFORM", "amd")
+    return env
+
+
 def build_handler(include_dir: str, jaxlib_version: str, cuda: bool = False, platform: str = "host") -> Path:
     """Compile the handler against jaxlib's FFI headers (cached per jaxlib version, platform and source)."""
     platform = "cuda" if cuda else platform
@@ -59,7 +68,7 @@ def build_handler(include_dir: str, jaxlib_version: str, cuda: bool = False, pla
         out = work / "libhpcir_xla_ffi.so"
         try:
             proc = subprocess.run(compile_command(include_dir, src, out, platform=platform), cwd=work,
-                                  capture_output=True, text=True)
+                                  capture_output=True, text=True, env=compile_env(platform))
         except FileNotFoundError as err:  # nvcc / hipcc not installed
             raise HpcirError(f"building the XLA FFI handler for {platform} needs {err.filename}, which is not on "
                              "the PATH", hint="install the GPU toolkit (CUDA: nvcc; ROCm: hipcc)") from None

@@ -177,15 +177,41 @@ def test_bad_input_is_located_and_runs_nothing():
     assert not y.any()
 
 
-@pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not on the PATH")
-def test_cuda_ffi_handler_compiles(tmp_path):
-    """The CUDA variant of the handler (XLA's stream, device scalars) builds against jaxlib's headers."""
-    from hpcir.backends.xla_ffi import compile_command, shim_source
+@pytest.mark.parametrize("platform,compiler", [("cuda", "nvcc"),
+                                               pytest.param("hip", "hipcc", marks=pytest.mark.slow)])
+def test_gpu_ffi_handler_compiles(tmp_path, platform, compiler):
+    """The GPU variants of the handler (XLA's stream passed to the entry, device scalars, reduction
+    values stored in stream order) build against jaxlib's headers."""
+    if shutil.which(compiler) is None:
+        pytest.skip(f"{compiler} not on the PATH")
+    from hpcir.backends.xla_ffi import compile_command, compile_env, shim_source
     src = tmp_path / "h.cpp"
     src.write_text(shim_source())
-    cmd = compile_command(jax.ffi.include_dir(), src, tmp_path / "libh.so", cuda=True)
-    proc = subprocess.run(cmd, capture_output=True, text=True)
+    cmd = compile_command(jax.ffi.include_dir(), src, tmp_path / "libh.so", platform=platform)
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=compile_env(platform))
     assert proc.returncode == 0, proc.stderr[-3000:]
+
+
+def test_cuda_stream_entries_compile_against_kokkos_cuda():
+    """The entries as_jax / as_torch call on a GPU (hpcir_NAME_stream: an instance on the caller's
+    stream, kernels taking it) compile with nvcc_wrapper against the Kokkos CUDA build."""
+    from hpcir.api import build_module, emit_cpp, lower_to_l3
+    from hpcir.backends.build import compile_only
+    from hpcir.backends.toolchain.kokkos_install import find_kokkos
+    from hpcir.core.errors import KokkosNotFoundError
+    from hpcir.core.targets import get_target
+    from test_kernel_ir import spec_for
+    try:
+        install = find_kokkos("cuda")
+    except KokkosNotFoundError as err:
+        pytest.skip(f"no Kokkos cuda install: {err.message.splitlines()[0]}")
+    cases = [c for c in CASES if c.name in ("axpy", "dot", "team_reduce")]
+    sources = emit_cpp(lower_to_l3(build_module([spec_for(c, "cuda") for c in cases], "cuda"), "cuda"),
+                       "cuda", "stream_cuda")
+    cpp = sources["stream_cuda.cpp"]
+    for c in cases:  # one stream entry per kernel, launching through the instance overload
+        assert f'extern "C" int hpcir_{c.name}_stream(void* stream, ' in cpp
+    compile_only(sources, get_target("cuda"), install)
 
 
 # ------------------------------------------------------------------------------ gradients (adjoints)
