@@ -6,7 +6,6 @@ called (or traced) with arguments of a new shape or dtype, as for `hpcir.paralle
 """
 from __future__ import annotations
 
-import ctypes
 import hashlib
 from types import SimpleNamespace
 from typing import Any
@@ -40,10 +39,6 @@ def _placeholder(name: str, value: Any, site: SourceLocation | None) -> Any:
     if len(shape) == 0:  # a 0-d array is a scalar argument
         return np_dtype.type(0)
     return np.empty(tuple(int(n) for n in shape), np_dtype)
-
-
-def _entry_address(entry: Any) -> int:
-    return ctypes.cast(entry._fn, ctypes.c_void_p).value
 
 
 class _Interop:
@@ -156,6 +151,9 @@ class JaxKernel(_Interop):
             _check_jax_device(self.target, kwargs, site)
         bound, names = self._bind(policy, kwargs, site)
         entry = bound.entry
+        if self.gpu and entry._stream_fn is None:
+            raise HpcirError(f"kernel {self.kernel.name} has no entry that runs on XLA's stream", site,
+                             hint="as_jax runs kernels of one launch on a GPU; use target='cpu' for this one")
         params = entry.params[entry.num_bounds:]
         platform = "host" if not self.gpu else self.target
         try:
@@ -613,6 +611,9 @@ class _TorchOp:
 
     def _checked_call(self, bounds: list[int], values: tuple) -> Any:
         """The call through the entry's full argument checks (they raise the error that says why)."""
+        if self.gpu:  # this path launches on Kokkos' default instance: let torch's queued work finish first
+            import torch
+            torch.cuda.current_stream().synchronize()
         out = self.entry(*bounds, *[_torch_to_kernel(v) for v in values])
         return self._results(out, next((v.device for v in values if hasattr(v, "device")), None))
 
