@@ -133,13 +133,13 @@ class JaxKernel(_Interop):
             v = kwargs[name]
             if dtype is None:  # a view
                 operands.append(v if isinstance(v, jax.Array) else jnp.asarray(v))
-            elif self.gpu and dtype.kind != "c" and not isinstance(v, jax.core.Tracer):
+            elif dtype.kind != "c" and not isinstance(v, jax.core.Tracer):
                 # known now: an attribute, so that the GPU handler need not copy it from the device
                 roles[k] = -1 - len(constants)
                 constants.append(_scalar_bits(v, dtype))
             else:
                 operands.append(jnp.asarray(v, dtype=dtype))
-        call = plan.calls.get(len(constants)) if not constants else _ffi_call(plan, roles)
+        call = plan.calls[0] if not constants else _ffi_call(plan, roles)  # constants move the aliases
         outs = call(*operands, entry=plan.entry, bounds=plan.bounds, roles=np.asarray(roles, np.int64),
                     constants=np.asarray(constants, np.int64), num_values=plan.num_values)
         return _results(list(outs))

@@ -287,3 +287,30 @@ def test_handler_build_failure_is_located(monkeypatch):
     with pytest.raises(HpcirError, match="no C\\+\\+ compiler") as err:
         f(4, a=1.0, x=jnp.zeros(4), y=jnp.zeros(4))
     assert err.value.loc is not None and err.value.loc.filename == __file__
+
+
+@hpcir.kernel
+def axpy_any(i, a, x, y):  # `a` unannotated: its type is the argument's (float32 for np.float32)
+    y[i] = a * x[i] + y[i]
+
+
+def test_handler_takes_scalars_as_constants():
+    """The GPU path passes scalars known at trace time as the `constants` attribute (no operand, no
+    device-to-host copy): the same handler protocol, checked here on the host handler, float32 and
+    int64 bit patterns included."""
+    from hpcir.api import bind
+    from hpcir.backends.xla_ffi import TARGET_NAME
+    from hpcir.interop import _register_jax_target, _scalar_bits
+    _register_jax_target("host")
+    for dtype in (np.float64, np.float32):
+        x, y = np.random.rand(6).astype(dtype), np.random.rand(6).astype(dtype)
+        entry = bind("for", 6, axpy_any, {"a": dtype(2.5), "x": x, "y": y}, "cpu", None, None).entry
+        assert entry.params[2].dtype == np.dtype(dtype).name  # `a` takes the NumPy scalar's type
+        call = jax.ffi.ffi_call(TARGET_NAME, [jax.ShapeDtypeStruct((6,), dtype)], input_output_aliases={1: 0},
+                                vmap_method="sequential")
+        (out,) = call(jnp.asarray(x), jnp.asarray(y), entry=np.int64(entry.address), bounds=np.asarray([0, 6], np.int64),
+                   roles=np.asarray([-1, 0, 2], np.int64),
+                   constants=np.asarray([_scalar_bits(2.5, np.dtype(entry.params[2].dtype))], np.int64),
+                   num_values=np.int64(0))
+        np.testing.assert_allclose(np.asarray(out), 2.5 * x + y, rtol=1e-6)
+    assert _scalar_bits(-3, np.dtype(np.int64)) == -3 and _scalar_bits(True, np.dtype(bool)) == 1
