@@ -51,8 +51,8 @@ def compile_command(include_dir: str, src: Path, out: Path, cuda: bool = False, 
 def compile_env(platform: str) -> dict[str, str]:
     """The compiler's environment: hipcc targets AMD GPUs unless the user says otherwise."""
     env = dict(os.environ)
-    if platform == "hip":
-        env.setdefault("HIP_PLATFORM", "amd")
+    if platform == "hip" and not env.get("HIP_PLATFORM"):
+        env["HIP_PLATFORM"] = "amd"
     return env
 
 
