@@ -319,6 +319,14 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin):
     def infix(self, op: Operation) -> None:
         a, b = (self.get(v) for v in op.operands)
         sym = T.INFIX[op.name]
+        if op.name in ("arith.addf", "arith.addi"):
+            # `acc + x` where acc is still a sum reduction's accumulator, its identity 0 here: x
+            # itself, the iteration's contribution (for floats only a -0.0 differs, and the sum
+            # absorbs it). Inductor keeps `0.0 + x` (not an identity for -0.0): an add per element.
+            for ident, other in ((a, b), (b, a)):
+                if any(ident is z for z in getattr(self, "sum_identities", ())):
+                    self.env[op.results[0]] = other
+                    return
         aff = None
         if a.aff is not None and b.aff is not None and op.name in ("arith.addi", "arith.subi"):
             s = 1 if op.name == "arith.addi" else -1
@@ -632,3 +640,4 @@ def load_source(source: str, filename: str) -> dict[str, Any]:
 
 __all__ = ["NotArrayExpressible", "KernelArrayEmitter", "emit_kernel", "emit_module_source", "load_source",
            "ArrayKernel"]
+

@@ -137,7 +137,9 @@ class LaunchMixin:
         if isinstance(op, kk.ParallelReduceOp):
             for a, ident in zip(accs, idents):
                 self.env[a] = ident
+            self.sum_identities = [z for z, kind in zip(idents, reducers) if kind == "sum"]
             self.block(body)
+            self.sum_identities = []
             contribs = [self.get(v) for v in body.last_op.operands]  # type: ignore[union-attr]
             for r, kind, ty, c, init in zip(op.results, reducers, types, contribs, inits):
                 self.env[r] = self.reduce_all(kind, dtype_key(ty), c, init, r.name_hint)

@@ -68,8 +68,15 @@ class Entry:
                        for p in desc["params"]]
         self.results: list[str] = list(desc["results"])
         self._fn = _c_function(lib.cdll, f"hpcir_{name}")
-        # GPU modules also export hpcir_NAME_device, which takes device pointers (no staging copies).
+        # GPU modules also export hpcir_NAME_device, which takes device pointers (no staging copies),
+        # and hpcir_NAME_stream, which also takes the stream to launch on (interop: XLA's, Torch's).
         self._device_fn = _c_function(lib.cdll, f"hpcir_{name}_device", missing_ok=True)
+        self._stream_fn = _c_function(lib.cdll, f"hpcir_{name}_stream", missing_ok=True, stream=True)
+
+    @property
+    def address(self) -> int:
+        """The address of the C entry (the one taking a stream first where the module has it)."""
+        return ctypes.cast(self._stream_fn or self._fn, ctypes.c_void_p).value
 
     def __repr__(self) -> str:
         args = ", ".join(f"{p.name}: {p.dtype}{'[' + ','.join(':' * p.rank) + ']' if p.kind == 'view' else ''}"
@@ -155,6 +162,59 @@ class Entry:
         return out[0] if len(out) == 1 else tuple(out)
 
 
+class PreparedCall:
+    """An entry's argument block laid out once, for callers that launch one entry many times with
+    arguments they have already checked (interop's per-call path): a call writes the scalars and the
+    views' pointers, extents and strides into it and runs the entry, with no per-argument objects."""
+
+    def __init__(self, entry: Entry, on_stream: bool = False):
+        self.entry = entry
+        self.fn = entry._stream_fn if on_stream else (entry._device_fn or entry._fn)
+        if on_stream and self.fn is None:
+            raise HpcirError(f"entry {entry.name} of {entry.lib.name} takes no stream (built for {entry.lib.target!r})")
+        self.on_stream = on_stream
+        self.slots: list[Any] = []
+        self.ptrs = (ctypes.c_void_p * max(1, len(entry.params)))()
+        for k, p in enumerate(entry.params):
+            if p.kind == "view":
+                slot: Any = HpcirView()
+                slot.rank = p.rank
+            elif np.dtype(p.dtype).kind == "c":
+                slot = (_CTYPES["float32" if p.dtype == "complex64" else "float64"] * 2)()
+            else:
+                slot = _CTYPES[p.dtype]()
+            self.slots.append(slot)
+            self.ptrs[k] = ctypes.addressof(slot)
+        self.results = (ctypes.c_uint64 * (2 * max(1, len(entry.results))))()
+        self.err = ctypes.create_string_buffer(ERRLEN)
+        self.kinds = [(p.kind == "view", np.dtype(p.dtype).kind == "c") for p in entry.params]
+
+    def __call__(self, values: list[Any], stream: int = 0) -> Any:
+        """Run the entry: `values` has a number per scalar and (pointer, extents, strides in
+        elements) per view, in entry order."""
+        with _CALL_LOCK:  # the block is shared, and Kokkos host backends are not re-entrant
+            for slot, (is_view, is_complex), v in zip(self.slots, self.kinds, values):
+                if is_view:
+                    slot.data, shape, strides = v
+                    slot.extents[:len(shape)] = shape
+                    slot.strides[:len(strides)] = strides
+                elif is_complex:
+                    slot[0], slot[1] = v.real, v.imag
+                else:
+                    slot.value = v
+            if self.on_stream:
+                status = self.fn(stream, self.ptrs, ctypes.addressof(self.results), self.err, ERRLEN)
+            else:
+                status = self.fn(self.ptrs, ctypes.addressof(self.results), self.err, ERRLEN)
+            if status == 0:
+                out = [_read_result(self.results, k, dt) for k, dt in enumerate(self.entry.results)]
+                return None if not out else out[0] if len(out) == 1 else tuple(out)
+            text = self.err.value.decode(errors="replace")
+        if status == 3:
+            raise check_error(text)
+        raise KernelExecutionError(f"kernel {self.entry.lib.name}.{self.entry.name} failed: {text or f'status {status}'}")
+
+
 def _record_staging(target: str, views: list[tuple[Param, np.ndarray]], direction: str) -> None:
     """Count the copies the C entry of a GPU module makes of host arrays: each device view in
     before the kernel, each written one back after it (hpcir.transfer_stats)."""
@@ -166,15 +226,16 @@ def _record_staging(target: str, views: list[tuple[Param, np.ndarray]], directio
             record(direction, a.nbytes)
 
 
-def _c_function(cdll: ctypes.CDLL, symbol: str, missing_ok: bool = False) -> Any:
-    """The `int f(void** args, void* results, char* err, int errlen)` entry `symbol` of a library."""
+def _c_function(cdll: ctypes.CDLL, symbol: str, missing_ok: bool = False, stream: bool = False) -> Any:
+    """The `int f([void* stream,] void** args, void* results, char* err, int errlen)` entry `symbol`."""
     try:
         fn = getattr(cdll, symbol)
     except AttributeError:
         if missing_ok:
             return None
         raise
-    fn.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int]
+    fn.argtypes = [ctypes.c_void_p] * stream + [ctypes.POINTER(ctypes.c_void_p), ctypes.c_void_p, ctypes.c_char_p,
+                                                ctypes.c_int]
     fn.restype = ctypes.c_int
     return fn
 

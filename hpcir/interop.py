@@ -6,7 +6,6 @@ called (or traced) with arguments of a new shape or dtype, as for `hpcir.paralle
 """
 from __future__ import annotations
 
-import ctypes
 import hashlib
 from types import SimpleNamespace
 from typing import Any
@@ -16,6 +15,7 @@ import numpy as np
 from hpcir.core.errors import ArgumentError, HpcirError, SourceLocation, user_call_site
 from .api import _as_kernel, annotated_kind, bind
 from .frontends.python.kernel import Kernel
+from .frontends.python.policies import MDRangePolicy, RangePolicy, TeamPolicy
 
 __all__ = ["as_jax", "as_torch", "JaxKernel", "TorchKernel"]
 
@@ -41,10 +41,6 @@ def _placeholder(name: str, value: Any, site: SourceLocation | None) -> Any:
     return np.empty(tuple(int(n) for n in shape), np_dtype)
 
 
-def _entry_address(entry: Any) -> int:
-    return ctypes.cast(entry._fn, ctypes.c_void_p).value
-
-
 class _Interop:
     """Common part of the JAX and Torch wrappers: the kernel, its kind and target, and binding."""
 
@@ -65,6 +61,12 @@ class _Interop:
 
 class JaxKernel(_Interop):
     """A kernel as a JAX-traceable function (an XLA FFI custom call into its Kokkos entry)."""
+
+    def __init__(self, k: Kernel, target: str, reducer: str | None, kind: str | None = None):
+        super().__init__(k, target, reducer, kind)
+        from hpcir.core.targets import get_target
+        self.gpu = not get_target(target).runs_on_host
+        self._plans: dict[tuple, SimpleNamespace] = {}
 
     def __call__(self, policy: Any, **kwargs: Any) -> Any:
         if self.kernel.adjoint is not None:
@@ -118,42 +120,76 @@ class JaxKernel(_Interop):
     def _call(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> Any:
         import jax
         import jax.numpy as jnp
+        key = (_policy_key(policy), tuple((n, _jax_desc(v)) for n, v in kwargs.items()))
+        plan = self._plans.get(key)
+        if plan is None:  # a new signature: check, compile, lay the call out (once)
+            plan = self._plans[key] = self._plan(policy, kwargs, site)
+        elif self.gpu:
+            _check_jax_device(self.target, kwargs, site)
+        if not self.gpu:  # one jitted function per signature: JAX's C++ dispatch on eager calls
+            return _results(list(plan.jitted(*[kwargs[name] for name, _ in plan.args])))
+        operands, roles, constants = [], list(plan.roles), []
+        for k, (name, dtype) in enumerate(plan.args):
+            v = kwargs[name]
+            if dtype is None:  # a view
+                operands.append(v if isinstance(v, jax.Array) else jnp.asarray(v))
+            elif dtype.kind != "c" and not isinstance(v, jax.core.Tracer):
+                # known now: an attribute, so that the GPU handler need not copy it from the device
+                roles[k] = -1 - len(constants)
+                constants.append(_scalar_bits(v, dtype))
+            else:
+                operands.append(jnp.asarray(v, dtype=dtype))
+        call = plan.calls[0] if not constants else _ffi_call(plan, roles)  # constants move the aliases
+        outs = call(*operands, entry=plan.entry, bounds=plan.bounds, roles=np.asarray(roles, np.int64),
+                    constants=np.asarray(constants, np.int64), num_values=plan.num_values)
+        return _results(list(outs))
+
+    def _plan(self, policy: Any, kwargs: dict[str, Any], site: SourceLocation | None) -> SimpleNamespace:
+        """What every call of one signature shares: the compiled entry, argument roles and the FFI call."""
+        import jax
+        if self.gpu:
+            _check_jax_device(self.target, kwargs, site)
         bound, names = self._bind(policy, kwargs, site)
         entry = bound.entry
+        if self.gpu and entry._stream_fn is None:
+            raise HpcirError(f"kernel {self.kernel.name} has no entry that runs on XLA's stream", site,
+                             hint="as_jax runs kernels of one launch on a GPU; use target='cpu' for this one")
         params = entry.params[entry.num_bounds:]
+        platform = "host" if not self.gpu else self.target
         try:
-            _register_jax_target()
+            _register_jax_target(platform)
         except HpcirError as err:  # no compiler, a failed handler build: said at the user's call
             if err.loc is not None:
                 raise
             raise type(err)(err.message, site, err.hint) from None
-        operands, roles, out_types, aliases, written = [], [], [], {}, []
+        args, roles, out_types = [], [], []
         for name, p in zip(names, params):
-            v = kwargs[name]
             if p.kind == "scalar":
-                operands.append(jnp.asarray(v, dtype=p.dtype))
+                args.append((name, np.dtype(p.dtype)))
                 roles.append(1)
-                continue
-            x = jnp.asarray(v)
-            if p.written:
-                aliases[len(operands)] = len(out_types)
-                roles.append(2 + len(out_types))
-                out_types.append(jax.ShapeDtypeStruct(x.shape, x.dtype))
-                written.append(name)
             else:
-                roles.append(0)
-            operands.append(x)
+                args.append((name, None))
+                roles.append(2 + len(out_types) if p.written else 0)
+                if p.written:
+                    out_types.append(jax.ShapeDtypeStruct(tuple(kwargs[name].shape), np.dtype(p.dtype)))
         values = [jax.ShapeDtypeStruct((), np.dtype(dt)) for dt in entry.results]
-        from .backends.xla_ffi import MAX_VALUES, TARGET_NAME
+        from .backends.xla_ffi import MAX_VALUES
         if len(values) > MAX_VALUES:
             raise HpcirError(f"kernel {self.kernel.name} returns {len(values)} values; as_jax passes at most "
                              f"{MAX_VALUES}", site)
-        call = jax.ffi.ffi_call(TARGET_NAME, out_types + values, input_output_aliases=aliases,
-                                vmap_method="sequential")
-        outs = call(*operands, entry=np.int64(_entry_address(entry)),
-                    bounds=np.asarray(bound.bounds, np.int64), roles=np.asarray(roles, np.int64),
-                    num_values=np.int64(len(values)))
-        return _results(list(outs))
+        plan = SimpleNamespace(args=args, roles=roles, results=out_types + values, calls={},
+                               entry=np.int64(entry.address), bounds=np.asarray(bound.bounds, np.int64),
+                               num_values=np.int64(len(values)))
+        plan.calls[0] = call = _ffi_call(plan, roles)
+        attrs = dict(entry=plan.entry, bounds=plan.bounds, roles=np.asarray(roles, np.int64),
+                     constants=np.zeros(0, np.int64), num_values=plan.num_values)
+
+        def run(*values: Any) -> Any:  # the scalars are converted inside: traced, not re-dispatched
+            return call(*[v if dt is None else jax.numpy.asarray(v, dtype=dt) for (_, dt), v in zip(args, values)],
+                        **attrs)
+
+        plan.jitted = jax.jit(run)
+        return plan
 
     def outputs(self, policy: Any, **kwargs: Any) -> list[str]:
         """Names of what a call returns, in order: the written views, then "result" per reduction value."""
@@ -163,6 +199,53 @@ class JaxKernel(_Interop):
 
     def __repr__(self) -> str:
         return f"<hpcir {self.kind} kernel {self.kernel.name} as JAX on {self.target}>"
+
+
+def _ffi_call(plan: SimpleNamespace, roles: list[int]) -> Any:
+    """The jax.ffi call of a plan, each written view's operand aliased to its result (operands: the
+    roles >= 0; scalars passed as constants take none)."""
+    import jax
+    from .backends.xla_ffi import TARGET_NAME
+    operands = [r for r in roles if r >= 0]
+    aliases = {k: r - 2 for k, r in enumerate(operands) if r >= 2}
+    return jax.ffi.ffi_call(TARGET_NAME, plan.results, input_output_aliases=aliases, vmap_method="sequential")
+
+
+def _jax_desc(v: Any) -> tuple:
+    """What a JAX call's plan depends on in an argument: an array's shape and dtype, a scalar's type."""
+    shape = getattr(v, "shape", None)
+    if shape is not None and len(shape) > 0:
+        return ("array", tuple(shape), v.dtype)
+    if shape is not None:
+        return ("0-d", v.dtype)
+    return ("scalar", type(v).__name__)
+
+
+def _scalar_bits(v: Any, dtype: np.dtype) -> int:
+    """A scalar's bytes as the entry reads them (little-endian, in the low bytes of an int64)."""
+    raw = np.asarray(v).astype(dtype).tobytes()
+    return int(np.frombuffer(raw.ljust(8, b"\0"), np.int64)[0])
+
+
+def _check_jax_device(target: str, kwargs: dict[str, Any], site: SourceLocation | None) -> None:
+    """A GPU as_jax call takes arrays on the GPU (XLA's buffers are the views): refuse others, located."""
+    import jax
+    for name, v in kwargs.items():
+        if isinstance(v, jax.core.Tracer):
+            if jax.default_backend() != "gpu":
+                raise ArgumentError(f"as_jax(target={target!r}) is traced for the {jax.default_backend()} backend, "
+                                    f"but its kernel runs on the GPU", site,
+                                    hint="trace it where JAX's default backend is the GPU, or use target='cpu'")
+        elif isinstance(v, np.ndarray) and v.ndim > 0:
+            raise ArgumentError(f"argument `{name}` is a NumPy array in host memory; as_jax(target={target!r}) "
+                                "runs on the GPU and takes XLA's device buffers as its views", site,
+                                hint=f"pass jax.device_put({name}, jax.devices('gpu')[0])")
+        elif isinstance(v, jax.Array) and v.ndim > 0:
+            where = {d.platform for d in v.devices()}
+            if where != {"gpu"}:
+                raise ArgumentError(f"argument `{name}` is on {', '.join(sorted(where))}, not on the GPU; "
+                                    f"as_jax(target={target!r}) takes XLA's device buffers as its views", site,
+                                    hint=f"pass jax.device_put({name}, jax.devices('gpu')[0]), or use target='cpu'")
 
 
 def adjoint_seeds(arrays: list[str], values: list[Any], out_names: list[str], cts: list[Any],
@@ -188,27 +271,28 @@ def _results(outs: list[Any]) -> Any:
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 
-_JAX_REGISTERED = False
+_JAX_REGISTERED: set[str] = set()
 
 
-def _register_jax_target() -> None:
-    """Register the FFI handler with XLA once per process (built against jaxlib's own headers)."""
-    global _JAX_REGISTERED
-    if _JAX_REGISTERED:
+def _register_jax_target(platform: str = "host") -> None:
+    """Register the FFI handler with XLA once per process and platform (host, cuda, hip), built
+    against jaxlib's own headers."""
+    if platform in _JAX_REGISTERED:
         return
     import jax
     import jaxlib
-    from .backends.xla_ffi import HANDLER, TARGET_NAME, handler_library
-    lib = handler_library(jax.ffi.include_dir(), jaxlib.__version__)
-    jax.ffi.register_ffi_target(TARGET_NAME, jax.ffi.pycapsule(getattr(lib, HANDLER)), platform="cpu")
-    _JAX_REGISTERED = True
+    from .backends import xla_ffi
+    lib = xla_ffi.handler_library(jax.ffi.include_dir(), jaxlib.__version__, platform)
+    jax.ffi.register_ffi_target(xla_ffi.TARGET_NAME, jax.ffi.pycapsule(getattr(lib, xla_ffi.HANDLER)),
+                                platform=xla_ffi.XLA_PLATFORMS[platform])
+    _JAX_REGISTERED.add(platform)
 
 
 def as_jax(obj: Any, target: str = "cpu", reducer: str | None = None, kind: str | None = None) -> JaxKernel:
     """A JAX-traceable function running the kernel's Kokkos build: f(policy, **arguments)."""
     site = user_call_site(2)
     k = _as_kernel(obj, site)
-    _check_host_target(target, "as_jax", site)
+    _check_kokkos_target(target, "as_jax", site)
     return JaxKernel(k, target, reducer, _check_kind(kind, site))
 
 
@@ -219,15 +303,14 @@ def _check_kind(kind: str | None, site: SourceLocation | None) -> str | None:
     return kind
 
 
-def _check_host_target(target: str, what: str, site: SourceLocation | None) -> None:
+def _check_kokkos_target(target: str, what: str, site: SourceLocation | None) -> None:
+    """cpu / serial run on host arrays; cuda / hip on the device's arrays, on the caller's stream."""
     from hpcir.core.targets import get_target
     t = get_target(target, site)
     if t.kind != "kokkos":
         raise HpcirError(f"{what} runs kernels as Kokkos; {target!r} is not a Kokkos target", site,
-                         hint="use target='cpu' or 'serial' (or compile the kernel for jax/torch with hpcir.compile)")
-    if not t.runs_on_host:
-        raise HpcirError(f"{what} with target {target!r} is compile-checked only: this release runs the FFI call on "
-                         "host targets", site, hint="use target='cpu' or 'serial'")
+                         hint="use target='cpu', 'serial', 'cuda' or 'hip' (or compile the kernel for jax/torch "
+                              "with hpcir.compile)")
 
 
 # ---------------------------------------------------------------------------------------- Torch
@@ -244,7 +327,10 @@ class TorchKernel(_Interop):
 
     def __init__(self, k: Kernel, target: str, reducer: str | None, kind: str | None = None):
         super().__init__(k, target, reducer, kind)
+        from hpcir.core.targets import get_target
+        self.gpu = not get_target(target).runs_on_host
         self._ops: dict[tuple, tuple[str, tuple[str, ...], tuple[int, ...], tuple[str, ...]]] = {}
+        self._eager: dict[tuple, tuple[Any, tuple[str, ...], list[int], tuple[str, ...]]] = {}
         self._adjoint: TorchKernel | None = None
         self._specs: dict[tuple, Any] = {}
         _TORCH_KERNELS[id(self)] = self
@@ -263,10 +349,11 @@ class TorchKernel(_Interop):
         if hit is not None:
             return hit
         site = user_call_site(2)
+        _check_torch_device(self.target, self.gpu, arg_key, site)
         stand_ins = {name: _stand_in(desc) for name, desc in arg_key}
         bound = bind(self.kind, _policy_from_key(policy_key), self.kernel, stand_ins, self.target, self.reducer, site)
         names = list(bound.loaded.spec.param_types)
-        op = _define_torch_op(self.kernel.name, bound.entry, names)
+        op = _define_torch_op(self.kernel.name, bound.entry, names, self.gpu)
         hit = (op.hpcir_name, tuple(names), tuple(bound.bounds), tuple(op.hpcir_written))
         self._ops[(policy_key, arg_key)] = hit
         self._specs[(policy_key, arg_key)] = bound.loaded.spec
@@ -292,8 +379,15 @@ class TorchKernel(_Interop):
     def _call(self, policy: Any, kwargs: dict[str, Any]) -> Any:
         import torch
         arg_key = tuple((n, _arg_desc(v)) for n, v in kwargs.items())
-        name, names, bounds, written = _resolve_torch_op(id(self), _policy_key(policy), arg_key)
-        op = getattr(torch.ops.hpcir, name)
+        key = (_policy_key(policy), arg_key)
+        hit = None if torch.compiler.is_compiling() else self._eager.get(key)
+        if hit is not None:  # eager, a signature seen before: the op overload itself, no lookups
+            op, names, bounds, written = hit
+        else:  # traced (Dynamo keeps the lookup's result as a constant), or a new signature
+            name, names, bounds, written = _resolve_torch_op(id(self), *key)
+            op = getattr(torch.ops.hpcir, name).default
+            if not torch.compiler.is_compiling():
+                self._eager[key] = (op, names, list(bounds), written)
         out = op(list(bounds), *[kwargs[n] for n in names])
         values = [] if out is None else (list(out) if isinstance(out, (list, tuple)) else [out])
         return _results([kwargs[n] for n in written] + values)
@@ -362,10 +456,21 @@ def _arg_desc(v: Any) -> tuple:
     """What binding needs of an argument (Dynamo-traceable): ("tensor", shape, dtype) or ("scalar", type)."""
     import torch
     if isinstance(v, torch.Tensor):
-        return ("tensor", tuple(v.shape), v.dtype)
+        return ("tensor", tuple(v.shape), v.dtype, v.device.type)
     if isinstance(v, np.generic):  # a NumPy scalar keeps its dtype (float32 arguments stay float32)
         return ("numpy", v.dtype.str)
     return ("scalar", type(v).__name__)
+
+
+def _check_torch_device(target: str, gpu: bool, arg_key: tuple, site: SourceLocation | None) -> None:
+    """as_torch runs where its target's memory is: CPU tensors for cpu / serial, GPU tensors for
+    cuda / hip (torch calls both 'cuda'); refuse others, located, before anything runs."""
+    want = "cuda" if gpu else "cpu"
+    for name, desc in arg_key:
+        if desc[0] == "tensor" and len(desc[1]) > 0 and desc[3] != want:
+            raise ArgumentError(f"argument `{name}` is a {desc[3]} tensor; as_torch(target={target!r}) takes "
+                                f"{'GPU' if gpu else 'CPU'} tensors as its views, without copies", site,
+                                hint=f"pass {name}.to({want!r})" + ("" if gpu else ", or use target='cuda'"))
 
 
 def _stand_in(desc: tuple) -> Any:
@@ -383,15 +488,14 @@ def _stand_in(desc: tuple) -> Any:
 
 def _policy_key(policy: Any) -> tuple:
     """A launch policy as constants (Dynamo-traceable)."""
-    from .frontends.python.policies import MDRangePolicy, RangePolicy, TeamPolicy
+    if isinstance(policy, int):
+        return ("range", 0, policy)
     if isinstance(policy, RangePolicy):
         return ("range", policy.begin, policy.end)
     if isinstance(policy, TeamPolicy):
         return ("team", policy.league_size, policy.team_size, policy.vector_length)
     if isinstance(policy, MDRangePolicy):
         return ("mdrange", tuple(policy.begin), tuple(policy.end), tuple(policy.tile) if policy.tile else None)
-    if isinstance(policy, int):
-        return ("range", 0, policy)
     return ("other", policy)
 
 
@@ -406,9 +510,19 @@ def _policy_from_key(key: tuple) -> Any:
     return key[1]
 
 
-def _define_torch_op(kernel_name: str, entry: Any, names: list[str]) -> Any:
-    """Register `hpcir::<kernel>_<hash>` with an eager implementation and a fake one for tracing."""
+_TORCH_LIBRARY: Any = None  # the torch.library.Library "hpcir" fragment the ops are defined in
+_TORCH_OPS: dict[str, Any] = {}  # qualified name -> its marshaller (an op is defined once per process)
+
+
+def _define_torch_op(kernel_name: str, entry: Any, names: list[str], gpu: bool = False) -> Any:
+    """Define `hpcir::<kernel>_<hash>` with its implementation (CPU, or CUDA for GPU targets: ROCm
+    builds of torch dispatch HIP tensors under CUDA too) and a fake one for tracing.
+
+    Through torch.library.Library rather than torch.library.custom_op: the latter's Python autograd
+    and in-place layers cost about 25 us a call; this op bumps the version counters of the views it
+    writes itself, and autograd goes through TorchKernel's own Function."""
     import torch
+    global _TORCH_LIBRARY
     params = entry.params[entry.num_bounds:]
     args, written = ["int[] bounds"], []
     for k, (name, p) in enumerate(zip(names, params)):
@@ -422,30 +536,123 @@ def _define_torch_op(kernel_name: str, entry: Any, names: list[str]) -> Any:
     results = [np.dtype(dt) for dt in entry.results]
     ret = "()" if not results else "Tensor" if len(results) == 1 else "Tensor[]"
     schema = f"({', '.join(args)}) -> {ret}"
-    digest = hashlib.sha256(f"{entry.lib.path}:{entry.name}:{schema}".encode()).hexdigest()[:12]
-    qualname = f"hpcir::{kernel_name}_{digest}"
-    torch_dtypes = [getattr(torch, str(dt)) for dt in results]
+    digest = hashlib.sha256(f"{entry.lib.path}:{entry.name}:{schema}:{gpu}".encode()).hexdigest()[:12]
+    name = f"{kernel_name}_{digest}"
+    marshal = _TORCH_OPS.get(name)
+    if marshal is not None:
+        return marshal
+    marshal = _TORCH_OPS[name] = _TorchOp(entry, params, name, written, gpu)
+    if _TORCH_LIBRARY is None:
+        _TORCH_LIBRARY = torch.library.Library("hpcir", "FRAGMENT")
+    _TORCH_LIBRARY.define(f"{name}{schema}")
+    _TORCH_LIBRARY.impl(name, marshal, "CUDA" if gpu else "CPU")
+    torch.library.register_fake(f"hpcir::{name}", marshal.fake, lib=_TORCH_LIBRARY)
+    return marshal
 
-    def impl(bounds, *values):
-        host = [_torch_to_kernel(v) for v in values]
-        out = entry(*bounds, *host)
-        if not results:
+
+class _TorchOp:
+    """The implementation of one hpcir torch op: checks each call's tensors against the entry with a
+    few attribute reads, writes them into a PreparedCall's argument block and runs the entry (on the
+    current CUDA / HIP stream for GPU targets). Anything unusual (a dtype, layout or device the entry
+    does not take, overlapping views, an int out of range) goes through the entry's full checks,
+    which say what is wrong."""
+
+    def __init__(self, entry: Any, params: list[Any], name: str, written: list[str], gpu: bool):
+        import torch
+        from .backends.runtime import PreparedCall
+        self.entry, self.hpcir_name, self.hpcir_written, self.gpu = entry, name, written, gpu
+        self.prepared = PreparedCall(entry, on_stream=gpu)
+        self.device_type = "cuda" if gpu else "cpu"
+        self.result_dtypes = [getattr(torch, str(np.dtype(dt))) for dt in entry.results]
+        # per argument: None for a float / bool / complex scalar, (lo, hi) for an int one, else the view's
+        # (torch dtype, rank, layout, static shape or None, written)
+        self.checks: list[Any] = []
+        for p in params:
+            if p.kind == "scalar":
+                kind = np.dtype(p.dtype).kind
+                self.checks.append((int(np.iinfo(p.dtype).min), int(np.iinfo(p.dtype).max)) if kind in "iu" else None)
+            else:
+                static = tuple(p.shape) if any(d >= 0 for d in p.shape) else None
+                self.checks.append((getattr(torch, p.dtype), p.rank, p.layout, static, p.written))
+        self.any_written = any(c is not None and not isinstance(c[0], int) and c[4] for c in self.checks)
+
+    def __call__(self, bounds: list[int], *values: Any) -> Any:
+        import torch
+        args: list[Any] = list(bounds)
+        spans, device = [], None
+        for check, v in zip(self.checks, values):
+            if check is None:
+                args.append(v)
+                continue
+            if isinstance(check[0], int):  # an int scalar
+                if not check[0] <= v <= check[1]:
+                    return self._checked_call(bounds, values)
+                args.append(v)
+                continue
+            dtype, rank, layout, static, written = check
+            strides = v.stride()
+            if (v.dtype != dtype or v.dim() != rank or v.device.type != self.device_type
+                    or (static is not None and any(s >= 0 and s != n for s, n in zip(static, v.shape)))
+                    or not _dense(layout, v.shape, strides)):
+                return self._checked_call(bounds, values)
+            ptr = v.data_ptr()
+            if self.any_written:
+                spans.append((ptr, ptr + v.numel() * v.element_size(), written))
+            device = v.device
+            args.append((ptr, v.shape, strides))
+        if self.any_written and _overlap(spans):
+            return self._checked_call(bounds, values)
+        stream = torch.cuda.current_stream(device).cuda_stream if self.gpu and device is not None else 0
+        out = self.prepared(args, stream)
+        for check, v in zip(self.checks, values):  # what autograd and torch.compile's checks rely on
+            if check is not None and not isinstance(check[0], int) and check[4]:
+                torch.autograd.graph.increment_version(v)
+        return self._results(out, device)
+
+    def _checked_call(self, bounds: list[int], values: tuple) -> Any:
+        """The call through the entry's full argument checks (they raise the error that says why)."""
+        if self.gpu:  # this path launches on Kokkos' default instance: let torch's queued work finish first
+            import torch
+            torch.cuda.current_stream().synchronize()
+        out = self.entry(*bounds, *[_torch_to_kernel(v) for v in values])
+        return self._results(out, next((v.device for v in values if hasattr(v, "device")), None))
+
+    def _results(self, out: Any, device: Any) -> Any:
+        import torch
+        if not self.result_dtypes:
             return None
-        outs = [out] if len(results) == 1 else list(out)
-        tensors = [torch.tensor(v, dtype=dt) for v, dt in zip(outs, torch_dtypes)]
+        outs = [out] if len(self.result_dtypes) == 1 else list(out)
+        tensors = [torch.tensor(v, dtype=dt, device=device) for v, dt in zip(outs, self.result_dtypes)]
         return tensors[0] if len(tensors) == 1 else tensors
 
-    def fake(bounds, *values):
-        if not results:
+    def fake(self, bounds: list[int], *values: Any) -> Any:
+        import torch
+        if not self.result_dtypes:
             return None
-        tensors = [torch.empty((), dtype=dt) for dt in torch_dtypes]
+        device = next((v.device for v in values if isinstance(v, torch.Tensor)), None)
+        tensors = [torch.empty((), dtype=dt, device=device) for dt in self.result_dtypes]
         return tensors[0] if len(tensors) == 1 else tensors
 
-    op = torch.library.custom_op(qualname, impl, mutates_args=tuple(written), schema=schema)
-    op.register_fake(fake)
-    op.hpcir_name = qualname.split("::")[1]
-    op.hpcir_written = written
-    return op
+
+def _dense(layout: str, shape: Any, strides: tuple[int, ...]) -> bool:
+    """Can a view of `layout` wrap a tensor of these extents and strides (in elements) as it is?"""
+    if layout == "stride":
+        return True
+    expect = 1
+    dims = range(len(shape) - 1, -1, -1) if layout == "right" else range(len(shape))
+    for k in dims:
+        if shape[k] != 1 and strides[k] != expect:
+            return False
+        expect *= shape[k]
+    return True
+
+
+def _overlap(spans: list[tuple[int, int, bool]]) -> bool:
+    """Does a written view's address range meet another view's? (then the exact check decides)"""
+    for i, (lo, hi, written) in enumerate(spans):
+        if written and any(i != j and lo < b and a < hi for j, (a, b, _) in enumerate(spans)):
+            return True
+    return False
 
 
 def _torch_to_kernel(v: Any) -> Any:
@@ -472,6 +679,6 @@ def as_torch(obj: Any, target: str = "cpu", reducer: str | None = None, kind: st
     """The kernel as a torch custom op behind a launch-style call: op(policy, **arguments)."""
     site = user_call_site(2)
     k = _as_kernel(obj, site)
-    _check_host_target(target, "as_torch", site)
+    _check_kokkos_target(target, "as_torch", site)
     _mark_constant()
     return TorchKernel(k, target, reducer, _check_kind(kind, site))

@@ -139,6 +139,9 @@ class FunctionEmitter:
         self.literals: set[SSAValue] = set(literals or ())
         self.lines: list[str] = []
         self._indent = indent
+        # The execution-space instance parameter launches run on ("" : the default instance); set
+        # for the instance overloads of GPU entry functions (the C entries' hpcir_NAME_stream).
+        self.instance = ""
 
     # -- output -------------------------------------------------------------------------------
     def line(self, text: str) -> None:

@@ -21,17 +21,20 @@ def _policy(em: FunctionEmitter, op: Operation, exec_: str) -> str:
     pol = op.properties["policy"]
     bounds = [em.get(v) for v in op.operands[: _num_bounds(pol)]]
     name = em.fresh(op.properties["name"].data + "_policy")
+    # On the caller's instance (its stream) when the function takes one and the launch is in the
+    # module's own execution space.
+    on = f"{em.instance}, " if em.instance and em.mod.scratch_exec(op) == "" else ""
     if isinstance(pol, RangePolicyAttr):
-        em.line(f"const Kokkos::RangePolicy<{exec_}, Kokkos::IndexType<int64_t>> {name}({bounds[0]}, {bounds[1]});")
+        em.line(f"const Kokkos::RangePolicy<{exec_}, Kokkos::IndexType<int64_t>> {name}({on}{bounds[0]}, {bounds[1]});")
     elif isinstance(pol, MDRangePolicyAttr):
         r = pol.rank.data
         it = _ITERATE[pol.iterate.data.value]
         tiles = pol.tile_sizes
         tile_arg = f", {{{', '.join(f'int64_t({t})' for t in tiles)}}}" if tiles else ""
         em.line(f"const Kokkos::MDRangePolicy<{exec_}, Kokkos::Rank<{r}, {it}, {it}>, Kokkos::IndexType<int64_t>> "
-                f"{name}({{{', '.join(bounds[:r])}}}, {{{', '.join(bounds[r:])}}}{tile_arg});")
+                f"{name}({on}{{{', '.join(bounds[:r])}}}, {{{', '.join(bounds[r:])}}}{tile_arg});")
     elif isinstance(pol, TeamPolicyAttr):
-        em.line(f"auto {name} = hpcir::team_policy<Kokkos::TeamPolicy<{exec_}>>({', '.join(bounds)}, "
+        em.line(f"auto {name} = hpcir::team_policy<Kokkos::TeamPolicy<{exec_}>>({on}{', '.join(bounds)}, "
                 f'"{op.properties["name"].data}");')
         _scratch(em, op, pol, name)
     else:
@@ -467,7 +470,7 @@ def _fence(em: FunctionEmitter, op: Operation) -> None:
         return  # Kokkos::deep_copy fences before copying
     if prev is not None and prev.name == "kokkos.fence" or _after_blocking_reduction(em, op):
         return
-    em.line("Kokkos::fence();")
+    em.line(f"{em.instance}.fence();" if em.instance else "Kokkos::fence();")
 
 
 def _after_blocking_reduction(em: FunctionEmitter, op: Operation) -> bool:

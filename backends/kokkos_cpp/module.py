@@ -231,6 +231,11 @@ def emit_module(module: ModuleOp, name: str, target: str | Target | None = None)
         names = _arg_names(em, args)
         params = [f"{mod.type_of(a.type, a in mod.read_only, public=kind != 'device')} {n}" for a, n in zip(args, names)]
         sig = f"{ret} {fname}({', '.join(params)})"
+        plain = ""  # an entry that takes an instance: its overload on the default instance
+        if _on_stream(tgt, kind, f):
+            em.instance = em.fresh("space")
+            plain = sig
+            sig = f"{ret} {fname}({', '.join([f'const exec_space& {em.instance}', *params])})"
         em.emit_block(f.body.block)
         if not outs and em.lines and em.lines[-1].strip() == "return;":
             em.lines.pop()  # a trailing `return;` of a void function is noise
@@ -244,6 +249,10 @@ def emit_module(module: ModuleOp, name: str, target: str | Target | None = None)
             continue
         host_decls.append(f"{sig};")
         host_defs.append(f"{sig} {{\n{body}\n}}\n")
+        if plain:
+            forward = f"{fname}(exec_space(), {', '.join(names)})" if names else f"{fname}(exec_space())"
+            host_decls.append(f"{plain};")
+            host_defs.append(f"{plain} {{\n  {'return ' if outs else ''}{forward};\n}}\n")
         ename = cpp_identifier(f.sym_name.data)  # the C entry's name (hpcir_NAME) and the manifest's
         entries[ename] = _entry_info(f, ename, kind, names)
         entry_funcs.append((ename, f))
@@ -251,6 +260,8 @@ def emit_module(module: ModuleOp, name: str, target: str | Target | None = None)
     if tgt.is_gpu:
         c_entries += [_c_entry(ns, entries[n], f, mod, device_pointers=True) for n, f in entry_funcs
                       if any(p.kind == "view" and p.space != "host" for p in entries[n].params)]
+        c_entries += [_c_entry(ns, entries[n], f, mod, stream=True) for n, f in entry_funcs
+                      if _on_stream(tgt, entries[n].kind, f)]
     exec_s, dev_s, shared_s = target_spaces(tgt)
     public = [f"using {a} = {spec.spelled()};" for spec, a in sorted(mod.aliases.items(), key=lambda kv: kv[1])
               if spec in mod.public]
@@ -299,19 +310,34 @@ def _entry_info(f: Operation, fname: str, kind: str, names: list[str]) -> EntryI
     return info
 
 
-def _c_entry(ns: str, e: EntryInfo, f: Operation, mod: ModuleState, device_pointers: bool = False) -> str:
+def _on_stream(tgt: Target, kind: str, f: Operation) -> bool:
+    """Does entry function `f` get an execution-space instance parameter (and `hpcir_NAME_stream`)?
+    GPU kernel entries do, unless they call other host functions (which launch on the default one)."""
+    return tgt.is_gpu and kind in ("for", "reduce", "scan") and not any(op.name == "func.call" for op in f.walk())
+
+
+def _c_entry(ns: str, e: EntryInfo, f: Operation, mod: ModuleState, device_pointers: bool = False,
+             stream: bool = False) -> str:
     """`extern "C" int hpcir_NAME(void** args, void* results, char* err, int errlen)`.
 
     On GPU targets `hpcir_NAME` takes host arrays and stages every non-host view through a device
     copy (copied back when the kernel may write it); `hpcir_NAME_device` takes device pointers
-    (e.g. from DLPack) and wraps them without copies.
+    (e.g. from DLPack) and wraps them without copies; `hpcir_NAME_stream(void* stream, ...)` takes
+    device pointers too and launches on the caller's stream (XLA's, Torch's) without waiting for it:
+    only a reduction's value, returned to the host, waits for the kernel.
     """
     tgt = mod.target
-    suffix = "_device" if device_pointers else ""
-    lines = [f'extern "C" int hpcir_{e.name}{suffix}(void** args, void* results, char* err, int errlen) {{',
+    device_pointers = device_pointers or stream
+    suffix = "_stream" if stream else "_device" if device_pointers else ""
+    head = "void* stream, " if stream else ""
+    lines = [f'extern "C" int hpcir_{e.name}{suffix}({head}void** args, void* results, char* err, int errlen) {{',
              "  return hpcir::guarded(err, errlen, [&] {"]
-    scope = dict.fromkeys(("args", "results", "err", "errlen", "r", ns), 1)
+    scope = dict.fromkeys(("args", "results", "err", "errlen", "r", "stream", ns), 1)
     call_args, copy_back = [], []
+    if stream:
+        space = unique(scope, "space", "space")
+        lines.append(f"    const auto {space} = hpcir::stream_instance<{ns}::exec_space>(stream);")
+        call_args.append(space)
     for k, (p, a) in enumerate(zip(e.params, f.body.block.args)):
         var = unique(scope, p.name, "arg")
         if p.kind == "scalar":
@@ -340,7 +366,7 @@ def _c_entry(ns: str, e: EntryInfo, f: Operation, mod: ModuleState, device_point
         lines.append(f"    const {rtype} r = {call};")
     if copy_back:
         lines += copy_back  # deep_copy fences first
-    elif _needs_fence(f):
+    elif _needs_fence(f) and not stream:
         lines.append("    Kokkos::fence();")
     if len(outs) == 1:
         lines.append("    std::memcpy(results, &r, sizeof(r));")

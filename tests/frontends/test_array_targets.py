@@ -304,3 +304,18 @@ def test_cli_lower_writes_one_python_module(tmp_path, target):
         with jax.enable_x64(True):
             np.testing.assert_allclose(np.asarray(mod.axpy(0, 4, 2.0, x, y)), 2 * x + 1)
             assert float(mod.dot(0, 4, x, x)) == 14.0
+
+
+@hpcir.kernel
+def offset_sum(i: int, acc: hpcir.Acc[float], x: hpcir.View1D[float]):
+    acc += 0.0 + x[i]  # the user's own `0.0 +` stays; the accumulator's identity does not
+
+
+def test_sum_contribution_without_the_accumulators_identity():
+    """A sum's body `acc += e` contributes e itself: no `0.0 + e` per element (Inductor keeps that add)."""
+    for target in ("jax", "torch"):
+        src = hpcir.lower(dot, target=target)
+        assert "(0.0 + " not in src and "sum(" in src, src
+        assert "(0.0 + x" in hpcir.lower(offset_sum, target=target)
+    x = np.random.rand(N)
+    assert float(hpcir.compile(offset_sum, target="torch")(N, x=torch.from_numpy(x))) == pytest.approx(x.sum())

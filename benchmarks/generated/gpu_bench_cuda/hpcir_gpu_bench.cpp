@@ -291,7 +291,7 @@ struct hdiff_functor_1 {
   }
 };
 
-void jacobi7_default(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
+void jacobi7_default(const exec_space& space, int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
   const int64_t i_tiles = (e0 - b0 + 63) / 64;
   const int64_t j_tiles = (e1 - b1 + 3) / 4;
   const int64_t k_tiles = (e2 - b2 + 1) / 2;
@@ -300,17 +300,25 @@ void jacobi7_default(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1,
   const int64_t i_halo_end = e0 + 1;
   const int64_t j_halo_end = e1 + 1;
   const int64_t k_halo_end = e2 + 1;
-  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(league_size_1, int64_t(256LL), int64_t(1LL), "jacobi7");
+  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(space, league_size_1, int64_t(256LL), int64_t(1LL), "jacobi7");
   jacobi7_policy.set_scratch_size(0, Kokkos::PerTeam(view_3d_double_scratch::shmem_size(int64_t(66LL), int64_t(6LL), int64_t(4LL))));
   Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor{i_tiles, j_tiles, b0, b1, b2, i_halo_end, j_halo_end, k_halo_end, u, e0, e1, e2, c0, c1, out});
 }
 
-void jacobi7_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
-  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<3, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> jacobi7_policy({b0, b1, b2}, {e0, e1, e2}, {int64_t(64), int64_t(4), int64_t(2)});
+void jacobi7_default(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
+  jacobi7_default(exec_space(), b0, b1, b2, e0, e1, e2, c0, c1, u, out);
+}
+
+void jacobi7_kokkos_team_scratch(const exec_space& space, int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
+  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<3, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> jacobi7_policy(space, {b0, b1, b2}, {e0, e1, e2}, {int64_t(64), int64_t(4), int64_t(2)});
   Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor_1{u, c0, c1, out});
 }
 
-void jacobi7_kokkos_tile(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
+void jacobi7_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
+  jacobi7_kokkos_team_scratch(exec_space(), b0, b1, b2, e0, e1, e2, c0, c1, u, out);
+}
+
+void jacobi7_kokkos_tile(const exec_space& space, int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
   const int64_t i_tiles = (e0 - b0 + 63) / 64;
   const int64_t j_tiles = (e1 - b1 + 3) / 4;
   const int64_t k_tiles = (e2 - b2 + 1) / 2;
@@ -319,23 +327,31 @@ void jacobi7_kokkos_tile(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t
   const int64_t i_halo_end = e0 + 1;
   const int64_t j_halo_end = e1 + 1;
   const int64_t k_halo_end = e2 + 1;
-  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(league_size_1, int64_t(256LL), int64_t(1LL), "jacobi7");
+  auto jacobi7_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(space, league_size_1, int64_t(256LL), int64_t(1LL), "jacobi7");
   jacobi7_policy.set_scratch_size(0, Kokkos::PerTeam(view_3d_double_scratch::shmem_size(int64_t(66LL), int64_t(6LL), int64_t(4LL))));
   Kokkos::parallel_for("jacobi7", jacobi7_policy, jacobi7_functor_2{i_tiles, j_tiles, b0, b1, b2, i_halo_end, j_halo_end, k_halo_end, u, e0, e1, e2, c0, c1, out});
 }
 
-void hdiff_default(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
+void jacobi7_kokkos_tile(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out) {
+  jacobi7_kokkos_tile(exec_space(), b0, b1, b2, e0, e1, e2, c0, c1, u, out);
+}
+
+void hdiff_default(const exec_space& space, int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
   const int64_t i_tiles = (e0 - b0 + 63) / 64;
   const int64_t j_tiles = (e1 - b1 + 3) / 4;
   const int64_t league_size = i_tiles * j_tiles;
   const int64_t i_halo_end = e0 + 2;
   const int64_t j_halo_end = e1 + 2;
-  auto hdiff_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(league_size, int64_t(256LL), int64_t(1LL), "hdiff");
+  auto hdiff_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(space, league_size, int64_t(256LL), int64_t(1LL), "hdiff");
   hdiff_policy.set_scratch_size(0, Kokkos::PerTeam(view_2d_double_scratch::shmem_size(int64_t(68LL), int64_t(8LL))));
   Kokkos::parallel_for("hdiff", hdiff_policy, hdiff_functor{i_tiles, b0, b1, i_halo_end, j_halo_end, u, e0, e1, coeff, out});
 }
 
-void hdiff_kokkos_fuse(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
+void hdiff_default(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
+  hdiff_default(exec_space(), b0, b1, e0, e1, u, coeff, out);
+}
+
+void hdiff_kokkos_fuse(const exec_space& space, int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
   const int64_t lap_n0 = e0 + 2;
   const int64_t lap_n1 = e1 + 2;
   const view_2d_double lap(Kokkos::view_alloc(Kokkos::WithoutInitializing, "lap"), lap_n0, lap_n1);
@@ -350,23 +366,31 @@ void hdiff_kokkos_fuse(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_c
   const int64_t league_size = i_tiles * j_tiles;
   const int64_t i_halo_end = flx_n0 + 1;
   const int64_t j_halo_end = fly_n1 + 1;
-  auto hdiff_0_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(league_size, int64_t(256LL), int64_t(1LL), "hdiff_0");
+  auto hdiff_0_policy = hpcir::team_policy<Kokkos::TeamPolicy<Kokkos::Cuda>>(space, league_size, int64_t(256LL), int64_t(1LL), "hdiff_0");
   hdiff_0_policy.set_scratch_size(0, Kokkos::PerTeam(view_2d_double_scratch::shmem_size(int64_t(66LL), int64_t(6LL))));
   Kokkos::parallel_for("hdiff_0", hdiff_0_policy, hdiff_0_functor{i_tiles, b0_m1, b1_m1, i_halo_end, j_halo_end, u, flx_n0, fly_n1, lap});
-  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_1_policy({b0_m1, b1}, {e0, e1}, {int64_t(64), int64_t(4)});
+  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_1_policy(space, {b0_m1, b1}, {e0, e1}, {int64_t(64), int64_t(4)});
   Kokkos::parallel_for("hdiff_1", hdiff_1_policy, hdiff_1_functor{lap, flx});
-  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_2_policy({b0, b1_m1}, {e0, e1}, {int64_t(64), int64_t(4)});
+  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_2_policy(space, {b0, b1_m1}, {e0, e1}, {int64_t(64), int64_t(4)});
   Kokkos::parallel_for("hdiff_2", hdiff_2_policy, hdiff_2_functor{lap, fly});
-  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_3_policy({b0, b1}, {e0, e1}, {int64_t(64), int64_t(4)});
+  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_3_policy(space, {b0, b1}, {e0, e1}, {int64_t(64), int64_t(4)});
   Kokkos::parallel_for("hdiff_3", hdiff_3_policy, hdiff_3_functor{u, coeff, flx, fly, out});
   // fly is released when its last View goes out of scope
   // flx is released when its last View goes out of scope
   // lap is released when its last View goes out of scope
 }
 
-void hdiff_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
-  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_policy({b0, b1}, {e0, e1}, {int64_t(64), int64_t(4)});
+void hdiff_kokkos_fuse(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
+  hdiff_kokkos_fuse(exec_space(), b0, b1, e0, e1, u, coeff, out);
+}
+
+void hdiff_kokkos_team_scratch(const exec_space& space, int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
+  const Kokkos::MDRangePolicy<Kokkos::Cuda, Kokkos::Rank<2, Kokkos::Iterate::Left, Kokkos::Iterate::Left>, Kokkos::IndexType<int64_t>> hdiff_policy(space, {b0, b1}, {e0, e1}, {int64_t(64), int64_t(4)});
   Kokkos::parallel_for("hdiff", hdiff_policy, hdiff_functor_1{u, coeff, out});
+}
+
+void hdiff_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out) {
+  hdiff_kokkos_team_scratch(exec_space(), b0, b1, e0, e1, u, coeff, out);
 }
 
 }  // namespace hpcir_gpu_bench
@@ -569,6 +593,99 @@ extern "C" int hpcir_hdiff_kokkos_team_scratch_device(void** args, void* results
     const auto out = hpcir::view_arg<hpcir_gpu_bench::view_2d_double>(args[6], "out");
     hpcir_gpu_bench::hdiff_kokkos_team_scratch(b0, b1, e0, e1, u, coeff, out);
     Kokkos::fence();
+  });
+}
+
+extern "C" int hpcir_jacobi7_default_stream(void* stream, void** args, void* results, char* err, int errlen) {
+  return hpcir::guarded(err, errlen, [&] {
+    const auto space = hpcir::stream_instance<hpcir_gpu_bench::exec_space>(stream);
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t b2 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[3]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[4]);
+    const int64_t e2 = hpcir::scalar_arg<int64_t>(args[5]);
+    const double c0 = hpcir::scalar_arg<double>(args[6]);
+    const double c1 = hpcir::scalar_arg<double>(args[7]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_3d_const_double>(args[8], "u");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_3d_double>(args[9], "out");
+    hpcir_gpu_bench::jacobi7_default(space, b0, b1, b2, e0, e1, e2, c0, c1, u, out);
+  });
+}
+
+extern "C" int hpcir_jacobi7_kokkos_team_scratch_stream(void* stream, void** args, void* results, char* err, int errlen) {
+  return hpcir::guarded(err, errlen, [&] {
+    const auto space = hpcir::stream_instance<hpcir_gpu_bench::exec_space>(stream);
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t b2 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[3]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[4]);
+    const int64_t e2 = hpcir::scalar_arg<int64_t>(args[5]);
+    const double c0 = hpcir::scalar_arg<double>(args[6]);
+    const double c1 = hpcir::scalar_arg<double>(args[7]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_3d_const_double>(args[8], "u");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_3d_double>(args[9], "out");
+    hpcir_gpu_bench::jacobi7_kokkos_team_scratch(space, b0, b1, b2, e0, e1, e2, c0, c1, u, out);
+  });
+}
+
+extern "C" int hpcir_jacobi7_kokkos_tile_stream(void* stream, void** args, void* results, char* err, int errlen) {
+  return hpcir::guarded(err, errlen, [&] {
+    const auto space = hpcir::stream_instance<hpcir_gpu_bench::exec_space>(stream);
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t b2 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[3]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[4]);
+    const int64_t e2 = hpcir::scalar_arg<int64_t>(args[5]);
+    const double c0 = hpcir::scalar_arg<double>(args[6]);
+    const double c1 = hpcir::scalar_arg<double>(args[7]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_3d_const_double>(args[8], "u");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_3d_double>(args[9], "out");
+    hpcir_gpu_bench::jacobi7_kokkos_tile(space, b0, b1, b2, e0, e1, e2, c0, c1, u, out);
+  });
+}
+
+extern "C" int hpcir_hdiff_default_stream(void* stream, void** args, void* results, char* err, int errlen) {
+  return hpcir::guarded(err, errlen, [&] {
+    const auto space = hpcir::stream_instance<hpcir_gpu_bench::exec_space>(stream);
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[3]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[4], "u");
+    const auto coeff = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[5], "coeff");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_2d_double>(args[6], "out");
+    hpcir_gpu_bench::hdiff_default(space, b0, b1, e0, e1, u, coeff, out);
+  });
+}
+
+extern "C" int hpcir_hdiff_kokkos_fuse_stream(void* stream, void** args, void* results, char* err, int errlen) {
+  return hpcir::guarded(err, errlen, [&] {
+    const auto space = hpcir::stream_instance<hpcir_gpu_bench::exec_space>(stream);
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[3]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[4], "u");
+    const auto coeff = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[5], "coeff");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_2d_double>(args[6], "out");
+    hpcir_gpu_bench::hdiff_kokkos_fuse(space, b0, b1, e0, e1, u, coeff, out);
+  });
+}
+
+extern "C" int hpcir_hdiff_kokkos_team_scratch_stream(void* stream, void** args, void* results, char* err, int errlen) {
+  return hpcir::guarded(err, errlen, [&] {
+    const auto space = hpcir::stream_instance<hpcir_gpu_bench::exec_space>(stream);
+    const int64_t b0 = hpcir::scalar_arg<int64_t>(args[0]);
+    const int64_t b1 = hpcir::scalar_arg<int64_t>(args[1]);
+    const int64_t e0 = hpcir::scalar_arg<int64_t>(args[2]);
+    const int64_t e1 = hpcir::scalar_arg<int64_t>(args[3]);
+    const auto u = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[4], "u");
+    const auto coeff = hpcir::view_arg<hpcir_gpu_bench::view_2d_const_double>(args[5], "coeff");
+    const auto out = hpcir::view_arg<hpcir_gpu_bench::view_2d_double>(args[6], "out");
+    hpcir_gpu_bench::hdiff_kokkos_team_scratch(space, b0, b1, e0, e1, u, coeff, out);
   });
 }
 

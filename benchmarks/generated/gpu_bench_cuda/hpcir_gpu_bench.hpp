@@ -15,11 +15,17 @@ using view_2d_double = Kokkos::View<double**, Kokkos::LayoutLeft, device_space>;
 using view_3d_const_double = Kokkos::View<const double***, Kokkos::LayoutLeft, device_space>;
 using view_3d_double = Kokkos::View<double***, Kokkos::LayoutLeft, device_space>;
 
+void jacobi7_default(const exec_space& space, int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out);
 void jacobi7_default(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out);
+void jacobi7_kokkos_team_scratch(const exec_space& space, int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out);
 void jacobi7_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out);
+void jacobi7_kokkos_tile(const exec_space& space, int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out);
 void jacobi7_kokkos_tile(int64_t b0, int64_t b1, int64_t b2, int64_t e0, int64_t e1, int64_t e2, double c0, double c1, view_3d_const_double u, view_3d_double out);
+void hdiff_default(const exec_space& space, int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out);
 void hdiff_default(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out);
+void hdiff_kokkos_fuse(const exec_space& space, int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out);
 void hdiff_kokkos_fuse(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out);
+void hdiff_kokkos_team_scratch(const exec_space& space, int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out);
 void hdiff_kokkos_team_scratch(int64_t b0, int64_t b1, int64_t e0, int64_t e1, view_2d_const_double u, view_2d_const_double coeff, view_2d_double out);
 
 }  // namespace hpcir_gpu_bench

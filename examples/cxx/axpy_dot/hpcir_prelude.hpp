@@ -11,6 +11,8 @@
 #include <cstring>
 #include <cmath>
 #include <iostream>
+#include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -189,22 +191,27 @@ template <class Policy> struct empty_team_functor {
 };
 
 template <class Policy>
-Policy team_policy(int64_t league, int64_t team_size, int64_t vector_length, const char* kernel = "team") {
+Policy team_policy(const typename Policy::execution_space& space, int64_t league, int64_t team_size,
+                   int64_t vector_length, const char* kernel = "team") {
   const int64_t vmax = Policy::vector_length_max();
   if (vector_length > vmax) vector_length = vmax;
   if (team_size > 0) {
-    const Policy probe = vector_length > 0 ? Policy(league, Kokkos::AUTO, vector_length)
-                                           : Policy(league, Kokkos::AUTO, Kokkos::AUTO);
+    const Policy probe = vector_length > 0 ? Policy(space, league, Kokkos::AUTO, vector_length)
+                                           : Policy(space, league, Kokkos::AUTO, Kokkos::AUTO);
     const int64_t max = probe.team_size_max(empty_team_functor<Policy>(), Kokkos::ParallelForTag());
     if (team_size > max)
       throw std::runtime_error(std::string("kernel ") + kernel + ": team size " + std::to_string(team_size) +
                                " exceeds this execution space's maximum of " + std::to_string(max) +
                                "; use AUTO or a team size <= " + std::to_string(max));
   }
-  if (team_size <= 0 && vector_length <= 0) return Policy(league, Kokkos::AUTO, Kokkos::AUTO);
-  if (team_size <= 0) return Policy(league, Kokkos::AUTO, vector_length);
-  if (vector_length <= 0) return Policy(league, team_size, Kokkos::AUTO);
-  return Policy(league, team_size, vector_length);
+  if (team_size <= 0 && vector_length <= 0) return Policy(space, league, Kokkos::AUTO, Kokkos::AUTO);
+  if (team_size <= 0) return Policy(space, league, Kokkos::AUTO, vector_length);
+  if (vector_length <= 0) return Policy(space, league, team_size, Kokkos::AUTO);
+  return Policy(space, league, team_size, vector_length);
+}
+template <class Policy>
+Policy team_policy(int64_t league, int64_t team_size, int64_t vector_length, const char* kernel = "team") {
+  return team_policy<Policy>(typename Policy::execution_space(), league, team_size, vector_length, kernel);
 }
 
 // +infinity without std::numeric_limits (not callable on CUDA devices without relaxed constexpr).
@@ -337,6 +344,39 @@ ViewT wrap(const hpcir_view& v, const char* name) {
 // The JIT's C entries (docs/IR.md): arguments arrive as void* (a scalar, or an hpcir_view),
 // C++ exceptions leave as a status and a message.
 template <class T> T scalar_arg(void* arg) { return *static_cast<const T*>(arg); }
+
+#if defined(KOKKOS_ENABLE_CUDA) || defined(KOKKOS_ENABLE_HIP)
+// The GPU entries hpcir_NAME_stream run on a stream the caller owns (XLA's, Torch's current one):
+// an execution-space instance on that stream queues the kernels behind the caller's work, with no
+// device synchronisation. Building an instance allocates device memory, so there is one per stream,
+// kept until Kokkos::finalize (a finalize hook releases them before Kokkos' own teardown).
+#if defined(KOKKOS_ENABLE_CUDA)
+inline Kokkos::Cuda instance_on(Kokkos::Cuda*, void* stream) { return Kokkos::Cuda(static_cast<cudaStream_t>(stream)); }
+#endif
+#if defined(KOKKOS_ENABLE_HIP)
+inline HPCIR_HIP_EXEC instance_on(HPCIR_HIP_EXEC*, void* stream) {
+  return HPCIR_HIP_EXEC(static_cast<hipStream_t>(stream));
+}
+#endif
+template <class ExecSpace> ExecSpace stream_instance(void* stream) {
+  static std::mutex lock;
+  static std::map<void*, ExecSpace>* instances = nullptr;
+  const std::lock_guard<std::mutex> guard(lock);
+  if (instances == nullptr) {
+    instances = new std::map<void*, ExecSpace>();
+    Kokkos::push_finalize_hook([] {
+      const std::lock_guard<std::mutex> g(lock);
+      delete instances;
+      instances = nullptr;
+    });
+  }
+  auto found = instances->find(stream);
+  if (found == instances->end()) {
+    found = instances->emplace(stream, instance_on(static_cast<ExecSpace*>(nullptr), stream)).first;
+  }
+  return found->second;
+}
+#endif
 template <class ViewT> ViewT view_arg(void* arg, const char* name) {
   return wrap<ViewT>(*static_cast<const hpcir_view*>(arg), name);
 }
