@@ -174,7 +174,9 @@ class ArrayCompiled:
                 # One XLA computation per launch shape instead of one per op (bounds are static);
                 # kernels with run-time checks stay eager so that a failed check can raise.
                 import jax
-                fn = jax.jit(fn, static_argnums=tuple(range(len(_bounds(pol)))))
+                nb = len(_bounds(pol))
+                shape_args = tuple(nb + list(spec.param_types).index(n) for n in getattr(fn, "shape_params", ()))
+                fn = jax.jit(fn, static_argnums=tuple(range(nb)) + shape_args)
             hit = self._fns[key] = (fn, src, spec)
         return pol, hit[1], hit
 
