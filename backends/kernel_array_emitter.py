@@ -381,7 +381,8 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin):
             return
         text = f"({a.text} {sym} {b.text})"
         if self.lib == "torch" and op.name in T.INT_DIVISION and b.lit is None:
-            text = f"({a.text} {sym} torch.where({b.text} == 0, 1, {b.text}))"
+            bt = self.arg(op.operands[1])  # a tensor even where b is a Python int (a scalar argument)
+            text = f"({a.text} {sym} torch.where({bt} == 0, 1, {bt}))"
         if op.name == "arith.xori" and b.lit is not None and dtype_key(op.results[0].type) == "bool" and b.lit:
             text = self.logical_not(self.arg(op.operands[0]))  # `not x` (x ^ true)
         self.bind(op, text, aff)
@@ -394,7 +395,10 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin):
             return
         helper = "_jax_check" if self.lib == "jax" else "_torch_check"
         self.helpers.add(helper)
-        failed = self.and_mask(self.logical_not(self.arg(op.operands[0])))
+        if self.lib == "torch" and c.uniform and self.mask is None:
+            failed = f"not ({c.text})"  # a Python bool where the operands are scalar arguments
+        else:
+            failed = self.and_mask(self.logical_not(self.arg(op.operands[0])))
         self.emit(f"{helper}({failed}, {op.msg.data!r})")  # type: ignore[attr-defined]
 
     def cmpi(self, op: Operation) -> None:

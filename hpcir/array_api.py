@@ -217,6 +217,23 @@ class ArrayCompiled:
         except ZeroDivisionError as err:  # the kernel's own check: "file:line:col: ZeroDivisionError: ..."
             raise _kernel_zero_division(str(err)) from None
 
+    def bind(self, policy: Any, **kwargs: Any) -> Any:
+        """The launch checked once for these argument types: a function of the same keyword arguments
+        that calls the generated code directly (for hot loops and torch.compile, which then traces
+        only array code, not hpcir's dispatch)."""
+        bounds, fn, names = self._checked_launch(policy, kwargs)
+        lib = self.lib
+
+        def launch(**kw: Any) -> Any:
+            args = [_convert(kw[n], lib) for n in names]
+            if lib == "jax":
+                import jax
+                with jax.enable_x64(True):
+                    return fn(*bounds, *args)
+            return fn(*bounds, *args)
+        launch.__name__ = f"{self.kernel.name}_launch"
+        return launch
+
     def _checked_launch(self, policy: Any, kwargs: dict[str, Any]) -> tuple[list[int], Any, list[str]]:
         prepare = self._prepare
         if self.lib == "torch":

@@ -35,6 +35,7 @@ class HpcirArrayKernels:
         self.k = {name: hpcir.compile(getattr(hk, name), target=lib) for name in
                   ("delta_rho", "ideal_ext", "excess", "scale_k", "matmul", "theta_quadrature", "theta_synthesis",
                    "kspace_contract_team")}
+        self.launches: dict[str, Any] = {}  # one policy per kernel name: matmul's two uses share a shape
         self.size = int(np.prod(p.shape))
         self.nspace = int(np.prod(p.shape[1:]))
         self.vext = self.put(np.ascontiguousarray(p.vext, dtype=np.float64).reshape(-1))
@@ -64,6 +65,17 @@ class HpcirArrayKernels:
         nt, nphi, npsi = p.ashape
         self.spec_shape = (nt, nphi, plan.nhalf, s)
 
+    def _run(self, name: str, policy: Any, **kw: Any) -> Any:
+        """Launch kernel `name`: checked on the first call, then the generated code directly (bind)."""
+        launch = self.launches.get(name)
+        if launch is None:
+            bind = self.k[name].bind
+            if self.lib == "torch":  # the checks are host work: outside what torch.compile traces
+                import torch
+                bind = torch.compiler.disable(bind)
+            launch = self.launches[name] = bind(policy, **kw)
+        return launch(**kw)
+
     def _out(self, shape: tuple[int, ...], dtype: str) -> Any:
         """The array a kernel writes (JAX: its input, returned updated; Torch: written in place)."""
         return self.xp.empty(shape, dtype=getattr(self.xp, dtype))
@@ -76,18 +88,18 @@ class HpcirArrayKernels:
 
     def delta_rho(self, xi):
         out = self._out((self.size,), "float64")
-        res = self.k["delta_rho"](self.size, xi=xi.reshape(-1), rho0=self.p.rho0, drho=out)
+        res = self._run("delta_rho", self.size, xi=xi.reshape(-1), rho0=self.p.rho0, drho=out)
         return self._written(res, out).reshape(self.p.shape)
 
     def ideal_ext(self, xi):
         p, grad = self.p, self._out((self.size,), "float64")
-        e, g = self.k["ideal_ext"](self.size, xi=xi.reshape(-1), vext=self.vext, weights=self.weights,
+        e, g = self._run("ideal_ext", self.size, xi=xi.reshape(-1), vext=self.vext, weights=self.weights,
                                    nspace=self.nspace, scale=p.dv * p.rho0, kt=p.kt, grad=grad)
         return e, g.reshape(p.shape)
 
     def scalar_convolve(self, drho):
         hk = self._fft("rfftn", drho[0], (0, 1, 2)).reshape(-1)
-        hk = self._written(self.k["scale_k"](hk.shape[0], hk=hk, ck=self.ck), hk)
+        hk = self._written(self._run("scale_k", hk.shape[0], hk=hk, ck=self.ck), hk)
         return self._fft("irfftn", hk.reshape(self.p.ck.shape), (0, 1, 2), s=tuple(drho.shape[1:])).reshape(drho.shape)
 
     def _fft(self, name: str, x: Any, axes: tuple[int, ...], **kw: Any) -> Any:
@@ -99,11 +111,11 @@ class HpcirArrayKernels:
         spec = self._fft("rfftn", drho.reshape(nt, nphi, npsi, self.nspace), (1, 2))
         npj = len(self.p.iphi)
         out = self._out((npj, self.nspace), "complex128")
-        proj = self._written(self.k["theta_quadrature"](self._md(npj, self.nspace), fwd=self.fwd, iphi=self.iphi,
+        proj = self._written(self._run("theta_quadrature", self._md(npj, self.nspace), fwd=self.fwd, iphi=self.iphi,
                                                         ipsi=self.ipsi, spec=spec, out=out), out)
         if self.mix is not None:
             y = self._out((npj, self.nspace), "complex128")
-            proj = self._written(self.k["matmul"](self._md(npj, self.nspace), m=self.mix, x=proj, y=y), y)
+            proj = self._written(self._run("matmul", self._md(npj, self.nspace), m=self.mix, x=proj, y=y), y)
         return proj
 
     def fft3_batched(self, proj):
@@ -113,7 +125,7 @@ class HpcirArrayKernels:
     def kspace_contract(self, projk):
         res = self._out(tuple(projk.shape), "complex128")
         policy = self.hp.TeamPolicy(self.nspace, self.hp.AUTO)
-        return self._written(self.k["kspace_contract_team"](policy, f=projk, res=res, **self.targs), res)
+        return self._written(self._run("kspace_contract_team", policy, f=projk, res=res, **self.targs), res)
 
     def ifft3_batched(self, gk):
         shape = (gk.shape[0],) + self.p.shape[1:]
@@ -124,16 +136,16 @@ class HpcirArrayKernels:
         src = proj
         if self.mix_h is not None:
             y = self._out(tuple(proj.shape), "complex128")
-            src = self._written(self.k["matmul"](self._md(proj.shape[0], self.nspace), m=self.mix_h, x=proj, y=y), y)
+            src = self._written(self._run("matmul", self._md(proj.shape[0], self.nspace), m=self.mix_h, x=proj, y=y), y)
         spec = self._out(self.spec_shape, "complex128")
-        spec = self._written(self.k["theta_synthesis"](self._md(nt, self.nspace), bwd=self.bwd, iphi=self.iphi,
+        spec = self._written(self._run("theta_synthesis", self._md(nt, self.nspace), bwd=self.bwd, iphi=self.iphi,
                                                        ipsi=self.ipsi, proj=src, spec=spec), spec)
         # norm="forward": the unscaled inverse, i.e. numpy's irfft(ifft(.)) times nphi * npsi
         return self._fft("irfftn", spec, (1, 2), s=(nphi, npsi), norm="forward").reshape(self.p.shape)
 
     def excess(self, xi, drho, gamma):
         p, grad = self.p, self._out((self.size,), "float64")
-        e, g = self.k["excess"](self.size, xi=xi.reshape(-1), drho=drho.reshape(-1), gamma=gamma.reshape(-1),
+        e, g = self._run("excess", self.size, xi=xi.reshape(-1), drho=drho.reshape(-1), gamma=gamma.reshape(-1),
                                 weights=self.weights, nspace=self.nspace, dv=p.dv, gscale=-2.0 * p.kt * p.rho0,
                                 grad=grad)
         g = grad if self.lib == "torch" else g
@@ -185,6 +197,8 @@ class HpcirTorchEvaluator(Evaluator):
         import torch
         self.torch = torch
         self.k = HpcirArrayKernels(problem, "torch")
+        with torch.no_grad():  # bind every launch (hpcir's checks) eagerly: torch.compile then sees array code only
+            chain(self.k, problem.tier, torch.ones(problem.shape, dtype=torch.float64))
         self._compile = (lambda fn: torch.compile(fn, dynamic=False)) if compiled else (lambda fn: fn)
         self._fused = self._compile(partial(chain, self.k, problem.tier))
         self._per = None

@@ -39,13 +39,20 @@ def _rel(a, b) -> float:
     return float(np.max(np.abs(np.asarray(a) - b)) / np.max(np.abs(b)))
 
 
-@pytest.mark.parametrize("name", ["numpy", "jax", "torch-eager", "hpcir-serial", "hpcir-cpu"])
+@pytest.mark.parametrize("name", ["numpy", "jax", "torch-eager", "hpcir-serial", "hpcir-cpu", "hpcir-jax",
+                                  "hpcir-torch-eager"])
 def test_fixed_xi_agreement(case, name):
     problem, xi, (f_ref, g_ref) = case
-    backend = get("torch" if name == "torch-eager" else name)
+    backend = get(name.removesuffix("-eager"))
     if backend.unavailable():
         pytest.skip(backend.unavailable())
-    ev = TorchEvaluator(problem, compiled=False) if name == "torch-eager" else backend.evaluator(problem)
+    if name == "torch-eager":
+        ev = TorchEvaluator(problem, compiled=False)
+    elif name == "hpcir-torch-eager":  # torch.compile of the chain: test_hpcir_torch_compile_agrees
+        from hpcir.mdft_case.backends.hpcir_array_backend import HpcirTorchEvaluator
+        ev = HpcirTorchEvaluator(problem, compiled=False)
+    else:
+        ev = backend.evaluator(problem)
     f, g = ev.evaluate(xi)
     assert abs(f - f_ref) <= 1e-10 * abs(f_ref)
     assert _rel(g, g_ref) <= 1e-10
