@@ -53,7 +53,8 @@ class HpcirBackend(Backend):
         if gpu:
             reasons.append(gpu)
         if self.target in ARRAY_TARGETS and importlib.util.find_spec(self.target) is None:
-            reasons.append(f"{'JAX' if self.target == 'jax' else 'PyTorch'} is not installed (pip install 'hpcir[graph]')")
+            lib = "JAX" if self.target == "jax" else "PyTorch"
+            reasons.append(f"{lib} is not installed (pip install 'hpcir[graph]')")
         if not reasons and self.target in HOST_TARGETS + ARRAY_TARGETS:
             return None
         if not reasons and self.target in ("cuda", "hip"):
