@@ -117,6 +117,20 @@ class LocalArrayMixin:
                 self.emit(f"{arr}{sub} = {v.text}")
             return
         B = f"{self.L}.broadcast_to"
+        if (len(deeper) == 1 and self.mask is None and lin.aff is not None and lin.aff.coeffs == {deeper[0]: 1}
+                and lin.aff.offset is not None):
+            # s[j + c] in a nested range over j: the range's lanes are one contiguous run of elements,
+            # so the store is a slice (the range's axis moved behind the team axes), not a scatter
+            d, c = deeper[0], lin.aff.offset
+            sh = "" if c == 0 else f" + {c}"
+            sub = f"[..., {self.grid_lo[d]}{sh}:{self.grid_hi[d]}{sh}]"
+            v = f"{self.L}.moveaxis({B}({self.as_array(val, key)}, _shape), {d}, -1)"
+            v = f"jnp.expand_dims({v}, {d})" if self.lib == "jax" else f"{v}.unsqueeze({d})"
+            if self.lib == "jax":
+                self.slots[m] = self.define(f"{arr}.at{sub}.set({v})", la.name)
+            else:
+                self.emit(f"{arr}{sub} = {v}")
+            return
         idx = self.as_array(lin, "int64")
         if self.mask is not None:  # lanes turned off store to the trash element
             idx = f"{self.L}.where({self.mask}, {idx}, {la.size})"
