@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from xdsl.dialects import memref
 from xdsl.ir import Operation, SSAValue
 
-from .kernel_array_values import Aff, V, dtype_key, py_literal
+from .kernel_array_values import Aff, V, dtype_key
 
 
 @dataclass
@@ -155,4 +155,4 @@ def _aff_lin(a: Aff | None, d: str, b: Aff | None) -> Aff | None:
     return Aff({k: v for k, v in coeffs.items() if v}, off)
 
 
-__all__ = ["LocalArray", "LocalArrayMixin", "py_literal"]
+__all__ = ["LocalArray", "LocalArrayMixin"]
