@@ -99,14 +99,16 @@ class ControlFlowMixin:
             names = self.torch_carry_enter(op)
             self.emit(f"for {t} in range({bounds.split(', ', 1)[1]}):")
             self.depth += 1
+            self.open_loops += 1
             body()
+            self.open_loops -= 1
             self.torch_carry_exit(names)
             self.depth -= 1
             return
         slots, views = self.carried(op)
         carry_in = []
         for s in slots:
-            carry_in.append(self.lanes(self.slots[s], self.slot_types[s]))
+            carry_in.append(self.carry(s))
         for m in views:
             carry_in.append(self.views[m])
         fname = self.fresh(f"_{kind}_body")
@@ -122,8 +124,10 @@ class ControlFlowMixin:
             self.slots[s] = V(n)
         for m, n in zip(views, names[len(slots):]):
             self.views[m] = n
+        self.open_loops += 1
         body()
-        outs = [self.lanes(self.slots[s], self.slot_types[s]) for s in slots] + [self.views[m] for m in views]
+        self.open_loops -= 1
+        outs = [self.carry(s) for s in slots] + [self.views[m] for m in views]
         self.emit(f"return ({', '.join(outs)}{',' if len(outs) == 1 else ''})")
         self.depth -= 1
         res = [self.fresh(s.name_hint or "s") for s in slots] + [self.fresh(self.view_names[m]) for m in views]
@@ -180,7 +184,9 @@ class ControlFlowMixin:
             self.emit(f"while bool({act}.any()):")
             self.depth += 1
             self.mask, self.mask_uniform = act, False
+            self.open_loops += 1
             self.block(after)
+            self.open_loops -= 1
             c = condition()
             self.emit(f"{act} = {act} & {c}")
             self.torch_carry_exit(names)
@@ -190,7 +196,7 @@ class ControlFlowMixin:
             return
         slots, views = self.carried(op)
         slots = [s for s in slots] + [key]  # type: ignore[list-item]
-        carry_in = [self.lanes(self.slots[s], self.slot_types[s]) for s in slots] + [self.views[m] for m in views]
+        carry_in = [self.carry(s) for s in slots] + [self.views[m] for m in views]
         fname, cname = self.fresh("_while_body"), self.fresh("_while_cond")
         names = [self.fresh(getattr(s, "name_hint", None) or "active") for s in slots] + \
                 [self.fresh(self.view_names[m]) for m in views]
@@ -203,10 +209,12 @@ class ControlFlowMixin:
             self.views[m] = n
         act = names[len(slots) - 1]
         self.mask, self.mask_uniform = act, False
+        self.open_loops += 1
         self.block(after)
+        self.open_loops -= 1
         c = condition()
         self.slots[key] = self.define(f"{act} & {c}", "active")  # type: ignore[index]
-        outs = [self.lanes(self.slots[s], self.slot_types[s]) for s in slots] + [self.views[m] for m in views]
+        outs = [self.carry(s) for s in slots] + [self.views[m] for m in views]
         self.emit(f"return ({', '.join(outs)},)")
         self.depth -= 1
         self.mask, self.mask_uniform = saved

@@ -58,11 +58,17 @@ class LaunchMixin:
         """A TeamThreadRange / ThreadVectorRange / TeamVectorRange: the next axis of the grid."""
         d = len(self.active_axes)
         lo, hi = self.get(op.begin), self.get(op.end)  # type: ignore[attr-defined]
+        if self.open_loops and not (lo.lit is not None and hi.lit is not None):
+            self.fail("a nested range inside a loop whose bounds are not constants: the loop's values are arrays "
+                      "over all lanes (traced in a lax loop), and a range needs one static box of lanes",
+                      hint="use target='torch' or a Kokkos target, or give the range a fixed length and mask "
+                           "inside its body")
         if not (lo.uniform and hi.uniform):
             self.fail("a nested range whose bounds differ between teams",
                       hint="give every team the same range (mask inside the body instead)")
         if op.join is not None and op.join.blocks:  # type: ignore[attr-defined]
             self.fail("custom reducers (join regions) are not translated yet")
+        self.shapes_from(lo.text, hi.text)
         arg = op.body.block.args[0]  # type: ignore[attr-defined]
         name = self.fresh(arg.name_hint or f"j{d}")
         dev = "" if self.lib == "jax" else ", device=_dev"

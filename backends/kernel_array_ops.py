@@ -110,7 +110,8 @@ HELPERS = {
     "_jax_check": "def _jax_check(failed, message):\n    # a failed kernel check raises when values are known; "
                   "under jax.jit (tracers) it cannot\n    if not isinstance(failed, jax.core.Tracer) and bool(failed.any()):\n"
                   "        raise ZeroDivisionError(message)\n",
-    "_torch_check": "def _torch_check(failed, message):\n    if bool(torch.as_tensor(failed).any()):\n"
+    "_torch_check": "def _torch_check(failed, message):\n    # a Python bool (a check on scalar arguments) keeps torch.compile's graph whole\n"
+                    "    if failed if isinstance(failed, bool) else bool(torch.as_tensor(failed).any()):\n"
                     "        raise ZeroDivisionError(message)\n",
     "_jax_round_away": "def _jax_round_away(x):\n    return lax.round(x, lax.RoundingMethod.AWAY_FROM_ZERO)\n",
     "_torch_round_away": "def _torch_round_away(x):\n    return torch.sign(x) * torch.floor(torch.abs(x) + 0.5)\n",

@@ -174,7 +174,9 @@ class ArrayCompiled:
                 # One XLA computation per launch shape instead of one per op (bounds are static);
                 # kernels with run-time checks stay eager so that a failed check can raise.
                 import jax
-                fn = jax.jit(fn, static_argnums=tuple(range(len(_bounds(pol)))))
+                nb = len(_bounds(pol))
+                shape_args = tuple(nb + list(spec.param_types).index(n) for n in getattr(fn, "shape_params", ()))
+                fn = jax.jit(fn, static_argnums=tuple(range(nb)) + shape_args)
             hit = self._fns[key] = (fn, src, spec)
         return pol, hit[1], hit
 
@@ -214,6 +216,23 @@ class ArrayCompiled:
             return fn(*bounds, *args)
         except ZeroDivisionError as err:  # the kernel's own check: "file:line:col: ZeroDivisionError: ..."
             raise _kernel_zero_division(str(err)) from None
+
+    def bind(self, policy: Any, **kwargs: Any) -> Any:
+        """The launch checked once for these argument types: a function of the same keyword arguments
+        that calls the generated code directly (for hot loops and torch.compile, which then traces
+        only array code, not hpcir's dispatch)."""
+        bounds, fn, names = self._checked_launch(policy, kwargs)
+        lib = self.lib
+
+        def launch(**kw: Any) -> Any:
+            args = [_convert(kw[n], lib) for n in names]
+            if lib == "jax":
+                import jax
+                with jax.enable_x64(True):
+                    return fn(*bounds, *args)
+            return fn(*bounds, *args)
+        launch.__name__ = f"{self.kernel.name}_launch"
+        return launch
 
     def _checked_launch(self, policy: Any, kwargs: dict[str, Any]) -> tuple[list[int], Any, list[str]]:
         prepare = self._prepare

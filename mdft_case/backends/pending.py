@@ -1,5 +1,5 @@
-"""Backends of issue 13 gated by feature checks: hpcir-* (serial and cpu run; the rest say why) and kokkos-cpp
-(runs where CMake and FFTW3 are installed)."""
+"""Backends of issue 13 gated by feature checks: hpcir-* (serial, cpu, jax and torch run; the rest say why) and
+kokkos-cpp (runs where CMake and FFTW3 are installed)."""
 from __future__ import annotations
 
 import importlib.util
@@ -11,6 +11,7 @@ from .base import Backend, Evaluator, Problem
 
 HERE = Path(__file__).resolve().parent.parent      # mdft_case/
 HOST_TARGETS = ("serial", "cpu")                   # the hpcir targets whose backends run today
+ARRAY_TARGETS = ("jax", "torch")                   # the same kernels translated to array code
 
 
 def _gpu(target: str) -> str | None:
@@ -51,7 +52,10 @@ class HpcirBackend(Backend):
         gpu = _gpu(self.target) if self.target in ("cuda", "hip") else None
         if gpu:
             reasons.append(gpu)
-        if not reasons and self.target in HOST_TARGETS:
+        if self.target in ARRAY_TARGETS and importlib.util.find_spec(self.target) is None:
+            lib = "JAX" if self.target == "jax" else "PyTorch"
+            reasons.append(f"{lib} is not installed (pip install 'hpcir[graph]')")
+        if not reasons and self.target in HOST_TARGETS + ARRAY_TARGETS:
             return None
         if not reasons and self.target in ("cuda", "hip"):
             reasons.append("the device path (data resident on the GPU between kernels) is not wired yet")
@@ -63,6 +67,13 @@ class HpcirBackend(Backend):
         why = self.unavailable()
         if why:
             raise RuntimeError(why)
+        if self.target == "jax":
+            from .hpcir_array_backend import HpcirJaxEvaluator
+            return HpcirJaxEvaluator(problem)
+        if self.target == "torch":
+            from .hpcir_array_backend import HpcirTorchEvaluator
+            # HPCIR_MDFT_TORCH_EAGER=1: without torch.compile, as for the `torch` backend
+            return HpcirTorchEvaluator(problem, compiled=os.environ.get("HPCIR_MDFT_TORCH_EAGER") != "1")
         from .hpcir_backend import HpcirEvaluator
         return HpcirEvaluator(problem, self.target)
 

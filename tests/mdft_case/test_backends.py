@@ -1,5 +1,7 @@
 """Every MDFT backend that can run here agrees with the NumPy reference: F and dF/dxi at a fixed xi
 to 1e-10 relative (issue 13), on 16^3 grids, Tier A and Tier B with the dense c-table."""
+import functools
+
 import numpy as np
 import pytest
 
@@ -28,7 +30,12 @@ CASES = {"A": (0, 1), "B1-mrso1": (1, 1), "B2-dense": (2, 2)}
 
 @pytest.fixture(scope="module", params=sorted(CASES))
 def case(request):
-    mmax, mrso = CASES[request.param]
+    return _case(request.param)
+
+
+@functools.lru_cache(maxsize=None)
+def _case(name: str):
+    mmax, mrso = CASES[name]
     cfg = _config(mmax, mrso)
     func = build_scalar(cfg)[0] if mmax == 0 else build_orient(cfg)[0]
     xi = func.initial_xi() * (1.0 + 0.2 * np.random.default_rng(7).standard_normal(func.initial_xi().shape))
@@ -41,14 +48,35 @@ def _rel(a, b) -> float:
 
 @pytest.mark.parametrize("name", ["numpy", "jax", "torch-eager", "hpcir-serial", "hpcir-cpu", "kokkos-cpp"])
 def test_fixed_xi_agreement(case, name):
+    _agrees(case, name)
+
+
+# hpcir-jax / hpcir-torch (hpcir_kernels.py translated to array code), within CI's time budget: JAX on the
+# fullest case (dense table, angular mix; its per-kernel jits are a second compile, so no profile), eager
+# Torch on Tier B with the profile (`hpcir mdft compare` runs the torch.compile chain)
+@pytest.mark.parametrize("case_name,name,profile", [("B2-dense", "hpcir-jax", False),
+                                                    ("B1-mrso1", "hpcir-torch-eager", True)])
+def test_fixed_xi_agreement_array_targets(case_name, name, profile):
+    _agrees(_case(case_name), name, profile)
+
+
+def _agrees(case, name, profile=True):
     problem, xi, (f_ref, g_ref) = case
-    backend = get("torch" if name == "torch-eager" else name)
+    backend = get(name.removesuffix("-eager"))
     if backend.unavailable():
         pytest.skip(backend.unavailable())
-    ev = TorchEvaluator(problem, compiled=False) if name == "torch-eager" else backend.evaluator(problem)
+    if name == "torch-eager":
+        ev = TorchEvaluator(problem, compiled=False)
+    elif name == "hpcir-torch-eager":
+        from hpcir.mdft_case.backends.hpcir_array_backend import HpcirTorchEvaluator
+        ev = HpcirTorchEvaluator(problem, compiled=False)
+    else:
+        ev = backend.evaluator(problem)
     f, g = ev.evaluate(xi)
     assert abs(f - f_ref) <= 1e-10 * abs(f_ref)
     assert _rel(g, g_ref) <= 1e-10
+    if not profile:
+        return
     # the per-kernel profile runs the same chain, one kernel at a time
     times = ev.kernel_seconds(xi, repeats=1)
     assert list(times) == list(problem.kernel_names) and all(t >= 0.0 for t in times.values())
