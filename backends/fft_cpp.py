@@ -122,18 +122,42 @@ void copy(void* dst, const void* src, size_t bytes) {{
   }}
 }}
 
-// x[i] *= scale over every element of a strided array (innermost dimension contiguous in the loop).
+// x[i] *= scale over every element of a strided array. Dimensions laid out one after the other
+// are merged first, so a dense array is one flat loop (no index arithmetic per element).
 template <class T>
 void scale(T* x, int rank, const int64_t* shape, const int64_t* strides, T factor) {{
+  std::vector<int64_t> sh, st;  // merged extents and strides, outermost first
+  for (int d = 0; d < rank; ++d) {{
+    if (shape[d] == 0) return;
+    if (shape[d] == 1) continue;  // any stride: contributes nothing
+    if (!sh.empty() && st.back() == strides[d] * shape[d]) {{
+      sh.back() *= shape[d];
+      st.back() = strides[d];
+    }} else {{
+      sh.push_back(shape[d]);
+      st.push_back(strides[d]);
+    }}
+  }}
+  const int r = int(sh.size());
+  const int64_t n = r ? sh[r - 1] : 1, s = r ? st[r - 1] : 1;
+  if (r <= 1) {{
+    const int64_t block = 1 << 16;  // elements per piece: threads share one flat loop
+    const int64_t pieces = (n + block - 1) / block;
+{omp_for}
+    for (int64_t k = 0; k < pieces; ++k) {{
+      const int64_t end = std::min(n, (k + 1) * block);
+      for (int64_t i = k * block; i < end; ++i) x[i * s] *= factor;
+    }}
+    return;
+  }}
   int64_t outer = 1;
-  for (int d = 0; d < rank - 1; ++d) outer *= shape[d];
-  const int64_t n = rank ? shape[rank - 1] : 1, s = rank ? strides[rank - 1] : 1;
+  for (int d = 0; d < r - 1; ++d) outer *= sh[d];
 {omp_for}
   for (int64_t o = 0; o < outer; ++o) {{
     int64_t off = 0, rest = o;
-    for (int d = rank - 2; d >= 0; --d) {{
-      off += (rest % shape[d]) * strides[d];
-      rest /= shape[d];
+    for (int d = r - 2; d >= 0; --d) {{
+      off += (rest % sh[d]) * st[d];
+      rest /= sh[d];
     }}
     T* row = x + off;
     for (int64_t i = 0; i < n; ++i) row[i * s] *= factor;
