@@ -85,7 +85,7 @@ def test_timer_and_view_type_info():
 
 
 def test_missing_names_are_hpcir_errors():
-    for name in ("classtype", "atomic_fetch_nand", "atomic_compare_exchange", "MinLoc", "no_such_name"):
+    for name in ("classtype", "atomic_fetch_nand", "atomic_compare_exchange", "MinMaxLoc", "no_such_name"):
         with pytest.raises(HpcirError, match=f"pk.{name} is not supported"):
             getattr(pk, name)
     assert not hasattr(pk, "classtype")  # hasattr stays usable: the error is also an AttributeError
