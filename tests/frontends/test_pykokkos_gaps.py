@@ -1,4 +1,5 @@
-"""pk.MaxLoc / pk.MinLoc as PyKokkos spells them, against NumPy's argmax / argmin."""
+"""The last PyKokkos gaps, against NumPy: pk.MaxLoc / pk.MinLoc, chained assignments, team sizes
+above the thread count, subviews inside workunits."""
 from __future__ import annotations
 
 import numpy as np
@@ -47,3 +48,20 @@ def test_maxloc_minloc_match_argmax_argmin():
 def test_loc_reducer_needs_value_and_index():
     with pytest.raises(HpcirError, match="two accumulators"):
         pk.parallel_reduce(4, one_acc, reducer=pk.MaxLoc, x=np.ones(4))
+
+
+@pk.workunit
+def chained(i: int, x: pk.View1D[pk.double], a: pk.View1D[pk.double], b: pk.View1D[pk.int32],
+            c: pk.View1D[pk.double]):
+    t = a[i] = x[i] * 2.5  # Python's order: x[i] * 2.5 once, then t, then a[i]
+    u = v = t + 1.0
+    c[i] = b[i] = u + v  # b is int32: truncated as C++ converts it
+
+
+def test_chained_assignment_matches_python():
+    x = np.linspace(-3.0, 3.0, 13)
+    a, b, c = pk.View([13], pk.double), pk.View([13], pk.int32), pk.View([13], pk.double)
+    pk.parallel_for(13, chained, x=x, a=a, b=b, c=c)
+    np.testing.assert_array_equal(a, x * 2.5)
+    np.testing.assert_array_equal(c, 2 * (x * 2.5 + 1.0))
+    np.testing.assert_array_equal(b, np.trunc(2 * (x * 2.5 + 1.0)).astype(np.int32))
