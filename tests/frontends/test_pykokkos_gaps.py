@@ -2,11 +2,18 @@
 above the thread count, subviews inside workunits."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 import hpcir.pykokkos as pk
 from hpcir import HpcirError
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pk.functor
@@ -65,3 +72,40 @@ def test_chained_assignment_matches_python():
     np.testing.assert_array_equal(a, x * 2.5)
     np.testing.assert_array_equal(c, 2 * (x * 2.5 + 1.0))
     np.testing.assert_array_equal(b, np.trunc(2 * (x * 2.5 + 1.0)).astype(np.int32))
+
+
+@pk.workunit
+def mdrange_team(team: pk.TeamMember, A: pk.View3D[pk.double], B: pk.View2D[pk.double],
+                 C: pk.View1D[pk.double], N1: int, N2: int):
+    r: int = team.league_rank()
+
+    def inner(i0: int, i1: int):
+        A[r][i0][i1] = B[r][i0] * 10.0 + C[i1] + team.team_size()
+
+    pk.parallel_for(pk.TeamThreadMDRange(team, N1, N2), inner)
+
+
+def test_team_size_above_the_thread_pool_is_refused_as_kokkos_does():
+    # Kokkos::OpenMP aborts on a team larger than its thread pool; hpcir raises, saying how to get more threads
+    A = pk.View([3, 4, 5], pk.double)
+    with pytest.raises(HpcirError, match="exceeds this execution space's maximum") as err:
+        pk.parallel_for(pk.TeamPolicy(3, 1000), mdrange_team, A=A, B=np.ones((3, 4)), C=np.ones(5), N1=4, N2=5)
+    assert "OMP_NUM_THREADS" in err.value.hint and not A.any()
+
+
+_SIXTEEN = """
+import numpy as np, hpcir.pykokkos as pk
+from tests.frontends.test_pykokkos_gaps import mdrange_team
+A, B, C = pk.View([16, 4, 4], pk.double), np.arange(64.0).reshape(16, 4), np.arange(4.0)
+pk.parallel_for(pk.TeamPolicy(16, 16), mdrange_team, A=A, B=B, C=C, N1=4, N2=4)
+np.testing.assert_array_equal(A, B[:, :, None] * 10.0 + C[None, None, :] + 16)
+print("ok")
+"""
+
+
+def test_team_of_16_runs_with_16_threads_whatever_the_cores():
+    # what PyKokkos' team_thread_mdrange example needs: a pool of 16 OpenMP threads, oversubscribed here
+    env = {**os.environ, "HPCIR_NUM_THREADS": "16", "PYTHONPATH": str(ROOT)}
+    out = subprocess.run([sys.executable, "-c", _SIXTEEN], env=env, cwd=ROOT, capture_output=True, text=True,
+                         timeout=600)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
