@@ -109,3 +109,45 @@ def test_team_of_16_runs_with_16_threads_whatever_the_cores():
     out = subprocess.run([sys.executable, "-c", _SIXTEEN], env=env, cwd=ROOT, capture_output=True, text=True,
                          timeout=600)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+@pk.functor
+class RowOps:
+    def __init__(self, A: np.ndarray):
+        self.A = pk.array(A)
+        self.out = pk.View(list(A.shape), pk.double)
+        self.sums = pk.View([A.shape[0]], pk.double)
+
+    @pk.workunit
+    def run(self, i: int):
+        j: int = i
+        row = self.A[j, :]
+        mid: pk.View1D[pk.double] = self.A[j, 1:4]
+        dst = self.out[j, :]
+        r: int = j
+        j = 0  # the subviews stay where they were made
+        s: float = 0.0
+        for k in range(mid.extent(0)):
+            s += mid[k]
+        for k in range(row.extent(0)):
+            dst[k] = row[k] * 2.0 + r
+        self.sums[r] = s + row.extent(0) * 1000
+
+
+def test_subviews_inside_workunits():
+    A = np.arange(30.0).reshape(5, 6) ** 1.5
+    f = RowOps(A)
+    pk.parallel_for(5, f.run)
+    np.testing.assert_array_equal(f.out, A * 2.0 + np.arange(5)[:, None])
+    np.testing.assert_allclose(f.sums, A[:, 1:4].sum(axis=1) + 6000, rtol=1e-15)
+
+
+@pk.workunit
+def whole_row(j: int, A: pk.View2D[pk.double], out: pk.View1D[pk.double]):
+    row = A[j, :]
+    out[j] = row  # not an element: the subview is left to the kernel frontend, which refuses it
+
+
+def test_subview_used_as_a_value_is_an_error():
+    with pytest.raises(HpcirError, match="test_pykokkos_gaps.py"):
+        pk.parallel_for(2, whole_row, A=np.ones((2, 3)), out=np.zeros(2))
