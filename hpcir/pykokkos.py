@@ -32,6 +32,7 @@ from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DType
                              uint64)
 from .pykokkos_ufuncs import UFUNCS, array, copyto, matmul, np_matmul, mean, ones, sum, var, zeros  # noqa: A004
 from .pykokkos_lambdas import is_lambda, lambda_launch
+from .pykokkos_classtypes import classtype
 from .pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
@@ -183,7 +184,6 @@ def execute(space: ExecutionSpace, obj: Any) -> Any:
 
 # Names of PyKokkos that hpcir.pykokkos does not provide, with the reason and what to write instead.
 _UNSUPPORTED = {
-    "classtype": ("user classes inside kernels are not supported", "pass each field as a view or a scalar"),
     "MinMax": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
     "MinMaxLoc": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
 }

@@ -13,12 +13,17 @@
 - `row = A[j, :]` (ints and `a:b` slices, as PyKokkos' `Kokkos::subview`), bound once and then only
   indexed (`row[k]`, loads and stores) or asked `row.extent(d)`: each use becomes an element of `A`
   (`A[j, k]`), the ints and slice starts bound to locals where the subview is made, so later changes
-  of `j` do not move it. Other uses are left alone, and the kernel frontend reports them.
+  of `j` do not move it. Other uses are left alone, and the kernel frontend reports them;
+- `@pk.classtype` objects made in the kernel: one local per field, methods inlined (pykokkos_classtypes).
 """
 from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Callable
+from typing import Any
+
+from .pykokkos_classtypes import expand
 
 
 def _const_step(node: ast.expr) -> bool:
@@ -275,9 +280,12 @@ class _Subviews(ast.NodeTransformer):
         return self.generic_visit(node)
 
 
-def rewrite(tree: ast.FunctionDef) -> ast.FunctionDef | None:
-    """A rewritten copy of a kernel's AST, or None when nothing needed rewriting."""
+def rewrite(tree: ast.FunctionDef, names: Any = None,
+            loc: Callable[[ast.AST], Any] | None = None) -> ast.FunctionDef | None:
+    """A rewritten copy of a kernel's AST, or None when nothing needed rewriting (`names`: the kernel's
+    free names, to find @pk.classtype classes; `loc`: the location of a node, for errors)."""
     fresh = copy.deepcopy(tree)
+    objects = names is not None and loc is not None and expand(fresh, names, loc)
     md = _MDRanges()
     fresh.body = md.block(fresh.body, {})
     r = _Rewrite()
@@ -290,7 +298,7 @@ def rewrite(tree: ast.FunctionDef) -> ast.FunctionDef | None:
     subviews = _Subviews(fresh)
     if subviews.subs:
         fresh.body = [x for s in fresh.body for x in _as_list(subviews.visit(s))]
-    return fresh if r.changed or lists or subviews.subs else None
+    return fresh if objects or r.changed or lists or subviews.subs else None
 
 
 def _as_list(x: ast.AST | list[ast.AST]) -> list[ast.AST]:

@@ -12,6 +12,7 @@ import pytest
 
 import hpcir.pykokkos as pk
 from hpcir import HpcirError
+from math import fabs
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -151,3 +152,86 @@ def whole_row(j: int, A: pk.View2D[pk.double], out: pk.View1D[pk.double]):
 def test_subview_used_as_a_value_is_an_error():
     with pytest.raises(HpcirError, match="test_pykokkos_gaps.py"):
         pk.parallel_for(2, whole_row, A=np.ones((2, 3)), out=np.zeros(2))
+
+
+@pk.classtype
+class Segment:
+    def __init__(self, a: float, b: float):
+        self.a: float = a
+        self.b: float = b
+
+    def length(self) -> float:
+        return fabs(self.b - self.a)
+
+    def at(self, t: float) -> float:
+        if t < 0.0:
+            return self.a
+        else:
+            return self.a + t * (self.b - self.a)
+
+    def stretch(self, s: float):
+        self.b = self.a + s * (self.b - self.a)
+
+
+@pk.classtype
+class Pair:
+    def __init__(self, seg: Segment, w: int):
+        self.seg: Segment = Segment(seg.b, seg.a)  # a copy, reversed
+        self.w: int = w
+
+    def weighted(self) -> float:
+        return self.w * self.seg.length() + self.seg.at(0.5)
+
+
+@pk.workunit
+def use_classtypes(i: int, x: pk.View1D[pk.double], out: pk.View2D[pk.double]):
+    s: Segment = Segment(x[i], x[i] * x[i] - 1.0)
+    p = Pair(s, i % 3)
+    s.stretch(2.0)  # p holds its own copy: unchanged
+    out[i][0] = s.length() + s.at(0.25) * 10.0
+    out[i][1] = p.weighted() - s.at(-1.0)
+    p.seg.a = p.seg.a + 1.0
+    out[i][2] = p.seg.length()
+
+
+def test_classtypes_inside_workunits_match_python():
+    x = np.linspace(-2.0, 3.0, 11)
+    out = pk.View([11, 3], pk.double)
+    pk.parallel_for(11, use_classtypes, x=x, out=out)
+    want = np.zeros((11, 3))
+    for i in range(11):  # the same classes, run by Python on the host
+        s = Segment(x[i], x[i] * x[i] - 1.0)
+        p = Pair(s, i % 3)
+        s.stretch(2.0)
+        want[i, :2] = [s.length() + s.at(0.25) * 10.0, p.weighted() - s.at(-1.0)]
+        p.seg.a += 1.0
+        want[i, 2] = p.seg.length()
+    np.testing.assert_allclose(out, want, rtol=1e-14)
+
+
+@pk.classtype
+class EarlyReturn:
+    def __init__(self, v: float):
+        self.v: float = v
+
+    def f(self) -> float:
+        if self.v > 0.0:
+            return 1.0
+        return 2.0
+
+
+def test_classtype_limits_are_located_errors():
+    # raised when the workunit is defined, before anything is built
+    with pytest.raises(HpcirError, match="only be used through its fields and methods") as err:
+        @pk.workunit
+        def passes_object(i: int, out: pk.View1D[pk.double]):
+            s = Segment(1.0, 2.0)
+            t = s
+            out[i] = t.a
+    assert "test_pykokkos_gaps.py" in str(err.value) and "t = s" in str(err.value)
+    with pytest.raises(HpcirError, match="may return only at its end") as err:
+        @pk.workunit
+        def early_return(i: int, out: pk.View1D[pk.double]):
+            e = EarlyReturn(out[i])
+            out[i] = e.f()
+    assert "return 1.0" in str(err.value)  # points into the method
