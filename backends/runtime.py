@@ -29,6 +29,15 @@ class KernelExecutionError(HpcirError):
     """A generated kernel raised a C++ exception (its text is the message)."""
 
 
+def _hint(text: str | None) -> str | None:
+    """What to do about a C++ failure whose remedy is outside the kernel."""
+    if text and "exceeds this execution space's maximum" in text:
+        # Kokkos::OpenMP's largest team is its thread pool (it aborts above it): more threads lift the limit
+        return ("a host team runs on the threads of the OpenMP pool: use AUTO, a smaller team, or start "
+                "with more threads (HPCIR_NUM_THREADS=16 or OMP_NUM_THREADS=16, even above the core count)")
+    return None
+
+
 class HpcirView(ctypes.Structure):
     """`struct hpcir_view` of docs/IR.md (strides in elements)."""
 
@@ -155,7 +164,7 @@ class Entry:
             raise check_error(err.value.decode(errors="replace"))
         if status != 0:
             text = err.value.decode(errors="replace") or f"status {status}"
-            raise KernelExecutionError(f"kernel {self.lib.name}.{self.name} failed: {text}")
+            raise KernelExecutionError(f"kernel {self.lib.name}.{self.name} failed: {text}", hint=_hint(text))
         out = [_read_result(results, k, dt) for k, dt in enumerate(self.results)]
         if not out:
             return None
@@ -212,7 +221,8 @@ class PreparedCall:
             text = self.err.value.decode(errors="replace")
         if status == 3:
             raise check_error(text)
-        raise KernelExecutionError(f"kernel {self.entry.lib.name}.{self.entry.name} failed: {text or f'status {status}'}")
+        raise KernelExecutionError(f"kernel {self.entry.lib.name}.{self.entry.name} failed: {text or f'status {status}'}",
+                                   hint=_hint(text))
 
 
 def _record_staging(target: str, views: list[tuple[Param, np.ndarray]], direction: str) -> None:

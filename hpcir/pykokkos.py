@@ -25,12 +25,14 @@ from hpcir.core.errors import HpcirError, user_call_site
 from .program import fence
 from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DType, HIPManagedSpace, HIPSpace, HostSpace,
                              LAnd,
+                             MaxLoc, MinLoc, ValLoc,
                              Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
 from .pykokkos_ufuncs import UFUNCS, array, copyto, matmul, np_matmul, mean, ones, sum, var, zeros  # noqa: A004
 from .pykokkos_lambdas import is_lambda, lambda_launch
+from .pykokkos_classtypes import classtype
 from .pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
@@ -146,8 +148,10 @@ def parallel_for(*args: Any, **kwargs: Any) -> None:
 
 
 def parallel_reduce(*args: Any, **kwargs: Any) -> Any:
-    """pk.parallel_reduce([label,] policy, workunit, **arguments): the reduced value."""
-    return _launch(api.parallel_reduce, args, kwargs)
+    """pk.parallel_reduce([label,] policy, workunit, **arguments): the reduced value
+    (a `pk.ValLoc(val, loc)` pair for reducer=pk.MaxLoc / pk.MinLoc)."""
+    result = _launch(api.parallel_reduce, args, kwargs)
+    return ValLoc(*result) if kwargs.get("reducer") in (MaxLoc, MinLoc) else result
 
 
 def parallel_scan(*args: Any, **kwargs: Any) -> Any:
@@ -180,9 +184,6 @@ def execute(space: ExecutionSpace, obj: Any) -> Any:
 
 # Names of PyKokkos that hpcir.pykokkos does not provide, with the reason and what to write instead.
 _UNSUPPORTED = {
-    "classtype": ("user classes inside kernels are not supported", "pass each field as a view or a scalar"),
-    "MinLoc": ("value+location reducers are not supported", "reduce the value, then find its index"),
-    "MaxLoc": ("value+location reducers are not supported", "reduce the value, then find its index"),
     "MinMax": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
     "MinMaxLoc": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
 }

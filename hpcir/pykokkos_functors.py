@@ -191,7 +191,7 @@ class FunctorKernel(Kernel):
                 return node
 
         tree.body = [Rewrite().visit(s) for s in tree.body]
-        tree = rewrite(tree) or tree
+        tree = rewrite(tree, self.globals, self.loc) or tree
         self.cpp_conversions = True
         for a in ast.walk(tree):  # annotations and defaults may not mention self
             if isinstance(a, ast.arg) and a.annotation is not None and any(
@@ -239,7 +239,7 @@ def with_math_names(k: Any) -> Any:
         k.globals = _Overlay({}, k.globals)  # type: ignore[assignment]
         k.globals.owner = k
         k.cpp_conversions = True  # type: ignore[attr-defined]
-        tree = rewrite(k.tree)
+        tree = rewrite(k.tree, k.globals, k.loc)
         if tree is not None:
             k.tree = tree
             k.global_names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})

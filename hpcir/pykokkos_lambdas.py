@@ -65,7 +65,7 @@ class LambdaKernel(Kernel):
     value (`self.x` of the enclosing object, a local of the enclosing function), then the output view."""
 
     def __init__(self, fn: Any, kind: str, aliased: frozenset = frozenset(), stores: bool = True) -> None:
-        self.fn, self.reducer, self.adjoint, self.rank = fn, None, None, None
+        self.fn, self.reducer, self.adjoint, self.rank, self.ordered = fn, None, None, None, False
         self.name = f"pk_lambda_{fn.__code__.co_firstlineno}"
         self.filename = inspect.getsourcefile(fn) or "<unknown>"
         site = user_call_site()

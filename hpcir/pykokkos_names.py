@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 import time
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -244,6 +244,16 @@ class Timer:
 
 # Reducer names of parallel_reduce(..., reducer=pk.Max): hpcir's reducer strings.
 Sum, Prod, Min, Max, LAnd, LOr, BAnd, BOr = "sum", "prod", "min", "max", "land", "lor", "band", "bor"
+# Value-and-location reducers: the workunit takes two accumulators (value, index), as hpcir's maxloc.
+MaxLoc, MinLoc = "maxloc", "minloc"
+
+
+class ValLoc(NamedTuple):
+    """The result of a pk.MaxLoc / pk.MinLoc reduction: a (value, index) pair with Kokkos::ValLocScalar's
+    field names, `.val` and `.loc`."""
+
+    val: Any
+    loc: int
 
 
 class TeamPolicy(_TeamPolicy):

@@ -9,12 +9,21 @@
 - `parallel_for(TeamThreadMDRange(team, n0, n1), f)` with `def f(i0, i1, ...)` nested in the kernel
   (also ThreadVectorMDRange, TeamVectorMDRange and parallel_reduce): a one-dimensional
   TeamThreadRange over n0 * n1 whose function computes i0, i1 from the collapsed index (Kokkos
-  gives no order to an MDRange's iterations either).
+  gives no order to an MDRange's iterations either);
+- `row = A[j, :]` (ints and `a:b` slices, as PyKokkos' `Kokkos::subview`), bound once and then only
+  indexed (`row[k]`, loads and stores) or asked `row.extent(d)`: each use becomes an element of `A`
+  (`A[j, k]`), the ints and slice starts bound to locals where the subview is made, so later changes
+  of `j` do not move it. Other uses are left alone, and the kernel frontend reports them;
+- `@pk.classtype` objects made in the kernel: one local per field, methods inlined (pykokkos_classtypes).
 """
 from __future__ import annotations
 
 import ast
 import copy
+from collections.abc import Callable
+from typing import Any
+
+from .pykokkos_classtypes import expand
 
 
 def _const_step(node: ast.expr) -> bool:
@@ -172,9 +181,111 @@ class _MDRanges:
         return new
 
 
-def rewrite(tree: ast.FunctionDef) -> ast.FunctionDef | None:
-    """A rewritten copy of a kernel's AST, or None when nothing needed rewriting."""
+def _subview_of(value: ast.expr | None) -> list[ast.expr] | None:
+    """The index list of `V[i, a:b, ...]` with at least one step-less slice, else None."""
+    if not (isinstance(value, ast.Subscript) and isinstance(value.slice, ast.Tuple)):
+        return None
+    elts = value.slice.elts
+    if not any(isinstance(e, ast.Slice) for e in elts) or any(isinstance(e, ast.Slice) and e.step for e in elts):
+        return None
+    return list(elts)
+
+
+class _Subviews(ast.NodeTransformer):
+    """Subviews made inside a kernel, read and written as elements of the view they slice."""
+
+    def __init__(self, tree: ast.FunctionDef) -> None:
+        self.subs: dict[str, tuple[int, ast.Subscript]] = {}
+        stores: dict[str, int] = {}
+        made: dict[str, ast.Subscript] = {}
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store):
+                stores[n.id] = stores.get(n.id, 0) + 1
+            if isinstance(n, (ast.Assign, ast.AnnAssign)):
+                targets = n.targets if isinstance(n, ast.Assign) else [n.target]
+                if len(targets) == 1 and isinstance(targets[0], ast.Name) and _subview_of(n.value) is not None:
+                    made[targets[0].id] = n.value  # type: ignore[assignment]
+        ok = {name for name, sub in made.items() if stores.get(name) == 1}
+        rank = {name: sum(isinstance(e, ast.Slice) for e in _subview_of(made[name]) or []) for name in ok}
+        indexed: set[int] = set()
+        for n in ast.walk(tree):  # uses other than x[k0, ...] with the subview's rank, or x.extent(d)
+            if isinstance(n, ast.Subscript) and isinstance(n.value, ast.Name) and n.value.id in ok:
+                k = len(n.slice.elts) if isinstance(n.slice, ast.Tuple) else 1
+                if k == rank[n.value.id] and not any(isinstance(e, ast.Slice) for e in ast.walk(n.slice)):
+                    indexed.add(id(n.value))
+            elif isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "extent" and \
+                    isinstance(n.func.value, ast.Name) and n.func.value.id in ok and len(n.args) == 1 and \
+                    isinstance(n.args[0], ast.Constant) and isinstance(n.args[0].value, int):
+                indexed.add(id(n.func.value))
+        for n in ast.walk(tree):
+            if isinstance(n, ast.Name) and n.id in ok and isinstance(n.ctx, ast.Load) and id(n) not in indexed:
+                ok.discard(n.id)
+        self.subs = {name: (k, made[name]) for k, name in enumerate(sorted(ok))}
+
+    def _local(self, name: str, d: int, what: str) -> ast.Name:
+        return ast.Name(f"pk_sub{self.subs[name][0]}_{what}{d}", ast.Load())
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST | list[ast.AST]:
+        return self._bind(node, node.targets[0]) if len(node.targets) == 1 else self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST | list[ast.AST]:
+        return self._bind(node, node.target)
+
+    def _bind(self, node: ast.stmt, target: ast.expr) -> ast.AST | list[ast.AST]:
+        if not (isinstance(target, ast.Name) and target.id in self.subs and node.value is self.subs[target.id][1]):
+            return self.generic_visit(node)
+        name, sub = target.id, self.subs[target.id][1]
+        out: list[ast.AST] = []
+        for d, e in enumerate(_subview_of(sub) or []):  # the subview's position, fixed where it is made
+            if isinstance(e, ast.Slice):
+                lo = self.visit(copy.deepcopy(e.lower)) if e.lower else ast.Constant(0)
+                hi = self.visit(copy.deepcopy(e.upper)) if e.upper else ast.Call(
+                    ast.Attribute(copy.deepcopy(sub.value), "extent", ast.Load()), [ast.Constant(d)], [])
+                out.append(ast.AnnAssign(self._local(name, d, "lo"), ast.Name("int", ast.Load()), lo, 1))
+                out.append(ast.AnnAssign(self._local(name, d, "n"), ast.Name("int", ast.Load()),
+                                         ast.BinOp(hi, ast.Sub(), self._local(name, d, "lo")), 1))
+            else:
+                out.append(ast.AnnAssign(self._local(name, d, "i"), ast.Name("int", ast.Load()),
+                                         self.visit(copy.deepcopy(e)), 1))
+        for st in out:
+            st.target.ctx = ast.Store()  # type: ignore[attr-defined]
+            for x in ast.walk(st):
+                ast.copy_location(x, node)
+        return out
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        if not (isinstance(node.value, ast.Name) and node.value.id in self.subs):
+            return self.generic_visit(node)
+        name, sub = node.value.id, self.subs[node.value.id][1]
+        given = iter(node.slice.elts if isinstance(node.slice, ast.Tuple) else [node.slice])
+        full: list[ast.expr] = []
+        for d, e in enumerate(_subview_of(sub) or []):
+            if isinstance(e, ast.Slice):
+                full.append(ast.BinOp(self._local(name, d, "lo"), ast.Add(), self.visit(next(given))))
+            else:
+                full.append(self._local(name, d, "i"))
+        new = ast.Subscript(copy.deepcopy(sub.value), ast.Tuple(full, ast.Load()), node.ctx)
+        for x in ast.walk(new):
+            ast.copy_location(x, node)
+        return new
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        f = node.func
+        if isinstance(f, ast.Attribute) and f.attr == "extent" and isinstance(f.value, ast.Name) and \
+                f.value.id in self.subs and isinstance(node.args[0], ast.Constant):
+            sub = self.subs[f.value.id][1]
+            axes = [d for d, e in enumerate(_subview_of(sub) or []) if isinstance(e, ast.Slice)]
+            if node.args[0].value < len(axes):
+                return ast.copy_location(self._local(f.value.id, axes[node.args[0].value], "n"), node)
+        return self.generic_visit(node)
+
+
+def rewrite(tree: ast.FunctionDef, names: Any = None,
+            loc: Callable[[ast.AST], Any] | None = None) -> ast.FunctionDef | None:
+    """A rewritten copy of a kernel's AST, or None when nothing needed rewriting (`names`: the kernel's
+    free names, to find @pk.classtype classes; `loc`: the location of a node, for errors)."""
     fresh = copy.deepcopy(tree)
+    objects = names is not None and loc is not None and expand(fresh, names, loc)
     md = _MDRanges()
     fresh.body = md.block(fresh.body, {})
     r = _Rewrite()
@@ -184,7 +295,10 @@ def rewrite(tree: ast.FunctionDef) -> ast.FunctionDef | None:
     if lists:
         lt = _Lists(lists)
         fresh.body = [x for s in fresh.body for x in _as_list(lt.visit(s))]
-    return fresh if r.changed or lists else None
+    subviews = _Subviews(fresh)
+    if subviews.subs:
+        fresh.body = [x for s in fresh.body for x in _as_list(subviews.visit(s))]
+    return fresh if objects or r.changed or lists or subviews.subs else None
 
 
 def _as_list(x: ast.AST | list[ast.AST]) -> list[ast.AST]:

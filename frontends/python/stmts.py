@@ -210,8 +210,14 @@ class StmtMixin(ExprMixin):
                             f"or use another variable")
 
     def stmt_Assign(self, node: ast.Assign) -> None:
-        if len(node.targets) != 1:
-            raise self.err(KernelSyntaxError, "chained assignment is not supported in kernels", node)
+        if len(node.targets) != 1:  # `a = v[i] = x`: as Python, x evaluated once, targets stored left to right
+            value = self.scalar(node.value)
+            for t in node.targets:
+                if isinstance(t, ast.Tuple):
+                    raise self.err(KernelSyntaxError, "a chained assignment takes names and view elements, "
+                                   "not tuples", t, hint="unpack in a separate statement")
+                self.assign(t, value, node)
+            return
         target = node.targets[0]
         if isinstance(target, ast.Tuple) and isinstance(node.value, ast.Call):
             self.unpack_call(target, node)  # `s, m = parallel_reduce(..., reducer=("sum", "max"))`
