@@ -95,3 +95,61 @@ def test_the_check_agrees_with_numpy_indexing(begin, end, n):
         assert all(0 <= i < 20 for i in range(begin, end))  # y[i] was checked too
         assert want_ok
     assert ok == (want_ok and all(0 <= i < max(n, 20) for i in range(begin, end)))
+
+
+@hpcir.kernel
+def broadcast(i: int, out: hpcir.View2D[int], a: hpcir.View2D[int], b: hpcir.View2D[int], size: int):
+    for j in range(size):
+        out[i][j] = a[i][0] + b[j][0]
+
+
+@hpcir.kernel
+def strided_loop(i: int, out: hpcir.View2D[float], start: int, stop: int):
+    for j in range(start, stop, 3):
+        out[i, j - 1] = 1.0
+
+
+@hpcir.kernel
+def loop_with_exit(i: int, out: hpcir.View2D[float], size: int):
+    for j in range(size):
+        if j >= out.extent(1):
+            break
+        out[i, j] = 1.0
+
+
+def test_accesses_in_a_leading_loop_are_checked_for_the_whole_loop(no_build):
+    # GPU-Puzzles' broadcast as PyKokkos runs it: i over 4 rows of a 2 x 2 output, j past b's one row
+    out, a, b = np.zeros((2, 2), np.int64), np.arange(2).reshape(2, 1), np.arange(2).reshape(1, 2)
+    with pytest.raises(ArgumentError, match=r"a loop in the kernel runs j over \[0, 2\), so `b\[j\]\[0\]`"):
+        hpcir.parallel_for(4, broadcast, out=out, a=a, b=b, size=2)
+    with pytest.raises(ArgumentError, match=r"the launch runs i over \[0, 4\), so `(out|a)\[i\]\[0\]`"):
+        hpcir.parallel_for(4, broadcast, out=out, a=a, b=np.arange(2).reshape(2, 1), size=2)
+    assert not out.any()
+
+
+def test_loops_that_fit_or_do_not_run_launch():
+    out = np.zeros((2, 2), np.int64)
+    hpcir.parallel_for(2, broadcast, out=out, a=np.arange(2).reshape(2, 1), b=np.arange(2).reshape(2, 1),
+                       size=2, target="serial")
+    np.testing.assert_array_equal(out, [[0, 1], [1, 2]])
+    # a loop that runs zero times makes no access: b's single row is never read past
+    hpcir.parallel_for(2, broadcast, out=out, a=np.zeros((2, 1), np.int64), b=np.zeros((0, 1), np.int64),
+                       size=0, target="serial")
+    y = np.zeros((3, 4))
+    hpcir.parallel_for(3, loop_with_exit, out=y, size=10, target="serial")  # guarded by the `if ... break`
+    assert y.all()
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(-3, 12), st.integers(-3, 12), st.integers(0, 10))
+def test_the_loop_check_agrees_with_python_ranges(start, stop, width):
+    """Refused exactly when some j of range(start, stop, 3) makes out[i, j - 1] leave [0, width)."""
+    from hpcir.frontends.python.bounds import check_launch_bounds
+    want_ok = all(0 <= j - 1 < width for j in range(start, stop, 3))
+    try:
+        check_launch_bounds(strided_loop, ["i"], [(0, 2)],
+                            {"out": np.zeros((2, width)), "start": start, "stop": stop}, None)
+        ok = True
+    except ArgumentError:
+        ok = False
+    assert ok == want_ok
