@@ -22,9 +22,10 @@ from hpcir.dialects import context
 from hpcir.dialects.upstream import verify_upstream
 from hpcir.frontends.python.signature import bind_launch
 from hpcir.frontends.python.types import ViewType
+from tests.frontends.located_errors import Located, forbid_builds
 
 HERE = __file__
-SRC = open(HERE).read().splitlines()
+LOCATED = Located(HERE)
 NONE = 2**63 - 1  # the index of a maxloc / minloc that found nothing (an empty range)
 
 
@@ -320,29 +321,12 @@ def test_kernels_compile_for_gpu(target):
 
 
 # ------------------------------------------------------------------------------------ bad input
-def where(marker: str, text: str | None = None) -> tuple[int, int]:
-    for n, line in enumerate(SRC, 1):
-        if marker in line and not line.lstrip().startswith(("where(", "check(")) and "marker" not in line:
-            return n, line.index(text or marker) + 1
-    raise AssertionError(marker)
-
-
-def check(err: HpcirError, marker: str, text: str | None, words: str) -> None:
-    line, col = where(marker, text)
-    msg = str(err)
-    assert msg.startswith(f"{HERE}:{line}:{col}: error:"), msg
-    assert words in msg, msg
+where, check = LOCATED.where, LOCATED.check
 
 
 @pytest.fixture
 def no_build(monkeypatch):
-    """Any attempt to build or run is a test failure: errors come first."""
-    import hpcir.api as api
-
-    def fail(*a, **k):
-        raise AssertionError("a build was attempted after bad input")
-
-    monkeypatch.setattr(api, "build_library", fail)
+    forbid_builds(monkeypatch)
 
 
 @hpcir.kernel

@@ -21,11 +21,12 @@ from hpcir.api import build_module, emit_cpp, lower_to_l3
 from hpcir.core.errors import ArgumentError, HpcirError, KernelSyntaxError, KernelTypeError
 from hpcir.dialects import context
 from hpcir.dialects.upstream import verify_upstream
+from tests.frontends.located_errors import Located, forbid_builds
 
 import multi_acc_cases as mc
 
 HERE = __file__
-SRC = open(HERE).read().splitlines()
+LOCATED = Located(HERE)
 
 
 @pytest.fixture(scope="module")
@@ -247,29 +248,12 @@ def test_multi_accumulator_kernels_compile_for_gpu(kernels, target):
 
 
 # ------------------------------------------------------------------------------------ bad input
-def where(marker: str, text: str | None = None) -> tuple[int, int]:
-    for n, line in enumerate(SRC, 1):
-        if marker in line and not line.lstrip().startswith(("where(", "check(")) and "marker" not in line:
-            return n, line.index(text or marker) + 1
-    raise AssertionError(marker)
-
-
-def check(err: HpcirError, marker: str, text: str | None, words: str) -> None:
-    line, col = where(marker, text)
-    msg = str(err)
-    assert msg.startswith(f"{HERE}:{line}:{col}: error:"), msg
-    assert words in msg, msg
+where, check = LOCATED.where, LOCATED.check
 
 
 @pytest.fixture
 def no_build(monkeypatch):
-    """Any attempt to build or run is a test failure: errors come first."""
-    import hpcir.api as api
-
-    def fail(*a, **k):
-        raise AssertionError("a build was attempted after bad input")
-
-    monkeypatch.setattr(api, "build_library", fail)
+    forbid_builds(monkeypatch)
 
 
 @hpcir.kernel
