@@ -13,7 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from .base import Evaluator, Problem, chain
+from .base import Problem, chain
+from .jax_backend import JaxEvaluator
+from .torch_backend import TorchEvaluator
 from .plan import make_plan
 
 
@@ -157,72 +159,35 @@ def torch_put(a: np.ndarray) -> Any:
     return torch.as_tensor(a)
 
 
-class HpcirJaxEvaluator(Evaluator):
-    """hpcir-jax: the whole chain under one jax.jit (as the idiomatic `jax` backend runs)."""
+class HpcirJaxEvaluator(JaxEvaluator):
+    """hpcir-jax: the whole chain under one jax.jit, as the idiomatic `jax` backend runs it, on the kernels
+    hpcir translated."""
 
     name = "hpcir-jax"
 
     def __init__(self, problem: Problem):
-        super().__init__(problem)
         import jax
         jax.config.update("jax_enable_x64", True)  # fp64 like the reference (the `jax` backend does the same)
-        self.jax = jax
-        self.k = HpcirArrayKernels(problem, "jax")
-        self._fused = jax.jit(partial(chain, self.k, problem.tier))
-        self._per = None
+        super().__init__(problem)
 
-    def to_device(self, xi: np.ndarray) -> Any:
-        return self.jax.numpy.asarray(xi)
-
-    def sync(self, value: Any) -> None:
-        self.jax.block_until_ready(value)
-
-    def fused(self, xi: Any) -> tuple[Any, Any]:
-        return self._fused(xi)
-
-    def per_kernel(self) -> Any:
-        if self._per is None:
-            from .jax_backend import _Jitted
-            self._per = _Jitted(self.k)  # type: ignore[arg-type]
-        return self._per
+    def make_kernels(self, problem: Problem) -> Any:
+        return HpcirArrayKernels(problem, "jax")
 
 
-class HpcirTorchEvaluator(Evaluator):
+class HpcirTorchEvaluator(TorchEvaluator):
     """hpcir-torch: each kernel under its own torch.compile, chained (the idiomatic `torch` backend compiles
     the whole chain at once)."""
 
     name = "hpcir-torch"
 
     def __init__(self, problem: Problem, compiled: bool = True):
-        super().__init__(problem)
-        import torch
-        self.torch = torch
-        self.k = HpcirArrayKernels(problem, "torch")
-        with torch.no_grad():  # bind every launch (hpcir's checks) eagerly: torch.compile then sees array code only
-            chain(self.k, problem.tier, torch.ones(problem.shape, dtype=torch.float64))
-        self._compile = (lambda fn: torch.compile(fn, dynamic=False)) if compiled else (lambda fn: fn)
-        self._per = None
+        super().__init__(problem, compiled)
+        with self.torch.no_grad():  # bind every launch (hpcir's checks) eagerly: torch.compile then sees array code only
+            chain(self.k, problem.tier, self.torch.ones(problem.shape, dtype=self.torch.float64))
         # the chain of the kernels, each under its own torch.compile: one compile of the whole chain
         # measured 3x slower per evaluation (its graph breaks at the launches' host checks: integer
         # division checks on tensors) and took 4x longer to build, at 32^3 mmax 1
         self._fused = partial(chain, self.per_kernel(), problem.tier)
 
-    def to_device(self, xi: np.ndarray) -> Any:
-        return self.torch.from_numpy(xi)
-
-    def to_host(self, grad: Any) -> np.ndarray:
-        return grad.detach().cpu().numpy()
-
-    def fused(self, xi: Any) -> tuple[Any, Any]:
-        with self.torch.no_grad():
-            return self._fused(xi)
-
-    def per_kernel(self) -> Any:
-        if self._per is None:
-            from .torch_backend import _Compiled
-            self._per = _Compiled(self.k, self._compile)  # type: ignore[arg-type]
-        return self._per
-
-    def kernel_seconds(self, xi: np.ndarray, repeats: int = 3) -> dict[str, float]:
-        with self.torch.no_grad():
-            return super().kernel_seconds(xi, repeats)
+    def make_kernels(self, problem: Problem) -> Any:
+        return HpcirArrayKernels(problem, "torch")

@@ -119,9 +119,12 @@ class JaxEvaluator(Evaluator):
         super().__init__(problem)
         import jax
         self.jax = jax
-        self.k = JaxKernels(problem)
+        self.k = self.make_kernels(problem)
         self._fused = jax.jit(partial(chain, self.k, problem.tier))
         self._per = None
+
+    def make_kernels(self, problem: Problem) -> Any:
+        return JaxKernels(problem)
 
     def to_device(self, xi: np.ndarray) -> Any:
         return self.jax.numpy.asarray(xi)

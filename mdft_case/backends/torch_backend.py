@@ -121,11 +121,14 @@ class TorchEvaluator(Evaluator):
         super().__init__(problem)
         import torch
         self.torch = torch
-        self.k = TorchKernels(problem)
+        self.k = self.make_kernels(problem)
         # torch.compile(dynamic=False): shapes are fixed for a whole minimisation
         self._compile = (lambda fn: torch.compile(fn, dynamic=False)) if compiled else (lambda fn: fn)
         self._fused = self._compile(partial(chain, self.k, problem.tier))
         self._per = None
+
+    def make_kernels(self, problem: Problem) -> Any:
+        return TorchKernels(problem)
 
     def to_device(self, xi: np.ndarray) -> Any:
         return self.torch.from_numpy(xi)
