@@ -10,8 +10,9 @@ is a small constant. Stores are scatters (`x.at[idx].set` / `x[idx] = v`), atomi
 max / min, reductions `sum` / `prod` / `max` / ... over the grid, and scans `cumsum`-style scans.
 
 What cannot be vectorised is refused with `NotArrayExpressible`: writes that race (two iterations
-storing to one element without an atomic, or reading an element another iteration writes), the
-value an atomic returns, team policies and local arrays.
+storing to one element without an atomic, or reading an element another iteration writes:
+kernel_array_races), the value an atomic returns, and the local-array and team-scratch patterns
+kernel_array_locals has no array form for.
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ from . import kernel_array_ops as T
 from .kernel_array_control import UNROLL_MAX, ControlFlowMixin
 from .kernel_array_launches import LaunchMixin
 from .kernel_array_locals import LocalArrayMixin
+from .kernel_array_races import RaceCheckMixin
 from .kernel_array_values import Aff, NotArrayExpressible, V, dtype_key, py_literal
 
 __all__ = ["KernelArrayEmitter", "NotArrayExpressible", "Aff", "V", "dtype_key", "py_literal", "UNROLL_MAX", "LIBS",
@@ -37,7 +39,7 @@ __all__ = ["KernelArrayEmitter", "NotArrayExpressible", "Aff", "V", "dtype_key",
 LIBS = ("jax", "torch")
 
 
-class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin):
+class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin, RaceCheckMixin):
     """Emits one `func.func` holding a kokkos launch as a Python function over arrays."""
 
     def __init__(self, fn: func.FuncOp, lib: str, locate: Any = None):
@@ -199,47 +201,6 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin):
         if shape_params:  # scalars that size a range or a scratch view: static under jax.jit
             src += f"\n\n\n{fn.sym_name.data}.shape_params = {tuple(shape_params)!r}"
         return src, names, written, kind
-
-    # -- races ---------------------------------------------------------------------------------------
-    def check_races(self) -> None:
-        """Views both loaded and stored: every load must read the element its own iteration stores."""
-        for view, stores in self.stores.items():
-            loads = self.loads.get(view, [])
-            keys = {tuple(a.key() if a is not None else None for a in s[0]) for s in stores}  # type: ignore
-            for aff, _ in loads:
-                k = tuple(a.key() if a is not None else None for a in aff)  # type: ignore[union-attr]
-                if self.owned(aff, [s[0] for s in stores]):  # type: ignore[arg-type]
-                    continue
-                if None in k or any(x[1] is None for x in k) or k not in keys or len(keys) != 1:
-                    self.fail(f"iterations read elements of `{self.view_names[view]}` that other iterations "
-                              "write (a race in the source too)", self.view_names[view],
-                              hint="read from one array and write another (e.g. out[i] = f(x[i-1], x[i+1]))")
-
-    def owned(self, load: list[Aff | None], stores: list[list[Aff | None]]) -> bool:
-        """Whether a load reads only elements its own iteration may write: for every launch axis d
-        some dimension p is c * index_d + k in the load and in every store alike, so the stores
-        partition the elements by iteration along p and the load stays in its own part
-        (`spec[t, iphi[q], ipsi[q], s] += ...`: t and s own the element whatever the middle is)."""
-        for d in self.active_axes:
-            if self.extent_one(d):
-                continue
-            if not any(a is not None and a.offset is not None and len(a.coeffs) == 1 and a.coeffs.get(d)
-                       and all(len(st) == len(load) and st[p] is not None and st[p].key() == a.key() for st in stores)
-                       for p, a in enumerate(load)):
-                return False
-        return True
-
-    def covers_grid(self, affs: list[Aff | None]) -> bool:
-        """Whether distinct iterations of the launch grid store to distinct elements."""
-        for d in self.active_axes:
-            if self.extent_one(d):
-                continue
-            if not any(a is not None and set(a.coeffs) == {d} and a.coeffs[d] != 0 for a in affs):
-                return False
-        return True
-
-    def extent_one(self, d: int) -> bool:
-        return self.static_extents.get(d) == 1
 
     # -- ops -------------------------------------------------------------------------------------------
     def block(self, block: Block) -> None:
