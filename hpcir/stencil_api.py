@@ -225,7 +225,8 @@ def _cannot_run(t: Any) -> str | None:
 class CompiledStencil:
     """A stencil compiled for one target: call it on arrays (host targets, JAX, Torch).
 
-    Kokkos targets build one library per layout of the arguments (`layouts` lists them)."""
+    Kokkos targets build one library per layout of the arguments (`layouts` lists them, `last_layout`
+    is the one the latest call ran)."""
 
     def __init__(self, st: Stencil, target: str, library: Any = None):
         self.stencil, self.target = st, target
@@ -233,6 +234,7 @@ class CompiledStencil:
         n_fields = sum(p.spec is not None for p in st.sd.params)
         self._default = default_layout(st.rank, n_fields)
         self._libs: dict[StencilLayout, Any] = {} if library is None else {self._default: library}
+        self.last_layout: StencilLayout | None = None
 
     def __repr__(self) -> str:
         return f"<hpcir compiled stencil {self.stencil.name} for {self.target}>"
@@ -316,6 +318,7 @@ class CompiledStencil:
         values = self._device_arrays(values, site)
         layout, values = self._layout_args(values)
         impl = self._ensure(layout)
+        self.last_layout = layout
         try:
             # Host targets: the build matches every field's layout, so the runtime never copies (a
             # mismatch would be an error, not a silent copy); GPU targets stage non-C-ordered views.
