@@ -189,3 +189,37 @@ def test_memory_order_is_the_storage_order(rank: int, data) -> None:
         assert np.transpose(a, layout.order).flags.c_contiguous == (lay == "right")
     gpu = choose_layout(arrays, written, host=False)
     assert gpu.order == storage and set(gpu.layouts) == {"right"}
+
+
+# -- hpcir.field_empty / field_zeros ----------------------------------------------------------------
+
+@pytest.mark.parametrize("layout, target, storage", [
+    ("C", None, (0, 1, 2)), ("F", None, (2, 1, 0)), ("LayoutLeft", None, (2, 1, 0)),
+    ("target", "cpu", (0, 1, 2)), ("target", "serial", (0, 1, 2)), ("target", "cuda", (2, 1, 0)),
+    ("target", "hip", (2, 1, 0)), ((2, 0, 1), None, (2, 0, 1))])
+def test_field_allocation_layouts(layout, target, storage) -> None:
+    a = hpcir.field_zeros((3, 4, 5), layout=layout, target=target)
+    assert a.shape == (3, 4, 5) and a.dtype == np.float64 and not a.any()
+    assert tuple(sorted(range(3), key=lambda d: -a.strides[d])) == storage  # memory order, outermost first
+    assert np.transpose(a, storage).flags.c_contiguous
+    e = hpcir.field_empty((6, 2), hpcir.float32, layout="F")
+    assert e.dtype == np.float32 and e.flags.f_contiguous
+
+
+def test_stencil_on_allocated_fields_runs_in_their_order() -> None:
+    shape = (7, 6, 3)
+    u, coeff, out = (hpcir.field_zeros(shape, layout=(2, 0, 1)) for _ in range(3))
+    rng = np.random.default_rng(3)
+    u[...], coeff[...] = rng.random(shape), rng.random(shape)
+    hdiff3(u, coeff, out)
+    inner, want = hdiff3_ref(u, coeff)
+    np.testing.assert_allclose(out[inner], want, rtol=1e-13)
+    assert hdiff3.compile().last_layout == StencilLayout((2, 0, 1), ("right",) * 3)
+
+
+@pytest.mark.parametrize("layout, match", [("K", "unknown layout 'K'"), ((0, 0, 1), "not a permutation"),
+                                           ((1, 0), "not a permutation")])
+def test_field_allocation_errors_are_located(layout, match) -> None:
+    with pytest.raises(hpcir.HpcirError, match=match) as err:
+        hpcir.field_zeros((2, 3, 4), layout=layout)
+    assert err.value.loc is not None and err.value.loc.filename.endswith("test_stencil_layouts.py")
