@@ -136,20 +136,16 @@ def test_mixed_layouts_follow_the_output(monkeypatch: pytest.MonkeyPatch) -> Non
 
 
 @_examples
-@given(nk=st.integers(2, 5), sliced=st.booleans(), data=st.data())
-def test_3d_stored_kij_in_place(monkeypatch: pytest.MonkeyPatch, nk, sliced, data) -> None:
-    """A 3-D field (i, j, k) stored as (k, i, j), with temporaries: the loops run k, i, j (j innermost)."""
+@given(nk=st.integers(2, 5), data=st.data())
+def test_3d_stored_kij_in_place(monkeypatch: pytest.MonkeyPatch, nk, data) -> None:
+    """A 3-D field (i, j, k) stored as (k, i, j), with temporaries: the loops run k, i, j (j innermost).
+    (Sliced views are LayoutStride in 3-D as in 2-D; left out here to save a build.)"""
     rng = np.random.default_rng(data.draw(st.integers(0, 2**31)))
     shape, storage = (data.draw(st.integers(5, 8)), data.draw(st.integers(5, 8)), nk), (2, 0, 1)
-    steps = (1, 2, 1) if sliced else (1, 1, 1)
-    offsets = (1, 0, 1) if sliced else (0, 0, 0)
-    u, _ = strided(rng, shape, storage, steps, offsets)
-    coeff, _ = strided(rng, shape, storage, (1, 1, 1), (0, 0, 0))
-    out, out_buf = strided(rng, shape, storage, steps, offsets, fill=0.0)
+    u, coeff = (strided(rng, shape, storage, (1, 1, 1), (0, 0, 0))[0] for _ in range(2))
+    out, out_buf = strided(rng, shape, storage, (1, 1, 1), (0, 0, 0), fill=0.0)
     check_call(hdiff3, hdiff3_ref, [u, coeff], out, out_buf, monkeypatch)
-    layout = hdiff3.compile().last_layout
-    assert layout.order == storage
-    assert layout.layouts == (("stride", "right", "stride") if sliced else ("right",) * 3)
+    assert hdiff3.compile().last_layout == StencilLayout(storage, ("right",) * 3)
 
 
 def test_generated_loops_run_in_memory_order() -> None:
