@@ -148,6 +148,17 @@ def test_3d_stored_kij_in_place(monkeypatch: pytest.MonkeyPatch, nk, data) -> No
     assert hdiff3.compile().last_layout == StencilLayout(storage, ("right",) * 3)
 
 
+def test_torch_cpu_tensors_are_used_in_place() -> None:
+    """CPU DLPack producers (torch tensors, here a transposed one) are NumPy views of their memory."""
+    torch = pytest.importorskip("torch")
+    u = torch.rand(9, 8, dtype=torch.float64).T  # Fortran order
+    out = torch.zeros(9, 8, dtype=torch.float64).T
+    skew(u, out)
+    inner, want = skew_ref(u.numpy())
+    np.testing.assert_allclose(out.numpy()[inner], want, rtol=1e-13)
+    assert skew.compile().last_layout == StencilLayout((1, 0), ("right", "right"))
+
+
 def test_generated_loops_run_in_memory_order() -> None:
     """The L3 of the (k, i, j) build: the MDRange's innermost index is j, the views are LayoutRight."""
     layout = StencilLayout((2, 0, 1), ("right",) * 3)
