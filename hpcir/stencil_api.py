@@ -297,7 +297,8 @@ class CompiledStencil:
         if not all(isinstance(a, np.ndarray) and strides_usable(a) for a in arrays):
             return self._default, values  # device arrays; negative strides (the runtime refuses them)
         outputs = set(self.stencil.sd.signature().outputs)
-        layout = choose_layout(arrays, [params[k].name in outputs for k in fields], get_target(self.target).runs_on_host)
+        written = [params[k].name in outputs for k in fields]
+        layout = choose_layout(arrays, written, get_target(self.target).runs_on_host)
         values = list(values)
         for k in fields:
             values[k] = reindex(values[k], layout.order)

@@ -48,13 +48,15 @@ def hdiff3_ref(u: np.ndarray, coeff: np.ndarray) -> tuple[tuple[slice, ...], np.
 
 
 def strided(rng: np.random.Generator, shape: tuple[int, ...], storage: tuple[int, ...],
-            steps: tuple[int, ...], offsets: tuple[int, ...], fill: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+            steps: tuple[int, ...], offsets: tuple[int, ...],
+            fill: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(view, its buffer): a view of `shape` into a buffer whose memory holds the dimensions in order
     `storage` (outermost first), every dimension taken with a step and an offset (then with one
     element to spare at the end: dense views of dense buffers only without steps and offsets)."""
     pad = int(any(s > 1 for s in steps) or any(offsets))
     full = [offsets[d] + steps[d] * (shape[d] - 1) + 1 + pad for d in range(len(shape))]
-    buf = rng.random(tuple(full[d] for d in storage)) if fill is None else np.full(tuple(full[d] for d in storage), fill)
+    stored = tuple(full[d] for d in storage)
+    buf = rng.random(stored) if fill is None else np.full(stored, fill)
     arr = np.transpose(buf, np.argsort(storage))
     view = arr[tuple(slice(offsets[d], offsets[d] + steps[d] * (shape[d] - 1) + 1, steps[d])
                      for d in range(len(shape)))]
