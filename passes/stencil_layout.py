@@ -117,6 +117,10 @@ class StencilLayoutPass(ModulePass):
     layouts: tuple[str, ...] = ()  # per field: right, left or stride (empty: keep the types)
 
     def apply(self, ctx: Context, op: ModuleOp) -> None:
+        unknown = [lay for lay in self.layouts if lay not in LAYOUTS]
+        if unknown:
+            raise HpcirError(f"stencil-layout: unknown layout(s) {', '.join(unknown)}",
+                             hint=f"give one of {', '.join(LAYOUTS)} per field, e.g. layouts=right,stride")
         for f in list(op.ops):
             if isinstance(f, func.FuncOp) and ENTRY in f.attributes and f.body.blocks:
                 fields = [a for a in f.body.block.args if isinstance(a.type, MemRefType)]
