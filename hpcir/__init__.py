@@ -22,6 +22,7 @@ from .ndarray import Array, array, empty, zeros
 from .program import fence, program
 from hpcir.core.transfers import TransferStats, transfer_stats
 from .stencil_api import Field, stencil
+from .stencil_fields import field_empty, field_zeros
 from .interop import as_jax, as_torch
 
 globals().update(ATOMICS)  # atomic_add, atomic_fetch_add, ... (kernel intrinsics)

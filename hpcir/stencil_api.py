@@ -6,7 +6,9 @@
     lap(u, out)                               # interior domain inferred from the halo (here [1, n-1)^2)
     lap(u, out, domain=[(2, 10), (2, 10)])    # or explicit: (begin, end) array indices per dimension
 
-The domain is a runtime argument of the generated code: one build serves every grid size.
+The domain is a runtime argument of the generated code: one build serves every grid size. Arrays of
+any layout (C, Fortran, transposed, sliced with positive steps) are used in place: the stencil is built
+once per layout of its arguments (hpcir/stencil_layouts.py), its loops in the arrays' memory order.
 """
 from __future__ import annotations
 
@@ -25,15 +27,19 @@ from hpcir.dialects.kokkos_target import set_module_target
 
 from .ndarray import Array, check_launch_arrays
 from .pipeline import run_pipeline
+from .stencil_layouts import StencilLayout, choose_layout, default_layout, reindex, strides_usable
 
 Domain = tuple[tuple[int, int], ...]
 
 
-def stencil_l1_to_l2(inline: bool, layout_free: bool) -> str:
-    """The stencil L1 -> L2 pipeline: xDSL's stencil lowering, then hpcir's stencil-to-entry."""
+def stencil_l1_to_l2(inline: bool, layout_free: bool, layout: StencilLayout | None = None) -> str:
+    """The stencil L1 -> L2 pipeline: xDSL's stencil lowering, then hpcir's stencil-to-entry (and
+    stencil-layout for arrays that are not all C-ordered)."""
     passes = (["stencil-inlining"] if inline else []) + [
         "stencil-storage-materialization", "convert-stencil-to-ll-mlir",
         f"stencil-to-entry{{layout_free={'true' if layout_free else 'false'}}}"]
+    if layout is not None and not layout.is_default:
+        passes.append(layout.pass_spec())
     return ",".join(passes)
 
 
@@ -64,22 +70,24 @@ class Stencil:
         """The shape-inferred stencil-dialect module (a copy)."""
         return self._module.clone()
 
-    def l2(self, target: str | None = None, layout_free: bool = True) -> ModuleOp:
+    def l2(self, target: str | None = None, layout_free: bool = True,
+           layout: StencilLayout | None = None) -> ModuleOp:
         """The target-neutral L2 module (`scf.parallel` loops), stamped with `target` when given.
 
-        layout_free: the views' layouts are the target's choice (lowering without arrays)."""
+        layout_free: the views' layouts are the target's choice (lowering without arrays).
+        layout: specialise to arrays of this layout (memory order, field layouts) instead."""
         module = self._module.clone()
         with warnings.catch_warnings():  # xDSL's inlining calls its own deprecated erase API
             warnings.simplefilter("ignore", DeprecationWarning)
-            run_pipeline(module, stencil_l1_to_l2(self.inline, layout_free))
+            run_pipeline(module, stencil_l1_to_l2(self.inline, layout_free and layout is None, layout))
         if target is not None:
             set_module_target(module, target)
         return module
 
-    def l3(self, target: str = "cpu") -> ModuleOp:
-        """The L3 module (kokkos dialect) for a Kokkos target."""
+    def l3(self, target: str = "cpu", layout: StencilLayout | None = None) -> ModuleOp:
+        """The L3 module (kokkos dialect) for a Kokkos target (specialised to `layout` when given)."""
         from .lowering import lower_to_l3
-        return lower_to_l3(self.l2(target), target)
+        return lower_to_l3(self.l2(target, layout=layout), target)
 
     def compile(self, target: str | None = None) -> "CompiledStencil":
         """The stencil compiled for a target (cached per target)."""
@@ -189,9 +197,9 @@ def _as_domain(domain: Any, rank: int, site: SourceLocation | None) -> Domain:
 
 
 def build_library(stencils: Sequence[Stencil], target: str, name: str | None = None,
-                  pipeline: str | tuple | None = None) -> Any:
+                  pipeline: str | tuple | None = None, layout: StencilLayout | None = None) -> Any:
     """Build one shared library holding the entries of several stencils (one C++ build), lowered
-    L2 → L3 by `pipeline` (default: the target's)."""
+    L2 → L3 by `pipeline` (default: the target's), specialised to `layout` (default: C-ordered arrays)."""
     from .lowering import build_library, emit_cpp, lower_to_l3
     from .pipeline import run_pipeline
     names = [s.name for s in stencils]
@@ -199,12 +207,13 @@ def build_library(stencils: Sequence[Stencil], target: str, name: str | None = N
         raise HpcirError(f"stencils of one library need distinct names, got {names}")
     module = ModuleOp([])
     for s in stencils:
-        for f in list(s.l2(target, layout_free=False).ops):
+        for f in list(s.l2(target, layout_free=False, layout=layout).ops):
             f.detach()
             module.body.block.add_op(f)
     set_module_target(module, target)
     module = lower_to_l3(module, target) if pipeline is None else run_pipeline(module, pipeline)
-    lib_name = name or f"hpcir_stencil_{'_'.join(names)}"[:80]
+    tag = "" if layout is None or layout.is_default else "_" + layout.tag()
+    lib_name = name or (f"hpcir_stencil_{'_'.join(names)}"[:80] + tag)
     return build_library(emit_cpp(module, target, lib_name), target, lib_name)
 
 
@@ -214,33 +223,48 @@ def _cannot_run(t: Any) -> str | None:
 
 
 class CompiledStencil:
-    """A stencil compiled for one target: call it on arrays (host targets, JAX, Torch)."""
+    """A stencil compiled for one target: call it on arrays (host targets, JAX, Torch).
+
+    Kokkos targets build one library per layout of the arguments (`layouts` lists them, `last_layout`
+    is the one the latest call ran)."""
 
     def __init__(self, st: Stencil, target: str, library: Any = None):
         self.stencil, self.target = st, target
-        self._impl: Any = library
+        self._array_fn: Any = None  # the jax / torch function
+        n_fields = sum(p.spec is not None for p in st.sd.params)
+        self._default = default_layout(st.rank, n_fields)
+        self._libs: dict[StencilLayout, Any] = {} if library is None else {self._default: library}
+        self.last_layout: StencilLayout | None = None
 
     def __repr__(self) -> str:
         return f"<hpcir compiled stencil {self.stencil.name} for {self.target}>"
 
-    def source(self) -> str:
-        """The generated code: Kokkos C++ (all files) or the JAX / Torch Python module."""
-        return lower_stencil(self.stencil, self.target, None)
+    @property
+    def layouts(self) -> list[StencilLayout]:
+        """The layouts this stencil has been built for, in build order."""
+        return list(self._libs)
 
-    def _ensure(self) -> Any:
-        if self._impl is None:
-            t = get_target(self.target)
-            if t.kind in ("jax", "torch"):
+    def source(self, layout: StencilLayout | None = None) -> str:
+        """The generated code: Kokkos C++ (all files) or the JAX / Torch Python module."""
+        return lower_stencil(self.stencil, self.target, None, layout)
+
+    def _ensure(self, layout: StencilLayout | None = None) -> Any:
+        t = get_target(self.target)
+        if t.kind in ("jax", "torch"):
+            if self._array_fn is None:
                 from .backends.stencil_array_emitter import load_array_function
-                self._impl = load_array_function(self.stencil.stencil_ir(), self.stencil.sd.signature(), t.kind)
-            elif (why := _cannot_run(t)) is not None:
+                self._array_fn = load_array_function(self.stencil.stencil_ir(), self.stencil.sd.signature(), t.kind)
+            return self._array_fn
+        layout = layout or self._default
+        lib = self._libs.get(layout)
+        if lib is None:
+            if (why := _cannot_run(t)) is not None:
                 raise HpcirError(f"target {self.target!r} cannot run stencils on this machine: {why}",
                                  user_call_site(3),
                                  hint="run with target='cpu' or 'serial'; use hpcir.lower(..., target="
                                       f"'{self.target}') for the C++ source")
-            else:
-                self._impl = build_library([self.stencil], self.target)
-        return self._impl
+            lib = self._libs[layout] = build_library([self.stencil], self.target, layout=layout)
+        return lib
 
     def __call__(self, *args: Any, domain: Any = None, **kwargs: Any) -> Any:
         """Run on arrays; fields written by the stencil are updated in place (JAX: returned too)."""
@@ -250,11 +274,14 @@ class CompiledStencil:
         """GPU fields (cupy, torch CUDA) as device descriptors, passed without copies; they must be on
         this stencil's target."""
         from hpcir.core.arrays import device_array
+        from .frontends.python.signature import as_array
         out = []
         for p, v in zip(self.stencil.sd.params, values):
             d = device_array(v) if p.spec is not None else None
             if d is None and isinstance(v, Array):
                 v = v.numpy()  # a host hpcir.Array: its own NumPy array, no copy
+            elif d is None and p.spec is not None and (host := as_array(v)) is not None:
+                v = host  # CPU DLPack producers (torch tensors): a NumPy view of their memory
             if d is not None and d.device != self.target:
                 raise ArgumentError(f"{self.stencil.name}(): field {p.name!r} is {d.describe()} but the stencil "
                                     f"is compiled for {self.target!r}, whose kernels cannot read that memory", site,
@@ -262,22 +289,41 @@ class CompiledStencil:
             out.append(d if d is not None else v)
         return out
 
+    def _layout_args(self, values: list[Any]) -> tuple[StencilLayout, list[Any]]:
+        """The layout to build for and the arguments re-indexed in its memory order (views, no copies)."""
+        params = self.stencil.sd.params
+        fields = [k for k, p in enumerate(params) if p.spec is not None]
+        arrays = [values[k] for k in fields]
+        if not all(isinstance(a, np.ndarray) and strides_usable(a) for a in arrays):
+            return self._default, values  # device arrays; negative strides (the runtime refuses them)
+        outputs = set(self.stencil.sd.signature().outputs)
+        written = [params[k].name in outputs for k in fields]
+        layout = choose_layout(arrays, written, get_target(self.target).runs_on_host)
+        values = list(values)
+        for k in fields:
+            values[k] = reindex(values[k], layout.order)
+        return layout, values
+
     def _run(self, args: Sequence[Any], kwargs: dict[str, Any], domain: Any, site: SourceLocation | None) -> Any:
         st = self.stencil
         values = st.bind(args, kwargs, site)
         check_launch_arrays(dict(zip((p.name for p in st.sd.params), values)), self.target, site)  # hpcir.Array
         arrays = {p.name: v for p, v in zip(st.sd.params, values) if p.spec is not None}
         dom = st.resolve_domain(arrays, domain, site)
-        impl = self._ensure()
         t = get_target(self.target)
         if t.kind in ("jax", "torch"):
-            return impl(values, dom)
+            return self._ensure()(values, dom)
         if any(e <= b for b, e in dom):
             return None  # an empty domain: nothing to compute
         bounds = [b for b, _ in dom] + [e for _, e in dom]
         values = self._device_arrays(values, site)
+        layout, values = self._layout_args(values)
+        impl = self._ensure(layout)
+        self.last_layout = layout
         try:
-            impl[st.name](*bounds, *values, strict_layout=False)
+            # Host targets: the build matches every field's layout, so the runtime never copies (a
+            # mismatch would be an error, not a silent copy); GPU targets stage non-C-ordered views.
+            impl[st.name](*bounds, *values, strict_layout=t.runs_on_host)
         except HpcirError as err:
             if err.loc is None:
                 raise type(err)(err.message, site, err.hint) from None
@@ -285,8 +331,9 @@ class CompiledStencil:
         return None
 
 
-def lower_stencil(st: Stencil, target: str, stage: str | None) -> str:
-    """Text of a stencil at a stage: 'stencil', 'L2', 'L3' or the generated code (C++ / Python)."""
+def lower_stencil(st: Stencil, target: str, stage: str | None, layout: StencilLayout | None = None) -> str:
+    """Text of a stencil at a stage: 'stencil', 'L2', 'L3' or the generated code (C++ / Python), for
+    arrays of `layout` (default: C order)."""
     t = get_target(target)
     if stage in ("stencil", "L1", "l1"):
         return str(st.stencil_ir())
@@ -297,13 +344,13 @@ def lower_stencil(st: Stencil, target: str, stage: str | None) -> str:
         from .backends.stencil_array_emitter import emit_array_source
         return emit_array_source(st.stencil_ir(), st.sd.signature(), t.kind)
     if stage in ("L2", "l2"):
-        return str(st.l2(target))
+        return str(st.l2(target, layout=layout))
     if stage in ("L3", "l3"):
-        return str(st.l3(target))
+        return str(st.l3(target, layout))
     if stage not in (None, "cpp", "C++"):
         raise HpcirError(f"unknown stage {stage!r}", hint="use 'stencil', 'L2', 'L3' or 'cpp'")
     from .lowering import emit_cpp
-    sources = emit_cpp(st.l3(target), target, st.name)
+    sources = emit_cpp(st.l3(target, layout), target, st.name)
     return "\n".join(f"// ---- {n} ----\n{s}" for n, s in sources.items())
 
 
