@@ -29,6 +29,7 @@ __all__ = ["fftn", "ifftn", "rfftn", "irfftn"]
 NORMS = ("backward", "ortho", "forward")
 _ERRLEN = 512
 _BUILT: dict[tuple, Any] = {}
+_SYMBOLS: dict[tuple, str] = {}   # (kind, dtype, rank, axes, norm) -> the runtime entry's symbol
 _BUILD_LOCK = threading.Lock()
 
 
@@ -396,11 +397,15 @@ def fft_module(kind: str, dtype_in: np.dtype, rank: int, axes: tuple[int, ...], 
 
 def _library_function(kind: str, dtype_in: np.dtype, rank: int, axes: tuple[int, ...], norm: str, t: Target) -> Any:
     """The runtime entry that runs this transform: the call's IR is built and verified (fft.execute on
-    memrefs), then its entry is looked up in the target's FFT runtime (built once per target)."""
+    memrefs) once per signature, then its entry is looked up in the target's FFT runtime (built once
+    per target)."""
     from hpcir.backends.fft_cpp import entry_symbol
-    module = fft_module(kind, dtype_in, rank, axes, norm, f"hpcir_fft_{kind}")
-    op = next(o for o in module.walk() if o.name == "fft.execute")
-    symbol = entry_symbol(op)
+    signature = (kind, np.dtype(dtype_in).str, rank, axes, norm)
+    symbol = _SYMBOLS.get(signature)
+    if symbol is None:  # building and verifying the IR again took ~2-6 ms a call, as long as a 32^3 FFT
+        module = fft_module(kind, dtype_in, rank, axes, norm, f"hpcir_fft_{kind}")
+        op = next(o for o in module.walk() if o.name == "fft.execute")
+        symbol = _SYMBOLS[signature] = entry_symbol(op)
     key = (symbol, t.name)
     fn = _BUILT.get(key)
     if fn is not None:

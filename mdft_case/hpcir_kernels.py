@@ -2,7 +2,8 @@
 
 Fields are flat: a (no, nx, ny, nz) field is a (no * S,) or (no, S) view, S = nx ny nz grid points.
 The angular layout of the k-space contraction is backends/plan.py's (the same index tables jax and
-torch use); here each k-vector is one thread that walks them.
+torch use); here each k-vector is one thread (or team) that walks them. The rotation matrices dk
+are indexed k first, dk[k, n, nu', chi], so that one k-vector's matrices are contiguous.
 """
 from __future__ import annotations
 
@@ -90,7 +91,7 @@ def kspace_contract(i: int, f: View2D[complex], fsrc: View1D[int], fsign: View1D
                     row = fsrc[(n * width + jj) * nslot + v]
                     if row < 2 * npj:
                         val = f[row, i] if row < npj else f[row - npj, j].conjugate()
-                        acc += (dk[n, jj, c, i] * fsign[(n * width + jj) * nslot + v]) * val * phase[jj, i]
+                        acc += (dk[i, n, jj, c] * fsign[(n * width + jj) * nslot + v]) * val * phase[jj, i]
                 fprime[(n * width + c) * nslot + v, i] = acc
     for g in range(gprime.extent(0)):
         gprime[g, i] = complex(0.0, 0.0)
@@ -103,7 +104,7 @@ def kspace_contract(i: int, f: View2D[complex], fsrc: View1D[int], fsign: View1D
         u = o % nout
         acc = complex(0.0, 0.0)
         for c in range(mm - n, mm + n + 1):   # chi = -n..n
-            acc += dk[n, jj, c, i] * gprime[(n * width + c) * nout + u, i]
+            acc += dk[i, n, jj, c] * gprime[(n * width + c) * nout + u, i]
         res[p, i] = acc * phase[jj, i].conjugate()
 
 
@@ -135,7 +136,7 @@ def kspace_contract_team(team: hpcir.TeamMember, f: View2D[complex], fsrc: View1
                 row = fsrc[(n * width + jj) * nslot + v]
                 if row < 2 * npj:
                     val = f[row, i] if row < npj else f[row - npj, j].conjugate()
-                    acc += (dk[n, jj, c, i] * fsign[(n * width + jj) * nslot + v]) * val * phase[jj, i]
+                    acc += (dk[i, n, jj, c] * fsign[(n * width + jj) * nslot + v]) * val * phase[jj, i]
         fp[q] = acc
 
     hpcir.parallel_for(hpcir.TeamThreadRange(team, nfp), rotate_in)
@@ -158,7 +159,7 @@ def kspace_contract_team(team: hpcir.TeamMember, f: View2D[complex], fsrc: View1
         u = o % nout
         acc = complex(0.0, 0.0)
         for c in range(mm - n, mm + n + 1):
-            acc += dk[n, jj, c, i] * gp[(n * width + c) * nout + u]
+            acc += dk[i, n, jj, c] * gp[(n * width + c) * nout + u]
         res[p, i] = acc * phase[jj, i].conjugate()
 
     hpcir.parallel_for(hpcir.TeamThreadRange(team, npj), rotate_out)

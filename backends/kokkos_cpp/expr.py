@@ -11,6 +11,7 @@ from xdsl.ir import Attribute, Operation, SSAValue
 from hpcir.core.errors import HpcirError, UnsupportedOpError
 
 from .context import FunctionEmitter, handles, prop
+from .slots import declaring_store
 from .types import cpp_type, scalar_key
 
 # ---------------------------------------------------------------------------------------------
@@ -414,18 +415,6 @@ def _zero_fill(arr: SSAValue, alloca: Operation) -> Operation | None:
     return op if v == 0 and not (isinstance(v, float) and str(v).startswith("-")) else None
 
 
-def _first_store(slot: SSAValue, alloca: Operation) -> Operation | None:
-    """The store into `slot` that comes before any other use of it, if it is in the alloca's block."""
-    op = alloca.next_op
-    while op is not None:
-        for inner in op.walk():
-            if any(v is slot for v in inner.operands):
-                ok = inner is op and op.name == "memref.store" and op.operands[1] is slot and op.operands[0] is not slot
-                return op if ok else None
-        op = op.next_op
-    return None
-
-
 @handles("memref.store")
 def _store(em: FunctionEmitter, op: Operation) -> None:
     v, m, *idx = op.operands
@@ -510,10 +499,11 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
     name = em.fresh(res.name_hint, "buf")
     if op.name == "memref.alloca" and not _static_shape(ty) and isinstance(ty.memory_space, NoneAttr):
         # A rank-0 stack slot (a frontend's mutable local): a plain C++ variable, host or device,
-        # declared where it is first assigned when that is at this level (const if never again).
+        # declared at its first assignment in the innermost scope that uses it (slots.py; const if
+        # never assigned again), else here.
         em.mod.scalar_slots.add(res)
         em.bind(res, name)
-        first = _first_store(res, op)
+        first = declaring_store(res, op)
         if first is None:
             em.line(f"{cpp_type(ty.element_type)} {name}{{}};")
         else:

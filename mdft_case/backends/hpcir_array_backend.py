@@ -16,7 +16,7 @@ import numpy as np
 from .base import Problem, chain
 from .jax_backend import JaxEvaluator
 from .torch_backend import TorchEvaluator
-from .plan import make_plan
+from .plan import dk_k_first, make_plan
 
 
 class HpcirArrayKernels:
@@ -58,7 +58,7 @@ class HpcirArrayKernels:
         self.targs = dict(
             fsrc=self.put(np.asarray(plan.fsrc, np.int64)), fsign=self.put(np.asarray(plan.fsign, np.float64)),
             phase=self.put(np.ascontiguousarray(plan.phase.reshape(width, s))),
-            dk=self.put(np.ascontiguousarray(p.dk.reshape(p.dk.shape[:3] + (s,)), np.float64)),
+            dk=self.put(dk_k_first(p.dk, s)),
             src=self.put(np.asarray(plan.src, np.int64)), order=self.put(order.astype(np.int64)),
             offset=self.put(offset.astype(np.int64)),
             coef=self.put(np.ascontiguousarray(plan.coef.reshape(len(plan.src), s), np.complex128)),

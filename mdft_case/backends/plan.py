@@ -68,3 +68,8 @@ def make_plan(p: Problem) -> Plan:
     phase = np.exp(1j * np.arange(-mmax, mmax + 1).reshape((-1,) + (1,) * len(space)) * p.phik[None])
     return Plan(mmax, len(slots), nout, fsrc.ravel(), fsign.ravel(), phase, np.array(src), np.array(dst),
                 np.ascontiguousarray(coef), out, np.asarray(p.iphi) * nhalf + np.asarray(p.ipsi), nhalf)
+
+
+def dk_k_first(dk: np.ndarray, nspace: int) -> np.ndarray:
+    """The rotation matrices d^n_{nu' chi}(k), (mmax+1, w, w, nx, ny, nz), as a C-ordered (nspace, mmax+1, w, w)."""
+    return np.ascontiguousarray(np.moveaxis(dk.reshape(dk.shape[:3] + (nspace,)), -1, 0), np.float64)
