@@ -249,6 +249,13 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
     lines += extra_members
     lines += [f"  {t} {n};" for n, t in members.items()]
     lines += extra_funcs
+    types = [cpp_type(r.type) for r in op.results]
+    extremum = lanes.extremum_lanes(op, kinds, types) if is_reduce else None
+    if extremum is not None and (red.builtin or not _plain_extremum_update(fb.lines, targets[0], extremum)):
+        extremum = None
+    if extremum is not None:  # the lanes call it with hpcir::extremum_acc_*, the rest with the value
+        params[-1] = f"Acc& {acc_param}"
+        lines.append("  template <class Acc>")
     lines.append(f"  KOKKOS_INLINE_FUNCTION void operator()({', '.join(params)}) const {{")
     lines += fb.lines
     lines += ["  }", "};", ""]
@@ -256,9 +263,8 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
 
     fobj = f"{functor}{{{', '.join(members)}}}"
     label = f'"{kname}"'
-    types = [cpp_type(r.type) for r in op.results]
     if is_reduce and lanes.lanes_allowed(op, kinds, types):
-        _lane_reduce(em, op, red, ctor, kinds, inits, functor, fobj, exec_)
+        _lane_reduce(em, op, red, ctor, kinds, inits, functor, fobj, exec_, extremum)
         return
     if is_scan and lanes.host_scan(op):
         _host_scan(em, op, functor, fobj, exec_, lanes.lanes_allowed(op, kinds, types), scan_offset)
@@ -292,9 +298,21 @@ def _lane_policy(em: FunctionEmitter, op: Operation, exec_: str) -> tuple[str, s
     return name, begin, end
 
 
+def _plain_extremum_update(body: list[str], target: str, kind: str) -> bool:
+    """Whether the emitted body reads the accumulator `target` only in its last line, as
+    `target = hpcir::maximumf(target, v)` or `(v, target)` (minimumf), so that a lane value may
+    stand in for it."""
+    fn = "maximumf" if kind == "max" else "minimumf"
+    last = body[-1].strip() if body else ""
+    call = f"{target} = hpcir::{fn}("
+    return (last.startswith(call) and last.count(target) == 2 and not any(target in ln for ln in body[:-1])
+            and (last.startswith(f"{call}{target}, ") or last.endswith(f", {target});")))
+
+
 def _lane_reduce(em: FunctionEmitter, op: Operation, red: reducers.Reduction, ctor: list[str], kinds: list[str],
-                 inits: list, functor: str, fobj: str, exec_: str) -> None:
-    """A reduction whose reducer allows reassociation: blocks of indices in vector lanes."""
+                 inits: list, functor: str, fobj: str, exec_: str, extremum: str | None = None) -> None:
+    """A reduction whose reducer allows reassociation: blocks of indices in vector lanes
+    (hpcir::lane_extremum for a float `acc = max(acc, v)` / min, hpcir::lane_reduce otherwise)."""
     kname = op.properties["name"].data
     em.line("// In vector lanes: the reducer allows reassociation (docs/reductions-and-scans.md).")
     policy, begin, end = _lane_policy(em, op, exec_)
@@ -302,7 +320,9 @@ def _lane_reduce(em: FunctionEmitter, op: Operation, red: reducers.Reduction, ct
     em.line(f"{red.value_type} {holder};")
     rv = em.fresh(kname + "_reduction")
     em.line(f"const auto {rv} = {reducers.reducer_arg(red, holder, ctor)};")
-    em.line(f'Kokkos::parallel_reduce("{kname}", {policy}, hpcir::lane_reduce<{functor}, decltype({rv})>'
+    lanes_t = (f"hpcir::lane_extremum<{functor}, decltype({rv}), {'true' if extremum == 'max' else 'false'}>"
+               if extremum else f"hpcir::lane_reduce<{functor}, decltype({rv})>")
+    em.line(f'Kokkos::parallel_reduce("{kname}", {policy}, {lanes_t}'
             f"{{{fobj}, {rv}, {begin}, {end}}}, {rv});")
     reducers.finish(em, red, kinds, op.results, inits, holder)
 
