@@ -8,7 +8,7 @@ from hpcir.dialects.kokkos_attrs import (MDRangePolicyAttr, RangePolicyAttr, Red
 from hpcir.dialects.kokkos_discardable import ENTRY, SOURCE_LOC
 from hpcir.core.errors import HpcirError, PolicyError, UnsupportedOpError
 
-from . import lanes, reducers
+from . import lanes, reducers, units
 from .context import FunctionEmitter, free_values, handles
 from .types import cpp_type, exec_space_expr
 
@@ -40,6 +40,15 @@ def _policy(em: FunctionEmitter, op: Operation, exec_: str) -> str:
     else:
         raise PolicyError(f"unknown launch policy {pol}")
     return name
+
+
+def _policy_type(op: Operation, exec_: str) -> str:
+    """The C++ type of a range or MDRange launch's policy (as _policy declares it)."""
+    pol = op.properties["policy"]
+    if isinstance(pol, MDRangePolicyAttr):
+        it = _ITERATE[pol.iterate.data.value]
+        return f"Kokkos::MDRangePolicy<{exec_}, Kokkos::Rank<{pol.rank.data}, {it}, {it}>, Kokkos::IndexType<int64_t>>"
+    return f"Kokkos::RangePolicy<{exec_}, Kokkos::IndexType<int64_t>>"
 
 
 def _num_bounds(pol) -> int:
@@ -284,6 +293,12 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
             em.define(op.results[0], f"{holder} + {scan_offset}")
         else:
             em.bind(op.results[0], holder)
+    elif em.mod.split_launches and not team and not em.instance:
+        # Compiled in another unit: instantiating Kokkos' parallel_for is most of a module's build.
+        ptype = _policy_type(op, exec_)
+        sig = f"void {functor}_launch(const {ptype}& policy, const {functor}& functor)"
+        em.mod.launchers.append((f"{sig};", f"{sig} {{\n  Kokkos::parallel_for({label}, policy, functor);\n}}\n"))
+        em.line(f"{functor}_launch({policy}, {fobj});")
     else:
         em.line(f"Kokkos::parallel_for({label}, {policy}, {fobj});")
     if checks:  # a failed check throws here, with its file and line
@@ -480,7 +495,7 @@ def _mirror(em: FunctionEmitter, op: Operation) -> None:
 @handles("kokkos.deep_copy")
 def _deep_copy(em: FunctionEmitter, op: Operation) -> None:
     dst, src = op.operands
-    em.line(f"Kokkos::deep_copy({em.get(dst)}, {em.get(src)});")
+    em.line(units.copy_line(em, dst, src))
 
 
 @handles("kokkos.fence")
