@@ -6,11 +6,13 @@ import os
 import re
 import shutil
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from hpcir.core.cache import CacheError, cache_key, cache_root, cached_build, discard, lookup, warn
 from hpcir.core.elf import elf_problem
 from hpcir.core.errors import BuildError, KokkosNotFoundError
+from hpcir.backends.kokkos_cpp.units import unit_flags
 from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 from hpcir.backends.toolchain.kokkos_probe import KokkosToolchain
 from hpcir.core.machine import host_cpu_id
@@ -251,6 +253,40 @@ def build_key(sources: dict[str, str], target: Target, install: KokkosInstall, n
                      install.config_id(), cpu, *extra)
 
 
+def build_jobs() -> int:
+    """How many units of one module compile at once: HPCIR_BUILD_JOBS, else the CPUs hpcir may use."""
+    value = os.environ.get("HPCIR_BUILD_JOBS", "")
+    if value.isdigit() and int(value) > 0:
+        return int(value)
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # (not on Linux)
+        return max(1, os.cpu_count() or 1)
+
+
+def _compile_units(units: list[str], compile_one) -> list[tuple[str, str]]:
+    """Compile every unit, build_jobs() at a time (large modules are split into several units:
+    kokkos_cpp/units.py); returns the units whose compiler refused the precompiled header, with
+    its message. The first other error is raised once every started compile has finished."""
+    refused: list[tuple[str, str]] = []
+
+    def one(unit: str) -> None:
+        try:
+            compile_one(unit)
+        except _PchUnusable as bad:
+            refused.append((unit, str(bad)))
+
+    jobs = min(build_jobs(), len(units))
+    if jobs <= 1:
+        for unit in units:
+            one(unit)
+        return refused
+    with ThreadPoolExecutor(max_workers=jobs) as pool:  # threads: each waits on its compiler process
+        for done in [pool.submit(one, unit) for unit in units]:
+            done.result()
+    return refused
+
+
 def build_shared_library(sources: dict[str, str], target: Target, install: KokkosInstall,
                          name: str, libraries: tuple[str, ...] = (), label: str | None = None,
                          cflags: tuple[str, ...] = ()) -> Path:
@@ -275,32 +311,29 @@ def build_shared_library(sources: dict[str, str], target: Target, install: Kokko
         src = work / "src"
         _write_sources(sources, src)
         label = f"{name}-{key[:12]}"
-        objects = []
-        # One compiler process per unit, like CMake: the same flags work for g++,
-        # nvcc_wrapper and hipcc, whose one-step compile-and-link forms differ.
-        for unit in units:
-            obj = work / (Path(unit).stem + ".o")
+        objects = [str(work / (Path(unit).stem + ".o")) for unit in units]
 
-            def compile_unit(pch_args: list[str]) -> None:
-                _run([tc.compiler, *tc.compile_args, *flags, *cflags, *pch_args, "-c", str(src / unit),
-                      "-o", str(obj)],
-                     tc, work, src, label, f"compiling module {name!r} ({unit})", pch=pch_args)
+        def compile_unit(unit: str, pch_args: list[str]) -> None:
+            # One compiler process per unit, like CMake: the same flags work for g++,
+            # nvcc_wrapper and hipcc, whose one-step compile-and-link forms differ.
+            _run([tc.compiler, *tc.compile_args, *flags, *cflags, *unit_flags(unit, sources), *pch_args, "-c", str(src / unit),
+                  "-o", str(work / (Path(unit).stem + ".o"))],
+                 tc, work, src, label, f"compiling module {name!r} ({unit})", pch=pch_args)
 
-            try:
-                compile_unit(pch)
-            except _PchUnusable as bad:
-                # Intact as recorded, yet refused (another compiler build, a damaged copy):
-                # rebuild it once; if the new one is refused too, compile without.
-                pch_dir = pch[pch.index("-I") + 1]
-                warn(f"the precompiled Kokkos header in {pch_dir} is unusable ({bad}); rebuilding it")
-                discard(_pch_key(tc, flags, install), "pch")
-                pch = precompiled_header_args(tc, flags, install)
+        refused = _compile_units(units, lambda unit: compile_unit(unit, pch))
+        if refused:
+            # Intact as recorded, yet refused (another compiler build, a damaged copy):
+            # rebuild it once; if the new one is refused too, compile without.
+            pch_dir = pch[pch.index("-I") + 1]
+            warn(f"the precompiled Kokkos header in {pch_dir} is unusable ({refused[0][1]}); rebuilding it")
+            discard(_pch_key(tc, flags, install), "pch")
+            pch = precompiled_header_args(tc, flags, install)
+            for unit, _ in refused:
                 try:
-                    compile_unit(pch)
+                    compile_unit(unit, pch)
                 except _PchUnusable:
                     pch = []
-                    compile_unit(pch)
-            objects.append(str(obj))
+                    compile_unit(unit, pch)
         lib = work / f"lib{name}.so"
         _run([tc.compiler, *flags, "-shared", "-fPIC", *objects, "-o", str(lib), *libraries, *tc.link_args],
              tc, work, src, label, f"linking module {name!r}")

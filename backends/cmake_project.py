@@ -5,6 +5,7 @@ import re
 from pathlib import Path
 
 from hpcir.core.errors import BuildError
+from hpcir.backends.kokkos_cpp.units import cmake_unit_flags
 from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 from hpcir.core.targets import Target
 
@@ -162,7 +163,8 @@ def render_cmakelists(name: str, units: list[str], headers: list[str], target: T
     out += [f"add_library({name} {files})",
             f"target_include_directories({name} PUBLIC ${{CMAKE_CURRENT_SOURCE_DIR}})",
             f"target_link_libraries({name} PUBLIC Kokkos::kokkos)",
-            f"set_target_properties({name} PROPERTIES POSITION_INDEPENDENT_CODE ON)", ""]
+            f"set_target_properties({name} PROPERTIES POSITION_INDEPENDENT_CODE ON)",
+            *cmake_unit_flags(units, units + headers), ""]
     out += _fft_block(name, units, target)
     out += _blas_block(name) if blas else []
     if executable is not None:

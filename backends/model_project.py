@@ -16,6 +16,7 @@ import numpy as np
 
 from hpcir.backends.cmake_project import _blas_block, _fft_block, render_preamble, write_compiler_wrapper
 from hpcir.backends.tensor_file import CXX_TYPES, READER_HEADER, write_tensors
+from hpcir.backends.kokkos_cpp.units import cmake_unit_flags
 from hpcir.backends.toolchain.kokkos_install import KokkosInstall
 from hpcir.core.targets import Target
 
@@ -214,7 +215,7 @@ def render_project_cmake(project: str, specs: list[ModelSpec], target: Target, k
                 f"target_link_libraries({s.name} PUBLIC Kokkos::kokkos)",
                 "# Where the weights and the sample are, baked in: found from any working directory.",
                 f"target_compile_definitions({s.name} PUBLIC {ModelSpec.data_macro}=\"${{CMAKE_CURRENT_SOURCE_DIR}}\")",
-                ""]
+                *cmake_unit_flags(s.units, s.units + s.headers), ""]
         out += _fft_block(s.name, units, target)
         if any("#include <cblas.h>" in (sources or {}).get(u, "") for u in s.units + s.headers):
             out += _blas_block(s.name)

@@ -14,6 +14,7 @@ from xdsl.ir import Operation
 from hpcir.core.errors import UnsupportedOpError
 from hpcir.dialects.blas import Conv2dOp, GemmOp
 
+from . import units
 from .context import FunctionEmitter, handles
 from .types import view_layout
 
@@ -140,10 +141,10 @@ def _conv(em: FunctionEmitter, op: Operation) -> None:
             args, extent = f"{i}, {p['kh']}, {p['kw']}, {p['oh']}, {p['ow']}", rows
         else:
             args, extent = f"{i}, {p['kh']}, {p['kw']}, {p['c']}, {p['ow']}", pixels
-        em.line(f"    Kokkos::parallel_for(\"im2col\", Kokkos::RangePolicy<exec_space, Kokkos::IndexType<int64_t>>(0, "
-                f"{extent}),")
-        em.line(f"        {functor}<decltype({x}), decltype({col})>{{{x}, {col}, {args}, {p['sh']}, {p['sw']}, "
-                f"{p['dh']}, {p['dw']}}});")
+        ftype = f"{functor}<{em.ctype(op.input)}, {em.ctype(op.scratch)}>"
+        em.line("    " + units.launch_line(em, '"im2col"', "Kokkos::RangePolicy<exec_space, Kokkos::IndexType<int64_t>>",
+                                          f"0, {extent}", ftype, f"{ftype}{{{x}, {col}, {args}, {p['sh']}, "
+                                                                 f"{p['sw']}, {p['dh']}, {p['dw']}}}"))
         em.line("    Kokkos::fence();")
     dst = f"{out}.data() + {i} * {out}.stride(0)"
     if layout == "nchw_fchw":  # out[n] (F x OH*OW) = filter (F x C*KH*KW) @ col (C*KH*KW x OH*OW)

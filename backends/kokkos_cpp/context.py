@@ -75,6 +75,11 @@ class ModuleState:
     checks: list[str] = field(default_factory=list)
     check_table: str = ""
     check_flag: str = ""
+    # Host parallel_for launches compiled in other translation units (units.py): the launch calls
+    # `<functor>_launch(policy, functor)`, defined in one of the `<module>_launches<k>.cpp` files.
+    split_launches: bool = False
+    launchers: list[tuple[str, str]] = field(default_factory=list)  # (declaration, definition)
+    out_of_line: set = field(default_factory=set)  # keys of the launchers' copy / launch overloads
     aliases: dict[ViewSpec, str] = field(default_factory=dict)  # view types used, by alias name
     public: set = field(default_factory=set)  # aliases the header's declarations use
     _used: dict[str, int] = field(default_factory=dict)

@@ -10,6 +10,7 @@ from xdsl.ir import Attribute, Operation, SSAValue
 
 from hpcir.core.errors import HpcirError, UnsupportedOpError
 
+from . import units
 from .context import FunctionEmitter, handles, prop
 from .slots import declaring_store
 from .types import cpp_type, scalar_key
@@ -553,7 +554,7 @@ def _cast_view(em: FunctionEmitter, op: Operation) -> None:
 @handles("memref.copy")
 def _copy(em: FunctionEmitter, op: Operation) -> None:
     src, dst = op.operands
-    em.line(f"Kokkos::deep_copy({em.get(dst)}, {em.get(src)});")
+    em.line(units.copy_line(em, dst, src))
 
 
 def _dense(attr: Attribute) -> list[int]:

@@ -42,3 +42,13 @@ def host_scan(op: Operation) -> bool:
     kinds = [r.data.value for r in op.properties["reducers"].data]
     return (kinds == [ReducerKind.SUM.value] and isinstance(op.properties["policy"], RangePolicyAttr)
             and op.properties["exec_space"].data.value in _HOST)
+
+
+
+def extremum_lanes(op: Operation, kinds: Sequence[str], types: Sequence[str]) -> str | None:
+    """"max" / "min" when a lane reduction has one float max (min) accumulator: if its body is
+    `acc = max(acc, v)` (the emitter checks the C++ it wrote), its lanes may keep the plain comparison
+    and leave NaNs and signed zeros to an exact rerun of the block (hpcir::lane_extremum); else None."""
+    if len(kinds) != 1 or kinds[0] not in ("max", "min") or types[0] not in ("double", "float"):
+        return None
+    return kinds[0] if lanes_allowed(op, kinds, types) else None

@@ -8,7 +8,7 @@ from hpcir.dialects.kokkos_attrs import (MDRangePolicyAttr, RangePolicyAttr, Red
 from hpcir.dialects.kokkos_discardable import ENTRY, SOURCE_LOC
 from hpcir.core.errors import HpcirError, PolicyError, UnsupportedOpError
 
-from . import lanes, reducers
+from . import lanes, reducers, units
 from .context import FunctionEmitter, free_values, handles
 from .types import cpp_type, exec_space_expr
 
@@ -40,6 +40,15 @@ def _policy(em: FunctionEmitter, op: Operation, exec_: str) -> str:
     else:
         raise PolicyError(f"unknown launch policy {pol}")
     return name
+
+
+def _policy_type(op: Operation, exec_: str) -> str:
+    """The C++ type of a range or MDRange launch's policy (as _policy declares it)."""
+    pol = op.properties["policy"]
+    if isinstance(pol, MDRangePolicyAttr):
+        it = _ITERATE[pol.iterate.data.value]
+        return f"Kokkos::MDRangePolicy<{exec_}, Kokkos::Rank<{pol.rank.data}, {it}, {it}>, Kokkos::IndexType<int64_t>>"
+    return f"Kokkos::RangePolicy<{exec_}, Kokkos::IndexType<int64_t>>"
 
 
 def _num_bounds(pol) -> int:
@@ -249,6 +258,13 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
     lines += extra_members
     lines += [f"  {t} {n};" for n, t in members.items()]
     lines += extra_funcs
+    types = [cpp_type(r.type) for r in op.results]
+    extremum = lanes.extremum_lanes(op, kinds, types) if is_reduce else None
+    if extremum is not None and (red.builtin or not _plain_extremum_update(fb.lines, targets[0], extremum)):
+        extremum = None
+    if extremum is not None:  # the lanes call it with hpcir::extremum_acc_*, the rest with the value
+        params[-1] = f"Acc& {acc_param}"
+        lines.append("  template <class Acc>")
     lines.append(f"  KOKKOS_INLINE_FUNCTION void operator()({', '.join(params)}) const {{")
     lines += fb.lines
     lines += ["  }", "};", ""]
@@ -256,9 +272,8 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
 
     fobj = f"{functor}{{{', '.join(members)}}}"
     label = f'"{kname}"'
-    types = [cpp_type(r.type) for r in op.results]
     if is_reduce and lanes.lanes_allowed(op, kinds, types):
-        _lane_reduce(em, op, red, ctor, kinds, inits, functor, fobj, exec_)
+        _lane_reduce(em, op, red, ctor, kinds, inits, functor, fobj, exec_, extremum)
         return
     if is_scan and lanes.host_scan(op):
         _host_scan(em, op, functor, fobj, exec_, lanes.lanes_allowed(op, kinds, types), scan_offset)
@@ -278,6 +293,12 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
             em.define(op.results[0], f"{holder} + {scan_offset}")
         else:
             em.bind(op.results[0], holder)
+    elif em.mod.split_launches and not team and not em.instance:
+        # Compiled in another unit: instantiating Kokkos' parallel_for is most of a module's build.
+        ptype = _policy_type(op, exec_)
+        sig = f"void {functor}_launch(const {ptype}& policy, const {functor}& functor)"
+        em.mod.launchers.append((f"{sig};", f"{sig} {{\n  Kokkos::parallel_for({label}, policy, functor);\n}}\n"))
+        em.line(f"{functor}_launch({policy}, {fobj});")
     else:
         em.line(f"Kokkos::parallel_for({label}, {policy}, {fobj});")
     if checks:  # a failed check throws here, with its file and line
@@ -292,9 +313,21 @@ def _lane_policy(em: FunctionEmitter, op: Operation, exec_: str) -> tuple[str, s
     return name, begin, end
 
 
+def _plain_extremum_update(body: list[str], target: str, kind: str) -> bool:
+    """Whether the emitted body reads the accumulator `target` only in its last line, as
+    `target = hpcir::maximumf(target, v)` or `(v, target)` (minimumf), so that a lane value may
+    stand in for it."""
+    fn = "maximumf" if kind == "max" else "minimumf"
+    last = body[-1].strip() if body else ""
+    call = f"{target} = hpcir::{fn}("
+    return (last.startswith(call) and last.count(target) == 2 and not any(target in ln for ln in body[:-1])
+            and (last.startswith(f"{call}{target}, ") or last.endswith(f", {target});")))
+
+
 def _lane_reduce(em: FunctionEmitter, op: Operation, red: reducers.Reduction, ctor: list[str], kinds: list[str],
-                 inits: list, functor: str, fobj: str, exec_: str) -> None:
-    """A reduction whose reducer allows reassociation: blocks of indices in vector lanes."""
+                 inits: list, functor: str, fobj: str, exec_: str, extremum: str | None = None) -> None:
+    """A reduction whose reducer allows reassociation: blocks of indices in vector lanes
+    (hpcir::lane_extremum for a float `acc = max(acc, v)` / min, hpcir::lane_reduce otherwise)."""
     kname = op.properties["name"].data
     em.line("// In vector lanes: the reducer allows reassociation (docs/reductions-and-scans.md).")
     policy, begin, end = _lane_policy(em, op, exec_)
@@ -302,7 +335,9 @@ def _lane_reduce(em: FunctionEmitter, op: Operation, red: reducers.Reduction, ct
     em.line(f"{red.value_type} {holder};")
     rv = em.fresh(kname + "_reduction")
     em.line(f"const auto {rv} = {reducers.reducer_arg(red, holder, ctor)};")
-    em.line(f'Kokkos::parallel_reduce("{kname}", {policy}, hpcir::lane_reduce<{functor}, decltype({rv})>'
+    lanes_t = (f"hpcir::lane_extremum<{functor}, decltype({rv}), {'true' if extremum == 'max' else 'false'}>"
+               if extremum else f"hpcir::lane_reduce<{functor}, decltype({rv})>")
+    em.line(f'Kokkos::parallel_reduce("{kname}", {policy}, {lanes_t}'
             f"{{{fobj}, {rv}, {begin}, {end}}}, {rv});")
     reducers.finish(em, red, kinds, op.results, inits, holder)
 
@@ -460,7 +495,7 @@ def _mirror(em: FunctionEmitter, op: Operation) -> None:
 @handles("kokkos.deep_copy")
 def _deep_copy(em: FunctionEmitter, op: Operation) -> None:
     dst, src = op.operands
-    em.line(f"Kokkos::deep_copy({em.get(dst)}, {em.get(src)});")
+    em.line(units.copy_line(em, dst, src))
 
 
 @handles("kokkos.fence")

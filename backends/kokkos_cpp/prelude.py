@@ -617,6 +617,74 @@ struct lane_reduce {
     for (int l = 0; l < W; ++l) reducer.join(acc, lane[l]);
   }
 };
+// A float max / min reduction whose body is `acc = max(acc, v)`: in the lanes, `v > m ? v : m` is one
+// vmaxpd, and NaNs are only flagged; the exact IEEE maximum (a NaN wins, +0 > -0) is six vector
+// instructions. Both differ only when the block's result is a zero or it met a NaN: such a block
+// runs again with the exact body (`Acc` = the reducer's value), so results are the exact ones.
+// The body sees `acc.v0` as references to the lane's arrays (kept in vector registers).
+template <class T, bool Max> struct extremum_lane {
+  using U = typename float_bits<T>::type;
+  T& m;
+  U& nan;  // all bits set once a NaN was seen
+  KOKKOS_INLINE_FUNCTION void operator=(const T v) const {  // the body's `acc.v0 = ...` (via update)
+    m = v;
+  }
+  KOKKOS_INLINE_FUNCTION T update(const T v) const {
+    nan |= static_cast<U>(-static_cast<U>(v != v));
+    return Max ? (v > m ? v : m) : (v < m ? v : m);
+  }
+};
+template <class T> struct extremum_acc_max { extremum_lane<T, true> v0; };
+template <class T> struct extremum_acc_min { extremum_lane<T, false> v0; };
+template <class T> KOKKOS_INLINE_FUNCTION T maximumf(const extremum_lane<T, true>& a, T v) { return a.update(v); }
+template <class T> KOKKOS_INLINE_FUNCTION T maximumf(T v, const extremum_lane<T, true>& a) { return a.update(v); }
+template <class T> KOKKOS_INLINE_FUNCTION T minimumf(const extremum_lane<T, false>& a, T v) { return a.update(v); }
+template <class T> KOKKOS_INLINE_FUNCTION T minimumf(T v, const extremum_lane<T, false>& a) { return a.update(v); }
+template <class Functor, class Reducer, bool Max>
+struct lane_extremum {
+  using value_type = typename Reducer::value_type;
+  using T = decltype(value_type::v0);
+  using U = typename float_bits<T>::type;
+  using Acc = typename std::conditional<Max, extremum_acc_max<T>, extremum_acc_min<T>>::type;
+  static constexpr int W = lanes_of<value_type>();
+  Functor functor;
+  Reducer reducer;
+  int64_t begin, end;
+  inline void operator()(const int64_t block, value_type& acc) const {
+    const int64_t lo = begin + block * lane_block;
+    const int64_t hi = end - lo < lane_block ? end : lo + lane_block;
+    value_type exact;
+    reducer.init(exact);
+    T m[W];
+    U nan[W];
+    for (int l = 0; l < W; ++l) {
+      m[l] = exact.v0;
+      nan[l] = 0;
+    }
+    int64_t i = lo;
+    for (; i + W <= hi; i += W) {
+#pragma omp simd
+      for (int l = 0; l < W; ++l) {
+        const Acc a{{m[l], nan[l]}};
+        functor(i + l, a);
+      }
+    }
+    for (; i < hi; ++i) functor(i, exact);
+    T r = exact.v0;
+    U flagged = r != r ? ~U(0) : U(0);
+    for (int l = 0; l < W; ++l) {
+      r = Max ? (m[l] > r ? m[l] : r) : (m[l] < r ? m[l] : r);
+      flagged |= nan[l];
+    }
+    if (flagged != 0 || r == T(0)) {  // a NaN or a signed zero: the exact body over the block
+      reducer.init(exact);
+      for (i = lo; i < hi; ++i) functor(i, exact);
+    } else {
+      exact.v0 = r;
+    }
+    reducer.join(acc, exact);
+  }
+};
 // A sum scan: Kokkos runs the body twice per index, and the first pass only needs each block's
 // total, so that pass is a lane reduction (reads only); the final pass runs the body in order.
 template <class Functor, class Value>

@@ -224,9 +224,38 @@ def test_ordered_sum_keeps_python_order_on_one_thread(lib):
     assert 1e16 + 18000 <= lib("fsum")(0, len(x), x) <= 1e16 + 20000
 
 
+@pytest.mark.parametrize("n", [5000, 4096 * 3 + 7])
+def test_max_min_lanes_keep_signed_zeros_and_nans(lib, n):
+    """The plain-comparison lanes (hpcir::lane_extremum) give the exact IEEE maximum / minimum:
+    +0 beats -0 wherever it sits (a lane, the tail, another block), and a NaN anywhere wins."""
+    lib, _ = lib
+    for at in (0, 17, 4095, 4096, n - 1):
+        x = np.full(n, -0.0)
+        got = lib("fmax")(0, n, x)
+        assert got == 0.0 and np.signbit(got)  # only -0: the maximum is -0
+        x[at] = 0.0
+        got = lib("fmax")(0, n, x)
+        assert got == 0.0 and not np.signbit(got), at
+        y = np.full(n, 0.0)
+        assert not np.signbit(lib("fmin")(0, n, y))
+        y[at] = -0.0
+        assert np.signbit(lib("fmin")(0, n, y)), at
+        z = np.linspace(-1.0, 1.0, n)
+        z[at] = np.nan
+        assert np.isnan(lib("fmax")(0, n, z)) and np.isnan(lib("fmin")(0, n, z)), at
+        z[at] = 7.0 if at % 2 else -7.0
+        assert lib("fmax")(0, n, z) == z.max() and lib("fmin")(0, n, z) == z.min()
+
+
 def test_cpp_uses_lanes_and_kokkos_maxloc():
     sources = _sources("cpu")
     cpp = sources["fast_red_cpu.cpp"]
+    # A float `acc = max(acc, v)` runs in plain-comparison lanes; the functor takes either value.
+    assert "hpcir::lane_extremum<fmax_functor, decltype(fmax_reduction), true>" in cpp
+    assert "hpcir::lane_extremum<fmin_functor, decltype(fmin_reduction), false>" in cpp
+    assert re.search(r"struct fmax_functor \{\n.*\n  template <class Acc>\n  KOKKOS_INLINE_FUNCTION void "
+                     r"operator\(\)\(const int64_t i, Acc& acc\) const \{", cpp)
+    assert "lane_extremum<stats_functor" not in cpp and "lane_extremum<fsum_functor" not in cpp
     assert "hpcir::lane_reduce<fsum_functor," in cpp and "hpcir::lane_reduce<fsum_ordered_functor" not in cpp
     assert "hpcir::max_loc<double>(" in cpp and "Kokkos::ValLocScalar<double, int64_t>& acc" in cpp
     assert "hpcir::lane_scan<cumsum_functor, double>" in cpp and "hpcir::ordered_scan<cumsum_functor" in cpp
