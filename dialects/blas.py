@@ -1,7 +1,9 @@
 """The `blas` op set: dense contractions on buffers that a host program hands to a BLAS library.
 
 `blas.gemm` is C = alpha * op(A) @ op(B) + beta * C on 2-D buffers, or the same per batch on 3-D
-buffers (the batch is the leading dimension of all three). `blas.conv_2d` is a 2-D convolution
+buffers (the batch is the leading dimension of all three), or with a 2-D B shared by every batch of
+a 3-D A and C (a product with a broadcast weight: one gemm over all the batches' rows when A and C
+are contiguous). `blas.conv_2d` is a 2-D convolution
 (linalg.conv_2d_nchw_fchw / conv_2d_nhwc_hwcf semantics, the input already padded) computed as
 im2col into its `scratch` buffer, one image at a time, then one gemm per image. Upstream MLIR sees
 them as unregistered ops; the Kokkos emitter calls `cblas_sgemm` / `cblas_dgemm` for them.
@@ -30,7 +32,7 @@ def _check_floats(op: IRDLOperation) -> None:
 
 @irdl_op_definition
 class GemmOp(IRDLOperation):
-    """C = op(A) @ op(B) + beta * C (op: transpose when the flag is set); 2-D, or 3-D batched on dim 0."""
+    """C = op(A) @ op(B) + beta * C (op: transpose when the flag is set); 2-D, or 3-D batched on dim 0 (B may be 2-D: shared)."""
 
     name = "blas.gemm"
 
@@ -57,10 +59,10 @@ class GemmOp(IRDLOperation):
     def verify_(self) -> None:
         _check_floats(self)
         sa, sb, sc = _shape(self.a), _shape(self.b), _shape(self.c)
-        if not (len(sa) == len(sb) == len(sc) and len(sc) in (2, 3)):
-            raise VerifyException(f"blas.gemm: operands must all be 2-D or all 3-D, got ranks "
-                                  f"{len(sa)}, {len(sb)}, {len(sc)}")
-        if len(sc) == 3 and not sa[0] == sb[0] == sc[0]:
+        if not (len(sa) == len(sc) and len(sc) in (2, 3) and len(sb) in (2, len(sc))):
+            raise VerifyException(f"blas.gemm: operands must all be 2-D or all 3-D (B may be 2-D, shared by "
+                                  f"every batch), got ranks {len(sa)}, {len(sb)}, {len(sc)}")
+        if len(sc) == 3 and not sa[0] == sc[0] == (sb[0] if len(sb) == 3 else sc[0]):
             raise VerifyException(f"blas.gemm: batch extents differ: {sa[0]}, {sb[0]}, {sc[0]}")
         _, m, n, k = self.dims()
         kb, nb = (sb[-1], sb[-2]) if self.transpose_b.value.data else (sb[-2], sb[-1])

@@ -5,7 +5,9 @@ Recognised on L1 tensors (before bufferization, as `graph-fft-to-buffers` does f
 - `linalg.matmul`, and `linalg.generic` contractions (what torch and JAX imports give for dense
   layers, `@`, `bmm`, `einsum`): two inputs, one reduction dimension, body `out + a * b`, each input
   indexing (batch?, row, k) or a transpose of it; a transposing `linalg.generic` producing an
-  input (torch's `permute` of a Linear weight) is folded into the gemm's transpose flag;
+  input (torch's `permute` of a Linear weight) is folded into the gemm's transpose flag, and a
+  broadcast of a 2-D B over the batch (torch's `expand` of a weight before a `bmm`) into a shared B
+  (one weight for every batch, instead of a copy per batch);
 - `linalg.conv_2d_nchw_fchw` and `linalg.conv_2d_nhwc_hwcf` (torch and JAX convolutions; padding
   is a `tensor.pad` before them).
 
@@ -93,6 +95,19 @@ def _transposed_source(v: SSAValue) -> SSAValue | None:
     return op.operands[0]
 
 
+def _broadcast_source(v: SSAValue) -> SSAValue | None:
+    """The 2-D input of a batch broadcast (a linalg.generic copying x[i, j] to y[b, i, j]) producing v, or None."""
+    op = v.owner
+    if not isinstance(op, Operation) or op.name != "linalg.generic" or len(op.operands) != 2:
+        return None
+    maps = [_map_dims(m) for m in op.properties["indexing_maps"].data]
+    block = op.regions[0].block
+    ops = list(block.ops)
+    if maps != [(1, 2), (0, 1, 2)] or len(ops) != 1 or ops[0].operands[0] != block.args[0]:
+        return None
+    return op.operands[0]
+
+
 def _operand_roles(maps, batch: tuple[int, ...], m: int, n: int, k: int):
     """(a index, transpose_a, b index, transpose_b) assigning the inputs to A (rows m) and B (columns n)."""
     for ia, ib in ((0, 1), (1, 0)):
@@ -171,6 +186,10 @@ class ContractionToGemm(RewritePattern):
             return
         (a, ta), (b, tb) = roles
         folded = []
+        shared = _broadcast_source(b) if len(b.type.get_shape()) == 3 else None  # type: ignore[union-attr]
+        if shared is not None:  # a weight broadcast over the batch: the gemm reads the 2-D weight itself
+            folded.append(b)
+            b = shared
         for i, (v, t) in enumerate(((a, ta), (b, tb))):
             src = _transposed_source(v) if len(v.type.get_shape()) == 2 else None  # type: ignore[union-attr]
             if src is not None:

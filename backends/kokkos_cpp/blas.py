@@ -98,11 +98,19 @@ def _gemm(em: FunctionEmitter, op: Operation) -> None:
             f"{' + ' + c if beta else ''}: {'batched ' if rank == 3 else ''}gemm {m}x{n}x{k}")
     em.line("  Kokkos::fence();  // the launches that produced the operands")
     _set_threads(em)
+    shared_b = rank == 3 and op.b.type.get_num_dims() == 2  # type: ignore[union-attr]
     i = em.fresh("batch") if rank == 3 else ""  # (a fresh name: views may be called b or n)
     off = (lambda v: f" + {i} * {v}.stride(0)") if rank == 3 else (lambda v: "")
+    off_b = (lambda v: "") if shared_b else off
     call = (f"{fn}(CblasRowMajor, {ta}, {tb}, {m}, {n}, {k}, 1, {a}.data(){off(a)}, {lda}, "
-            f"{b}.data(){off(b)}, {ldb}, {beta:g}, {c}.data(){off(c)}, {ldc});")
-    if rank == 3:
+            f"{b}.data(){off_b(b)}, {ldb}, {beta:g}, {c}.data(){off(c)}, {ldc});")
+    if shared_b and ta == "CblasNoTrans":
+        # B is shared: when A's and C's batches follow each other row after row, all batches are one
+        # (batch*m) x n product, a single call that the BLAS blocks and threads as it likes.
+        em.line(f"  if ({a}.stride(0) == {m} * {lda} && {c}.stride(0) == {m} * {ldc}) {fn}(CblasRowMajor, {ta}, {tb}, "
+                f"{batch * m}, {n}, {k}, 1, {a}.data(), {lda}, {b}.data(), {ldb}, {beta:g}, {c}.data(), {ldc});")
+        em.line(f"  else for (int64_t {i} = 0; {i} < {batch}; ++{i}) {call}")
+    elif rank == 3:
         em.line(f"  for (int64_t {i} = 0; {i} < {batch}; ++{i}) {call}")
     else:
         em.line(f"  {call}")
