@@ -3,6 +3,7 @@
     L1 (linalg on tensors)
       --GRAPH_L1_TO_L2-->            L2: a kokkos.host_program of scf.parallel loops on memrefs, output views
       --l2_to_l3_pipeline(target)--> L3: kokkos dialect (the same pipeline as kernels and stencils)
+  --GRAPH_L3_FINISH-->           L3 whose temporaries are views of one workspace kept between calls
       --emit_cpp--> Kokkos C++ --build_library--> JIT entry, wrapped by backends.graph_kokkos.graph_callable
 
 `GRAPH_L1_TO_L2` is target-neutral (the same for cpu, serial, cuda and hip); host targets run
@@ -33,6 +34,10 @@ GRAPH_L1_TO_L2 = ("graph-lift-constants,graph-reshapes-to-copies,graph-fft-to-bu
 # keep them as Kokkos loops (no cuBLAS / hipBLAS calls yet: docs/blas.md).
 GRAPH_L1_TO_L2_HOST = "graph-contractions-to-blas," + GRAPH_L1_TO_L2
 
+# After the L2 -> L3 pipeline (which moves and fuses loops, so live ranges are final only then):
+# the temporaries of a graph's host program share one workspace kept between calls.
+GRAPH_L3_FINISH = "kokkos-workspace"
+
 
 def graph_l1_to_l2(target: str | None) -> str:
     """The L1 -> L2 pass pipeline for a target (None: the target-neutral one, without BLAS calls)."""
@@ -51,10 +56,13 @@ def graph_l2(prog: GraphProgram, dump_after_all: bool = False, target: str | Non
 
 
 def graph_l3(prog: GraphProgram, target: str, dump_after_all: bool = False) -> ModuleOp:
-    """L3 (kokkos dialect) of a graph program for a Kokkos target: GRAPH_L1_TO_L2, then the L2 -> L3 pipeline."""
+    """L3 (kokkos dialect) of a graph program for a Kokkos target: GRAPH_L1_TO_L2, the L2 -> L3 pipeline,
+    then GRAPH_L3_FINISH."""
     from .lowering import lower_to_l3
+    from .pipeline import run_pipeline
     _check_kokkos_target(target)
-    return lower_to_l3(graph_l2(prog, dump_after_all, target), target, dump_after_all)
+    l3 = lower_to_l3(graph_l2(prog, dump_after_all, target), target, dump_after_all)
+    return run_pipeline(l3, GRAPH_L3_FINISH, dump_after_all=dump_after_all)
 
 
 def lifted_constants(prog: GraphProgram) -> list[np.ndarray]:

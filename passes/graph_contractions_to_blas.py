@@ -5,9 +5,12 @@ Recognised on L1 tensors (before bufferization, as `graph-fft-to-buffers` does f
 - `linalg.matmul`, and `linalg.generic` contractions (what torch and JAX imports give for dense
   layers, `@`, `bmm`, `einsum`): two inputs, one reduction dimension, body `out + a * b`, each input
   indexing (batch?, row, k) or a transpose of it; a transposing `linalg.generic` producing an
-  input (torch's `permute` of a Linear weight) is folded into the gemm's transpose flag;
+  input (torch's `permute` of a Linear weight) is folded into the gemm's transpose flag, and a
+  broadcast of a 2-D B over the batch (torch's `expand` of a weight before a `bmm`) into a shared B
+  (one weight for every batch, instead of a copy per batch);
 - `linalg.conv_2d_nchw_fchw` and `linalg.conv_2d_nhwc_hwcf` (torch and JAX convolutions; padding
-  is a `tensor.pad` before them).
+  is a `tensor.pad` before them: a zero pad of the spatial dimensions folds into the convolution's
+  `padding`, whose zeros the im2col writes, instead of a padded copy of the input).
 
 Each becomes its buffer form between the bufferization bridges that one-shot-bufferize folds away:
 
@@ -27,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from xdsl.context import Context
-from xdsl.dialects import arith, bufferization, memref
+from xdsl.dialects import arith, bufferization, memref, tensor
 from xdsl.dialects.builtin import AffineMapAttr, DenseIntOrFPElementsAttr, FloatAttr, MemRefType, ModuleOp, \
     TensorType, UnitAttr, f32, f64
 from xdsl.ir import Operation, SSAValue
@@ -89,6 +92,19 @@ def _transposed_source(v: SSAValue) -> SSAValue | None:
     maps = [_map_dims(m) for m in op.properties["indexing_maps"].data]
     ops = list(op.regions[0].block.ops)
     if maps != [(1, 0), (0, 1)] or len(ops) != 1 or ops[0].operands[0] != op.regions[0].block.args[0]:
+        return None
+    return op.operands[0]
+
+
+def _broadcast_source(v: SSAValue) -> SSAValue | None:
+    """The 2-D input of a batch broadcast (a linalg.generic copying x[i, j] to y[b, i, j]) producing v, or None."""
+    op = v.owner
+    if not isinstance(op, Operation) or op.name != "linalg.generic" or len(op.operands) != 2:
+        return None
+    maps = [_map_dims(m) for m in op.properties["indexing_maps"].data]
+    block = op.regions[0].block
+    ops = list(block.ops)
+    if maps != [(1, 2), (0, 1, 2)] or len(ops) != 1 or ops[0].operands[0] != block.args[0]:
         return None
     return op.operands[0]
 
@@ -171,6 +187,10 @@ class ContractionToGemm(RewritePattern):
             return
         (a, ta), (b, tb) = roles
         folded = []
+        shared = _broadcast_source(b) if len(b.type.get_shape()) == 3 else None  # type: ignore[union-attr]
+        if shared is not None:  # a weight broadcast over the batch: the gemm reads the 2-D weight itself
+            folded.append(b)
+            b = shared
         for i, (v, t) in enumerate(((a, ta), (b, tb))):
             src = _transposed_source(v) if len(v.type.get_shape()) == 2 else None  # type: ignore[union-attr]
             if src is not None:
@@ -187,6 +207,25 @@ class ContractionToGemm(RewritePattern):
             _erase_if_dead(rewriter, v)
 
 
+def _zero_padding(x: SSAValue, layout: str) -> tuple[SSAValue, tuple[int, int, int, int]] | None:
+    """(source, (top, left, bottom, right)) when x is a static zero tensor.pad of the spatial dimensions only."""
+    op = x.owner
+    if not isinstance(op, tensor.PadOp) or op.low or op.high:
+        return None
+    low, high = (tuple(int(v) for v in a.get_values()) for a in (op.static_low, op.static_high))
+    sp = (2, 3) if layout == "nchw_fchw" else (1, 2)
+    if any(low[d] or high[d] for d in range(4) if d not in sp) or min(low + high) < 0:
+        return None
+    ops = list(op.region.block.ops)
+    yld = ops[-1] if ops else None
+    if yld is None or yld.name != "tensor.yield" or not isinstance(yld.operands[0].owner, arith.ConstantOp):
+        return None
+    val = yld.operands[0].owner.value
+    if not isinstance(val, FloatAttr) or val.value.data != 0.0:
+        return None
+    return op.source, (low[sp[0]], low[sp[1]], high[sp[0]], high[sp[1]])
+
+
 class ConvToIm2colGemm(RewritePattern):
     """linalg.conv_2d_nchw_fchw / nhwc_hwcf on f32 / f64 tensors -> blas.conv_2d with an im2col scratch."""
 
@@ -199,6 +238,10 @@ class ConvToIm2colGemm(RewritePattern):
         attrs = {**op.attributes, **op.properties}  # (xDSL keeps strides / dilations as properties)
         steps = [tuple(int(x) for x in attrs[n].get_values()) if n in attrs else (1, 1) for n in ("strides", "dilations")]
         x, w, init = op.operands
+        padded, padding = x, (0, 0, 0, 0)
+        folded = _zero_padding(x, layout)
+        if folded is not None:  # the im2col writes the padding's zeros: no padded copy of the input
+            x, padding = folded
         sw, so = w.type.get_shape(), init.type.get_shape()  # type: ignore[union-attr]
         if layout == "nchw_fchw":
             rows, cols = sw[1] * sw[2] * sw[3], so[2] * so[3]
@@ -208,10 +251,12 @@ class ConvToIm2colGemm(RewritePattern):
         xb, wb = _to_buffer(x), _to_buffer(w)
         scratch = memref.AllocOp.get(init.type.get_element_type(), shape=[rows, cols], alignment=64)  # type: ignore
         init_ops, out, beta = _result_buffer(init)
-        conv = Conv2dOp(xb.results[0], wb.results[0], out, scratch.memref, layout, steps[0], steps[1], beta)
+        conv = Conv2dOp(xb.results[0], wb.results[0], out, scratch.memref, layout, steps[0], steps[1], beta, padding)
         back = bufferization.ToTensorOp(out, restrict=True, writable=True)
         rewriter.replace(op, [xb, wb, scratch, *init_ops, conv, back], [back.tensor])
         _erase_if_dead(rewriter, init)
+        if padded is not x and not padded.uses:
+            rewriter.erase(padded.owner)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)

@@ -530,10 +530,30 @@ def _alloc(em: FunctionEmitter, op: Operation) -> None:
         total = max(1, math.prod(_static_shape(ty)))
         em.line(f"{cpp_type(ty.element_type)} {name}_data[{total}];")
         em.line(f"const {em.ctype(res)} {name}({name}_data{''.join(', ' + s for s in sizes)});")
+    elif "hpcir.workspace" in op.attributes:
+        # Planned by kokkos-workspace: allocated on the first call and kept (hpcir::workspace, prelude);
+        # the lock, held to the end of the host program, keeps concurrent calls off each other's temporaries.
+        vt, nbytes = em.ctype(res), "*".join(sizes)
+        em.line(f"static hpcir::workspace<typename {vt}::memory_space> {name}_store;")
+        em.line(f"const std::lock_guard<std::mutex> {name}_lock({name}_store.lock);")
+        em.line(f"const {vt} {name}({name}_store.get<typename {vt}::value_type>({nbytes}), {nbytes});")
     else:
         # memref.alloc promises no initial values: skip Kokkos' zero-fill (a launch per temporary).
         em.line(f"const {em.ctype(res)} {name}(Kokkos::view_alloc(Kokkos::WithoutInitializing, \"{name}\")"
                 f"{''.join(', ' + s for s in sizes)});")
+    em.bind(res, name)
+
+
+@handles("memref.view")
+def _view(em: FunctionEmitter, op: Operation) -> None:
+    # A typed view at a byte offset of a workspace (kokkos-workspace): unmanaged, the workspace owns the memory.
+    src, shift, *dyn_sizes = op.operands
+    res = op.results[0]
+    dyn = iter(em.expr(v) for v in dyn_sizes)
+    sizes = [next(dyn) if d == DYNAMIC_INDEX else str(d) for d in _static_shape(res.type)]
+    ptr = f"reinterpret_cast<{cpp_type(res.type.element_type)}*>({em.get(src)}.data() + {em.expr(shift)})"
+    name = em.fresh(res.name_hint, "buf")
+    em.line(f"const {em.ctype(res)} {name}({ptr}{''.join(', ' + s for s in sizes)});")
     em.bind(res, name)
 
 

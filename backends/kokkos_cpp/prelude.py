@@ -228,6 +228,32 @@ template <class T> KOKKOS_INLINE_FUNCTION T infinity();
 template <> KOKKOS_INLINE_FUNCTION double infinity<double>() { return bit_cast<double>(int64_t(0x7ff0000000000000LL)); }
 template <> KOKKOS_INLINE_FUNCTION float infinity<float>() { return bit_cast<float>(int32_t(0x7f800000)); }
 
+// A host program's workspace (passes/kokkos_workspace.py): its temporaries, planned into one
+// buffer that is allocated on the first call and kept for the next ones, so a call neither asks
+// the allocator for memory nor faults fresh pages in. It is freed when Kokkos finalizes (and
+// allocated again if Kokkos is initialized again). A call holds `lock` while it runs: two threads
+// calling one entry at once take turns instead of sharing the buffer.
+template <class MemorySpace> struct workspace {
+  std::mutex lock;
+  void* data = nullptr;
+  std::size_t bytes = 0;
+
+  template <class T> T* get(std::size_t n) {
+    if (data == nullptr || bytes < n) {
+      if (data != nullptr) Kokkos::kokkos_free<MemorySpace>(data);
+      else Kokkos::push_finalize_hook([this] { release(); });
+      data = Kokkos::kokkos_malloc<MemorySpace>("hpcir_workspace", n);
+      bytes = n;
+    }
+    return static_cast<T*>(data);
+  }
+  void release() {
+    if (data != nullptr) Kokkos::kokkos_free<MemorySpace>(data);
+    data = nullptr;
+    bytes = 0;
+  }
+};
+
 // Run-time checks (the frontend's cf.assert; docs/reliability.md). A kernel that meets an error
 // Python would raise (an integer division or modulo by zero) records the number of the failed
 // check in a flag and goes on with a defined value; the host code that launched it reads the flag
