@@ -72,6 +72,7 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin, RaceChe
         self.scalar_params: set[str] = set()  # scalar parameters that give an array's shape
         self.open_loops = 0  # depth of loop bodies being emitted (their carried locals are per-lane arrays)
         self.mask_loads = ""  # the view a load subscript is built for (Torch clamps its masked gathers)
+        self.private: set[SSAValue] = set()  # loop-private locals (kernel_array_control.private_slots)
 
     # -- names and lines -----------------------------------------------------------------------
     def fresh(self, hint: str | None, base: str = "t") -> str:
@@ -521,7 +522,7 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin, RaceChe
             return self.local_store(op)
         if m in self.slots:
             key = self.slot_types[m]
-            if self.mask is None:
+            if self.mask is None or m in self.private:  # a private local's masked-off lanes are never read
                 self.slots[m] = val
             else:
                 old = self.slots[m]
