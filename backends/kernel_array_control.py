@@ -56,6 +56,24 @@ class ControlFlowMixin:
                     views.append(m)
         return slots, views
 
+    def private_slots(self, op: Operation) -> set[SSAValue]:
+        """Locals the loop body writes before it reads them, read nowhere else: each iteration's own
+        temporaries. They need no loop carry, and a masked store to them no merge with the old value
+        (every read is nested after the store, under the store's mask or a narrower one)."""
+        out = set()
+        for s in self.carried(op)[0]:
+            if s in self.locals:
+                continue
+            loads = [u.operation for u in s.uses if isinstance(u.operation, memref.LoadOp)]
+            stores = [u.operation for u in s.uses if isinstance(u.operation, memref.StoreOp)]
+            inner = [st for st in stores if _inside(st, op)]
+            outer = [st for st in stores if not _inside(st, op)]
+            # reads in the loop see this iteration's store; reads elsewhere a later store of their own
+            if all(any(_before(st, ld) for st in inner) if _inside(ld, op) else
+                   any(_before(st, ld) and not _between(op, st, ld) for st in outer) for ld in loads):
+                out.add(s)
+        return out
+
     def for_(self, op: scf.ForOp) -> None:
         lb, ub, step = self.get(op.lb), self.get(op.ub), self.get(op.step)
         if step.lit is not None and step.lit <= 0:
@@ -96,7 +114,10 @@ class ControlFlowMixin:
     def loop(self, op: Operation, bounds: str, t: str, body, kind: str) -> None:
         """Emit a loop whose body changes slots and views: a carry in JAX, rebinding in Torch."""
         if self.lib == "torch":
-            names = self.torch_carry_enter(op)
+            private = self.private_slots(op)
+            saved_private = {s: self.slots[s] for s in private}
+            self.private |= private
+            names = self.torch_carry_enter(op, private)
             self.emit(f"for {t} in range({bounds.split(', ', 1)[1]}):")
             self.depth += 1
             self.open_loops += 1
@@ -104,8 +125,14 @@ class ControlFlowMixin:
             self.open_loops -= 1
             self.torch_carry_exit(names)
             self.depth -= 1
+            self.private -= private
+            self.slots.update(saved_private)
             return
         slots, views = self.carried(op)
+        private = self.private_slots(op) if kind == "for" else set()
+        slots = [s for s in slots if s not in private]
+        saved_private = {s: self.slots[s] for s in private}
+        self.private |= private
         carry_in = []
         for s in slots:
             carry_in.append(self.carry(s))
@@ -144,12 +171,16 @@ class ControlFlowMixin:
             self.slots[s] = V(n)
         for m, n in zip(views, res[len(slots):]):
             self.views[m] = n
+        self.private -= private
+        self.slots.update(saved_private)  # dead after the loop (read nowhere else)
 
-    def torch_carry_enter(self, op: Operation) -> dict[SSAValue, str]:
+    def torch_carry_enter(self, op: Operation, private: set[SSAValue] = frozenset()) -> dict[SSAValue, str]:
         """Torch loops are Python loops: each local the body changes gets one variable, rebound at
-        the end of every iteration."""
+        the end of every iteration (an iteration's own temporaries need none)."""
         names = {}
         for s in self.carried(op)[0]:
+            if s in private:
+                continue
             names[s] = self.fresh(s.name_hint or "s")
             self.emit(f"{names[s]} = {self.slots[s].text}")
             self.slots[s] = V(names[s])
@@ -230,3 +261,37 @@ class ControlFlowMixin:
         del self.slots[key]  # type: ignore[arg-type]
 
     # -- launches -------------------------------------------------------------------------------------
+
+
+def _inside(o: Operation, region_op: Operation) -> bool:
+    p = o.parent_op()
+    while p is not None:
+        if p is region_op:
+            return True
+        p = p.parent_op()
+    return False
+
+
+def _before(store: Operation, load: Operation) -> bool:
+    """`store` comes before `load` in a block that holds `load` (or an op around it)."""
+    blk = store.parent_block()
+    o = load
+    while o is not None and o.parent_block() is not blk:
+        o = o.parent_op()
+    if o is None or blk is None:
+        return False
+    ops = list(blk.ops)
+    return ops.index(store) < ops.index(o)
+
+
+def _between(loop: Operation, store: Operation, load: Operation) -> bool:
+    """The loop (or an op around it) runs after `store` and before `load` in `store`'s block."""
+    blk = store.parent_block()
+    ops = list(blk.ops) if blk is not None else []
+    a = loop
+    while a is not None and a.parent_block() is not blk:
+        a = a.parent_op()
+    o = load
+    while o is not None and o.parent_block() is not blk:
+        o = o.parent_op()
+    return a is not None and o is not None and ops.index(store) < ops.index(a) < ops.index(o)

@@ -94,7 +94,18 @@ class LocalArrayMixin:
                 text += ".clone()"  # a basic index is a view: keep the value from later in-place stores
         else:
             idx = lin.text if self.lib == "jax" else f"{self.as_array(lin, 'int64')}.clamp(0, {la.size})"
-            text = f"{arr}[{', '.join(la.batch)}, {idx}]"
+            # one gather from the flat array with the row-major linear index (batch..., element):
+            # cheaper than an advanced index per axis (see KernelArrayEmitter.flat_gather)
+            flat = "0"
+            for d, b in enumerate(la.batch):
+                flat = b if flat == "0" else f"({flat}) * {arr}.shape[{d}] + {b}" if b != "0" else \
+                    f"({flat}) * {arr}.shape[{d}]"
+            flat = idx if flat == "0" else f"({flat}) * {arr}.shape[-1] + {idx}"
+            if self.lib == "jax":
+                text = f"{arr}.reshape(-1)[{flat}]"
+            else:
+                self.helpers.add("_torch_flat")
+                text = f"_torch_flat({arr})[{flat}]"
         self.env[op.res] = self.define(text, op.res.name_hint or f"{la.name}_v")
 
     def local_store(self, op: memref.StoreOp) -> None:

@@ -113,6 +113,8 @@ HELPERS = {
     "_torch_check": "def _torch_check(failed, message):\n    # a Python bool (a check on scalar arguments) keeps torch.compile's graph whole\n"
                     "    if failed if isinstance(failed, bool) else bool(torch.as_tensor(failed).any()):\n"
                     "        raise ZeroDivisionError(message)\n",
+    "_torch_flat": "def _torch_flat(x):\n    # the row-major flat alias a linear-index gather reads (a copy only for a non-contiguous view)\n"
+                   "    return x.view(-1) if x.is_contiguous() else x.reshape(-1)\n",
     "_jax_round_away": "def _jax_round_away(x):\n    return lax.round(x, lax.RoundingMethod.AWAY_FROM_ZERO)\n",
     "_torch_round_away": "def _torch_round_away(x):\n    return torch.sign(x) * torch.floor(torch.abs(x) + 0.5)\n",
     "_torch_cbrt": "def _torch_cbrt(x):\n    return torch.sign(x) * torch.abs(x) ** (1.0 / 3.0)\n",
