@@ -242,6 +242,7 @@ def with_math_names(k: Any) -> Any:
         tree = rewrite(k.tree, k.globals, k.loc)
         if tree is not None:
             k.tree = tree
+            k.params = [k._param(a) for a in k._all_args()]  # accumulators may have been split by field
             k.global_names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
             k._written, k._index_rank = None, None
     return k

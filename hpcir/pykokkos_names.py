@@ -248,6 +248,29 @@ Sum, Prod, Min, Max, LAnd, LOr, BAnd, BOr = "sum", "prod", "min", "max", "land",
 MaxLoc, MinLoc = "maxloc", "minloc"
 
 
+# Kokkos::MinMax and MinMaxLoc: the workunit's accumulator has the fields of Kokkos' MinMaxScalar /
+# MinMaxLocScalar (`acc.min_val`, ...; pykokkos_accfields), or it takes one pk.Acc per field in that order.
+MinMax = ("min", "max")
+MinMaxLoc = ("minloc", "minloc", "maxloc", "maxloc")
+
+
+class MinMaxScalar(NamedTuple):
+    """The result of a pk.MinMax reduction, with Kokkos::MinMaxScalar's field names."""
+
+    min_val: Any
+    max_val: Any
+
+
+class MinMaxLocScalar(NamedTuple):
+    """The result of a pk.MinMaxLoc reduction, with Kokkos::MinMaxLocScalar's field names (in the order
+    the workunit's accumulators take them)."""
+
+    min_val: Any
+    min_loc: int
+    max_val: Any
+    max_loc: int
+
+
 class ValLoc(NamedTuple):
     """The result of a pk.MaxLoc / pk.MinLoc reduction: a (value, index) pair with Kokkos::ValLocScalar's
     field names, `.val` and `.loc`."""
