@@ -135,7 +135,7 @@ def _launch_list(launch: Any, args: list, at: int, kwargs: dict[str, Any]) -> An
 
 def _scalar(value: Any) -> Any:
     """NumPy scalars of the narrower / unsigned types pass as Python numbers (as PyKokkos converts them)."""
-    if isinstance(value, np.integer) and value.dtype not in (np.int32, np.int64):
+    if isinstance(value, np.integer) and value.dtype not in (np.int32, np.int64, np.uint64):  # uint64: all its values
         return builtins.int(value)
     if isinstance(value, np.floating) and value.dtype not in (np.float32, np.float64):
         return builtins.float(value)
