@@ -81,8 +81,8 @@ class DType(metaclass=_DTypeMeta):
 
     @property
     def value(self) -> type:
-        """The NumPy scalar type, as `DataType.<name>.value`."""
-        return self.dtype.type
+        """The NumPy scalar type, as `DataType.<name>.value` (np.int64 for a long long view too)."""
+        return _CANONICAL.get(self.dtype.char, self.dtype.type)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.dtype, name)
@@ -144,6 +144,13 @@ def _host_space(space: Any) -> None:
                          hint="leave space= out (pk.HostSpace); for GPU memory pass cupy arrays to the launch")
 
 
+# pk.View(shape, pk.int64 / pk.uint64) holds C's long long / unsigned long long, as PyKokkos' views
+# (its binding's int64_t): the same dtype for NumPy (== np.int64, name "int64", same arithmetic), whose
+# elements are numpy.longlong / ulonglong scalars as PyKokkos' are.
+_LONG_LONG = {np.dtype(np.int64).char: np.dtype(np.longlong), np.dtype(np.uint64).char: np.dtype(np.ulonglong)}
+_CANONICAL = {np.dtype(np.longlong).char: np.int64, np.dtype(np.ulonglong).char: np.uint64}
+
+
 def _dtype(dtype: Any) -> np.dtype:
     st = to_scalar(dtype)
     if st is not None:
@@ -199,7 +206,7 @@ class View(_View):
             raise HpcirError(f"{cls.__name__} needs a shape of rank {cls.rank}, got {shape}", user_call_site())
         chosen = Layout(layout) if layout is not None else None
         order = "F" if chosen is Layout.LayoutLeft else "C"
-        out = np.zeros(shape, dtype=_dtype(dtype), order=order).view(PkArray)
+        out = np.zeros(shape, dtype=_LONG_LONG.get(_dtype(dtype).char, _dtype(dtype)), order=order).view(PkArray)
         out._pk_layout = chosen
         return out
 

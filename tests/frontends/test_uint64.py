@@ -103,3 +103,13 @@ def test_uint64_ir_verifies_upstream():
     text = str(l2)
     assert all(op in text for op in ("arith.divui", "arith.remui", "arith.shrui", "arith.maxui", "arith.uitofp", "ult"))
     verify_upstream(lower_to_l3(l2, "cpu"))
+
+
+def test_pk_views_of_int64_hold_long_long_as_pykokkos():
+    """pk.View(n, pk.int64 / pk.uint64): NumPy's int64 / uint64 dtype (equal, same name and arithmetic)
+    whose elements are numpy.longlong / ulonglong, the type PyKokkos' own views give."""
+    v, u = pk.View([3], pk.int64), pk.View([2], pk.uint64)
+    assert v.dtype == np.int64 and v.dtype.name == "int64" and u.dtype == np.uint64
+    assert type(v[0]) is np.longlong and type(u[0]) is np.ulonglong
+    assert v.dtype.value is pk.int64.value and u.dtype.value is pk.uint64.value
+    assert (v + np.arange(3)).dtype == np.int64 and (v + 2**40)[0] == 2**40
