@@ -122,7 +122,23 @@ class BoundMethod:
         return f"<pk workunit {type(self.obj).__name__}.{self.method.__name__}>"
 
 
-class FunctorKernel(Kernel):
+class _ClasstypeNotes:
+    """Annotations naming a @pk.classtype (`def f(self, p: Particle) -> Particle`) have no kernel type:
+    calls passing or returning objects are inlined (pykokkos_classtypes), so they are never compiled."""
+
+    def _eval_annotation(self, node: ast.expr) -> Any:
+        if isinstance(node, ast.Name):
+            value = self.fn.__globals__.get(node.id)  # type: ignore[attr-defined]
+            if isinstance(value, type) and hasattr(value, "__pk_classtype__"):
+                return None
+        return super()._eval_annotation(node)  # type: ignore[misc]
+
+
+class PkFunction(_ClasstypeNotes, Kernel):
+    """A standalone @pk.function (a kernel whose annotations may name @pk.classtype classes)."""
+
+
+class FunctorKernel(_ClasstypeNotes, Kernel):
     """A method translated into a kernel: `self` dropped, each `self.x` a parameter after the others."""
 
     def __init__(self, method: Method, cls: type, building: tuple[str, ...] = ()) -> None:
@@ -191,7 +207,9 @@ class FunctorKernel(Kernel):
                 return node
 
         tree.body = [Rewrite().visit(s) for s in tree.body]
-        tree = rewrite(tree, self.globals, self.loc) or tree
+        # The called @pk.functions are visible to the rewrite: those taking or returning
+        # @pk.classtype objects are inlined (pykokkos_classtypes).
+        tree = rewrite(tree, _Overlay(calls, self.globals), self.loc) or tree
         self.cpp_conversions = True
         for a in ast.walk(tree):  # annotations and defaults may not mention self
             if isinstance(a, ast.arg) and a.annotation is not None and any(
@@ -207,6 +225,7 @@ class FunctorKernel(Kernel):
         self.global_names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
         self._written = None
         self._index_rank = None
+
 
 
 _PK_SPELLING = (("@hpcir.kernel", "@pk.workunit"), ("hpcir.kernel", "pk.workunit"), ("hpcir.", "pk."))
@@ -265,7 +284,7 @@ def function(fn: Callable[..., Any]) -> Any:
     if _is_method(fn):
         return Method(fn, "function")
     with pk_errors():
-        return with_math_names(kernel(fn))
+        return with_math_names(PkFunction(fn))
 
 
 def _is_method(fn: Any) -> bool:
