@@ -16,7 +16,10 @@ from typing import Any, Callable
 
 from hpcir.core.errors import HpcirError, KernelSyntaxError, user_call_site
 
-from .frontends.python.kernel import Kernel, kernel
+import numpy as np
+
+from .frontends.python.annotations import annotation_to_type
+from .frontends.python.kernel import Kernel
 from .pykokkos_rewrite import rewrite
 
 
@@ -122,20 +125,38 @@ class BoundMethod:
         return f"<pk workunit {type(self.obj).__name__}.{self.method.__name__}>"
 
 
+# C++ type names PyKokkos' translator accepts bare in annotations (`pk.ScratchView1D[double]`): read as
+# these dtypes where the kernel's module does not define the name itself.
+_CPP_NAMES = {"double": np.float64, "int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32,
+              "int64_t": np.int64, "uint8_t": np.uint8, "uint16_t": np.uint16, "uint32_t": np.uint32,
+              "uint64_t": np.uint64}
+
+
 class _ClasstypeNotes:
     """Annotations naming a @pk.classtype (`def f(self, p: Particle) -> Particle`) have no kernel type:
-    calls passing or returning objects are inlined (pykokkos_classtypes), so they are never compiled."""
+    calls passing or returning objects are inlined (pykokkos_classtypes), so they are never compiled.
+    Bare C++ type names (`double`) are read as PyKokkos reads them (_CPP_NAMES)."""
 
     def _eval_annotation(self, node: ast.expr) -> Any:
+        fn_globals = self.fn.__globals__  # type: ignore[attr-defined]
         if isinstance(node, ast.Name):
-            value = self.fn.__globals__.get(node.id)  # type: ignore[attr-defined]
+            value = fn_globals.get(node.id)
             if isinstance(value, type) and hasattr(value, "__pk_classtype__"):
                 return None
+        closure = dict(self.globals.closure())  # type: ignore[attr-defined]
+        cpp = {n.id: _CPP_NAMES[n.id] for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in _CPP_NAMES
+               and n.id not in fn_globals and n.id not in closure}
+        if cpp:
+            value = eval(compile(ast.Expression(node), self.filename, "eval"), fn_globals,  # type: ignore[attr-defined]  # noqa: S307
+                         {**cpp, **closure})
+            kt = annotation_to_type(value)
+            if kt is not None:
+                return kt
         return super()._eval_annotation(node)  # type: ignore[misc]
 
 
-class PkFunction(_ClasstypeNotes, Kernel):
-    """A standalone @pk.function (a kernel whose annotations may name @pk.classtype classes)."""
+class PkKernel(_ClasstypeNotes, Kernel):
+    """A standalone @pk.workunit or @pk.function (annotations read as PyKokkos reads them)."""
 
 
 class FunctorKernel(_ClasstypeNotes, Kernel):
@@ -276,7 +297,7 @@ def workunit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
     if _is_method(fn):
         return Method(fn, "workunit")
     with pk_errors():
-        return with_math_names(kernel(fn, **options))
+        return with_math_names(fn if isinstance(fn, Kernel) else PkKernel(fn, **options))
 
 
 def function(fn: Callable[..., Any]) -> Any:
@@ -284,7 +305,7 @@ def function(fn: Callable[..., Any]) -> Any:
     if _is_method(fn):
         return Method(fn, "function")
     with pk_errors():
-        return with_math_names(PkFunction(fn))
+        return with_math_names(fn if isinstance(fn, Kernel) else PkKernel(fn))
 
 
 def _is_method(fn: Any) -> bool:
