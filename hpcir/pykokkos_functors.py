@@ -9,8 +9,10 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import functools
 import hashlib
 import math
+import types
 from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
@@ -19,6 +21,7 @@ from hpcir.core.errors import HpcirError, KernelSyntaxError, user_call_site
 import numpy as np
 
 from .frontends.python.annotations import annotation_to_type
+from .frontends.python.intrinsics import printf
 from .frontends.python.kernel import Kernel
 from .pykokkos_rewrite import rewrite
 
@@ -327,7 +330,19 @@ def functor(cls: type | None = None, **view_info: Any) -> Any:
 
 
 def main(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """@pk.main: the method pk.execute runs on a workload object."""
+    """@pk.main: the method pk.execute runs on a workload object (as Python; a bare `printf` in it is
+    pk.printf, as in the C++ PyKokkos translates it to)."""
+    if "printf" in fn.__code__.co_names:
+        plain = fn
+
+        @functools.wraps(plain)
+        def fn(*args: Any, **kwargs: Any) -> Any:
+            run = plain
+            if "printf" not in plain.__globals__:  # the module's own printf, if it defines one, wins
+                # A copy of the module's names taken at the call, so later definitions are seen too.
+                run = types.FunctionType(plain.__code__, {**plain.__globals__, "printf": printf}, plain.__name__,
+                                         plain.__defaults__, plain.__closure__)
+            return run(*args, **kwargs)
     fn.__pk_main__ = True  # type: ignore[attr-defined]
     return fn
 

@@ -190,6 +190,16 @@ class PkArray(np.ndarray):
         np.ndarray.dtype.__set__(self, np.dtype(value))
 
     @property
+    def data(self) -> Any:
+        """NumPy's buffer of the elements; assigning an array copies its values in (PyKokkos' `v.data = a`,
+        converted to the element type as Kokkos does: float to int truncates)."""
+        return np.ndarray.data.__get__(self)
+
+    @data.setter
+    def data(self, values: Any) -> None:
+        np.copyto(self, np.asarray(values), casting="unsafe")
+
+    @property
     def space(self) -> MemorySpace:
         """Always HostSpace: pk views are host arrays."""
         return MemorySpace.HostSpace
