@@ -133,7 +133,7 @@ class LaunchMixin:
             self.fail("custom reducers (join regions) are not translated yet")
         types = [r.type for r in op.results]
         if reducers[0] in ("maxloc", "minloc"):
-            self.loc_reduce(op, reducers[0], types)
+            self.loc_reduce(op, reducers, types)
             return
         idents = []
         for kind, ty in zip(reducers, types):
@@ -178,26 +178,30 @@ class LaunchMixin:
                             "total")
         self.env[op.results[0]] = self.combine(kind, key, inits[0], total, op.results[0].name_hint)
 
-    def loc_reduce(self, op: Operation, kind: str, types: list[Attribute]) -> None:
-        """maxloc / minloc: the body's (value, index) contributions, and the first position of the
-        largest (smallest) value, as numpy.argmax (argmin); the inits are the identities."""
+    def loc_reduce(self, op: Operation, kinds: list[str], types: list[Attribute]) -> None:
+        """maxloc / minloc (or minloc then maxloc): each pair's (value, index) contributions, and the first
+        position of the largest (smallest) value, as numpy.argmax (argmin); the inits are the identities."""
         body = op.body.block  # type: ignore[attr-defined]
-        vkey = dtype_key(types[0])
-        self.env[op.accumulators[0]] = self.identity(kind[:3], types[0])  # type: ignore[attr-defined]
-        self.env[op.accumulators[1]] = V(py_literal(2**63 - 1, "int64"), lit=2**63 - 1, aff=Aff({}, None))  # type: ignore[attr-defined]
+        accs = op.accumulators  # type: ignore[attr-defined]
+        none_lit = V(py_literal(2**63 - 1, "int64"), lit=2**63 - 1, aff=Aff({}, None))
+        for k in range(0, len(kinds), 2):
+            self.env[accs[k]] = self.identity(kinds[k][:3], types[k])
+            self.env[accs[k + 1]] = none_lit
         self.block(body)
-        val, loc = (self.get(v) for v in body.last_op.operands)  # type: ignore[union-attr]
+        outs = [self.get(v) for v in body.last_op.operands]  # type: ignore[union-attr]
         lib = "jnp" if self.lib == "jax" else "torch"
-        v = self.define(f"{lib}.reshape({self.lanes(val, vkey)}, (-1,))", "values")
-        at = self.define(f"{lib}.reshape({self.lanes(loc, 'int64')}, (-1,))", "indices")
-        first = self.define(f"0 if {v.text}.shape[0] == 0 else {lib}.arg{kind[:3]}({v.text})", "first")
-        ident = self.identity(kind[:3], types[0])
-        self.env[op.results[0]] = self.define(  # a static shape: an empty range keeps the identities
-            f"{self.as_array(ident, vkey)} if {v.text}.shape[0] == 0 else {v.text}[{first.text}]",
-            op.results[0].name_hint or "value")
-        none = self.as_array(V(py_literal(2**63 - 1, "int64"), lit=2**63 - 1), "int64")
-        self.env[op.results[1]] = self.define(f"{none} if {v.text}.shape[0] == 0 else {at.text}[{first.text}]",
-                                              op.results[1].name_hint or "index")
+        for k in range(0, len(kinds), 2):
+            kind, vkey = kinds[k], dtype_key(types[k])
+            v = self.define(f"{lib}.reshape({self.lanes(outs[k], vkey)}, (-1,))", "values")
+            at = self.define(f"{lib}.reshape({self.lanes(outs[k + 1], 'int64')}, (-1,))", "indices")
+            first = self.define(f"0 if {v.text}.shape[0] == 0 else {lib}.arg{kind[:3]}({v.text})", "first")
+            ident = self.identity(kind[:3], types[k])
+            self.env[op.results[k]] = self.define(  # a static shape: an empty range keeps the identities
+                f"{self.as_array(ident, vkey)} if {v.text}.shape[0] == 0 else {v.text}[{first.text}]",
+                op.results[k].name_hint or "value")
+            none = self.as_array(none_lit, "int64")
+            self.env[op.results[k + 1]] = self.define(f"{none} if {v.text}.shape[0] == 0 else {at.text}[{first.text}]",
+                                                      op.results[k + 1].name_hint or "index")
 
     def reduce_all(self, kind: str, key: str, c: V, init: V, hint: str | None) -> V:
         fn = T.REDUCE[kind][0 if self.lib == "jax" else 1]

@@ -47,7 +47,7 @@ class HpcirView(ctypes.Structure):
 
 _CTYPES = {"float64": ctypes.c_double, "float32": ctypes.c_float, "int64": ctypes.c_int64,
            "int32": ctypes.c_int32, "int16": ctypes.c_int16, "int8": ctypes.c_int8, "bool": ctypes.c_bool,
-           "uint32": ctypes.c_uint32, "uint16": ctypes.c_uint16, "uint8": ctypes.c_uint8}
+           "uint64": ctypes.c_uint64, "uint32": ctypes.c_uint32, "uint16": ctypes.c_uint16, "uint8": ctypes.c_uint8}
 
 
 @dataclass(frozen=True)

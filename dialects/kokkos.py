@@ -215,15 +215,22 @@ def _verify_reduction(op: Operation, init: Sequence[SSAValue], results: Sequence
 
 
 def _verify_loc_pair(op: Operation, reds: Sequence[ReducerAttr], results: Sequence[SSAValue]) -> None:
-    """maxloc / minloc reduce a (value, i64 index) pair: exactly two results, both with that reducer."""
+    """maxloc / minloc reduce a (value, i64 index) pair: exactly two results, both with that reducer (or
+    [minloc, minloc, maxloc, maxloc]: both pairs at once, Kokkos::MinMaxLoc)."""
     locs = [r.data for r in reds if r.data in (ReducerKind.MAXLOC, ReducerKind.MINLOC)]
     if not locs:
         return
-    if len(reds) != 2 or reds[0].data != reds[1].data:
+    kinds = tuple(r.data for r in reds)
+    minmax = (ReducerKind.MINLOC, ReducerKind.MINLOC, ReducerKind.MAXLOC, ReducerKind.MAXLOC)
+    if kinds != minmax and (len(reds) != 2 or reds[0].data != reds[1].data):
         raise VerifyException(f"'{op.name}' reducer {locs[0].value} takes exactly two results (value, index) "
-                              "and no other reducer")
-    if results[1].type != i64:
-        raise VerifyException(f"'{op.name}' {locs[0].value}: the index result must be i64, got {results[1].type}")
+                              "and no other reducer, or four as [minloc, minloc, maxloc, maxloc]")
+    for k in range(1, len(results), 2):
+        if results[k].type != i64:
+            raise VerifyException(f"'{op.name}' {kinds[k].value}: the index result must be i64, got {results[k].type}")
+    if kinds == minmax and results[0].type != results[2].type:
+        raise VerifyException(f"'{op.name}' minloc and maxloc values must have one type, got {results[0].type} and "
+                              f"{results[2].type}")
     if op.name == "kokkos.parallel_scan":
         raise VerifyException(f"'{op.name}' has no {locs[0].value} reducer")
 

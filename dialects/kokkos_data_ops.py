@@ -12,7 +12,7 @@ import re
 import string
 from collections.abc import Sequence
 
-from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, StringAttr
+from xdsl.dialects.builtin import IndexType, IntegerType, MemRefType, Signedness, StringAttr
 from xdsl.ir import Operation, SSAValue
 from xdsl.irdl import IRDLOperation, irdl_op_definition, operand_def, prop_def, result_def, traits_def, var_operand_def
 from xdsl.pattern_rewriter import PatternRewriter, RewritePattern, op_type_rewrite_pattern
@@ -212,13 +212,17 @@ class AtomicFetchAddOp(IRDLOperation):
 # Kokkos::atomic_fetch_<kind> (a compare-and-swap loop inside Kokkos), with C++'s meaning of the
 # operator: / truncates integers toward zero, % takes the dividend's sign, << and >> shift.
 ATOMIC_FETCH_KINDS = ("div", "mod", "lshift", "rshift")
+# On views of unsigned integers (ui8..ui64) every atomic is written as kokkos.atomic_fetch: memref.atomic_rmw
+# takes signless integers, and its maxs / mins would order them as signed.
+UNSIGNED_ATOMICS = ("add", "sub", "mul", "max", "min", "and", "or", "xor")
 INTEGER_ONLY_ATOMICS = ("mod", "lshift", "rshift")
 
 
 @irdl_op_definition
 class AtomicFetchOp(IRDLOperation):
     """`%old = kokkos.atomic_fetch "div" %value, %view[%i...]`: view[i] = view[i] <kind> value,
-    atomically, returning the old value (Kokkos::atomic_fetch_div / _mod / _lshift / _rshift)."""
+    atomically, returning the old value (Kokkos::atomic_fetch_div / _mod / _lshift / _rshift; on unsigned
+    views also _add, _sub, ..., see UNSIGNED_ATOMICS)."""
 
     name = "kokkos.atomic_fetch"
     value = operand_def()
@@ -238,8 +242,10 @@ class AtomicFetchOp(IRDLOperation):
         ty = self.view.type
         assert isinstance(ty, MemRefType)
         kind = self.kind.data
-        if kind not in ATOMIC_FETCH_KINDS:
-            raise VerifyException(f"{self.name}: unknown kind {kind!r} (one of {', '.join(ATOMIC_FETCH_KINDS)})")
+        unsigned = isinstance(ty.element_type, IntegerType) and ty.element_type.signedness.data == Signedness.UNSIGNED
+        if kind not in ATOMIC_FETCH_KINDS and not (unsigned and kind in UNSIGNED_ATOMICS):
+            raise VerifyException(f"{self.name}: unknown kind {kind!r} (one of {', '.join(ATOMIC_FETCH_KINDS)}; "
+                                  f"also {', '.join(UNSIGNED_ATOMICS)} on unsigned element types)")
         if len(self.indices) != len(ty.get_shape()):
             raise VerifyException(f"{self.name}: {len(self.indices)} indices for a rank-{len(ty.get_shape())} view")
         if self.value.type != ty.element_type or self.result.type != ty.element_type:

@@ -25,7 +25,7 @@ from hpcir.core.errors import HpcirError, user_call_site
 from .program import fence
 from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DType, HIPManagedSpace, HIPSpace, HostSpace,
                              LAnd,
-                             MaxLoc, MinLoc, ValLoc,
+                             MaxLoc, MinLoc, MinMax, MinMaxLoc, MinMaxLocScalar, MinMaxScalar, ValLoc,
                              Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
@@ -135,7 +135,7 @@ def _launch_list(launch: Any, args: list, at: int, kwargs: dict[str, Any]) -> An
 
 def _scalar(value: Any) -> Any:
     """NumPy scalars of the narrower / unsigned types pass as Python numbers (as PyKokkos converts them)."""
-    if isinstance(value, np.integer) and value.dtype not in (np.int32, np.int64):
+    if isinstance(value, np.integer) and value.dtype not in (np.int32, np.int64, np.uint64):  # uint64: all its values
         return builtins.int(value)
     if isinstance(value, np.floating) and value.dtype not in (np.float32, np.float64):
         return builtins.float(value)
@@ -149,9 +149,14 @@ def parallel_for(*args: Any, **kwargs: Any) -> None:
 
 def parallel_reduce(*args: Any, **kwargs: Any) -> Any:
     """pk.parallel_reduce([label,] policy, workunit, **arguments): the reduced value
-    (a `pk.ValLoc(val, loc)` pair for reducer=pk.MaxLoc / pk.MinLoc)."""
+    (`.val` / `.loc` for reducer=pk.MaxLoc / pk.MinLoc, `.min_val` / `.max_val` for pk.MinMax, and
+    `.min_loc` / `.max_loc` too for pk.MinMaxLoc)."""
     result = _launch(api.parallel_reduce, args, kwargs)
-    return ValLoc(*result) if kwargs.get("reducer") in (MaxLoc, MinLoc) else result
+    reducer = kwargs.get("reducer")
+    for kind, scalar in ((MaxLoc, ValLoc), (MinLoc, ValLoc), (MinMax, MinMaxScalar), (MinMaxLoc, MinMaxLocScalar)):
+        if reducer == kind:
+            return scalar(*result)
+    return result
 
 
 def parallel_scan(*args: Any, **kwargs: Any) -> Any:
@@ -183,10 +188,7 @@ def execute(space: ExecutionSpace, obj: Any) -> Any:
 
 
 # Names of PyKokkos that hpcir.pykokkos does not provide, with the reason and what to write instead.
-_UNSUPPORTED = {
-    "MinMax": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
-    "MinMaxLoc": ("two-value reducers are not supported", "launch one pk.Min and one pk.Max reduction"),
-}
+_UNSUPPORTED: dict[str, tuple[str, str]] = {}
 for _op in ("nand", "inc", "dec", "compare_exchange", "exchange"):
     _UNSUPPORTED.setdefault(f"atomic_fetch_{_op}", ("this atomic has no MLIR atomic_rmw kind in hpcir",
                                                     "use pk.atomic_fetch_add/sub/mul/div/mod/min/max/and/or/xor/lshift/rshift"))

@@ -5,7 +5,9 @@ An object made in a kernel, `p: Particle = Particle(x, m)`, becomes one local pe
 called, with `self.f` read as the field's local, so a method that assigns a field changes the
 object, as the C++ member function PyKokkos emits does. A method's `return` must end it (or both
 branches of a final `if`); a call is hoisted before its statement. Objects are used only through
-their fields and methods: passing one to a function, returning it or copying it (`a = b`) is refused.
+their fields and methods, and by @pk.function calls that take them (as by-reference parameters: a
+field the function assigns changes the caller's object) or return a new one (`return C(...)`, assigned
+to a new name): those calls are inlined too. Copying one (`a = b`) is refused.
 """
 from __future__ import annotations
 
@@ -95,6 +97,13 @@ class _Expand:
                 cls = self.classtype_of(value.func)
                 if cls is not None:
                     return self.construct(targets[0], cls, value, env, st)
+                fn = self.object_function(value, env)
+                if fn is not None and self.returns_object(fn):
+                    return self.inline_function(fn, value, env, st, target=targets[0])
+        if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call):
+            fn = self.object_function(st.value, env)
+            if fn is not None:
+                return self.inline_function(fn, st.value, env, st, target=None)
         if isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Attribute):
             o = self.obj(st.value.func.value, env)  # `obj.method(...)` as a statement: no value
             fdef = o.methods.get(st.value.func.attr) if o is not None else None
@@ -156,6 +165,15 @@ class _Expand:
         if isinstance(node, (ast.BoolOp, ast.IfExp)) and self.has_call(node, env):
             raise self.err("a @pk.classtype method call inside `and` / `or` / `if else` is not supported",
                            node, hint="call it in a statement of its own first")
+        if isinstance(node, ast.Call) and self.object_function(node, env) is not None:
+            fn = self.object_function(node, env)
+            if self.returns_object(fn):
+                raise self.err(f"{fn.name} returns a @pk.classtype object, which can only be assigned to a name "
+                               "here", node, hint=f"write obj: T = {fn.name}(...) first")
+            self.count += 1
+            result = f"pk_ct{self.count}_result"
+            pre.extend(self.inline_function(fn, node, env, node, target=None, result=result))
+            return ast.copy_location(ast.Name(result, ast.Load()), node)
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             o = self.obj(node.func.value, env)
             if o is not None:
@@ -189,6 +207,74 @@ class _Expand:
             elif isinstance(value, list) and value and isinstance(value[0], ast.expr):
                 setattr(node, field, [self.expr(v, env, pre) for v in value])
         return node
+
+    # -- @pk.function calls that take or return objects: inlined (C++ passes objects by reference) --
+    def object_function(self, call: ast.Call, env: dict[str, Any]) -> Any:
+        """The @pk.function a call names when it takes an object or returns one, else None."""
+        from .frontends.python.kernel import Kernel
+        fn = self.lookup(call.func)
+        if not isinstance(fn, Kernel):
+            return None
+        if any(self.obj(a, env) is not None for a in call.args) or self.returns_object(fn):
+            return fn
+        return None
+
+    @staticmethod
+    def returns_object(fn: Any) -> bool:
+        """Whether a @pk.function is annotated to return a @pk.classtype object."""
+        ret = fn.tree.returns
+        return ret is not None and _Expand(fn.globals, fn.loc).classtype_of(ret) is not None
+
+    def inline_function(self, fn: Any, call: ast.Call, outer: dict[str, Any], at: ast.AST,
+                        target: ast.expr | None, result: str | None = None) -> list[ast.stmt]:
+        """A @pk.function's body where it is called: object arguments are the caller's objects (a field
+        the function assigns changes them, as C++'s by-reference parameters), the others assigned to
+        renamed locals; a returned object (`return C(...)`) is made as `target`."""
+        fdef = fn.tree
+        params = [a.arg for a in fdef.args.args]
+        pre: list[ast.stmt] = []
+        args = [self.arg(a, outer, pre) for a in call.args]
+        if len(args) != len(params) or call.keywords:
+            raise self.err(f"{fn.name} takes {len(params)} positional arguments", call)
+        self.count += 1
+        tag = f"pk_fn{self.count}_"
+        env: dict[str, Any] = {k: v for k, v in outer.items() if isinstance(k, tuple)}
+        out: list[ast.stmt] = pre
+        for p, a in zip(params, args):
+            passed = self.obj(a, outer)
+            if passed is not None:
+                env[p] = passed
+            else:
+                env[p] = tag + p
+                out.append(ast.Assign([ast.Name(tag + p, ast.Store())], a))
+        for n in ast.walk(fdef):  # the function's own locals
+            if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store) and n.id not in env:
+                env[n.id] = tag + n.id
+        body = copy.deepcopy(fdef.body)
+        ret_name = tag + "ret" if target is not None else result
+        if ret_name is not None:
+            body = self.tail(body, ret_name, fdef, None, where=fn.loc)
+        elif any(isinstance(n, ast.Return) and n.value is not None for s in body for n in ast.walk(s)):
+            raise self.err(f"{fn.name} returns a value, which is ignored here", call,
+                           hint=f"assign it: v = {fn.name}(...)")
+        if result is not None:
+            env[result] = result  # the value the caller reads
+        body = [s for s in body if not isinstance(s, ast.Expr) or not isinstance(s.value, ast.Constant)]
+        out.extend(self.block(body, env))
+        for s in out:
+            for n in ast.walk(s):
+                ast.copy_location(n, at)
+        outer.update({k: v for k, v in env.items() if isinstance(k, tuple)})
+        if target is not None:
+            made = env.get(tag + "ret")
+            if not isinstance(made, _Obj):
+                raise self.err(f"{fn.name} must end with `return C(...)` (a new @pk.classtype object) to be "
+                               "assigned here", call, hint="return a constructor call")
+            if not isinstance(target, ast.Name) or outer.get(target.id) is not None:
+                raise self.err("a @pk.classtype object returned by a function can only be assigned to a new name",
+                               target, hint="use another name")
+            outer[target.id] = made
+        return out
 
     def inline(self, o: _Obj, fdef: ast.FunctionDef, args: list[ast.expr], call: ast.AST,
                outer: dict[str, Any], at: ast.AST, result: str | None) -> list[ast.stmt]:
@@ -241,30 +327,46 @@ class _Expand:
             out.extend(self.stmt(st, env))
         return out
 
-    def tail(self, body: list[ast.stmt], result: str, fdef: ast.FunctionDef, cls: type) -> list[ast.stmt]:
-        """`return v` at the end (or at the end of both branches of a final if) as `result = v`."""
+    def tail(self, body: list[ast.stmt], result: str, fdef: ast.FunctionDef, cls: type | None,
+             where: Callable[[ast.AST], SourceLocation] | None = None) -> list[ast.stmt]:
+        """`return v` at the end (or at the end of both branches of a final if) as `result = v`
+        (`cls`: the method's class; else `where` locates the @pk.function's nodes)."""
+        def err(msg: str, node: ast.AST, hint: str | None = None) -> HpcirError:
+            return KernelSyntaxError(msg, where(node), hint) if where is not None else self.err(msg, node, hint, cls)
+        name = f"{cls.__name__}.{fdef.name}" if cls is not None else fdef.name
         *head, last = body or [ast.Pass()]
         for s in head:
             for n in ast.walk(s):
                 if isinstance(n, ast.Return):
-                    raise self.err("a @pk.classtype method inlined in a kernel may return only at its end "
-                                   "(or at the end of both branches of its last if)", n,
-                                   hint="assign a local and return it once", cls=cls)
+                    raise err(f"{name}, inlined in a kernel, may return only at its end "
+                              "(or at the end of both branches of its last if)", n,
+                              hint="assign a local and return it once")
         if isinstance(last, ast.Return) and last.value is not None:
             return head + [ast.copy_location(ast.Assign([ast.Name(result, ast.Store())], last.value), last)]
         if isinstance(last, ast.If) and last.orelse:
-            last.body = self.tail(last.body, result, fdef, cls)
-            last.orelse = self.tail(last.orelse, result, fdef, cls)
+            last.body = self.tail(last.body, result, fdef, cls, where)
+            last.orelse = self.tail(last.orelse, result, fdef, cls, where)
             return head + [last]
-        raise self.err(f"{cls.__name__}.{fdef.name} is used as a value and must end with `return value`", last,
-                       cls=cls)
+        raise err(f"{name} is used as a value and must end with `return value`", last)
 
 
 def expand(tree: ast.FunctionDef, names: Any, loc: Callable[[ast.AST], SourceLocation]) -> bool:
     """Replace the @pk.classtype objects of a kernel's AST (in place); True when there were any."""
     ex = _Expand(names, loc)
-    if not any(isinstance(n, ast.Call) and ex.classtype_of(n.func) is not None for n in ast.walk(tree)):
+    if not any(isinstance(n, ast.Call) and (ex.classtype_of(n.func) is not None or _object_signature(ex, n.func))
+               for n in ast.walk(tree)):
         return False
     tree.body = ex.block(tree.body, {})
     ast.fix_missing_locations(tree)
     return True
+
+
+def _object_signature(ex: _Expand, func: ast.expr) -> bool:
+    """Whether a call names a @pk.function with a @pk.classtype parameter or return annotation."""
+    from .frontends.python.kernel import Kernel
+    fn = ex.lookup(func)
+    if not isinstance(fn, Kernel):
+        return False
+    own = _Expand(fn.globals, fn.loc)
+    notes = [a.annotation for a in fn.tree.args.args if a.annotation is not None] + [fn.tree.returns]
+    return any(n is not None and own.classtype_of(n) is not None for n in notes)

@@ -9,14 +9,20 @@ from __future__ import annotations
 import ast
 import contextlib
 import copy
+import functools
 import hashlib
 import math
+import types
 from collections.abc import Iterator, Mapping
 from typing import Any, Callable
 
 from hpcir.core.errors import HpcirError, KernelSyntaxError, user_call_site
 
-from .frontends.python.kernel import Kernel, kernel
+import numpy as np
+
+from .frontends.python.annotations import annotation_to_type
+from .frontends.python.intrinsics import printf
+from .frontends.python.kernel import Kernel
 from .pykokkos_rewrite import rewrite
 
 
@@ -122,7 +128,41 @@ class BoundMethod:
         return f"<pk workunit {type(self.obj).__name__}.{self.method.__name__}>"
 
 
-class FunctorKernel(Kernel):
+# C++ type names PyKokkos' translator accepts bare in annotations (`pk.ScratchView1D[double]`): read as
+# these dtypes where the kernel's module does not define the name itself.
+_CPP_NAMES = {"double": np.float64, "int8_t": np.int8, "int16_t": np.int16, "int32_t": np.int32,
+              "int64_t": np.int64, "uint8_t": np.uint8, "uint16_t": np.uint16, "uint32_t": np.uint32,
+              "uint64_t": np.uint64}
+
+
+class _ClasstypeNotes:
+    """Annotations naming a @pk.classtype (`def f(self, p: Particle) -> Particle`) have no kernel type:
+    calls passing or returning objects are inlined (pykokkos_classtypes), so they are never compiled.
+    Bare C++ type names (`double`) are read as PyKokkos reads them (_CPP_NAMES)."""
+
+    def _eval_annotation(self, node: ast.expr) -> Any:
+        fn_globals = self.fn.__globals__  # type: ignore[attr-defined]
+        if isinstance(node, ast.Name):
+            value = fn_globals.get(node.id)
+            if isinstance(value, type) and hasattr(value, "__pk_classtype__"):
+                return None
+        closure = dict(self.globals.closure())  # type: ignore[attr-defined]
+        cpp = {n.id: _CPP_NAMES[n.id] for n in ast.walk(node) if isinstance(n, ast.Name) and n.id in _CPP_NAMES
+               and n.id not in fn_globals and n.id not in closure}
+        if cpp:
+            value = eval(compile(ast.Expression(node), self.filename, "eval"), fn_globals,  # type: ignore[attr-defined]  # noqa: S307
+                         {**cpp, **closure})
+            kt = annotation_to_type(value)
+            if kt is not None:
+                return kt
+        return super()._eval_annotation(node)  # type: ignore[misc]
+
+
+class PkKernel(_ClasstypeNotes, Kernel):
+    """A standalone @pk.workunit or @pk.function (annotations read as PyKokkos reads them)."""
+
+
+class FunctorKernel(_ClasstypeNotes, Kernel):
     """A method translated into a kernel: `self` dropped, each `self.x` a parameter after the others."""
 
     def __init__(self, method: Method, cls: type, building: tuple[str, ...] = ()) -> None:
@@ -191,7 +231,9 @@ class FunctorKernel(Kernel):
                 return node
 
         tree.body = [Rewrite().visit(s) for s in tree.body]
-        tree = rewrite(tree, self.globals, self.loc) or tree
+        # The called @pk.functions are visible to the rewrite: those taking or returning
+        # @pk.classtype objects are inlined (pykokkos_classtypes).
+        tree = rewrite(tree, _Overlay(calls, self.globals), self.loc) or tree
         self.cpp_conversions = True
         for a in ast.walk(tree):  # annotations and defaults may not mention self
             if isinstance(a, ast.arg) and a.annotation is not None and any(
@@ -207,6 +249,7 @@ class FunctorKernel(Kernel):
         self.global_names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
         self._written = None
         self._index_rank = None
+
 
 
 _PK_SPELLING = (("@hpcir.kernel", "@pk.workunit"), ("hpcir.kernel", "pk.workunit"), ("hpcir.", "pk."))
@@ -242,6 +285,7 @@ def with_math_names(k: Any) -> Any:
         tree = rewrite(k.tree, k.globals, k.loc)
         if tree is not None:
             k.tree = tree
+            k.params = [k._param(a) for a in k._all_args()]  # accumulators may have been split by field
             k.global_names = sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)})
             k._written, k._index_rank = None, None
     return k
@@ -256,7 +300,7 @@ def workunit(fn: Callable[..., Any] | None = None, **options: Any) -> Any:
     if _is_method(fn):
         return Method(fn, "workunit")
     with pk_errors():
-        return with_math_names(kernel(fn, **options))
+        return with_math_names(fn if isinstance(fn, Kernel) else PkKernel(fn, **options))
 
 
 def function(fn: Callable[..., Any]) -> Any:
@@ -264,7 +308,7 @@ def function(fn: Callable[..., Any]) -> Any:
     if _is_method(fn):
         return Method(fn, "function")
     with pk_errors():
-        return with_math_names(kernel(fn))
+        return with_math_names(fn if isinstance(fn, Kernel) else PkKernel(fn))
 
 
 def _is_method(fn: Any) -> bool:
@@ -286,7 +330,19 @@ def functor(cls: type | None = None, **view_info: Any) -> Any:
 
 
 def main(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """@pk.main: the method pk.execute runs on a workload object."""
+    """@pk.main: the method pk.execute runs on a workload object (as Python; a bare `printf` in it is
+    pk.printf, as in the C++ PyKokkos translates it to)."""
+    if "printf" in fn.__code__.co_names:
+        plain = fn
+
+        @functools.wraps(plain)
+        def fn(*args: Any, **kwargs: Any) -> Any:
+            run = plain
+            if "printf" not in plain.__globals__:  # the module's own printf, if it defines one, wins
+                # A copy of the module's names taken at the call, so later definitions are seen too.
+                run = types.FunctionType(plain.__code__, {**plain.__globals__, "printf": printf}, plain.__name__,
+                                         plain.__defaults__, plain.__closure__)
+            return run(*args, **kwargs)
     fn.__pk_main__ = True  # type: ignore[attr-defined]
     return fn
 

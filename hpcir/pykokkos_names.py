@@ -81,8 +81,8 @@ class DType(metaclass=_DTypeMeta):
 
     @property
     def value(self) -> type:
-        """The NumPy scalar type, as `DataType.<name>.value`."""
-        return self.dtype.type
+        """The NumPy scalar type, as `DataType.<name>.value` (np.int64 for a long long view too)."""
+        return _CANONICAL.get(self.dtype.char, self.dtype.type)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.dtype, name)
@@ -144,6 +144,13 @@ def _host_space(space: Any) -> None:
                          hint="leave space= out (pk.HostSpace); for GPU memory pass cupy arrays to the launch")
 
 
+# pk.View(shape, pk.int64 / pk.uint64) holds C's long long / unsigned long long, as PyKokkos' views
+# (its binding's int64_t): the same dtype for NumPy (== np.int64, name "int64", same arithmetic), whose
+# elements are numpy.longlong / ulonglong scalars as PyKokkos' are.
+_LONG_LONG = {np.dtype(np.int64).char: np.dtype(np.longlong), np.dtype(np.uint64).char: np.dtype(np.ulonglong)}
+_CANONICAL = {np.dtype(np.longlong).char: np.int64, np.dtype(np.ulonglong).char: np.uint64}
+
+
 def _dtype(dtype: Any) -> np.dtype:
     st = to_scalar(dtype)
     if st is not None:
@@ -183,6 +190,16 @@ class PkArray(np.ndarray):
         np.ndarray.dtype.__set__(self, np.dtype(value))
 
     @property
+    def data(self) -> Any:
+        """NumPy's buffer of the elements; assigning an array copies its values in (PyKokkos' `v.data = a`,
+        converted to the element type as Kokkos does: float to int truncates)."""
+        return np.ndarray.data.__get__(self)
+
+    @data.setter
+    def data(self, values: Any) -> None:
+        np.copyto(self, np.asarray(values), casting="unsafe")
+
+    @property
     def space(self) -> MemorySpace:
         """Always HostSpace: pk views are host arrays."""
         return MemorySpace.HostSpace
@@ -199,7 +216,7 @@ class View(_View):
             raise HpcirError(f"{cls.__name__} needs a shape of rank {cls.rank}, got {shape}", user_call_site())
         chosen = Layout(layout) if layout is not None else None
         order = "F" if chosen is Layout.LayoutLeft else "C"
-        out = np.zeros(shape, dtype=_dtype(dtype), order=order).view(PkArray)
+        out = np.zeros(shape, dtype=_LONG_LONG.get(_dtype(dtype).char, _dtype(dtype)), order=order).view(PkArray)
         out._pk_layout = chosen
         return out
 
@@ -246,6 +263,29 @@ class Timer:
 Sum, Prod, Min, Max, LAnd, LOr, BAnd, BOr = "sum", "prod", "min", "max", "land", "lor", "band", "bor"
 # Value-and-location reducers: the workunit takes two accumulators (value, index), as hpcir's maxloc.
 MaxLoc, MinLoc = "maxloc", "minloc"
+
+
+# Kokkos::MinMax and MinMaxLoc: the workunit's accumulator has the fields of Kokkos' MinMaxScalar /
+# MinMaxLocScalar (`acc.min_val`, ...; pykokkos_accfields), or it takes one pk.Acc per field in that order.
+MinMax = ("min", "max")
+MinMaxLoc = ("minloc", "minloc", "maxloc", "maxloc")
+
+
+class MinMaxScalar(NamedTuple):
+    """The result of a pk.MinMax reduction, with Kokkos::MinMaxScalar's field names."""
+
+    min_val: Any
+    max_val: Any
+
+
+class MinMaxLocScalar(NamedTuple):
+    """The result of a pk.MinMaxLoc reduction, with Kokkos::MinMaxLocScalar's field names (in the order
+    the workunit's accumulators take them)."""
+
+    min_val: Any
+    min_loc: int
+    max_val: Any
+    max_loc: int
 
 
 class ValLoc(NamedTuple):

@@ -14,7 +14,9 @@
   indexed (`row[k]`, loads and stores) or asked `row.extent(d)`: each use becomes an element of `A`
   (`A[j, k]`), the ints and slice starts bound to locals where the subview is made, so later changes
   of `j` do not move it. Other uses are left alone, and the kernel frontend reports them;
-- `@pk.classtype` objects made in the kernel: one local per field, methods inlined (pykokkos_classtypes).
+- `@pk.classtype` objects made in the kernel: one local per field, methods inlined (pykokkos_classtypes);
+- `acc.min_val`, `acc.max_loc`, `acc.val`, ... of a pk.MinMax / MinMaxLoc / MaxLoc / MinLoc accumulator: one
+  accumulator per field (pykokkos_accfields).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from .pykokkos_accfields import split_field_accumulators
 from .pykokkos_classtypes import expand
 
 
@@ -285,6 +288,7 @@ def rewrite(tree: ast.FunctionDef, names: Any = None,
     """A rewritten copy of a kernel's AST, or None when nothing needed rewriting (`names`: the kernel's
     free names, to find @pk.classtype classes; `loc`: the location of a node, for errors)."""
     fresh = copy.deepcopy(tree)
+    fields = split_field_accumulators(fresh)
     objects = names is not None and loc is not None and expand(fresh, names, loc)
     md = _MDRanges()
     fresh.body = md.block(fresh.body, {})
@@ -298,7 +302,7 @@ def rewrite(tree: ast.FunctionDef, names: Any = None,
     subviews = _Subviews(fresh)
     if subviews.subs:
         fresh.body = [x for s in fresh.body for x in _as_list(subviews.visit(s))]
-    return fresh if objects or r.changed or lists or subviews.subs else None
+    return fresh if fields or objects or r.changed or lists or subviews.subs else None
 
 
 def _as_list(x: ast.AST | list[ast.AST]) -> list[ast.AST]:

@@ -118,7 +118,8 @@ def _launch_elementwise(name: str, expr: str, ufunc: Any, arrays: list[np.ndarra
     with np.errstate(all="ignore"):
         rtype = ufunc(*(np.ones(1, a.dtype) for a in arrays)).dtype  # NumPy's promotion rules only
     for a in arrays:
-        if scalar_from_numpy(a.dtype) is None:
+        # uint64: kernels compute it as C++ does (uint64 with int64 is uint64), NumPy as float64.
+        if scalar_from_numpy(a.dtype) is None or a.dtype == np.uint64:
             raise HpcirError(f"pk.{name} on {a.dtype} views is not supported", user_call_site(),
                              hint="use views of pk.double, pk.float, pk.int8..pk.int64, pk.uint8..pk.uint32 or pk.bool")
     if scalar_from_numpy(rtype) is None and out is None:  # NumPy's sqrt of int8 is float16

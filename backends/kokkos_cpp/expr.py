@@ -287,6 +287,8 @@ def _cast(em: FunctionEmitter, op: Operation) -> None:
         expr = f"static_cast<{to}>({em.get(src)} ? -1 : 0)"
     elif op.name in ("arith.extui", "arith.uitofp", "arith.index_castui"):
         expr = f"static_cast<{to}>(hpcir::u({x}))"
+    elif op.name == "arith.fptoui":  # through the unsigned type: a double >= 2^63 has no int64_t value
+        expr = f"static_cast<{to}>(static_cast<std::make_unsigned_t<{to}>>({x}))"
     else:
         expr = f"static_cast<{to}>({x})"
     if cpp_type(src.type) == to and op.name != "arith.bitcast":

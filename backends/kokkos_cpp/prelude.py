@@ -609,6 +609,42 @@ struct min_loc : Kokkos::MinLoc<T, int64_t, Space> {
     v.loc = Kokkos::reduction_identity<int64_t>::min();
   }
 };
+template <class T, class Space = Kokkos::HostSpace>
+struct min_max_loc : Kokkos::MinMaxLoc<T, int64_t, Space> {
+  // minloc and maxloc together (Kokkos' MinMaxLoc), with the identities and ties of min_loc / max_loc
+  // (`dst.min_loc > src.min_loc`, not `src.min_loc < ...`: that would open hpcir::min_loc's template list).
+  using reducer = min_max_loc;
+  using value_type = Kokkos::MinMaxLocScalar<T, int64_t>;
+  using Kokkos::MinMaxLoc<T, int64_t, Space>::MinMaxLoc;
+  KOKKOS_INLINE_FUNCTION void join(value_type& dst, const value_type& src) const {
+    if (src.min_val < dst.min_val || (src.min_val == dst.min_val && dst.min_loc > src.min_loc)) {
+      dst.min_val = src.min_val;
+      dst.min_loc = src.min_loc;
+    }
+    if (src.max_val > dst.max_val || (src.max_val == dst.max_val && dst.max_loc > src.max_loc)) {
+      dst.max_val = src.max_val;
+      dst.max_loc = src.max_loc;
+    }
+  }
+#if KOKKOS_VERSION < 40000
+  KOKKOS_INLINE_FUNCTION void join(volatile value_type& dst, const volatile value_type& src) const {
+    if (src.min_val < dst.min_val || (src.min_val == dst.min_val && dst.min_loc > src.min_loc)) {
+      dst.min_val = src.min_val;
+      dst.min_loc = src.min_loc;
+    }
+    if (src.max_val > dst.max_val || (src.max_val == dst.max_val && dst.max_loc > src.max_loc)) {
+      dst.max_val = src.max_val;
+      dst.max_loc = src.max_loc;
+    }
+  }
+#endif
+  KOKKOS_INLINE_FUNCTION void init(value_type& v) const {
+    v.min_val = highest_value<T>();
+    v.max_val = lowest_value<T>();
+    v.min_loc = Kokkos::reduction_identity<int64_t>::min();
+    v.max_loc = Kokkos::reduction_identity<int64_t>::min();
+  }
+};
 
 // Host reductions and sum scans over a 1-D range, vectorised (docs/reductions-and-scans.md). Each
 // index of the launch's policy is a block of `lane_block` indices; a block runs the user's functor

@@ -67,7 +67,7 @@ class Reduction:
     struct_name: str = ""
     value_name: str = ""
     members: list[str] | None = None  # the value struct's member names (v0, v1, ... when None)
-    loc: bool = False  # maxloc / minloc: struct_name is hpcir::max_loc<T> (a Kokkos::MaxLoc), value a ValLocScalar
+    loc: bool = False  # maxloc / minloc (/ both): struct_name is hpcir::max_loc<T> (a Kokkos::MaxLoc), ... a ValLocScalar
 
     def member(self, k: int) -> str:
         """The value struct's member holding accumulator `k`."""
@@ -87,6 +87,12 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
          inits: Sequence[SSAValue], join: Region | None) -> tuple[Reduction, list[str]]:
     """Choose built-in or struct reducer; emit the struct if needed. Returns (plan, reducer ctor captures)."""
     types = [cpp_type(r.type) for r in results]
+    if tuple(kinds) == MINMAXLOC_KINDS:
+        # Kokkos' own MinMaxLoc (hpcir::min_max_loc: ties to the lower index); results in
+        # (min value, its index, max value, its index) order.
+        return Reduction(list(kinds), types, False, f"hpcir::min_max_loc<{types[0]}>",
+                         f"Kokkos::MinMaxLocScalar<{types[0]}, int64_t>", ["min_val", "min_loc", "max_val", "max_loc"],
+                         loc=True), []
     if kinds and kinds[0] in LOC_KINDS:
         # Kokkos' own value-and-location reducer; hpcir::max_loc only adds ties to the lower index.
         helper = f"hpcir::{kinds[0][:3]}_loc<{types[0]}>"
@@ -159,6 +165,7 @@ def plan(em: FunctionEmitter, base: str, kinds: Sequence[str], results: Sequence
 
 
 LOC_KINDS = (ReducerKind.MAXLOC.value, ReducerKind.MINLOC.value)
+MINMAXLOC_KINDS = (ReducerKind.MINLOC.value,) * 2 + (ReducerKind.MAXLOC.value,) * 2
 
 
 def _member_names(results: Sequence[SSAValue]) -> list[str] | None:

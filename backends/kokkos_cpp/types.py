@@ -19,6 +19,7 @@ _SCALARS: dict[str, tuple[str, str]] = {
     "i32": ("int32_t", "int32"),
     "i16": ("int16_t", "int16"),
     "i8": ("int8_t", "int8"),
+    "u64": ("uint64_t", "uint64"),
     "u32": ("uint32_t", "uint32"),
     "u16": ("uint16_t", "uint16"),
     "u8": ("uint8_t", "uint8"),

@@ -217,17 +217,15 @@ def atomic_call(self: Any, tag: str, node: ast.Call, want_value: bool) -> TV | N
                        idx_node)
     idx = [self.to_index(self.as_int(n)) for n in idx_nodes]
     et = view.ty.dtype
-    from hpcir.dialects.kokkos_data_ops import ATOMIC_FETCH_KINDS, INTEGER_ONLY_ATOMICS, AtomicFetchOp
+    from hpcir.dialects.kokkos_data_ops import ATOMIC_FETCH_KINDS, INTEGER_ONLY_ATOMICS, UNSIGNED_ATOMICS, AtomicFetchOp
     if et.is_complex:
         return _complex_atomic(self, tag, kind, view, idx, node, fetch or want_value)
-    if et.is_unsigned:
-        raise self.err(KernelTypeError, f"{tag} on a view of {et}: atomics on unsigned views are not supported", node,
-                       hint="use a view of int32 or int64")
     val = self.convert(self.scalar(node.args[2]), et)
     if et.is_bool:
         raise self.err(KernelTypeError, f"{tag} is not defined on bool views", node)
-    if kind in ATOMIC_FETCH_KINDS:  # no memref.atomic_rmw kind: Kokkos' own atomic_fetch_<kind>
-        if kind in INTEGER_ONLY_ATOMICS and not et.is_int:
+    if kind in ATOMIC_FETCH_KINDS or (et.is_unsigned and kind in UNSIGNED_ATOMICS):
+        # no memref.atomic_rmw kind (or an unsigned view): Kokkos' own atomic_fetch_<kind>
+        if kind in INTEGER_ONLY_ATOMICS and not (et.is_int or et.is_unsigned):
             raise self.err(KernelTypeError, f"{tag} needs an integer view, not {et}", node)
         fetched = self.emit(AtomicFetchOp(kind, val.ssa, view.ssa, idx))
         return TV(fetched.results[0], et) if fetch or want_value else None

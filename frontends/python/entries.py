@@ -235,8 +235,10 @@ class ModuleBuilder:
         init = [low.const(identity(kind, t), t).ssa for kind, t, _ in accs]
         r = spec.rank
         if accs and accs[0][0] in LOC_REDUCERS:
-            value, loc = loc_identities(accs[0][0], accs[0][1])
-            init = [low.const(value, accs[0][1]).ssa, low.const(loc, I64).ssa]
+            init = []
+            for kind, t, _ in accs[::2]:  # (value, index) pairs: one, or minloc's then maxloc's
+                value, loc = loc_identities(kind, t)
+                init += [low.const(value, t).ssa, low.const(loc, I64).ssa]
             op = kk.ParallelReduceOp(name, kk.RangePolicyAttr(), bounds[:2], init, [k for k, _, _ in accs], es)
         elif spec.kind == "scan":
             op = kk.ParallelScanOp(name, bounds[0], bounds[1], init[0], spec.reducer, es)
@@ -295,13 +297,22 @@ def _checked_accumulators(spec: LaunchSpec) -> list[tuple[str, ScalarType, str |
             raise KernelTypeError(f"reducer {kind!r} is not defined on {t} accumulators ({what})", k.loc(node),
                                   hint=_reducer_hint(kind, t))
         out.append((kind, t, name))
-    if out and out[0][0] in LOC_REDUCERS and out[1][1] != I64:
+    for at in range(1, len(out), 2) if out and out[0][0] in LOC_REDUCERS else ():
+        if out[at][1] == I64:
+            continue
+        k, kind = spec.kernel, out[at][0]
+        node = next((p.node for p in k.params if p.name == out[at][2]), k.tree)
+        nth = {1: "second", 3: "fourth"}[at]
+        raise KernelTypeError(f"the {nth} accumulator of a {kind} reduction is the index of the "
+                              f"{'largest' if kind == 'maxloc' else 'smallest'} value and must be an int, "
+                              f"not {out[at][1]} (`{out[at][2]}`)", k.loc(node),
+                              hint=f"annotate it `{out[at][2]}: hpcir.Acc[int]`")
+    if len(out) == 4 and out[0][1] != out[2][1]:
         k = spec.kernel
-        node = next((p.node for p in k.params if p.name == out[1][2]), k.tree)
-        raise KernelTypeError(f"the second accumulator of a {out[0][0]} reduction is the index of the "
-                              f"{'largest' if out[0][0] == 'maxloc' else 'smallest'} value and must be an int, "
-                              f"not {out[1][1]} (`{out[1][2]}`)", k.loc(node),
-                              hint=f"annotate it `{out[1][2]}: hpcir.Acc[int]`")
+        node = next((p.node for p in k.params if p.name == out[2][2]), k.tree)
+        raise KernelTypeError(f"the smallest and the largest value of a minloc-and-maxloc reduction have one type, "
+                              f"not {out[0][1]} (`{out[0][2]}`) and {out[2][1]} (`{out[2][2]}`)", k.loc(node),
+                              hint=f"annotate both Acc[{out[0][1]}]")
     return out
 
 

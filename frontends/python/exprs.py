@@ -15,7 +15,7 @@ from xdsl.ir import Block, Region, SSAValue
 from hpcir.core.errors import KernelSyntaxError, KernelTypeError
 from hpcir.dialects.arith_ext import RemFOp
 
-from .types import BOOL, C128, F32, F64, I32, I64, LocalArrayType, ScalarType, ViewType, complex_of
+from .types import BOOL, C128, F32, F64, I32, I64, U64, LocalArrayType, ScalarType, ViewType, complex_of
 from .values import TV, ComplexToRealError, Emitter, is_scalar, join_types
 
 # math.<fn> with one float argument → math dialect op
@@ -174,6 +174,13 @@ class ExprMixin(Emitter):
             if isinstance(node.op, ast.USub):
                 return TV(self.emit(cplx.NegOp(v.ssa)).results[0], v.ty, v.weak)
             raise self.err(KernelTypeError, f"`{ast.unparse(node)}`: ~ is not defined on complex numbers", node)
+        if v.ty == U64 and isinstance(node.op, (ast.USub, ast.Invert)):  # C++: modulo 2^64, still uint64_t
+            x = self.signless(v)
+            if isinstance(node.op, ast.USub):
+                r = self.emit(arith.SubiOp(self.const(0, I64).ssa, x)).results[0]
+            else:
+                r = self.emit(arith.XOrIOp(x, self.const(-1, I64).ssa)).results[0]
+            return self.from_signless(r, U64, v.weak)
         if isinstance(node.op, ast.USub):
             if v.ty.is_float:
                 return TV(self.emit(arith.NegfOp(v.ssa)).results[0], v.ty, v.weak)
@@ -199,9 +206,11 @@ class ExprMixin(Emitter):
         if isinstance(op, ast.Pow):
             return self.power(a, b, node)
         t = join_types(a, b)
+        if t == U64 and not isinstance(op, ast.Div):
+            return self.u64_binop(op, a, b, node)
         if (t.is_int or t.is_unsigned) and t.bits < 32:  # C++'s integer promotion: 8/16-bit operands compute as int
             t = I32
-        elif t.is_unsigned:  # uint32 values compute exactly as int64
+        elif t.is_unsigned and t != U64:  # uint32 values compute exactly as int64
             t = I64
         weak = a.weak and b.weak
         if t.is_complex:
@@ -250,6 +259,30 @@ class ExprMixin(Emitter):
                 radj = self.emit(arith.SelectOp(diff, self.emit(arith.AddiOp(r, y)).results[0], r)).results[0]
                 return TV(self.emit(arith.SelectOp(nz, radj, r)).results[0], t, weak)
         raise self.err(KernelSyntaxError, f"operator in `{ast.unparse(node)}` is not supported", node)
+
+    def signless(self, v: TV) -> SSAValue:
+        """A u64 value's bits as a signless i64 (arith's operations take signless integers)."""
+        from xdsl.dialects.builtin import UnrealizedConversionCastOp
+        return self.emit(UnrealizedConversionCastOp.get([self.convert(v, U64).ssa], [I64.mlir()])).results[0]
+
+    def from_signless(self, x: SSAValue, t: ScalarType, weak: bool = False) -> TV:
+        """A signless i64 holding a u64 value, typed u64 again."""
+        from xdsl.dialects.builtin import UnrealizedConversionCastOp
+        return TV(self.emit(UnrealizedConversionCastOp.get([x], [t.mlir()])).results[0], t, weak)
+
+    def u64_binop(self, op: ast.operator, a: TV, b: TV, node: ast.AST) -> TV:
+        """`a op b` in uint64_t, as C++ computes it: wrapping +, -, *, <<; unsigned //, %, >> (divui,
+        remui, shrui: Python's floor division and modulo agree with them on values >= 0)."""
+        x, y = self.signless(a), self.signless(b)
+        table = {ast.Add: arith.AddiOp, ast.Sub: arith.SubiOp, ast.Mult: arith.MuliOp, ast.BitAnd: arith.AndIOp,
+                 ast.BitOr: arith.OrIOp, ast.BitXor: arith.XOrIOp, ast.LShift: arith.ShLIOp, ast.RShift: arith.ShRUIOp,
+                 ast.FloorDiv: arith.DivUIOp, ast.Mod: arith.RemUIOp}
+        if type(op) not in table:
+            raise self.err(KernelSyntaxError, f"operator in `{ast.unparse(node)}` is not supported", node)
+        if isinstance(op, (ast.FloorDiv, ast.Mod)):
+            self.check_divisor(y, I64, node, "integer division or modulo by zero" if isinstance(op, ast.FloorDiv)
+                               else "integer modulo by zero")
+        return self.from_signless(self.emit(table[type(op)](x, y)).results[0], U64, a.weak and b.weak)
 
     def check_divisor(self, y: SSAValue, t: ScalarType, node: ast.AST, message: str) -> None:
         """`cf.assert y != 0` before an integer `//` or `%` (none for a non-zero constant divisor).
@@ -382,8 +415,13 @@ class ExprMixin(Emitter):
                 result = c if result is None else TV(self.emit(arith.AndIOp(result.ssa, c.ssa)).results[0], BOOL)
                 left = right
                 continue
-            x, y = self.convert(left, t).ssa, self.convert(right, t).ssa
-            cmp = arith.CmpfOp(x, y, CMPF[type(op)]) if t.is_float else arith.CmpiOp(x, y, CMPI[type(op)])
+            if t == U64:  # unsigned order: cmpi ult, ule, ...
+                x, y = self.signless(left), self.signless(right)
+                cmp = arith.CmpiOp(x, y, CMPI[type(op)].replace("s", "u", 1) if CMPI[type(op)][0] == "s"
+                                   else CMPI[type(op)])
+            else:
+                x, y = self.convert(left, t).ssa, self.convert(right, t).ssa
+                cmp = arith.CmpfOp(x, y, CMPF[type(op)]) if t.is_float else arith.CmpiOp(x, y, CMPI[type(op)])
             c = TV(self.emit(cmp).results[0], BOOL)
             result = c if result is None else TV(self.emit(arith.AndIOp(result.ssa, c.ssa)).results[0], BOOL)
             left = right
@@ -500,6 +538,8 @@ class ExprMixin(Emitter):
                 return TV(self.emit(cplx.AbsOp(v.ssa)).results[0], v.ty.real_type, v.weak)
             if v.ty.is_float:
                 return TV(self.emit(mmath.AbsFOp(v.ssa)).results[0], v.ty, v.weak)
+            if v.ty.is_unsigned:
+                return v  # never negative
             v = self.convert(v, I64 if v.ty.is_bool else v.ty)
             return TV(self.emit(mmath.AbsIOp(v.ssa)).results[0], v.ty, v.weak)
         if name in ("min", "max"):
@@ -513,6 +553,11 @@ class ExprMixin(Emitter):
                                    hint=f"compare abs(z), z.real or z.imag: {name}(abs(a), abs(b))")
                 t = join_types(acc, b)
                 t = I64 if t.is_bool else t
+                if t == U64:  # unsigned order, on the signless bits (maxui / minui)
+                    x, y = self.signless(acc), self.signless(b)
+                    op = arith.MinUIOp(x, y) if name == "min" else arith.MaxUIOp(x, y)
+                    acc = self.from_signless(self.emit(op).results[0], U64, acc.weak and b.weak)
+                    continue
                 x, y = self.convert(acc, t).ssa, self.convert(b, t).ssa
                 # Floats: NumPy's np.maximum / np.minimum, not Python's order-dependent max/min: a nan
                 # argument gives nan whatever its position (arith.maximumf, IEEE 754-2019 maximum;

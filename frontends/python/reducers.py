@@ -13,6 +13,8 @@ REDUCERS = ("sum", "prod", "min", "max", "land", "lor", "band", "bor", "maxloc",
 # Value-and-location reducers: they take two accumulators, the value and its int64 index
 # (Kokkos::MaxLoc / MinLoc; ties go to the lowest index, as numpy.argmax).
 LOC_REDUCERS = ("maxloc", "minloc")
+# Kokkos::MinMaxLoc: a minloc pair then a maxloc pair (min value, its index, max value, its index).
+MINMAXLOC = ("minloc", "minloc", "maxloc", "maxloc")
 LOC_NONE = 2**63 - 1  # the location's identity (Kokkos' reduction_identity<int64_t>::min()): no index yet
 _INT_LIMITS = {I64: (-(2**63), 2**63 - 1), I32: (-(2**31), 2**31 - 1)}
 

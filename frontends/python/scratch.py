@@ -283,8 +283,12 @@ def team_scratch(self: Any, node: ast.expr, kind: str, annotated: ViewType | Non
             raise self.err(KernelTypeError, "team_scratch() is a method of the team member", scr.func.value)
         level_node = scr.args[0]
         size_nodes = list(node.args[1:])
-        if len(size_nodes) != rank:
+        if size_nodes and len(size_nodes) != rank:
             raise self.err(KernelTypeError, f"{what} takes {rank} size(s), got {len(size_nodes)}", node)
+        if not size_nodes:  # as Kokkos' View(team.team_scratch(level)): every extent 0, no element
+            size_nodes = [ast.copy_location(ast.Constant(0), node) for _ in range(rank)]
+            for n in size_nodes:
+                n.no_extent = True  # type: ignore[attr-defined]
         dtype = annotated.dtype if annotated is not None else F64
     level = 0
     if level_node is not None:
@@ -313,6 +317,13 @@ def team_scratch(self: Any, node: ast.expr, kind: str, annotated: ViewType | Non
 def _scratch_size(self: Any, node: ast.expr) -> Any:
     """A scratch extent as an `index`, computed before the launch (from arguments and constants)."""
     k = const_size(self, node)
+    if getattr(node, "no_extent", False):  # an extent-less pk.ScratchView (see team_scratch): sized 0 before the launch
+        saved_block = self.block
+        self.block = self.team_outer
+        try:
+            return self.const_index(0)
+        finally:
+            self.block = saved_block
     if k is not None and k < 1:
         raise self.err(KernelTypeError, f"a scratch view needs a positive size, got {k}", node,
                        hint="give every dimension at least one element")

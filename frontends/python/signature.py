@@ -12,7 +12,7 @@ from hpcir.core.errors import ArgumentError, KernelSyntaxError, KernelTypeError,
 
 from .entries import LaunchSpec
 from .kernel import Kernel
-from .reducers import LOC_REDUCERS, REDUCERS, default_type
+from .reducers import LOC_REDUCERS, MINMAXLOC, REDUCERS, default_type
 from .types import BOOL, C128, F64, I32, I64, AccType, KernelType, ScalarType, TeamMemberType, ViewType, scalar_from_numpy
 
 
@@ -145,13 +145,14 @@ def reduction_accumulators(kernel: Kernel, rank: int, team: bool, reducer: Any,
 def _loc_accumulators(kernel: Kernel, reducers: tuple[str, ...], annotated: list[str], n_idx: int, team: bool,
                       rank: int, call_site: SourceLocation | None) -> tuple[tuple[str, ...], int]:
     """maxloc / minloc: the kernel's only reducer, over two accumulators (value, int64 index), on a
-    1-D range; returns (kind, kind), 2."""
+    1-D range; returns (kind, kind), 2. MINMAXLOC (minloc and maxloc together) takes four."""
     kind = next(r for r in reducers if r in LOC_REDUCERS)
     node = next((p.node for p in kernel.params if annotated and p.name == annotated[0]), kernel.tree)
     example = (f"@hpcir.kernel(reducer={kind!r})\ndef {kernel.name}(i: int, best: hpcir.Acc[float], "
                f"at: hpcir.Acc[int], x: hpcir.View1D[float]):\n    if x[i] {'>' if kind == 'maxloc' else '<'} best:\n"
                "        best = x[i]\n        at = i")
-    if any(r != kind for r in reducers) or len(reducers) > 2:
+    pairs = 2 if tuple(reducers) == MINMAXLOC else 1  # minloc and maxloc together: Kokkos::MinMaxLoc
+    if pairs == 1 and (any(r != kind for r in reducers) or len(reducers) > 2):
         raise ArgumentError(f"reducer {kind!r} takes the kernel's two accumulators (the value and its index) and "
                             f"cannot be combined with other reducers: reducer={tuple(reducers)!r}", call_site,
                             hint=f"launch a separate reduction for the others, and write\n{example}")
@@ -160,12 +161,15 @@ def _loc_accumulators(kernel: Kernel, reducers: tuple[str, ...], annotated: list
         raise ArgumentError(f"reducer {kind!r} runs over a 1-D range, not over {where} (kernel {kernel.name})",
                             call_site, hint="flatten the index (i = row * ncols + col) and launch over "
                                             "range(nrows * ncols)")
-    names = annotated or [p.name for p in kernel.params[n_idx:n_idx + 2]]
-    if len(names) != 2:
-        raise ArgumentError(f"reducer {kind!r} needs two accumulators, the value and its index, but kernel "
+    names = annotated or [p.name for p in kernel.params[n_idx:n_idx + 2 * pairs]]
+    if len(names) != 2 * pairs:
+        what = ("four accumulators, the smallest value, its index, the largest value and its index" if pairs == 2
+                else "two accumulators, the value and its index")
+        raise ArgumentError(f"reducer {tuple(reducers) if pairs == 2 else kind!r} needs {what}, but kernel "
                             f"{kernel.name} has {len(names)}: {', '.join(names)} (at {kernel.loc(node)})",
-                            call_site, hint=f"write\n{example}")
-    return (kind, kind), 2
+                            call_site, hint=f"write\n{example}" if pairs == 1 else
+                            "annotate them lo: Acc[float], lo_at: Acc[int], hi: Acc[float], hi_at: Acc[int]")
+    return (MINMAXLOC if pairs == 2 else (kind, kind)), 2 * pairs
 
 
 def _check_no_return_value(kernel: Kernel, accs: list[str]) -> None:

@@ -31,7 +31,7 @@ class ScalarType:
 
     @property
     def is_unsigned(self) -> bool:
-        """True for u8/u16/u32: element types of views, computed with as int / int64 (see promote())."""
+        """True for u8/u16/u32 (element types of views, computed with as int / int64: see promote()) and u64."""
         return self.name.startswith("u")
 
     @property
@@ -82,11 +82,15 @@ I16 = ScalarType("i16", np.int16, "int16_t")
 I8 = ScalarType("i8", np.int8, "int8_t")
 # Unsigned 8-, 16- and 32-bit integers: element types of views. Their values are widened (zero-
 # extended) to int (8, 16 bits, as C++'s promotion) or int64 (32 bits: every value exact) before any
-# arithmetic, and converted back, wrapping, when stored. (uint64 has values int64 cannot hold.)
+# arithmetic, and converted back, wrapping, when stored. (uint64: U64 below.)
 U8 = ScalarType("u8", np.uint8, "uint8_t")
 U16 = ScalarType("u16", np.uint16, "uint16_t")
 U32 = ScalarType("u32", np.uint32, "uint32_t")
-SCALARS = (F64, F32, I64, I32, BOOL, C64, C128, I16, I8, U8, U16, U32)
+# Unsigned 64-bit integers compute as themselves (C++'s uint64_t): the frontend keeps their values
+# typed u64 and emits the unsigned operations (divui, remui, shrui, cmpi ult, uitofp, fptoui, maxui)
+# on the same bits as a signless i64; an operation with an int64 or narrower int is unsigned too.
+U64 = ScalarType("u64", np.uint64, "uint64_t")
+SCALARS = (F64, F32, I64, I32, BOOL, C64, C128, I16, I8, U8, U16, U32, U64)
 
 
 def scalar_from_numpy(dtype: np.dtype) -> ScalarType | None:
@@ -104,6 +108,8 @@ def promote(a: ScalarType, b: ScalarType) -> ScalarType:
     float64 or any int with complex64 is complex128)."""
     if a.is_complex or b.is_complex:
         return complex_promote(a, b)
+    if U64 in (a, b) and not (a.is_float or b.is_float):  # C++: uint64_t with any narrower or signed int
+        return U64
     if a == b:
         return I64 if a.is_bool else (I32 if (a.is_int or a.is_unsigned) and a.bits < 32 else
                                       (I64 if a.is_unsigned else a))

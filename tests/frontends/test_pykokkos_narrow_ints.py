@@ -72,13 +72,15 @@ def test_unsigned_views_against_numpy(seed):
     assert c2.dtype.value is np.uint32 and type(c2[0]) is np.uint32
 
 
-def test_unsigned_atomics_and_uint64_are_refused():
+def test_unsigned_atomics_and_a_uint64_mismatch():
     @pk.workunit
     def bump(i: int, v: pk.View1D[pk.uint16]):
         pk.atomic_add(v, [0], 1)
+        pk.atomic_max(v, [1], 65535 - i)  # unsigned order (Kokkos::atomic_fetch_max on uint16_t)
 
-    with pytest.raises(hpcir.HpcirError, match="atomics on unsigned views are not supported"):
-        pk.parallel_for(2, bump, v=np.zeros(1, np.uint16))
+    v = np.array([65534, 0], np.uint16)
+    pk.parallel_for(3, bump, v=v)
+    assert v.tolist() == [1, 65535]  # wraps, as uint16_t does
     with pytest.raises(hpcir.HpcirError, match="uint64"):
         pk.parallel_for(2, shift_store, s=1, x=np.zeros(2, np.uint64))
 
