@@ -57,7 +57,8 @@ struct vmax_reducer {
 
 struct vmax_functor {
   view_1d_const_double x;
-  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, vmax_value& acc) const {
+  template <class Acc>
+  KOKKOS_INLINE_FUNCTION void operator()(const int64_t i, Acc& acc) const {
     acc.v0 = hpcir::maximumf(acc.v0, x(i));
   }
 };
@@ -86,7 +87,7 @@ double vmax(int64_t begin, int64_t end, view_1d_const_double x) {
   const Kokkos::RangePolicy<Kokkos::OpenMP, Kokkos::IndexType<int64_t>> vmax_policy(0, hpcir::lane_blocks(begin, end));
   vmax_value vmax_result;
   const auto vmax_reduction = vmax_reducer{&vmax_result};
-  Kokkos::parallel_reduce("vmax", vmax_policy, hpcir::lane_reduce<vmax_functor, decltype(vmax_reduction)>{vmax_functor{x}, vmax_reduction, begin, end}, vmax_reduction);
+  Kokkos::parallel_reduce("vmax", vmax_policy, hpcir::lane_extremum<vmax_functor, decltype(vmax_reduction), true>{vmax_functor{x}, vmax_reduction, begin, end}, vmax_reduction);
   return vmax_result.v0;
 }
 

@@ -219,6 +219,32 @@ template <class T> KOKKOS_INLINE_FUNCTION T infinity();
 template <> KOKKOS_INLINE_FUNCTION double infinity<double>() { return bit_cast<double>(int64_t(0x7ff0000000000000LL)); }
 template <> KOKKOS_INLINE_FUNCTION float infinity<float>() { return bit_cast<float>(int32_t(0x7f800000)); }
 
+// A host program's workspace (passes/kokkos_workspace.py): its temporaries, planned into one
+// buffer that is allocated on the first call and kept for the next ones, so a call neither asks
+// the allocator for memory nor faults fresh pages in. It is freed when Kokkos finalizes (and
+// allocated again if Kokkos is initialized again). A call holds `lock` while it runs: two threads
+// calling one entry at once take turns instead of sharing the buffer.
+template <class MemorySpace> struct workspace {
+  std::mutex lock;
+  void* data = nullptr;
+  std::size_t bytes = 0;
+
+  template <class T> T* get(std::size_t n) {
+    if (data == nullptr || bytes < n) {
+      if (data != nullptr) Kokkos::kokkos_free<MemorySpace>(data);
+      else Kokkos::push_finalize_hook([this] { release(); });
+      data = Kokkos::kokkos_malloc<MemorySpace>("hpcir_workspace", n);
+      bytes = n;
+    }
+    return static_cast<T*>(data);
+  }
+  void release() {
+    if (data != nullptr) Kokkos::kokkos_free<MemorySpace>(data);
+    data = nullptr;
+    bytes = 0;
+  }
+};
+
 // Run-time checks (the frontend's cf.assert; docs/reliability.md). A kernel that meets an error
 // Python would raise (an integer division or modulo by zero) records the number of the failed
 // check in a flag and goes on with a defined value; the host code that launched it reads the flag
@@ -574,6 +600,42 @@ struct min_loc : Kokkos::MinLoc<T, int64_t, Space> {
     v.loc = Kokkos::reduction_identity<int64_t>::min();
   }
 };
+template <class T, class Space = Kokkos::HostSpace>
+struct min_max_loc : Kokkos::MinMaxLoc<T, int64_t, Space> {
+  // minloc and maxloc together (Kokkos' MinMaxLoc), with the identities and ties of min_loc / max_loc
+  // (`dst.min_loc > src.min_loc`, not `src.min_loc < ...`: that would open hpcir::min_loc's template list).
+  using reducer = min_max_loc;
+  using value_type = Kokkos::MinMaxLocScalar<T, int64_t>;
+  using Kokkos::MinMaxLoc<T, int64_t, Space>::MinMaxLoc;
+  KOKKOS_INLINE_FUNCTION void join(value_type& dst, const value_type& src) const {
+    if (src.min_val < dst.min_val || (src.min_val == dst.min_val && dst.min_loc > src.min_loc)) {
+      dst.min_val = src.min_val;
+      dst.min_loc = src.min_loc;
+    }
+    if (src.max_val > dst.max_val || (src.max_val == dst.max_val && dst.max_loc > src.max_loc)) {
+      dst.max_val = src.max_val;
+      dst.max_loc = src.max_loc;
+    }
+  }
+#if KOKKOS_VERSION < 40000
+  KOKKOS_INLINE_FUNCTION void join(volatile value_type& dst, const volatile value_type& src) const {
+    if (src.min_val < dst.min_val || (src.min_val == dst.min_val && dst.min_loc > src.min_loc)) {
+      dst.min_val = src.min_val;
+      dst.min_loc = src.min_loc;
+    }
+    if (src.max_val > dst.max_val || (src.max_val == dst.max_val && dst.max_loc > src.max_loc)) {
+      dst.max_val = src.max_val;
+      dst.max_loc = src.max_loc;
+    }
+  }
+#endif
+  KOKKOS_INLINE_FUNCTION void init(value_type& v) const {
+    v.min_val = highest_value<T>();
+    v.max_val = lowest_value<T>();
+    v.min_loc = Kokkos::reduction_identity<int64_t>::min();
+    v.max_loc = Kokkos::reduction_identity<int64_t>::min();
+  }
+};
 
 // Host reductions and sum scans over a 1-D range, vectorised (docs/reductions-and-scans.md). Each
 // index of the launch's policy is a block of `lane_block` indices; a block runs the user's functor
@@ -606,6 +668,74 @@ struct lane_reduce {
     }
     for (; i < hi; ++i) functor(i, lane[0]);
     for (int l = 0; l < W; ++l) reducer.join(acc, lane[l]);
+  }
+};
+// A float max / min reduction whose body is `acc = max(acc, v)`: in the lanes, `v > m ? v : m` is one
+// vmaxpd, and NaNs are only flagged; the exact IEEE maximum (a NaN wins, +0 > -0) is six vector
+// instructions. Both differ only when the block's result is a zero or it met a NaN: such a block
+// runs again with the exact body (`Acc` = the reducer's value), so results are the exact ones.
+// The body sees `acc.v0` as references to the lane's arrays (kept in vector registers).
+template <class T, bool Max> struct extremum_lane {
+  using U = typename float_bits<T>::type;
+  T& m;
+  U& nan;  // all bits set once a NaN was seen
+  KOKKOS_INLINE_FUNCTION void operator=(const T v) const {  // the body's `acc.v0 = ...` (via update)
+    m = v;
+  }
+  KOKKOS_INLINE_FUNCTION T update(const T v) const {
+    nan |= static_cast<U>(-static_cast<U>(v != v));
+    return Max ? (v > m ? v : m) : (v < m ? v : m);
+  }
+};
+template <class T> struct extremum_acc_max { extremum_lane<T, true> v0; };
+template <class T> struct extremum_acc_min { extremum_lane<T, false> v0; };
+template <class T> KOKKOS_INLINE_FUNCTION T maximumf(const extremum_lane<T, true>& a, T v) { return a.update(v); }
+template <class T> KOKKOS_INLINE_FUNCTION T maximumf(T v, const extremum_lane<T, true>& a) { return a.update(v); }
+template <class T> KOKKOS_INLINE_FUNCTION T minimumf(const extremum_lane<T, false>& a, T v) { return a.update(v); }
+template <class T> KOKKOS_INLINE_FUNCTION T minimumf(T v, const extremum_lane<T, false>& a) { return a.update(v); }
+template <class Functor, class Reducer, bool Max>
+struct lane_extremum {
+  using value_type = typename Reducer::value_type;
+  using T = decltype(value_type::v0);
+  using U = typename float_bits<T>::type;
+  using Acc = typename std::conditional<Max, extremum_acc_max<T>, extremum_acc_min<T>>::type;
+  static constexpr int W = lanes_of<value_type>();
+  Functor functor;
+  Reducer reducer;
+  int64_t begin, end;
+  inline void operator()(const int64_t block, value_type& acc) const {
+    const int64_t lo = begin + block * lane_block;
+    const int64_t hi = end - lo < lane_block ? end : lo + lane_block;
+    value_type exact;
+    reducer.init(exact);
+    T m[W];
+    U nan[W];
+    for (int l = 0; l < W; ++l) {
+      m[l] = exact.v0;
+      nan[l] = 0;
+    }
+    int64_t i = lo;
+    for (; i + W <= hi; i += W) {
+#pragma omp simd
+      for (int l = 0; l < W; ++l) {
+        const Acc a{{m[l], nan[l]}};
+        functor(i + l, a);
+      }
+    }
+    for (; i < hi; ++i) functor(i, exact);
+    T r = exact.v0;
+    U flagged = r != r ? ~U(0) : U(0);
+    for (int l = 0; l < W; ++l) {
+      r = Max ? (m[l] > r ? m[l] : r) : (m[l] < r ? m[l] : r);
+      flagged |= nan[l];
+    }
+    if (flagged != 0 || r == T(0)) {  // a NaN or a signed zero: the exact body over the block
+      reducer.init(exact);
+      for (i = lo; i < hi; ++i) functor(i, exact);
+    } else {
+      exact.v0 = r;
+    }
+    reducer.join(acc, exact);
   }
 };
 // A sum scan: Kokkos runs the body twice per index, and the first pass only needs each block's
