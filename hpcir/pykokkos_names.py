@@ -46,6 +46,19 @@ class DataType(enum.Enum):
         return self.value(value)
 
 
+class _DataTypeClassMeta(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, DataType) or type.__instancecheck__(cls, obj)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return isinstance(sub, DataType) or type.__subclasscheck__(cls, sub)
+
+
+class DataTypeClass(metaclass=_DataTypeClassMeta):
+    """PyKokkos' base of its dtype classes (`dtype: pk.DataTypeClass = pk.int32`): here the dtypes are
+    DataType members, so isinstance / issubclass of a member with DataTypeClass answer True."""
+
+
 int8, int16, int32, int64 = DataType.int8, DataType.int16, DataType.int32, DataType.int64
 uint8, uint16, uint32, uint64 = DataType.uint8, DataType.uint16, DataType.uint32, DataType.uint64
 double = float64 = real = DataType.double

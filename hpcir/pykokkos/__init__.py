@@ -16,24 +16,24 @@ from typing import Any
 
 import numpy as np
 
-from . import api
-from .frontends.python.annotations import Acc, ScratchView1D, ScratchView2D, ScratchView3D, TeamMember
-from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, printf, single
-from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy,
+from .. import api
+from ..frontends.python.annotations import Acc, ScratchView1D, ScratchView2D, ScratchView3D, TeamMember
+from ..frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, printf, single
+from ..frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from hpcir.core.errors import HpcirError, user_call_site
-from .program import fence
-from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DType, HIPManagedSpace, HIPSpace, HostSpace,
+from ..program import fence
+from ..pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DataTypeClass, DType, HIPManagedSpace, HIPSpace, HostSpace,
                              LAnd,
                              MaxLoc, MinLoc, MinMax, MinMaxLoc, MinMaxLocScalar, MinMaxScalar, ValLoc,
                              Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
-from .pykokkos_ufuncs import UFUNCS, array, copyto, matmul, np_matmul, mean, ones, sum, var, zeros  # noqa: A004
-from .pykokkos_lambdas import is_lambda, lambda_launch
-from .pykokkos_classtypes import classtype
-from .pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
+from ..pykokkos_ufuncs import UFUNCS, array, copyto, matmul, np_matmul, mean, ones, sum, var, zeros  # noqa: A004
+from ..pykokkos_lambdas import is_lambda, lambda_launch
+from ..pykokkos_classtypes import classtype
+from ..pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
 int = int64  # noqa: A001
