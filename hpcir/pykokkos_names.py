@@ -314,3 +314,34 @@ class TeamPolicy(_TeamPolicy):
 
     def __init__(self, *args: object):
         super().__init__(*(AUTO if isinstance(a, str) and a.lower() == "auto" else a for a in args))
+
+
+def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | None = None) -> np.ndarray:
+    """pk.asarray(obj, dtype=): a pk view of `obj`, sharing its memory where NumPy can (the array API's asarray)."""
+    _host_space(device)
+    return np.asarray(obj, dtype=None if dtype is None else _dtype(dtype), copy=copy).view(PkArray)
+
+
+class PromotionNotSupported(HpcirError, NotImplementedError):
+    """pk.result_type of operands PyKokkos does not promote (a NotImplementedError too, as PyKokkos raises)."""
+
+
+_KINDS = {"u": "unsigned integer", "i": "signed integer", "f": "floating", "b": "bool"}
+
+
+def result_type(*arrays_and_dtypes: Any) -> DataType:
+    """pk.result_type(d1, d2, ...): the dtype of an operation on these dtypes, within one kind (PyKokkos' rule)."""
+    kinds: dict[str, list[DataType]] = {}
+    for d in arrays_and_dtypes:
+        if isinstance(d, np.ndarray):
+            raise PromotionNotSupported("pk.result_type of views is not supported (as in PyKokkos)", user_call_site(),
+                                        hint="pass the dtypes: pk.result_type(pk.double, pk.float)")
+        member = d if isinstance(d, DataType) else DataType(np.dtype(_dtype(d)).type)
+        kinds.setdefault(np.dtype(member.value).kind, []).append(member)
+    if len(kinds) != 1:
+        names = " and ".join(_KINDS[k] for k in sorted(kinds)) or "no dtype"
+        raise PromotionNotSupported(f"pk.result_type of {names} dtypes is not supported (PyKokkos promotes only "
+                                    "within one kind)", user_call_site(),
+                                    hint="convert the operands to one kind first, or use np.result_type")
+    (members,) = kinds.values()
+    return DataType(np.result_type(*(m.value for m in members)).type)

@@ -25,7 +25,7 @@ from hpcir.core.errors import HpcirError, user_call_site
 from ..program import fence
 from ..pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DataTypeClass, DType, HIPManagedSpace, HIPSpace, HostSpace,
                              LAnd,
-                             MaxLoc, MinLoc, MinMax, MinMaxLoc, MinMaxLocScalar, MinMaxScalar, ValLoc,
+                             MaxLoc, MinLoc, MinMax, MinMaxLoc, MinMaxLocScalar, MinMaxScalar, ValLoc, asarray, result_type,
                              Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
@@ -50,8 +50,8 @@ globals().update(UFUNCS)  # pk.add, pk.sqrt, ...: hpcir kernels
 pi, e, inf, nan = math.pi, math.e, math.inf, math.nan
 View1d, View2d, View3d = View1D, View2D, View3D  # PyKokkos' tests spell them so too
 # Shape-only operations: NumPy views of the same memory (no element is computed).
-reshape, ravel, transpose, expand_dims, asarray, atleast_2d = (np.reshape, np.ravel, np.transpose, np.expand_dims,
-                                                               np.asarray, np.atleast_2d)  # PyKokkos' name for the NumPy-semantics product
+reshape, ravel, transpose, expand_dims, atleast_2d = (np.reshape, np.ravel, np.transpose, np.expand_dims,
+                                                       np.atleast_2d)  # PyKokkos' name for the NumPy-semantics product
 Atomic, RandomAccess, Restrict, Unmanaged = Trait.Atomic, Trait.RandomAccess, Trait.Restrict, Trait.Unmanaged
 
 
