@@ -217,6 +217,16 @@ class PkArray(np.ndarray):
         """Always HostSpace: pk views are host arrays."""
         return MemorySpace.HostSpace
 
+    def resize(self, *args: Any, **kwargs: Any) -> None:
+        """NumPy's resize; PyKokkos' `v.resize(dimension, size)` is refused with a located error (a pk view
+        is a NumPy array, which cannot change one extent in place and keep its elements where they are)."""
+        if len(args) == 2 and not kwargs and all(isinstance(a, (int, np.integer)) for a in args):
+            raise HpcirError(f"v.resize({args[0]}, {args[1]}) is not supported: a pk view is a NumPy array and "
+                             "cannot change one extent in place", user_call_site(),
+                             hint="make a new pk.View of the new shape and copy the part they share: "
+                                  "w[:n] = v[:n]")
+        np.ndarray.resize(self, *args, **kwargs)
+
 
 class View(_View):
     """pk.View(shape, dtype, space=, layout=, trait=): a new zeroed host array (numpy); also an annotation."""

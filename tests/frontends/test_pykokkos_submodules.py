@@ -93,3 +93,10 @@ def test_asarray_is_a_pk_view_like_numpys(const, dtype):
     np.testing.assert_array_equal(got, want)
     base = np.arange(4.0)
     assert np.shares_memory(pk.asarray(base), base)
+
+
+def test_view_resize_of_one_extent_is_a_located_error():
+    v = pk.View([4, 3], pk.int32)
+    with pytest.raises(HpcirError, match=r"v.resize\(0, 8\) is not supported") as e:
+        v.resize(0, 8)
+    assert "test_pykokkos_submodules.py" in str(e.value) and v.shape == (4, 3)
