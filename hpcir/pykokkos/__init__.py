@@ -6,7 +6,8 @@ every Kokkos reducer is available (`reducer="max"` ...), a workunit may take sev
 with the file, line and column (PyKokkos exits), and the build cache is keyed on the emitted source,
 so an edited kernel never reuses a stale build. `pk.View(shape, dtype)` returns a NumPy array
 (a subclass answering `.layout` and `.space`). Functor and workload classes: pykokkos_functors.py;
-the array API: pykokkos_ufuncs.py; the other names: pykokkos_names.py. See docs/pykokkos.md.
+the array API: pykokkos_ufuncs.py; the other names: pykokkos_names.py. PyKokkos' submodules,
+`pykokkos.linalg.l3_blas` and `pykokkos.interface.data_types`, are subpackages. See docs/pykokkos.md.
 """
 from __future__ import annotations
 
