@@ -7,7 +7,7 @@ object, as the C++ member function PyKokkos emits does. A method's `return` must
 branches of a final `if`); a call is hoisted before its statement. Objects are used only through
 their fields and methods, and by @pk.function calls that take them (as by-reference parameters: a
 field the function assigns changes the caller's object) or return a new one (`return C(...)`, assigned
-to a new name): those calls are inlined too. Copying one (`a = b`) is refused.
+to a name): those calls are inlined too. `a = b` copies every field, as C++ copies value types.
 """
 from __future__ import annotations
 
@@ -93,6 +93,8 @@ class _Expand:
         if isinstance(st, (ast.Assign, ast.AnnAssign)):
             targets = st.targets if isinstance(st, ast.Assign) else [st.target]
             value = st.value
+            if len(targets) == 1 and value is not None and self.obj(value, env) is not None:
+                return self.assign_copy(targets[0], self.obj(value, env), env, st)
             if len(targets) == 1 and isinstance(value, ast.Call):
                 cls = self.classtype_of(value.func)
                 if cls is not None:
@@ -136,6 +138,16 @@ class _Expand:
     def construct(self, target: ast.expr, cls: type, call: ast.Call, env: dict[str, Any],
                   st: ast.stmt) -> list[ast.stmt]:
         """`x = C(args)` (x a name or an object's field): fields as locals, then __init__ inlined."""
+        o = self.target_obj(target, cls, env)
+        init = o.methods.get("__init__")
+        if init is None:
+            return []
+        pre: list[ast.stmt] = []
+        args = [self.arg(a, env, pre) for a in call.args]
+        return pre + self.inline(o, init, args, call, env, st, result=None)
+
+    def target_obj(self, target: ast.expr, cls: type, env: dict[str, Any]) -> _Obj:
+        """The object a name or an object's field names as an assignment target, made when it is new."""
         if isinstance(target, ast.Name):
             old = env.get(target.id)
             if old is not None and (not isinstance(old, _Obj) or old.cls is not cls):
@@ -143,18 +155,39 @@ class _Expand:
                                "its class", target, hint="use another name")
             o = old or _Obj(cls, f"{target.id}__")
             env[target.id] = o
-        else:
-            base = self.obj(target.value, env) if isinstance(target, ast.Attribute) else None
-            if base is None:
-                raise self.err("a @pk.classtype object can only be assigned to a name or a field", target)
-            o = _Obj(cls, f"{base.prefix}{target.attr}__")  # type: ignore[union-attr]
-            env[("field", base.prefix + target.attr)] = o  # type: ignore[index, union-attr]
-        init = o.methods.get("__init__")
-        if init is None:
-            return []
-        pre: list[ast.stmt] = []
-        args = [self.arg(a, env, pre) for a in call.args]
-        return pre + self.inline(o, init, args, call, env, st, result=None)
+            return o
+        base = self.obj(target.value, env) if isinstance(target, ast.Attribute) else None
+        if base is None:
+            raise self.err("a @pk.classtype object can only be assigned to a name or a field", target)
+        key = ("field", base.prefix + target.attr)  # type: ignore[union-attr]
+        old = env.get(key)
+        if old is not None and old.cls is not cls:
+            raise self.err(f"this field holds a {old.cls.__name__}, not a {cls.__name__}", target)
+        o = old or _Obj(cls, f"{base.prefix}{target.attr}__")  # type: ignore[union-attr]
+        env[key] = o
+        return o
+
+    def assign_copy(self, target: ast.expr, src: _Obj, env: dict[str, Any], at: ast.AST) -> list[ast.stmt]:
+        """`a = b` of objects: `a` gets a copy of every field of `b` (C++ copies value types; PyKokkos
+        emits `T a = b;`), so later changes to one are not seen by the other."""
+        return self.copy_fields(self.target_obj(target, src.cls, env), src, env, at)
+
+    def copy_fields(self, dst: _Obj, src: _Obj, env: dict[str, Any], at: ast.AST) -> list[ast.stmt]:
+        out: list[ast.stmt] = []
+        if dst is src:
+            return out
+        for f in _field_names(src.cls):
+            inner = env.get(("field", src.prefix + f))
+            if isinstance(inner, _Obj):  # a nested object: copied field by field too
+                key = ("field", dst.prefix + f)
+                sub = env.get(key)
+                if sub is None:
+                    sub = env[key] = _Obj(inner.cls, f"{dst.prefix}{f}__")
+                out.extend(self.copy_fields(sub, inner, env, at))
+            else:
+                out.append(ast.copy_location(ast.Assign([ast.Name(dst.prefix + f, ast.Store())],
+                                                        ast.Name(src.prefix + f, ast.Load())), at))
+        return out
 
     def arg(self, node: ast.expr, env: dict[str, Any], pre: list[ast.stmt]) -> ast.expr:
         """An argument of a constructor or method: an object is passed as it is (read in place)."""
@@ -196,8 +229,8 @@ class _Expand:
             v = env.get(node.id)
             if isinstance(v, _Obj):
                 raise self.err(f"`{node.id}` is a @pk.classtype object: in a kernel it can only be used "
-                               "through its fields and methods (not passed, returned or copied)", node,
-                               hint="pass or copy its fields one by one")
+                               "through its fields and methods, copied (`a = b`) or passed to a @pk.function", node,
+                               hint="pass its fields one by one")
             if isinstance(v, str):
                 return ast.copy_location(ast.Name(v, type(node.ctx)()), node)
             return node
@@ -270,10 +303,10 @@ class _Expand:
             if not isinstance(made, _Obj):
                 raise self.err(f"{fn.name} must end with `return C(...)` (a new @pk.classtype object) to be "
                                "assigned here", call, hint="return a constructor call")
-            if not isinstance(target, ast.Name) or outer.get(target.id) is not None:
-                raise self.err("a @pk.classtype object returned by a function can only be assigned to a new name",
-                               target, hint="use another name")
-            outer[target.id] = made
+            if isinstance(target, ast.Name) and outer.get(target.id) is None:
+                outer[target.id] = made
+            else:  # an object already there (or a field) gets a copy of the returned one, as C++ assigns
+                out.extend(self.assign_copy(target, made, outer, at))
         return out
 
     def inline(self, o: _Obj, fdef: ast.FunctionDef, args: list[ast.expr], call: ast.AST,
@@ -348,6 +381,18 @@ class _Expand:
             last.orelse = self.tail(last.orelse, result, fdef, cls, where)
             return head + [last]
         raise err(f"{name} is used as a value and must end with `return value`", last)
+
+
+def _field_names(cls: type) -> list[str]:
+    """The fields a classtype's methods assign (`self.f = ...`), in order of first assignment."""
+    names: list[str] = []
+    for fdef in cls.__pk_classtype__.values():  # type: ignore[attr-defined]
+        me = fdef.args.args[0].arg if fdef.args.args else None
+        for n in ast.walk(fdef):
+            if isinstance(n, ast.Attribute) and isinstance(n.ctx, ast.Store) and isinstance(n.value, ast.Name) \
+                    and n.value.id == me and n.attr not in names:
+                names.append(n.attr)
+    return names
 
 
 def expand(tree: ast.FunctionDef, names: Any, loc: Callable[[ast.AST], SourceLocation]) -> bool:

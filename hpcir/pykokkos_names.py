@@ -46,6 +46,19 @@ class DataType(enum.Enum):
         return self.value(value)
 
 
+class _DataTypeClassMeta(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, DataType) or type.__instancecheck__(cls, obj)
+
+    def __subclasscheck__(cls, sub: Any) -> bool:
+        return isinstance(sub, DataType) or type.__subclasscheck__(cls, sub)
+
+
+class DataTypeClass(metaclass=_DataTypeClassMeta):
+    """PyKokkos' base of its dtype classes (`dtype: pk.DataTypeClass = pk.int32`): here the dtypes are
+    DataType members, so isinstance / issubclass of a member with DataTypeClass answer True."""
+
+
 int8, int16, int32, int64 = DataType.int8, DataType.int16, DataType.int32, DataType.int64
 uint8, uint16, uint32, uint64 = DataType.uint8, DataType.uint16, DataType.uint32, DataType.uint64
 double = float64 = real = DataType.double
@@ -204,6 +217,16 @@ class PkArray(np.ndarray):
         """Always HostSpace: pk views are host arrays."""
         return MemorySpace.HostSpace
 
+    def resize(self, *args: Any, **kwargs: Any) -> None:
+        """NumPy's resize; PyKokkos' `v.resize(dimension, size)` is refused with a located error (a pk view
+        is a NumPy array, which cannot change one extent in place and keep its elements where they are)."""
+        if len(args) == 2 and not kwargs and all(isinstance(a, (int, np.integer)) for a in args):
+            raise HpcirError(f"v.resize({args[0]}, {args[1]}) is not supported: a pk view is a NumPy array and "
+                             "cannot change one extent in place", user_call_site(),
+                             hint="make a new pk.View of the new shape and copy the part they share: "
+                                  "w[:n] = v[:n]")
+        np.ndarray.resize(self, *args, **kwargs)
+
 
 class View(_View):
     """pk.View(shape, dtype, space=, layout=, trait=): a new zeroed host array (numpy); also an annotation."""
@@ -301,3 +324,34 @@ class TeamPolicy(_TeamPolicy):
 
     def __init__(self, *args: object):
         super().__init__(*(AUTO if isinstance(a, str) and a.lower() == "auto" else a for a in args))
+
+
+def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | None = None) -> np.ndarray:
+    """pk.asarray(obj, dtype=): a pk view of `obj`, sharing its memory where NumPy can (the array API's asarray)."""
+    _host_space(device)
+    return np.asarray(obj, dtype=None if dtype is None else _dtype(dtype), copy=copy).view(PkArray)
+
+
+class PromotionNotSupported(HpcirError, NotImplementedError):
+    """pk.result_type of operands PyKokkos does not promote (a NotImplementedError too, as PyKokkos raises)."""
+
+
+_KINDS = {"u": "unsigned integer", "i": "signed integer", "f": "floating", "b": "bool"}
+
+
+def result_type(*arrays_and_dtypes: Any) -> DataType:
+    """pk.result_type(d1, d2, ...): the dtype of an operation on these dtypes, within one kind (PyKokkos' rule)."""
+    kinds: dict[str, list[DataType]] = {}
+    for d in arrays_and_dtypes:
+        if isinstance(d, np.ndarray):
+            raise PromotionNotSupported("pk.result_type of views is not supported (as in PyKokkos)", user_call_site(),
+                                        hint="pass the dtypes: pk.result_type(pk.double, pk.float)")
+        member = d if isinstance(d, DataType) else DataType(np.dtype(_dtype(d)).type)
+        kinds.setdefault(np.dtype(member.value).kind, []).append(member)
+    if len(kinds) != 1:
+        names = " and ".join(_KINDS[k] for k in sorted(kinds)) or "no dtype"
+        raise PromotionNotSupported(f"pk.result_type of {names} dtypes is not supported (PyKokkos promotes only "
+                                    "within one kind)", user_call_site(),
+                                    hint="convert the operands to one kind first, or use np.result_type")
+    (members,) = kinds.values()
+    return DataType(np.result_type(*(m.value for m in members)).type)

@@ -133,13 +133,24 @@ class ExprMixin(Emitter):
         if isinstance(v, bool):
             return TV(self.const(v, BOOL).ssa, BOOL, weak=True)
         if isinstance(v, int):
-            return TV(self.const(v, I64).ssa, I64, weak=True)
+            return self.int_literal(v, node)
         if isinstance(v, float):
             return TV(self.const(v, F64).ssa, F64, weak=True)
         if isinstance(v, complex):
             return TV(self.const(v, C128).ssa, C128, weak=True)
         raise self.err(KernelSyntaxError, f"constant {v!r} of type {type(v).__name__} is not supported in kernels",
                        node, hint="kernels compute on numbers and bools only")
+
+    def int_literal(self, v: int, node: ast.AST) -> TV:
+        """An integer literal: int64, or uint64 from 2**63 up (C++ gives such a decimal literal an
+        unsigned type), so that it keeps its value in comparisons, division and conversions."""
+        if -2**63 <= v < 2**63:
+            return TV(self.const(v, I64).ssa, I64, weak=True)
+        if 0 <= v < 2**64:  # the same bits as an i64 constant, then viewed as uint64 (arith is signless)
+            return self.from_signless(self.const(v - 2**64, I64).ssa, U64, weak=True)
+        raise self.err(KernelTypeError, f"the integer {v} does not fit in 64 bits", node,
+                       hint="kernels compute with int64 (from -2**63) and uint64 (up to 2**64 - 1); "
+                            "use a float for larger magnitudes")
 
     def expr_Name(self, node: ast.Name) -> TV:
         return self.lookup(node.id, node)  # type: ignore[attr-defined]
@@ -166,6 +177,9 @@ class ExprMixin(Emitter):
             b = self.as_bool(node.operand)
             one = self.const(True, BOOL)
             return TV(self.emit(arith.XOrIOp(b.ssa, one.ssa)).results[0], BOOL)
+        if isinstance(node.op, ast.USub) and isinstance(node.operand, ast.Constant) and \
+                type(node.operand.value) is int:  # -9223372036854775808 is an int64 literal, as in Python
+            return self.int_literal(-node.operand.value, node)
         v = self.scalar(node.operand)
         assert isinstance(v.ty, ScalarType)
         if isinstance(node.op, ast.UAdd):

@@ -6,7 +6,8 @@ every Kokkos reducer is available (`reducer="max"` ...), a workunit may take sev
 with the file, line and column (PyKokkos exits), and the build cache is keyed on the emitted source,
 so an edited kernel never reuses a stale build. `pk.View(shape, dtype)` returns a NumPy array
 (a subclass answering `.layout` and `.space`). Functor and workload classes: pykokkos_functors.py;
-the array API: pykokkos_ufuncs.py; the other names: pykokkos_names.py. See docs/pykokkos.md.
+the array API: pykokkos_ufuncs.py; the other names: pykokkos_names.py. PyKokkos' submodules,
+`pykokkos.linalg.l3_blas` and `pykokkos.interface.data_types`, are subpackages. See docs/pykokkos.md.
 """
 from __future__ import annotations
 
@@ -16,24 +17,24 @@ from typing import Any
 
 import numpy as np
 
-from . import api
-from .frontends.python.annotations import Acc, ScratchView1D, ScratchView2D, ScratchView3D, TeamMember
-from .frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, printf, single
-from .frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy,
+from .. import api
+from ..frontends.python.annotations import Acc, ScratchView1D, ScratchView2D, ScratchView3D, TeamMember
+from ..frontends.python.intrinsics import ATOMICS, PerTeam, PerThread, printf, single
+from ..frontends.python.policies import (AUTO, ExecutionSpace, MDRangePolicy, RangePolicy,
                                         TeamThreadRange, TeamVectorRange, ThreadVectorRange)
 from hpcir.core.errors import HpcirError, user_call_site
-from .program import fence
-from .pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DType, HIPManagedSpace, HIPSpace, HostSpace,
+from ..program import fence
+from ..pykokkos_names import (BAnd, BOr, CudaSpace, CudaUVMSpace, DataType, DataTypeClass, DType, HIPManagedSpace, HIPSpace, HostSpace,
                              LAnd,
-                             MaxLoc, MinLoc, MinMax, MinMaxLoc, MinMaxLocScalar, MinMaxScalar, ValLoc,
+                             MaxLoc, MinLoc, MinMax, MinMaxLoc, MinMaxLocScalar, MinMaxScalar, ValLoc, asarray, result_type,
                              Layout, LayoutLeft, LayoutRight, LayoutStride, LOr, Max, MemorySpace, Min, Prod, Sum,
                              TeamPolicy, Timer, Trait, View, View1D, View2D, View3D, View4D, View5D, ViewTypeInfo, double,
                              float32, float64, int8, int16, int32, int64, real, subview, uint8, uint16, uint32,
                              uint64)
-from .pykokkos_ufuncs import UFUNCS, array, copyto, matmul, np_matmul, mean, ones, sum, var, zeros  # noqa: A004
-from .pykokkos_lambdas import is_lambda, lambda_launch
-from .pykokkos_classtypes import classtype
-from .pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
+from ..pykokkos_ufuncs import UFUNCS, array, copyto, matmul, np_matmul, mean, ones, sum, var, zeros  # noqa: A004
+from ..pykokkos_lambdas import is_lambda, lambda_launch
+from ..pykokkos_classtypes import classtype
+from ..pykokkos_functors import callback, function, functor, main, pk_errors, resolve, workload, workunit
 
 float = float32  # noqa: A001  (PyKokkos' pk.float is 32-bit)
 int = int64  # noqa: A001
@@ -50,8 +51,8 @@ globals().update(UFUNCS)  # pk.add, pk.sqrt, ...: hpcir kernels
 pi, e, inf, nan = math.pi, math.e, math.inf, math.nan
 View1d, View2d, View3d = View1D, View2D, View3D  # PyKokkos' tests spell them so too
 # Shape-only operations: NumPy views of the same memory (no element is computed).
-reshape, ravel, transpose, expand_dims, asarray, atleast_2d = (np.reshape, np.ravel, np.transpose, np.expand_dims,
-                                                               np.asarray, np.atleast_2d)  # PyKokkos' name for the NumPy-semantics product
+reshape, ravel, transpose, expand_dims, atleast_2d = (np.reshape, np.ravel, np.transpose, np.expand_dims,
+                                                       np.atleast_2d)  # PyKokkos' name for the NumPy-semantics product
 Atomic, RandomAccess, Restrict, Unmanaged = Trait.Atomic, Trait.RandomAccess, Trait.Restrict, Trait.Unmanaged
 
 
