@@ -287,6 +287,15 @@ def _compile_units(units: list[str], compile_one) -> list[tuple[str, str]]:
     return refused
 
 
+def unit_compile_args(tc: KokkosToolchain, flags: list[str], cflags: tuple[str, ...], unit: str,
+                      sources: dict[str, str], pch: list[str]) -> list[str]:
+    """The compiler command of one unit of `sources`, without its input and output (every unit
+    of a split module gets the same precompiled header `pch`; its own flags come before it)."""
+    # One compiler process per unit, like CMake: the same flags work for g++,
+    # nvcc_wrapper and hipcc, whose one-step compile-and-link forms differ.
+    return [tc.compiler, *tc.compile_args, *flags, *cflags, *unit_flags(unit, sources), *pch]
+
+
 def build_shared_library(sources: dict[str, str], target: Target, install: KokkosInstall,
                          name: str, libraries: tuple[str, ...] = (), label: str | None = None,
                          cflags: tuple[str, ...] = ()) -> Path:
@@ -314,9 +323,7 @@ def build_shared_library(sources: dict[str, str], target: Target, install: Kokko
         objects = [str(work / (Path(unit).stem + ".o")) for unit in units]
 
         def compile_unit(unit: str, pch_args: list[str]) -> None:
-            # One compiler process per unit, like CMake: the same flags work for g++,
-            # nvcc_wrapper and hipcc, whose one-step compile-and-link forms differ.
-            _run([tc.compiler, *tc.compile_args, *flags, *cflags, *unit_flags(unit, sources), *pch_args, "-c", str(src / unit),
+            _run([*unit_compile_args(tc, flags, cflags, unit, sources, pch_args), "-c", str(src / unit),
                   "-o", str(work / (Path(unit).stem + ".o"))],
                  tc, work, src, label, f"compiling module {name!r} ({unit})", pch=pch_args)
 

@@ -202,9 +202,9 @@ def render_project_cmake(project: str, specs: list[ModelSpec], target: Target, k
             "set(CMAKE_POSITION_INDEPENDENT_CODE ON)", ""]
     pch = target.kokkos_backend in ("OPENMP", "SERIAL")  # (nvcc_wrapper and hipcc: no shared PCH)
     if pch:
-        # Off by default: measured no faster for a two-export project (it serializes the header's
-        # compile before the units; benchmarks/model_project_build.py); -DHPCIR_PCH=ON to try.
-        out += ['option(HPCIR_PCH "parse Kokkos_Core.hpp once for every target of the project" OFF)', ""]
+        # On by default: without it every unit parses Kokkos_Core.hpp again (~1.2 s of CPU each with
+        # g++ 12), and a split module has many units; benchmarks/RESULTS.md, "build-pch".
+        out += ['option(HPCIR_PCH "parse Kokkos_Core.hpp once for every target of the project" ON)', ""]
     first = specs[0].name if specs else None
     for s in specs:
         units = s.units + ([f"{s.name}_weights.cpp"] if s.embedded and s.params else [])
@@ -225,7 +225,12 @@ def render_project_cmake(project: str, specs: list[ModelSpec], target: Target, k
         if pch:
             reuse = [f"  target_precompile_headers({s.name} PRIVATE <Kokkos_Core.hpp>)"] if s.name == first else \
                 [f"  target_precompile_headers({s.name} REUSE_FROM {first})"]
-            out += ["if(HPCIR_PCH)", *reuse, f"  target_precompile_headers({s.name}_main REUSE_FROM {first})",
+            # POSITION_INDEPENDENT_CODE compiles an executable -fPIE and a library -fPIC: GCC refuses
+            # (-Winvalid-pch) a header precompiled with the other one, so the check is compiled -fPIC.
+            out += ["if(HPCIR_PCH)", *reuse,
+                    f"  set_target_properties({s.name}_main PROPERTIES POSITION_INDEPENDENT_CODE OFF)",
+                    f"  target_compile_options({s.name}_main PRIVATE ${{CMAKE_CXX_COMPILE_OPTIONS_PIC}})",
+                    f"  target_precompile_headers({s.name}_main REUSE_FROM {first})",
                     "endif()", ""]
     return "\n".join(out)
 

@@ -3,8 +3,10 @@ printed command, whose check runs from any directory and fails on damaged weight
 stop at configure time with a clear message when their compiler is missing."""
 from __future__ import annotations
 
+import json
 import os
 import re
+import shlex
 import shutil
 import subprocess
 from pathlib import Path
@@ -60,6 +62,25 @@ def _lower(tmp_path: Path, target: str, capsys) -> tuple[Path, str]:
     return out, capsys.readouterr().out
 
 
+def _every_unit_reads_the_precompiled_header(build: Path) -> None:
+    """Every translation unit of a built project (libraries and checks) reads its one precompiled
+    Kokkos_Core.hpp: compiled again with -H, GCC marks a header it used with "!" and warns
+    (-Winvalid-pch) about one it found but cannot use."""
+    if not re.search(r"^CMAKE_CXX_COMPILER_ID:\w+=GNU$", (build / "CMakeCache.txt").read_text(), re.M):
+        return  # (GCC only: another compiler marks a precompiled header differently)
+    # Configure again (nothing changes) to get the compile commands.
+    subprocess.run(["cmake", "-DCMAKE_EXPORT_COMPILE_COMMANDS=ON", str(build)], check=True, capture_output=True)
+    commands = [c for c in json.loads((build / "compile_commands.json").read_text())
+                if not c["file"].endswith("cmake_pch.hxx.cxx")]
+    assert len(commands) >= 4  # two libraries, two checks
+    for c in commands:
+        proc = subprocess.run([*shlex.split(c["command"]), "-H", "-fsyntax-only"], cwd=c["directory"],
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert re.search(r"^! .*cmake_pch\.hxx\.gch$", proc.stderr, re.M), (c["file"], proc.stderr[:2000])
+        assert "Winvalid-pch" not in proc.stderr, (c["file"], proc.stderr[:2000])
+
+
 @pytest.mark.slow
 def test_cpu_project_builds_checks_and_refuses_damaged_weights(tmp_path: Path, capsys):
     out, printed = _lower(tmp_path, "cpu", capsys)
@@ -81,6 +102,7 @@ def test_cpu_project_builds_checks_and_refuses_damaged_weights(tmp_path: Path, c
     build = next(line for line in printed.splitlines() if line.startswith("build: "))[len("build: "):]
     proc = subprocess.run(build, shell=True, capture_output=True, text=True, env=_env(), cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    _every_unit_reads_the_precompiled_header(out / "build")
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     for name in ("net", "stats"):
