@@ -1,8 +1,8 @@
-// RUN: hpcir opt %s -p 'graph-lift-constants,graph-reshapes-to-copies,graph-bufferize,graph-results-to-out-params' --verify-upstream | filecheck %s
+// RUN: hpcir opt %s -p 'graph-lift-constants,graph-reshapes-to-copies,graph-fuse-elementwise,graph-hoist-invariants,graph-bufferize,graph-results-to-out-params' --verify-upstream | filecheck %s
 // The graph L1 -> L2 pipeline hpcir.graph_dispatch runs (GRAPH_L1_TO_L2), on the L1 of
 // `lambda x: (x.reshape(6, 2) * 2.0 + [1.0, 2.0]).reshape(3, 4)`: a kokkos.host_program of
 // parallel loops over memrefs, the constant an input view after the user's, the result the output
-// view the loop writes: the multiply and the add are fused (linalg-fuse-elementwise-ops) into one
+// view the loop writes: the multiply and the add are fused (graph-fuse-elementwise) into one
 // loop with no temporary between them.
 
 builtin.module {
