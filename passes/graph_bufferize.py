@@ -33,7 +33,7 @@ from hpcir.core.errors import HpcirError
 UPSTREAM_PIPELINE = ("builtin.module(one-shot-bufferize{bufferize-function-boundaries "
                      "function-boundary-type-conversion=identity-layout-map "
                      "allow-return-allocs-from-loops},"
-                     "convert-linalg-to-parallel-loops,lower-affine,canonicalize,cse)")
+                     "convert-linalg-to-parallel-loops,lower-affine,int-range-optimizations,canonicalize,cse)")
 
 
 @dataclass(frozen=True)
