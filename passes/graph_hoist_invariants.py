@@ -31,10 +31,10 @@ from math import prod
 from xdsl.context import Context
 from xdsl.dialects import arith, tensor
 from xdsl.dialects.builtin import AffineMapAttr, FloatAttr, ModuleOp, TensorType
+from xdsl.dialects.linalg import GenericOp, IteratorTypeAttr, YieldOp
 from xdsl.ir import Block, Operation, Region, SSAValue
 from xdsl.ir.affine import AffineDimExpr, AffineMap
 from xdsl.passes import ModulePass
-from xdsl.dialects.linalg import IteratorTypeAttr, GenericOp, YieldOp
 
 from hpcir.dialects.graph_types import SRC_ATTR
 
