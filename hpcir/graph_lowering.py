@@ -28,8 +28,8 @@ from hpcir.dialects.graph_program import GraphProgram
 from hpcir.dialects.kokkos_target import set_module_target
 
 # The graph L1 -> L2 pipeline: each is a pass of hpcir.passes (see their module docstrings).
-GRAPH_L1_TO_L2 = ("graph-lift-constants,graph-reshapes-to-copies,graph-fft-to-buffers,graph-bufferize,"
-                  "graph-results-to-out-params")
+GRAPH_L1_TO_L2 = ("graph-lift-constants,graph-reshapes-to-copies,graph-fft-to-buffers,graph-fuse-elementwise,"
+                  "graph-hoist-invariants,graph-bufferize,scf-promote-accumulators,graph-results-to-out-params")
 # On host targets (cpu, serial) matrix products and convolutions go to the BLAS first; GPU targets
 # keep them as Kokkos loops (no cuBLAS / hipBLAS calls yet: docs/blas.md).
 GRAPH_L1_TO_L2_HOST = "graph-contractions-to-blas," + GRAPH_L1_TO_L2

@@ -2,15 +2,16 @@
 
 Runs, through the upstream-MLIR bridge (`hpcir.dialects.upstream.run_upstream_passes_in_place`):
 
-    linalg-fuse-elementwise-ops,
     one-shot-bufferize{bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map
                        allow-return-allocs-from-loops},
-    convert-linalg-to-parallel-loops, lower-affine, canonicalize, cse
+    convert-linalg-to-parallel-loops, lower-affine, int-range-optimizations, canonicalize, cse
 
-so chains of elementwise ops fuse into one linalg.generic first (one loop and no temporary per op:
-a batch norm, its ReLU and a residual add are one kernel), then tensors become memrefs with identity layouts (LayoutRight views), every linalg op an
+so tensors become memrefs with identity layouts (LayoutRight views), every linalg op an
 `scf.parallel` (reductions become `scf.for` inside it), and functions return freshly allocated
-buffers (`graph-results-to-out-params` turns those into output views). Upstream inserts no
+buffers (`graph-results-to-out-params` turns those into output views). Elementwise chains are
+fused before, by `graph-fuse-elementwise` (and `graph-hoist-invariants` runs between the two).
+`int-range-optimizations` uses the loops' bounds: the floor divisions and remainders lower-affine
+writes for reshaped indices need no sign fix-ups when the index is known non-negative. Upstream inserts no
 deallocations. The names of function arguments (`%x`, `%fc1_weight`, ...) survive the round trip:
 upstream MLIR prints its own (`%arg0`), so they are restored by position. The pass is
 target-neutral: memrefs carry no memory space; the L2 -> L3 pipeline places them. Function
@@ -31,10 +32,10 @@ from xdsl.passes import ModulePass
 
 from hpcir.core.errors import HpcirError
 
-UPSTREAM_PIPELINE = ("builtin.module(linalg-fuse-elementwise-ops,one-shot-bufferize{bufferize-function-boundaries "
+UPSTREAM_PIPELINE = ("builtin.module(one-shot-bufferize{bufferize-function-boundaries "
                      "function-boundary-type-conversion=identity-layout-map "
                      "allow-return-allocs-from-loops},"
-                     "convert-linalg-to-parallel-loops,lower-affine,canonicalize,cse)")
+                     "convert-linalg-to-parallel-loops,lower-affine,int-range-optimizations,canonicalize,cse)")
 
 
 @dataclass(frozen=True)

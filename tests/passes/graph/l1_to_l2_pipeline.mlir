@@ -1,9 +1,10 @@
-// RUN: hpcir opt %s -p 'graph-lift-constants,graph-reshapes-to-copies,graph-bufferize,graph-results-to-out-params' --verify-upstream | filecheck %s
+// RUN: hpcir opt %s -p 'graph-lift-constants,graph-reshapes-to-copies,graph-fuse-elementwise,graph-hoist-invariants,graph-bufferize,scf-promote-accumulators,graph-results-to-out-params' --verify-upstream | filecheck %s
 // The graph L1 -> L2 pipeline hpcir.graph_dispatch runs (GRAPH_L1_TO_L2), on the L1 of
 // `lambda x: (x.reshape(6, 2) * 2.0 + [1.0, 2.0]).reshape(3, 4)`: a kokkos.host_program of
 // parallel loops over memrefs, the constant an input view after the user's, the result the output
-// view the loop writes: the multiply and the add are fused (linalg-fuse-elementwise-ops) into one
-// loop with no temporary between them.
+// view the loop writes: the multiply and the add are fused (graph-fuse-elementwise) into one
+// loop with no temporary between them. The constant's index is the loop index modulo 2 (the
+// delinearization's division folds away: int-range-optimizations knows the index is in [0, 4)).
 
 builtin.module {
   func.func @jax_fn(%x: tensor<3x4xf32>) -> tensor<3x4xf32> {
@@ -34,8 +35,10 @@ builtin.module {
 // CHECK-NOT:     linalg.
 // CHECK-NOT:     memref.alloc
 // CHECK:         "scf.parallel"
-// CHECK:           arith.divsi
+// CHECK-NOT:       arith.divsi
 // CHECK:           memref.load %x[%{{.*}}, %{{.*}}] : memref<3x4xf32>
+// CHECK-NOT:       arith.divsi
+// CHECK:           arith.remsi
 // CHECK:           memref.load %const_add_const[%{{.*}}] : memref<2xf32>
 // CHECK-NOT:     "scf.parallel"
 // CHECK:           arith.mulf
