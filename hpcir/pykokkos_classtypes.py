@@ -150,6 +150,10 @@ class _Expand:
         """The object a name or an object's field names as an assignment target, made when it is new."""
         if isinstance(target, ast.Name):
             old = env.get(target.id)
+            if isinstance(old, str) and old != target.id:  # an inlined function's local, renamed: new here
+                o = _Obj(cls, f"{old}__")
+                env[target.id] = o
+                return o
             if old is not None and (not isinstance(old, _Obj) or old.cls is not cls):
                 raise self.err(f"`{target.id}` already holds another value; a @pk.classtype object keeps "
                                "its class", target, hint="use another name")
@@ -273,10 +277,13 @@ class _Expand:
         tag = f"pk_fn{self.count}_"
         env: dict[str, Any] = {k: v for k, v in outer.items() if isinstance(k, tuple)}
         out: list[ast.stmt] = pre
+        stored = {n.id for n in ast.walk(fdef) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         for p, a in zip(params, args):
             passed = self.obj(a, outer)
             if passed is not None:
                 env[p] = passed
+            elif isinstance(a, ast.Name) and p not in stored:  # a name (a view too) read only: used as is
+                env[p] = a.id
             else:
                 env[p] = tag + p
                 out.append(ast.Assign([ast.Name(tag + p, ast.Store())], a))
@@ -398,6 +405,8 @@ def _field_names(cls: type) -> list[str]:
 def expand(tree: ast.FunctionDef, names: Any, loc: Callable[[ast.AST], SourceLocation]) -> bool:
     """Replace the @pk.classtype objects of a kernel's AST (in place); True when there were any."""
     ex = _Expand(names, loc)
+    if tree.returns is not None and ex.classtype_of(tree.returns) is not None:
+        return False  # a @pk.function returning an object only exists inlined where it is called
     if not any(isinstance(n, ast.Call) and (ex.classtype_of(n.func) is not None or _object_signature(ex, n.func))
                for n in ast.walk(tree)):
         return False

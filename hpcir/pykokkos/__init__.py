@@ -172,10 +172,13 @@ for _name in ("parallel_for", "parallel_reduce", "parallel_scan"):
 def execute(space: ExecutionSpace, obj: Any) -> Any:
     """pk.execute(space, workload): run the workload's @pk.main method with `space` as the default,
     then its @pk.callback methods."""
-    name = getattr(type(obj), "__pk_main_name__", None)
-    if name is None:
+    if not getattr(type(obj), "__pk_workload__", False):
         raise HpcirError(f"pk.execute needs an object of a @pk.workload class, got {type(obj).__name__}",
                          user_call_site(), hint="decorate the class with @pk.workload and its driver with @pk.main")
+    name = type(obj).__pk_main_name__
+    if name is None:
+        raise HpcirError(f"pk.execute: workload {type(obj).__name__} has no @pk.main method to run",
+                         user_call_site(), hint="decorate the driver method with @pk.main")
     old = get_default_space()
     if isinstance(space, ExecutionSpace) and space is not ExecutionSpace.Default:
         set_default_space(space)
