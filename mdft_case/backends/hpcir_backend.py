@@ -34,7 +34,6 @@ class HpcirKernels:
             self.hk_buf = np.empty(p.ck.shape, np.complex128)
             return
         plan = make_plan(p)
-        self.plan = plan
         npj, s = len(p.proj_m), self.nspace
         nt, nphi, npsi = p.ashape
         self.spec = np.empty((nt, nphi, plan.nhalf, s), np.complex128)
@@ -46,33 +45,33 @@ class HpcirKernels:
         self.mix = None if p.mix is None else np.ascontiguousarray(p.mix, np.complex128)
         self.mix_h = None if p.mix is None else np.ascontiguousarray(np.conj(p.mix).T, np.complex128)
         width = 2 * plan.mmax + 1
-        self.cargs = dict(
-            fsrc=np.asarray(plan.fsrc, np.int64), fsign=np.asarray(plan.fsign, np.float64),
-            phase=np.ascontiguousarray(plan.phase.reshape(width, s)),
-            dk=dk_k_first(p.dk, s),
-            src=np.asarray(plan.src, np.int64), dst=np.asarray(plan.dst, np.int64),
-            coef=np.ascontiguousarray(plan.coef.reshape(len(plan.src), s), np.complex128),
-            outidx=np.asarray(plan.out, np.int64), ny=p.shape[2], nz=p.shape[3], mm=plan.mmax,
-            nslot=plan.nslot, nout=plan.nout,
-            fprime=np.empty(((plan.mmax + 1) * width * plan.nslot, s), np.complex128),
-            gprime=np.empty(((plan.mmax + 1) * width * plan.nout, s), np.complex128))
-        self.back = np.empty((npj, s), np.complex128)
+        nfp, ngp = (plan.mmax + 1) * width * plan.nslot, (plan.mmax + 1) * width * plan.nout
         # a CPU thread walks one k-vector's column of every per-k table: store them k-major (the same
         # indices, a strided view) so that column is contiguous; 3x faster contraction at 32^3 mmax 3.
         # dk is indexed k first instead (C order): as a 4-D strided view (Kokkos::LayoutStride) its
         # index arithmetic cost ~10 % of the contraction.
-        for name in ("phase", "coef", "fprime", "gprime"):
-            self.cargs[name] = _k_major(self.cargs[name])
+        coef = np.asarray(plan.coef, np.complex128).reshape(len(plan.src), s)
+        self.cargs = dict(
+            fsrc=np.asarray(plan.fsrc, np.int64), fsign=np.asarray(plan.fsign, np.float64),
+            phase=_k_major(plan.phase.reshape(width, s)), dk=dk_k_first(p.dk, s),
+            src=np.asarray(plan.src, np.int64), outidx=np.asarray(plan.out, np.int64), ny=p.shape[2], nz=p.shape[3],
+            mm=plan.mmax, nslot=plan.nslot, nout=plan.nout)
+        self.back = np.empty((npj, s), np.complex128)
         # a team per k-vector with f', g' in team scratch when they fit Kokkos' level-0 limit, else one
-        # thread per k-vector on global work arrays
-        scratch = 16 * (len(self.cargs["fprime"]) + len(self.cargs["gprime"]))
-        self.team = team if team is not None else scratch <= SCRATCH_BYTES
+        # thread per k-vector on global work arrays (allocated only then: 0.6 GB at 64^3 mmax 3)
+        self.team = team if team is not None else 16 * (nfp + ngp) <= SCRATCH_BYTES
         if self.team:
+            # the entries grouped by output g' (CSR), and coef and src stored in that order: a team
+            # thread then streams its entries' coefficients instead of gathering them
             order = np.argsort(plan.dst, kind="stable")
-            offset = np.searchsorted(plan.dst[order], np.arange(len(self.cargs["gprime"]) + 1))
-            self.targs = {k: v for k, v in self.cargs.items() if k not in ("fprime", "gprime", "dst")}
-            self.targs |= dict(order=order.astype(np.int64), offset=offset.astype(np.int64),
-                               nfp=len(self.cargs["fprime"]), ngp=len(self.cargs["gprime"]))
+            offset = np.searchsorted(plan.dst[order], np.arange(ngp + 1))
+            self.targs = dict(self.cargs, src=self.cargs["src"][order], coef=_k_major(coef[order]),
+                              order=np.arange(len(order), dtype=np.int64), offset=offset.astype(np.int64),
+                              nfp=nfp, ngp=ngp)
+        else:
+            self.cargs |= dict(coef=_k_major(coef), dst=np.asarray(plan.dst, np.int64),
+                               fprime=_k_major(np.empty((nfp, s), np.complex128)),
+                               gprime=_k_major(np.empty((ngp, s), np.complex128)))
 
     def _for(self, policy: Any, kernel: Any, **kw: Any) -> None:
         self.hp.parallel_for(policy, kernel, target=self.t, **kw)
