@@ -59,6 +59,7 @@ class Kernel:
         self.source_hash = hashlib.sha256(dedented.encode()).hexdigest()
         self.global_names = sorted({n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)})
         self._written: set[str] | None = None
+        self._const_names: list[str] | None = None
         self._index_rank: tuple[int, ast.Subscript | None] | None = None
         # Names are looked up when the kernel is lowered, not when it is defined: a device function
         # may call one defined later in the file (closure cells first, then the module).
@@ -72,6 +73,24 @@ class Kernel:
 
     def __repr__(self) -> str:
         return f"<hpcir.kernel {self.name} at {self.filename}:{self.line_offset + 1}>"
+
+    def const_globals(self) -> tuple[tuple[str, Any], ...]:
+        """The free names of the body bound now to an int, float or bool (closure cells first), which
+        the compiled code inlines: part of a launch's cache key, so it reads no more than it must."""
+        fn = self.fn
+        if self._const_names is None:  # names the body reads from outside (not its parameters and locals)
+            outside = None if hasattr(fn, "__wrapped__") else _outside_names(fn.__code__)
+            self._const_names = [n for n in self.global_names if outside is None or n in outside]
+        module = fn.__globals__
+        cells = self.globals.closure() if fn.__closure__ else None
+        out = []
+        for name in self._const_names:
+            value = cells.get(name, _UNSET) if cells else _UNSET
+            if value is _UNSET:
+                value = module.get(name)
+            if isinstance(value, (int, float, bool)):
+                out.append((name, value))
+        return tuple(out)
 
     def loc(self, node: ast.AST) -> SourceLocation:
         """Location of a node of this kernel's AST in the user's file."""
@@ -181,6 +200,18 @@ def kernel(fn: Callable[..., Any] | None = None, *, rank: int | None = None,
     if isinstance(fn, Kernel):
         return fn
     return Kernel(fn, rank=rank, name=name, reducer=reducer, adjoint=adjoint, ordered=ordered)
+
+
+_UNSET = object()
+
+
+def _outside_names(code: Any) -> set[str]:
+    """The global and closure names a code object (and the code nested in it) reads."""
+    out = set(code.co_names) | set(code.co_freevars)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            out |= _outside_names(const)
+    return out
 
 
 class _LiveNames(Mapping):
