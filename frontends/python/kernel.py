@@ -59,7 +59,7 @@ class Kernel:
         self.source_hash = hashlib.sha256(dedented.encode()).hexdigest()
         self.global_names = sorted({n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)})
         self._written: set[str] | None = None
-        self._const_names: list[str] | None = None
+        self._const_names: tuple[list[str], list[str]] | None = None  # (global_names, those read from outside)
         self._index_rank: tuple[int, ast.Subscript | None] | None = None
         # Names are looked up when the kernel is lowered, not when it is defined: a device function
         # may call one defined later in the file (closure cells first, then the module).
@@ -77,14 +77,20 @@ class Kernel:
     def const_globals(self) -> tuple[tuple[str, Any], ...]:
         """The free names of the body bound now to an int, float or bool (closure cells first), which
         the compiled code inlines: part of a launch's cache key, so it reads no more than it must."""
-        fn = self.fn
-        if self._const_names is None:  # names the body reads from outside (not its parameters and locals)
-            outside = None if hasattr(fn, "__wrapped__") else _outside_names(fn.__code__)
-            self._const_names = [n for n in self.global_names if outside is None or n in outside]
+        names, live = self.global_names, self.globals
+        if type(live) is not _LiveNames:  # an overlay (pykokkos rewrites): read through it, as the lowering does
+            return tuple((n, v) for n in names if isinstance(v := live.get(n), (int, float, bool)))
+        cached = self.__dict__.get("_const_names")
+        if cached is None or cached[0] is not names:  # names the body reads from outside: not its locals
+            fn = live._fn
+            plain = type(self) is Kernel and not hasattr(fn, "__wrapped__")  # the tree is fn's own source
+            outside = _outside_names(fn.__code__) if plain else None
+            cached = self._const_names = (names, [n for n in names if outside is None or n in outside])
+        fn = live._fn
         module = fn.__globals__
-        cells = self.globals.closure() if fn.__closure__ else None
+        cells = live.closure() if fn.__closure__ else None
         out = []
-        for name in self._const_names:
+        for name in cached[1]:
             value = cells.get(name, _UNSET) if cells else _UNSET
             if value is _UNSET:
                 value = module.get(name)
