@@ -176,7 +176,7 @@ class PreparedCall:
     arguments they have already checked (interop's per-call path): a call writes the scalars and the
     views' pointers, extents and strides into it and runs the entry, with no per-argument objects."""
 
-    def __init__(self, entry: Entry, on_stream: bool = False):
+    def __init__(self, entry: Entry, on_stream: bool = False, python_results: bool = False):
         self.entry = entry
         self.fn = entry._stream_fn if on_stream else (entry._device_fn or entry._fn)
         if on_stream and self.fn is None:
@@ -197,6 +197,10 @@ class PreparedCall:
         self.results = (ctypes.c_uint64 * (2 * max(1, len(entry.results))))()
         self.err = ctypes.create_string_buffer(ERRLEN)
         self.kinds = [(p.kind == "view", np.dtype(p.dtype).kind == "c") for p in entry.params]
+        # python_results: read each result as a Python scalar straight from the block (what
+        # hpcir.parallel_reduce returns), instead of a NumPy scalar through a bytes copy.
+        self.readers = [_result_reader(self.results, k, dt) for k, dt in enumerate(entry.results)] \
+            if python_results else None
 
     def __call__(self, values: list[Any], stream: int = 0) -> Any:
         """Run the entry: `values` has a number per scalar and (pointer, extents, strides in
@@ -216,7 +220,10 @@ class PreparedCall:
             else:
                 status = self.fn(self.ptrs, ctypes.addressof(self.results), self.err, ERRLEN)
             if status == 0:
-                out = [_read_result(self.results, k, dt) for k, dt in enumerate(self.entry.results)]
+                if self.readers is not None:
+                    out = [read() for read in self.readers]
+                else:
+                    out = [_read_result(self.results, k, dt) for k, dt in enumerate(self.entry.results)]
                 return None if not out else out[0] if len(out) == 1 else tuple(out)
             text = self.err.value.decode(errors="replace")
         if status == 3:
@@ -349,6 +356,15 @@ def _check_aliasing(fname: str, views: list[tuple[Param, np.ndarray]]) -> None:
             if i != j and share_memory(a, b):  # exact: interleaved strided views are disjoint
                 raise ArgumentError(f"{fname}(): arguments '{p.name}' and '{q.name}' overlap in memory and "
                                     f"'{p.name}' is written", hint=f"pass a copy: {q.name}.copy()")
+
+
+def _result_reader(buf: ctypes.Array, k: int, dtype: str) -> Any:
+    """A function returning result `k` of `buf` as a Python scalar (as `_read_result(...).item()`)."""
+    if np.dtype(dtype).kind == "c":
+        pair = (_CTYPES["float32" if dtype == "complex64" else "float64"] * 2).from_buffer(buf, 16 * k)
+        return lambda: complex(pair[0], pair[1])
+    cell = _CTYPES[dtype].from_buffer(buf, 16 * k)
+    return lambda: cell.value
 
 
 def _read_result(buf: ctypes.Array, k: int, dtype: str) -> Any:

@@ -15,6 +15,7 @@ from .frontends.python.policies import (ExecutionSpace, MDRangePolicy, RangePoli
 from .frontends.python.signature import annotated_spec, bind_launch, declared_kind
 from hpcir.core.targets import KOKKOS_TARGETS, get_target
 
+from . import launch_plan
 from .ndarray import check_device_resident, check_launch_arrays
 from .lowering import (build_library, build_l3_module, build_module, cannot_run_reason, check_bounds_enabled,
                        config, default_target, emit_cpp,
@@ -120,9 +121,7 @@ _loaded: dict[tuple, _Loaded] = {}
 def _spec_key(spec: LaunchSpec, target: str) -> tuple:
     """In-process key of a compiled launch: the kernel's source and the globals it reads, now."""
     k = spec.kernel
-    consts = tuple((n, k.globals.get(n)) for n in k.global_names
-                   if isinstance(k.globals.get(n), (int, float, bool)))
-    return (k.name, k.source_hash, consts, spec.kind, spec.policy, spec.rank, tuple(spec.param_types.items()),
+    return (k.name, k.source_hash, k.const_globals(), spec.kind, spec.policy, spec.rank, tuple(spec.param_types.items()),
             spec.reducers, spec.acc_types, spec.tile, spec.check_bounds, target)
 
 
@@ -152,6 +151,9 @@ class BoundLaunch:
     loaded: _Loaded
     bounds: list[int]
     values: list[Any]
+    kernel: Kernel | None = None
+    spec: LaunchSpec | None = None
+    target: str = ""
 
     @property
     def entry(self) -> Any:
@@ -181,28 +183,47 @@ def bind(kind: str, policy_arg: Any, kernel_obj: Any, kwargs: dict[str, Any], ta
         spec.tile = policy.tile
     tgt = _launch_target(policy, target, dict(zip(spec.param_types, values)), site)
     check_device_resident(dict(zip(spec.param_types, values)), tgt, site)
-    return BoundLaunch(_compile(spec, tgt, site), _policy_bounds(policy), values)
+    return BoundLaunch(_compile(spec, tgt, site), _policy_bounds(policy), values, k, spec, tgt)
 
 
 def _launch(kind: str, args: tuple, kwargs: dict[str, Any], target: str | None,
             reducer: str | tuple[str, ...] | None = None) -> Any:
-    site = _call_site(3)
     if args and isinstance(args[0], str):  # optional leading label, as in Kokkos
         args = args[1:]
+    key = None
+    if len(args) == 2:  # a launch seen before with the same signature: its plan (hpcir/launch_plan.py)
+        policy = launch_plan.policy_bounds(args[0])
+        if policy is not None:
+            key = launch_plan.plan_key(kind, policy[0], args[1], kwargs, target, reducer)
+            plan = launch_plan.lookup(key)
+            if plan is not None:
+                try:
+                    result = plan.run(policy[1], policy[2], kwargs)
+                except HpcirError as err:
+                    raise _located(err, _call_site(3)) from None
+                if result is not launch_plan.MISS:
+                    return result
+    site = _call_site(3)
     if len(args) != 2:
         raise ArgumentError(f"parallel_{kind} takes ([label,] policy, kernel, **arguments)", site)
     bound = bind(kind, args[0], args[1], kwargs, target, reducer, site)
     try:
         result = bound.entry(*bound.bounds, *bound.values)
-    except KernelCheckError as err:  # located in the kernel: say which launch ran it
-        raise type(err)(err.message, err.loc, f"raised by the launch at {site}" if site else err.hint) from None
     except HpcirError as err:
-        if err.loc is None:  # failures reported by the C++ side: point at the launch
-            raise type(err)(err.message, site, err.hint) from None
-        raise
+        raise _located(err, site) from None
+    launch_plan.record(key, bound.kernel, bound, bound.spec, bound.target)
     if isinstance(result, tuple):  # several accumulators: one Python scalar each, in parameter order
         return tuple(r.item() if isinstance(r, np.generic) else r for r in result)
     return result.item() if isinstance(result, np.generic) else result  # Python scalars, as PyKokkos
+
+
+def _located(err: HpcirError, site: SourceLocation | None) -> HpcirError:
+    """A kernel's failure as the user sees it: located at the launch that ran it."""
+    if isinstance(err, KernelCheckError):  # located in the kernel: say which launch ran it
+        return type(err)(err.message, err.loc, f"raised by the launch at {site}" if site else err.hint)
+    if err.loc is None:  # failures reported by the C++ side: point at the launch
+        return type(err)(err.message, site, err.hint)
+    return err
 
 
 def parallel_for(*args: Any, target: str | None = None, **kwargs: Any) -> None:

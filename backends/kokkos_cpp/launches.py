@@ -262,7 +262,9 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
     extremum = lanes.extremum_lanes(op, kinds, types) if is_reduce else None
     if extremum is not None and (red.builtin or not _plain_extremum_update(fb.lines, targets[0], extremum)):
         extremum = None
-    if extremum is not None:  # the lanes call it with hpcir::extremum_acc_*, the rest with the value
+    in_lanes = is_reduce and lanes.lanes_allowed(op, kinds, types)
+    loc_lanes = in_lanes and red.loc and len(kinds) == 2  # maxloc / minloc: hpcir::lane_loc
+    if extremum is not None or loc_lanes:  # lanes call it with their accumulator, the rest with the value
         params[-1] = f"Acc& {acc_param}"
         lines.append("  template <class Acc>")
     lines.append(f"  KOKKOS_INLINE_FUNCTION void operator()({', '.join(params)}) const {{")
@@ -272,8 +274,8 @@ def _launch(em: FunctionEmitter, op: Operation) -> None:
 
     fobj = f"{functor}{{{', '.join(members)}}}"
     label = f'"{kname}"'
-    if is_reduce and lanes.lanes_allowed(op, kinds, types):
-        _lane_reduce(em, op, red, ctor, kinds, inits, functor, fobj, exec_, extremum)
+    if in_lanes:
+        _lane_reduce(em, op, red, ctor, kinds, inits, functor, fobj, exec_, extremum, loc_lanes)
         return
     if is_scan and lanes.host_scan(op):
         _host_scan(em, op, functor, fobj, exec_, lanes.lanes_allowed(op, kinds, types), scan_offset)
@@ -325,9 +327,11 @@ def _plain_extremum_update(body: list[str], target: str, kind: str) -> bool:
 
 
 def _lane_reduce(em: FunctionEmitter, op: Operation, red: reducers.Reduction, ctor: list[str], kinds: list[str],
-                 inits: list, functor: str, fobj: str, exec_: str, extremum: str | None = None) -> None:
+                 inits: list, functor: str, fobj: str, exec_: str, extremum: str | None = None,
+                 loc: bool = False) -> None:
     """A reduction whose reducer allows reassociation: blocks of indices in vector lanes
-    (hpcir::lane_extremum for a float `acc = max(acc, v)` / min, hpcir::lane_reduce otherwise)."""
+    (hpcir::lane_extremum for a float `acc = max(acc, v)` / min, hpcir::lane_loc for maxloc /
+    minloc, hpcir::lane_reduce otherwise)."""
     kname = op.properties["name"].data
     em.line("// In vector lanes: the reducer allows reassociation (docs/reductions-and-scans.md).")
     policy, begin, end = _lane_policy(em, op, exec_)
@@ -336,7 +340,7 @@ def _lane_reduce(em: FunctionEmitter, op: Operation, red: reducers.Reduction, ct
     rv = em.fresh(kname + "_reduction")
     em.line(f"const auto {rv} = {reducers.reducer_arg(red, holder, ctor)};")
     lanes_t = (f"hpcir::lane_extremum<{functor}, decltype({rv}), {'true' if extremum == 'max' else 'false'}>"
-               if extremum else f"hpcir::lane_reduce<{functor}, decltype({rv})>")
+               if extremum else f"hpcir::lane_{'loc' if loc else 'reduce'}<{functor}, decltype({rv})>")
     em.line(f'Kokkos::parallel_reduce("{kname}", {policy}, {lanes_t}'
             f"{{{fobj}, {rv}, {begin}, {end}}}, {rv});")
     reducers.finish(em, red, kinds, op.results, inits, holder)

@@ -59,6 +59,7 @@ class Kernel:
         self.source_hash = hashlib.sha256(dedented.encode()).hexdigest()
         self.global_names = sorted({n.id for n in ast.walk(fdef) if isinstance(n, ast.Name)})
         self._written: set[str] | None = None
+        self._const_names: tuple[list[str], list[str]] | None = None  # (global_names, those read from outside)
         self._index_rank: tuple[int, ast.Subscript | None] | None = None
         # Names are looked up when the kernel is lowered, not when it is defined: a device function
         # may call one defined later in the file (closure cells first, then the module).
@@ -72,6 +73,30 @@ class Kernel:
 
     def __repr__(self) -> str:
         return f"<hpcir.kernel {self.name} at {self.filename}:{self.line_offset + 1}>"
+
+    def const_globals(self) -> tuple[tuple[str, Any], ...]:
+        """The free names of the body bound now to an int, float or bool (closure cells first), which
+        the compiled code inlines: part of a launch's cache key, so it reads no more than it must."""
+        names, live = self.global_names, self.globals
+        if type(live) is not _LiveNames:  # an overlay (pykokkos rewrites): read through it, as the lowering does
+            return tuple((n, v) for n in names if isinstance(v := live.get(n), (int, float, bool)))
+        cached = self.__dict__.get("_const_names")
+        if cached is None or cached[0] is not names:  # names the body reads from outside: not its locals
+            fn = live._fn
+            plain = type(self) is Kernel and not hasattr(fn, "__wrapped__")  # the tree is fn's own source
+            outside = _outside_names(fn.__code__) if plain else None
+            cached = self._const_names = (names, [n for n in names if outside is None or n in outside])
+        fn = live._fn
+        module = fn.__globals__
+        cells = live.closure() if fn.__closure__ else None
+        out = []
+        for name in cached[1]:
+            value = cells.get(name, _UNSET) if cells else _UNSET
+            if value is _UNSET:
+                value = module.get(name)
+            if isinstance(value, (int, float, bool)):
+                out.append((name, value))
+        return tuple(out)
 
     def loc(self, node: ast.AST) -> SourceLocation:
         """Location of a node of this kernel's AST in the user's file."""
@@ -181,6 +206,18 @@ def kernel(fn: Callable[..., Any] | None = None, *, rank: int | None = None,
     if isinstance(fn, Kernel):
         return fn
     return Kernel(fn, rank=rank, name=name, reducer=reducer, adjoint=adjoint, ordered=ordered)
+
+
+_UNSET = object()
+
+
+def _outside_names(code: Any) -> set[str]:
+    """The global and closure names a code object (and the code nested in it) reads."""
+    out = set(code.co_names) | set(code.co_freevars)
+    for const in code.co_consts:
+        if hasattr(const, "co_names"):
+            out |= _outside_names(const)
+    return out
 
 
 class _LiveNames(Mapping):

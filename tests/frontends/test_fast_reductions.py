@@ -257,10 +257,15 @@ def test_cpp_uses_lanes_and_kokkos_maxloc():
                      r"operator\(\)\(const int64_t i, Acc& acc\) const \{", cpp)
     assert "lane_extremum<stats_functor" not in cpp and "lane_extremum<fsum_functor" not in cpp
     assert "hpcir::lane_reduce<fsum_functor," in cpp and "hpcir::lane_reduce<fsum_ordered_functor" not in cpp
-    assert "hpcir::max_loc<double>(" in cpp and "Kokkos::ValLocScalar<double, int64_t>& acc" in cpp
+    # maxloc / minloc: Kokkos' reducers joining lanes kept as two arrays, values and indices.
+    assert "hpcir::max_loc<double>(" in cpp and "Kokkos::ValLocScalar<double, int64_t> argmax_result;" in cpp
+    assert "hpcir::lane_loc<argmax_functor, decltype(argmax_reduction)>" in cpp
+    assert "hpcir::lane_loc<absargmin_functor, decltype(absargmin_reduction)>" in cpp
+    assert re.search(r"struct argmax_functor \{\n.*\n  template <class Acc>\n  KOKKOS_INLINE_FUNCTION void "
+                     r"operator\(\)\(const int64_t i, Acc& acc\) const \{", cpp)
     assert "hpcir::lane_scan<cumsum_functor, double>" in cpp and "hpcir::ordered_scan<cumsum_functor" in cpp
     prelude = sources["hpcir_prelude.hpp"]
-    assert "struct max_loc : Kokkos::MaxLoc<T, int64_t, Space>" in prelude
+    assert "struct max_loc : Kokkos::MaxLoc<T, int64_t, Space>" in prelude and "struct lane_loc {" in prelude
 
 
 @hpcir.kernel

@@ -738,6 +738,52 @@ struct lane_extremum {
     reducer.join(acc, exact);
   }
 };
+// maxloc / minloc (`if x(i) > acc.val: acc.val = x(i); acc.loc = i`): the lanes keep the values and
+// the indices in two arrays (not an array of ValLocScalar structs, which g++ does not vectorise), so
+// the body is a compare and two blends per vector. Each lane sees its indices in increasing order and
+// the lanes are joined with the reducer's join (ties to the lower index): the result is the ordered one.
+template <class T> struct loc_lane {
+  T& val;
+  int64_t& loc;
+};
+template <class Functor, class Reducer>
+struct lane_loc {
+  using value_type = typename Reducer::value_type;
+  using T = decltype(value_type::val);
+  static constexpr int W = lanes_of<T>();  // as many lanes as a plain T reduction
+  Functor functor;
+  Reducer reducer;
+  int64_t begin, end;
+  inline void operator()(const int64_t block, value_type& acc) const {
+    const int64_t lo = begin + block * lane_block;
+    const int64_t hi = end - lo < lane_block ? end : lo + lane_block;
+    value_type part;
+    reducer.init(part);
+    T val[W];
+    int64_t loc[W];
+    for (int l = 0; l < W; ++l) {
+      val[l] = part.val;
+      loc[l] = part.loc;
+    }
+    int64_t i = lo;
+    for (; i + W <= hi; i += W) {
+#pragma omp simd
+      for (int l = 0; l < W; ++l) {
+        const loc_lane<T> a{val[l], loc[l]};
+        functor(i + l, a);
+      }
+    }
+    for (; i < hi; ++i) {  // the tail in lane 0, after the indices it has seen
+      const loc_lane<T> a{val[0], loc[0]};
+      functor(i, a);
+    }
+    for (int l = 0; l < W; ++l) {
+      part.val = val[l];
+      part.loc = loc[l];
+      reducer.join(acc, part);
+    }
+  }
+};
 // A sum scan: Kokkos runs the body twice per index, and the first pass only needs each block's
 // total, so that pass is a lane reduction (reads only); the final pass runs the body in order.
 template <class Functor, class Value>
