@@ -71,6 +71,8 @@ def pipeline_toggled(target: str, pass_name: str | None) -> str:
     kept = [p for p in passes if p.split("{")[0] != pass_name]
     if len(kept) < len(passes):
         return ",".join(kept)
+    if pass_name == "kokkos-tile":  # tiles are MDRange tiles: stencils keep their MDRange for it
+        passes = [p for p in passes if p.split("{")[0] != "stencil-host-schedule"]
     at = next(k for k, p in enumerate(passes) if p.startswith("kokkos-layout")) + 1
     return ",".join(passes[:at] + [pass_name] + passes[at:])
 

@@ -56,6 +56,14 @@ ORDERED = "kokkos.ordered"
 reduction's sequential order (`@hpcir.kernel(ordered=True)`): float sums and products are not split
 into vector lanes (one thread then gives Python's result exactly)."""
 
+STENCIL = "kokkos.stencil"
+"""Unit, on an entry `func.func` lowered from an `@hpcir.stencil`: host targets schedule its loop nests
+for cache and vector lanes (stencil-host-schedule)."""
+
+SIMD = "kokkos.simd"
+"""Unit, on an `scf.for`: its iterations are independent (it came from an `scf.parallel` dimension), so
+host emitters vectorise it (`#pragma omp simd`) without proving that its views do not alias."""
+
 TARGET = "kokkos.target"
 """String, on `builtin.module`: the target the module is lowered for (`cpu`, `cuda`, ...), stamped once."""
 
@@ -97,7 +105,7 @@ def _target_name(attr: Attribute) -> bool:
 def declarations() -> dict[str, DiscardableAttr]:
     """Every discardable attribute of the kokkos dialect, by name."""
     from xdsl.dialects.func import FuncOp
-    from xdsl.dialects.scf import ParallelOp
+    from xdsl.dialects.scf import ForOp, ParallelOp
 
     from .kokkos import LAUNCH_OPS, ScratchAllocOp
     from .kokkos_attrs import EntryAttr
@@ -110,6 +118,8 @@ def declarations() -> dict[str, DiscardableAttr]:
         DiscardableAttr(ARG_NAMES, *func, "an array of strings", _strings),
         DiscardableAttr(LAYOUT_FREE, *func, unit, _unit),
         DiscardableAttr(DEVICE_FUNCTION, *func, unit, _unit),
+        DiscardableAttr(STENCIL, *func, unit, _unit),
+        DiscardableAttr(SIMD, (ForOp,), "scf.for", unit, _unit),
         DiscardableAttr(USER_TILE, LAUNCH_OPS, ", ".join(c.name for c in LAUNCH_OPS), unit, _unit),
         DiscardableAttr(ORDERED, (ParallelOp, *LAUNCH_OPS), "scf.parallel or a launch", unit, _unit),
         DiscardableAttr(TILE, (ParallelOp,), "scf.parallel", "an array of positive integers", _tile),

@@ -87,7 +87,7 @@ def l2_to_l3_pipeline(target: str) -> str:
     """The pass pipeline from L2 to L3 for a target: stamp it, place views, fuse, convert, then layout and tiles."""
     t = get_target(target)
     passes = [f"kokkos-set-target{{target={target}}}", "kokkos-memory-spaces", "kokkos-fuse", "canonicalize", "cse",
-              "convert-scf-to-kokkos", "kokkos-layout"]
+              *([] if t.is_gpu else ["stencil-host-schedule"]), "convert-scf-to-kokkos", "kokkos-layout"]
     if t.is_gpu:
         passes += ["kokkos-tile", "kokkos-team-scratch", "kokkos-placement"]
     # On CPUs Kokkos' default MDRange tile (whole contiguous rows) measured equal or better than

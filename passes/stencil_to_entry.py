@@ -22,7 +22,7 @@ from xdsl.rewriter import InsertPoint, Rewriter
 
 from hpcir.core.errors import HpcirError
 from hpcir.dialects import kokkos as kk
-from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE
+from hpcir.dialects.kokkos_discardable import ARG_NAMES, ENTRY, LAYOUT_FREE, STENCIL
 from hpcir.dialects.stencil_signature import MAX_HALO, SYMBOLIC_EXTENT
 
 
@@ -211,6 +211,7 @@ class StencilToEntryPass(ModulePass):
         for f in list(op.ops):
             if isinstance(f, func.FuncOp) and "stencil.program" in f.attributes:
                 entry = parametrize(f)
+                entry.attributes[STENCIL] = UnitAttr()
                 if self.layout_free:
                     entry.attributes[LAYOUT_FREE] = UnitAttr()
                 Rewriter.replace_op(f, entry)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from xdsl.ir import Operation
 
 from hpcir.core.errors import HpcirError, UnsupportedOpError
+from hpcir.dialects.kokkos_discardable import SIMD
 
 from .context import FunctionEmitter, handles, prop
 from .types import cpp_type
@@ -27,6 +28,8 @@ def _for(em: FunctionEmitter, op: Operation) -> None:
     ivn = em.fresh(iv.name_hint, "i")
     em.bind(iv, ivn)
     ty = cpp_type(iv.type)
+    if SIMD in op.attributes:  # independent iterations (an scf.parallel dimension): vectorise without alias proofs
+        em.line("#pragma omp simd")
     with em.indented(f"for ({ty} {ivn} = {em.get(lb)}; {ivn} < {em.get(ub)}; {ivn} += {em.get(step)}) {{"):
         em.emit_block(block)
         em.assign(carried, _yield_values(em, block), [em.ctype(r) for r in op.results])

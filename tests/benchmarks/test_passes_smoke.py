@@ -44,9 +44,10 @@ def test_passes_tiny(tmp_path: Path) -> None:
     cpp_timed = {"hpcir (default), timed in C++", "Kokkos hand-written, timed in C++"}
     assert set(data["triad"]["variants"]) == {hp, hw} | cpp_timed | fw
     at = "hpcir, kokkos-tile autotune=true"
-    assert set(data["jacobi"]["variants"]) == {hp, "hpcir with kokkos-tile", at,
-                                               "hpcir.parallel_for (Python kernel)", hw} | cpp_timed | fw
-    assert set(data["hdiff"]["variants"]) == ({hp, "hpcir without kokkos-fuse", "hpcir with kokkos-tile", at, hw}
+    assert set(data["jacobi"]["variants"]) == {hp, "hpcir with kokkos-tile", "hpcir without stencil-host-schedule",
+                                               at, "hpcir.parallel_for (Python kernel)", hw} | cpp_timed | fw
+    assert set(data["hdiff"]["variants"]) == ({hp, "hpcir without kokkos-fuse", "hpcir with kokkos-tile",
+                                               "hpcir without stencil-host-schedule", at, hw}
                                               | cpp_timed | fw)
     assert any("both timed in C++" in g for g in data["goals"])
     assert data["jacobi"]["bytes"] == 16 * 10 ** 3 and data["hdiff"]["bytes"] == 24 * 16 ** 2
@@ -59,9 +60,12 @@ def test_passes_tiny(tmp_path: Path) -> None:
     # The pass ablation really changes the code: without kokkos-fuse hdiff launches 4 kernels.
     fused, unfused = (cpp / "hdiff_default.cpp").read_text(), (cpp / "hdiff_kokkos_fuse.cpp").read_text()
     assert fused.count("Kokkos::parallel_for(") == 1 and unfused.count("Kokkos::parallel_for(") == 4
-    # The cpu default keeps Kokkos' default tiles (no third brace list); kokkos-tile adds one.
-    tiled = (cpp / "hdiff_kokkos_tile.cpp").read_text().split("hdiff_policy(")[1].split(";")[0]
-    untiled = fused.split("hdiff_policy(")[1].split(";")[0]
+    # The cpu default is stencil-host-schedule's RangePolicy over row blocks; without it the MDRange
+    # keeps Kokkos' default tiles (no third brace list); kokkos-tile adds one.
+    policy = lambda text: text.split("hdiff_policy(")[1].split(";")[0]  # noqa: E731
+    tiled = policy((cpp / "hdiff_kokkos_tile.cpp").read_text())
+    untiled = policy((cpp / "hdiff_stencil_host_schedule.cpp").read_text())
+    assert "Kokkos::RangePolicy" in fused and "#pragma omp simd" in fused
     assert untiled.count("{") == 2 and tiled.count("{") == 3
     assert "autotuner's gain" in proc.stdout and "Goals" in proc.stdout and "hdiff" in proc.stdout
 
@@ -87,9 +91,13 @@ def test_pipeline_toggles_exactly_one_pass() -> None:
         less = V.pipeline_toggled("cpu", name).split(",")
         assert len(less) == len(full) - 1 and not any(p.startswith(name) for p in less)
         assert V.toggled_name("cpu", name) == f"hpcir without {name}"
-    more = V.pipeline_toggled("cpu", "kokkos-tile").split(",")  # not in the cpu default: added after layout
-    assert len(more) == len(full) + 1
-    assert more[more.index("kokkos-tile") - 1].startswith("kokkos-layout")
+    # Not in the cpu default: added after layout; it tiles MDRanges, so the stencils keep theirs
+    # (stencil-host-schedule, which replaces them by row blocks, is the one other pass it removes).
+    more = V.pipeline_toggled("cpu", "kokkos-tile").split(",")
+    expected = [p for p in full if p != "stencil-host-schedule"]
+    assert len(expected) == len(full) - 1
+    expected.insert(next(k for k, p in enumerate(expected) if p.startswith("kokkos-layout")) + 1, "kokkos-tile")
+    assert more == expected
     assert V.toggled_name("cpu", "kokkos-tile") == "hpcir with kokkos-tile"
 
 

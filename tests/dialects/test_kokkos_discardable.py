@@ -27,10 +27,12 @@ _GOOD = """builtin.module attributes {kokkos.target = "cuda"} {
   func.func @main() attributes {kokkos.host_program} {
     func.return
   }
-  func.func @tiled(%b: index, %e: index) attributes {kokkos.entry = #kokkos.entry<for>} {
+  func.func @tiled(%b: index, %e: index) attributes {kokkos.entry = #kokkos.entry<for>, kokkos.stencil} {
     %c1 = arith.constant 1 : index
     "scf.parallel"(%b, %b, %e, %e, %c1, %c1) <{operandSegmentSizes = array<i32: 2, 2, 2, 0>}> ({
     ^bb0(%i: index, %j: index):
+      scf.for %k = %b to %e step %c1 {
+      } {kokkos.simd}
       scf.reduce
     }) {kokkos.tile = [8 : i64, 2 : i64], kokkos.ordered} : (index, index, index, index, index, index) -> ()
     func.return
@@ -93,6 +95,10 @@ _BAD = {
                        "'kokkos.target' may appear only on builtin.module, not on 'func.func'"),
     "tile on func": ('func.func @main() attributes {kokkos.tile = [4 : i64]} {',
                      "'kokkos.tile' may appear only on scf.parallel, not on 'func.func'"),
+    "simd on func": ('func.func @main() attributes {kokkos.simd} {',
+                     "'kokkos.simd' may appear only on scf.for, not on 'func.func'"),
+    "stencil value": ('func.func @main() attributes {kokkos.stencil = "yes"} {',
+                      "'kokkos.stencil' on 'func.func' must be a unit attribute"),
     "user_tile on func": ('func.func @main() attributes {kokkos.user_tile} {',
                           "'kokkos.user_tile' may appear only on kokkos.parallel_for, kokkos.parallel_reduce, "
                           "kokkos.parallel_scan, not on 'func.func'"),

@@ -4,6 +4,8 @@ run in the arrays' memory order. Property tests draw shapes, offsets and steps a
 they can produce are kept to a few so that the test builds few libraries."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -162,12 +164,16 @@ def test_torch_cpu_tensors_are_used_in_place() -> None:
 
 
 def test_generated_loops_run_in_memory_order() -> None:
-    """The L3 of the (k, i, j) build: the MDRange's innermost index is j, the views are LayoutRight."""
+    """The C++ of the (k, i, j) build: work items walk k, each a block of i rows, j innermost as the vector
+    loop (stencil-host-schedule); the views are LayoutRight."""
     layout = StencilLayout((2, 0, 1), ("right",) * 3)
     cpp = hdiff3.compile().source(layout)
     views = [line for line in cpp.splitlines() if line.startswith("using view_3d")]
     assert views and all("Kokkos::LayoutRight" in v for v in views)
-    assert "Kokkos::Iterate::Right" in cpp and "hdiff3_policy({b2, b0, b1}, {e2, e0, e1})" in cpp
+    loops = re.search(r"= b2 \+ item % \w+;\n.*= b0 \+ \(item / \w+\) \* rows_per_block;\n(?:.*\n){2}"
+                      r" *for \(int64_t (\w+) = \w+; \1 < \w+;.*\n *#pragma omp simd\n"
+                      r" *for \(int64_t (\w+) = b1; \2 < e1;.*\n(?:.*\n)*? *out\(\w+, \1, \2\) = ", cpp)
+    assert loops, cpp[cpp.index("struct hdiff3_functor"):]
 
 
 def test_negative_strides_are_refused_with_the_call_site() -> None:

@@ -3,7 +3,7 @@
 // stencil's own parameters as host views; loops run over array indices (the sentinel shapes are gone).
 //
 // CHECK-LABEL: func.func @lap(%b0: i64, %b1: i64, %e0: i64, %e1: i64, %u: memref<?x?xf64, #kokkos.space<host>>, %out: memref<?x?xf64, #kokkos.space<host>>)
-// CHECK-SAME:  kokkos.entry = #kokkos.entry<for>, kokkos.arg_names = ["b0", "b1", "e0", "e1", "u", "out"], kokkos.layout_free
+// CHECK-SAME:  kokkos.entry = #kokkos.entry<for>, kokkos.arg_names = ["b0", "b1", "e0", "e1", "u", "out"], kokkos.stencil, kokkos.layout_free
 // CHECK:       %[[B0:\w+]] = arith.index_cast %b0 : i64 to index
 // CHECK:       "scf.parallel"(%[[B0]], %b1_idx, %e0_idx, %e1_idx
 // CHECK:       memref.load %u[%{{\d+}}, %{{\d+}}] : memref<?x?xf64, #kokkos.space<host>>
