@@ -34,6 +34,9 @@ class HpcirArrayKernels:
             import torch as xp
             self.put, self.fft = torch_put, xp.fft
         self.xp = xp
+        self.tables: list[Any] = []  # the arrays put here: the same contents at every launch
+        put = self.put
+        self.put = lambda a: self.tables.append(put(a)) or self.tables[-1]
         self.k = {name: hpcir.compile(getattr(hk, name), target=lib) for name in
                   ("delta_rho", "ideal_ext", "excess", "scale_k", "matmul", "theta_quadrature", "theta_synthesis",
                    "kspace_contract_team")}
@@ -75,7 +78,9 @@ class HpcirArrayKernels:
             if self.lib == "torch":  # the checks are host work: outside what torch.compile traces
                 import torch
                 bind = torch.compiler.disable(bind)
-            launch = self.launches[name] = bind(policy, **kw)
+            # the tables are constant: Torch loops whose trip counts depend on them get a static bound
+            constant = tuple(n for n, v in kw.items() if any(v is t for t in self.tables))
+            launch = self.launches[name] = bind(policy, constant=constant, **kw)
         return launch(**kw)
 
     def _out(self, shape: tuple[int, ...], dtype: str) -> Any:
