@@ -189,9 +189,9 @@ class HpcirTorchEvaluator(TorchEvaluator):
         super().__init__(problem, compiled)
         with self.torch.no_grad():  # bind every launch (hpcir's checks) eagerly: torch.compile then sees array code only
             chain(self.k, problem.tier, self.torch.ones(problem.shape, dtype=self.torch.float64))
-        # the chain of the kernels, each under its own torch.compile: one compile of the whole chain
-        # measured 3x slower per evaluation (its graph breaks at the launches' host checks: integer
-        # division checks on tensors) and took 4x longer to build, at 32^3 mmax 1
+        # the chain of the kernels, each under its own torch.compile. With the tables bound as constant
+        # views the whole chain now traces with fullgraph=True (no data-dependent loop bound or check
+        # left), but Inductor took 626 s to build it at 8^3 mmax 3 (load 17, 2 cores): per kernel it is
         self._fused = partial(chain, self.per_kernel(), problem.tier)
 
     def make_kernels(self, problem: Problem) -> Any:
