@@ -94,6 +94,15 @@ class ControlFlowMixin:
                                        f"int({trip.text}.max())")
         if uniform and self.lib == "torch":
             n = f"int({trip.text})"
+        if self.lib == "torch" and not uniform:
+            loop = self.loop_ids.setdefault(op, len(self.loop_ids))
+            self.trip_vars[loop] = trip.text
+            cap = self.trips.cap(loop)
+            if self.trips.record:
+                self.helpers.add("_torch_trip")
+                n = f"_torch_trip({loop}, {n})"
+            elif cap is not None:
+                return self.capped_for(op, lb, step, trip, cap)
         t = self.fresh("_t")
         iv_text = f"({lb.text} + {t} * {step.text})"
 
@@ -110,6 +119,44 @@ class ControlFlowMixin:
             self.mask, self.mask_uniform = saved
 
         self.loop(op, f"0, {n}", t, body, kind="for")
+
+    def capped_for(self, op: scf.ForOp, lb: V, step: V, trip: V, cap: int) -> None:
+        """A Torch loop over lanes' trip counts whose maximum was recorded at bind time (TripPlan):
+        `cap` masked iterations, unrolled when few (no loop, no data-dependent bound for torch.compile)."""
+        self.helpers.add("_torch_cap")
+        where = self.locate(None)
+        msg = (f"{where}: " if where is not None else "") + (
+            f"a loop of kernel {self.fn.sym_name.data} runs more often than when the launch was bound "
+            f"({cap} iterations): a view named in bind(constant=...) changed; bind the launch again")
+        self.emit(f"_torch_cap({trip.text}, {cap}, {msg!r})")
+        private = self.private_slots(op)  # each iteration's own temporaries: no carry, no merge
+        saved_private = {s: self.slots[s] for s in private}
+        self.private |= private
+        if cap > UNROLL_MAX:
+            t = self.fresh("_t")
+            names = self.torch_carry_enter(op, private)
+            self.emit(f"for {t} in range({cap}):")
+            self.depth += 1
+            self.open_loops += 1
+            self.capped_iteration(op, lb, step, trip, t)
+            self.torch_carry_exit(names)
+            self.open_loops -= 1
+            self.depth -= 1
+        else:
+            for k in range(cap):
+                self.capped_iteration(op, lb, step, trip, str(k))
+        self.private -= private
+        self.slots.update(saved_private)  # dead after the loop (read nowhere else)
+
+    def capped_iteration(self, op: scf.ForOp, lb: V, step: V, trip: V, t: str) -> None:
+        saved = (self.mask, self.mask_uniform)
+        self.mask = self.define(self.and_mask(f"({t} < {trip.text})"), "m", Aff({}, None)).text
+        self.mask_uniform = False
+        iv_aff = Aff(dict(lb.aff.coeffs), None) if lb.aff is not None and step.uniform else None
+        self.env[op.body.block.args[0]] = self.define(f"({lb.text} + {t} * {step.text})",
+                                                     op.body.block.args[0].name_hint or "k", iv_aff)
+        self.block(op.body.block)
+        self.mask, self.mask_uniform = saved
 
     def loop(self, op: Operation, bounds: str, t: str, body, kind: str) -> None:
         """Emit a loop whose body changes slots and views: a carry in JAX, rebinding in Torch."""

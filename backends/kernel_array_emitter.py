@@ -31,6 +31,7 @@ from .kernel_array_control import UNROLL_MAX, ControlFlowMixin
 from .kernel_array_launches import LaunchMixin
 from .kernel_array_locals import LocalArrayMixin
 from .kernel_array_races import RaceCheckMixin
+from .kernel_array_trips import TRIP_HELPERS, TripPlan, tainted_names
 from .kernel_array_values import Aff, NotArrayExpressible, V, dtype_key, py_literal
 
 __all__ = ["KernelArrayEmitter", "NotArrayExpressible", "Aff", "V", "dtype_key", "py_literal", "UNROLL_MAX", "LIBS",
@@ -42,10 +43,13 @@ LIBS = ("jax", "torch")
 class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin, RaceCheckMixin):
     """Emits one `func.func` holding a kokkos launch as a Python function over arrays."""
 
-    def __init__(self, fn: func.FuncOp, lib: str, locate: Any = None):
+    def __init__(self, fn: func.FuncOp, lib: str, locate: Any = None, trips: TripPlan | None = None):
         if lib not in LIBS:
             raise ValueError(lib)
         self.fn, self.lib, self.locate = fn, lib, locate or (lambda *a: None)
+        self.trips = trips or TripPlan()
+        self.loop_ids: dict[Operation, int] = {}  # Torch loops with per-lane trip counts, numbered
+        self.trip_vars: dict[int, str] = {}  # loop id -> the variable of its lanes' trip counts
         self.L = "jnp" if lib == "jax" else "torch"
         self.lines: list[str] = []
         self.depth = 1
@@ -201,6 +205,11 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin, RaceChe
         shape_params = [n for n in names if n in self.shape_params]
         if shape_params:  # scalars that size a range or a scratch view: static under jax.jit
             src += f"\n\n\n{fn.sym_name.data}.shape_params = {tuple(shape_params)!r}"
+        if self.trips.record:  # the loops whose trip counts are the same at every launch (TripPlan)
+            seeds = {n for n in self.view_names.values() if n not in self.trips.constant}
+            tainted = tainted_names(body, seeds)
+            fixed = tuple(k for k, v in sorted(self.trip_vars.items()) if v not in tainted)
+            src += f"\n\n\n{fn.sym_name.data}.fixed_loops = {fixed!r}"
         return src, names, written, kind
 
     # -- ops -------------------------------------------------------------------------------------------
@@ -229,7 +238,7 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin, RaceChe
         if name in T.BINARY:
             tpl = T.BINARY[name][0 if self.lib == "jax" else 1]
             b = self.arg(op.operands[1])
-            if self.lib == "torch" and name in T.INT_DIVISION and self.get(op.operands[1]).lit is None:
+            if self.lib == "torch" and name in T.INT_DIVISION and self.masked_divisor(op.operands[1]):
                 b = f"torch.where({b} == 0, 1, {b})"  # lanes a mask turns off may divide by zero
             real = ""
             if name == "complex.create":
@@ -350,12 +359,19 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin, RaceChe
             self.env[op.results[0]] = V(lit, lit=int(lit), aff=Aff({}, int(lit)))
             return
         text = f"({a.text} {sym} {b.text})"
-        if self.lib == "torch" and op.name in T.INT_DIVISION and b.lit is None:
+        if self.lib == "torch" and op.name in T.INT_DIVISION and self.masked_divisor(op.operands[1]):
             bt = self.arg(op.operands[1])  # a tensor even where b is a Python int (a scalar argument)
             text = f"({a.text} {sym} torch.where({bt} == 0, 1, {bt}))"
         if op.name == "arith.xori" and b.lit is not None and dtype_key(op.results[0].type) == "bool" and b.lit:
             text = self.logical_not(self.arg(op.operands[0]))  # `not x` (x ^ true)
         self.bind(op, text, aff)
+
+    def masked_divisor(self, v: SSAValue) -> bool:
+        """A divisor that may be zero in lanes a mask turns off (Torch traps even there). Without a
+        mask, a zero divisor failed the check before the division already; a uniform one stays a
+        Python int there (no tensor, no data-dependent check for torch.compile)."""
+        x = self.get(v)
+        return x.lit is None and not (x.uniform and self.mask is None)
 
     def check(self, op: Operation) -> None:
         """cf.assert (the frontend's integer zero-divisor check): raised after the fact, like the
@@ -375,6 +391,12 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin, RaceChe
         pred = op.predicate.value.data  # type: ignore[attr-defined]
         sym = T.CMPI[T.CMPI_ORDER[pred]]
         a, b = (self.get(v) for v in op.operands)
+        if self.lib == "torch" and dtype_key(op.operands[0].type) == "bool" and sym in ("==", "!=") \
+                and not (a.uniform and b.uniform):
+            # bools compared: logical_xor, as Inductor's value ranges reject Boolean relationals (`!=`)
+            xor = f"torch.logical_xor({self.arg(op.operands[0])}, {self.arg(op.operands[1])})"
+            self.bind(op, xor if sym == "!=" else f"torch.logical_not({xor})")
+            return
         self.bind(op, f"({a.text} {sym} {b.text})")
 
     def cmpf(self, op: Operation) -> None:
@@ -548,6 +570,12 @@ class KernelArrayEmitter(ControlFlowMixin, LaunchMixin, LocalArrayMixin, RaceChe
         key = self.view_types[m]
         cur = self.views[m]
         sub = self.subscript(op.indices, affs)
+        if self.lib == "torch" and ":" not in sub and any(
+                x.uniform and x.lit is None for x in (self.get(i) for i in op.indices)):
+            # a lane-independent index may be a 0-d tensor (a loaded value): Torch reads it as a Python
+            # int (a data-dependent scalar for torch.compile); a one-element index broadcasts instead
+            sub = "[" + ", ".join(f"{self.as_array(x, 'int64')}.reshape(1)" if x.uniform and x.lit is None
+                                  else x.text for x in (self.get(i) for i in op.indices)) + "]"
         v = val
         if self.mask is not None:
             v = V(self.where(self.mask, val, V(f"{cur}{sub}"), key))
@@ -629,7 +657,7 @@ def _header(lib: str, helpers: set[str]) -> list[str]:
     imports = ["import jax", "import jax.numpy as jnp", "from jax import lax"] if lib == "jax" else ["import torch"]
     out = imports + [""]
     for h in sorted(helpers):
-        out += ["", T.HELPERS[h]]
+        out += ["", T.HELPERS[h] if h in T.HELPERS else TRIP_HELPERS[h]]
     return out
 
 
@@ -645,16 +673,16 @@ class ArrayKernel:
     helpers: set[str]
 
 
-def emit_kernel(fn: func.FuncOp, lib: str, locate: Any = None) -> ArrayKernel:
+def emit_kernel(fn: func.FuncOp, lib: str, locate: Any = None, trips: TripPlan | None = None) -> ArrayKernel:
     """Array code of one kernel entry (a func.func holding one kokkos launch)."""
-    em = KernelArrayEmitter(fn, lib, locate)
+    em = KernelArrayEmitter(fn, lib, locate, trips)
     src, params, written, kind = em.run()
     return ArrayKernel(fn.sym_name.data, src, params, written, kind, em.helpers)
 
 
-def emit_module_source(module: ModuleOp, lib: str, locate: Any = None) -> str:
+def emit_module_source(module: ModuleOp, lib: str, locate: Any = None, trips: TripPlan | None = None) -> str:
     """Python source of every kernel entry of an L3 module, as one JAX or Torch module."""
-    kernels = [emit_kernel(f, lib, locate) for f in module.body.block.ops
+    kernels = [emit_kernel(f, lib, locate, trips) for f in module.body.block.ops
                if isinstance(f, func.FuncOp) and "kokkos.entry" in f.attributes]
     helpers = set().union(*[k.helpers for k in kernels]) if kernels else set()
     doc = f'"""hpcir kernels as {"JAX" if lib == "jax" else "Torch"} array code (generated; do not edit)."""'

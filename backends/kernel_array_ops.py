@@ -110,8 +110,10 @@ HELPERS = {
     "_jax_check": "def _jax_check(failed, message):\n    # a failed kernel check raises when values are known; "
                   "under jax.jit (tracers) it cannot\n    if not isinstance(failed, jax.core.Tracer) and bool(failed.any()):\n"
                   "        raise ZeroDivisionError(message)\n",
-    "_torch_check": "def _torch_check(failed, message):\n    # a Python bool (a check on scalar arguments) keeps torch.compile's graph whole\n"
-                    "    if failed if isinstance(failed, bool) else bool(torch.as_tensor(failed).any()):\n"
+    "_torch_check": "def _torch_check(failed, message):\n    # a Python bool (a check on scalar arguments) keeps torch.compile's graph whole; under\n"
+                    "    # torch.compile a check on lanes' values is skipped (as under jax.jit): no graph break\n"
+                    "    if isinstance(failed, bool):\n        if failed:\n            raise ZeroDivisionError(message)\n"
+                    "    elif not torch.compiler.is_compiling() and bool(torch.as_tensor(failed).any()):\n"
                     "        raise ZeroDivisionError(message)\n",
     "_torch_flat": "def _torch_flat(x):\n    # the row-major flat alias a linear-index gather reads (a copy only for a non-contiguous view)\n"
                    "    return x.view(-1) if x.is_contiguous() else x.reshape(-1)\n",

@@ -14,6 +14,7 @@ import numpy as np
 from hpcir.core.errors import ArgumentError, HpcirError, PolicyError, SourceLocation, user_call_site
 from hpcir.core.targets import get_target
 from hpcir.backends.kernel_array_emitter import NotArrayExpressible, emit_module_source, load_source
+from hpcir.backends.kernel_array_trips import TripPlan
 
 from .frontends.python.entries import LaunchSpec
 from .frontends.python.kernel import Kernel
@@ -55,9 +56,9 @@ def _locator(k: Kernel):
     return locate
 
 
-def module_source(module: Any, lib: str, k: Kernel | None = None) -> str:
+def module_source(module: Any, lib: str, k: Kernel | None = None, trips: TripPlan | None = None) -> str:
     """Array source (JAX or Torch) of the kernel entries of an L3 module."""
-    return emit_module_source(module, lib, _locator(k) if k is not None else None)
+    return emit_module_source(module, lib, _locator(k) if k is not None else None, trips)
 
 
 _l3_cache: dict[tuple, Any] = {}
@@ -71,13 +72,13 @@ def _spec_key(spec: LaunchSpec) -> tuple:
             tuple((n, str(t)) for n, t in spec.param_types.items()), spec.reducer, str(spec.acc_type))
 
 
-def lower_spec(spec: LaunchSpec, target: str) -> str:
+def lower_spec(spec: LaunchSpec, target: str, trips: TripPlan | None = None) -> str:
     """Array source of one kernel specialised by `spec` (the L3 module is shared by jax and torch)."""
     key = _spec_key(spec)
     module = _l3_cache.get(key)
     if module is None:
         module = _l3_cache[key] = lower_to_l3(build_module([spec], _L3_VIA), _L3_VIA)
-    return module_source(module, get_target(target).kind, spec.kernel)
+    return module_source(module, get_target(target).kind, spec.kernel, trips)
 
 
 def lower_kernel(k: Kernel, target: str, kind: str | None = None) -> str:
@@ -217,12 +218,18 @@ class ArrayCompiled:
         except ZeroDivisionError as err:  # the kernel's own check: "file:line:col: ZeroDivisionError: ..."
             raise _kernel_zero_division(str(err)) from None
 
-    def bind(self, policy: Any, **kwargs: Any) -> Any:
+    def bind(self, policy: Any, constant: tuple[str, ...] = (), **kwargs: Any) -> Any:
         """The launch checked once for these argument types: a function of the same keyword arguments
         that calls the generated code directly (for hot loops and torch.compile, which then traces
-        only array code, not hpcir's dispatch)."""
+        only array code, not hpcir's dispatch).
+
+        `constant` names views whose contents stay the same at every launch (tables): on Torch, loops
+        whose trip counts differ between lanes but depend only on them, the scalars and the launch
+        indices get the bound measured now as a literal, so torch.compile needs no graph break."""
         bounds, fn, names = self._checked_launch(policy, kwargs)
         lib = self.lib
+        if lib == "torch":
+            fn = self._fixed_trips(policy, kwargs, tuple(constant), bounds, names, fn)
 
         def launch(**kw: Any) -> Any:
             args = [_convert(kw[n], lib) for n in names]
@@ -232,6 +239,47 @@ class ArrayCompiled:
                     return fn(*bounds, *args)
             return fn(*bounds, *args)
         launch.__name__ = f"{self.kernel.name}_launch"
+        return launch
+
+    def _fixed_trips(self, policy: Any, kwargs: dict[str, Any], constant: tuple[str, ...], bounds: list[int],
+                     names: list[str], fn: Any) -> Any:
+        """The Torch function with the recorded trip counts as literals (TripPlan), guarded by the
+        scalars it was measured with (other scalars run `fn`, which measures at every launch)."""
+        import torch
+        unknown = [n for n in constant if n not in names]
+        if unknown:
+            raise ArgumentError(f"bind(constant=...) names {unknown[0]!r}, which is not a parameter of kernel "
+                                f"{self.kernel.name}", user_call_site(3), hint=f"name views of {names}")
+        return torch.compiler.disable(self._record_trips)(policy, kwargs, frozenset(constant), bounds, names, fn)
+
+    def _record_trips(self, policy: Any, kwargs: dict[str, Any], constant: frozenset[str], bounds: list[int],
+                      names: list[str], fn: Any) -> Any:
+        import torch
+        _, _, (_, _, spec) = self._prepare(policy, kwargs, None)
+        ns = load_source(lower_spec(spec, self.target, TripPlan(record=True, constant=constant)),
+                         f"<hpcir torch {self.kernel.name} (recording)>")
+        fixed = getattr(ns[self.kernel.name], "fixed_loops", ())
+        if not fixed or any(getattr(kwargs[n], "shape", None) == () for n in names):
+            return fn  # nothing to record, or scalars passed as 0-d arrays (values the guard cannot see)
+        ns["_TRIPS"].clear()
+        args = []
+        for n in names:  # the recording run writes copies: bind has no effect on the caller's arrays
+            v = _convert(kwargs[n], "torch")
+            args.append(v.clone() if isinstance(v, torch.Tensor) else v)
+        with torch.no_grad():
+            ns[self.kernel.name](*bounds, *args)
+        caps = tuple((k, int(ns["_TRIPS"].get(k, 0))) for k in fixed)
+        capped = load_source(lower_spec(spec, self.target, TripPlan(constant=constant, caps=caps)),
+                             f"<hpcir torch {self.kernel.name}>")[self.kernel.name]
+        scalars = [(len(bounds) + i, kwargs[n]) for i, n in enumerate(names)
+                   if isinstance(kwargs[n], (bool, int, float, np.generic))]
+        shapes = [(len(bounds) + i, tuple(a.shape)) for i, a in enumerate(args) if isinstance(a, torch.Tensor)]
+
+        def launch(*args: Any) -> Any:
+            # Python scalars and static shapes: torch.compile specialises on them (no graph break)
+            same = all(type(args[i]) is type(v) and args[i] == v for i, v in scalars) and \
+                all(tuple(args[i].shape) == s for i, s in shapes)
+            return capped(*args) if same else fn(*args)
         return launch
 
     def _checked_launch(self, policy: Any, kwargs: dict[str, Any]) -> tuple[list[int], Any, list[str]]:

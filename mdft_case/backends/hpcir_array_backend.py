@@ -34,6 +34,9 @@ class HpcirArrayKernels:
             import torch as xp
             self.put, self.fft = torch_put, xp.fft
         self.xp = xp
+        self.tables: list[Any] = []  # the arrays put here: the same contents at every launch
+        put = self.put
+        self.put = lambda a: self.tables.append(put(a)) or self.tables[-1]
         self.k = {name: hpcir.compile(getattr(hk, name), target=lib) for name in
                   ("delta_rho", "ideal_ext", "excess", "scale_k", "matmul", "theta_quadrature", "theta_synthesis",
                    "kspace_contract_team")}
@@ -75,7 +78,9 @@ class HpcirArrayKernels:
             if self.lib == "torch":  # the checks are host work: outside what torch.compile traces
                 import torch
                 bind = torch.compiler.disable(bind)
-            launch = self.launches[name] = bind(policy, **kw)
+            # the tables are constant: Torch loops whose trip counts depend on them get a static bound
+            constant = tuple(n for n, v in kw.items() if any(v is t for t in self.tables))
+            launch = self.launches[name] = bind(policy, constant=constant, **kw)
         return launch(**kw)
 
     def _out(self, shape: tuple[int, ...], dtype: str) -> Any:
@@ -184,9 +189,9 @@ class HpcirTorchEvaluator(TorchEvaluator):
         super().__init__(problem, compiled)
         with self.torch.no_grad():  # bind every launch (hpcir's checks) eagerly: torch.compile then sees array code only
             chain(self.k, problem.tier, self.torch.ones(problem.shape, dtype=self.torch.float64))
-        # the chain of the kernels, each under its own torch.compile: one compile of the whole chain
-        # measured 3x slower per evaluation (its graph breaks at the launches' host checks: integer
-        # division checks on tensors) and took 4x longer to build, at 32^3 mmax 1
+        # the chain of the kernels, each under its own torch.compile. With the tables bound as constant
+        # views the whole chain now traces with fullgraph=True (no data-dependent loop bound or check
+        # left), but Inductor took 626 s to build it at 8^3 mmax 3 (load 17, 2 cores): per kernel it is
         self._fused = partial(chain, self.per_kernel(), problem.tier)
 
     def make_kernels(self, problem: Problem) -> Any:
