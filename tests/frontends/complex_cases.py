@@ -100,7 +100,7 @@ class Gen:
             if fn == "abs":
                 return Node(f"abs({a.src})", f"np.abs({a.np_src})", "r")
             if fn == "conj":
-                return Node(f"{a.src}.conjugate()", f"np.conj({a.np_src})", a.kind)
+                return Node(f"({a.src}).conjugate()", f"np.conj({a.np_src})", a.kind)
             return Node(f"({a.src}).{fn}", f"np.{fn}({a.np_src})", "r")
         if r < 0.9:
             a = self.cleaf()
